@@ -1,0 +1,53 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "glmchat",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "glmchat", targets: ["glmchat"]),
+        .library(name: "GLMEngine", targets: ["GLMEngine"]),
+        .library(name: "GLMStore", targets: ["GLMStore"]),
+        .library(name: "GLMTerm", targets: ["GLMTerm"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CNcurses", pkgConfig: "ncursesw",
+                       providers: [.apt(["libncursesw5-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .target(
+            name: "CSentencePiece",
+            cxxSettings: [.unsafeFlags(["-std=c++17"])],
+            linkerSettings: [.linkedLibrary("sentencepiece"), .linkedLibrary("stdc++")]
+        ),
+        .target(
+            name: "GLMEngine",
+            dependencies: ["COpenBLAS", "CSentencePiece"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        .target(
+            name: "GLMStore",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
+            name: "GLMTerm",
+            dependencies: ["CNcurses", "GLMEngine", "GLMStore",
+                           .product(name: "TOMLKit", package: "TOMLKit")]
+        ),
+        .executableTarget(
+            name: "glmchat",
+            dependencies: ["GLMEngine", "GLMStore", "GLMTerm",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "GLMEngineTests", dependencies: ["GLMEngine"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "GLMStoreTests", dependencies: ["GLMStore"]),
+        .testTarget(name: "GLMTermTests", dependencies: ["GLMTerm"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

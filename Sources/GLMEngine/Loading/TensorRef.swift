@@ -1,0 +1,65 @@
+import Foundation
+
+/// How a tensor's elements are stored. Quantized types use ggml's 32-element blocks.
+public enum StorageType: String, Sendable, CaseIterable {
+    case f32, f16, bf16, q8_0, q4_0
+
+    /// Bytes for `count` elements (count must be a multiple of 32 for block types).
+    public func byteCount(elements count: Int) -> Int {
+        switch self {
+        case .f32: return count * 4
+        case .f16, .bf16: return count * 2
+        case .q8_0: return count / 32 * 34
+        case .q4_0: return count / 32 * 18
+        }
+    }
+
+    public var isBlockQuantized: Bool { self == .q8_0 || self == .q4_0 }
+}
+
+/// One tensor as found in a checkpoint file: its bytes stay in the file's mapping.
+/// `shape` is in PyTorch order (outermost first: a Linear weight is [out, in]) whatever the file format;
+/// GGUF readers reverse GGUF's input-first dims so every loader agrees.
+public struct TensorRef: @unchecked Sendable {
+    public let name: String
+    public let shape: [Int]
+    public let type: StorageType
+    public let bytes: UnsafeRawBufferPointer
+    /// The file the bytes live in, for error messages.
+    public let path: String
+
+    public init(name: String, shape: [Int], type: StorageType, bytes: UnsafeRawBufferPointer, path: String) {
+        self.name = name
+        self.shape = shape
+        self.type = type
+        self.bytes = bytes
+        self.path = path
+    }
+
+    public var elementCount: Int { shape.reduce(1, *) }
+}
+
+/// Every tensor of a checkpoint by its original (Hugging Face) name, plus the mappings that own the bytes.
+public final class Checkpoint: @unchecked Sendable {
+    public private(set) var tensors: [String: TensorRef] = [:]
+    /// Keeps every mapping alive for as long as a tensor may point into it.
+    public private(set) var files: [MappedFile] = []
+
+    public init() {}
+
+    public func retain(_ file: MappedFile) { files.append(file) }
+
+    public func add(_ tensor: TensorRef) throws {
+        if tensors[tensor.name] != nil {
+            throw GLMError(.badFormat, path: tensor.path, "tensor \(tensor.name) appears twice")
+        }
+        tensors[tensor.name] = tensor
+    }
+
+    public func tensor(_ name: String, in path: String) throws -> TensorRef {
+        guard let t = tensors[name] else {
+            throw GLMError(.missingTensor, path: path, "missing tensor \(name)")
+        }
+        return t
+    }
+}

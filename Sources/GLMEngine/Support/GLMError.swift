@@ -1,0 +1,29 @@
+import Foundation
+
+/// Every failure the engine reports to a user: what went wrong, and with which file.
+/// The message is meant to be printed as it is, so it names the path and the problem.
+public struct GLMError: Error, CustomStringConvertible, Equatable, Sendable {
+    public enum Kind: String, Sendable {
+        case fileNotFound, unreadable, truncated, badMagic, badFormat, unsupported
+        case missingTensor, wrongShape, badValue, configMismatch, contextOverflow, tokenizer, io
+    }
+
+    public let kind: Kind
+    public let path: String?
+    public let problem: String
+
+    public init(_ kind: Kind, path: String? = nil, _ problem: String) {
+        self.kind = kind
+        self.path = path
+        self.problem = problem
+    }
+
+    public var description: String {
+        if let path { return "\(path): \(problem)" }
+        return problem
+    }
+}
+
+extension GLMError: LocalizedError {
+    public var errorDescription: String? { description }
+}

@@ -1,0 +1,2 @@
+import GLMEngine
+print("glmchat")

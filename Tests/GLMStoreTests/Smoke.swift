@@ -1,0 +1,4 @@
+import Testing
+@testable import GLMStore
+
+@Test func placeholderBuilds() {}

@@ -1,0 +1,4 @@
+import Testing
+@testable import GLMTerm
+
+@Test func placeholderBuilds() {}
