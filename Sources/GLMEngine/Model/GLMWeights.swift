@@ -1,0 +1,78 @@
+import Foundation
+
+/// The weights of one transformer block, in the formats the kernels run.
+public struct LayerWeights: Sendable {
+    public let inputNorm: [Float]          // (hidden)
+    public let qkv: WeightMatrix           // (qDim + 2 kvDim, hidden): rows Q | K | V
+    public let qkvBias: [Float]            // (qDim + 2 kvDim), zeros when the model has none
+    public let dense: WeightMatrix         // (hidden, qDim)
+    public let postNorm: [Float]           // (hidden)
+    public let gateUp: WeightMatrix        // (2 ffn, hidden): rows gate | up
+    public let down: WeightMatrix          // (hidden, ffn)
+}
+
+/// Every weight of a ChatGLM3 model. Matrices are in one chosen storage type; norms and biases stay f32.
+public struct GLMWeights: Sendable {
+    public let config: ModelConfig
+    public let embedding: WeightMatrix     // (vocabRows, hidden)
+    public let layers: [LayerWeights]
+    public let finalNorm: [Float]          // (hidden)
+    public let output: WeightMatrix        // (vocabRows, hidden)
+    /// The storage type the matrices were asked for (what `--type` chose).
+    public let matrixType: StorageType
+
+    /// Builds the weights from a checkpoint, converting every matrix to `matrixType`
+    /// (matrices already in that type are used in place from the file mapping).
+    public static func load(from checkpoint: Checkpoint, config: ModelConfig, as matrixType: StorageType,
+                            source: String, threads: ComputeContext,
+                            progress: ((Double) -> Void)? = nil) throws -> GLMWeights {
+        guard matrixType != .bf16 else {
+            throw GLMError(.unsupported, path: source, "bf16 is a checkpoint format; run as f32, f16, q8_0 or q4_0")
+        }
+        for (name, shape) in TensorNames.expectedShapes(config) {
+            let tensor = try checkpoint.tensor(name, in: source)
+            guard tensor.shape == shape else {
+                throw GLMError(.wrongShape, path: tensor.path,
+                               "tensor \(name) has shape \(tensor.shape), expected \(shape) for this config")
+            }
+        }
+        let total = Double(TensorNames.expectedShapes(config).count)
+        var done = 0.0
+        func step() {
+            done += 1
+            progress?(done / total)
+        }
+        func matrix(_ name: String) throws -> WeightMatrix {
+            defer { step() }
+            return try WeightConversion.matrix(try checkpoint.tensor(name, in: source), as: matrixType, owner: checkpoint, threads: threads)
+        }
+        func vector(_ name: String) throws -> [Float] {
+            defer { step() }
+            return try WeightConversion.vector(try checkpoint.tensor(name, in: source))
+        }
+        let embedding = try matrix(TensorNames.embedding)
+        var layers: [LayerWeights] = []
+        for i in 0..<config.numLayers {
+            let bias = config.hasQKVBias
+                ? try vector(TensorNames.layer(i, .qkvBias))
+                : [Float](repeating: 0, count: config.qkvRows)
+            layers.append(LayerWeights(
+                inputNorm: try vector(TensorNames.layer(i, .inputNorm)),
+                qkv: try matrix(TensorNames.layer(i, .qkvWeight)),
+                qkvBias: bias,
+                dense: try matrix(TensorNames.layer(i, .dense)),
+                postNorm: try vector(TensorNames.layer(i, .postNorm)),
+                gateUp: try matrix(TensorNames.layer(i, .hToFourH)),
+                down: try matrix(TensorNames.layer(i, .fourHToH))))
+        }
+        let finalNorm = try vector(TensorNames.finalNorm)
+        let output = try matrix(TensorNames.output)
+        return GLMWeights(config: config, embedding: embedding, layers: layers, finalNorm: finalNorm,
+                          output: output, matrixType: matrixType)
+    }
+
+    /// Bytes of matrix weights read per generated token (what bounds generation speed).
+    public var matrixBytes: Int {
+        layers.reduce(output.byteCount) { $0 + $1.qkv.byteCount + $1.dense.byteCount + $1.gateUp.byteCount + $1.down.byteCount }
+    }
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import GLMEngine
-
-@Test func placeholderBuilds() {}
