@@ -1,0 +1,109 @@
+import Foundation
+
+/// Owns one loaded model, its KV cache and token ledger, and runs requests one at a time on a thread
+/// of its own. Requests stream `GenerationEvent`s; ending the stream (or `cancel()`) stops generation
+/// before the next token.
+public actor InferenceEngine {
+    private static let executor = DedicatedThreadExecutor(name: "glmchat.inference")
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { Self.executor.asUnownedSerialExecutor() }
+
+    public let tokenizer: Tokenizer
+    public let kind: ModelKind
+    public nonisolated let config: ModelConfig
+    public nonisolated let matrixType: StorageType
+    private let sequence: CachedSequence
+    private var currentCancellation: CancellationFlag?
+
+    public init(model: GLMModel, tokenizer: Tokenizer, kind: ModelKind, contextLimit: Int? = nil) {
+        self.tokenizer = tokenizer
+        self.kind = kind
+        config = model.config
+        matrixType = model.weights.matrixType
+        let window = min(contextLimit ?? model.config.contextLength, model.config.contextLength)
+        sequence = CachedSequence(model: model, contextLimit: max(1, window))
+    }
+
+    /// The stop ids of this kind of model: `</s>`, and for chat models `<|user|>` and `<|observation|>`.
+    public nonisolated func defaultStopTokens() -> Set<Int32> {
+        kind.usesChatFormat
+            ? [tokenizer.eosID, tokenizer.userID, tokenizer.observationID]
+            : [tokenizer.eosID]
+    }
+
+    /// Tokens currently in the cache (the ledger).
+    public var cachedTokens: [Int32] { sequence.tokens }
+    public var contextWindow: Int { sequence.window }
+
+    /// Stops the running request before its next token.
+    public nonisolated func cancel() {
+        Task { await self.cancelCurrent() }
+    }
+
+    private func cancelCurrent() { currentCancellation?.raise() }
+
+    /// Starts a request. The returned stream ends after one `.finished` event, or with an error.
+    public nonisolated func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, Error> {
+        let flag = CancellationFlag()
+        return AsyncThrowingStream { continuation in
+            continuation.onTermination = { _ in flag.raise() }
+            Task {
+                do {
+                    try await self.run(request, flag: flag) { continuation.yield($0) }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+        }
+    }
+
+    private func run(_ request: GenerationRequest, flag: CancellationFlag,
+                     emit: (GenerationEvent) -> Void) throws {
+        currentCancellation = flag
+        defer { currentCancellation = nil }
+        try request.sampling.validate()
+        var stats = GenerationStats()
+        stats.promptTokens = request.prompt.count
+        stats.contextWindow = sequence.window
+
+        let promptStart = Date()
+        let prefilled: (logits: [Float], reused: Int)
+        do {
+            prefilled = try sequence.prefill(request.prompt, progress: { done, total in
+                emit(.promptProgress(done: done, total: total))
+            }, isCancelled: { flag.isRaised })
+        } catch is CancellationError {
+            stats.contextUsed = sequence.tokens.count
+            emit(.finished(.cancelled, stats))
+            return
+        }
+        stats.reusedTokens = prefilled.reused
+        stats.promptSeconds = Date().timeIntervalSince(promptStart)
+
+        var sampler = Sampler(parameters: request.sampling, allowedVocabulary: tokenizer.realVocabSize)
+        var detokenizer = StreamingDetokenizer(tokenizer: tokenizer)
+        var history = request.prompt
+        var logits = prefilled.logits
+        let generationStart = Date()
+        var reason = FinishReason.maxTokens
+        while stats.generatedTokens < request.maxTokens {
+            if flag.isRaised { reason = .cancelled; break }
+            let next = sampler.next(logits: logits, history: history)
+            if request.stopTokens.contains(next) {
+                reason = .stopToken(next)
+                break
+            }
+            stats.generatedTokens += 1
+            history.append(next)
+            emit(.token(id: next, text: detokenizer.feed(next), logits: request.keepLogits ? logits : nil))
+            if stats.generatedTokens == request.maxTokens { break }
+            if sequence.tokens.count >= sequence.window { reason = .contextFull; break }
+            logits = try sequence.step(next)
+        }
+        let tail = detokenizer.finish()
+        if !tail.isEmpty { emit(.text(tail)) }
+        stats.generationSeconds = Date().timeIntervalSince(generationStart)
+        stats.contextUsed = sequence.tokens.count
+        emit(.finished(reason, stats))
+    }
+}
