@@ -48,7 +48,6 @@ def main():
                     if got["ids"][:step] != want_ids[:step]:
                         break
                     worst = max(worst, max(abs(a - b) for a, b in zip(row, want_row)))
-                same = sum(1 for a, b in zip(got["ids"], want_ids) if a == b)
                 prefix = next((i for i, (a, b) in enumerate(zip(got["ids"], want_ids)) if a != b), len(want_ids))
                 agree += prefix
                 total += len(want_ids)

@@ -18,12 +18,12 @@ public struct GLMWeights: Sendable {
     public let layers: [LayerWeights]
     public let finalNorm: [Float]          // (hidden)
     public let output: WeightMatrix        // (vocabRows, hidden)
-    /// The storage type the matrices were asked for (what `--type` chose).
-    public let matrixType: StorageType
+    /// The storage type of the large matrices (the output projection's, when a file mixes types).
+    public var matrixType: StorageType { output.type }
 
-    /// Builds the weights from a checkpoint, converting every matrix to `matrixType`
-    /// (matrices already in that type are used in place from the file mapping).
-    public static func load(from checkpoint: Checkpoint, config: ModelConfig, as matrixType: StorageType,
+    /// Builds the weights from a checkpoint, converting every matrix to `matrixType`; nil keeps each
+    /// matrix's own type (bf16 becomes f32). Matrices already in their target type are used in place.
+    public static func load(from checkpoint: Checkpoint, config: ModelConfig, as matrixType: StorageType?,
                             source: String, threads: ComputeContext,
                             progress: ((Double) -> Void)? = nil) throws -> GLMWeights {
         guard matrixType != .bf16 else {
@@ -44,7 +44,9 @@ public struct GLMWeights: Sendable {
         }
         func matrix(_ name: String) throws -> WeightMatrix {
             defer { step() }
-            return try WeightConversion.matrix(try checkpoint.tensor(name, in: source), as: matrixType, owner: checkpoint, threads: threads)
+            let tensor = try checkpoint.tensor(name, in: source)
+            let target = matrixType ?? (tensor.type == .bf16 ? .f32 : tensor.type)
+            return try WeightConversion.matrix(tensor, as: target, owner: checkpoint, threads: threads)
         }
         func vector(_ name: String) throws -> [Float] {
             defer { step() }
@@ -67,8 +69,7 @@ public struct GLMWeights: Sendable {
         }
         let finalNorm = try vector(TensorNames.finalNorm)
         let output = try matrix(TensorNames.output)
-        return GLMWeights(config: config, embedding: embedding, layers: layers, finalNorm: finalNorm,
-                          output: output, matrixType: matrixType)
+        return GLMWeights(config: config, embedding: embedding, layers: layers, finalNorm: finalNorm, output: output)
     }
 
     /// Bytes of matrix weights read per generated token (what bounds generation speed).

@@ -1,0 +1,67 @@
+import Foundation
+
+/// What to load and how.
+public struct ModelLoadOptions: Sendable {
+    public var path: String
+    public var tokenizerPath: String?
+    /// The matrix precision; nil keeps a GGUF file's own types, and means q4_0 for a checkpoint directory.
+    public var matrixType: StorageType?
+    public var threads: Int?
+    public var contextLimit: Int?
+    /// nil: chat, or chat-32k when the model's window is 32K.
+    public var kind: ModelKind?
+
+    public init(path: String, tokenizerPath: String? = nil, matrixType: StorageType? = nil, threads: Int? = nil,
+                contextLimit: Int? = nil, kind: ModelKind? = nil) {
+        self.path = path
+        self.tokenizerPath = tokenizerPath
+        self.matrixType = matrixType
+        self.threads = threads
+        self.contextLimit = contextLimit
+        self.kind = kind
+    }
+}
+
+/// A model ready to run: weights, tokenizer and what kind of model it is.
+public struct LoadedModel: Sendable {
+    public let model: GLMModel
+    public let tokenizer: Tokenizer
+    public let kind: ModelKind
+    public let contextLimit: Int
+}
+
+public enum ModelLoader {
+    /// Opens any supported model file or directory, checks it, and builds the weights.
+    /// `progress` receives 0...1 while matrices are converted.
+    public static func load(_ options: ModelLoadOptions, progress: ((Double) -> Void)? = nil) throws -> LoadedModel {
+        let opened = try ModelFiles.open(path: options.path)
+        let tokenizer: Tokenizer
+        if let explicit = options.tokenizerPath {
+            tokenizer = try Tokenizer(modelPath: explicit)
+        } else {
+            switch opened.tokenizer {
+            case .file(let path): tokenizer = try Tokenizer(modelPath: path)
+            case .embedded(let bytes): tokenizer = try Tokenizer(modelBytes: bytes, source: options.path)
+            case .none:
+                throw GLMError(.tokenizer, path: options.path,
+                               "this model file has no tokenizer inside; pass --tokenizer PATH/tokenizer.model")
+            }
+        }
+        let config = opened.config
+        guard tokenizer.realVocabSize <= config.vocabRows else {
+            throw GLMError(.configMismatch, path: options.path,
+                           "the tokenizer has \(tokenizer.realVocabSize) ids but the model only \(config.vocabRows) embedding rows")
+        }
+        if let limit = options.contextLimit, limit < 2 {
+            throw GLMError(.badValue, "--ctx-size must be at least 2, got \(limit)")
+        }
+        let compute = ComputeContext(threads: options.threads ?? ComputeContext.defaultThreadCount)
+        let matrixType = options.matrixType ?? (opened.isGGUF ? nil : .q4_0)
+        let weights = try GLMWeights.load(from: opened.checkpoint, config: config, as: matrixType,
+                                          source: options.path, threads: compute, progress: progress)
+        let kind = options.kind ?? (config.contextLength >= 32768 ? .chat32k : .chat)
+        let limit = min(options.contextLimit ?? config.contextLength, config.contextLength)
+        return LoadedModel(model: GLMModel(weights: weights, compute: compute), tokenizer: tokenizer, kind: kind,
+                           contextLimit: limit)
+    }
+}

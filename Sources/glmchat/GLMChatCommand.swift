@@ -1,0 +1,10 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct GLMChatCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "glmchat",
+        abstract: "Chat with ChatGLM3 models (chat, base, 32K) on your own CPU.",
+        subcommands: [RunCommand.self, GenerateCommand.self])
+}

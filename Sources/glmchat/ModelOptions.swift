@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import GLMEngine
+
+extension StorageType: ExpressibleByArgument {}
+
+/// The options every command that loads a model shares.
+struct ModelOptions: ParsableArguments {
+    @Option(name: .long, help: "A GGUF file or a Hugging Face ChatGLM3 directory.")
+    var model: String
+
+    @Option(name: .long, help: "tokenizer.model to use when the model file does not embed one.")
+    var tokenizer: String?
+
+    @Option(name: .long, help: "Weight precision when loading: f32, f16, q8_0, q4_0 (default: q4_0 for a checkpoint directory, the file's own for GGUF).")
+    var type: StorageType?
+
+    @Option(name: .long, help: "Threads for the matrix kernels (default: physical cores).")
+    var threads: Int?
+
+    @Option(name: .customLong("ctx-size"), help: "Limit the context window to N tokens.")
+    var contextSize: Int?
+
+    func loadOptions(kind: ModelKind?) -> ModelLoadOptions {
+        ModelLoadOptions(path: model, tokenizerPath: tokenizer, matrixType: type, threads: threads,
+                         contextLimit: contextSize, kind: kind)
+    }
+}
+
+/// Prints an engine error as one line on stderr and exits non-zero (no stack trace for bad input).
+func exitWithError(_ error: Error) -> Never {
+    var stderr = StandardError()
+    print("glmchat: \(error)", to: &stderr)
+    exit(1)
+}
+
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) {
+        FileHandle.standardError.write(Data(string.utf8))
+    }
+}

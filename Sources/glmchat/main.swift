@@ -1,2 +1,0 @@
-import GLMEngine
-print("glmchat")
