@@ -8,7 +8,7 @@ public final class CachedSequence: @unchecked Sendable {
     /// Token ids in the cache, in order; `tokens.count == cache.count` always.
     public private(set) var tokens: [Int32] = []
     /// Longest run of tokens fed in one forward pass while reading a prompt.
-    public var promptChunk = 256
+    public lazy var promptChunk = model.maxBatch
 
     public init(model: GLMModel, contextLimit: Int) {
         self.model = model

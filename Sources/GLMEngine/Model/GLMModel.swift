@@ -11,66 +11,68 @@ public final class GLMModel: @unchecked Sendable {
     public let weights: GLMWeights
     public var config: ModelConfig { weights.config }
     public let compute: ComputeContext
+    /// Longest batch one `forward` call takes; longer prompts are fed in chunks of this size.
+    public let maxBatch: Int
     let rope: RotaryEmbedding
+    private let scratch: ForwardScratch
 
-    public init(weights: GLMWeights, compute: ComputeContext) {
+    public init(weights: GLMWeights, compute: ComputeContext, maxBatch: Int = 256) {
         self.weights = weights
         self.compute = compute
+        self.maxBatch = max(1, maxBatch)
         rope = RotaryEmbedding(config: weights.config)
+        scratch = ForwardScratch(config: weights.config, maxTokens: self.maxBatch)
     }
 
     /// Feeds `tokens` at the positions after what `cache` holds, and returns logits as rows of
     /// `vocabRows` floats: one row for `.last`, one per token for `.all`, none for `.none`.
     public func forward(_ tokens: [Int32], cache: KVCache, logits request: LogitsRequest) -> [Float] {
+        var result: [Float] = []
+        var offset = 0
+        while offset < tokens.count {
+            let end = min(tokens.count, offset + maxBatch)
+            let isLast = end == tokens.count
+            let chunkRequest: LogitsRequest = request == .all ? .all : (isLast ? request : .none)
+            result += forwardBatch(tokens[offset..<end], cache: cache, logits: chunkRequest)
+            offset = end
+        }
+        return result
+    }
+
+    private func forwardBatch(_ tokens: ArraySlice<Int32>, cache: KVCache, logits request: LogitsRequest) -> [Float] {
         let c = config
         let n = tokens.count
-        guard n > 0 else { return [] }
+        let s = scratch
         let start = cache.count
         cache.reserve(start + n)
+        s.reserveScores(start + n)
 
-        let hidden = c.hiddenSize
-        var x = [Float](repeating: 0, count: n * hidden)             // (n, hidden) residual stream
-        var normed = [Float](repeating: 0, count: n * hidden)        // (n, hidden)
-        var qkv = [Float](repeating: 0, count: n * c.qkvRows)        // (n, qDim + 2 kvDim)
-        var attention = [Float](repeating: 0, count: n * c.qDim)     // (n, qDim)
-        var projected = [Float](repeating: 0, count: n * hidden)     // (n, hidden)
-        var gateUp = [Float](repeating: 0, count: n * 2 * c.ffnHiddenSize)  // (n, 2 ffn)
-        var activated = [Float](repeating: 0, count: n * c.ffnHiddenSize)   // (n, ffn)
-        var ropeCos = [Float](repeating: 0, count: n * c.ropeDims / 2)      // (n, ropeDims / 2)
-        var ropeSin = [Float](repeating: 0, count: n * c.ropeDims / 2)
-
-        // 1. Embedding: no scaling, no position embedding. Padding ids have rows too and are fed like any other.
-        x.withUnsafeMutableBufferPointer { xs in
-            for (t, id) in tokens.enumerated() {
-                let row = min(max(Int(id), 0), c.vocabRows - 1)
-                Kernels.dequantizeRow(weights.embedding, row, into: xs.baseAddress! + t * hidden)
-            }
+        // 1. Embedding: no scaling, no position embedding. Padding ids have rows and are fed like any other.
+        for (t, id) in tokens.enumerated() {
+            let row = min(max(Int(id), 0), c.vocabRows - 1)
+            Kernels.dequantizeRow(weights.embedding, row, into: s.x + t * c.hiddenSize)
         }
-        ropeCos.withUnsafeMutableBufferPointer { cosBuf in
-            ropeSin.withUnsafeMutableBufferPointer { sinBuf in
-                let half = c.ropeDims / 2
-                for t in 0..<n {
-                    rope.angles(position: start + t, cos: cosBuf.baseAddress! + t * half, sin: sinBuf.baseAddress! + t * half)
-                }
-            }
+        let half = c.ropeDims / 2
+        for t in 0..<n {
+            rope.angles(position: start + t, cos: s.ropeCos + t * half, sin: s.ropeSin + t * half)
         }
 
         for (layerIndex, layer) in weights.layers.enumerated() {
             // 2a. Attention block (pre-norm).
-            rmsNorm(x, layer.inputNorm, into: &normed, rows: n)
-            matMul(layer.qkv, normed, n: n, into: &qkv)
-            addBias(layer.qkvBias, to: &qkv, rows: n)
-            writeKeysAndValues(qkv, layer: layerIndex, start: start, n: n, cos: ropeCos, sin: ropeSin, cache: cache)
-            attend(qkv, layer: layerIndex, start: start, n: n, cos: ropeCos, sin: ropeSin, cache: cache, into: &attention)
-            matMul(layer.dense, attention, n: n, into: &projected)
-            add(projected, to: &x)
+            VectorOps.rmsNorm(s.x, layer.inputNorm, eps: c.rmsEps, rows: n, into: s.normed)
+            matMul(layer.qkv, s.normed, n: n, into: s.qkv)
+            VectorOps.addRows(layer.qkvBias, to: s.qkv, rows: n)
+            storeKeysAndValues(layer: layerIndex, start: start, n: n, cache: cache)
+            attend(layer: layerIndex, start: start, n: n, cache: cache)
+            matMul(layer.dense, s.attention, n: n, into: s.projected)
+            VectorOps.add(s.projected, to: s.x, count: n * c.hiddenSize)
 
             // 2b. MLP block: silu(gate) * up, the gate being the FIRST half of dense_h_to_4h.
-            rmsNorm(x, layer.postNorm, into: &normed, rows: n)
-            matMul(layer.gateUp, normed, n: n, into: &gateUp)
-            swiGLU(gateUp, into: &activated, rows: n, width: c.ffnHiddenSize)
-            matMul(layer.down, activated, n: n, into: &projected)
-            add(projected, to: &x)
+            VectorOps.rmsNorm(s.x, layer.postNorm, eps: c.rmsEps, rows: n, into: s.normed)
+            matMul(layer.gateUp, s.normed, n: n, into: s.gateUp)
+            VectorOps.swiGLU(s.gateUp, width: c.ffnHiddenSize, rows: n, into: s.activated)
+            matMul(layer.down, s.activated, n: n, into: s.projected)
+            VectorOps.add(s.projected, to: s.x, count: n * c.hiddenSize)
         }
         cache.advance(by: n)
 
@@ -81,125 +83,66 @@ public final class GLMModel: @unchecked Sendable {
         case .last: rows = (n - 1)..<n
         case .all: rows = 0..<n
         }
-        let lastRows = Array(x[(rows.lowerBound * hidden)..<(rows.upperBound * hidden)])
-        var finalNormed = [Float](repeating: 0, count: lastRows.count)
-        rmsNorm(lastRows, weights.finalNorm, into: &finalNormed, rows: rows.count)
-        var logits = [Float](repeating: 0, count: rows.count * c.vocabRows)
-        matMul(weights.output, finalNormed, n: rows.count, into: &logits)
-        return logits
+        VectorOps.rmsNorm(s.x + rows.lowerBound * c.hiddenSize, weights.finalNorm, eps: c.rmsEps,
+                          rows: rows.count, into: s.normed)
+        matMul(weights.output, s.normed, n: rows.count, into: s.logits)
+        return Array(UnsafeBufferPointer(start: s.logits, count: rows.count * c.vocabRows))
     }
 
-    // MARK: - Steps
-
-    private func matMul(_ w: WeightMatrix, _ input: [Float], n: Int, into output: inout [Float]) {
-        input.withUnsafeBufferPointer { xs in
-            output.withUnsafeMutableBufferPointer { ys in
-                if n == 1 {
-                    Kernels.matVec(w, xs.baseAddress!, ys.baseAddress!, compute)
-                } else {
-                    Kernels.matMul(w, xs.baseAddress!, n: n, ys.baseAddress!, compute)
-                }
-            }
+    private func matMul(_ w: WeightMatrix, _ input: UnsafeMutablePointer<Float>, n: Int,
+                        into output: UnsafeMutablePointer<Float>) {
+        if n == 1 {
+            Kernels.matVec(w, input, output, compute)
+        } else {
+            Kernels.matMul(w, input, n: n, output, compute)
         }
     }
 
-    /// Applies RoPE to this step's keys and stores keys and values in the cache at their positions.
-    private func writeKeysAndValues(_ qkv: [Float], layer: Int, start: Int, n: Int,
-                                    cos: [Float], sin: [Float], cache: KVCache) {
+    /// Applies RoPE to this batch's keys and stores keys and values in the cache at their positions.
+    private func storeKeysAndValues(layer: Int, start: Int, n: Int, cache: KVCache) {
         let c = config
         let half = c.ropeDims / 2
         let keys = cache.keys(layer: layer), values = cache.values(layer: layer)
-        qkv.withUnsafeBufferPointer { q in
-            for t in 0..<n {
-                let row = q.baseAddress! + t * c.qkvRows
-                let k = keys + (start + t) * c.kvDim
-                let v = values + (start + t) * c.kvDim
-                k.update(from: row + c.qDim, count: c.kvDim)
-                v.update(from: row + c.qDim + c.kvDim, count: c.kvDim)
-                cos.withUnsafeBufferPointer { cb in
-                    sin.withUnsafeBufferPointer { sb in
-                        for g in 0..<c.kvGroups {
-                            rope.rotate(k + g * c.headDim, cos: cb.baseAddress! + t * half, sin: sb.baseAddress! + t * half)
-                        }
-                    }
-                }
+        for t in 0..<n {
+            let row = scratch.qkv + t * c.qkvRows
+            let k = keys + (start + t) * c.kvDim
+            k.update(from: row + c.qDim, count: c.kvDim)
+            (values + (start + t) * c.kvDim).update(from: row + c.qDim + c.kvDim, count: c.kvDim)
+            for g in 0..<c.kvGroups {
+                rope.rotate(k + g * c.headDim, cos: scratch.ropeCos + t * half, sin: scratch.ropeSin + t * half)
             }
         }
     }
 
     /// Causal grouped attention: query head h reads KV group h / headsPerGroup, scale 1/sqrt(headDim).
-    private func attend(_ qkv: [Float], layer: Int, start: Int, n: Int, cos: [Float], sin: [Float],
-                        cache: KVCache, into output: inout [Float]) {
+    /// Heads are independent, so they are split across threads.
+    private func attend(layer: Int, start: Int, n: Int, cache: KVCache) {
         let c = config
+        let s = scratch
         let half = c.ropeDims / 2
         let keys = cache.keys(layer: layer), values = cache.values(layer: layer)
         let scale = 1 / Float(c.headDim).squareRoot()
-        var query = [Float](repeating: 0, count: c.headDim)
-        var scores = [Float](repeating: 0, count: start + n)
-        output.withUnsafeMutableBufferPointer { out in
-            for t in 0..<n {
-                let positions = start + t + 1
-                for h in 0..<c.numHeads {
-                    let g = h / c.headsPerGroup
-                    for d in 0..<c.headDim { query[d] = qkv[t * c.qkvRows + h * c.headDim + d] }
-                    query.withUnsafeMutableBufferPointer { qb in
-                        cos.withUnsafeBufferPointer { cb in
-                            sin.withUnsafeBufferPointer { sb in
-                                rope.rotate(qb.baseAddress!, cos: cb.baseAddress! + t * half, sin: sb.baseAddress! + t * half)
-                            }
-                        }
-                    }
-                    var maxScore = -Float.infinity
+        let rope = self.rope
+        let scoreStride = s.scoreCapacity
+        compute.parallelFor(c.numHeads) { heads in
+            for h in heads {
+                let g = h / c.headsPerGroup
+                let scores = s.scores + h * scoreStride
+                for t in 0..<n {
+                    let positions = start + t + 1
+                    // The query is rotated in place inside the qkv buffer: each head's slice belongs to one thread.
+                    let query = s.qkv + t * c.qkvRows + h * c.headDim
+                    rope.rotate(query, cos: s.ropeCos + t * half, sin: s.ropeSin + t * half)
                     for j in 0..<positions {
-                        let k = keys + j * c.kvDim + g * c.headDim
-                        var dot: Float = 0
-                        for d in 0..<c.headDim { dot += query[d] * k[d] }
-                        scores[j] = dot * scale
-                        maxScore = max(maxScore, scores[j])
+                        scores[j] = VectorOps.dot(query, keys + j * c.kvDim + g * c.headDim, count: c.headDim) * scale
                     }
-                    var total: Float = 0
+                    VectorOps.softmax(scores, count: positions)
+                    let out = s.attention + t * c.qDim + h * c.headDim
+                    out.update(repeating: 0, count: c.headDim)
                     for j in 0..<positions {
-                        scores[j] = expf(scores[j] - maxScore)
-                        total += scores[j]
-                    }
-                    let o = out.baseAddress! + t * c.qDim + h * c.headDim
-                    for d in 0..<c.headDim { o[d] = 0 }
-                    for j in 0..<positions {
-                        let weight = scores[j] / total
-                        let v = values + j * c.kvDim + g * c.headDim
-                        for d in 0..<c.headDim { o[d] += weight * v[d] }
+                        VectorOps.axpy(scores[j], values + j * c.kvDim + g * c.headDim, out, count: c.headDim)
                     }
                 }
-            }
-        }
-    }
-
-    private func rmsNorm(_ input: [Float], _ weight: [Float], into output: inout [Float], rows: Int) {
-        let width = weight.count
-        for r in 0..<rows {
-            var sumSquares: Float = 0
-            for i in 0..<width { sumSquares += input[r * width + i] * input[r * width + i] }
-            let inverse = 1 / (sumSquares / Float(width) + config.rmsEps).squareRoot()
-            for i in 0..<width { output[r * width + i] = input[r * width + i] * inverse * weight[i] }
-        }
-    }
-
-    private func addBias(_ bias: [Float], to values: inout [Float], rows: Int) {
-        for r in 0..<rows {
-            for i in 0..<bias.count { values[r * bias.count + i] += bias[i] }
-        }
-    }
-
-    private func add(_ delta: [Float], to values: inout [Float]) {
-        for i in 0..<values.count { values[i] += delta[i] }
-    }
-
-    private func swiGLU(_ gateUp: [Float], into output: inout [Float], rows: Int, width: Int) {
-        for r in 0..<rows {
-            for i in 0..<width {
-                let gate = gateUp[r * 2 * width + i]
-                let up = gateUp[r * 2 * width + width + i]
-                output[r * width + i] = gate / (1 + expf(-gate)) * up
             }
         }
     }

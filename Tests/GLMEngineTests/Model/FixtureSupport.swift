@@ -12,7 +12,7 @@ enum Fixtures {
 
     static var tinyModel: String { root.appendingPathComponent("tiny-chatglm3").path }
 
-    struct GreedyCase {
+    struct GreedyCase: Sendable {
         let name: String
         let kind: String
         let text: String
