@@ -1,7 +1,5 @@
 import CSentencePiece
-#if canImport(Glibc)
-import Glibc
-#endif
+import Foundation
 
 /// Owns one libsentencepiece processor (through the CSentencePiece shim).
 ///
@@ -18,8 +16,8 @@ final class SentencePieceModel: @unchecked Sendable {
             csp_create_from_bytes(buffer.baseAddress, buffer.count, &error)
         }
         guard let created else {
-            let reason = Self.takeMessage(error) ?? "libsentencepiece gave no reason"
-            throw GLMError(.tokenizer, path: source, "not a valid SentencePiece model: \(reason)")
+            let reason = (Self.takeMessage(error) ?? "no reason given").trimmingCharacters(in: .whitespaces)
+            throw GLMError(.tokenizer, path: source, "not a valid SentencePiece model (libsentencepiece: \(reason))")
         }
         handle = created
     }
