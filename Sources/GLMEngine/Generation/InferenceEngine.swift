@@ -25,9 +25,7 @@ public actor InferenceEngine {
 
     /// The stop ids of this kind of model: `</s>`, and for chat models `<|user|>` and `<|observation|>`.
     public nonisolated func defaultStopTokens() -> Set<Int32> {
-        kind.usesChatFormat
-            ? [tokenizer.eosID, tokenizer.userID, tokenizer.observationID]
-            : [tokenizer.eosID]
+        kind.usesChatFormat ? Set(tokenizer.chatStopIds) : [tokenizer.eosId]
     }
 
     /// Tokens currently in the cache (the ledger).
@@ -95,7 +93,7 @@ public actor InferenceEngine {
             }
             stats.generatedTokens += 1
             history.append(next)
-            emit(.token(id: next, text: detokenizer.feed(next), logits: request.keepLogits ? logits : nil))
+            emit(.token(id: next, text: detokenizer.append(next), logits: request.keepLogits ? logits : nil))
             if stats.generatedTokens == request.maxTokens { break }
             if sequence.tokens.count >= sequence.window { reason = .contextFull; break }
             logits = try sequence.step(next)
