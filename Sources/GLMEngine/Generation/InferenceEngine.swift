@@ -7,12 +7,13 @@ public actor InferenceEngine {
     private static let executor = DedicatedThreadExecutor(name: "glmchat.inference")
     public nonisolated var unownedExecutor: UnownedSerialExecutor { Self.executor.asUnownedSerialExecutor() }
 
-    public let tokenizer: Tokenizer
-    public let kind: ModelKind
+    public nonisolated let tokenizer: Tokenizer
+    public nonisolated let kind: ModelKind
     public nonisolated let config: ModelConfig
     public nonisolated let matrixType: StorageType
     private let sequence: CachedSequence
-    private var currentCancellation: CancellationFlag?
+    /// The running request's flag, reachable without entering the actor (which is busy generating).
+    private nonisolated let running = RunningRequest()
 
     public init(model: GLMModel, tokenizer: Tokenizer, kind: ModelKind, contextLimit: Int? = nil) {
         self.tokenizer = tokenizer
@@ -34,10 +35,8 @@ public actor InferenceEngine {
 
     /// Stops the running request before its next token.
     public nonisolated func cancel() {
-        Task { await self.cancelCurrent() }
+        running.current?.raise()
     }
-
-    private func cancelCurrent() { currentCancellation?.raise() }
 
     /// Starts a request. The returned stream ends after one `.finished` event, or with an error.
     public nonisolated func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, Error> {
@@ -57,8 +56,8 @@ public actor InferenceEngine {
 
     private func run(_ request: GenerationRequest, flag: CancellationFlag,
                      emit: (GenerationEvent) -> Void) throws {
-        currentCancellation = flag
-        defer { currentCancellation = nil }
+        running.current = flag
+        defer { running.current = nil }
         try request.sampling.validate()
         var stats = GenerationStats()
         stats.promptTokens = request.prompt.count
@@ -103,5 +102,16 @@ public actor InferenceEngine {
         stats.generationSeconds = Date().timeIntervalSince(generationStart)
         stats.contextUsed = sequence.tokens.count
         emit(.finished(reason, stats))
+    }
+}
+
+/// Holds the flag of the request being generated, behind a lock, for `cancel()` from any thread.
+final class RunningRequest: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flag: CancellationFlag?
+
+    var current: CancellationFlag? {
+        get { lock.withLock { flag } }
+        set { lock.withLock { flag = newValue } }
     }
 }

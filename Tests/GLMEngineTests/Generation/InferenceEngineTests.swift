@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+@testable import GLMEngine
+
+@Suite("Generation: inference actor on the tiny model")
+struct InferenceEngineTests {
+    static func engine(contextLimit: Int? = nil) throws -> InferenceEngine {
+        let model = try OracleModelTests.load("tiny-chatglm3")
+        let tokenizer = try Tokenizer(modelPath: Fixtures.tinyModel + "/tokenizer.model")
+        return InferenceEngine(model: model, tokenizer: tokenizer, kind: .chat, contextLimit: contextLimit)
+    }
+
+    static var english: Fixtures.GreedyCase {
+        get throws { try #require(OracleModelTests.expected["tiny-chatglm3"]?.first) }
+    }
+
+    struct Outcome {
+        var ids: [Int32] = []
+        var text = ""
+        var reason: FinishReason?
+        var stats = GenerationStats()
+        var progress: [Int] = []
+    }
+
+    static func collect(_ stream: AsyncThrowingStream<GenerationEvent, Error>,
+                        onToken: (Int) -> Void = { _ in }) async throws -> Outcome {
+        var outcome = Outcome()
+        for try await event in stream {
+            switch event {
+            case .promptProgress(let done, _): outcome.progress.append(done)
+            case .token(let id, let text, _):
+                outcome.ids.append(id)
+                outcome.text += text
+                onToken(outcome.ids.count)
+            case .text(let text): outcome.text += text
+            case .finished(let reason, let stats):
+                outcome.reason = reason
+                outcome.stats = stats
+            }
+        }
+        return outcome
+    }
+
+    @Test("streams the oracle's greedy tokens and ends with stats")
+    func greedyStream() async throws {
+        let expected = try Self.english
+        let engine = try Self.engine()
+        let request = GenerationRequest(prompt: expected.inputIDs, sampling: .greedy, maxTokens: 16, stopTokens: [])
+        let outcome = try await Self.collect(engine.generate(request))
+        #expect(outcome.ids == expected.greedyIDs)
+        #expect(outcome.reason == .maxTokens)
+        #expect(outcome.stats.generatedTokens == 16)
+        #expect(outcome.stats.promptTokens == expected.inputIDs.count)
+        #expect(outcome.progress.last == expected.inputIDs.count)
+        #expect(outcome.text == engine.tokenizer.decode(expected.greedyIDs))
+    }
+
+    @Test("a follow-up request reads only the new suffix and computes the same logits")
+    func prefixReuse() async throws {
+        let expected = try Self.english
+        let engine = try Self.engine()
+        let first = GenerationRequest(prompt: expected.inputIDs, sampling: .greedy, maxTokens: 4, stopTokens: [])
+        _ = try await Self.collect(engine.generate(first))
+        let cached = await engine.cachedTokens
+        // The prompt plus three fed answer tokens (the fourth was sampled but not fed).
+        #expect(cached == expected.inputIDs + expected.greedyIDs.prefix(3))
+        let second = GenerationRequest(prompt: expected.inputIDs + expected.greedyIDs.prefix(8), sampling: .greedy,
+                                       maxTokens: 8, stopTokens: [], keepLogits: true)
+        var logits: [[Float]] = []
+        var ids: [Int32] = []
+        var stats = GenerationStats()
+        for try await event in engine.generate(second) {
+            if case .token(let id, _, let row?) = event { ids.append(id); logits.append(row) }
+            if case .finished(_, let s) = event { stats = s }
+        }
+        #expect(stats.reusedTokens == cached.count)
+        #expect(ids == Array(expected.greedyIDs[8...]))
+        for (step, row) in logits.enumerated() {
+            #expect(Fixtures.maxAbsDifference(row, expected.stepLogits[8 + step]) < 1e-4)
+        }
+    }
+
+    @Test("a shorter, different prompt cuts the cache back to the common prefix")
+    func ledgerTruncation() async throws {
+        let expected = try Self.english
+        let engine = try Self.engine()
+        _ = try await Self.collect(engine.generate(GenerationRequest(prompt: expected.inputIDs, sampling: .greedy,
+                                                                     maxTokens: 2, stopTokens: [])))
+        var edited = Array(expected.inputIDs.prefix(10))
+        edited.append(5)
+        let outcome = try await Self.collect(engine.generate(GenerationRequest(prompt: edited, sampling: .greedy,
+                                                                               maxTokens: 1, stopTokens: [])))
+        #expect(outcome.stats.reusedTokens == 10)
+        #expect(await engine.cachedTokens == edited)
+    }
+
+    @Test("ending the stream stops generation before the next token")
+    func cancellation() async throws {
+        let expected = try Self.english
+        let engine = try Self.engine()
+        let request = GenerationRequest(prompt: expected.inputIDs, sampling: .greedy, maxTokens: 200, stopTokens: [])
+        let outcome = try await Self.collect(engine.generate(request)) { count in
+            if count == 3 { engine.cancel() }
+        }
+        #expect(outcome.reason == .cancelled)
+        #expect(outcome.ids.count < 10)
+        #expect(outcome.ids == Array(expected.greedyIDs.prefix(outcome.ids.count)))
+    }
+
+    @Test("a stop token ends the answer and is not shown")
+    func stopToken() async throws {
+        let expected = try Self.english
+        let engine = try Self.engine()
+        let stop = expected.greedyIDs[2]
+        let request = GenerationRequest(prompt: expected.inputIDs, sampling: .greedy, maxTokens: 16, stopTokens: [stop])
+        let outcome = try await Self.collect(engine.generate(request))
+        #expect(outcome.reason == .stopToken(stop))
+        #expect(outcome.ids == Array(expected.greedyIDs.prefix(2)))
+    }
+
+    @Test("a prompt longer than the window is a clear error")
+    func contextOverflow() async throws {
+        let expected = try Self.english
+        let engine = try Self.engine(contextLimit: 8)
+        let request = GenerationRequest(prompt: expected.inputIDs, sampling: .greedy, maxTokens: 1, stopTokens: [])
+        await #expect(throws: GLMError.self) { _ = try await Self.collect(engine.generate(request)) }
+    }
+
+    @Test("chat models stop at </s>, <|user|> and <|observation|>; base models at </s>")
+    func stopTokensByKind() throws {
+        let model = try OracleModelTests.load("tiny-chatglm3")
+        let tokenizer = try Tokenizer(modelPath: Fixtures.tinyModel + "/tokenizer.model")
+        #expect(InferenceEngine(model: model, tokenizer: tokenizer, kind: .chat).defaultStopTokens() == [2, 1006, 1008])
+        #expect(InferenceEngine(model: model, tokenizer: tokenizer, kind: .base).defaultStopTokens() == [2])
+    }
+}
