@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Writes the checkpoint-format fixtures under Tests/GLMEngineTests/Fixtures/formats/ from the tiny
+ChatGLM3 model (fp32 safetensors), so the loaders can be checked against each other bit for bit.
+
+Run from the repository root: python3 scripts/make_format_fixtures.py
+Needs torch and safetensors. Output is small (a few MB) and committed.
+"""
+import collections
+import json
+import os
+import shutil
+
+import torch
+from safetensors.torch import load_file, save_file
+
+ROOT = "Tests/GLMEngineTests/Fixtures"
+TINY = os.path.join(ROOT, "tiny-chatglm3")
+OUT = os.path.join(ROOT, "formats")
+
+
+def state_dict(tensors):
+    """An OrderedDict with `_metadata`, as `model.state_dict()` returns it (pickled with BUILD)."""
+    sd = collections.OrderedDict(tensors)
+    sd._metadata = collections.OrderedDict({"": {"version": 1}})
+    return sd
+
+
+def fresh_dir(name):
+    path = os.path.join(OUT, name)
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    shutil.copy(os.path.join(TINY, "config.json"), path)
+    return path
+
+
+def split(names):
+    """Two shards: the embedding and layer 0 in the first, the rest in the second."""
+    first = [n for n in names if "word_embeddings" in n or ".layers.0." in n]
+    return first, [n for n in names if n not in first]
+
+
+def total_size(tensors):
+    return sum(t.numel() * t.element_size() for t in tensors.values())
+
+
+def sharded_safetensors(weights):
+    path = fresh_dir("sharded-safetensors")
+    names = sorted(weights)
+    weight_map = {}
+    for i, part in enumerate(split(names), start=1):
+        file = f"model-0000{i}-of-00002.safetensors"
+        save_file({n: weights[n] for n in part}, os.path.join(path, file), metadata={"format": "pt"})
+        weight_map.update({n: file for n in part})
+    index = {"metadata": {"total_size": total_size(weights)}, "weight_map": weight_map}
+    with open(os.path.join(path, "model.safetensors.index.json"), "w") as f:
+        json.dump(index, f, indent=2, sort_keys=True)
+
+
+def sharded_bin(weights):
+    path = fresh_dir("sharded-bin")
+    names = sorted(weights)
+    weight_map = {}
+    for i, part in enumerate(split(names), start=1):
+        file = f"pytorch_model-0000{i}-of-00002.bin"
+        tensors = {n: weights[n].clone() for n in part}
+        if i == 1:
+            # Two layer-0 norms as views of one storage: the second starts at a non-zero storage offset.
+            a = ".layers.0.input_layernorm.weight"
+            b = ".layers.0.post_attention_layernorm.weight"
+            a, b = "transformer.encoder" + a, "transformer.encoder" + b
+            shared = torch.cat([weights[a], weights[b]])
+            tensors[a] = shared[: weights[a].numel()]
+            tensors[b] = shared[weights[a].numel():]
+        torch.save(state_dict(tensors), os.path.join(path, file))
+        weight_map.update({n: file for n in part})
+    index = {"metadata": {"total_size": total_size(weights)}, "weight_map": weight_map}
+    with open(os.path.join(path, "pytorch_model.bin.index.json"), "w") as f:
+        json.dump(index, f, indent=2, sort_keys=True)
+
+
+def single_bin(weights, dtype, name):
+    path = fresh_dir(name)
+    torch.save(state_dict({n: t.to(dtype) for n, t in weights.items()}), os.path.join(path, "pytorch_model.bin"))
+
+
+def single_safetensors(weights, dtype, name):
+    path = fresh_dir(name)
+    save_file({n: t.to(dtype) for n, t in weights.items()}, os.path.join(path, "model.safetensors"),
+              metadata={"format": "pt"})
+
+
+def noncontiguous_bin():
+    """A state dict holding a transposed (non-contiguous) tensor: the loader must refuse it."""
+    path = os.path.join(OUT, "errors")
+    os.makedirs(path, exist_ok=True)
+    t = torch.arange(6, dtype=torch.float32).reshape(2, 3).t()
+    torch.save(state_dict({"transposed.weight": t}), os.path.join(path, "noncontiguous.bin"))
+
+
+def main():
+    weights = load_file(os.path.join(TINY, "model.safetensors"))
+    shutil.rmtree(OUT, ignore_errors=True)
+    os.makedirs(OUT)
+    sharded_safetensors(weights)
+    sharded_bin(weights)
+    single_bin(weights, torch.float16, "f16-bin")
+    single_bin(weights, torch.bfloat16, "bf16-bin")
+    single_safetensors(weights, torch.float16, "f16-safetensors")
+    single_safetensors(weights, torch.bfloat16, "bf16-safetensors")
+    noncontiguous_bin()
+
+
+if __name__ == "__main__":
+    main()
