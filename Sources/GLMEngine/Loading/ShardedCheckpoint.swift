@@ -45,7 +45,7 @@ public enum ShardedCheckpoint {
                 throw GLMError(.missingTensor, path: path, "\(indexPath) lists tensor \(name) in shard \(shard), but the shard does not contain it")
             }
             guard tensor.path == path else {
-                throw GLMError(.badFormat, path: tensor.path, "\(indexPath) lists tensor \(name) in shard \(shard), but it is in \(tensor.path)")
+                throw GLMError(.missingTensor, path: path, "\(indexPath) lists tensor \(name) in shard \(shard), but the shard does not contain it (it is in \(tensor.path))")
             }
         }
     }

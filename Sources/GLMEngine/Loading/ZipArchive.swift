@@ -22,7 +22,10 @@ struct ZipArchive {
     init(file: MappedFile) throws {
         self.file = file
         let path = file.path
-        guard file.size >= 4, try file.bytes(0..<4, what: "the ZIP signature").loadUnaligned(as: UInt32.self) == Self.localSignature else {
+        guard file.size >= 22 else {
+            throw GLMError(.truncated, path: path, "the file has only \(file.size) bytes, too few for a PyTorch (ZIP) checkpoint")
+        }
+        guard try file.bytes(0..<4, what: "the ZIP signature").loadUnaligned(as: UInt32.self) == Self.localSignature else {
             throw GLMError(.badMagic, path: path,
                            "not a PyTorch checkpoint in ZIP format (torch.save since 1.6); older pickle-only .bin files are not supported")
         }
