@@ -9,6 +9,11 @@ import collections
 import json
 import os
 import shutil
+import struct
+import zipfile
+import zlib
+
+import sentencepiece
 
 import torch
 from safetensors.torch import load_file, save_file
@@ -97,6 +102,62 @@ def noncontiguous_bin():
     torch.save(state_dict({"transposed.weight": t}), os.path.join(path, "noncontiguous.bin"))
 
 
+def zip64_bin(source, name):
+    """Repacks a torch.save archive as ZIP64 with every 32-bit size and offset saturated, as a writer
+    does for files over 4 GB, so the reader's ZIP64 path is exercised on a small file."""
+    path = fresh_dir(name)
+    entries = []
+    with zipfile.ZipFile(source) as z:
+        for info in z.infolist():
+            entries.append((info.filename.encode(), z.read(info)))
+    out = bytearray()
+    central = bytearray()
+    for filename, data in entries:
+        crc = zlib.crc32(data)
+        offset = len(out)
+        local_extra = struct.pack("<HHQQ", 1, 16, len(data), len(data))
+        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 45, 0, 0, 0, 0, crc, 0xFFFFFFFF, 0xFFFFFFFF,
+                           len(filename), len(local_extra))
+        out += filename + local_extra + data
+        extra = struct.pack("<HHQQQ", 1, 24, len(data), len(data), offset)
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 45, 45, 0, 0, 0, 0, crc, 0xFFFFFFFF,
+                               0xFFFFFFFF, len(filename), len(extra), 0, 0, 0, 0, 0xFFFFFFFF)
+        central += filename + extra
+    directory_offset = len(out)
+    out += central
+    zip64_end = len(out)
+    out += struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, len(entries), len(entries),
+                       len(central), directory_offset)
+    out += struct.pack("<IIQI", 0x07064B50, 0, zip64_end, 1)
+    out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    with open(os.path.join(path, "pytorch_model.bin"), "wb") as f:
+        f.write(out)
+
+
+def tokenizer_pieces():
+    """The tiny tokenizer's pieces as SentencePiece reports them, to check the GGUF vocabulary builder
+    against llama.cpp's converter output (llamacpp-f32.gguf) without going through our tokenizer."""
+    sp = sentencepiece.SentencePieceProcessor(model_file=os.path.join(TINY, "tokenizer.model"))
+    def kind(i):
+        if sp.is_unknown(i):
+            return "unknown"
+        if sp.is_control(i):
+            return "control"
+        if sp.is_unused(i):
+            return "unused"
+        if sp.is_byte(i):
+            return "byte"
+        return "normal"
+    n = sp.vocab_size()
+    pieces = {
+        "pieces": [sp.id_to_piece(i) for i in range(n)],
+        "scores": [sp.get_score(i) for i in range(n)],
+        "kinds": [kind(i) for i in range(n)],
+    }
+    with open(os.path.join(OUT, "tiny-pieces.json"), "w") as f:
+        json.dump(pieces, f, ensure_ascii=False, indent=0)
+
+
 def main():
     weights = load_file(os.path.join(TINY, "model.safetensors"))
     shutil.rmtree(OUT, ignore_errors=True)
@@ -108,6 +169,8 @@ def main():
     single_safetensors(weights, torch.float16, "f16-safetensors")
     single_safetensors(weights, torch.bfloat16, "bf16-safetensors")
     noncontiguous_bin()
+    zip64_bin(os.path.join(OUT, "f16-bin", "pytorch_model.bin"), "zip64-bin")
+    tokenizer_pieces()
 
 
 if __name__ == "__main__":

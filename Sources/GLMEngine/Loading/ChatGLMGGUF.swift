@@ -1,27 +1,5 @@
 import Foundation
 
-/// The vocabulary as llama.cpp stores it in GGUF: one entry per embedding row (padding included),
-/// plus the SentencePiece model bytes, which glmchat also embeds so one file is the whole model.
-public struct GGUFVocabulary: Sendable, Equatable {
-    public var tokens: [String]
-    public var scores: [Float]
-    /// llama.cpp token types: 1 normal, 2 unknown, 3 control, 4 user-defined, 5 unused, 6 byte.
-    public var types: [Int32]
-    public var sentencePieceModel: [UInt8]
-    public var eosID: UInt32
-    public var padID: UInt32
-
-    public init(tokens: [String], scores: [Float], types: [Int32], sentencePieceModel: [UInt8],
-                eosID: UInt32 = 2, padID: UInt32 = 0) {
-        self.tokens = tokens
-        self.scores = scores
-        self.types = types
-        self.sentencePieceModel = sentencePieceModel
-        self.eosID = eosID
-        self.padID = padID
-    }
-}
-
 /// The metadata keys llama.cpp's converter writes for ChatGLM3 (`general.architecture = "chatglm"`),
 /// in its order, and the way back from them to a `ModelConfig` (SPEC section 5).
 public enum ChatGLMGGUF {
@@ -120,5 +98,29 @@ public enum ChatGLMGGUF {
         }
         try config.validate(path: path)
         return config
+    }
+}
+
+extension ChatGLMGGUF {
+    /// The tensors of a checkpoint as GGUF write sources: every tensor the model uses (inv_freq dropped),
+    /// in forward-pass order, named through `TensorNames`. `type` picks each tensor's stored type up front;
+    /// `bytes` converts one tensor when the writer reaches it, so only one converted tensor is in memory.
+    public static func tensorSources(checkpoint: Checkpoint, config: ModelConfig, path: String,
+                                     type: (_ name: String, _ tensor: TensorRef) -> StorageType,
+                                     bytes: @escaping (_ tensor: TensorRef, _ type: StorageType) throws -> [UInt8]) throws -> [GGUFTensorSource] {
+        try TensorNames.expectedShapes(config).map { name, shape in
+            let tensor = try checkpoint.tensor(name, in: path)
+            guard tensor.shape == shape else {
+                throw GLMError(.wrongShape, path: tensor.path, "tensor \(name) has shape \(tensor.shape), expected \(shape)")
+            }
+            guard let ggufName = TensorNames.ggufName(forHuggingFace: name) else {
+                throw GLMError(.badValue, path: path, "tensor \(name) has no GGUF name")
+            }
+            let stored = type(name, tensor)
+            return GGUFTensorSource(name: ggufName, shape: shape, type: stored) { [checkpoint] in
+                _ = checkpoint  // held so the mapping `tensor` points into outlives the source
+                return try bytes(tensor, stored)
+            }
+        }
     }
 }

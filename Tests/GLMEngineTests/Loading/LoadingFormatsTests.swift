@@ -75,6 +75,11 @@ import Testing
         }
     }
 
+    @Test func zip64ArchiveMatchesPlainArchive() throws {
+        let zip64 = try ModelFiles.open(path: F.format("zip64-bin"))
+        expectSameTensors(zip64, try ModelFiles.open(path: F.format("f16-bin")))
+    }
+
     @Test func llamaCppGGUFMatchesSafetensors() throws {
         let gguf = try ModelFiles.open(path: F.llamaCppGGUF)
         let st = try ModelFiles.open(path: F.tiny)
