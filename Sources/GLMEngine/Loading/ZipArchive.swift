@@ -71,16 +71,20 @@ struct ZipArchive {
     }
 
     private static func findEndRecord(_ file: MappedFile) throws -> Int {
-        // The end record is 22 bytes plus a comment of at most 65535 bytes, at the very end.
+        // The end record is 22 bytes plus a comment of at most 65535 bytes, and ends the file; a signature
+        // whose comment length does not reach exactly the end is tensor data that happens to match.
         let lowest = max(0, file.size - 22 - 0xFFFF)
         var position = file.size - 22
         while position >= lowest {
-            let bytes = try file.bytes(position..<(position + 4), what: "the ZIP end record")
-            if bytes.loadUnaligned(as: UInt32.self) == endSignature { return position }
+            let record = try file.bytes(position..<(position + 22), what: "the ZIP end record")
+            if record.loadUnaligned(as: UInt32.self) == endSignature,
+               position + 22 + Int(UInt16(littleEndian: record.loadUnaligned(fromByteOffset: 20, as: UInt16.self))) == file.size {
+                return position
+            }
             position -= 1
         }
         throw GLMError(.truncated, path: file.path,
-                       "no ZIP end-of-central-directory record: the archive is truncated or not a ZIP file")
+                       "the archive is cut short: it starts like a PyTorch (ZIP) checkpoint but its \(file.size) bytes end without the ZIP end-of-central-directory record")
     }
 
     private static func readZip64End(_ file: MappedFile, endOffset: Int) throws -> (Int, Int, Int) {
