@@ -94,12 +94,20 @@ def single_safetensors(weights, dtype, name):
               metadata={"format": "pt"})
 
 
-def noncontiguous_bin():
-    """A state dict holding a transposed (non-contiguous) tensor: the loader must refuse it."""
-    path = os.path.join(OUT, "errors")
+def pickle_fixtures():
+    """Small torch.save files for the pickle reader: a transposed (non-contiguous) tensor it must refuse,
+    and a protocol-4 file (FRAME, STACK_GLOBAL, MEMOIZE, SHORT_BINUNICODE) with a Parameter and a view."""
+    path = os.path.join(OUT, "pickle")
     os.makedirs(path, exist_ok=True)
     t = torch.arange(6, dtype=torch.float32).reshape(2, 3).t()
     torch.save(state_dict({"transposed.weight": t}), os.path.join(path, "noncontiguous.bin"))
+    storage = torch.arange(8, dtype=torch.bfloat16)
+    tensors = {
+        "a": torch.arange(6, dtype=torch.float32).reshape(2, 3),
+        "b": torch.nn.Parameter(torch.tensor([0.5, -1.0, 2.0, 65504.0], dtype=torch.float16), requires_grad=False),
+        "c": storage[3:8],
+    }
+    torch.save(state_dict(tensors), os.path.join(path, "protocol4.bin"), pickle_protocol=4)
 
 
 def zip64_bin(source, name):
@@ -168,7 +176,7 @@ def main():
     single_bin(weights, torch.bfloat16, "bf16-bin")
     single_safetensors(weights, torch.float16, "f16-safetensors")
     single_safetensors(weights, torch.bfloat16, "bf16-safetensors")
-    noncontiguous_bin()
+    pickle_fixtures()
     zip64_bin(os.path.join(OUT, "f16-bin", "pytorch_model.bin"), "zip64-bin")
     tokenizer_pieces()
 

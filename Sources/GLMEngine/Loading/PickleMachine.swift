@@ -27,7 +27,7 @@ struct PickleMachine {
 
     private mutating func take(_ count: Int) throws -> UnsafeRawBufferPointer {
         guard count >= 0, count <= data.count - position else {
-            throw GLMError(.truncated, path: path, "data.pkl ends at byte \(data.count) inside an opcode argument")
+            throw GLMError(.truncated, path: path, "data.pkl is cut short at byte \(data.count), before its STOP")
         }
         defer { position += count }
         return UnsafeRawBufferPointer(rebasing: data[position..<(position + count)])

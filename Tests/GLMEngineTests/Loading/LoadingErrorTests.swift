@@ -206,7 +206,7 @@ import Testing
     }
 
     @Test func nonContiguousTensorIsRefused() {
-        let path = F.format("errors/noncontiguous.bin")
+        let path = F.format("pickle/noncontiguous.bin")
         let error = F.error { try TorchCheckpointReader.read(path: path, into: Checkpoint()) }
         #expect(error?.kind == .unsupported)
         #expect(error?.description == "\(path): tensor transposed.weight is not contiguous (shape [3, 2], strides [1, 3]); save it with .contiguous()")
