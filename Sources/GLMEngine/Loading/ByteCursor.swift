@@ -44,12 +44,15 @@ struct ByteCursor {
         Double(bitPattern: try read(UInt64.self, what: what))
     }
 
-    /// A count stored as an unsigned 64-bit number, refused if it cannot be an in-file length.
+    /// Beyond any real file: a larger length or offset means corrupt data, not a file cut short.
+    static let plausibleLimit = 1 << 50
+
+    /// A length, count or offset stored as an unsigned 64-bit number. Whether the bytes it promises exist
+    /// is left to the reads that follow, so a truncated file is reported as truncated.
     mutating func readCount(what: String) throws -> Int {
         let value = try read(UInt64.self, what: what)
-        guard value <= UInt64(file.size) else {
-            throw GLMError(.badFormat, path: file.path,
-                           "\(what) is \(value), more than the file's \(file.size) bytes could hold")
+        guard value <= UInt64(Self.plausibleLimit) else {
+            throw GLMError(.badFormat, path: file.path, "\(what) is \(value), which no model file could hold")
         }
         return Int(value)
     }

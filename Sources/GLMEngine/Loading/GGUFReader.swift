@@ -58,14 +58,14 @@ public enum GGUFReader {
             }
             var ggufDims: [Int] = []
             for _ in 0..<dimCount {
-                ggufDims.append(try readBounded(&cursor, what: "a dimension of tensor \(name)"))
+                ggufDims.append(try cursor.readCount(what: "a dimension of tensor \(name)"))
             }
             let code = try cursor.read(UInt32.self, what: "the type of tensor \(name)")
             guard let type = GGUFTensorType.storageType(code: code) else {
                 throw GLMError(.unsupported, path: path,
                                "tensor \(name) has type \(GGUFTensorType.name(code: code)); supported are F32, F16, BF16, Q8_0 and Q4_0")
             }
-            let offset = try readBounded(&cursor, what: "the data offset of tensor \(name)")
+            let offset = try cursor.readCount(what: "the data offset of tensor \(name)")
             guard offset % alignment == 0 else {
                 throw GLMError(.badFormat, path: path, "tensor \(name) starts at offset \(offset), not a multiple of the alignment \(alignment)")
             }
@@ -82,7 +82,7 @@ public enum GGUFReader {
                 let (p, o) = acc.0.multipliedReportingOverflow(by: d)
                 return (p, acc.1 || o)
             }
-            guard !overflow, count <= plausibleLimit else {
+            guard !overflow, count <= ByteCursor.plausibleLimit else {
                 throw GLMError(.badFormat, path: path, "tensor \(info.name) has an impossible shape \(info.shape)")
             }
             let start = dataStart + info.offset
@@ -92,17 +92,6 @@ public enum GGUFReader {
         }
         return GGUFContents(path: path, version: version, alignment: alignment, metadata: metadata,
                             tensors: tensors, file: file)
-    }
-
-    /// Beyond any real file: larger values are corrupt, not merely cut short.
-    static let plausibleLimit = 1 << 50
-
-    private static func readBounded(_ cursor: inout ByteCursor, what: String) throws -> Int {
-        let value = try cursor.read(UInt64.self, what: what)
-        guard value <= UInt64(plausibleLimit) else {
-            throw GLMError(.badFormat, path: cursor.file.path, "\(what) is \(value), which no model file could hold")
-        }
-        return Int(value)
     }
 
     private static func readAlignment(_ metadata: GGUFMetadata, path: String) throws -> Int {

@@ -64,6 +64,22 @@ import Testing
         #expect(error?.path == path)
     }
 
+    @Test func truncatedInsideEmbeddedTokenizer() throws {
+        let dir = try F.temporaryDirectory()
+        defer { F.remove(dir) }
+        try F.writeTinyGGUF(to: dir + "/full.gguf")
+        let bytes = try F.read(dir + "/full.gguf")
+        let key = Array(ChatGLMGGUF.sentencePieceModelKey.utf8)
+        guard let keyAt = (0..<(bytes.count - key.count)).first(where: { Array(bytes[$0..<($0 + key.count)]) == key }) else {
+            Issue.record("key not found")
+            return
+        }
+        try F.write(Array(bytes.prefix(keyAt + key.count + 5_000)), to: dir + "/cut.gguf")
+        let error = F.error { _ = try ModelFiles.open(path: dir + "/cut.gguf") }
+        #expect(error?.kind == .truncated)
+        #expect(error?.problem.contains(ChatGLMGGUF.sentencePieceModelKey) == true)
+    }
+
     /// Cuts inside the first local header, the pickle, a storage, the central directory and the end record.
     @Test(arguments: [2, 20, 600, 200_000, 391_500, 393_149 - 10])
     func truncatedBin(at cut: Int) throws {
