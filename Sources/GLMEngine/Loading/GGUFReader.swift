@@ -27,6 +27,9 @@ public enum GGUFReader {
             throw GLMError(.badMagic, path: path, "not a GGUF file (the first four bytes are not \"GGUF\")")
         }
         let version = try cursor.read(UInt32.self, what: "the GGUF version")
+        if version.byteSwapped == 2 || version.byteSwapped == 3 {
+            throw GLMError(.unsupported, path: path, "a big-endian GGUF file; glmchat reads little-endian GGUF only")
+        }
         guard version == 2 || version == 3 else {
             throw GLMError(.unsupported, path: path, "GGUF version \(version); glmchat reads versions 2 and 3")
         }
