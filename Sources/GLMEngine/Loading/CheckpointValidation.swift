@@ -1,0 +1,36 @@
+/// Checks a checkpoint against its config before anything uses it: every tensor the forward pass reads
+/// exists with exactly the expected shape, the layer count agrees, and nothing unexplained is left over.
+public enum CheckpointValidation {
+    /// `configPath` names where the shape came from (config.json, or the GGUF file), `weightsPath` the weights.
+    public static func validate(_ checkpoint: Checkpoint, config: ModelConfig, configPath: String, weightsPath: String) throws {
+        let layerPrefix = "transformer.encoder.layers."
+        let layers = Set(checkpoint.tensors.keys.compactMap { name -> Int? in
+            guard name.hasPrefix(layerPrefix) else { return nil }
+            return Int(name.dropFirst(layerPrefix.count).prefix { $0 != "." })
+        })
+        let layerCount = (layers.max() ?? -1) + 1
+        guard layerCount == config.numLayers else {
+            throw GLMError(.configMismatch, path: weightsPath,
+                           "\(configPath) says the model has \(config.numLayers) layers, but the weights have \(layerCount)")
+        }
+        let expected = TensorNames.expectedShapes(config)
+        for (name, shape) in expected {
+            guard let tensor = checkpoint.tensors[name] else {
+                throw GLMError(.missingTensor, path: weightsPath, "missing tensor \(name) (expected shape \(shape))")
+            }
+            guard tensor.shape == shape else {
+                throw GLMError(.wrongShape, path: tensor.path,
+                               "tensor \(name) has shape \(tensor.shape), but \(configPath) implies \(shape)")
+            }
+            if tensor.type.isBlockQuantized, shape.last.map({ $0 % 32 != 0 }) ?? true {
+                throw GLMError(.badFormat, path: tensor.path, "tensor \(name) is \(tensor.type.rawValue) but its rows are not whole 32-element blocks")
+            }
+        }
+        let known = Set(expected.map(\.name)).union([TensorNames.ropeInverseFrequencies])
+        if let extra = checkpoint.tensors.keys.sorted().first(where: { !known.contains($0) }) {
+            let tensorPath = checkpoint.tensors[extra]?.path ?? weightsPath
+            throw GLMError(.configMismatch, path: tensorPath,
+                           "tensor \(extra) is not part of the model \(configPath) describes")
+        }
+    }
+}
