@@ -36,16 +36,12 @@ public enum ModelLoader {
     public static func load(_ options: ModelLoadOptions, progress: ((Double) -> Void)? = nil) throws -> LoadedModel {
         let opened = try ModelFiles.open(path: options.path)
         let tokenizer: Tokenizer
-        if let explicit = options.tokenizerPath {
-            tokenizer = try Tokenizer(modelPath: explicit)
-        } else {
-            switch opened.tokenizer {
-            case .file(let path): tokenizer = try Tokenizer(modelPath: path)
-            case .embedded(let bytes): tokenizer = try Tokenizer(modelBytes: bytes, source: options.path)
-            case .none:
-                throw GLMError(.tokenizer, path: options.path,
-                               "this model file has no tokenizer inside; pass --tokenizer PATH/tokenizer.model")
-            }
+        switch try opened.tokenizerSource(override: options.tokenizerPath) {
+        case .file(let path): tokenizer = try Tokenizer(modelPath: path)
+        case .embedded(let bytes): tokenizer = try Tokenizer(modelBytes: bytes, source: options.path)
+        case .none:
+            throw GLMError(.tokenizer, path: options.path,
+                           "this model file has no tokenizer inside; pass --tokenizer PATH/tokenizer.model")
         }
         let config = opened.config
         guard tokenizer.realVocabSize <= config.vocabRows else {
@@ -55,8 +51,8 @@ public enum ModelLoader {
         if let limit = options.contextLimit, limit < 2 {
             throw GLMError(.badValue, "--ctx-size must be at least 2, got \(limit)")
         }
-        let compute = ComputeContext(threads: options.threads ?? ComputeContext.defaultThreadCount)
-        let matrixType = options.matrixType ?? (opened.isGGUF ? nil : .q4_0)
+        let compute = ComputeContext(threads: options.threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let matrixType = options.matrixType ?? (opened.format == .gguf ? nil : .q4_0)
         let weights = try GLMWeights.load(from: opened.checkpoint, config: config, as: matrixType,
                                           source: options.path, threads: compute, progress: progress)
         let kind = options.kind ?? (config.contextLength >= 32768 ? .chat32k : .chat)
