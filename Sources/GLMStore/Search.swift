@@ -1,0 +1,172 @@
+import Foundation
+import GRDB
+
+/// A short piece of text with the places that matched the query, for highlighting.
+public struct Snippet: Sendable, Equatable {
+    public var text: String
+    /// Ranges in `text`, in order, not overlapping.
+    public var matches: [Range<String.Index>]
+
+    /// The matches as (offset, length) in Characters, for callers that cannot keep String indices.
+    public var characterOffsets: [(offset: Int, length: Int)] {
+        matches.map { (text.distance(from: text.startIndex, to: $0.lowerBound), text.distance(from: $0.lowerBound, to: $0.upperBound)) }
+    }
+
+    public static func == (a: Snippet, b: Snippet) -> Bool {
+        a.text == b.text && a.matches == b.matches
+    }
+}
+
+/// One session that matched a search.
+public struct SearchHit: Sendable, Equatable {
+    public var session: Session
+    /// Matches in `session.title` (empty when only a message matched).
+    public var titleMatches: [Range<String.Index>]
+    /// The first message, in conversation order, that holds every term (nil if only the title did).
+    public var messageID: MessageID?
+    public var role: MessageRole?
+    public var snippet: Snippet?
+}
+
+extension GLMStore {
+    /// Sessions whose title or one of whose messages contains every whitespace-separated term of
+    /// `query` (case-insensitively), most recently used first, archived ones included.
+    /// Message text is searched through the FTS5 trigram index; terms shorter than three
+    /// characters (which a trigram index cannot look up) are checked with LIKE.
+    public func search(_ query: String, limit: Int = 50) throws -> [SearchHit] {
+        let terms = SearchQuery.terms(query)
+        guard !terms.isEmpty, limit > 0 else { return [] }
+        return try read { db in
+            var hits: [SessionID: SearchHit] = [:]
+            for session in try titleMatches(terms, limit: limit, db) {
+                hits[session.id] = SearchHit(session: session,
+                                             titleMatches: SearchQuery.ranges(of: terms, in: session.title),
+                                             messageID: nil, role: nil, snippet: nil)
+            }
+            for (session, message) in try messageMatches(terms, limit: limit, db) {
+                var hit = hits[session.id] ?? SearchHit(session: session, titleMatches: [], messageID: nil,
+                                                        role: nil, snippet: nil)
+                hit.messageID = message.id
+                hit.role = message.role
+                hit.snippet = SearchQuery.snippet(of: message.content, terms: terms)
+                hits[session.id] = hit
+            }
+            let ordered = hits.values.sorted {
+                ($0.session.updatedAt, $0.session.id) > ($1.session.updatedAt, $1.session.id)
+            }
+            return Array(ordered.prefix(limit))
+        }
+    }
+
+    private func titleMatches(_ terms: [String], limit: Int, _ db: Database) throws -> [Session] {
+        let conditions = terms.map { _ in "title LIKE ? ESCAPE '\\'" }.joined(separator: " AND ")
+        let sql = """
+            SELECT \(RowMapping.sessionColumns) FROM session
+            WHERE deletedAt IS NULL AND \(conditions)
+            ORDER BY updatedAt DESC, id DESC LIMIT ?
+            """
+        var values: [(any DatabaseValueConvertible)?] = terms.map(SearchQuery.likePattern)
+        values.append(limit)
+        let arguments = StatementArguments(values)
+        return try Row.fetchAll(db, sql: sql, arguments: arguments).map(RowMapping.session)
+    }
+
+    /// For each matching session (newest first, up to `limit`), its first matching message.
+    private func messageMatches(_ terms: [String], limit: Int, _ db: Database) throws -> [(Session, Message)] {
+        let long = terms.filter { $0.unicodeScalars.count >= 3 }
+        let short = terms.filter { $0.unicodeScalars.count < 3 }
+        var conditions = short.map { _ in "m.content LIKE ? ESCAPE '\\'" }
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        let source: String
+        if long.isEmpty {
+            source = "message m"
+        } else {
+            source = "message_fts f JOIN message m ON m.pk = f.rowid"
+            conditions.insert("message_fts MATCH ?", at: 0)
+            arguments.append(SearchQuery.ftsQuery(long))
+        }
+        arguments += short.map(SearchQuery.likePattern)
+        arguments.append(limit)
+        // SQLite takes the bare column `pk` from the row that has min(seq) in each group.
+        let sql = """
+            SELECT s.id AS sid, hit.pk AS hitPk FROM (
+                SELECT m.sessionId AS sessionId, min(m.seq) AS seq, m.pk AS pk
+                FROM \(source) WHERE \(conditions.joined(separator: " AND "))
+                GROUP BY m.sessionId
+            ) hit JOIN session s ON s.id = hit.sessionId
+            WHERE s.deletedAt IS NULL
+            ORDER BY s.updatedAt DESC, s.id DESC LIMIT ?
+            """
+        let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
+        return try rows.compactMap { row in
+            let sessionID = SessionID(try row.decode(String.self, forColumn: "sid"))
+            let pk = try row.decode(Int64.self, forColumn: "hitPk")
+            guard let session = try Self.fetchSession(sessionID, db),
+                  let message = try Row.fetchOne(db, sql: "SELECT \(RowMapping.messageColumns) FROM message WHERE pk = ?",
+                                                 arguments: [pk]).map(RowMapping.message)
+            else { return nil }
+            return (session, message)
+        }
+    }
+}
+
+/// Turning what the user typed into SQL, and matches back into highlights.
+enum SearchQuery {
+    static func terms(_ query: String) -> [String] {
+        var seen = Set<String>()
+        return query.split(whereSeparator: { $0.isWhitespace }).map(String.init)
+            .filter { seen.insert($0.lowercased()).inserted }
+    }
+
+    /// Each term as an FTS5 string (quotes doubled), so nothing the user types is FTS syntax.
+    static func ftsQuery(_ terms: [String]) -> String {
+        terms.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " ")
+    }
+
+    static func likePattern(_ term: String) -> String {
+        var escaped = ""
+        for character in term {
+            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return "%" + escaped + "%"
+    }
+
+    /// Every case-insensitive occurrence of any term in `text`, sorted, overlaps merged.
+    static func ranges(of terms: [String], in text: String) -> [Range<String.Index>] {
+        var found: [Range<String.Index>] = []
+        for term in terms {
+            var searchStart = text.startIndex
+            while searchStart < text.endIndex,
+                  let range = text.range(of: term, options: [.caseInsensitive], range: searchStart..<text.endIndex) {
+                found.append(range)
+                searchStart = range.upperBound
+            }
+        }
+        found.sort { $0.lowerBound < $1.lowerBound }
+        var merged: [Range<String.Index>] = []
+        for range in found {
+            if let last = merged.last, range.lowerBound <= last.upperBound {
+                merged[merged.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
+            } else {
+                merged.append(range)
+            }
+        }
+        return merged
+    }
+
+    /// About `width` characters of `content` on one line, starting a little before the first
+    /// match, with "…" where text was left out.
+    static func snippet(of content: String, terms: [String], lead: Int = 24, width: Int = 96) -> Snippet {
+        let first = terms.compactMap { content.range(of: $0, options: [.caseInsensitive])?.lowerBound }.min()
+            ?? content.startIndex
+        let start = content.index(first, offsetBy: -lead, limitedBy: content.startIndex) ?? content.startIndex
+        let end = content.index(start, offsetBy: width, limitedBy: content.endIndex) ?? content.endIndex
+        var text = start > content.startIndex ? "…" : ""
+        for character in content[start..<end] {
+            text.append(character.isNewline || character == "\t" ? " " : character)
+        }
+        if end < content.endIndex { text.append("…") }
+        return Snippet(text: text, matches: ranges(of: terms, in: text))
+    }
+}
