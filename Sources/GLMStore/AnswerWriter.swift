@@ -35,6 +35,7 @@ public final class AnswerWriter: @unchecked Sendable {
     private var finished = false
     private var lastSave = DispatchTime.now()
     private var lastError: StoreError?
+    private var saves = 0
 
     init(store: GLMStore, rowID: Int64, message: Message, saveInterval: TimeInterval) {
         self.store = store
@@ -52,6 +53,9 @@ public final class AnswerWriter: @unchecked Sendable {
     /// The last background save's failure, if the latest one failed (it is retried on the next
     /// append, and `finish` reports it if the final write fails too).
     public var saveError: StoreError? { lock.withLock { lastError } }
+
+    /// How many intermediate saves were written (for tests of the cadence).
+    var saveCount: Int { lock.withLock { saves } }
 
     /// Adds streamed text. Call it from any one thread.
     public func append(_ delta: String) {
@@ -157,6 +161,7 @@ public final class AnswerWriter: @unchecked Sendable {
                                arguments: [snapshot, rowID])
             }
             lock.withLock {
+                saves += 1
                 savedVersion = max(savedVersion, snapshotVersion)
                 lastError = nil
             }

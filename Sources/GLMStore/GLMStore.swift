@@ -63,6 +63,15 @@ public final class GLMStore: Sendable {
         }
     }
 
+    /// Closes the database (checkpointing the WAL into the main file). Later calls throw.
+    public func close() throws {
+        do {
+            try pool.close()
+        } catch let error as DatabaseError {
+            throw wrap(error)
+        }
+    }
+
     /// Runs a write transaction, turning SQLite's errors into `StoreError`s that name the file.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
