@@ -59,10 +59,11 @@ enum RowMapping {
     }
 
     static func insert(_ s: Session, _ db: Database) throws {
-        try db.execute(sql: """
+        let statement = try db.cachedStatement(sql: """
             INSERT INTO session (\(sessionColumns))
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [
+            """)
+        try statement.execute(arguments: [
                 s.id.rawValue, s.title, s.titleIsCustom, s.modelKind, s.modelName, s.systemPrompt,
                 s.sampling.temperature, s.sampling.topP, s.sampling.topK, s.sampling.repetitionPenalty,
                 s.sampling.maxNewTokens, s.sampling.seed, Timestamp.milliseconds(s.createdAt),
@@ -73,10 +74,11 @@ enum RowMapping {
     /// Inserts `m` at position `seq` of its session; returns the row's pk.
     @discardableResult
     static func insert(_ m: Message, seq: Int, ownerPid: Int32?, _ db: Database) throws -> Int64 {
-        try db.execute(sql: """
+        let statement = try db.cachedStatement(sql: """
             INSERT INTO message (\(messageColumns), seq, ownerPid)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [
+            """)
+        try statement.execute(arguments: [
                 m.id.rawValue, m.sessionID.rawValue, m.role.rawValue, m.content, m.metadata, m.model,
                 m.promptTokens, m.completionTokens, m.tokensPerSecond, Timestamp.milliseconds(m.createdAt),
                 m.finishedAt.map(Timestamp.milliseconds), m.state.rawValue, m.error, seq, ownerPid,

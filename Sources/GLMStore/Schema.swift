@@ -49,7 +49,7 @@ enum Schema {
                 error TEXT,
                 UNIQUE (sessionId, seq)
             );
-            CREATE INDEX session_by_recency ON session(archived, updatedAt DESC, id);
+            CREATE INDEX session_by_recency ON session(archived, updatedAt, id);
             """)
     }
 
@@ -74,13 +74,16 @@ enum Schema {
     }
 
     /// Soft deletion (the sidebar's undo) and the owner of a streaming answer, so that an answer
-    /// whose process died can be told apart from one another window is still writing.
+    /// whose process died can be told apart from one another window is still writing. Listing
+    /// and search walk sessions newest first through the recency indexes (read backwards), so
+    /// they stop after one page instead of sorting every session.
     private static func v3DeletionAndRecovery(_ db: Database) throws {
         try db.execute(sql: """
             ALTER TABLE session ADD COLUMN deletedAt INTEGER;
             ALTER TABLE message ADD COLUMN ownerPid INTEGER;
             DROP INDEX session_by_recency;
-            CREATE INDEX session_by_recency ON session(deletedAt, archived, updatedAt DESC, id);
+            CREATE INDEX session_by_recency ON session(deletedAt, archived, updatedAt, id);
+            CREATE INDEX session_by_recency_all ON session(deletedAt, updatedAt, id);
             CREATE INDEX message_streaming ON message(state) WHERE state = 'streaming';
             """)
     }

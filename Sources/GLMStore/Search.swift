@@ -72,40 +72,58 @@ extension GLMStore {
     }
 
     /// For each matching session (newest first, up to `limit`), its first matching message.
+    /// Sessions are walked in recency order and stop at `limit`, so a common word costs no more
+    /// than a rare one; the full-text matches are computed once, as a set of message rows.
     private func messageMatches(_ terms: [String], limit: Int, _ db: Database) throws -> [(Session, Message)] {
         let long = terms.filter { $0.unicodeScalars.count >= 3 }
         let short = terms.filter { $0.unicodeScalars.count < 3 }
         var conditions = short.map { _ in "m.content LIKE ? ESCAPE '\\'" }
         var arguments: [(any DatabaseValueConvertible)?] = []
-        let source: String
-        if long.isEmpty {
-            source = "message m"
-        } else {
-            source = "message_fts f JOIN message m ON m.pk = f.rowid"
-            conditions.insert("message_fts MATCH ?", at: 0)
+        var prefix = ""
+        if !long.isEmpty {
+            // Typing a query passes through many that match nothing: answer those from the index alone.
+            let any = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM message_fts WHERE message_fts MATCH ?)",
+                                        arguments: [SearchQuery.ftsQuery(long)]) ?? false
+            if !any { return [] }
+            prefix = "WITH fts(pk) AS MATERIALIZED (SELECT rowid FROM message_fts WHERE message_fts MATCH ?) "
+            conditions.insert("m.pk IN fts", at: 0)
             arguments.append(SearchQuery.ftsQuery(long))
         }
         arguments += short.map(SearchQuery.likePattern)
         arguments.append(limit)
-        // SQLite takes the bare column `pk` from the row that has min(seq) in each group.
-        let sql = """
-            SELECT s.id AS sid, hit.pk AS hitPk FROM (
-                SELECT m.sessionId AS sessionId, min(m.seq) AS seq, m.pk AS pk
-                FROM \(source) WHERE \(conditions.joined(separator: " AND "))
-                GROUP BY m.sessionId
-            ) hit JOIN session s ON s.id = hit.sessionId
-            WHERE s.deletedAt IS NULL
-            ORDER BY s.updatedAt DESC, s.id DESC LIMIT ?
+        let sessionColumns = RowMapping.sessionColumns.split(separator: ",")
+            .map { "s." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")
+        let messageColumns = RowMapping.messageColumns.split(separator: ",")
+            .map { "hm." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")
+        // The LIMIT inside keeps SQLite from flattening the walk into a join that would look up
+        // every session twice.
+        let sql = prefix + """
+            SELECT \(sessionColumns), \(messageColumns) FROM (
+                SELECT * FROM (
+                    SELECT s.id AS sid, s.updatedAt AS updatedAt, (
+                        SELECT m.pk FROM message m
+                        WHERE m.sessionId = s.id AND \(conditions.joined(separator: " AND "))
+                        ORDER BY m.seq LIMIT 1
+                    ) AS hitPk
+                    FROM session s WHERE s.deletedAt IS NULL
+                    ORDER BY s.updatedAt DESC, s.id DESC
+                ) WHERE hitPk IS NOT NULL LIMIT ?
+            ) hit
+            JOIN session s ON s.id = hit.sid
+            JOIN message hm ON hm.pk = hit.hitPk
+            ORDER BY hit.updatedAt DESC, hit.sid DESC
             """
-        let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
+        // Both tables have `id`, `createdAt`...: read each row as its session and message parts.
+        let sessionWidth = sessionColumns.split(separator: ",").count
+        let messageWidth = messageColumns.split(separator: ",").count
+        let adapter = ScopeAdapter([
+            "session": RangeRowAdapter(0..<sessionWidth),
+            "message": RangeRowAdapter(sessionWidth..<(sessionWidth + messageWidth)),
+        ])
+        let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments), adapter: adapter)
         return try rows.compactMap { row in
-            let sessionID = SessionID(try row.decode(String.self, forColumn: "sid"))
-            let pk = try row.decode(Int64.self, forColumn: "hitPk")
-            guard let session = try Self.fetchSession(sessionID, db),
-                  let message = try Row.fetchOne(db, sql: "SELECT \(RowMapping.messageColumns) FROM message WHERE pk = ?",
-                                                 arguments: [pk]).map(RowMapping.message)
-            else { return nil }
-            return (session, message)
+            guard let session = row.scopes["session"], let message = row.scopes["message"] else { return nil }
+            return (try RowMapping.session(session), try RowMapping.message(message))
         }
     }
 }

@@ -9,9 +9,12 @@ import Testing
         let a = try store.makeSession()
         try store.appendMessage(NewMessage(role: .user, content: "How do I reverse a linked list?"), to: a.id)
         try store.appendMessage(NewMessage(role: .assistant, content: "Walk the list and flip each Next pointer.\nThe linked list is then reversed."), to: a.id)
+        // Recency is kept to the millisecond: space the sessions so their order is certain.
+        Thread.sleep(forTimeInterval: 0.003)
         let b = try store.makeSession()
         try store.appendMessage(NewMessage(role: .user, content: "请介绍一下北京的历史"), to: b.id)
         try store.appendMessage(NewMessage(role: .assistant, content: "北京是中国的首都，有三千多年的建城史。"), to: b.id)
+        Thread.sleep(forTimeInterval: 0.003)
         let c = try store.makeSession("Trip planning")
         try store.appendMessage(NewMessage(role: .user, content: "Plan a trip to 北京 in spring"), to: c.id)
         return (store, [a.id, b.id, c.id])

@@ -7,7 +7,9 @@ import Testing
         let dir = try TempDir()
         let store = try dir.open()
         let first = try store.makeSession()
+        Thread.sleep(forTimeInterval: 0.003)    // recency is kept to the millisecond
         let second = try store.makeSession()
+        Thread.sleep(forTimeInterval: 0.003)
         try store.appendMessage(NewMessage(role: .user, content: "bump"), to: first.id)
         let listed = try store.listSessions()
         #expect(listed.map(\.id) == [first.id, second.id])
