@@ -69,8 +69,9 @@ enum DatabaseOpener {
     /// replacing an existing file. Returns the new path of the main file.
     static func moveAside(_ url: URL, now: Date = Date()) throws -> String {
         let fm = FileManager.default
-        let stamp = Timestamp.iso8601(now).replacingOccurrences(of: "-", with: "")
-            .replacingOccurrences(of: ":", with: "").replacingOccurrences(of: ".", with: "")
+        // 2026-11-29T02:52:51.637Z -> 20261129T025251Z
+        let iso = Timestamp.iso8601(now)
+        let stamp = String(iso.prefix(19).filter { $0 != "-" && $0 != ":" }) + "Z"
         var target = url.path + ".corrupt-" + stamp
         var attempt = 1
         while fm.fileExists(atPath: target) || fm.fileExists(atPath: target + "-wal") {

@@ -7,6 +7,11 @@ public struct Snippet: Sendable, Equatable {
     /// Ranges in `text`, in order, not overlapping.
     public var matches: [Range<String.Index>]
 
+    public init(text: String, matches: [Range<String.Index>]) {
+        self.text = text
+        self.matches = matches
+    }
+
     /// The matches as (offset, length) in Characters, for callers that cannot keep String indices.
     public var characterOffsets: [(offset: Int, length: Int)] {
         matches.map { (text.distance(from: text.startIndex, to: $0.lowerBound), text.distance(from: $0.lowerBound, to: $0.upperBound)) }

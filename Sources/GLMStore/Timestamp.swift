@@ -7,20 +7,20 @@ import Darwin
 
 /// The store keeps time as whole milliseconds since 1970 (an INTEGER column), so that a date read
 /// back, exported and imported is bit-for-bit the date that was written.
-enum Timestamp {
-    static func now() -> Date { date(fromMilliseconds: milliseconds(Date())) }
+public enum Timestamp {
+    public static func now() -> Date { date(fromMilliseconds: milliseconds(Date())) }
 
-    static func milliseconds(_ date: Date) -> Int64 {
+    public static func milliseconds(_ date: Date) -> Int64 {
         Int64((date.timeIntervalSince1970 * 1000).rounded())
     }
 
-    static func date(fromMilliseconds ms: Int64) -> Date {
+    public static func date(fromMilliseconds ms: Int64) -> Date {
         Date(timeIntervalSince1970: Double(ms) / 1000)
     }
 
     /// `2026-11-29T02:40:07.123Z`: ISO 8601 in UTC with milliseconds, formatted by hand so that no
     /// formatter can round or truncate differently on another platform.
-    static func iso8601(_ date: Date) -> String {
+    public static func iso8601(_ date: Date) -> String {
         let ms = milliseconds(date)
         var seconds = time_t(floorDiv(ms, 1000))
         let millis = Int(ms - floorDiv(ms, 1000) * 1000)
@@ -32,7 +32,7 @@ enum Timestamp {
     }
 
     /// Parses exactly the form `iso8601(_:)` writes (the fraction may have 0 to 3 digits).
-    static func parseISO8601(_ text: String) -> Date? {
+    public static func parseISO8601(_ text: String) -> Date? {
         let chars = Array(text.utf8)
         func number(_ start: Int, _ count: Int) -> Int? {
             guard start + count <= chars.count else { return nil }
