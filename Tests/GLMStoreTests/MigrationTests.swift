@@ -128,4 +128,29 @@ import Testing
         var isDirectory: ObjCBool = false
         #expect(FileManager.default.fileExists(atPath: dir.databaseURL.path, isDirectory: &isDirectory) && isDirectory.boolValue)
     }
+
+    @Test func companionsOfADamagedFileMoveWithIt() throws {
+        let dir = try TempDir()
+        try Data(repeating: 0x5A, count: 4096).write(to: dir.databaseURL)
+        let wal = Data(repeating: 0x17, count: 100)
+        try wal.write(to: URL(fileURLWithPath: dir.databaseURL.path + "-wal"))
+        let store = try dir.open()
+        let notice = try #require(store.notice)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: notice.movedTo + "-wal")) == wal)
+        #expect(try store.integrityProblems().isEmpty)
+    }
+
+    /// Two windows started at the same moment on a machine with no database yet: one creates
+    /// the schema, the other waits for it and finds it done.
+    @Test func simultaneousFirstOpensMigrateOnce() async throws {
+        let dir = try TempDir()
+        let url = dir.databaseURL
+        let stores = try await withThrowingTaskGroup(of: GLMStore.self) { group in
+            for _ in 0..<4 { group.addTask { try GLMStore(databaseURL: url) } }
+            return try await group.reduce(into: [GLMStore]()) { $0.append($1) }
+        }
+        for store in stores { _ = try store.makeSession() }
+        #expect(try stores[0].countSessions() == 4)
+        #expect(stores.allSatisfy { $0.notice == nil })
+    }
 }
