@@ -3,15 +3,26 @@ import GRDB
 
 /// Turns rows into values, throwing (never trapping) on anything unexpected in the file.
 enum RowMapping {
-    static let sessionColumns = """
-        id, title, titleIsCustom, modelKind, modelName, systemPrompt, temperature, topP, topK,
-        repetitionPenalty, maxNewTokens, seed, createdAt, updatedAt, archived
-        """
+    static let sessionColumnNames = [
+        "id", "title", "titleIsCustom", "modelKind", "modelName", "systemPrompt", "temperature", "topP", "topK",
+        "repetitionPenalty", "maxNewTokens", "seed", "createdAt", "updatedAt", "archived",
+    ]
 
-    static let messageColumns = """
-        id, sessionId, role, content, metadata, model, promptTokens, completionTokens,
-        tokensPerSecond, createdAt, finishedAt, state, error
-        """
+    static let messageColumnNames = [
+        "id", "sessionId", "role", "content", "metadata", "model", "promptTokens", "completionTokens",
+        "tokensPerSecond", "createdAt", "finishedAt", "state", "error",
+    ]
+
+    static let sessionColumns = sessionColumns(qualifiedBy: nil)
+    static let messageColumns = messageColumns(qualifiedBy: nil)
+
+    /// The column list for a SELECT, each name prefixed with `table.` when a query joins tables.
+    static func sessionColumns(qualifiedBy table: String?) -> String { list(sessionColumnNames, table) }
+    static func messageColumns(qualifiedBy table: String?) -> String { list(messageColumnNames, table) }
+
+    private static func list(_ names: [String], _ table: String?) -> String {
+        names.map { name in table.map { "\($0).\(name)" } ?? name }.joined(separator: ", ")
+    }
 
     static func session(_ row: Row) throws -> Session {
         Session(

@@ -96,14 +96,10 @@ extension GLMStore {
         }
         arguments += short.map(SearchQuery.likePattern)
         arguments.append(limit)
-        let sessionColumns = RowMapping.sessionColumns.split(separator: ",")
-            .map { "s." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")
-        let messageColumns = RowMapping.messageColumns.split(separator: ",")
-            .map { "hm." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")
         // The LIMIT inside keeps SQLite from flattening the walk into a join that would look up
         // every session twice.
         let sql = prefix + """
-            SELECT \(sessionColumns), \(messageColumns) FROM (
+            SELECT \(RowMapping.sessionColumns(qualifiedBy: "s")), \(RowMapping.messageColumns(qualifiedBy: "hm")) FROM (
                 SELECT * FROM (
                     SELECT s.id AS sid, s.updatedAt AS updatedAt, (
                         SELECT m.pk FROM message m
@@ -119,8 +115,8 @@ extension GLMStore {
             ORDER BY hit.updatedAt DESC, hit.sid DESC
             """
         // Both tables have `id`, `createdAt`...: read each row as its session and message parts.
-        let sessionWidth = sessionColumns.split(separator: ",").count
-        let messageWidth = messageColumns.split(separator: ",").count
+        let sessionWidth = RowMapping.sessionColumnNames.count
+        let messageWidth = RowMapping.messageColumnNames.count
         let adapter = ScopeAdapter([
             "session": RangeRowAdapter(0..<sessionWidth),
             "message": RangeRowAdapter(sessionWidth..<(sessionWidth + messageWidth)),

@@ -20,8 +20,6 @@ public struct StoreError: Error, CustomStringConvertible, Equatable, Sendable {
         case alreadyExists
         /// A file given to import is not a glmchat session export.
         case badImport
-        /// An answer writer was used after it finished.
-        case answerFinished
         /// A file could not be read or written.
         case io
     }
