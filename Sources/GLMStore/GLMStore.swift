@@ -98,6 +98,20 @@ public final class GLMStore: Sendable {
         return StoreError(.database, path: databaseURL.path, detail)
     }
 
+    /// A number that changes whenever another process (another glmchat window, the CLI) commits
+    /// to the database; this store's own writes leave it alone. Poll it (it costs microseconds)
+    /// and reload what is on screen when it moves.
+    public func externalChangeToken() throws -> Int {
+        do {
+            // `data_version` is per connection: always ask the one writer connection.
+            return try pool.writeWithoutTransaction { db in
+                try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0
+            }
+        } catch let error as DatabaseError {
+            throw wrap(error)
+        }
+    }
+
     /// Answers left `streaming` by a process that no longer exists were cut off by a crash or a
     /// kill: they keep their text and become `failed`, so they are never mistaken for live ones.
     func recoverInterruptedAnswers() throws {

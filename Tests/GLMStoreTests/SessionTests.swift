@@ -143,4 +143,18 @@ import Testing
         #expect(StorePaths.dataDirectory(environment: ["XDG_DATA_HOME": "rel", "HOME": "/h"]).path
                 == "/h/.local/share/glmchat")
     }
+
+    @Test func otherWritersMoveTheChangeToken() throws {
+        let dir = try TempDir()
+        let mine = try dir.open()
+        let other = try dir.open()
+        let start = try mine.externalChangeToken()
+        let session = try mine.makeSession()
+        try mine.appendMessage(NewMessage(role: .user, content: "mine"), to: session.id)
+        #expect(try mine.externalChangeToken() == start)
+        try other.renameSession(session.id, to: "renamed elsewhere")
+        let moved = try mine.externalChangeToken()
+        #expect(moved != start)
+        #expect(try mine.externalChangeToken() == moved)
+    }
 }
