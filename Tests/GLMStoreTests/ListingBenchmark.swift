@@ -48,12 +48,15 @@ import Testing
         #expect(chinese.count == 50)
         let short = try measure("search 2 chars (LIKE scan)") { try store.search("灯塔") }
         #expect(short.count == 50)
+        let shortNone = try measure("search 2 chars, no match (full scan)") { try store.search("qz") }
+        #expect(shortNone.isEmpty)
         let none = try measure("search no match") { try store.search("nowhere-to-be-found") }
         #expect(none.isEmpty)
         var lines = ["10,000-session benchmark (median of runs; database \(size / 1_048_576) MiB, "
                      + "\(Self.sessionCount * Self.messagesPerSession) messages, built in \(String(format: "%.1f", setup)) s):"]
         for (name, seconds) in report {
-            lines.append(String(format: "  %-32@ %8.2f ms", name as NSString, seconds * 1000))
+            lines.append("  " + name.padding(toLength: 40, withPad: " ", startingAt: 0)
+                         + String(format: "%8.2f ms", seconds * 1000))
         }
         print(lines.joined(separator: "\n"))
     }
