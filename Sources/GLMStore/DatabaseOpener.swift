@@ -1,0 +1,93 @@
+import Foundation
+import GRDB
+
+/// What opening the store had to do that the user must be told about.
+public struct StoreNotice: Sendable, Equatable, CustomStringConvertible {
+    /// Where the damaged database was.
+    public let originalPath: String
+    /// Where it is now (its -wal and -shm files, if any, sit beside it with the same suffixes).
+    public let movedTo: String
+    /// What SQLite said was wrong.
+    public let reason: String
+
+    public var description: String {
+        "the session database \(originalPath) is damaged (\(reason)); it was moved to \(movedTo) "
+            + "and a new, empty database was started"
+    }
+}
+
+/// Checks an existing database file before anything writes to it, and moves a corrupt one aside.
+enum DatabaseOpener {
+    enum Health {
+        case missing
+        case usable
+        case corrupt(reason: String)
+    }
+
+    /// Reads the file through a read-only connection: nothing here can change it.
+    static func inspect(_ url: URL) throws -> Health {
+        let path = url.path
+        guard FileManager.default.fileExists(atPath: path) else { return .missing }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw StoreError(.unreadable, path: path, "the session database cannot be read (permission denied)")
+        }
+        var config = Configuration()
+        config.readonly = true
+        config.busyMode = .timeout(15)
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            defer { try? queue.close() }
+            return try queue.read { db in
+                let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+                let appID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+                let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
+                if appID != Schema.applicationID && (appID != 0 || tables > 0) {
+                    throw StoreError(.notGLMChatDatabase, path: path,
+                                     "this SQLite file is not a glmchat session database; it was left untouched "
+                                     + "(choose another data directory with --data-dir)")
+                }
+                if version > Schema.latestVersion { throw Schema.tooNew(version, path: path) }
+                let check = try String.fetchAll(db, sql: "PRAGMA quick_check")
+                if check != ["ok"] {
+                    return .corrupt(reason: check.prefix(3).joined(separator: "; "))
+                }
+                return .usable
+            }
+        } catch let error as DatabaseError {
+            if isCorruption(error) { return .corrupt(reason: error.message ?? "\(error.resultCode)") }
+            throw StoreError(.unreadable, path: path,
+                             "the session database cannot be opened: \(error.message ?? "\(error.resultCode)")")
+        }
+    }
+
+    static func isCorruption(_ error: DatabaseError) -> Bool {
+        let primary = error.resultCode.primaryResultCode
+        return primary == .SQLITE_CORRUPT || primary == .SQLITE_NOTADB
+    }
+
+    /// Renames the database and its -wal/-shm companions to `<name>.corrupt-<UTC time>`, never
+    /// replacing an existing file. Returns the new path of the main file.
+    static func moveAside(_ url: URL, now: Date = Date()) throws -> String {
+        let fm = FileManager.default
+        // 2026-11-29T02:52:51.637Z -> 20261129T025251Z
+        let iso = Timestamp.iso8601(now)
+        let stamp = String(iso.prefix(19).filter { $0 != "-" && $0 != ":" }) + "Z"
+        var target = url.path + ".corrupt-" + stamp
+        var attempt = 1
+        while fm.fileExists(atPath: target) || fm.fileExists(atPath: target + "-wal") {
+            target = url.path + ".corrupt-" + stamp + "-\(attempt)"
+            attempt += 1
+        }
+        do {
+            try fm.moveItem(atPath: url.path, toPath: target)
+            for suffix in ["-wal", "-shm"] where fm.fileExists(atPath: url.path + suffix) {
+                try fm.moveItem(atPath: url.path + suffix, toPath: target + suffix)
+            }
+        } catch {
+            throw StoreError(.io, path: url.path,
+                             "the session database is damaged and could not be moved aside to \(target): "
+                             + "\(error.localizedDescription)")
+        }
+        return target
+    }
+}

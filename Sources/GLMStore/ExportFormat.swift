@@ -1,0 +1,120 @@
+import Foundation
+
+/// The JSON export of one session: everything needed to re-create it exactly. Dates are UTC
+/// ISO 8601 strings with milliseconds (the store's own precision), so the file round-trips.
+struct ExportDocument: Codable, Equatable {
+    static let formatName = "glmchat-session"
+    static let currentVersion = 1
+
+    var format: String
+    var version: Int
+    var session: ExportedSession
+    var messages: [ExportedMessage]
+}
+
+struct ExportedSession: Codable, Equatable {
+    var id: String
+    var title: String
+    var titleIsCustom: Bool
+    var modelKind: String
+    var modelName: String
+    var systemPrompt: String
+    var sampling: ExportedSampling
+    var createdAt: String
+    var updatedAt: String
+    var archived: Bool
+}
+
+struct ExportedSampling: Codable, Equatable {
+    var temperature: Double
+    var topP: Double
+    var topK: Int
+    var repetitionPenalty: Double
+    var maxNewTokens: Int?
+    var seed: Int64?
+}
+
+struct ExportedMessage: Codable, Equatable {
+    var id: String
+    var role: String
+    var content: String
+    var metadata: String
+    var model: String?
+    var promptTokens: Int?
+    var completionTokens: Int?
+    var tokensPerSecond: Double?
+    var createdAt: String
+    var finishedAt: String?
+    var state: String
+    var error: String?
+}
+
+extension ExportDocument {
+    init(_ s: Session, _ messages: [Message]) {
+        format = Self.formatName
+        version = Self.currentVersion
+        session = ExportedSession(
+            id: s.id.rawValue, title: s.title, titleIsCustom: s.titleIsCustom, modelKind: s.modelKind,
+            modelName: s.modelName, systemPrompt: s.systemPrompt,
+            sampling: ExportedSampling(temperature: s.sampling.temperature, topP: s.sampling.topP,
+                                       topK: s.sampling.topK, repetitionPenalty: s.sampling.repetitionPenalty,
+                                       maxNewTokens: s.sampling.maxNewTokens, seed: s.sampling.seed),
+            createdAt: Timestamp.iso8601(s.createdAt), updatedAt: Timestamp.iso8601(s.updatedAt),
+            archived: s.isArchived)
+        self.messages = messages.map { m in
+            ExportedMessage(id: m.id.rawValue, role: m.role.rawValue, content: m.content, metadata: m.metadata,
+                            model: m.model, promptTokens: m.promptTokens, completionTokens: m.completionTokens,
+                            tokensPerSecond: m.tokensPerSecond, createdAt: Timestamp.iso8601(m.createdAt),
+                            finishedAt: m.finishedAt.map(Timestamp.iso8601), state: m.state.rawValue, error: m.error)
+        }
+    }
+
+    func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+
+    /// Checks every field and turns the document back into values; `path` names the file in errors.
+    func decodedValues(path: String) throws -> (Session, [Message]) {
+        func bad(_ problem: String) -> StoreError { StoreError(.badImport, path: path, problem) }
+        guard format == Self.formatName else { throw bad("not a glmchat session export (format '\(format)')") }
+        guard version == Self.currentVersion else {
+            throw bad("export format version \(version) is not supported (this glmchat reads version \(Self.currentVersion))")
+        }
+        func date(_ text: String, _ field: String) throws -> Date {
+            guard let date = Timestamp.parseISO8601(text) else { throw bad("\(field) '\(text)' is not an ISO 8601 UTC time") }
+            return date
+        }
+        func uuid(_ text: String, _ field: String) throws -> String {
+            guard let parsed = UUID(uuidString: text), parsed.uuidString.lowercased() == text.lowercased() else {
+                throw bad("\(field) '\(text)' is not a UUID")
+            }
+            return text.lowercased()
+        }
+        let s = session
+        let sessionValue = Session(
+            id: SessionID(try uuid(s.id, "session.id")), title: s.title, titleIsCustom: s.titleIsCustom,
+            modelKind: s.modelKind, modelName: s.modelName, systemPrompt: s.systemPrompt,
+            sampling: SamplingSettings(temperature: s.sampling.temperature, topP: s.sampling.topP,
+                                       topK: s.sampling.topK, repetitionPenalty: s.sampling.repetitionPenalty,
+                                       maxNewTokens: s.sampling.maxNewTokens, seed: s.sampling.seed),
+            createdAt: try date(s.createdAt, "session.createdAt"),
+            updatedAt: try date(s.updatedAt, "session.updatedAt"), isArchived: s.archived)
+        var seen = Set<String>()
+        let messageValues = try messages.enumerated().map { index, m -> Message in
+            let field = "messages[\(index)]"
+            guard let role = MessageRole(rawValue: m.role) else { throw bad("\(field).role '\(m.role)' is unknown") }
+            guard let state = MessageState(rawValue: m.state) else { throw bad("\(field).state '\(m.state)' is unknown") }
+            let id = try uuid(m.id, "\(field).id")
+            guard seen.insert(id).inserted else { throw bad("\(field).id \(id) appears twice") }
+            return Message(id: MessageID(id), sessionID: sessionValue.id, role: role, content: m.content,
+                           metadata: m.metadata, model: m.model, promptTokens: m.promptTokens,
+                           completionTokens: m.completionTokens, tokensPerSecond: m.tokensPerSecond,
+                           createdAt: try date(m.createdAt, "\(field).createdAt"),
+                           finishedAt: try m.finishedAt.map { try date($0, "\(field).finishedAt") },
+                           state: state, error: m.error)
+        }
+        return (sessionValue, messageValues)
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import GRDB
+
+extension GLMStore {
+    /// The session as JSON that `importSession` reads back exactly (same ids, texts, dates, stats).
+    public func exportJSON(_ id: SessionID) throws -> Data {
+        let (session, messages) = try sessionWithMessages(id)
+        do {
+            return try ExportDocument(session, messages).encoded()
+        } catch {
+            throw StoreError(.io, "cannot encode session \(id) as JSON: \(error)")
+        }
+    }
+
+    /// The session as a Markdown document for people to read (not for import).
+    public func exportMarkdown(_ id: SessionID) throws -> String {
+        let (session, messages) = try sessionWithMessages(id)
+        return MarkdownExport.render(session, messages)
+    }
+
+    /// Reads one exported session and adds it in one transaction. `path` names the source in errors.
+    /// With `assignNewIDs`, the session and its messages get fresh ids (importing a copy of a
+    /// session that is already here); otherwise an id already present is an error.
+    @discardableResult
+    public func importSession(from data: Data, path: String, assignNewIDs: Bool = false) throws -> Session {
+        let document: ExportDocument
+        do {
+            document = try JSONDecoder().decode(ExportDocument.self, from: data)
+        } catch let error as DecodingError {
+            throw StoreError(.badImport, path: path, "not a glmchat session export: \(Self.describe(error))")
+        }
+        var (session, messages) = try document.decodedValues(path: path)
+        if assignNewIDs {
+            session.id = .random()
+            messages = messages.map { m in
+                var copy = m
+                copy.id = .random()
+                copy.sessionID = session.id
+                return copy
+            }
+        }
+        let imported = session
+        let importedMessages = messages
+        try write { db in
+            let exists = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM session WHERE id = ?)",
+                                           arguments: [imported.id.rawValue]) ?? false
+            if exists {
+                throw StoreError(.alreadyExists, path: path,
+                                 "session \(imported.id) is already in the database (import a copy with --new-ids)")
+            }
+            try RowMapping.insert(imported, db)
+            for (index, message) in importedMessages.enumerated() {
+                let taken = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM message WHERE id = ?)",
+                                              arguments: [message.id.rawValue]) ?? false
+                if taken {
+                    throw StoreError(.alreadyExists, path: path,
+                                     "message \(message.id) is already in the database (import a copy with --new-ids)")
+                }
+                try RowMapping.insert(message, seq: index + 1, ownerPid: nil, db)
+            }
+        }
+        return imported
+    }
+
+    func sessionWithMessages(_ id: SessionID) throws -> (Session, [Message]) {
+        try read { db in
+            let session = try Self.requireSession(id, db)
+            let messages = try Row.fetchAll(db, sql: """
+                SELECT \(RowMapping.messageColumns) FROM message WHERE sessionId = ? ORDER BY seq
+                """, arguments: [id.rawValue]).map(RowMapping.message)
+            return (session, messages)
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return keys.isEmpty ? "" : " at \(keys.hasPrefix(".") ? String(keys.dropFirst()) : keys)"
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "missing field '\(key.stringValue)'\(path(context))"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "\(context.debugDescription)\(path(context))"
+        case .dataCorrupted(let context): return "\(context.debugDescription)\(path(context))"
+        @unknown default: return "\(error)"
+        }
+    }
+}
+
+enum MarkdownExport {
+    static func render(_ session: Session, _ messages: [Message]) -> String {
+        var lines = ["# \(session.displayTitle)", ""]
+        lines.append("- Model: \(session.modelKind) · \(session.modelName)")
+        lines.append("- Created: \(Timestamp.iso8601(session.createdAt)) · Updated: \(Timestamp.iso8601(session.updatedAt))")
+        lines.append("- Session: \(session.id)\(session.isArchived ? " (archived)" : "")")
+        if !session.systemPrompt.isEmpty {
+            lines += ["", "## System", "", session.systemPrompt]
+        }
+        for message in messages {
+            lines += ["", "## " + heading(message), "", message.content]
+            if message.state == .failed, let error = message.error {
+                lines += ["", "> failed: \(error)"]
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func heading(_ m: Message) -> String {
+        var parts = [m.role.rawValue.prefix(1).uppercased() + m.role.rawValue.dropFirst()]
+        if !m.metadata.isEmpty { parts.append(m.role == .observation ? m.metadata : "tool call: \(m.metadata)") }
+        if let model = m.model { parts.append(model) }
+        if let tokens = m.completionTokens { parts.append("\(tokens) tokens") }
+        if let speed = m.tokensPerSecond { parts.append(String(format: "%.1f tokens/s", speed)) }
+        if m.state != .complete { parts.append(m.state.rawValue) }
+        return parts.joined(separator: " · ")
+    }
+}

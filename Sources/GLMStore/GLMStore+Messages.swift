@@ -1,0 +1,71 @@
+import Foundation
+import GRDB
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension GLMStore {
+    /// Appends a finished message and commits it before returning: call it with the user's message
+    /// before generation starts, and nothing the user typed can be lost. The first user message
+    /// names an untitled session.
+    @discardableResult
+    public func appendMessage(_ new: NewMessage, to sessionID: SessionID) throws -> Message {
+        let message = Message(id: .random(), sessionID: sessionID, role: new.role, content: new.content,
+                              metadata: new.metadata, model: new.model, promptTokens: new.stats?.promptTokens,
+                              completionTokens: new.stats?.completionTokens,
+                              tokensPerSecond: new.stats?.tokensPerSecond, createdAt: Timestamp.now(),
+                              finishedAt: nil, state: .complete, error: nil)
+        _ = try write { db in try Self.insertNext(message, ownerPid: nil, db) }
+        return message
+    }
+
+    /// All messages of a session, in order.
+    public func messages(in sessionID: SessionID) throws -> [Message] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT \(RowMapping.messageColumns) FROM message WHERE sessionId = ? ORDER BY seq
+                """, arguments: [sessionID.rawValue]).map(RowMapping.message)
+        }
+    }
+
+    public func message(_ id: MessageID) throws -> Message? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT \(RowMapping.messageColumns) FROM message WHERE id = ?",
+                             arguments: [id.rawValue]).map(RowMapping.message)
+        }
+    }
+
+    /// Starts an assistant answer: the (empty) message is committed now, in state `streaming`, and
+    /// the returned writer keeps it saved as text arrives. See `AnswerWriter`.
+    public func beginAnswer(in sessionID: SessionID, model: String, metadata: String = "",
+                            saveInterval: TimeInterval = AnswerWriter.defaultSaveInterval) throws -> AnswerWriter {
+        let message = Message(id: .random(), sessionID: sessionID, role: .assistant, content: "",
+                              metadata: metadata, model: model, promptTokens: nil, completionTokens: nil,
+                              tokensPerSecond: nil, createdAt: Timestamp.now(), finishedAt: nil,
+                              state: .streaming, error: nil)
+        let pk = try write { db in try Self.insertNext(message, ownerPid: getpid(), db) }
+        return AnswerWriter(store: self, rowID: pk, message: message, saveInterval: saveInterval)
+    }
+
+    /// Inserts at the end of the session inside the caller's (immediate) transaction, so two
+    /// processes appending to one session can never take the same position.
+    @discardableResult
+    static func insertNext(_ message: Message, ownerPid: Int32?, _ db: Database) throws -> Int64 {
+        let session = try requireSession(message.sessionID, db)
+        let seq = try Int.fetchOne(db, sql: "SELECT coalesce(max(seq), 0) + 1 FROM message WHERE sessionId = ?",
+                                   arguments: [message.sessionID.rawValue]) ?? 1
+        let pk = try RowMapping.insert(message, seq: seq, ownerPid: ownerPid, db)
+        if message.role == .user && !session.titleIsCustom && session.title.isEmpty {
+            let title = Titles.title(fromFirstMessage: message.content)
+            try db.execute(sql: "UPDATE session SET title = ? WHERE id = ?",
+                           arguments: [title, message.sessionID.rawValue])
+        }
+        try touch(message.sessionID, db)
+        return pk
+    }
+
+    static func touch(_ sessionID: SessionID, _ db: Database) throws {
+        try db.execute(sql: "UPDATE session SET updatedAt = max(updatedAt, ?) WHERE id = ?",
+                       arguments: [Timestamp.milliseconds(Timestamp.now()), sessionID.rawValue])
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import GRDB
+
+/// Turns rows into values, throwing (never trapping) on anything unexpected in the file.
+enum RowMapping {
+    static let sessionColumnNames = [
+        "id", "title", "titleIsCustom", "modelKind", "modelName", "systemPrompt", "temperature", "topP", "topK",
+        "repetitionPenalty", "maxNewTokens", "seed", "createdAt", "updatedAt", "archived",
+    ]
+
+    static let messageColumnNames = [
+        "id", "sessionId", "role", "content", "metadata", "model", "promptTokens", "completionTokens",
+        "tokensPerSecond", "createdAt", "finishedAt", "state", "error",
+    ]
+
+    static let sessionColumns = sessionColumns(qualifiedBy: nil)
+    static let messageColumns = messageColumns(qualifiedBy: nil)
+
+    /// The column list for a SELECT, each name prefixed with `table.` when a query joins tables.
+    static func sessionColumns(qualifiedBy table: String?) -> String { list(sessionColumnNames, table) }
+    static func messageColumns(qualifiedBy table: String?) -> String { list(messageColumnNames, table) }
+
+    private static func list(_ names: [String], _ table: String?) -> String {
+        names.map { name in table.map { "\($0).\(name)" } ?? name }.joined(separator: ", ")
+    }
+
+    static func session(_ row: Row) throws -> Session {
+        Session(
+            id: SessionID(try row.decode(String.self, forColumn: "id")),
+            title: try row.decode(String.self, forColumn: "title"),
+            titleIsCustom: try row.decode(Bool.self, forColumn: "titleIsCustom"),
+            modelKind: try row.decode(String.self, forColumn: "modelKind"),
+            modelName: try row.decode(String.self, forColumn: "modelName"),
+            systemPrompt: try row.decode(String.self, forColumn: "systemPrompt"),
+            sampling: SamplingSettings(
+                temperature: try row.decode(Double.self, forColumn: "temperature"),
+                topP: try row.decode(Double.self, forColumn: "topP"),
+                topK: try row.decode(Int.self, forColumn: "topK"),
+                repetitionPenalty: try row.decode(Double.self, forColumn: "repetitionPenalty"),
+                maxNewTokens: try row.decode(Int?.self, forColumn: "maxNewTokens"),
+                seed: try row.decode(Int64?.self, forColumn: "seed")),
+            createdAt: Timestamp.date(fromMilliseconds: try row.decode(Int64.self, forColumn: "createdAt")),
+            updatedAt: Timestamp.date(fromMilliseconds: try row.decode(Int64.self, forColumn: "updatedAt")),
+            isArchived: try row.decode(Bool.self, forColumn: "archived"))
+    }
+
+    static func message(_ row: Row) throws -> Message {
+        let roleText = try row.decode(String.self, forColumn: "role")
+        let stateText = try row.decode(String.self, forColumn: "state")
+        guard let role = MessageRole(rawValue: roleText) else {
+            throw StoreError(.database, "a message has an unknown role '\(roleText)'")
+        }
+        guard let state = MessageState(rawValue: stateText) else {
+            throw StoreError(.database, "a message has an unknown state '\(stateText)'")
+        }
+        return Message(
+            id: MessageID(try row.decode(String.self, forColumn: "id")),
+            sessionID: SessionID(try row.decode(String.self, forColumn: "sessionId")),
+            role: role,
+            content: try row.decode(String.self, forColumn: "content"),
+            metadata: try row.decode(String.self, forColumn: "metadata"),
+            model: try row.decode(String?.self, forColumn: "model"),
+            promptTokens: try row.decode(Int?.self, forColumn: "promptTokens"),
+            completionTokens: try row.decode(Int?.self, forColumn: "completionTokens"),
+            tokensPerSecond: try row.decode(Double?.self, forColumn: "tokensPerSecond"),
+            createdAt: Timestamp.date(fromMilliseconds: try row.decode(Int64.self, forColumn: "createdAt")),
+            finishedAt: try row.decode(Int64?.self, forColumn: "finishedAt").map(Timestamp.date(fromMilliseconds:)),
+            state: state,
+            error: try row.decode(String?.self, forColumn: "error"))
+    }
+
+    static func insert(_ s: Session, _ db: Database) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO session (\(sessionColumns))
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        try statement.execute(arguments: [
+                s.id.rawValue, s.title, s.titleIsCustom, s.modelKind, s.modelName, s.systemPrompt,
+                s.sampling.temperature, s.sampling.topP, s.sampling.topK, s.sampling.repetitionPenalty,
+                s.sampling.maxNewTokens, s.sampling.seed, Timestamp.milliseconds(s.createdAt),
+                Timestamp.milliseconds(s.updatedAt), s.isArchived,
+            ])
+    }
+
+    /// Inserts `m` at position `seq` of its session; returns the row's pk.
+    @discardableResult
+    static func insert(_ m: Message, seq: Int, ownerPid: Int32?, _ db: Database) throws -> Int64 {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO message (\(messageColumns), seq, ownerPid)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        try statement.execute(arguments: [
+                m.id.rawValue, m.sessionID.rawValue, m.role.rawValue, m.content, m.metadata, m.model,
+                m.promptTokens, m.completionTokens, m.tokensPerSecond, Timestamp.milliseconds(m.createdAt),
+                m.finishedAt.map(Timestamp.milliseconds), m.state.rawValue, m.error, seq, ownerPid,
+            ])
+        return db.lastInsertedRowID
+    }
+}

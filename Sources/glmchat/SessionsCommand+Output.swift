@@ -1,0 +1,102 @@
+import Foundation
+import GLMStore
+
+/// How `glmchat sessions` prints: one line per session for people, JSON for scripts.
+enum CLIOutput {
+    static func line(for session: Session, title: String? = nil) -> String {
+        let shortID = String(session.id.rawValue.prefix(8))
+        let when = localTime(session.updatedAt)
+        let shown = title ?? DisplayWidth.truncate(session.displayTitle, toCells: 60)
+        return "\(shortID)  \(when)  \(shown)\(session.isArchived ? "  [archived]" : "")"
+    }
+
+    static func localTime(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        return formatter.string(from: date)
+    }
+
+    static func printJSON<T: Encodable>(_ value: T) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        write(try encoder.encode(value))
+        write(Data("\n".utf8))
+    }
+
+    static func write(_ data: Data) {
+        FileHandle.standardOutput.write(data)
+    }
+
+    static func warn(_ message: String) {
+        FileHandle.standardError.write(Data("glmchat: warning: \(message)\n".utf8))
+    }
+}
+
+/// Marks matches with reverse video on a terminal; plain text in a pipe or with NO_COLOR.
+struct Highlighter {
+    let enabled: Bool
+
+    static func forStandardOutput() -> Highlighter {
+        let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+        return Highlighter(enabled: isatty(STDOUT_FILENO) == 1 && !noColor)
+    }
+
+    func apply(_ text: String, _ ranges: [Range<String.Index>]) -> String {
+        guard enabled, !ranges.isEmpty else { return text }
+        var result = ""
+        var cursor = text.startIndex
+        for range in ranges where range.lowerBound >= cursor {
+            result += text[cursor..<range.lowerBound] + "\u{1B}[7m" + text[range] + "\u{1B}[27m"
+            cursor = range.upperBound
+        }
+        return result + text[cursor...]
+    }
+}
+
+struct SessionJSON: Encodable {
+    var id, title, displayTitle, modelKind, modelName, systemPrompt, createdAt, updatedAt: String
+    var titleIsCustom, archived: Bool
+
+    init(_ s: Session) {
+        id = s.id.rawValue
+        title = s.title
+        displayTitle = s.displayTitle
+        titleIsCustom = s.titleIsCustom
+        modelKind = s.modelKind
+        modelName = s.modelName
+        systemPrompt = s.systemPrompt
+        createdAt = Timestamp.iso8601(s.createdAt)
+        updatedAt = Timestamp.iso8601(s.updatedAt)
+        archived = s.isArchived
+    }
+}
+
+struct MatchJSON: Encodable {
+    /// In Characters (grapheme clusters) from the start of the text.
+    var offset, length: Int
+}
+
+struct SearchHitJSON: Encodable {
+    var session: SessionJSON
+    var titleMatches: [MatchJSON]
+    var messageId: String?
+    var role: String?
+    var snippet: String?
+    var matches: [MatchJSON]?
+
+    init(_ hit: SearchHit) {
+        session = SessionJSON(hit.session)
+        let title = Snippet(text: hit.session.displayTitle, matches: hit.session.title.isEmpty ? [] : hit.titleMatches)
+        titleMatches = title.characterOffsets.map { MatchJSON(offset: $0.offset, length: $0.length) }
+        messageId = hit.messageID?.rawValue
+        role = hit.role?.rawValue
+        snippet = hit.snippet?.text
+        matches = hit.snippet?.characterOffsets.map { MatchJSON(offset: $0.offset, length: $0.length) }
+    }
+}
+
+struct ImportJSON: Encodable {
+    var file, id, title: String
+    var messages: Int
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import GLMStore
-
-@Test func placeholderBuilds() {}
