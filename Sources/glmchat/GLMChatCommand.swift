@@ -6,5 +6,6 @@ struct GLMChatCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "glmchat",
         abstract: "Chat with ChatGLM3 models (chat, base, 32K) on your own CPU.",
-        subcommands: [RunCommand.self, GenerateCommand.self, TokenizeCommand.self, SessionsCommand.self])
+        subcommands: [RunCommand.self, GenerateCommand.self, TokenizeCommand.self, ConvertCommand.self,
+                      BenchCommand.self, SessionsCommand.self])
 }

@@ -39,3 +39,4 @@ struct StandardError: TextOutputStream {
         FileHandle.standardError.write(Data(string.utf8))
     }
 }
+extension RandomModel.Shape: ExpressibleByArgument {}

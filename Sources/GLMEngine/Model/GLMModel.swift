@@ -15,6 +15,8 @@ public final class GLMModel: @unchecked Sendable {
     public let maxBatch: Int
     let rope: RotaryEmbedding
     private let scratch: ForwardScratch
+    /// Seconds spent in attention since last reset (the benchmark reports its share at long context).
+    public var attentionSeconds = 0.0
 
     public init(weights: GLMWeights, compute: ComputeContext, maxBatch: Int = 256) {
         self.weights = weights
@@ -63,7 +65,9 @@ public final class GLMModel: @unchecked Sendable {
             matMul(layer.qkv, s.normed, n: n, into: s.qkv)
             VectorOps.addRows(layer.qkvBias, to: s.qkv, rows: n)
             storeKeysAndValues(layer: layerIndex, start: start, n: n, cache: cache)
+            let attentionStart = DispatchTime.now()
             attend(layer: layerIndex, start: start, n: n, cache: cache)
+            attentionSeconds += Double(DispatchTime.now().uptimeNanoseconds - attentionStart.uptimeNanoseconds) / 1e9
             matMul(layer.dense, s.attention, n: n, into: s.projected)
             VectorOps.add(s.projected, to: s.x, count: n * c.hiddenSize)
 

@@ -55,6 +55,20 @@ public final class KVCache: @unchecked Sendable {
         count += n
     }
 
+    /// Fills positions up to `positions` with random keys and values, as if a long conversation had
+    /// been read: lets the benchmark time generation at 8K or 32K context without reading 32K tokens.
+    public func fillForBenchmark(positions: Int, seed: UInt64) {
+        reserve(positions)
+        var generator = SeededGenerator(seed: seed)
+        for layer in 0..<layerCount {
+            for i in count * kvDim..<positions * kvDim {
+                keys[layer][i] = Float(generator.next() >> 40) / Float(1 << 24) - 0.5
+                values[layer][i] = Float(generator.next() >> 40) / Float(1 << 24) - 0.5
+            }
+        }
+        count = max(count, positions)
+    }
+
     /// Forgets every position from `n` on (the ledger cut back to a common prefix).
     public func truncate(to n: Int) {
         count = min(count, max(0, n))

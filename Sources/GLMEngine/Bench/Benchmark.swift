@@ -1,0 +1,105 @@
+import Foundation
+
+/// What `glmchat bench` measures, in the spirit of llama-bench: prompt reading (pp) and generation (tg)
+/// speeds over repetitions, time to first token, load time, memory, and generation's share of the
+/// machine's read bandwidth.
+public struct BenchmarkOptions: Sendable {
+    public var promptTokens = 512
+    public var generatedTokens = 128
+    public var repetitions = 3
+    /// Tokens already in the cache when generation is timed (0: right after the prompt).
+    public var context = 0
+    public init() {}
+}
+
+public struct BenchmarkResult: Sendable {
+    public var promptTokensPerSecond: [Double] = []
+    public var generationTokensPerSecond: [Double] = []
+    /// Seconds from a 20-token prompt to the first sampled token.
+    public var timeToFirstToken: [Double] = []
+    public var weightBytesPerToken = 0
+    public var kvCacheBytes = 0
+    public var bandwidthBytesPerSecond = 0.0
+    /// Share of generation time spent in attention (only measured when a context is set).
+    public var attentionShare: Double?
+
+    public var generationBandwidthRatio: Double {
+        guard bandwidthBytesPerSecond > 0 else { return 0 }
+        return mean(generationTokensPerSecond) * Double(weightBytesPerToken) / bandwidthBytesPerSecond
+    }
+}
+
+public func mean(_ values: [Double]) -> Double {
+    values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
+}
+
+public func standardDeviation(_ values: [Double]) -> Double {
+    guard values.count > 1 else { return 0 }
+    let m = mean(values)
+    return (values.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(values.count - 1)).squareRoot()
+}
+
+public enum Benchmark {
+    public static func run(model: GLMModel, options: BenchmarkOptions,
+                           log: (String) -> Void = { _ in }) throws -> BenchmarkResult {
+        var result = BenchmarkResult()
+        let c = model.config
+        result.weightBytesPerToken = model.weights.matrixBytes
+        var generator = SeededGenerator(seed: 42)
+        func randomTokens(_ n: Int) -> [Int32] {
+            (0..<n).map { _ in Int32(generator.next() % UInt64(min(c.vocabRows, 64_000))) }
+        }
+        let window = max(options.promptTokens, options.context) + options.generatedTokens + 1
+        guard window <= c.contextLength else {
+            throw GLMError(.contextOverflow, "the benchmark needs \(window) positions; the model's window is \(c.contextLength)")
+        }
+        let cache = KVCache(config: c, maxPositions: window)
+
+        // Warm-up: touches every weight page once so the first repetition is not a page-fault benchmark.
+        _ = model.forward(randomTokens(1), cache: cache, logits: .last)
+
+        for repetition in 0..<options.repetitions {
+            if options.promptTokens > 0 {
+                cache.truncate(to: 0)
+                let prompt = randomTokens(options.promptTokens)
+                let start = DispatchTime.now()
+                _ = model.forward(prompt, cache: cache, logits: .last)
+                let seconds = elapsed(since: start)
+                result.promptTokensPerSecond.append(Double(options.promptTokens) / seconds)
+                log(String(format: "pp%d #%d: %.2f tokens/s", options.promptTokens, repetition + 1,
+                           Double(options.promptTokens) / seconds))
+            }
+            if options.generatedTokens > 0 {
+                if options.context > 0 {
+                    cache.truncate(to: 0)
+                    cache.fillForBenchmark(positions: options.context, seed: UInt64(repetition))
+                }
+                model.attentionSeconds = 0
+                var token = randomTokens(1)[0]
+                let start = DispatchTime.now()
+                for _ in 0..<options.generatedTokens {
+                    let logits = model.forward([token], cache: cache, logits: .last)
+                    token = Int32(Sampler.argmax(Array(logits.prefix(min(c.vocabRows, 64_000)))))
+                }
+                let seconds = elapsed(since: start)
+                result.generationTokensPerSecond.append(Double(options.generatedTokens) / seconds)
+                if options.context > 0 { result.attentionShare = model.attentionSeconds / seconds }
+                log(String(format: "tg%d #%d: %.2f tokens/s", options.generatedTokens, repetition + 1,
+                           Double(options.generatedTokens) / seconds))
+            }
+            // Time to first token for a short chat turn: a 20-token prompt on an empty cache, then one sample.
+            cache.truncate(to: 0)
+            let start = DispatchTime.now()
+            let logits = model.forward(randomTokens(20), cache: cache, logits: .last)
+            _ = Sampler.argmax(logits)
+            result.timeToFirstToken.append(elapsed(since: start))
+        }
+        result.kvCacheBytes = cache.bytes
+        result.bandwidthBytesPerSecond = MemoryBandwidth.measure(compute: model.compute)
+        return result
+    }
+
+    static func elapsed(since start: DispatchTime) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    }
+}

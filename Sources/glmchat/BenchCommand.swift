@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import GLMEngine
+
+/// Speed of prompt reading and generation, measured on a real file or a random model of the real shape.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure prompt (pp) and generation (tg) speed, time to first token, memory and bandwidth use.")
+
+    @Option(help: "A model file or directory to measure.") var model: String?
+    @Option(help: "Measure a random model of this shape instead: 6b or tiny (written once to the cache folder).")
+    var random: RandomModel.Shape?
+    @Option(help: "Matrix type of the random model, or the precision to load --model in.") var type: StorageType?
+    @Option(name: .customShort("p"), help: "Prompt tokens (pp test).") var promptTokens = 512
+    @Option(name: .customShort("n"), help: "Generated tokens (tg test).") var generatedTokens = 128
+    @Option(help: "Threads (default: physical cores).") var threads: Int?
+    @Option(name: [.customShort("r"), .long], help: "Repetitions of each test.") var repetitions = 3
+    @Option(help: "Start generation after N cached tokens.") var context = 0
+    @Option(name: .customLong("cache-dir"), help: "Where random models are kept (default: $XDG_CACHE_HOME/glmchat).")
+    var cacheDirectory: String?
+    @Flag(help: "Print the results as JSON.") var json = false
+
+    func validate() throws {
+        guard (model == nil) != (random == nil) else { throw ValidationError("give exactly one of --model and --random") }
+        guard repetitions >= 1, promptTokens >= 0, generatedTokens >= 0, context >= 0 else {
+            throw ValidationError("-p, -n and --context must be >= 0, --repetitions >= 1")
+        }
+    }
+
+    func run() throws {
+        do {
+            let path = try modelPath()
+            let compute = ComputeContext(threads: threads ?? ComputeContext.physicalCores)
+            let loadStart = Date()
+            let opened = try ModelFiles.open(path: path)
+            let weights = try GLMWeights.load(from: opened.checkpoint, config: opened.config,
+                                              as: random == nil ? type : nil, source: path, threads: compute)
+            let loadSeconds = Date().timeIntervalSince(loadStart)
+            let glm = GLMModel(weights: weights, compute: compute)
+            var options = BenchmarkOptions()
+            options.promptTokens = promptTokens
+            options.generatedTokens = generatedTokens
+            options.repetitions = repetitions
+            options.context = context
+            let result = try Benchmark.run(model: glm, options: options) { line in
+                if !json { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            }
+            let report = BenchReport(name: random.map { "random-\($0.rawValue)" } ?? URL(fileURLWithPath: path).lastPathComponent,
+                                     type: weights.matrixType, fileBytes: fileSize(path), threads: compute.threads,
+                                     options: options, result: result, loadSeconds: loadSeconds,
+                                     peakRSS: peakResidentBytes())
+            print(json ? report.json() : report.table())
+        } catch {
+            exitWithError(error)
+        }
+    }
+
+    private func modelPath() throws -> String {
+        if let model { return model }
+        guard let random else { throw ValidationError("give --model or --random") }
+        let directory = URL(fileURLWithPath: cacheDirectory ?? defaultCacheDirectory())
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let fileType = type ?? .q4_0
+        let path = RandomModel.cachedPath(random, type: fileType, cacheDirectory: directory)
+        if !FileManager.default.fileExists(atPath: path) {
+            var bar: ProgressBar?
+            try RandomModel.write(random, type: fileType, to: path) { done, total in
+                if bar == nil { bar = ProgressBar(label: "writing random model", total: total) }
+                bar?.update(done)
+            }
+        }
+        return path
+    }
+
+    private func defaultCacheDirectory() -> String {
+        let env = ProcessInfo.processInfo.environment
+        if let xdg = env["XDG_CACHE_HOME"], !xdg.isEmpty { return xdg + "/glmchat" }
+        return (env["HOME"] ?? NSTemporaryDirectory()) + "/.cache/glmchat"
+    }
+
+    private func fileSize(_ path: String) -> Int {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return 0 }
+        if !isDirectory.boolValue {
+            return ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? NSNumber)?.intValue ?? 0
+        }
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        return files.reduce(0) { $0 + fileSize(path + "/" + $1) }
+    }
+}
+
+/// Peak resident memory of this process (Linux reports ru_maxrss in KiB).
+func peakResidentBytes() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF, &usage)
+    return Int(usage.ru_maxrss) * 1024
+}

@@ -1,0 +1,75 @@
+import Foundation
+import GLMEngine
+
+/// The bench results as a llama-bench-like table or as JSON.
+struct BenchReport {
+    let name: String
+    let type: StorageType
+    let fileBytes: Int
+    let threads: Int
+    let options: BenchmarkOptions
+    let result: BenchmarkResult
+    let loadSeconds: Double
+    let peakRSS: Int
+
+    private func speed(_ values: [Double]) -> String {
+        String(format: "%.2f ± %.2f", mean(values), standardDeviation(values))
+    }
+
+    func table() -> String {
+        let gb = { (bytes: Double) in String(format: "%.2f GB", bytes / 1e9) }
+        var rows: [[String]] = [["model", "type", "size", "threads", "test", "t/s"]]
+        let base = [name, type.rawValue, gb(Double(fileBytes)), "\(threads)"]
+        if !result.promptTokensPerSecond.isEmpty {
+            rows.append(base + ["pp\(options.promptTokens)", speed(result.promptTokensPerSecond)])
+        }
+        if !result.generationTokensPerSecond.isEmpty {
+            let test = "tg\(options.generatedTokens)" + (options.context > 0 ? " @ ctx \(options.context)" : "")
+            rows.append(base + [test, speed(result.generationTokensPerSecond)])
+        }
+        let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        var lines = rows.map { row in
+            "| " + row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: " | ") + " |"
+        }
+        lines.insert("|" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "|") + "|", at: 1)
+        lines.append("")
+        lines.append(String(format: "load time:                 %.2f s", loadSeconds))
+        lines.append(String(format: "time to first token:       %.3f s (20-token prompt, median of %d)",
+                            median(result.timeToFirstToken), result.timeToFirstToken.count))
+        lines.append("peak RSS:                  " + gb(Double(peakRSS)))
+        lines.append("KV cache:                  " + gb(Double(result.kvCacheBytes)))
+        lines.append("weights read per token:    " + gb(Double(result.weightBytesPerToken)))
+        lines.append(String(format: "memory read bandwidth:     %.2f GB/s (%d threads)", result.bandwidthBytesPerSecond / 1e9, threads))
+        if !result.generationTokensPerSecond.isEmpty {
+            lines.append(String(format: "generation / bandwidth:    %.1f%% (weight bytes read per second ÷ bandwidth)",
+                                result.generationBandwidthRatio * 100))
+        }
+        if let share = result.attentionShare {
+            lines.append(String(format: "attention share of tg:     %.1f%%", share * 100))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func json() -> String {
+        let object: [String: Any] = [
+            "model": name, "type": type.rawValue, "file_bytes": fileBytes, "threads": threads,
+            "prompt_tokens": options.promptTokens, "generated_tokens": options.generatedTokens,
+            "context": options.context, "repetitions": options.repetitions,
+            "pp_tokens_per_second": result.promptTokensPerSecond,
+            "tg_tokens_per_second": result.generationTokensPerSecond,
+            "time_to_first_token_seconds": result.timeToFirstToken,
+            "load_seconds": loadSeconds, "peak_rss_bytes": peakRSS, "kv_cache_bytes": result.kvCacheBytes,
+            "weight_bytes_per_token": result.weightBytesPerToken,
+            "bandwidth_bytes_per_second": result.bandwidthBytesPerSecond,
+            "generation_bandwidth_ratio": result.generationBandwidthRatio,
+            "attention_share": result.attentionShare.map { $0 as Any } ?? NSNull(),
+        ]
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted]),
+              let text = String(data: data, encoding: .utf8) else { return "{}" }
+        return text
+    }
+
+    private func median(_ values: [Double]) -> Double {
+        values.isEmpty ? 0 : values.sorted()[values.count / 2]
+    }
+}

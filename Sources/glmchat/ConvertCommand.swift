@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import GLMEngine
+
+/// Converts a checkpoint (a Hugging Face directory or a GGUF file) to one GGUF file that holds the
+/// model and its tokenizer, quantized to int4 by default.
+struct ConvertCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convert",
+        abstract: "Convert a ChatGLM3 checkpoint to a self-contained GGUF file (q4_0 by default).")
+
+    @Option(help: "A Hugging Face ChatGLM3 directory (or a GGUF file).") var model: String
+    @Option(help: "tokenizer.model, when the model has none beside it.") var tokenizer: String?
+    @Option(help: "Matrix precision: q4_0, q8_0, f16 or f32.") var type: StorageType = .q4_0
+    @Option(name: .shortAndLong, help: "The GGUF file to write.") var output: String
+    @Option(help: "The model name stored in the file (default: the checkpoint's folder name).") var name: String?
+    @Option(help: "Threads for quantization (default: physical cores).") var threads: Int?
+
+    func run() throws {
+        do {
+            let opened = try ModelFiles.open(path: model)
+            let tokenizerModel: Tokenizer
+            switch try opened.tokenizerSource(override: tokenizer) {
+            case .file(let path): tokenizerModel = try Tokenizer(modelPath: path)
+            case .embedded(let bytes): tokenizerModel = try Tokenizer(modelBytes: bytes, source: model)
+            case .none: throw GLMError(.tokenizer, path: model, "no tokenizer found; pass --tokenizer PATH/tokenizer.model")
+            }
+            let modelName = name ?? URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent
+            var bar: ProgressBar?
+            try GGUFConversion.convert(opened, tokenizer: tokenizerModel, to: type, name: modelName, output: output,
+                                       threads: ComputeContext(threads: threads ?? ComputeContext.physicalCores)) { done, total in
+                if bar == nil { bar = ProgressBar(label: "writing", total: total) }
+                bar?.update(done)
+            }
+            FileHandle.standardError.write(Data("wrote \(output)\n".utf8))
+        } catch {
+            exitWithError(error)
+        }
+    }
+}
