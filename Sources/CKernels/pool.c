@@ -39,7 +39,7 @@ static void *ck_worker_main(void *raw) {
     ck_worker_arg arg = *(ck_worker_arg *)raw;
     free(raw);
     ck_pool *p = arg.pool;
-    unsigned seen = atomic_load(&p->generation);
+    unsigned seen = 0;  // the generation at creation: a job posted before this thread ran is still seen
     ck_inside_job = 1;
     for (;;) {
         int spins = 0;

@@ -12,6 +12,11 @@ extension Kernels {
     /// `matVec`, which reads the weights in their compact form.
     public static func matMul(_ w: WeightMatrix, _ x: UnsafePointer<Float>, n: Int, _ y: UnsafeMutablePointer<Float>,
                               _ ctx: ComputeContext, minBatchForBLAS: Int = 8) {
+        matMul(w, x, n: n, y, ctx, minBatchForBLAS: minBatchForBLAS, tileFloats: tileFloatBudget)
+    }
+
+    static func matMul(_ w: WeightMatrix, _ x: UnsafePointer<Float>, n: Int, _ y: UnsafeMutablePointer<Float>,
+                       _ ctx: ComputeContext, minBatchForBLAS: Int, tileFloats: Int) {
         guard n > 0 else { return }
         if n < minBatchForBLAS {
             for i in 0..<n { matVec(w, x + i * w.cols, y + i * w.rows, ctx) }
@@ -25,7 +30,7 @@ extension Kernels {
             return
         }
         let cols = w.cols
-        let tileRows = max(1, min(w.rows, tileFloatBudget / cols))
+        let tileRows = max(1, min(w.rows, tileFloats / cols))
         let tile = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * cols)
         defer { tile.deallocate() }
         var first = 0
