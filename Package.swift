@@ -26,8 +26,13 @@ let package = Package(
             linkerSettings: [.linkedLibrary("sentencepiece"), .linkedLibrary("stdc++")]
         ),
         .target(
+            name: "CKernels",
+            cSettings: [.unsafeFlags(["-O2"])],
+            linkerSettings: [.linkedLibrary("pthread")]
+        ),
+        .target(
             name: "GLMEngine",
-            dependencies: ["COpenBLAS", "CSentencePiece"],
+            dependencies: ["COpenBLAS", "CSentencePiece", "CKernels"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
         .target(

@@ -1,70 +1,76 @@
+import CKernels
 import Foundation
 
-/// The threads the kernels may use. Matrix kernels split their rows across `parallelFor`.
-public final class ComputeContext: @unchecked Sendable {
-    public let threads: Int
-
-    public init(threads: Int) {
-        self.threads = max(1, threads)
-    }
-
-    /// Runs `body` over `0..<count` split into contiguous chunks, one per thread, and waits for all.
-    public func parallelFor(_ count: Int, _ body: (Range<Int>) -> Void) {
-        body(0..<count)
-    }
-}
-
-/// The matrix kernels the forward pass calls. Each dispatches on the weight's storage type.
+/// The matrix kernels the forward pass calls. Each dispatches on the weight's storage type and on
+/// the context's `KernelPath`; rows are split across the context's threads, so results do not
+/// depend on the thread count.
 public enum Kernels {
-    /// y[rows] = W x, with x of `w.cols` floats.
+    /// y[rows] = W x, with x of `w.cols` floats. Q4_0 / Q8_0 weights quantize x to Q8_0 once and use
+    /// integer dot products, as ggml does.
     public static func matVec(_ w: WeightMatrix, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
                               _ ctx: ComputeContext) {
-        ctx.parallelFor(w.rows) { rows in
-            ReferenceKernels.matVec(w, x, y, rows: rows)
-        }
-    }
-
-    /// Y[n, rows] = X[n, cols] W^T: the batched form used when a prompt is read.
-    public static func matMul(_ w: WeightMatrix, _ x: UnsafePointer<Float>, n: Int, _ y: UnsafeMutablePointer<Float>,
-                              _ ctx: ComputeContext) {
-        for i in 0..<n {
-            matVec(w, x + i * w.cols, y + i * w.rows, ctx)
+        switch w.type {
+        case .q4_0, .q8_0:
+            let act = ctx.activation
+            act.quantize(x, count: w.cols)
+            var cx = act.cView
+            let path = ctx.path
+            withUnsafePointer(to: &cx) { cx in
+                ctx.parallelFor(w.rows) { rows in
+                    quantizedRows(w, rows, cx, act, y, path)
+                }
+            }
+        case .f32, .f16:
+            let path = ctx.path
+            ctx.parallelFor(w.rows) { rows in
+                floatRows(w, rows, x, y, path)
+            }
+        case .bf16:
+            ctx.parallelFor(w.rows) { rows in
+                ReferenceKernels.matVec(w, x, y, rows: rows)
+            }
         }
     }
 
     /// Writes row `row` of `w` as floats.
     public static func dequantizeRow(_ w: WeightMatrix, _ row: Int, into out: UnsafeMutablePointer<Float>) {
-        ReferenceKernels.dequantize(w.type, w.rowPointer(row), count: w.cols, into: out)
+        QuantRow.dequantize(w.type, w.rowPointer(row), count: w.cols, into: out)
     }
-}
 
-/// Plain scalar versions of every kernel: the definition of the right answer that fast kernels are tested against.
-public enum ReferenceKernels {
-    public static func dequantize(_ type: StorageType, _ src: UnsafeRawPointer, count: Int,
-                                  into out: UnsafeMutablePointer<Float>) {
-        switch type {
-        case .f32:
-            out.update(from: src.assumingMemoryBound(to: Float.self), count: count)
-        case .f16:
-            let h = src.assumingMemoryBound(to: Float16.self)
-            for i in 0..<count { out[i] = Float(h[i]) }
-        case .bf16:
-            let b = src.assumingMemoryBound(to: UInt16.self)
-            for i in 0..<count { out[i] = Float(bitPattern: UInt32(b[i]) << 16) }
-        case .q8_0, .q4_0:
-            fatalError("dequantize: \(type) is handled by the quantization kernels")
+    private static func quantizedRows(_ w: WeightMatrix, _ rows: Range<Int>, _ cx: UnsafePointer<ck_q8_act>,
+                                      _ act: QuantizedActivation, _ y: UnsafeMutablePointer<Float>, _ path: KernelPath) {
+        let start = w.rowPointer(rows.lowerBound)
+        let n = Int64(rows.count)
+        let out = y + rows.lowerBound
+        switch (w.type, path) {
+        case (.q4_0, .avx512vnni): ck_matvec_q4_0_avx512vnni(start, w.rowBytes, n, cx, out)
+        case (.q4_0, .avx2): ck_matvec_q4_0_avx2(start, w.rowBytes, n, cx, out)
+        case (.q8_0, .avx512vnni): ck_matvec_q8_0_avx512vnni(start, w.rowBytes, n, cx, out)
+        case (.q8_0, .avx2): ck_matvec_q8_0_avx2(start, w.rowBytes, n, cx, out)
+        default:
+            for r in rows { y[r] = PortableKernels.dot(w.type, w.rowPointer(r), act) }
         }
     }
 
-    public static func matVec(_ w: WeightMatrix, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                              rows: Range<Int>) {
-        let row = UnsafeMutablePointer<Float>.allocate(capacity: w.cols)
-        defer { row.deallocate() }
-        for r in rows {
-            dequantize(w.type, w.rowPointer(r), count: w.cols, into: row)
-            var sum: Float = 0
-            for c in 0..<w.cols { sum += row[c] * x[c] }
-            y[r] = sum
+    private static func floatRows(_ w: WeightMatrix, _ rows: Range<Int>, _ x: UnsafePointer<Float>,
+                                  _ y: UnsafeMutablePointer<Float>, _ path: KernelPath) {
+        let n = Int64(rows.count)
+        let cols = Int64(w.cols)
+        let out = y + rows.lowerBound
+        let start = w.rowPointer(rows.lowerBound)
+        switch (w.type, path) {
+        case (.f32, .avx512vnni):
+            ck_matvec_f32_avx512(start.assumingMemoryBound(to: Float.self), n, cols, x, out)
+        case (.f32, .avx2):
+            ck_matvec_f32_avx2(start.assumingMemoryBound(to: Float.self), n, cols, x, out)
+        case (.f16, .avx512vnni):
+            ck_matvec_f16_avx512(start.assumingMemoryBound(to: UInt16.self), n, cols, x, out)
+        case (.f16, .avx2):
+            ck_matvec_f16_avx2(start.assumingMemoryBound(to: UInt16.self), n, cols, x, out)
+        case (.f32, _):
+            for r in rows { y[r] = PortableKernels.dot(w.rowPointer(r).assumingMemoryBound(to: Float.self), x, count: w.cols) }
+        default:
+            for r in rows { y[r] = PortableKernels.dotF16(w.rowPointer(r), x, count: w.cols) }
         }
     }
 }

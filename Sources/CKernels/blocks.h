@@ -1,0 +1,9 @@
+#ifndef GLMCHAT_CKERNELS_BLOCKS_H
+#define GLMCHAT_CKERNELS_BLOCKS_H
+#include <stdint.h>
+// ggml's block layouts; must match Quant/QuantBlocks.swift.
+typedef struct { uint16_t d; uint8_t qs[16]; } __attribute__((packed)) ck_block_q4_0;
+typedef struct { uint16_t d; int8_t qs[32]; } __attribute__((packed)) ck_block_q8_0;
+_Static_assert(sizeof(ck_block_q4_0) == 18, "Q4_0 block is 18 bytes");
+_Static_assert(sizeof(ck_block_q8_0) == 34, "Q8_0 block is 34 bytes");
+#endif

@@ -1,0 +1,62 @@
+#ifndef GLMCHAT_CKERNELS_H
+#define GLMCHAT_CKERNELS_H
+// Hand-vectorized kernels for the GLMEngine hot loops. Every function has a Swift scalar
+// reference (ReferenceKernels) that tests compare it with. Callers pick a variant at run time
+// from ck_cpu_*; calling a variant the CPU lacks is undefined.
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// ---- CPU features -------------------------------------------------------------------------
+/// AVX-512 F+BW+VL+VNNI with FMA and F16C: the int8 dot-product path.
+int ck_cpu_has_avx512vnni(void);
+/// AVX2 with FMA and F16C.
+int ck_cpu_has_avx2(void);
+
+// ---- thread pool --------------------------------------------------------------------------
+typedef struct ck_pool ck_pool;
+/// Called once per participant with `index` in 0..<threads (index 0 is the calling thread).
+typedef void (*ck_task_fn)(void *context, int index);
+/// Starts `threads - 1` workers once; they spin briefly after each job, then sleep.
+ck_pool *ck_pool_create(int threads);
+void ck_pool_destroy(ck_pool *pool);
+/// Participants actually started (fewer than asked if the system refused threads).
+int ck_pool_threads(const ck_pool *pool);
+/// Runs `fn` on every participant and returns when all are done. Calls from inside a job run
+/// the whole job inline on the calling thread (no nested parallelism, no deadlock).
+void ck_pool_run(ck_pool *pool, ck_task_fn fn, void *context);
+/// Asks spinning workers to sleep now (before handing the cores to another library's threads).
+void ck_pool_quiesce(ck_pool *pool);
+
+// ---- matrix-vector products (rows of a row-major matrix; y[r] = row r . x) ----------------
+/// A vector quantized to Q8_0 for the integer kernels: quants stored contiguously.
+typedef struct {
+    const int8_t *q;     // nblocks * 32 quants
+    const float *d;      // per-block scale
+    const int32_t *sum;  // per-block sum of the quants
+    int64_t nblocks;
+} ck_q8_act;
+
+void ck_matvec_q4_0_avx512vnni(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y);
+void ck_matvec_q4_0_avx2(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y);
+void ck_matvec_q8_0_avx512vnni(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y);
+void ck_matvec_q8_0_avx2(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y);
+void ck_matvec_f32_avx512(const float *w, int64_t rows, int64_t cols, const float *x, float *y);
+void ck_matvec_f32_avx2(const float *w, int64_t rows, int64_t cols, const float *x, float *y);
+void ck_matvec_f16_avx512(const uint16_t *w, int64_t rows, int64_t cols, const float *x, float *y);
+void ck_matvec_f16_avx2(const uint16_t *w, int64_t rows, int64_t cols, const float *x, float *y);
+
+// ---- half-precision vector helpers (AVX2 + F16C) ------------------------------------------
+float ck_dot_f32_f16_avx2(const float *a, const uint16_t *b, int64_t n);
+void ck_axpy_f16_avx2(float alpha, const uint16_t *x, float *y, int64_t n);
+/// Round to nearest even, as Swift's Float16(x) and ggml's FP32_TO_FP16.
+void ck_f32_to_f16_avx2(const float *x, uint16_t *out, int64_t n);
+void ck_f16_to_f32_avx2(const uint16_t *x, float *out, int64_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

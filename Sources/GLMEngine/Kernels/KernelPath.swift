@@ -1,0 +1,31 @@
+import CKernels
+
+/// Which instruction set the matrix kernels use. Chosen at run time from cpuid; any supported
+/// path can be forced (tests run every one the machine has).
+public enum KernelPath: String, CaseIterable, Sendable {
+    /// AVX-512 with VNNI int8 dot products (C intrinsics).
+    case avx512vnni
+    /// AVX2 + FMA + F16C (C intrinsics).
+    case avx2
+    /// Swift SIMD types only; runs anywhere.
+    case portable
+
+    public var isSupported: Bool {
+        switch self {
+        case .avx512vnni: return KernelPath.cpuHasAVX512VNNI
+        case .avx2: return KernelPath.cpuHasAVX2
+        case .portable: return true
+        }
+    }
+
+    /// The fastest path this CPU supports.
+    public static let best: KernelPath = allCases.first { $0.isSupported } ?? .portable
+
+    public static var supported: [KernelPath] { allCases.filter(\.isSupported) }
+
+    private static let cpuHasAVX512VNNI = ck_cpu_has_avx512vnni() != 0
+    private static let cpuHasAVX2 = ck_cpu_has_avx2() != 0
+
+    /// The half-precision helpers only need AVX2 + F16C.
+    var hasF16C: Bool { self != .portable }
+}

@@ -1,0 +1,58 @@
+import Testing
+@testable import GLMEngine
+
+@Suite struct KernelsMatMulTests {
+    private func run(_ w: WeightMatrix, _ x: [Float], n: Int, _ ctx: ComputeContext, minBatch: Int) -> [Float] {
+        var y = [Float](repeating: .nan, count: n * w.rows)
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                Kernels.matMul(w, xp.baseAddress.unsafelyUnwrapped, n: n, yp.baseAddress.unsafelyUnwrapped, ctx,
+                               minBatchForBLAS: minBatch)
+            }
+        }
+        return y
+    }
+
+    @Test(arguments: [StorageType.f32, .f16, .q8_0, .q4_0])
+    func batchedMatchesRepeatedMatVec(_ type: StorageType) {
+        let ctx = ComputeContext(threads: 2)
+        for (rows, cols, n) in [(1, 32, 3), (7, 96, 9), (65, 256, 12)] {
+            let w = randomMatrix(rows: rows, cols: cols, type: type, seed: UInt64(rows))
+            var rng = SeededRandom(seed: UInt64(cols))
+            let x = rng.floats(n * cols)
+            let small = run(w, x, n: n, ctx, minBatch: n + 1)  // repeated matVec
+            let blas = run(w, x, n: n, ctx, minBatch: 1)       // dequantized tiles + sgemm
+            for i in 0..<n {
+                let xi = Array(x[i * cols..<(i + 1) * cols])
+                let single = fastMatVec(w, xi, ctx)
+                #expect(Array(small[i * rows..<(i + 1) * rows]) == single)
+                // sgemm uses float activations, matVec (quantized types) 8-bit ones
+                let scale = magnitudes(w, xi)
+                let tolerance: Float = type.isBlockQuantized ? 1.0 / 100 : 1e-5
+                for r in 0..<rows {
+                    #expect(abs(blas[i * rows + r] - single[r]) <= tolerance * scale[r] + 1e-5,
+                            "\(type) [\(rows)x\(cols)] n=\(n) token \(i) row \(r)")
+                }
+            }
+        }
+    }
+
+    @Test func tilesCoverEveryRow() {
+        // A tile budget of 5 rows: 23 rows take five tiles, the last one partial.
+        let rows = 23, cols = 64
+        let w = randomMatrix(rows: rows, cols: cols, type: .q4_0, seed: 77)
+        var rng = SeededRandom(seed: 78)
+        let x = rng.floats(9 * cols)
+        let ctx = ComputeContext(threads: 2)
+        var y = [Float](repeating: .nan, count: 9 * rows)
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                Kernels.matMul(w, xp.baseAddress.unsafelyUnwrapped, n: 9, yp.baseAddress.unsafelyUnwrapped, ctx,
+                               minBatchForBLAS: 1, tileFloats: 5 * cols)
+            }
+        }
+        let whole = run(w, x, n: 9, ctx, minBatch: 1)
+        #expect(y.allSatisfy { $0.isFinite })
+        for i in 0..<y.count { #expect(abs(y[i] - whole[i]) <= 1e-5) }
+    }
+}

@@ -1,0 +1,51 @@
+import Synchronization
+import Testing
+@testable import GLMEngine
+
+@Suite struct KernelsPoolTests {
+    @Test(arguments: [1, 2, 3, 5])
+    func parallelForCoversEveryIndexOnce(_ threads: Int) {
+        let ctx = ComputeContext(threads: threads)
+        for count in [0, 1, 2, 3, 7, 64, 1000] {
+            let hits = UnsafeMutablePointer<Int>.allocate(capacity: max(count, 1))
+            hits.initialize(repeating: 0, count: max(count, 1))
+            defer { hits.deallocate() }
+            for _ in 0..<50 {
+                ctx.parallelFor(count) { range in
+                    for i in range { hits[i] += 1 }
+                }
+            }
+            #expect((0..<count).allSatisfy { hits[$0] == 50 }, "threads \(threads) count \(count)")
+        }
+    }
+
+    @Test func chunksAreContiguousAndSpreadOverThreads() {
+        let ctx = ComputeContext(threads: 2)
+        let ranges = Mutex<[Range<Int>]>([])
+        ctx.parallelFor(10) { range in ranges.withLock { $0.append(range) } }
+        let sorted = ranges.withLock { $0 }.sorted { $0.lowerBound < $1.lowerBound }
+        #expect(sorted == [0..<5, 5..<10])
+    }
+
+    @Test func nestedParallelForRunsInline() {
+        let ctx = ComputeContext(threads: 2)
+        let total = Atomic<Int>(0)
+        ctx.parallelFor(4) { outer in
+            for _ in outer {
+                ctx.parallelFor(8) { inner in total.add(inner.count, ordering: .relaxed) }
+            }
+        }
+        #expect(total.load(ordering: .relaxed) == 32)
+    }
+
+    @Test func contextsCanBeCreatedAndDroppedRepeatedly() {
+        for _ in 0..<20 {
+            let ctx = ComputeContext(threads: 2)
+            let total = Atomic<Int>(0)
+            ctx.parallelFor(100) { total.add($0.count, ordering: .relaxed) }
+            #expect(total.load(ordering: .relaxed) == 100)
+        }
+        #expect(ComputeContext.physicalCores >= 1)
+        #expect(ComputeContext().threads == ComputeContext.physicalCores)
+    }
+}
