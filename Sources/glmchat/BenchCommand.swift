@@ -93,6 +93,6 @@ struct BenchCommand: ParsableCommand {
 /// Peak resident memory of this process (Linux reports ru_maxrss in KiB).
 func peakResidentBytes() -> Int {
     var usage = rusage()
-    getrusage(RUSAGE_SELF, &usage)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
     return Int(usage.ru_maxrss) * 1024
 }

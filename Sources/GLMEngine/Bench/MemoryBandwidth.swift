@@ -19,10 +19,10 @@ public enum MemoryBandwidth {
                 var a = SIMD16<Float>(), b = SIMD16<Float>(), c = SIMD16<Float>(), d = SIMD16<Float>()
                 var i = range.lowerBound
                 while i + 4 <= range.upperBound {
-                    a &+= buffer[i]; b &+= buffer[i + 1]; c &+= buffer[i + 2]; d &+= buffer[i + 3]
+                    a += buffer[i]; b += buffer[i + 1]; c += buffer[i + 2]; d += buffer[i + 3]
                     i += 4
                 }
-                while i < range.upperBound { a &+= buffer[i]; i += 1 }
+                while i < range.upperBound { a += buffer[i]; i += 1 }
                 sums[range.lowerBound] = (a + b + c + d).sum()
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9

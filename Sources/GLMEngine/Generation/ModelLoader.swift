@@ -51,7 +51,7 @@ public enum ModelLoader {
         if let limit = options.contextLimit, limit < 2 {
             throw GLMError(.badValue, "--ctx-size must be at least 2, got \(limit)")
         }
-        let compute = ComputeContext(threads: options.threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let compute = ComputeContext(threads: options.threads ?? ComputeContext.physicalCores)
         let matrixType = options.matrixType ?? (opened.format == .gguf ? nil : .q4_0)
         let weights = try GLMWeights.load(from: opened.checkpoint, config: config, as: matrixType,
                                           source: options.path, threads: compute, progress: progress)

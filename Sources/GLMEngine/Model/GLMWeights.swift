@@ -46,11 +46,11 @@ public struct GLMWeights: Sendable {
             defer { step() }
             let tensor = try checkpoint.tensor(name, in: source)
             let target = matrixType ?? (tensor.type == .bf16 ? .f32 : tensor.type)
-            return try WeightConversion.matrix(tensor, as: target, owner: checkpoint, threads: threads)
+            return try WeightMatrix.make(from: tensor, as: target, owner: checkpoint, ctx: threads)
         }
         func vector(_ name: String) throws -> [Float] {
             defer { step() }
-            return try WeightConversion.vector(try checkpoint.tensor(name, in: source))
+            return try NormWeights.vector(try checkpoint.tensor(name, in: source))
         }
         let embedding = try matrix(TensorNames.embedding)
         var layers: [LayerWeights] = []
