@@ -35,6 +35,7 @@ def main():
     for model in args.models:
         expected = json.loads((model / "expected.json").read_text())
         print(f"{model.name}: {len(expected['cases'])} cases")
+        real_vocab = expected["tokenizer"]["n_words_with_specials"]
         print(f"  {'type':6} {'max |logit err|':>16} {'greedy tokens equal':>20} {'cases fully equal':>18}")
         for weight_type in args.types.split(","):
             worst, agree, total, full = 0.0, 0, 0, 0
@@ -48,11 +49,15 @@ def main():
                     if got["ids"][:step] != want_ids[:step]:
                         break
                     worst = max(worst, max(abs(a - b) for a, b in zip(row, want_row)))
-                prefix = next((i for i, (a, b) in enumerate(zip(got["ids"], want_ids)) if a != b), len(want_ids))
+                # The reference takes the argmax over every row; glmchat never samples padding rows
+                # (>= real vocabulary). Steps from the first padding pick on are not comparable.
+                comparable = next((i for i, t in enumerate(want_ids) if t >= real_vocab), len(want_ids))
+                prefix = next((i for i, (a, b) in enumerate(zip(got["ids"], want_ids[:comparable])) if a != b), comparable)
                 agree += prefix
-                total += len(want_ids)
-                full += prefix == len(want_ids)
+                total += comparable
+                full += prefix == comparable
             print(f"  {weight_type:6} {worst:16.3e} {agree:>9}/{total:<10} {full:>8}/{len(expected['cases'])}")
+        print("  (greedy steps counted up to the reference's first padding-id pick, which glmchat never samples)")
 
 
 if __name__ == "__main__":
