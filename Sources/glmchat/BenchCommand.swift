@@ -43,13 +43,16 @@ struct BenchCommand: ParsableCommand {
             options.generatedTokens = generatedTokens
             options.repetitions = repetitions
             options.context = context
-            let result = try Benchmark.run(model: glm, options: options) { line in
+            var result = try Benchmark.run(model: glm, options: options) { line in
                 if !json { FileHandle.standardError.write(Data((line + "\n").utf8)) }
             }
+            // Read before the bandwidth probe, whose 1 GB buffer is not part of running the model.
+            let peakRSS = peakResidentBytes()
+            result.bandwidthBytesPerSecond = MemoryBandwidth.measure(compute: compute)
             let report = BenchReport(name: random.map { "random-\($0.rawValue)" } ?? URL(fileURLWithPath: path).lastPathComponent,
                                      type: weights.matrixType, fileBytes: fileSize(path), threads: compute.threads,
                                      options: options, result: result, loadSeconds: loadSeconds,
-                                     peakRSS: peakResidentBytes())
+                                     peakRSS: peakRSS)
             print(json ? report.json() : report.table())
         } catch {
             exitWithError(error)

@@ -95,7 +95,6 @@ public enum Benchmark {
             result.timeToFirstToken.append(elapsed(since: start))
         }
         result.kvCacheBytes = cache.bytes
-        result.bandwidthBytesPerSecond = MemoryBandwidth.measure(compute: model.compute)
         return result
     }
 
