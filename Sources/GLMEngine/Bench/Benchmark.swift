@@ -53,7 +53,7 @@ public enum Benchmark {
         guard window <= c.contextLength else {
             throw GLMError(.contextOverflow, "the benchmark needs \(window) positions; the model's window is \(c.contextLength)")
         }
-        let cache = KVCache(config: c, maxPositions: window)
+        let cache = KVCache(config: c, maxPositions: window, precision: KVPrecision.matching(model.weights.matrixType))
 
         // Warm-up: touches every weight page once so the first repetition is not a page-fault benchmark.
         _ = model.forward(randomTokens(1), cache: cache, logits: .last)

@@ -12,7 +12,8 @@ public final class CachedSequence: @unchecked Sendable {
 
     public init(model: GLMModel, contextLimit: Int) {
         self.model = model
-        cache = KVCache(config: model.config, maxPositions: contextLimit)
+        cache = KVCache(config: model.config, maxPositions: contextLimit,
+                        precision: KVPrecision.matching(model.weights.matrixType))
     }
 
     public var window: Int { cache.maxPositions }

@@ -102,19 +102,17 @@ public final class GLMModel: @unchecked Sendable {
         }
     }
 
-    /// Applies RoPE to this batch's keys and stores keys and values in the cache at their positions.
+    /// Applies RoPE to this batch's keys (in the qkv buffer) and stores keys and values in the cache.
     private func storeKeysAndValues(layer: Int, start: Int, n: Int, cache: KVCache) {
         let c = config
         let half = c.ropeDims / 2
-        let keys = cache.keys(layer: layer), values = cache.values(layer: layer)
         for t in 0..<n {
             let row = scratch.qkv + t * c.qkvRows
-            let k = keys + (start + t) * c.kvDim
-            k.update(from: row + c.qDim, count: c.kvDim)
-            (values + (start + t) * c.kvDim).update(from: row + c.qDim + c.kvDim, count: c.kvDim)
+            let key = row + c.qDim
             for g in 0..<c.kvGroups {
-                rope.rotate(k + g * c.headDim, cos: scratch.ropeCos + t * half, sin: scratch.ropeSin + t * half)
+                rope.rotate(key + g * c.headDim, cos: scratch.ropeCos + t * half, sin: scratch.ropeSin + t * half)
             }
+            cache.store(layer: layer, position: start + t, key: key, value: key + c.kvDim)
         }
     }
 
@@ -124,7 +122,6 @@ public final class GLMModel: @unchecked Sendable {
         let c = config
         let s = scratch
         let half = c.ropeDims / 2
-        let keys = cache.keys(layer: layer), values = cache.values(layer: layer)
         let scale = 1 / Float(c.headDim).squareRoot()
         let rope = self.rope
         let scoreStride = s.scoreCapacity
@@ -138,13 +135,13 @@ public final class GLMModel: @unchecked Sendable {
                     let query = s.qkv + t * c.qkvRows + h * c.headDim
                     rope.rotate(query, cos: s.ropeCos + t * half, sin: s.ropeSin + t * half)
                     for j in 0..<positions {
-                        scores[j] = VectorOps.dot(query, keys + j * c.kvDim + g * c.headDim, count: c.headDim) * scale
+                        scores[j] = cache.dotKey(query, layer: layer, position: j, offset: g * c.headDim, count: c.headDim) * scale
                     }
                     VectorOps.softmax(scores, count: positions)
                     let out = s.attention + t * c.qDim + h * c.headDim
                     out.update(repeating: 0, count: c.headDim)
                     for j in 0..<positions {
-                        VectorOps.axpy(scores[j], values + j * c.kvDim + g * c.headDim, out, count: c.headDim)
+                        cache.addValue(scores[j], layer: layer, position: j, offset: g * c.headDim, count: c.headDim, into: out)
                     }
                 }
             }

@@ -33,15 +33,6 @@ enum VectorOps {
         }
     }
 
-    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
-        Kernels.dot(a, b, count: count)
-    }
-
-    /// y += a * x.
-    static func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-        Kernels.axpy(a, x, y, count: count)
-    }
-
     static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
         Kernels.softmax(x, count: count)
     }

@@ -78,3 +78,31 @@ struct QuantizedModelTests {
         #expect(worst < 0.3, "\(type): quantized vs dequantized-f32 max abs logit difference \(worst)")
     }
 }
+
+@Suite("Model: F16 KV cache")
+struct HalfPrecisionCacheTests {
+    /// Rounding cached keys and values to f16 (relative error 2^-11) moves logits by about 1e-3 here.
+    @Test("f32 weights with an F16 cache stay within 0.01 of the oracle over every greedy step")
+    func f16Cache() throws {
+        var worst: Float = 0
+        for model in ["oracle/rope50", "oracle/long"] {
+            let glm = try OracleModelTests.load(model)
+            for expected in OracleModelTests.expected[model] ?? [] {
+                let cache = KVCache(config: glm.config, maxPositions: glm.config.contextLength, precision: .f16)
+                var logits = glm.forward(expected.inputIDs, cache: cache, logits: .last)
+                for (step, token) in expected.greedyIDs.enumerated() {
+                    worst = max(worst, Fixtures.maxAbsDifference(logits, expected.stepLogits[step]))
+                    logits = glm.forward([token], cache: cache, logits: .last)
+                }
+            }
+        }
+        print("F16 KV cache on f32 weights: max abs logit error \(worst)")
+        #expect(worst < 0.01)
+    }
+
+    @Test("a quantized model's engine uses an F16 cache; an f32 model an F32 one")
+    func precisionFollowsWeights() throws {
+        #expect(CachedSequence(model: try OracleModelTests.load("tiny-chatglm3"), contextLimit: 64).cache.precision == .f32)
+        #expect(CachedSequence(model: try OracleModelTests.load("tiny-chatglm3", as: .q4_0), contextLimit: 64).cache.precision == .f16)
+    }
+}
