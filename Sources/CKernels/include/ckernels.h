@@ -32,11 +32,14 @@ void ck_pool_run(ck_pool *pool, ck_task_fn fn, void *context);
 void ck_pool_quiesce(ck_pool *pool);
 
 // ---- matrix-vector products (rows of a row-major matrix; y[r] = row r . x) ----------------
-/// A vector quantized to Q8_0 for the integer kernels: quants stored contiguously.
+/// A vector quantized to Q8_0, laid out for the integer kernels in pairs of blocks so that one
+/// 256-bit register of unpacked Q4_0 nibbles lines up with one register of activations.
+/// Pair p covers blocks 2p and 2p+1 (a missing last block is all zeros).
 typedef struct {
-    const int8_t *q;     // nblocks * 32 quants
-    const float *d;      // per-block scale
-    const int32_t *sum;  // per-block sum of the quants
+    const int8_t *q;       // per pair, 64 quants: x0[0:16] x1[0:16] x0[16:32] x1[16:32]
+    const float *d;        // per pair, 8 scales: d0 x4, d1 x4
+    const int32_t *bias4;  // per pair, 8 lanes: -8*sum(x0) in lane 0, -8*sum(x1) in lane 4, else 0
+    const int32_t *bias8;  // the same with -128 (Q8_0 weights offset to unsigned)
     int64_t nblocks;
 } ck_q8_act;
 

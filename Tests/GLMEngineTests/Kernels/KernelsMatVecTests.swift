@@ -2,7 +2,7 @@ import Testing
 @testable import GLMEngine
 
 @Suite struct KernelsMatVecTests {
-    static let shapes: [(rows: Int, cols: Int)] = [(1, 32), (3, 64), (7, 96), (17, 160), (5, 13696), (33, 4096)]
+    static let shapes: [(rows: Int, cols: Int)] = [(1, 32), (3, 64), (7, 96), (17, 160), (5, 13696), (9, 8224), (33, 4096)]
     static let types: [StorageType] = [.q4_0, .q8_0, .f32, .f16, .bf16]
 
     @Test(arguments: KernelPath.supported, types)
