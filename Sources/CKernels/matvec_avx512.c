@@ -102,7 +102,8 @@ static inline float ck_row_q8_0(const ck_block_q8_0 *b, const ck_q8_act *x) {
 
 /// Four rows at once for long rows (see CK_LONG_ROW_BLOCKS): each pair's activations, biases and scales are loaded once for all four,
 /// which keeps long rows (13696 columns, whose activation data outgrows L1) fast.
-static inline void ck_rows4_q4_0(const char *base, size_t row_bytes, const ck_q8_act *x, float *y) {
+static inline __attribute__((always_inline)) void ck_rows_q4_0(const int n, const char *base, size_t row_bytes,
+                                                             const ck_q8_act *x, float *y) {
     const __m256i low4 = _mm256_set1_epi8(0x0F);
     const int64_t pairs = (x->nblocks + 1) / 2;
     const int64_t full = x->nblocks / 2;
@@ -113,7 +114,7 @@ static inline void ck_rows4_q4_0(const char *base, size_t row_bytes, const ck_q8
         const __m256i xhi = _mm256_loadu_si256((const __m256i *)(xq + 32));
         const __m256i bias = _mm256_loadu_si256((const __m256i *)(x->bias4 + p * 8));
         const __m256 dx = _mm256_loadu_ps(x->d + p * 8);
-        for (int k = 0; k < 4; k++) {
+        for (int k = 0; k < n; k++) {
             const ck_block_q4_0 *b0 = (const ck_block_q4_0 *)(base + k * row_bytes) + 2 * p;
             __m256i v;
             uint16_t d1;
@@ -131,14 +132,17 @@ static inline void ck_rows4_q4_0(const char *base, size_t row_bytes, const ck_q8
             acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dp), _mm256_mul_ps(_mm256_cvtph_ps(h), dx), acc[k]);
         }
     }
-    for (int k = 0; k < 4; k++) y[k] = ck_hsum8(acc[k]);
+    for (int k = 0; k < n; k++) y[k] = ck_hsum8(acc[k]);
 }
 
 void ck_matvec_q4_0_avx512vnni(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y) {
     const char *base = (const char *)w;
     int64_t r = 0;
     if (x->nblocks > CK_LONG_ROW_BLOCKS) {
-        for (; r + 3 < rows; r += 4) ck_rows4_q4_0(base + r * row_bytes, row_bytes, x, y + r);
+        // the leftover rows take the same per-row arithmetic, so grouping never changes a result
+        for (; r + 3 < rows; r += 4) ck_rows_q4_0(4, base + r * row_bytes, row_bytes, x, y + r);
+        for (; r < rows; r++) ck_rows_q4_0(1, base + r * row_bytes, row_bytes, x, y + r);
+        return;
     }
     for (; r < rows; r++) y[r] = ck_row_q4_0((const ck_block_q4_0 *)(base + r * row_bytes), x);
 }

@@ -28,6 +28,8 @@ int ck_pool_threads(const ck_pool *pool);
 /// Runs `fn` on every participant and returns when all are done. Calls from inside a job run
 /// the whole job inline on the calling thread (no nested parallelism, no deadlock).
 void ck_pool_run(ck_pool *pool, ck_task_fn fn, void *context);
+/// Nonzero while the calling thread is running a pool job (of any pool).
+int ck_pool_in_job(void);
 /// Asks spinning workers to sleep now (before handing the cores to another library's threads).
 void ck_pool_quiesce(ck_pool *pool);
 
