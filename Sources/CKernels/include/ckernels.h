@@ -54,6 +54,14 @@ void ck_matvec_f32_avx2(const float *w, int64_t rows, int64_t cols, const float 
 void ck_matvec_f16_avx512(const uint16_t *w, int64_t rows, int64_t cols, const float *x, float *y);
 void ck_matvec_f16_avx2(const uint16_t *w, int64_t rows, int64_t cols, const float *x, float *y);
 
+// ---- quantizers (AVX2 + F16C), bit-identical to ggml's reference ones -----------------------
+/// A float vector to Q8_0 in both ck_q8_act layouts: per block (q, d, sum) and paired (pq, pd, pb4, pb8).
+void ck_quantize_act_avx2(const float *x, int64_t nblocks, int8_t *q, float *d, int32_t *sum,
+                          int8_t *pq, float *pd, int32_t *pb4, int32_t *pb8);
+/// One row of n floats (n % 32 == 0) as ggml Q8_0 / Q4_0 blocks.
+void ck_quantize_row_q8_0_avx2(const float *x, int64_t n, void *out);
+void ck_quantize_row_q4_0_avx2(const float *x, int64_t n, void *out);
+
 // ---- half-precision vector helpers (AVX2 + F16C) ------------------------------------------
 float ck_dot_f32_f16_avx2(const float *a, const uint16_t *b, int64_t n);
 void ck_axpy_f16_avx2(float alpha, const uint16_t *x, float *y, int64_t n);

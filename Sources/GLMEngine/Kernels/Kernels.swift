@@ -14,7 +14,7 @@ public enum Kernels {
         case .q4_0, .q8_0:
             // the context's scratch is shared; a call from inside a parallel job gets its own
             let act = ck_pool_in_job() != 0 ? QuantizedActivation() : ctx.activation
-            act.quantize(x, count: w.cols)
+            act.quantize(x, count: w.cols, vectorized: ctx.path.hasF16C)
             var cx = act.cView
             let path = ctx.path
             withUnsafePointer(to: &cx) { cx in

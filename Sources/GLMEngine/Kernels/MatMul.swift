@@ -62,13 +62,13 @@ extension Kernels {
                                        _ y: UnsafeMutablePointer<Float>, _ ctx: ComputeContext, tileBytes: Int) {
         ctx.reserveBatchActivations(n)
         let acts = ctx.batchActivations
+        let path = ctx.path
         ctx.parallelFor(n) { tokens in
-            for t in tokens { acts[t].quantize(x + t * w.cols, count: w.cols) }
+            for t in tokens { acts[t].quantize(x + t * w.cols, count: w.cols, vectorized: path.hasF16C) }
         }
         var views = acts.prefix(n).map(\.cView)
         let tileRows = max(4, tileBytes / w.rowBytes / 4 * 4)
         let tiles = (w.rows + tileRows - 1) / tileRows
-        let path = ctx.path
         views.withUnsafeMutableBufferPointer { views in
             guard let first = views.baseAddress else { return }
             ctx.parallelFor(tiles) { range in

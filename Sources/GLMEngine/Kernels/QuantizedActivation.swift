@@ -16,11 +16,17 @@ final class QuantizedActivation {
     private var pairBias4 = Scratch<Int32>()
     private var pairBias8 = Scratch<Int32>()
 
-    func quantize(_ x: UnsafePointer<Float>, count: Int) {
+    /// `vectorized` uses the AVX2 quantizer (same bytes as the scalar one).
+    func quantize(_ x: UnsafePointer<Float>, count: Int, vectorized: Bool = KernelPath.best.hasF16C) {
         precondition(count % QuantBlock.elements == 0, "Q8_0 activations hold whole blocks")
         let blocks = count / QuantBlock.elements
         reserve(blocks: blocks)
         self.blocks = blocks
+        if vectorized {
+            ck_quantize_act_avx2(x, Int64(blocks), q.pointer, d.pointer, sum.pointer,
+                                 pairQ.pointer, pairD.pointer, pairBias4.pointer, pairBias8.pointer)
+            return
+        }
         for b in 0..<blocks {
             let src = x + b * 32
             let (scale, inverse) = QuantRow.q8Scale(src)
