@@ -1,84 +1,150 @@
-// AVX-512 VNNI kernels. Two 32-element blocks fill one 512-bit register; vpdpbusd multiplies
-// unsigned weight bytes by signed activation bytes, so weights are offset to unsigned
-// (q4: 0..15, q8: w+128) and the offset times the block's activation sum is pre-loaded as bias.
+// AVX-512 VNNI kernels (used at 256-bit width: on AMD Zen 4 a 512-bit op costs two 256-bit ones,
+// so wider registers buy nothing and the 256-bit forms keep the code simple).
+// vpdpbusd multiplies unsigned weight bytes by signed activation bytes, so weights are offset to
+// unsigned (Q4_0: nibbles 0..15, Q8_0: w+128) and the offset times the block's activation sum
+// is pre-loaded as the accumulator (`bias4` / `bias8`).
 #include "ckernels.h"
 #include "blocks.h"
 #include <immintrin.h>
 
 #pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c"))), apply_to = function)
 
-static inline __m512i ck_bias_pair(int32_t s0, int32_t s1, int32_t offset) {
-    return _mm512_mask_set1_epi32(_mm512_maskz_set1_epi32(0x0001, -offset * s0), 0x0100, -offset * s1);
+/// [dw0 dx0 x4, dw1 dx1 x4] for a pair of blocks.
+static inline __m256 ck_pair_scales(uint16_t d0, uint16_t d1, const float *dx) {
+    __m128i h = _mm_unpacklo_epi64(_mm_set1_epi16((short)d0), _mm_set1_epi16((short)d1));
+    return _mm256_mul_ps(_mm256_cvtph_ps(h), _mm256_loadu_ps(dx));
 }
 
-static inline __m512 ck_scale_pair(float s0, float s1) {
-    return _mm512_mask_mov_ps(_mm512_set1_ps(s0), 0xFF00, _mm512_set1_ps(s1));
+static inline float ck_hsum8(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+static inline __m256 ck_q4_pair(__m256i v, int64_t p, const ck_q8_act *x, uint16_t d0, uint16_t d1, __m256 acc) {
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    const __m256i lo = _mm256_and_si256(v, low4);
+    const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
+    const int8_t *xq = x->q + p * 64;
+    __m256i dp = _mm256_dpbusd_epi32(_mm256_loadu_si256((const __m256i *)(x->bias4 + p * 8)), lo,
+                                     _mm256_loadu_si256((const __m256i *)xq));
+    dp = _mm256_dpbusd_epi32(dp, hi, _mm256_loadu_si256((const __m256i *)(xq + 32)));
+    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(dp), ck_pair_scales(d0, d1, x->d + p * 8), acc);
 }
 
 static inline float ck_row_q4_0(const ck_block_q4_0 *b, const ck_q8_act *x) {
-    const int64_t nb = x->nblocks;
-    const __m512i perm = _mm512_set_epi64(3, 2, 3, 2, 1, 0, 1, 0);
-    const __m512i shifts = _mm512_set_epi64(4, 4, 0, 0, 4, 4, 0, 0);
-    const __m512i low4 = _mm512_set1_epi8(0x0F);
-    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
-    int64_t i = 0;
-    for (; i + 3 < nb; i += 4) {
-        for (int k = 0; k < 2; k++) {
-            const int64_t j = i + 2 * k;
-            __m256i q01 = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)b[j].qs)),
-                                                  _mm_loadu_si128((const __m128i *)b[j + 1].qs), 1);
-            __m512i qq = _mm512_permutexvar_epi64(perm, _mm512_castsi256_si512(q01));
-            qq = _mm512_and_si512(_mm512_srlv_epi64(qq, shifts), low4);
-            __m512i xx = _mm512_loadu_si512((const void *)(x->q + j * 32));
-            __m512i dp = _mm512_dpbusd_epi32(ck_bias_pair(x->sum[j], x->sum[j + 1], 8), qq, xx);
-            __m512 sc = ck_scale_pair(_cvtsh_ss(b[j].d) * x->d[j], _cvtsh_ss(b[j + 1].d) * x->d[j + 1]);
-            if (k == 0) acc0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), sc, acc0);
-            else acc1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), sc, acc1);
-        }
+    const int64_t pairs = x->nblocks / 2;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    int64_t p = 0;
+    for (; p + 1 < pairs; p += 2) {
+        const ck_block_q4_0 *b0 = b + 2 * p;
+        __m256i v0 = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)b0[0].qs)),
+                                             _mm_loadu_si128((const __m128i *)b0[1].qs), 1);
+        __m256i v1 = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)b0[2].qs)),
+                                             _mm_loadu_si128((const __m128i *)b0[3].qs), 1);
+        acc0 = ck_q4_pair(v0, p, x, b0[0].d, b0[1].d, acc0);
+        acc1 = ck_q4_pair(v1, p + 1, x, b0[2].d, b0[3].d, acc1);
     }
-    for (; i < nb; i++) {
-        const __m256i shifts1 = _mm256_set_epi64x(4, 4, 0, 0);
-        __m256i qq = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)b[i].qs));
-        qq = _mm256_and_si256(_mm256_srlv_epi64(qq, shifts1), _mm256_set1_epi8(0x0F));
-        __m256i xx = _mm256_loadu_si256((const __m256i *)(x->q + i * 32));
-        __m256i dp = _mm256_dpbusd_epi32(_mm256_maskz_set1_epi32(0x01, -8 * x->sum[i]), qq, xx);
-        __m512 dpf = _mm512_castps256_ps512(_mm256_cvtepi32_ps(dp));
-        acc0 = _mm512_mask3_fmadd_ps(dpf, _mm512_set1_ps(_cvtsh_ss(b[i].d) * x->d[i]), acc0, 0x00FF);
+    for (; p < pairs; p++) {
+        const ck_block_q4_0 *b0 = b + 2 * p;
+        __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)b0[0].qs)),
+                                            _mm_loadu_si128((const __m128i *)b0[1].qs), 1);
+        acc0 = ck_q4_pair(v, p, x, b0[0].d, b0[1].d, acc0);
     }
-    return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
+    if (x->nblocks & 1) {
+        const ck_block_q4_0 *last = b + x->nblocks - 1;
+        __m256i v = _mm256_zextsi128_si256(_mm_loadu_si128((const __m128i *)last->qs));
+        acc1 = ck_q4_pair(v, pairs, x, last->d, 0, acc1);
+    }
+    return ck_hsum8(_mm256_add_ps(acc0, acc1));
+}
+
+static inline __m256 ck_q8_pair(__m256i wlo, __m256i whi, int64_t p, const ck_q8_act *x, uint16_t d0, uint16_t d1,
+                                __m256 acc) {
+    const __m256i flip = _mm256_set1_epi8((char)0x80);
+    const int8_t *xq = x->q + p * 64;
+    __m256i dp = _mm256_dpbusd_epi32(_mm256_loadu_si256((const __m256i *)(x->bias8 + p * 8)),
+                                     _mm256_xor_si256(wlo, flip), _mm256_loadu_si256((const __m256i *)xq));
+    dp = _mm256_dpbusd_epi32(dp, _mm256_xor_si256(whi, flip), _mm256_loadu_si256((const __m256i *)(xq + 32)));
+    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(dp), ck_pair_scales(d0, d1, x->d + p * 8), acc);
+}
+
+static inline __m256i ck_halves(const int8_t *a, const int8_t *b) {
+    return _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)a)),
+                                   _mm_loadu_si128((const __m128i *)b), 1);
 }
 
 static inline float ck_row_q8_0(const ck_block_q8_0 *b, const ck_q8_act *x) {
-    const int64_t nb = x->nblocks;
-    const __m512i flip = _mm512_set1_epi8((char)0x80);
-    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
-    int64_t i = 0;
-    for (; i + 3 < nb; i += 4) {
-        for (int k = 0; k < 2; k++) {
-            const int64_t j = i + 2 * k;
-            __m512i ww = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)b[j].qs)),
-                                            _mm256_loadu_si256((const __m256i *)b[j + 1].qs), 1);
-            ww = _mm512_xor_si512(ww, flip);
-            __m512i xx = _mm512_loadu_si512((const void *)(x->q + j * 32));
-            __m512i dp = _mm512_dpbusd_epi32(ck_bias_pair(x->sum[j], x->sum[j + 1], 128), ww, xx);
-            __m512 sc = ck_scale_pair(_cvtsh_ss(b[j].d) * x->d[j], _cvtsh_ss(b[j + 1].d) * x->d[j + 1]);
-            if (k == 0) acc0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), sc, acc0);
-            else acc1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), sc, acc1);
+    const int64_t pairs = x->nblocks / 2;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    int64_t p = 0;
+    for (; p + 1 < pairs; p += 2) {
+        const ck_block_q8_0 *b0 = b + 2 * p;
+        acc0 = ck_q8_pair(ck_halves(b0[0].qs, b0[1].qs), ck_halves(b0[0].qs + 16, b0[1].qs + 16), p, x,
+                          b0[0].d, b0[1].d, acc0);
+        acc1 = ck_q8_pair(ck_halves(b0[2].qs, b0[3].qs), ck_halves(b0[2].qs + 16, b0[3].qs + 16), p + 1, x,
+                          b0[2].d, b0[3].d, acc1);
+    }
+    for (; p < pairs; p++) {
+        const ck_block_q8_0 *b0 = b + 2 * p;
+        acc0 = ck_q8_pair(ck_halves(b0[0].qs, b0[1].qs), ck_halves(b0[0].qs + 16, b0[1].qs + 16), p, x,
+                          b0[0].d, b0[1].d, acc0);
+    }
+    if (x->nblocks & 1) {
+        const ck_block_q8_0 *last = b + x->nblocks - 1;
+        __m256i wlo = _mm256_zextsi128_si256(_mm_loadu_si128((const __m128i *)last->qs));
+        __m256i whi = _mm256_zextsi128_si256(_mm_loadu_si128((const __m128i *)(last->qs + 16)));
+        acc1 = ck_q8_pair(wlo, whi, pairs, x, last->d, 0, acc1);
+    }
+    return ck_hsum8(_mm256_add_ps(acc0, acc1));
+}
+
+/// Four rows at once for long rows (see CK_LONG_ROW_BLOCKS): each pair's activations, biases and scales are loaded once for all four,
+/// which keeps long rows (13696 columns, whose activation data outgrows L1) fast.
+static inline __attribute__((always_inline)) void ck_rows_q4_0(const int n, const char *base, size_t row_bytes,
+                                                             const ck_q8_act *x, float *y) {
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    const int64_t pairs = (x->nblocks + 1) / 2;
+    const int64_t full = x->nblocks / 2;
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int64_t p = 0; p < pairs; p++) {
+        const int8_t *xq = x->q + p * 64;
+        const __m256i xlo = _mm256_loadu_si256((const __m256i *)xq);
+        const __m256i xhi = _mm256_loadu_si256((const __m256i *)(xq + 32));
+        const __m256i bias = _mm256_loadu_si256((const __m256i *)(x->bias4 + p * 8));
+        const __m256 dx = _mm256_loadu_ps(x->d + p * 8);
+        for (int k = 0; k < n; k++) {
+            const ck_block_q4_0 *b0 = (const ck_block_q4_0 *)(base + k * row_bytes) + 2 * p;
+            __m256i v;
+            uint16_t d1;
+            if (p < full) {
+                v = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)b0[0].qs)),
+                                            _mm_loadu_si128((const __m128i *)b0[1].qs), 1);
+                d1 = b0[1].d;
+            } else {
+                v = _mm256_zextsi128_si256(_mm_loadu_si128((const __m128i *)b0[0].qs));
+                d1 = 0;
+            }
+            __m256i dp = _mm256_dpbusd_epi32(bias, _mm256_and_si256(v, low4), xlo);
+            dp = _mm256_dpbusd_epi32(dp, _mm256_and_si256(_mm256_srli_epi16(v, 4), low4), xhi);
+            __m128i h = _mm_unpacklo_epi64(_mm_set1_epi16((short)b0[0].d), _mm_set1_epi16((short)d1));
+            acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dp), _mm256_mul_ps(_mm256_cvtph_ps(h), dx), acc[k]);
         }
     }
-    for (; i < nb; i++) {
-        __m256i ww = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)b[i].qs), _mm256_set1_epi8((char)0x80));
-        __m256i xx = _mm256_loadu_si256((const __m256i *)(x->q + i * 32));
-        __m256i dp = _mm256_dpbusd_epi32(_mm256_maskz_set1_epi32(0x01, -128 * x->sum[i]), ww, xx);
-        __m512 dpf = _mm512_castps256_ps512(_mm256_cvtepi32_ps(dp));
-        acc0 = _mm512_mask3_fmadd_ps(dpf, _mm512_set1_ps(_cvtsh_ss(b[i].d) * x->d[i]), acc0, 0x00FF);
-    }
-    return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
+    for (int k = 0; k < n; k++) y[k] = ck_hsum8(acc[k]);
 }
 
 void ck_matvec_q4_0_avx512vnni(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y) {
     const char *base = (const char *)w;
-    for (int64_t r = 0; r < rows; r++) y[r] = ck_row_q4_0((const ck_block_q4_0 *)(base + r * row_bytes), x);
+    int64_t r = 0;
+    if (x->nblocks > CK_LONG_ROW_BLOCKS) {
+        // the leftover rows take the same per-row arithmetic, so grouping never changes a result
+        for (; r + 3 < rows; r += 4) ck_rows_q4_0(4, base + r * row_bytes, row_bytes, x, y + r);
+        for (; r < rows; r++) ck_rows_q4_0(1, base + r * row_bytes, row_bytes, x, y + r);
+        return;
+    }
+    for (; r < rows; r++) y[r] = ck_row_q4_0((const ck_block_q4_0 *)(base + r * row_bytes), x);
 }
 
 void ck_matvec_q8_0_avx512vnni(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y) {

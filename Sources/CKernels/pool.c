@@ -102,6 +102,8 @@ void ck_pool_destroy(ck_pool *p) {
 
 int ck_pool_threads(const ck_pool *p) { return p ? p->threads : 1; }
 
+int ck_pool_in_job(void) { return ck_inside_job; }
+
 void ck_pool_quiesce(ck_pool *p) {
     if (p) atomic_store(&p->quiet, 1);
 }

@@ -28,15 +28,20 @@ int ck_pool_threads(const ck_pool *pool);
 /// Runs `fn` on every participant and returns when all are done. Calls from inside a job run
 /// the whole job inline on the calling thread (no nested parallelism, no deadlock).
 void ck_pool_run(ck_pool *pool, ck_task_fn fn, void *context);
+/// Nonzero while the calling thread is running a pool job (of any pool).
+int ck_pool_in_job(void);
 /// Asks spinning workers to sleep now (before handing the cores to another library's threads).
 void ck_pool_quiesce(ck_pool *pool);
 
 // ---- matrix-vector products (rows of a row-major matrix; y[r] = row r . x) ----------------
-/// A vector quantized to Q8_0 for the integer kernels: quants stored contiguously.
+/// A vector quantized to Q8_0, laid out for the integer kernels in pairs of blocks so that one
+/// 256-bit register of unpacked Q4_0 nibbles lines up with one register of activations.
+/// Pair p covers blocks 2p and 2p+1 (a missing last block is all zeros).
 typedef struct {
-    const int8_t *q;     // nblocks * 32 quants
-    const float *d;      // per-block scale
-    const int32_t *sum;  // per-block sum of the quants
+    const int8_t *q;       // per pair, 64 quants: x0[0:16] x1[0:16] x0[16:32] x1[16:32]
+    const float *d;        // per pair, 8 scales: d0 x4, d1 x4
+    const int32_t *bias4;  // per pair, 8 lanes: -8*sum(x0) in lane 0, -8*sum(x1) in lane 4, else 0
+    const int32_t *bias8;  // the same with -128 (Q8_0 weights offset to unsigned)
     int64_t nblocks;
 } ck_q8_act;
 
@@ -48,6 +53,14 @@ void ck_matvec_f32_avx512(const float *w, int64_t rows, int64_t cols, const floa
 void ck_matvec_f32_avx2(const float *w, int64_t rows, int64_t cols, const float *x, float *y);
 void ck_matvec_f16_avx512(const uint16_t *w, int64_t rows, int64_t cols, const float *x, float *y);
 void ck_matvec_f16_avx2(const uint16_t *w, int64_t rows, int64_t cols, const float *x, float *y);
+
+// ---- quantizers (AVX2 + F16C), bit-identical to ggml's reference ones -----------------------
+/// A float vector to Q8_0 in both ck_q8_act layouts: per block (q, d, sum) and paired (pq, pd, pb4, pb8).
+void ck_quantize_act_avx2(const float *x, int64_t nblocks, int8_t *q, float *d, int32_t *sum,
+                          int8_t *pq, float *pd, int32_t *pb4, int32_t *pb8);
+/// One row of n floats (n % 32 == 0) as ggml Q8_0 / Q4_0 blocks.
+void ck_quantize_row_q8_0_avx2(const float *x, int64_t n, void *out);
+void ck_quantize_row_q4_0_avx2(const float *x, int64_t n, void *out);
 
 // ---- half-precision vector helpers (AVX2 + F16C) ------------------------------------------
 float ck_dot_f32_f16_avx2(const float *a, const uint16_t *b, int64_t n);

@@ -11,6 +11,12 @@ public final class ComputeContext: @unchecked Sendable {
     private let pool: OpaquePointer?
     /// Scratch for the activation vector quantized to Q8_0 by `Kernels.matVec`.
     let activation = QuantizedActivation()
+    /// Scratch for `Kernels.matMul`: one quantized activation per token of a batch.
+    private(set) var batchActivations: [QuantizedActivation] = []
+
+    func reserveBatchActivations(_ n: Int) {
+        while batchActivations.count < n { batchActivations.append(QuantizedActivation()) }
+    }
 
     public init(threads: Int = ComputeContext.physicalCores, path: KernelPath = .best) {
         precondition(path.isSupported, "kernel path \(path) is not supported by this CPU")

@@ -26,6 +26,6 @@ public enum KernelPath: String, CaseIterable, Sendable {
     private static let cpuHasAVX512VNNI = ck_cpu_has_avx512vnni() != 0
     private static let cpuHasAVX2 = ck_cpu_has_avx2() != 0
 
-    /// The half-precision helpers only need AVX2 + F16C.
-    var hasF16C: Bool { self != .portable }
+    /// The half-precision helpers and the vectorized quantizers only need AVX2 + F16C.
+    public var hasF16C: Bool { self != .portable }
 }

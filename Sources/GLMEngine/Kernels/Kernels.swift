@@ -3,7 +3,8 @@ import Foundation
 
 /// The matrix kernels the forward pass calls. Each dispatches on the weight's storage type and on
 /// the context's `KernelPath`; rows are split across the context's threads, so results do not
-/// depend on the thread count.
+/// depend on the thread count. A context serves one caller at a time; calls made from inside a
+/// `parallelFor` body run on that thread alone.
 public enum Kernels {
     /// y[rows] = W x, with x of `w.cols` floats. Q4_0 / Q8_0 weights quantize x to Q8_0 once and use
     /// integer dot products, as ggml does.
@@ -11,8 +12,9 @@ public enum Kernels {
                               _ ctx: ComputeContext) {
         switch w.type {
         case .q4_0, .q8_0:
-            let act = ctx.activation
-            act.quantize(x, count: w.cols)
+            // the context's scratch is shared; a call from inside a parallel job gets its own
+            let act = ck_pool_in_job() != 0 ? QuantizedActivation() : ctx.activation
+            act.quantize(x, count: w.cols, vectorized: ctx.path.hasF16C)
             var cx = act.cView
             let path = ctx.path
             withUnsafePointer(to: &cx) { cx in
@@ -33,11 +35,16 @@ public enum Kernels {
     }
 
     /// Writes row `row` of `w` as floats.
-    public static func dequantizeRow(_ w: WeightMatrix, _ row: Int, into out: UnsafeMutablePointer<Float>) {
+    public static func dequantizeRow(_ w: WeightMatrix, _ row: Int, into out: UnsafeMutablePointer<Float>,
+                                     path: KernelPath = .best) {
+        if w.type == .f16 && path.hasF16C {
+            ck_f16_to_f32_avx2(w.rowPointer(row).assumingMemoryBound(to: UInt16.self), out, Int64(w.cols))
+            return
+        }
         QuantRow.dequantize(w.type, w.rowPointer(row), count: w.cols, into: out)
     }
 
-    private static func quantizedRows(_ w: WeightMatrix, _ rows: Range<Int>, _ cx: UnsafePointer<ck_q8_act>,
+    static func quantizedRows(_ w: WeightMatrix, _ rows: Range<Int>, _ cx: UnsafePointer<ck_q8_act>,
                                       _ act: QuantizedActivation, _ y: UnsafeMutablePointer<Float>, _ path: KernelPath) {
         let start = w.rowPointer(rows.lowerBound)
         let n = Int64(rows.count)

@@ -7,7 +7,7 @@ enum PortableKernels {
     static func dot(_ type: StorageType, _ row: UnsafeRawPointer, _ a: QuantizedActivation) -> Float {
         var sum: Float = 0
         for b in 0..<a.blocks {
-            let xq = UnsafeRawPointer(a.q + b * 32)
+            let xq = UnsafeRawPointer(a.q.pointer + b * 32)
             let x0 = SIMD16<Int16>(truncatingIfNeeded: xq.loadUnaligned(as: SIMD16<Int8>.self))
             let x1 = SIMD16<Int16>(truncatingIfNeeded: xq.loadUnaligned(fromByteOffset: 16, as: SIMD16<Int8>.self))
             let isum: Int32

@@ -2,25 +2,31 @@ import CKernels
 import Foundation
 
 /// A float vector quantized to Q8_0 (ggml's `quantize_row_q8_0_ref`, scales rounded to fp16 as a
-/// block_q8_0 stores them) in the layout the integer kernels want: all quants contiguous, then
-/// per-block scales and per-block quant sums. Grows as needed and is reused between calls.
+/// block_q8_0 stores them), kept in two layouts: per block (`q`, `d`, `sum`; the Swift SIMD path)
+/// and in pairs of blocks as the C kernels want them (see `ck_q8_act`). Grows as needed and is
+/// reused between calls.
 final class QuantizedActivation {
     private(set) var blocks = 0
     private var capacity = 0
-    private(set) var q = UnsafeMutablePointer<Int8>.allocate(capacity: 0)
-    private(set) var d = UnsafeMutablePointer<Float>.allocate(capacity: 0)
-    private(set) var sum = UnsafeMutablePointer<Int32>.allocate(capacity: 0)
+    private(set) var q = Scratch<Int8>()
+    private(set) var d = Scratch<Float>()
+    private(set) var sum = Scratch<Int32>()
+    private var pairQ = Scratch<Int8>()
+    private var pairD = Scratch<Float>()
+    private var pairBias4 = Scratch<Int32>()
+    private var pairBias8 = Scratch<Int32>()
 
-    deinit {
-        q.deallocate()
-        d.deallocate()
-        sum.deallocate()
-    }
-
-    func quantize(_ x: UnsafePointer<Float>, count: Int) {
+    /// `vectorized` uses the AVX2 quantizer (same bytes as the scalar one).
+    func quantize(_ x: UnsafePointer<Float>, count: Int, vectorized: Bool = KernelPath.best.hasF16C) {
         precondition(count % QuantBlock.elements == 0, "Q8_0 activations hold whole blocks")
-        reserve(blocks: count / QuantBlock.elements)
-        blocks = count / QuantBlock.elements
+        let blocks = count / QuantBlock.elements
+        reserve(blocks: blocks)
+        self.blocks = blocks
+        if vectorized {
+            ck_quantize_act_avx2(x, Int64(blocks), q.pointer, d.pointer, sum.pointer,
+                                 pairQ.pointer, pairD.pointer, pairBias4.pointer, pairBias8.pointer)
+            return
+        }
         for b in 0..<blocks {
             let src = x + b * 32
             let (scale, inverse) = QuantRow.q8Scale(src)
@@ -33,21 +39,67 @@ final class QuantizedActivation {
             }
             sum[b] = total
         }
+        pack()
+    }
+
+    /// Pair p: quants x0[0:16] x1[0:16] x0[16:32] x1[16:32]; scales d0 x4, d1 x4; bias lanes 0 and 4.
+    private func pack() {
+        let pairs = (blocks + 1) / 2
+        for p in 0..<pairs {
+            for half in 0..<2 {
+                let b = 2 * p + half
+                let present = b < blocks
+                for j in 0..<16 {
+                    pairQ[p * 64 + half * 16 + j] = present ? q[b * 32 + j] : 0
+                    pairQ[p * 64 + 32 + half * 16 + j] = present ? q[b * 32 + 16 + j] : 0
+                }
+                for lane in 0..<4 {
+                    pairD[p * 8 + half * 4 + lane] = present ? d[b] : 0
+                    pairBias4[p * 8 + half * 4 + lane] = lane == 0 && present ? -8 * sum[b] : 0
+                    pairBias8[p * 8 + half * 4 + lane] = lane == 0 && present ? -128 * sum[b] : 0
+                }
+            }
+        }
     }
 
     var cView: ck_q8_act {
-        ck_q8_act(q: UnsafePointer(q), d: UnsafePointer(d), sum: UnsafePointer(sum), nblocks: Int64(blocks))
+        ck_q8_act(q: pairQ.constPointer, d: pairD.constPointer, bias4: pairBias4.constPointer,
+                  bias8: pairBias8.constPointer, nblocks: Int64(blocks))
     }
 
     private func reserve(blocks wanted: Int) {
         guard wanted > capacity else { return }
-        q.deallocate()
-        d.deallocate()
-        sum.deallocate()
-        // 64-byte alignment keeps the 512-bit loads within one cache line
-        q = UnsafeMutableRawPointer.allocate(byteCount: wanted * 32, alignment: 64).bindMemory(to: Int8.self, capacity: wanted * 32)
-        d = UnsafeMutablePointer<Float>.allocate(capacity: wanted)
-        sum = UnsafeMutablePointer<Int32>.allocate(capacity: wanted)
+        let pairs = (wanted + 1) / 2
+        q.resize(wanted * 32)
+        d.resize(wanted)
+        sum.resize(wanted)
+        pairQ.resize(pairs * 64)
+        pairD.resize(pairs * 8)
+        pairBias4.resize(pairs * 8)
+        pairBias8.resize(pairs * 8)
         capacity = wanted
+    }
+}
+
+/// A 64-byte-aligned heap array that is reallocated (not preserved) when it grows.
+struct Scratch<Element> {
+    private(set) var pointer: UnsafeMutablePointer<Element>
+    private var owner: AlignedBuffer
+
+    init() {
+        owner = AlignedBuffer(byteCount: 0)
+        pointer = owner.pointer.bindMemory(to: Element.self, capacity: 0)
+    }
+
+    mutating func resize(_ count: Int) {
+        owner = AlignedBuffer(byteCount: count * MemoryLayout<Element>.stride)
+        pointer = owner.pointer.bindMemory(to: Element.self, capacity: count)
+    }
+
+    var constPointer: UnsafePointer<Element> { UnsafePointer(pointer) }
+
+    subscript(i: Int) -> Element {
+        get { pointer[i] }
+        nonmutating set { pointer[i] = newValue }
     }
 }

@@ -1,16 +1,29 @@
 import Foundation
 
 /// Owns a heap buffer aligned for SIMD loads; weights converted at load time live in one.
+/// Big buffers are 2 MB aligned and asked to use transparent huge pages: streaming a weight
+/// matrix through 4 KB pages costs a TLB miss per page, which is dear under virtualization.
 public final class AlignedBuffer: @unchecked Sendable {
     public let pointer: UnsafeMutableRawPointer
     public let byteCount: Int
 
+    private static let hugePage = 2 << 20
+
     public init(byteCount: Int, alignment: Int = 64) {
         self.byteCount = byteCount
-        pointer = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: alignment)
+        let huge = byteCount >= 2 * AlignedBuffer.hugePage
+        let size = huge ? (byteCount + AlignedBuffer.hugePage - 1) / AlignedBuffer.hugePage * AlignedBuffer.hugePage
+                        : max(byteCount, 1)
+        var raw: UnsafeMutableRawPointer?
+        let status = posix_memalign(&raw, huge ? max(alignment, AlignedBuffer.hugePage) : max(alignment, 16), size)
+        guard status == 0, let raw else { fatalError("out of memory allocating \(byteCount) bytes") }
+        #if os(Linux)
+        if huge { _ = madvise(raw, size, MADV_HUGEPAGE) }
+        #endif
+        pointer = raw
     }
 
-    deinit { pointer.deallocate() }
+    deinit { free(pointer) }
 
     public func floats(count: Int) -> UnsafeMutablePointer<Float> {
         pointer.bindMemory(to: Float.self, capacity: count)

@@ -10,7 +10,7 @@ public enum Quant {
         let rowBytes = type.byteCount(elements: cols)
         let buffer = AlignedBuffer(byteCount: rows * rowBytes)
         let run = { (range: Range<Int>) in
-            for r in range { QuantRow.quantize(values + r * cols, count: cols, to: type, into: buffer.pointer + r * rowBytes) }
+            for r in range { FastQuantRow.quantize(values + r * cols, count: cols, to: type, into: buffer.pointer + r * rowBytes) }
         }
         if let ctx { ctx.parallelFor(rows, run) } else { run(0..<rows) }
         return buffer

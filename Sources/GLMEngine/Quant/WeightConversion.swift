@@ -45,8 +45,8 @@ extension WeightMatrix {
             let floats = UnsafeMutablePointer<Float>.allocate(capacity: cols)
             defer { floats.deallocate() }
             for r in range {
-                QuantRow.dequantize(t.type, source + r * sourceRowBytes, count: cols, into: floats)
-                QuantRow.quantize(floats, count: cols, to: target, into: destination + r * targetRowBytes)
+                FastQuantRow.dequantize(t.type, source + r * sourceRowBytes, count: cols, into: floats, path: ctx.path)
+                FastQuantRow.quantize(floats, count: cols, to: target, into: destination + r * targetRowBytes, path: ctx.path)
             }
         }
         return WeightMatrix(rows: rows, cols: cols, type: target, data: UnsafeRawPointer(destination), owner: buffer)

@@ -26,9 +26,13 @@ import Testing
                 let xi = Array(x[i * cols..<(i + 1) * cols])
                 let single = fastMatVec(w, xi, ctx)
                 #expect(Array(small[i * rows..<(i + 1) * rows]) == single)
-                // sgemm uses float activations, matVec (quantized types) 8-bit ones
+                if type.isBlockQuantized {
+                    // the batched integer path does matVec's arithmetic exactly
+                    #expect(Array(blas[i * rows..<(i + 1) * rows]) == single)
+                    continue
+                }
                 let scale = magnitudes(w, xi)
-                let tolerance: Float = type.isBlockQuantized ? 1.0 / 100 : 1e-5
+                let tolerance: Float = 1e-5
                 for r in 0..<rows {
                     #expect(abs(blas[i * rows + r] - single[r]) <= tolerance * scale[r] + 1e-5,
                             "\(type) [\(rows)x\(cols)] n=\(n) token \(i) row \(r)")
@@ -37,10 +41,11 @@ import Testing
         }
     }
 
-    @Test func tilesCoverEveryRow() {
-        // A tile budget of 5 rows: 23 rows take five tiles, the last one partial.
+    @Test(arguments: [StorageType.f16, .q4_0, .q8_0])
+    func tilesCoverEveryRow(_ type: StorageType) {
+        // Tiny tiles (5 float rows, 4 quantized rows): 23 rows take several tiles, the last one partial.
         let rows = 23, cols = 64
-        let w = randomMatrix(rows: rows, cols: cols, type: .q4_0, seed: 77)
+        let w = randomMatrix(rows: rows, cols: cols, type: type, seed: 77)
         var rng = SeededRandom(seed: 78)
         let x = rng.floats(9 * cols)
         let ctx = ComputeContext(threads: 2)
@@ -48,11 +53,25 @@ import Testing
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer { yp in
                 Kernels.matMul(w, xp.baseAddress.unsafelyUnwrapped, n: 9, yp.baseAddress.unsafelyUnwrapped, ctx,
-                               minBatchForBLAS: 1, tileFloats: 5 * cols)
+                               minBatchForBLAS: 1, tileFloats: 5 * cols, batchTileBytes: 1)
             }
         }
         let whole = run(w, x, n: 9, ctx, minBatch: 1)
         #expect(y.allSatisfy { $0.isFinite })
         for i in 0..<y.count { #expect(abs(y[i] - whole[i]) <= 1e-5) }
+        if type.isBlockQuantized { #expect(y == whole) }
+    }
+
+    @Test(arguments: KernelPath.supported)
+    func batchedLongRowsMatchMatVec(_ path: KernelPath) {
+        // 13696 columns take the four-row kernel; 10 rows leave a remainder of two.
+        let w = randomMatrix(rows: 10, cols: 13696, type: .q4_0, seed: 88)
+        var rng = SeededRandom(seed: 89)
+        let x = rng.floats(3 * 13696)
+        let ctx = ComputeContext(threads: 2, path: path)
+        let y = run(w, x, n: 3, ctx, minBatch: 1)
+        for i in 0..<3 {
+            #expect(Array(y[i * 10..<(i + 1) * 10]) == fastMatVec(w, Array(x[i * 13696..<(i + 1) * 13696]), ctx))
+        }
     }
 }

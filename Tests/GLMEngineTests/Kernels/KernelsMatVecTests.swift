@@ -2,7 +2,7 @@ import Testing
 @testable import GLMEngine
 
 @Suite struct KernelsMatVecTests {
-    static let shapes: [(rows: Int, cols: Int)] = [(1, 32), (3, 64), (7, 96), (17, 160), (5, 13696), (33, 4096)]
+    static let shapes: [(rows: Int, cols: Int)] = [(1, 32), (3, 64), (7, 96), (17, 160), (5, 13696), (9, 8224), (33, 4096)]
     static let types: [StorageType] = [.q4_0, .q8_0, .f32, .f16, .bf16]
 
     @Test(arguments: KernelPath.supported, types)
@@ -31,12 +31,14 @@ import Testing
         let two = ComputeContext(threads: 2, path: path)
         let three = ComputeContext(threads: 3, path: path)
         for type in Self.types {
-            let w = randomMatrix(rows: 37, cols: 256, type: type, seed: 9)
-            var rng = SeededRandom(seed: 10)
-            let x = rng.floats(256)
-            let a = fastMatVec(w, x, one)
-            #expect(fastMatVec(w, x, two) == a)
-            #expect(fastMatVec(w, x, three) == a)
+            for cols in [256, 8224] {  // short rows, and long rows (four-row kernel)
+                let w = randomMatrix(rows: 37, cols: cols, type: type, seed: 9)
+                var rng = SeededRandom(seed: 10)
+                let x = rng.floats(cols)
+                let a = fastMatVec(w, x, one)
+                #expect(fastMatVec(w, x, two) == a, "\(type) \(cols)")
+                #expect(fastMatVec(w, x, three) == a, "\(type) \(cols)")
+            }
         }
     }
 

@@ -49,3 +49,21 @@ import Testing
         #expect(ComputeContext().threads == ComputeContext.physicalCores)
     }
 }
+
+@Suite struct KernelsNestedMatVecTests {
+    @Test func matVecInsideParallelForMatchesPlainCalls() {
+        let ctx = ComputeContext(threads: 2)
+        let w = randomMatrix(rows: 12, cols: 96, type: .q4_0, seed: 41)
+        var rng = SeededRandom(seed: 42)
+        let inputs = (0..<6).map { _ in rng.floats(96) }
+        let expected = inputs.map { fastMatVec(w, $0, ctx) }
+        let results = UnsafeMutablePointer<Float>.allocate(capacity: 6 * 12)
+        defer { results.deallocate() }
+        ctx.parallelFor(6) { range in
+            for i in range {
+                inputs[i].withUnsafeBufferPointer { Kernels.matVec(w, $0.baseAddress.unsafelyUnwrapped, results + i * 12, ctx) }
+            }
+        }
+        for i in 0..<6 { #expect(Array(UnsafeBufferPointer(start: results + i * 12, count: 12)) == expected[i]) }
+    }
+}
