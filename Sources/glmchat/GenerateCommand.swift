@@ -32,6 +32,9 @@ struct GenerateCommand: AsyncParsableCommand {
     @Flag(name: .customLong("dump-logits"), help: "With --json: the whole logit row that produced each id.")
     var dumpLogits = false
 
+    @Flag(name: .customLong("dump-context"), help: "With --json: the token ids in the cache behind each id's logits.")
+    var dumpContext = false
+
     func validate() throws {
         guard (ids == nil) != (prompt == nil) else { throw ValidationError("give exactly one of --ids and --prompt") }
         guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be >= 0") }
@@ -47,27 +50,30 @@ struct GenerateCommand: AsyncParsableCommand {
                                               repeatPenalty: repeatPenalty, seed: seed)
             let request = GenerationRequest(prompt: promptIDs, sampling: sampling, maxTokens: maxTokens,
                                             stopTokens: ignoreEOS ? [] : engine.defaultStopTokens(),
-                                            keepLogits: dumpLogits)
+                                            keepLogits: dumpLogits, keepContexts: dumpContext)
             var generated: [Int32] = []
             var text = ""
             var logits: [[Float]] = []
+            var contexts: [[Int32]] = []
             for try await event in engine.generate(request) {
                 switch event {
-                case .token(let id, let piece, let row):
-                    generated.append(id)
-                    text += piece
-                    if let row { logits.append(row) }
-                    if !json { FileHandle.standardOutput.write(Data(piece.utf8)) }
+                case .token(let token):
+                    generated.append(token.id)
+                    text += token.text
+                    if let row = token.logits { logits.append(row) }
+                    if let context = token.context { contexts.append(context) }
+                    if !json { FileHandle.standardOutput.write(Data(token.text.utf8)) }
                 case .text(let piece):
                     text += piece
                     if !json { FileHandle.standardOutput.write(Data(piece.utf8)) }
-                case .promptProgress, .finished:
+                case .promptProgress, .finished, .contextSlid:
                     break
                 }
             }
             if json {
                 FileHandle.standardOutput.write(Data(GenerateJSON.render(
-                    promptIDs: promptIDs, ids: generated, text: text, logits: dumpLogits ? logits : nil).utf8))
+                    promptIDs: promptIDs, ids: generated, text: text, logits: dumpLogits ? logits : nil,
+                    contexts: dumpContext ? contexts : nil).utf8))
             } else {
                 print("")
             }
@@ -92,13 +98,18 @@ struct GenerateCommand: AsyncParsableCommand {
 
 /// Writes the JSON by hand: logit rows are large, and floats must print in their shortest exact form.
 enum GenerateJSON {
-    static func render(promptIDs: [Int32], ids: [Int32], text: String, logits: [[Float]]?) -> String {
+    static func render(promptIDs: [Int32], ids: [Int32], text: String, logits: [[Float]]?, contexts: [[Int32]]?) -> String {
         var out = "{\"prompt_ids\": [" + promptIDs.map(String.init).joined(separator: ", ") + "], "
         out += "\"ids\": [" + ids.map(String.init).joined(separator: ", ") + "], "
         out += "\"text\": " + quoted(text)
         if let logits {
             out += ", \"logits\": ["
             out += logits.map { row in "[" + row.map(number).joined(separator: ", ") + "]" }.joined(separator: ", ")
+            out += "]"
+        }
+        if let contexts {
+            out += ", \"contexts\": ["
+            out += contexts.map { "[" + $0.map(String.init).joined(separator: ", ") + "]" }.joined(separator: ", ")
             out += "]"
         }
         return out + "}\n"

@@ -53,12 +53,15 @@ struct RunCommand: AsyncParsableCommand {
             var stats = GenerationStats()
             for try await event in engine.generate(request) {
                 switch event {
-                case .token(_, let piece, _), .text(let piece):
+                case .token(let token):
+                    let shown = chat ? splitter.feed(token.text) : token.text
+                    if !shown.isEmpty { out.write(Data(shown.utf8)) }
+                case .text(let piece):
                     let shown = chat ? splitter.feed(piece) : piece
                     if !shown.isEmpty { out.write(Data(shown.utf8)) }
                 case .finished(_, let finalStats):
                     stats = finalStats
-                case .promptProgress:
+                case .promptProgress, .contextSlid:
                     break
                 }
             }

@@ -7,16 +7,22 @@ public struct GenerationRequest: Sendable {
     public var maxTokens: Int
     /// Token ids that end the answer (not shown). Empty with `ignoreStopTokens` semantics.
     public var stopTokens: Set<Int32>
+    /// Where the prompt may be cut when it outgrows the window.
+    public var layout: PromptLayout
     /// Keep the logit row of every step in the events (for `generate --dump-logits`).
     public var keepLogits: Bool
+    /// Keep the cached token ids behind every step (for `generate --dump-context`).
+    public var keepContexts: Bool
 
     public init(prompt: [Int32], sampling: SamplingParameters, maxTokens: Int, stopTokens: Set<Int32>,
-                keepLogits: Bool = false) {
+                layout: PromptLayout = .plain, keepLogits: Bool = false, keepContexts: Bool = false) {
         self.prompt = prompt
         self.sampling = sampling
         self.maxTokens = maxTokens
         self.stopTokens = stopTokens
+        self.layout = layout
         self.keepLogits = keepLogits
+        self.keepContexts = keepContexts
     }
 }
 
@@ -24,7 +30,6 @@ public enum FinishReason: Sendable, Equatable {
     case stopToken(Int32)
     case maxTokens
     case cancelled
-    case contextFull
 }
 
 /// Timings and counts of one request.
@@ -32,6 +37,9 @@ public struct GenerationStats: Sendable, Equatable {
     public var promptTokens = 0
     /// Prompt tokens already in the cache from earlier requests (not read again).
     public var reusedTokens = 0
+    /// Slides during this request and the tokens they read again.
+    public var slides = 0
+    public var rereadTokens = 0
     public var generatedTokens = 0
     public var promptSeconds = 0.0
     public var generationSeconds = 0.0
@@ -49,11 +57,23 @@ public struct GenerationStats: Sendable, Equatable {
     }
 }
 
+/// One sampled token.
+public struct GeneratedToken: Sendable {
+    public let id: Int32
+    /// The text this token completes (empty while a UTF-8 character is still partial).
+    public let text: String
+    /// The logit row it was sampled from, when the request kept logits.
+    public let logits: [Float]?
+    /// The token ids in the cache when those logits were computed, when the request kept contexts.
+    public let context: [Int32]?
+}
+
 /// The stream of one request: progress while the prompt is read, then tokens, then exactly one `finished`.
 public enum GenerationEvent: Sendable {
     case promptProgress(done: Int, total: Int)
-    /// A sampled token and the text it completes (empty while a UTF-8 character is still partial).
-    case token(id: Int32, text: String, logits: [Float]?)
+    case token(GeneratedToken)
+    /// The window was full: old turns left the model's view and the kept tail was read again.
+    case contextSlid(SlideReport)
     /// Text not tied to a new token: what the detokenizer still held when the answer ended.
     case text(String)
     case finished(FinishReason, GenerationStats)

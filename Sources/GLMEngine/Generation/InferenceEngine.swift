@@ -64,9 +64,9 @@ public actor InferenceEngine {
         stats.contextWindow = sequence.window
 
         let promptStart = Date()
-        let prefilled: (logits: [Float], reused: Int)
+        let prefilled: (logits: [Float], reused: Int, slide: SlideReport?)
         do {
-            prefilled = try sequence.prefill(request.prompt, progress: { done, total in
+            prefilled = try sequence.prefill(request.prompt, layout: request.layout, progress: { done, total in
                 emit(.promptProgress(done: done, total: total))
             }, isCancelled: { flag.isRaised })
         } catch is CancellationError {
@@ -74,6 +74,7 @@ public actor InferenceEngine {
             emit(.finished(.cancelled, stats))
             return
         }
+        if let slide = prefilled.slide { record(slide, in: &stats, emit: emit) }
         stats.reusedTokens = prefilled.reused
         stats.promptSeconds = Date().timeIntervalSince(promptStart)
 
@@ -92,16 +93,25 @@ public actor InferenceEngine {
             }
             stats.generatedTokens += 1
             history.append(next)
-            emit(.token(id: next, text: detokenizer.append(next), logits: request.keepLogits ? logits : nil))
+            emit(.token(GeneratedToken(id: next, text: detokenizer.append(next),
+                                       logits: request.keepLogits ? logits : nil,
+                                       context: request.keepContexts ? sequence.tokens : nil)))
             if stats.generatedTokens == request.maxTokens { break }
-            if sequence.tokens.count >= sequence.window { reason = .contextFull; break }
-            logits = try sequence.step(next)
+            let stepped = try sequence.step(next)
+            if let slide = stepped.slide { record(slide, in: &stats, emit: emit) }
+            logits = stepped.logits
         }
         let tail = detokenizer.finish()
         if !tail.isEmpty { emit(.text(tail)) }
         stats.generationSeconds = Date().timeIntervalSince(generationStart)
         stats.contextUsed = sequence.tokens.count
         emit(.finished(reason, stats))
+    }
+
+    private func record(_ slide: SlideReport, in stats: inout GenerationStats, emit: (GenerationEvent) -> Void) {
+        stats.slides += 1
+        stats.rereadTokens += slide.rereadTokens
+        emit(.contextSlid(slide))
     }
 }
 

@@ -1,14 +1,32 @@
 import Foundation
 
+/// What a slide did: how much of the conversation left the model's view.
+public struct SlideReport: Sendable, Equatable {
+    public var droppedTokens: Int
+    public var droppedTurns: Int
+    /// Tokens read again after the cut (everything kept after the prefix).
+    public var rereadTokens: Int
+}
+
 /// The model plus its KV cache and the ledger of exactly which tokens the cache holds, so that a new
 /// request only feeds the suffix that differs from what is cached (turns, /retry, /edit, session switches).
+///
+/// When the window is full it slides: the prefix (`[gMASK] sop` and the system message) stays, the oldest
+/// turns go, and the kept tail is read again at its new positions. Reading it again is what keeps the
+/// model exact: every later layer of a kept token had attended to the evicted ones, so shifting its cached
+/// keys would leave the cache different from a fresh run over the kept tokens.
 public final class CachedSequence: @unchecked Sendable {
     public let model: GLMModel
     public let cache: KVCache
     /// Token ids in the cache, in order; `tokens.count == cache.count` always.
     public private(set) var tokens: [Int32] = []
+    /// Where `tokens` may be cut.
+    public private(set) var layout = PromptLayout.plain
     /// Longest run of tokens fed in one forward pass while reading a prompt.
     public lazy var promptChunk = model.maxBatch
+    /// Positions a slide frees beyond the one needed; nil: slide down to half the window, so that
+    /// slides are rare and each re-reads at most half a window.
+    public var slideSlack: Int?
 
     public init(model: GLMModel, contextLimit: Int) {
         self.model = model
@@ -18,46 +36,85 @@ public final class CachedSequence: @unchecked Sendable {
 
     public var window: Int { cache.maxPositions }
 
-    /// Cuts the cache back to the longest common prefix with `prompt`, then feeds the rest.
-    /// Returns the logits after the last prompt token and how many tokens were reused.
-    public func prefill(_ prompt: [Int32], progress: (Int, Int) -> Void = { _, _ in },
-                        isCancelled: () -> Bool = { false }) throws -> (logits: [Float], reused: Int) {
-        guard !prompt.isEmpty else { throw GLMError(.badValue, "empty prompt") }
-        guard prompt.count <= window else {
-            throw GLMError(.contextOverflow,
-                           "the prompt has \(prompt.count) tokens but the context window holds \(window)")
-        }
-        var common = zip(tokens, prompt).prefix { $0 == $1 }.count
-        // The last prompt token is always fed again so its logits exist.
-        common = min(common, prompt.count - 1)
-        truncate(to: common)
-        var logits: [Float] = []
-        var fed = common
-        progress(fed - common, prompt.count - common)
-        while fed < prompt.count {
-            if isCancelled() { throw CancellationError() }
-            let end = min(prompt.count, fed + promptChunk)
-            let chunk = Array(prompt[fed..<end])
-            logits = model.forward(chunk, cache: cache, logits: end == prompt.count ? .last : .none)
-            tokens += chunk
-            fed = end
-            progress(fed - common, prompt.count - common)
-        }
-        return (logits, common)
+    /// Positions to free when sliding: the slack, but never so many that the prefix and one token no longer fit.
+    private func freeAfterSlide(keepPrefix: Int) -> Int {
+        max(1, min(slideSlack ?? window / 2, window - 1 - keepPrefix))
     }
 
-    /// Feeds one generated token and returns the logits for the next.
-    public func step(_ token: Int32) throws -> [Float] {
-        guard tokens.count < window else {
+    /// Cuts the cache back to the longest common prefix with `prompt` (after fitting it to the window),
+    /// then feeds the rest. Returns the logits after the last prompt token, how many tokens were reused,
+    /// and what was evicted if the prompt did not fit.
+    public func prefill(_ prompt: [Int32], layout promptLayout: PromptLayout = .plain,
+                        progress: (Int, Int) -> Void = { _, _ in },
+                        isCancelled: () -> Bool = { false }) throws -> (logits: [Float], reused: Int, slide: SlideReport?) {
+        guard !prompt.isEmpty else { throw GLMError(.badValue, "empty prompt") }
+        var fitted = prompt
+        var fittedLayout = promptLayout
+        var slide: SlideReport?
+        if prompt.count > window {
+            guard let plan = ContextWindow.plan(prompt, layout: promptLayout, window: window, free: freeAfterSlide(keepPrefix: promptLayout.keepPrefix)) else {
+                throw GLMError(.contextOverflow,
+                               "the kept prefix (\(promptLayout.keepPrefix) tokens: [gMASK] sop and the system message) does not fit a window of \(window) tokens")
+            }
+            fitted = plan.kept
+            fittedLayout = plan.layout
+            slide = SlideReport(droppedTokens: plan.droppedTokens, droppedTurns: plan.droppedTurns,
+                                rereadTokens: plan.kept.count - plan.layout.keepPrefix)
+        }
+        let (logits, reused) = try feed(fitted, progress: progress, isCancelled: isCancelled)
+        layout = fittedLayout
+        return (logits, reused, slide)
+    }
+
+    /// Feeds one generated token and returns the logits for the next; slides first when the window is full.
+    public func step(_ token: Int32, progress: (Int, Int) -> Void = { _, _ in }) throws -> (logits: [Float], slide: SlideReport?) {
+        guard tokens.count >= window else {
+            let logits = model.forward([token], cache: cache, logits: .last)
+            tokens.append(token)
+            return (logits, nil)
+        }
+        let next = tokens + [token]
+        guard let plan = ContextWindow.plan(next, layout: layout, window: window,
+                                            free: freeAfterSlide(keepPrefix: layout.keepPrefix)) else {
             throw GLMError(.contextOverflow, "the context window of \(window) tokens is full")
         }
-        let logits = model.forward([token], cache: cache, logits: .last)
-        tokens.append(token)
-        return logits
+        let (logits, _) = try feed(plan.kept, progress: progress, isCancelled: { false })
+        layout = plan.layout
+        return (logits, SlideReport(droppedTokens: plan.droppedTokens, droppedTurns: plan.droppedTurns,
+                                    rereadTokens: plan.kept.count - plan.layout.keepPrefix))
+    }
+
+    /// Marks where the next turn starts (the engine calls it when an answer begins), so slides evict whole turns.
+    public func markTurnStart(at index: Int) {
+        if layout.turnStarts.last.map({ $0 < index }) ?? true { layout.turnStarts.append(index) }
     }
 
     public func truncate(to n: Int) {
         cache.truncate(to: n)
         if n < tokens.count { tokens.removeSubrange(n...) }
+        let keepPrefix = layout.keepPrefix
+        layout.turnStarts.removeAll { $0 >= n && $0 > keepPrefix }
+    }
+
+    /// Makes the cache hold exactly `sequence`, reusing the common prefix; returns the last logits.
+    private func feed(_ sequence: [Int32], progress: (Int, Int) -> Void,
+                      isCancelled: () -> Bool) throws -> (logits: [Float], reused: Int) {
+        var common = zip(tokens, sequence).prefix { $0 == $1 }.count
+        // The last token is always fed again so its logits exist.
+        common = min(common, sequence.count - 1)
+        truncate(to: common)
+        var logits: [Float] = []
+        var fed = common
+        progress(0, sequence.count - common)
+        while fed < sequence.count {
+            if isCancelled() { throw CancellationError() }
+            let end = min(sequence.count, fed + promptChunk)
+            let chunk = Array(sequence[fed..<end])
+            logits = model.forward(chunk, cache: cache, logits: end == sequence.count ? .last : .none)
+            tokens += chunk
+            fed = end
+            progress(fed - common, sequence.count - common)
+        }
+        return (logits, common)
     }
 }

@@ -20,6 +20,7 @@ struct InferenceEngineTests {
         var reason: FinishReason?
         var stats = GenerationStats()
         var progress: [Int] = []
+        var slides = 0
     }
 
     static func collect(_ stream: AsyncThrowingStream<GenerationEvent, Error>,
@@ -28,11 +29,12 @@ struct InferenceEngineTests {
         for try await event in stream {
             switch event {
             case .promptProgress(let done, _): outcome.progress.append(done)
-            case .token(let id, let text, _):
-                outcome.ids.append(id)
-                outcome.text += text
+            case .token(let token):
+                outcome.ids.append(token.id)
+                outcome.text += token.text
                 onToken(outcome.ids.count)
             case .text(let text): outcome.text += text
+            case .contextSlid: outcome.slides += 1
             case .finished(let reason, let stats):
                 outcome.reason = reason
                 outcome.stats = stats
@@ -70,7 +72,7 @@ struct InferenceEngineTests {
         var ids: [Int32] = []
         var stats = GenerationStats()
         for try await event in engine.generate(second) {
-            if case .token(let id, _, let row?) = event { ids.append(id); logits.append(row) }
+            if case .token(let token) = event, let row = token.logits { ids.append(token.id); logits.append(row) }
             if case .finished(_, let s) = event { stats = s }
         }
         #expect(stats.reusedTokens == cached.count)
@@ -121,11 +123,12 @@ struct InferenceEngineTests {
         #expect(outcome.ids == Array(expected.greedyIDs.prefix(2)))
     }
 
-    @Test("a prompt longer than the window is a clear error")
+    @Test("a prompt whose kept prefix cannot fit the window is a clear error")
     func contextOverflow() async throws {
         let expected = try Self.english
         let engine = try Self.engine(contextLimit: 8)
-        let request = GenerationRequest(prompt: expected.inputIDs, sampling: .greedy, maxTokens: 1, stopTokens: [])
+        let request = GenerationRequest(prompt: expected.inputIDs, sampling: .greedy, maxTokens: 1, stopTokens: [],
+                                        layout: PromptLayout(keepPrefix: 20))
         await #expect(throws: GLMError.self) { _ = try await Self.collect(engine.generate(request)) }
     }
 
