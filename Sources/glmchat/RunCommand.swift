@@ -36,17 +36,18 @@ struct RunCommand: AsyncParsableCommand {
             let engine = InferenceEngine(model: loaded.model, tokenizer: loaded.tokenizer, kind: loaded.kind,
                                          contextLimit: loaded.contextLimit)
             let loadSeconds = Date().timeIntervalSince(loadStart)
-            let ids: [Int32]
+            let prompt: ChatPrompt
             if loaded.kind.usesChatFormat {
                 var history: [ChatMessage] = []
                 if let system { history.append(ChatMessage(role: .system, content: system)) }
-                ids = loaded.tokenizer.encodeChat(history: history, next: ChatMessage(role: .user, content: text))
+                prompt = ChatPrompt.chat(loaded.tokenizer, history: history, next: ChatMessage(role: .user, content: text))
             } else {
                 guard system == nil else { throw ValidationError("--system needs the chat format; the base model completes plain text") }
-                ids = loaded.tokenizer.encodePlain(text)
+                prompt = ChatPrompt.plain(loaded.tokenizer, text: text)
             }
-            let request = GenerationRequest(prompt: ids, sampling: samplingOptions.parameters,
-                                            maxTokens: samplingOptions.maxTokens, stopTokens: engine.defaultStopTokens())
+            let request = GenerationRequest(prompt: prompt.tokens, sampling: samplingOptions.parameters,
+                                            maxTokens: samplingOptions.maxTokens, stopTokens: engine.defaultStopTokens(),
+                                            layout: prompt.layout)
             var splitter = ReplySplitter()
             let chat = loaded.kind.usesChatFormat
             let out = FileHandle.standardOutput
