@@ -142,8 +142,19 @@ import Testing
             #expect(screen.contains(binding.keys))
         }
         await harness.type("x")
-        #expect(!harness.screenContains("any key closes"))
+        #expect(!harness.screenContains("any other key closes"))
         #expect(harness.app.editor.isEmpty)
+    }
+
+    @Test func helpScrollsOnASmallScreen() async {
+        let harness = AppHarness(rows: 24, columns: 80)
+        await harness.press([.key(.function(1))])
+        #expect(harness.screenContains("Enter"))
+        #expect(!harness.screenContains("F10, /quit"))
+        #expect(harness.screen.allSatisfy { Glyphs.width(of: $0) <= 80 })
+        await harness.press([.key(.pageDown), .key(.pageDown), .key(.pageDown)])
+        #expect(harness.screenContains("F10, /quit"))
+        #expect(harness.screenContains("any other key closes"))
     }
 
     @Test func everyCommandInTheHelpExists() {

@@ -45,7 +45,7 @@ extension ChatApp {
         case "/rename":
             if let session = currentSession, !argument.isEmpty { rename(session, to: argument) }
             else { showError("Usage: /rename TITLE (in a saved session)") }
-        case "/help": overlay = .help
+        case "/help": overlay = .help(scroll: 0)
         case "/quit": wantsQuit = true
         default: break
         }

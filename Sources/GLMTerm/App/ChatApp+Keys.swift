@@ -16,7 +16,7 @@ extension ChatApp {
             handleOverlay(key)
             return
         }
-        if case .wheelUp = key { transcript.scroll(by: 3); return }
+        if case .wheelUp = key { transcript.scroll(by: 3); return }   // overlays handled above take the wheel first
         if case .wheelDown = key { transcript.scroll(by: -3); return }
         notice = nil
         if handleGlobal(key) { return }
@@ -29,7 +29,7 @@ extension ChatApp {
 
     private func handleGlobal(_ key: Key) -> Bool {
         switch key {
-        case .function(1): overlay = .help
+        case .function(1): overlay = .help(scroll: 0)
         case .function(2):
             sidebarWanted.toggle()
             if !sidebarWanted { sidebarFocused = false }
@@ -152,8 +152,14 @@ extension ChatApp {
     private func handleOverlay(_ key: Key) {
         guard let overlay else { return }
         switch overlay {
-        case .help:
-            self.overlay = nil
+        case .help(let scroll):
+            switch key {
+            case .down, .wheelDown: self.overlay = .help(scroll: min(scroll + 1, KeyBindings.all.count * 3))
+            case .up, .wheelUp: self.overlay = .help(scroll: max(0, scroll - 1))
+            case .pageDown: self.overlay = .help(scroll: min(scroll + 10, KeyBindings.all.count * 3))
+            case .pageUp: self.overlay = .help(scroll: max(0, scroll - 10))
+            default: self.overlay = nil
+            }
         case .modelPicker(let selected):
             switch key {
             case .up: self.overlay = .modelPicker(selected: max(0, selected - 1))

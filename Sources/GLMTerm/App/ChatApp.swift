@@ -4,7 +4,7 @@
 @MainActor
 public final class ChatApp {
     enum Overlay: Equatable {
-        case help
+        case help(scroll: Int)
         case modelPicker(selected: Int)
         case confirmDelete(SessionSummary)
         case rename(SessionSummary, InputEditor)
@@ -112,13 +112,12 @@ public final class ChatApp {
 
     private func dialog(for overlay: Overlay) -> DialogView {
         switch overlay {
-        case .help:
-            let keyWidth = KeyBindings.all.map { Glyphs.width(of: $0.keys) }.max() ?? 0
-            let lines = KeyBindings.all.map { binding in
-                [Span(binding.keys + String(repeating: " ", count: keyWidth - Glyphs.width(of: binding.keys) + 2), style: theme[.user]),
-                 Span(binding.action)]
-            }
-            return DialogView(title: "Keys", lines: lines, selected: nil, field: nil, footer: "any key closes", theme: theme)
+        case .help(let scroll):
+            let keyWidth = (KeyBindings.all.map { Glyphs.width(of: $0.keys) }.max() ?? 0) + 2
+            let lines = KeyBindings.all.map { [Span($0.keys, style: theme[.user]), Span($0.action)] }
+            return DialogView(title: "Keys", lines: lines, selected: nil, field: nil,
+                              footer: "↑↓ PgUp PgDn scroll · any other key closes", theme: theme,
+                              hangingIndent: keyWidth, scroll: scroll)
         case .modelPicker(let selected):
             let lines = models.map { entry in
                 var spans = [Span(entry.name, style: theme[.assistant]), Span("  \(entry.kind.rawValue)  ", style: theme[.dim]),
