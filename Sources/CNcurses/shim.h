@@ -4,5 +4,70 @@
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <locale.h>
 #include <wchar.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <signal.h>
 #include <ncursesw/curses.h>
+
+// ncurses macros and globals, exported as functions so Swift never retypes their values.
+
+/// The terminal on the process's stdin/stdout, using $TERM; NULL when it cannot be used.
+static inline SCREEN *glmchat_newterm(void) { return newterm(NULL, stdout, stdin); }
+
+static inline WINDOW *glmchat_stdscr(void) { return stdscr; }
+static inline WINDOW *glmchat_curscr(void) { return curscr; }
+static inline int glmchat_colors(void) { return COLORS; }
+static inline int glmchat_color_pairs(void) { return COLOR_PAIRS; }
+static inline int glmchat_rows(void) { int y, x; getmaxyx(stdscr, y, x); (void)x; return y; }
+static inline int glmchat_columns(void) { int y, x; getmaxyx(stdscr, y, x); (void)y; return x; }
+
+static inline attr_t glmchat_a_normal(void) { return A_NORMAL; }
+static inline attr_t glmchat_a_bold(void) { return A_BOLD; }
+static inline attr_t glmchat_a_dim(void) { return A_DIM; }
+static inline attr_t glmchat_a_italic(void) { return A_ITALIC; }
+static inline attr_t glmchat_a_underline(void) { return A_UNDERLINE; }
+static inline attr_t glmchat_a_reverse(void) { return A_REVERSE; }
+
+static inline int glmchat_key_f(int n) { return KEY_F(n); }
+static inline mmask_t glmchat_button4_pressed(void) { return BUTTON4_PRESSED; }
+static inline mmask_t glmchat_button5_pressed(void) { return BUTTON5_PRESSED; }
+
+/// Draws one cell: a spacing character plus its combining marks (`text` is NUL-terminated).
+static inline int glmchat_put_cell(WINDOW *win, int y, int x, const wchar_t *text, attr_t attrs, int pair) {
+    cchar_t cell;
+    if (setcchar(&cell, text, attrs, (short)0, &pair) != OK) return ERR;
+    return mvwadd_wch(win, y, x, &cell);
+}
+
+/// Escape sequences ncurses has no capability for: bracketed paste on and off.
+static inline void glmchat_bracketed_paste(int on) {
+    fputs(on ? "\033[?2004h" : "\033[?2004l", stdout);
+    fflush(stdout);
+}
+
+/// Puts the terminal back (cursor, keypad, paste and mouse modes, cooked input). Safe to call
+/// twice; used at normal exit, from atexit and from the fatal-signal handler.
+static inline void glmchat_restore_terminal(void) {
+    if (!isendwin()) {
+        curs_set(1);
+        endwin();
+    }
+    static const char reset[] = "\033[?2004l\033[?1000l\033[?1006l";
+    ssize_t ignored = write(STDOUT_FILENO, reset, sizeof reset - 1);
+    (void)ignored;
+}
+
+static inline void glmchat_restore_and_reraise(int signal_number) {
+    glmchat_restore_terminal();
+    signal(signal_number, SIG_DFL);
+    raise(signal_number);
+}
+
+/// On SIGTERM, SIGHUP, SIGQUIT, SIGINT, SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL: restore, then die of it.
+static inline void glmchat_install_restore_handlers(void) {
+    int signals[] = { SIGTERM, SIGHUP, SIGQUIT, SIGINT, SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL };
+    for (unsigned i = 0; i < sizeof signals / sizeof signals[0]; i++) signal(signals[i], glmchat_restore_and_reraise);
+    atexit(glmchat_restore_terminal);
+}
 #endif

@@ -1,0 +1,54 @@
+/// The main loop: reads input without blocking answer delivery for long, hands keys to the app,
+/// lets the app's stream consumers run, and draws at most ~30 frames a second, and only when
+/// something changed.
+@MainActor
+public final class AppRunner {
+    public let app: ChatApp
+    public let backend: any TerminalBackend
+    private let renderer: Renderer
+    private var decoder = KeyDecoder()
+    private var lastFrame: ContinuousClock.Instant?
+    public static let frameInterval = Duration.milliseconds(33)
+    /// How long one read may wait: short, so stream events are handled promptly.
+    public static let inputTimeoutMilliseconds = 15
+
+    public init(app: ChatApp, backend: any TerminalBackend) {
+        self.app = app
+        self.backend = backend
+        self.renderer = Renderer(backend: backend)
+    }
+
+    public func run() async {
+        app.start()
+        while !app.wantsQuit {
+            await step()
+        }
+    }
+
+    /// One turn of the loop. Tests call it directly.
+    public func step(timeoutMilliseconds: Int = AppRunner.inputTimeoutMilliseconds) async {
+        let raw = backend.readInput(timeoutMilliseconds: timeoutMilliseconds)
+        let keys = raw.isEmpty ? decoder.flush() : decoder.feed(raw)
+        for key in keys {
+            app.handle(key)
+            if app.wantsQuit { return }
+        }
+        await Task.yield()
+        drawIfDue()
+    }
+
+    /// Draws when the app changed and the last frame is at least one frame interval old.
+    public func drawIfDue(force: Bool = false) {
+        let now = ContinuousClock.now
+        if !force, let lastFrame, now - lastFrame < Self.frameInterval { return }
+        guard app.isDirty || app.needsFullRedraw || force else { return }
+        if app.needsFullRedraw {
+            renderer.invalidate()
+            app.needsFullRedraw = false
+        }
+        let (grid, cursor) = app.render(size: backend.size)
+        renderer.present(grid, cursor: cursor)
+        app.isDirty = false
+        lastFrame = now
+    }
+}

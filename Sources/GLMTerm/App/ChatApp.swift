@@ -1,0 +1,167 @@
+/// The chat app's state and its drawing. Keys come in through `handle(_:)` (ChatApp+Keys),
+/// model and answer events through the streams started in ChatApp+Generation; `render(size:)`
+/// draws the whole screen into a cell grid. Nothing here talks to a terminal.
+@MainActor
+public final class ChatApp {
+    enum Overlay: Equatable {
+        case help(scroll: Int)
+        case modelPicker(selected: Int)
+        case confirmDelete(SessionSummary)
+        case rename(SessionSummary, InputEditor)
+    }
+
+    let service: any ChatService
+    let repository: any SessionRepository
+    public let models: [ModelEntry]
+    let initialModel: String?
+    public internal(set) var theme: Theme
+
+    public internal(set) var sessions: [SessionSummary] = []
+    public internal(set) var currentSession: SessionSummary?
+    public internal(set) var messages: [ChatMessage] = []
+    public internal(set) var editor = InputEditor()
+    var history = InputHistory()
+
+    public internal(set) var model: LoadedModel?
+    var loadingModel: ModelEntry?
+    var loadFailure: String?
+    var loadProgress = 0.0
+    public internal(set) var activity: Activity = .idle
+    var contextUsed = 0
+    var tokensPerSecond: Double?
+    public internal(set) var notice: (text: String, isError: Bool)?
+
+    var sidebarWanted = true
+    var sidebarFocused = false
+    var sidebarSelection = 0
+    var overlay: Overlay?
+    let transcript: TranscriptView
+
+    var streamingMessage: MessageID?
+    var pendingSend = false
+    var generationTask: Task<Void, Never>?
+    var loadTask: Task<Void, Never>?
+    var lastPersisted = ContinuousClock.now
+    var quitArmed = false
+    /// The size of the last frame: the editor needs the input box's width for Up/Down.
+    var lastSize = Size(rows: 24, columns: 80)
+
+    public internal(set) var wantsQuit = false
+    /// Set when something on screen changed; the runner draws and clears it.
+    public var isDirty = true
+    /// Set by Ctrl+L and resizes: the next frame is drawn in full.
+    public var needsFullRedraw = false
+
+    /// `initialModel` names the model to load first (default: the first one listed).
+    public init(service: any ChatService, repository: any SessionRepository, models: [ModelEntry],
+                initialModel: String? = nil, theme: Theme) {
+        self.service = service
+        self.repository = repository
+        self.models = models
+        self.initialModel = initialModel
+        self.theme = theme
+        self.transcript = TranscriptView(theme: theme)
+    }
+
+    /// Reads the session list and starts loading the first model.
+    public func start() {
+        reloadSessions()
+        if let name = initialModel, let entry = models.first(where: { $0.name == name }) {
+            loadModel(entry)
+        } else if let entry = models.first {
+            loadModel(entry)
+        } else {
+            activity = .failed
+            showError("No model configured: add [[models]] to config.toml or pass --model PATH.")
+        }
+    }
+
+    // MARK: Drawing
+
+    public func render(size: Size) -> (grid: CellGrid, cursor: Position?) {
+        var grid = CellGrid(size: size)
+        lastSize = size
+        guard size.rows > 0, size.columns > 0 else { return (grid, nil) }
+        let draft = ScreenLayout(size: size, sidebarWanted: sidebarWanted, inputLines: 1)
+        let needed = InputBoxView.neededRows(for: editor, columns: draft.input.columns)
+        let layout = ScreenLayout(size: size, sidebarWanted: sidebarWanted, inputLines: needed)
+        transcript.draw(messages: messages, into: &grid, rect: layout.transcript, theme: theme, emptyHint: emptyHint)
+        if let sidebar = layout.sidebar {
+            SidebarView(sessions: sessions, current: currentSession?.id, selected: sidebarSelection,
+                        focused: sidebarFocused, theme: theme).draw(into: &grid, rect: sidebar)
+        }
+        let inputTitle = model?.kind.isCompletion == true ? "text to continue (base model: no roles)" : "message · F1 help"
+        var cursor = InputBoxView(editor: editor, title: inputTitle, notice: notice?.text,
+                                  noticeIsError: notice?.isError ?? false, theme: theme).draw(into: &grid, rect: layout.input)
+        StatusLineView(model: model, loadingName: loadingModel?.name, contextUsed: contextUsed,
+                       tokensPerSecond: tokensPerSecond, activity: activity, theme: theme).draw(into: &grid, rect: layout.status)
+        if sidebarFocused && layout.sidebar != nil { cursor = nil }
+        if let overlay {
+            cursor = dialog(for: overlay).draw(into: &grid, screen: size)
+        }
+        return (grid, cursor)
+    }
+
+    private var emptyHint: String {
+        var hint = "Type a message and press Enter. Ctrl+J or Alt+Enter starts a new line; Esc stops an answer; F1 shows every key."
+        if model?.kind.isCompletion == true {
+            hint = "Base model: plain completion, no roles. Type the beginning of a text and press Enter to continue it."
+        }
+        return hint
+    }
+
+    private func dialog(for overlay: Overlay) -> DialogView {
+        switch overlay {
+        case .help(let scroll):
+            let keyWidth = (KeyBindings.all.map { Glyphs.width(of: $0.keys) }.max() ?? 0) + 2
+            let lines = KeyBindings.all.map { [Span($0.keys, style: theme[.user]), Span($0.action)] }
+            return DialogView(title: "Keys", lines: lines, selected: nil, field: nil,
+                              footer: "↑↓ PgUp PgDn scroll · any other key closes", theme: theme,
+                              hangingIndent: keyWidth, scroll: scroll)
+        case .modelPicker(let selected):
+            let lines = models.map { entry in
+                var spans = [Span(entry.name, style: theme[.assistant]), Span("  \(entry.kind.rawValue)  ", style: theme[.dim]),
+                             Span(entry.path, style: theme[.dim])]
+                if entry.name == model?.name { spans.insert(Span("● "), at: 0) } else { spans.insert(Span("  "), at: 0) }
+                return spans
+            }
+            return DialogView(title: "Model", lines: lines, selected: selected, field: nil,
+                              footer: "Enter loads · Esc cancels", theme: theme)
+        case .confirmDelete(let session):
+            return DialogView(title: "Delete session", lines: [[Span("Delete “\(session.title)” and all its messages?")]],
+                              selected: nil, field: nil, footer: "y deletes · any other key keeps it", theme: theme)
+        case .rename(_, let field):
+            return DialogView(title: "Rename session", lines: [[Span("New title:", style: theme[.dim])]], selected: nil,
+                              field: field, footer: "Enter saves · Esc cancels", theme: theme)
+        }
+    }
+
+    // MARK: Notices and errors
+
+    func showNotice(_ text: String) {
+        notice = (text, false)
+        isDirty = true
+    }
+
+    func showError(_ text: String) {
+        notice = (text, true)
+        isDirty = true
+    }
+
+    /// Runs a repository call; a failure becomes a visible error, never a crash.
+    @discardableResult
+    func attempt<T>(_ what: String, _ body: () throws -> T) -> T? {
+        do {
+            return try body()
+        } catch {
+            showError("Could not \(what): \(error)")
+            return nil
+        }
+    }
+
+    func reloadSessions() {
+        sessions = attempt("read the sessions") { try repository.listSessions() } ?? sessions
+        sidebarSelection = min(sidebarSelection, max(0, sessions.count - 1))
+        isDirty = true
+    }
+}

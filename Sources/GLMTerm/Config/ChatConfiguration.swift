@@ -1,0 +1,135 @@
+import Foundation
+import TOMLKit
+
+/// `$XDG_CONFIG_HOME/glmchat/config.toml`:
+///
+///     theme = "dark"            # optional; --theme overrides it
+///     model = "glm3-chat"       # optional; the model loaded first (default: the first listed)
+///
+///     [[models]]
+///     name = "glm3-chat"
+///     kind = "chat"             # chat, base or chat-32k
+///     path = "~/models/chatglm3-6b-q4_0.gguf"   # a GGUF file or a Hugging Face directory
+public struct ChatConfiguration: Equatable, Sendable {
+    public var models: [ModelEntry] = []
+    public var theme: String?
+    public var initialModel: String?
+
+    public init(models: [ModelEntry] = [], theme: String? = nil, initialModel: String? = nil) {
+        self.models = models
+        self.theme = theme
+        self.initialModel = initialModel
+    }
+
+    public static func parse(_ text: String, path: String, home: String? = nil) throws(ConfigError) -> ChatConfiguration {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigError(path: path, "line \(error.source.begin.line): \(error.description)")
+        } catch {
+            throw ConfigError(path: path, "not valid TOML: \(error)")
+        }
+        var configuration = ChatConfiguration()
+        for key in table.keys {
+            switch key {
+            case "theme":
+                guard let theme = table[key]?.string else { throw ConfigError(path: path, "theme must be a string such as \"dark\"") }
+                configuration.theme = theme
+            case "model":
+                guard let model = table[key]?.string else { throw ConfigError(path: path, "model must be the name of one of [[models]]") }
+                configuration.initialModel = model
+            case "models":
+                guard let array = table[key]?.array else { throw ConfigError(path: path, "models must be an array of tables: [[models]]") }
+                for (index, element) in array.enumerated() {
+                    guard let entry = element.table else { throw ConfigError(path: path, "models[\(index)] must be a table") }
+                    configuration.models.append(try model(entry, index: index, path: path, home: home))
+                }
+            default:
+                throw ConfigError(path: path, "unknown key '\(key)' (known: theme, model, [[models]])")
+            }
+        }
+        var seen = Set<String>()
+        for entry in configuration.models where !seen.insert(entry.name).inserted {
+            throw ConfigError(path: path, "two models are named '\(entry.name)'")
+        }
+        if let initial = configuration.initialModel, !seen.contains(initial) {
+            throw ConfigError(path: path, "model = \"\(initial)\" names no entry of [[models]]")
+        }
+        return configuration
+    }
+
+    private static func model(_ table: TOMLTable, index: Int, path: String, home: String?) throws(ConfigError) -> ModelEntry {
+        let known: Set<String> = ["name", "kind", "path"]
+        if let unknown = table.keys.first(where: { !known.contains($0) }) {
+            throw ConfigError(path: path, "models[\(index)]: unknown key '\(unknown)' (known: name, kind, path)")
+        }
+        guard let name = table["name"]?.string, !name.isEmpty else {
+            throw ConfigError(path: path, "models[\(index)] needs name = \"…\"")
+        }
+        guard let kindText = table["kind"]?.string else {
+            throw ConfigError(path: path, "model '\(name)' needs kind = \"chat\", \"base\" or \"chat-32k\"")
+        }
+        guard let kind = ModelKind(rawValue: kindText) else {
+            throw ConfigError(path: path, "model '\(name)': kind '\(kindText)' is not chat, base or chat-32k")
+        }
+        guard let modelPath = table["path"]?.string, !modelPath.isEmpty else {
+            throw ConfigError(path: path, "model '\(name)' needs path = \"…\" (a GGUF file or a Hugging Face directory)")
+        }
+        return ModelEntry(name: name, kind: kind, path: expandTilde(modelPath, home: home))
+    }
+
+    /// The file's directory: `$XDG_CONFIG_HOME/glmchat`, else `~/.config/glmchat`.
+    public static func directory(environment: [String: String]) -> URL {
+        if let xdg = environment["XDG_CONFIG_HOME"], xdg.hasPrefix("/") {
+            return URL(fileURLWithPath: xdg).appendingPathComponent("glmchat")
+        }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        return URL(fileURLWithPath: home).appendingPathComponent(".config/glmchat")
+    }
+
+    /// Reads config.toml; a missing file is an empty configuration, a broken one an error.
+    public static func load(environment: [String: String]) throws(ConfigError) -> ChatConfiguration {
+        let url = directory(environment: environment).appendingPathComponent("config.toml")
+        guard FileManager.default.fileExists(atPath: url.path) else { return ChatConfiguration() }
+        let text: String
+        do {
+            text = try String(contentsOf: url, encoding: .utf8)
+        } catch {
+            throw ConfigError(path: url.path, "cannot be read: \(error.localizedDescription)")
+        }
+        return try parse(text, path: url.path, home: environment["HOME"])
+    }
+
+    /// `--model PATH`: adds a model for this run (named after the file, kind guessed from the
+    /// name: "32k" → chat-32k, "base" → base, else chat) and makes it the one loaded first.
+    public mutating func addModel(path: String, kind: ModelKind? = nil) {
+        let fileName = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        let lowered = fileName.lowercased()
+        let guessed: ModelKind = lowered.contains("32k") ? .chat32k : (lowered.contains("base") ? .base : .chat)
+        var name = fileName.isEmpty ? "model" : fileName
+        var suffix = 2
+        while models.contains(where: { $0.name == name }) {
+            name = "\(fileName)-\(suffix)"
+            suffix += 1
+        }
+        models.insert(ModelEntry(name: name, kind: kind ?? guessed, path: path), at: 0)
+        initialModel = name
+    }
+
+    /// Where themes are looked for: the user's config directory, then `share/glmchat/themes`
+    /// beside the executable, then `themes/` in the working directory (a source checkout).
+    public static func themeDirectories(environment: [String: String], executablePath: String) -> [URL] {
+        let executable = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath()
+        return [
+            directory(environment: environment).appendingPathComponent("themes"),
+            executable.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("share/glmchat/themes"),
+            URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("themes"),
+        ]
+    }
+
+    static func expandTilde(_ path: String, home: String?) -> String {
+        guard path == "~" || path.hasPrefix("~/") else { return path }
+        return (home ?? NSHomeDirectory()) + path.dropFirst()
+    }
+}

@@ -1,0 +1,30 @@
+/// Where each part of the screen goes. The sidebar is hidden below `sidebarMinimumColumns`.
+public struct ScreenLayout: Equatable, Sendable {
+    public static let sidebarMinimumColumns = 80
+    public static let sidebarWidth = 24
+
+    public var sidebar: Rect?
+    public var transcript: Rect
+    /// The input box including its top border row.
+    public var input: Rect
+    public var status: Rect
+
+    /// `inputLines` is how many rows the text being typed needs; the box grows up to a third of
+    /// the screen (at least one row, at most 10).
+    public init(size: Size, sidebarWanted: Bool, inputLines: Int) {
+        let rows = max(size.rows, 1)
+        let columns = max(size.columns, 1)
+        status = Rect(row: rows - 1, column: 0, rows: 1, columns: columns)
+        let showSidebar = sidebarWanted && columns >= Self.sidebarMinimumColumns && rows >= 4
+        sidebar = showSidebar ? Rect(row: 0, column: 0, rows: rows - 1, columns: Self.sidebarWidth) : nil
+        let left = showSidebar ? Self.sidebarWidth : 0
+        let limit = max(1, min(10, (rows - 1) / 3))
+        let textRows = max(1, min(inputLines, limit))
+        let inputRows = min(textRows + 1, max(0, rows - 1))
+        input = Rect(row: rows - 1 - inputRows, column: left, rows: inputRows, columns: columns - left)
+        transcript = Rect(row: 0, column: left, rows: max(0, rows - 1 - inputRows), columns: columns - left)
+    }
+
+    /// Rows of text the input box shows.
+    public var inputTextRows: Int { max(0, input.rows - 1) }
+}

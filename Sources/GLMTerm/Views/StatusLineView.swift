@@ -1,0 +1,60 @@
+import Foundation
+
+/// What the app is doing, as the status line says it.
+public enum Activity: Equatable, Sendable {
+    case idle
+    case loading(Double)
+    case readingPrompt(Double)
+    case generating
+    case stopping
+    case failed
+
+    var label: String {
+        switch self {
+        case .idle: return "idle"
+        case .loading(let fraction): return "loading \(Int((fraction * 100).rounded()))%"
+        case .readingPrompt(let fraction): return "reading prompt \(Int((fraction * 100).rounded()))%"
+        case .generating: return "generating"
+        case .stopping: return "stopping"
+        case .failed: return "no model"
+        }
+    }
+}
+
+/// The bottom line: model name, kind and quant, context used / window, tokens/s, and the state.
+struct StatusLineView {
+    var model: LoadedModel?
+    var loadingName: String?
+    var contextUsed: Int
+    var tokensPerSecond: Double?
+    var activity: Activity
+    var theme: Theme
+
+    func draw(into grid: inout CellGrid, rect: Rect) {
+        guard rect.rows > 0 else { return }
+        let style = theme[.status]
+        grid.fill(rect, style: style)
+        var left = " "
+        if let model {
+            left += "\(model.name) · \(model.kind.label) · \(model.quantization)"
+            if model.kind.isCompletion { left += " · completion, no roles" }
+        } else if let loadingName {
+            left += loadingName
+        } else {
+            left += "no model"
+        }
+        var right: [String] = []
+        if let model { right.append("ctx \(contextUsed)/\(model.contextWindow)") }
+        if let tokensPerSecond { right.append(String(format: "%.1f tok/s", tokensPerSecond)) }
+        right.append(activity.label)
+        let rightText = right.joined(separator: "  ") + " "
+        let rightWidth = Glyphs.width(of: rightText)
+        let leftRoom = rect.columns - rightWidth - 1
+        if leftRoom > 3 {
+            grid.write(CellGrid.truncated(left, width: leftRoom), style: style, row: rect.row, column: rect.column)
+            grid.write(rightText, style: style, row: rect.row, column: rect.right - rightWidth)
+        } else {
+            grid.write(CellGrid.truncated(" " + activity.label, width: rect.columns), style: style, row: rect.row, column: rect.column)
+        }
+    }
+}

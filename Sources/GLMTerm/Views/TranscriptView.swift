@@ -1,0 +1,101 @@
+/// The scrollable transcript. It follows the bottom while an answer streams; scrolled up, it stays
+/// where it is and counts the new lines below. Across a resize it keeps the top line's place.
+@MainActor
+final class TranscriptView {
+    /// Rows between the bottom of the view and the last row; 0 follows the bottom.
+    private(set) var offsetFromBottom = 0
+    private(set) var unseenLines = 0
+    private var lastWidth = 0
+    private var lastTotal = 0
+    private var lastStarts: [Int] = []
+    private var lastViewRows = 0
+    let layout: TranscriptLayout
+
+    init(theme: Theme) {
+        layout = TranscriptLayout(theme: theme)
+    }
+
+    var isFollowing: Bool { offsetFromBottom == 0 }
+
+    func scroll(by rows: Int) {
+        offsetFromBottom = max(0, min(offsetFromBottom + rows, max(0, lastTotal - lastViewRows)))
+        if offsetFromBottom == 0 { unseenLines = 0 }
+    }
+
+    func page(up: Bool) {
+        scroll(by: (up ? 1 : -1) * max(1, lastViewRows - 2))
+    }
+
+    func scrollToTop() {
+        offsetFromBottom = max(0, lastTotal - lastViewRows)
+    }
+
+    func scrollToBottom() {
+        offsetFromBottom = 0
+        unseenLines = 0
+    }
+
+    func draw(messages: [ChatMessage], into grid: inout CellGrid, rect: Rect, theme: Theme, emptyHint: String) {
+        guard rect.rows > 0, rect.columns > 2 else { return }
+        grid.fill(rect, style: .plain)
+        let width = rect.columns - 1
+        let (rows, starts) = layout.rows(for: messages, width: width)
+        adjustScroll(total: rows.count, starts: starts, width: width, viewRows: rect.rows)
+        if messages.isEmpty {
+            for (index, line) in TextLayout.wrap(emptyHint, width: width, style: theme[.dim]).prefix(rect.rows).enumerated() {
+                grid.draw(line, row: rect.row + index, column: rect.column + 1, limit: rect.right)
+            }
+            return
+        }
+        let top = max(0, rows.count - rect.rows - offsetFromBottom)
+        for (index, row) in rows.dropFirst(top).prefix(rect.rows).enumerated() {
+            let screenRow = rect.row + index
+            if let fill = row.fill {
+                grid.fill(Rect(row: screenRow, column: rect.column + 1 + row.indent, rows: 1,
+                               columns: rect.columns - 1 - row.indent), style: fill)
+            }
+            grid.draw(row.line, row: screenRow, column: rect.column + 1 + row.indent, limit: rect.right)
+        }
+        if offsetFromBottom > 0 && unseenLines > 0 {
+            let label = " ↓ \(unseenLines) new line\(unseenLines == 1 ? "" : "s") (End) "
+            let labelWidth = Glyphs.width(of: label)
+            grid.write(label, style: theme[.selection], row: rect.bottom - 1,
+                       column: max(rect.column, rect.right - labelWidth - 1), limit: rect.right)
+        }
+    }
+
+    private func adjustScroll(total: Int, starts: [Int], width: Int, viewRows: Int) {
+        defer {
+            lastTotal = total
+            lastStarts = starts
+            lastWidth = width
+            lastViewRows = viewRows
+        }
+        guard offsetFromBottom > 0 else { return }
+        if width != lastWidth || viewRows != lastViewRows, let anchor = anchor() {
+            let newTop = starts.indices.contains(anchor.message)
+                ? starts[anchor.message] + Int((Double(messageLength(anchor.message, starts: starts, total: total)) * anchor.fraction).rounded(.down))
+                : 0
+            offsetFromBottom = max(0, min(total - viewRows - newTop, total - viewRows))
+            return
+        }
+        if total > lastTotal {
+            offsetFromBottom += total - lastTotal
+            unseenLines += total - lastTotal
+        }
+        offsetFromBottom = min(offsetFromBottom, max(0, total - viewRows))
+    }
+
+    /// The message at the top of the previous frame and how far into it the view began.
+    private func anchor() -> (message: Int, fraction: Double)? {
+        let top = max(0, lastTotal - lastViewRows - offsetFromBottom)
+        guard let message = lastStarts.lastIndex(where: { $0 <= top }) else { return nil }
+        let length = messageLength(message, starts: lastStarts, total: lastTotal)
+        return (message, length == 0 ? 0 : Double(top - lastStarts[message]) / Double(length))
+    }
+
+    private func messageLength(_ message: Int, starts: [Int], total: Int) -> Int {
+        let end = message + 1 < starts.count ? starts[message + 1] : total
+        return end - starts[message]
+    }
+}

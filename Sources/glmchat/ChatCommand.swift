@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import GLMTerm
+
+/// The options of `glmchat` with no subcommand (the full-screen chat).
+struct ChatOptions: ParsableArguments {
+    @Option(name: .customLong("model"), help: "A GGUF file or Hugging Face directory to add for this run (repeatable); loaded first.")
+    var modelPaths: [String] = []
+
+    @Option(help: "Theme name: default, light, dark, high-contrast, mono, or a file in ~/.config/glmchat/themes.")
+    var theme: String?
+
+    @Flag(help: "Use the built-in demo model instead of a real one (for trying the interface and terminal tests).")
+    var demo = false
+}
+
+/// `glmchat`: the full-screen chat on a terminal, plain streamed text otherwise. The caller gives
+/// the inference service and the session store; `--demo` replaces both with in-memory ones.
+@MainActor
+func runChat(_ options: ChatOptions, service: any ChatService, repository: any SessionRepository) async -> Int32 {
+    let launch = ChatLaunchOptions(modelPaths: options.modelPaths, themeName: options.theme)
+    var configuration: ChatConfiguration
+    do {
+        configuration = try launch.configuration()
+    } catch {
+        FileHandle.standardError.write(Data("glmchat: \(error)\n".utf8))
+        return 1
+    }
+    var service = service
+    var repository = repository
+    if options.demo {
+        service = DemoChatService()
+        repository = InMemorySessionRepository()
+        if configuration.models.isEmpty {
+            configuration.models = [
+                ModelEntry(name: "demo-chat", kind: .chat, path: "(built in)"),
+                ModelEntry(name: "demo-base", kind: .base, path: "(built in)"),
+                ModelEntry(name: "demo-32k", kind: .chat32k, path: "(built in)"),
+            ]
+        }
+    }
+    guard TerminalChat.canRunFullScreen(environment: launch.environment) else {
+        return await PlainChat.run(configuration: configuration, service: service)
+    }
+    do {
+        try await TerminalChat.run(options: launch, configuration: configuration, service: service, repository: repository)
+        return 0
+    } catch {
+        FileHandle.standardError.write(Data("glmchat: \(error)\n".utf8))
+        return 1
+    }
+}

@@ -1,0 +1,57 @@
+import Testing
+@testable import GLMTerm
+
+@Suite struct GlyphTests {
+    @Test func asciiAndCJKWidths() {
+        #expect(Glyphs.width(of: "hello") == 5)
+        #expect(Glyphs.width(of: "你好") == 4)
+        #expect(Glyphs.width(of: "，。！") == 6)   // full-width punctuation
+        #expect(Glyphs.width(of: "\u{3000}") == 2)  // ideographic space
+    }
+
+    @Test func combiningMarksStayInTheirCell() {
+        let decomposed: Character = "e\u{301}"
+        #expect(Glyphs.glyphs(for: decomposed) == [Glyph("e\u{301}", width: 1)])
+        #expect(Glyphs.width(of: "cafe\u{301}") == 4)
+    }
+
+    @Test func emojiSequencesDrawAsTheirAgreedPart() {
+        // ZWJ family: only the first person is drawn, two cells.
+        #expect(Glyphs.glyphs(for: "👨‍👩‍👧") == [Glyph("👨", width: 2)])
+        // Skin tone is dropped: wcwidth counts the modifier as two more cells.
+        #expect(Glyphs.glyphs(for: "👍🏽") == [Glyph("👍", width: 2)])
+        // VS16 on a narrow symbol is dropped, so it is one cell everywhere.
+        #expect(Glyphs.glyphs(for: "❤️") == [Glyph("❤", width: 1)])
+        // VS16 changes nothing on a wide emoji; it is not sent.
+        #expect(Glyphs.glyphs(for: "😀\u{FE0F}") == [Glyph("😀", width: 2)])
+        // A flag is two regional indicators of one cell each.
+        #expect(Glyphs.glyphs(for: "🇨🇳") == [Glyph("🇨", width: 1), Glyph("🇳", width: 1)])
+        #expect(Glyphs.width(of: "🇨🇳") == 2)
+        // Keycap: digit plus enclosing mark, VS16 dropped.
+        #expect(Glyphs.glyphs(for: "1️⃣") == [Glyph("1\u{20E3}", width: 1)])
+    }
+
+    @Test func controlCharactersBecomeVisible() {
+        #expect(Glyphs.glyphs(for: "\u{1B}") == [Glyph("\u{241B}", width: 1)])
+        #expect(Glyphs.glyphs(for: "\u{7F}") == [Glyph("\u{2421}", width: 1)])
+        #expect(Glyphs.glyphs(for: "\u{85}") == [Glyph("\u{FFFD}", width: 1)])
+        #expect(Glyphs.glyphs(for: "\r\n").count == 2)
+    }
+
+    @Test func invisibleFormatCharactersAreDropped() {
+        #expect(Glyphs.glyphs(for: "\u{200B}").isEmpty)
+        #expect(Glyphs.glyphs(for: "\u{202E}").isEmpty)
+        #expect(Glyphs.width(of: "a\u{200B}b") == 2)
+    }
+
+    @Test func loneCombiningMarkGetsADottedCircle() {
+        let lone = Character("\u{301}")
+        #expect(Glyphs.glyphs(for: lone) == [Glyph("\u{25CC}\u{301}", width: 1)])
+    }
+
+    @Test func tabStops() {
+        #expect(Glyphs.tabCells(atColumn: 0) == 8)
+        #expect(Glyphs.tabCells(atColumn: 5) == 3)
+        #expect(Glyphs.tabCells(atColumn: 8) == 8)
+    }
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import GLMTerm
-
-@Test func placeholderBuilds() {}
