@@ -69,3 +69,28 @@ extension GLMStore {
                        arguments: [Timestamp.milliseconds(Timestamp.now()), sessionID.rawValue])
     }
 }
+
+extension GLMStore {
+    /// Rewrites a message that is not streaming: an edited question, or a system note. Streaming
+    /// answers are written through their `AnswerWriter`.
+    public func updateMessage(_ id: MessageID, content: String, state: MessageState, error: String? = nil) throws {
+        try write { db in
+            guard let sessionID = try String.fetchOne(db, sql: "SELECT sessionId FROM message WHERE id = ?",
+                                                      arguments: [id.rawValue]) else {
+                throw StoreError(.notFound, path: databaseURL.path, "no message \(id.rawValue)")
+            }
+            try db.execute(sql: """
+                UPDATE message SET content = ?, state = ?, error = ?, finishedAt = coalesce(finishedAt, ?), ownerPid = NULL
+                WHERE id = ?
+                """, arguments: [content, state.rawValue, error, Timestamp.milliseconds(Timestamp.now()), id.rawValue])
+            try Self.touch(SessionID(sessionID), db)
+        }
+    }
+
+    /// Removes one message (an answer being regenerated, or one the user edits away).
+    public func deleteMessage(_ id: MessageID) throws {
+        try write { db in
+            try db.execute(sql: "DELETE FROM message WHERE id = ?", arguments: [id.rawValue])
+        }
+    }
+}

@@ -152,3 +152,10 @@ public struct AnswerStats: Sendable, Equatable {
 public enum ArchiveFilter: Sendable {
     case active, archived, all
 }
+
+/// Unambiguous names for clients with types of their own called `SessionID`, `Message`, ... (the
+/// module and its main class share the name `GLMStore`, so `GLMStore.SessionID` cannot qualify them).
+public typealias StoreSessionID = SessionID
+public typealias StoreMessageID = MessageID
+public typealias StoreMessage = Message
+public typealias StoreMessageState = MessageState

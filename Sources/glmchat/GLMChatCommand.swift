@@ -6,6 +6,7 @@ struct GLMChatCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "glmchat",
         abstract: "Chat with ChatGLM3 models (chat, base, 32K) on your own CPU.",
-        subcommands: [RunCommand.self, GenerateCommand.self, TokenizeCommand.self, ConvertCommand.self,
-                      BenchCommand.self, SessionsCommand.self])
+        subcommands: [ChatSubcommand.self, RunCommand.self, GenerateCommand.self, TokenizeCommand.self,
+                      ConvertCommand.self, BenchCommand.self, SessionsCommand.self],
+        defaultSubcommand: ChatSubcommand.self)
 }

@@ -3,7 +3,11 @@ import Foundation
 /// Splits a streaming chat reply into its metadata line and its content, as the reference's
 /// `process_response` does: everything up to the first "\n" is metadata (usually empty, a tool name
 /// for a tool call, `interpreter` for code); the content that follows has its leading whitespace removed.
+///
+/// One departure, for streaming: a first line longer than any metadata (`maxMetadataLength`) is taken
+/// as content at once, so a model that skips the metadata line is not held back until the end.
 public struct ReplySplitter: Sendable {
+    public static let maxMetadataLength = 64
     public private(set) var metadata = ""
     public private(set) var metadataComplete = false
     private var sawContent = false
@@ -16,7 +20,8 @@ public struct ReplySplitter: Sendable {
         if !metadataComplete {
             guard let newline = rest.firstIndex(of: "\n") else {
                 metadata += rest
-                return ""
+                guard metadata.count > Self.maxMetadataLength else { return "" }
+                return finish()
             }
             metadata += rest[..<newline]
             metadataComplete = true

@@ -66,6 +66,8 @@ public struct GeneratedToken: Sendable {
     public let logits: [Float]?
     /// The token ids in the cache when those logits were computed, when the request kept contexts.
     public let context: [Int32]?
+    /// How many positions of the window are in use.
+    public let contextUsed: Int
 }
 
 /// The stream of one request: progress while the prompt is read, then tokens, then exactly one `finished`.

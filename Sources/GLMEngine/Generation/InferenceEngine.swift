@@ -22,6 +22,7 @@ public actor InferenceEngine {
         matrixType = model.weights.matrixType
         let window = min(contextLimit ?? model.config.contextLength, model.config.contextLength)
         sequence = CachedSequence(model: model, contextLimit: max(1, window))
+        contextWindow = max(1, window)
     }
 
     /// The stop ids of this kind of model: `</s>`, and for chat models `<|user|>` and `<|observation|>`.
@@ -31,7 +32,8 @@ public actor InferenceEngine {
 
     /// Tokens currently in the cache (the ledger).
     public var cachedTokens: [Int32] { sequence.tokens }
-    public var contextWindow: Int { sequence.window }
+    /// The window this engine's cache can grow to.
+    public nonisolated let contextWindow: Int
 
     /// Stops the running request before its next token.
     public nonisolated func cancel() {
@@ -95,7 +97,8 @@ public actor InferenceEngine {
             history.append(next)
             emit(.token(GeneratedToken(id: next, text: detokenizer.append(next),
                                        logits: request.keepLogits ? logits : nil,
-                                       context: request.keepContexts ? sequence.tokens : nil)))
+                                       context: request.keepContexts ? sequence.tokens : nil,
+                                       contextUsed: sequence.tokens.count)))
             if stats.generatedTokens == request.maxTokens { break }
             let stepped = try sequence.step(next)
             if let slide = stepped.slide { record(slide, in: &stats, emit: emit) }

@@ -71,6 +71,9 @@ extension ChatApp {
         case .stats(let stats):
             tokensPerSecond = stats.tokensPerSecond
             contextUsed = stats.contextUsed
+        case .contextSlid(let turns, let tokens):
+            let what = turns == 1 ? "the oldest turn" : "the \(turns) oldest turns"
+            showNotice("Context full: \(what) (\(tokens) tokens) slid out of the model's view; they stay here.")
         case .finished(let reason):
             finish(index: index, reason: reason)
         }

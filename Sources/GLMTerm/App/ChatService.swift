@@ -31,6 +31,8 @@ public enum GenerationEvent: Equatable, Sendable {
     case promptProgress(done: Int, total: Int)
     case text(String)
     case stats(GenerationStats)
+    /// The context window was full: the oldest turns left the model's view (they stay on screen).
+    case contextSlid(droppedTurns: Int, droppedTokens: Int)
     case finished(FinishReason)
 }
 

@@ -39,7 +39,7 @@ public enum PlainChat {
                 errors.write(Data("\nglmchat: the answer failed: \(reason)\n".utf8))
                 status = 1
             case .finished: output.write(Data("\n".utf8))
-            case .promptProgress, .stats: break
+            case .promptProgress, .stats, .contextSlid: break
             }
         }
         return status

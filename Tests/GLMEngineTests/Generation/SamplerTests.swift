@@ -107,3 +107,15 @@ struct ReplySplitterTests {
         #expect(s.finish() == "Hello")
     }
 }
+
+@Suite("Generation: reply splitter without a metadata line")
+struct ReplySplitterLongLineTests {
+    @Test("a first line longer than any metadata streams as content")
+    func longFirstLine() {
+        var s = ReplySplitter()
+        let line = String(repeating: "word ", count: 20)
+        let shown = s.feed(line) + s.feed("more")
+        #expect(shown == line + "more")
+        #expect(s.metadata == "")
+    }
+}

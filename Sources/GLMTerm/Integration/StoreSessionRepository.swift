@@ -1,0 +1,160 @@
+import Foundation
+import GLMStore
+
+/// The app's `SessionRepository` over the SQLite store. Streaming answers go through the store's
+/// `AnswerWriter` (saved at least once a second and at the end, recoverable after a crash).
+///
+/// The app identifies sessions and messages by small integers; the store by UUIDs. This adapter keeps
+/// the mapping for the life of the process.
+@MainActor
+public final class StoreSessionRepository: SessionRepository {
+    private let store: GLMStore
+    private let modelKind: () -> String
+    private let modelName: () -> String
+    private var sessionIDs: [SessionID: StoreSessionID] = [:]
+    private var sessionKeys: [StoreSessionID: SessionID] = [:]
+    private var messageIDs: [MessageID: StoreMessageID] = [:]
+    private var messageKeys: [StoreMessageID: MessageID] = [:]
+    private var writers: [MessageID: AnswerWriter] = [:]
+    private var nextKey: Int64 = 1
+    /// The metadata that marks a "/clear" point, stored as an empty system message.
+    static let contextClearedMarker = "glmchat:context-cleared"
+
+    /// `modelKind`/`modelName` say which model new sessions and answers are credited to.
+    public init(store: GLMStore, modelKind: @escaping () -> String, modelName: @escaping () -> String) {
+        self.store = store
+        self.modelKind = modelKind
+        self.modelName = modelName
+    }
+
+    private func key(for id: StoreSessionID) -> SessionID {
+        if let key = sessionKeys[id] { return key }
+        let key = nextKey
+        nextKey += 1
+        sessionKeys[id] = key
+        sessionIDs[key] = id
+        return key
+    }
+
+    private func key(for id: StoreMessageID) -> MessageID {
+        if let key = messageKeys[id] { return key }
+        let key = nextKey
+        nextKey += 1
+        messageKeys[id] = key
+        messageIDs[key] = id
+        return key
+    }
+
+    private func storeID(_ session: SessionID) throws -> StoreSessionID {
+        guard let id = sessionIDs[session] else { throw StoreError(.notFound, "no session \(session) in this window") }
+        return id
+    }
+
+    private func storeID(message: MessageID) throws -> StoreMessageID {
+        guard let id = messageIDs[message] else { throw StoreError(.notFound, "no message \(message) in this window") }
+        return id
+    }
+
+    public func listSessions() throws -> [SessionSummary] {
+        try store.listSessions(.active, offset: 0, limit: 10_000).map {
+            SessionSummary(id: key(for: $0.id), title: $0.displayTitle, updatedAt: $0.updatedAt)
+        }
+    }
+
+    public func messages(in session: SessionID) throws -> [ChatMessage] {
+        try store.messages(in: storeID(session)).map { message in
+            let role: MessageRole
+            switch message.role {
+            case .user: role = .user
+            case .assistant, .observation: role = .assistant
+            case .system: role = message.metadata == Self.contextClearedMarker ? .contextCleared : .system
+            }
+            let state: MessageState
+            switch message.state {
+            case .complete: state = .complete
+            case .streaming: state = .streaming
+            case .stopped: state = .stopped
+            case .failed: state = .failed(message.error ?? "failed")
+            }
+            return ChatMessage(id: key(for: message.id), role: role, text: message.content, state: state)
+        }
+    }
+
+    public func createSession(title: String) throws -> SessionSummary {
+        let session = try store.createSession(NewSession(modelKind: modelKind(), modelName: modelName(),
+                                                         title: title.isEmpty ? nil : title))
+        return SessionSummary(id: key(for: session.id), title: session.displayTitle, updatedAt: session.updatedAt)
+    }
+
+    public func renameSession(_ session: SessionID, to title: String) throws {
+        _ = try store.renameSession(storeID(session), to: title)
+    }
+
+    public func deleteSession(_ session: SessionID) throws {
+        try store.deleteSession(storeID(session))
+    }
+
+    public func appendMessage(to session: SessionID, role: MessageRole, text: String,
+                              state: MessageState) throws -> ChatMessage {
+        let id = try storeID(session)
+        if role == .assistant, state == .streaming {
+            let writer = try store.beginAnswer(in: id, model: modelName())
+            writer.append(text)
+            let key = key(for: writer.messageID)
+            writers[key] = writer
+            return ChatMessage(id: key, role: role, text: text, state: state)
+        }
+        let stored: StoreMessage
+        switch role {
+        case .user: stored = try store.appendMessage(NewMessage(role: .user, content: text), to: id)
+        case .assistant: stored = try store.appendMessage(NewMessage(role: .assistant, content: text, model: modelName()), to: id)
+        case .system: stored = try store.appendMessage(NewMessage(role: .system, content: text), to: id)
+        case .contextCleared:
+            stored = try store.appendMessage(NewMessage(role: .system, content: "", metadata: Self.contextClearedMarker), to: id)
+        }
+        return ChatMessage(id: key(for: stored.id), role: role, text: text, state: state)
+    }
+
+    public func updateMessage(_ message: MessageID, text: String, state: MessageState) throws {
+        if let writer = writers[message] {
+            let saved = writer.content
+            if text.hasPrefix(saved) {
+                writer.append(String(text.dropFirst(saved.count)))
+            } else {
+                // The text was rewritten rather than extended: finish the writer with it as a whole.
+                _ = try writer.finish(.complete)
+                writers[message] = nil
+                try store.updateMessage(storeID(message: message), content: text, state: storeState(state), error: failure(state))
+                return
+            }
+            switch state {
+            case .streaming: return
+            case .complete: _ = try writer.finish(.complete)
+            case .stopped: _ = try writer.finish(.stopped)
+            case .failed(let reason): _ = try writer.finish(.failed(reason: reason))
+            }
+            writers[message] = nil
+            return
+        }
+        try store.updateMessage(storeID(message: message), content: text, state: storeState(state), error: failure(state))
+    }
+
+    public func deleteMessage(_ message: MessageID) throws {
+        if let writer = writers.removeValue(forKey: message) { _ = try? writer.finish(.stopped) }
+        try store.deleteMessage(storeID(message: message))
+    }
+
+    private func storeState(_ state: MessageState) -> StoreMessageState {
+        switch state {
+        case .complete: return .complete
+        case .streaming: return .streaming
+        case .stopped: return .stopped
+        case .failed: return .failed
+        }
+    }
+
+    private func failure(_ state: MessageState) -> String? {
+        if case .failed(let reason) = state { return reason }
+        return nil
+    }
+}
