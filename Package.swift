@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "GLMEngineTests", dependencies: ["GLMEngine"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "GLMStoreTests", dependencies: ["GLMStore"]),
-        .testTarget(name: "GLMTermTests", dependencies: ["GLMTerm"]),
+        .testTarget(name: "GLMTermTests", dependencies: ["GLMTerm", "GLMEngine", "GLMStore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+@testable import GLMTerm
+
+@MainActor
+@Suite("Integration: the app's chat service over the real engine (tiny fixture model)")
+struct EngineChatServiceTests {
+    static var tinyModel: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("GLMEngineTests/Fixtures/tiny-chatglm3").path
+    }
+
+    func load(_ service: EngineChatService, path: String = tinyModel) async -> [LoadEvent] {
+        var events: [LoadEvent] = []
+        for await event in service.loadModel(ModelEntry(name: "tiny", kind: .chat, path: path)) { events.append(event) }
+        return events
+    }
+
+    @Test("loading reports progress, then the model with its quantization and window")
+    func loads() async {
+        let events = await load(EngineChatService())
+        #expect(events.contains { if case .progress = $0 { return true } else { return false } })
+        #expect(events.last == .loaded(LoadedModel(name: "tiny", kind: .chat, quantization: "Q4_0", contextWindow: 512)))
+    }
+
+    @Test("a model that cannot load says why")
+    func failsClearly() async {
+        let events = await load(EngineChatService(), path: "/nonexistent/model")
+        guard case .failed(let message)? = events.last else {
+            Issue.record("expected a failure, got \(events)")
+            return
+        }
+        #expect(message.contains("/nonexistent/model"))
+    }
+
+    @Test("an answer streams text and stats, then finishes; cancelling stops it")
+    func generates() async {
+        let service = EngineChatService(sampling: .init(temperature: 0, topP: 1, topK: 0, repeatPenalty: 1, seed: 0), maxTokens: 40)
+        _ = await load(service)
+        let request = GenerationRequest(system: "Be brief.", turns: [ChatTurn(role: .user, text: "你好")], mode: .chat)
+        var text = ""
+        var finished: FinishReason?
+        var sawStats = false
+        for await event in service.generate(request) {
+            switch event {
+            case .text(let piece): text += piece
+            case .stats: sawStats = true
+            case .finished(let reason): finished = reason
+            case .promptProgress, .contextSlid: break
+            }
+        }
+        #expect(!text.isEmpty)
+        #expect(sawStats)
+        #expect(finished == .complete)
+
+        let long = EngineChatService(maxTokens: 100_000)
+        _ = await load(long)
+        var pieces = 0
+        var stopped: FinishReason?
+        for await event in long.generate(request) {
+            if case .text = event {
+                pieces += 1
+                if pieces == 3 { long.cancelGeneration() }
+            }
+            if case .finished(let reason) = event { stopped = reason }
+        }
+        #expect(stopped == .stopped)
+    }
+}
