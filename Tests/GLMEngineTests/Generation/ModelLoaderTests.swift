@@ -79,4 +79,30 @@ struct ModelLoaderTests {
             #expect(error?.description.contains("model.safetensors") == true)
         }
     }
+
+    @Test("rope_ratio 50 survives conversion: the GGUF says freq_base 500000 and computes the oracle's logits")
+    func ropeRatioThroughGGUF() throws {
+        let dir = try LoadingFixtures.temporaryDirectory()
+        defer { LoadingFixtures.remove(dir) }
+        let source = Fixtures.root.appendingPathComponent("oracle/rope50").path
+        let output = dir + "/rope50.gguf"
+        let tokenizer = try Tokenizer(modelPath: source + "/tokenizer.model")
+        try GGUFConversion.convert(try ModelFiles.open(path: source), tokenizer: tokenizer, to: .f32, name: "rope50",
+                                   output: output, threads: ComputeContext(threads: 2)) { _, _ in }
+        let opened = try ModelFiles.open(path: output)
+        #expect(opened.gguf?["chatglm.rope.freq_base"] == .float32(500_000))
+        #expect(opened.config.ropeRatio == 50)
+        #expect(opened.config.ropeBase == 500_000)
+        let loaded = try ModelLoader.load(ModelLoadOptions(path: output))
+        let expected = try #require(OracleModelTests.expected["oracle/rope50"]?.first)
+        let logits = loaded.model.forward(expected.inputIDs, cache: KVCache(config: loaded.model.config, maxPositions: 256), logits: .last)
+        #expect(Fixtures.maxAbsDifference(logits, expected.lastLogits) < 1e-4)
+    }
+
+    @Test("the 32K model's shape: window 32768, RoPE base 500000")
+    func thirtyTwoK() {
+        #expect(ModelConfig.chatglm3_6b_32k.ropeBase == 500_000)
+        #expect(ModelConfig.chatglm3_6b_32k.contextLength == 32768)
+        #expect(ModelConfig.chatglm3_6b.ropeBase == 10_000)
+    }
 }
