@@ -106,10 +106,8 @@ public final class EngineChatService: ChatService {
             }
             continuation.finish()
         }
-        continuation.onTermination = { _ in
-            engine.cancel()
-            task.cancel()
-        }
+        // Ending the task ends its iteration of the engine's stream, which stops that request only.
+        continuation.onTermination = { _ in task.cancel() }
         return stream
     }
 
