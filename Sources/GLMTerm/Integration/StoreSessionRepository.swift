@@ -11,12 +11,9 @@ public final class StoreSessionRepository: SessionRepository {
     private let store: GLMStore
     private let modelKind: () -> String
     private let modelName: () -> String
-    private var sessionIDs: [SessionID: StoreSessionID] = [:]
-    private var sessionKeys: [StoreSessionID: SessionID] = [:]
-    private var messageIDs: [MessageID: StoreMessageID] = [:]
-    private var messageKeys: [StoreMessageID: MessageID] = [:]
+    private var sessions = KeyMap<StoreSessionID>()
+    private var messageMap = KeyMap<StoreMessageID>()
     private var writers: [MessageID: AnswerWriter] = [:]
-    private var nextKey: Int64 = 1
     /// The metadata that marks a "/clear" point, stored as an empty system message.
     static let contextClearedMarker = "glmchat:context-cleared"
 
@@ -27,31 +24,16 @@ public final class StoreSessionRepository: SessionRepository {
         self.modelName = modelName
     }
 
-    private func key(for id: StoreSessionID) -> SessionID {
-        if let key = sessionKeys[id] { return key }
-        let key = nextKey
-        nextKey += 1
-        sessionKeys[id] = key
-        sessionIDs[key] = id
-        return key
-    }
-
-    private func key(for id: StoreMessageID) -> MessageID {
-        if let key = messageKeys[id] { return key }
-        let key = nextKey
-        nextKey += 1
-        messageKeys[id] = key
-        messageIDs[key] = id
-        return key
-    }
+    private func key(for id: StoreSessionID) -> SessionID { sessions.key(for: id) }
+    private func key(for id: StoreMessageID) -> MessageID { messageMap.key(for: id) }
 
     private func storeID(_ session: SessionID) throws -> StoreSessionID {
-        guard let id = sessionIDs[session] else { throw StoreError(.notFound, "no session \(session) in this window") }
+        guard let id = sessions.id(for: session) else { throw StoreError(.notFound, "no session \(session) in this window") }
         return id
     }
 
     private func storeID(message: MessageID) throws -> StoreMessageID {
-        guard let id = messageIDs[message] else { throw StoreError(.notFound, "no message \(message) in this window") }
+        guard let id = messageMap.id(for: message) else { throw StoreError(.notFound, "no message \(message) in this window") }
         return id
     }
 
@@ -157,4 +139,20 @@ public final class StoreSessionRepository: SessionRepository {
         if case .failed(let reason) = state { return reason }
         return nil
     }
+}
+
+/// Small integer keys for the store's UUIDs, stable for the life of the process.
+private struct KeyMap<ID: Hashable> {
+    private var keys: [ID: Int64] = [:]
+    private var ids: [Int64: ID] = [:]
+
+    mutating func key(for id: ID) -> Int64 {
+        if let key = keys[id] { return key }
+        let key = Int64(keys.count + 1)
+        keys[id] = key
+        ids[key] = id
+        return key
+    }
+
+    func id(for key: Int64) -> ID? { ids[key] }
 }
