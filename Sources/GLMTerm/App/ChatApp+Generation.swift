@@ -53,7 +53,7 @@ extension ChatApp {
         return GenerationRequest(system: system, turns: turns, mode: mode)
     }
 
-    func apply(_ event: GenerationEvent, to id: MessageID) {
+    func apply(_ event: GenerationEvent, to id: ChatMessageID) {
         guard streamingMessage == id, let index = messages.lastIndex(where: { $0.id == id }) else { return }
         isDirty = true
         switch event {
@@ -95,7 +95,7 @@ extension ChatApp {
     }
 
     /// A stream that ended without `finished` (it should not) still leaves a usable app.
-    private func finishIfStillStreaming(_ id: MessageID) {
+    private func finishIfStillStreaming(_ id: ChatMessageID) {
         guard streamingMessage == id, let index = messages.lastIndex(where: { $0.id == id }) else { return }
         finish(index: index, reason: .stopped)
     }

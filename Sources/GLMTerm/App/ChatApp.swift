@@ -37,7 +37,7 @@ public final class ChatApp {
     var overlay: Overlay?
     let transcript: TranscriptView
 
-    var streamingMessage: MessageID?
+    var streamingMessage: ChatMessageID?
     var pendingSend = false
     var generationTask: Task<Void, Never>?
     var loadTask: Task<Void, Never>?

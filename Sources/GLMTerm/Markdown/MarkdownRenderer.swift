@@ -8,10 +8,10 @@ final class MarkdownRenderer {
         var rows: [TranscriptRow]
     }
 
-    private var cache: [MessageID: (width: Int, blocks: [CachedBlock])] = [:]
+    private var cache: [ChatMessageID: (width: Int, blocks: [CachedBlock])] = [:]
     private(set) var blocksRendered = 0
 
-    func render(_ text: String, width: Int, theme: Theme, key: MessageID) -> [TranscriptRow] {
+    func render(_ text: String, width: Int, theme: Theme, key: ChatMessageID) -> [TranscriptRow] {
         let blocks = MarkdownBlock.split(text)
         let previous = cache[key]?.width == width ? cache[key]?.blocks ?? [] : []
         var rendered: [CachedBlock] = []
@@ -25,6 +25,13 @@ final class MarkdownRenderer {
         }
         cache[key] = (width, rendered)
         return rendered.flatMap(\.rows)
+    }
+
+    /// Forgets answers no longer shown.
+    func keep(only live: Set<ChatMessageID>) {
+        if cache.keys.contains(where: { !live.contains($0) }) {
+            cache = cache.filter { live.contains($0.key) }
+        }
     }
 
     private func rows(for block: MarkdownBlock, width: Int, theme: Theme) -> [TranscriptRow] {

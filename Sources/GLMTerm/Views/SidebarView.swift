@@ -2,7 +2,7 @@
 /// focus, the selected one highlighted.
 struct SidebarView {
     var sessions: [SessionSummary]
-    var current: SessionID?
+    var current: ChatSessionID?
     var selected: Int
     var focused: Bool
     var theme: Theme

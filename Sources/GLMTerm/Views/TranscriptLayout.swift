@@ -17,7 +17,7 @@ final class TranscriptLayout {
         var rows: [TranscriptRow]
     }
 
-    private var cache: [MessageID: Entry] = [:]
+    private var cache: [ChatMessageID: Entry] = [:]
     private let markdown = MarkdownRenderer()
     var theme: Theme
 
@@ -29,7 +29,7 @@ final class TranscriptLayout {
     func rows(for messages: [ChatMessage], width: Int) -> (rows: [TranscriptRow], starts: [Int]) {
         var rows: [TranscriptRow] = []
         var starts: [Int] = []
-        var live = Set<MessageID>()
+        var live = Set<ChatMessageID>()
         for message in messages {
             starts.append(rows.count)
             live.insert(message.id)
@@ -42,6 +42,7 @@ final class TranscriptLayout {
             rows += laidOut
         }
         cache = cache.filter { live.contains($0.key) }
+        markdown.keep(only: live)
         return (rows, starts)
     }
 
