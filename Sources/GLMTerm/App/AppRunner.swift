@@ -18,8 +18,9 @@ public final class AppRunner {
         self.renderer = Renderer(backend: backend)
     }
 
-    public func run() async {
-        app.start()
+    /// Runs until the user quits. `problem` is shown at start (see `ChatApp.start`).
+    public func run(problem: String? = nil) async {
+        app.start(problem: problem)
         while !app.wantsQuit {
             await step()
         }

@@ -16,7 +16,7 @@ extension ChatApp {
             handleOverlay(key)
             return
         }
-        if case .wheelUp = key { transcript.scroll(by: 3); return }   // overlays handled above take the wheel first
+        if case .wheelUp = key { transcript.scroll(by: 3); return }
         if case .wheelDown = key { transcript.scroll(by: -3); return }
         notice = nil
         if handleGlobal(key) { return }
@@ -197,6 +197,12 @@ extension ChatApp {
                 self.overlay = .rename(session, field)
             case .home, .control("a"):
                 field.moveToLineStart()
+                self.overlay = .rename(session, field)
+            case .control("u"):
+                field.deleteToLineStart()
+                self.overlay = .rename(session, field)
+            case .control("w"):
+                field.deleteWordBackward()
                 self.overlay = .rename(session, field)
             case .end, .control("e"):
                 field.moveToLineEnd()

@@ -63,8 +63,10 @@ public final class ChatApp {
         self.transcript = TranscriptView(theme: theme)
     }
 
-    /// Reads the session list and starts loading the first model.
-    public func start() {
+    /// Reads the session list and starts loading the first model. `problem` (say, a broken
+    /// theme file) is shown until the first key.
+    public func start(problem: String? = nil) {
+        if let problem { showError(problem) }
         reloadSessions()
         if let name = initialModel, let entry = models.first(where: { $0.name == name }) {
             loadModel(entry)
@@ -138,7 +140,10 @@ public final class ChatApp {
 
     // MARK: Notices and errors
 
+    /// An informational line in the input box's border. It does not hide an error: errors stay
+    /// until the next key.
     func showNotice(_ text: String) {
+        if notice?.isError == true { return }
         notice = (text, false)
         isDirty = true
     }
