@@ -58,7 +58,7 @@ extension ChatApp {
                 showNotice("Press Ctrl+C again to quit")
             }
         case .tab, .backTab:
-            sidebarFocused = sidebarWanted && !sidebarFocused
+            sidebarFocused = sidebarShown && !sidebarFocused
             sidebarSelection = min(max(0, sessions.firstIndex { $0.id == currentSession?.id } ?? 0), max(0, sessions.count - 1))
         default:
             return false
@@ -116,7 +116,7 @@ extension ChatApp {
         max(2, lastSize.columns - (sidebarShown ? ScreenLayout.sidebarWidth : 0) - 2)
     }
 
-    private var sidebarShown: Bool {
+    var sidebarShown: Bool {
         sidebarWanted && lastSize.columns >= ScreenLayout.sidebarMinimumColumns
     }
 

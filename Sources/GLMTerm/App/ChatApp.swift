@@ -97,7 +97,8 @@ public final class ChatApp {
                                   noticeIsError: notice?.isError ?? false, theme: theme).draw(into: &grid, rect: layout.input)
         StatusLineView(model: model, loadingName: loadingModel?.name, contextUsed: contextUsed,
                        tokensPerSecond: tokensPerSecond, activity: activity, theme: theme).draw(into: &grid, rect: layout.status)
-        if sidebarFocused && layout.sidebar != nil { cursor = nil }
+        if layout.sidebar == nil { sidebarFocused = false }
+        if sidebarFocused { cursor = nil }
         if let overlay {
             cursor = dialog(for: overlay).draw(into: &grid, screen: size)
         }
