@@ -100,3 +100,32 @@ import Testing
         #expect(harness.app.currentSession == nil)
     }
 }
+
+@MainActor @Suite struct SidebarFilterTests {
+    @Test func slashFiltersTheSessionListByTitle() async {
+        let harness = AppHarness(replies: ["ok"])
+        await harness.waitForModel()
+        for title in ["apples", "香蕉 bananas", "cherries"] {
+            await harness.press([.scalar("\u{0E}")])       // Ctrl+N
+            await harness.type(title + "\r")
+            await harness.pump { harness.app.activity == .idle }
+        }
+        await harness.press([.scalar("\t"), .scalar("/")])
+        await harness.type("香蕉")
+        #expect(harness.screen[0].contains("/香蕉"))
+        #expect(harness.cursor == Position(row: 0, column: 2 + 4))
+        #expect(harness.app.listedSessions.map(\.title) == ["香蕉 bananas"])
+        let sidebar = harness.screen.map { String($0.prefix(ScreenLayout.sidebarWidth - 1)) }
+        #expect(!sidebar.contains { $0.contains("cherries") })
+        #expect(sidebar.contains { $0.contains("香蕉 bananas") })
+        await harness.press([.key(.enter)])
+        #expect(harness.app.currentSession?.title == "香蕉 bananas")
+        await harness.press([.scalar("\t"), .scalar("/")])
+        await harness.type("zzz")
+        #expect(harness.screenContains("(no match)"))
+        await harness.press([.scalar("\u{1B}")])
+        await harness.runner.step(timeoutMilliseconds: 0)
+        #expect(harness.app.listedSessions.count == 3)
+        #expect(harness.screen[0].contains("Sessions"))
+    }
+}

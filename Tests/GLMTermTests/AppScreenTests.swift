@@ -135,7 +135,7 @@ import Testing
     }
 
     @Test func helpShowsEveryKeyAndAnyKeyClosesIt() async {
-        let harness = AppHarness(rows: 40, columns: 120)
+        let harness = AppHarness(rows: 50, columns: 120)
         await harness.press([.key(.function(1))])
         let screen = harness.screen.joined(separator: "\n")
         for binding in KeyBindings.all {
@@ -158,7 +158,7 @@ import Testing
     }
 
     @Test func everyCommandInTheHelpExists() {
-        let listed = KeyBindings.all.flatMap { $0.keys.split(separator: " ") }.filter { $0.hasPrefix("/") }
+        let listed = KeyBindings.all.flatMap { $0.keys.split(separator: " ") }.filter { $0.hasPrefix("/") && $0.count > 1 }
         for command in listed {
             #expect(ChatApp.commands.contains(String(command.trimmingCharacters(in: [","]))))
         }

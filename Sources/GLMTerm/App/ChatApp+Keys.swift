@@ -19,6 +19,7 @@ extension ChatApp {
         if case .wheelUp = key { transcript.scroll(by: 3); return }
         if case .wheelDown = key { transcript.scroll(by: -3); return }
         notice = nil
+        if sidebarFocused, sessionFilter != nil, handleFilter(key) { return }
         if handleGlobal(key) { return }
         if sidebarFocused {
             handleSidebar(key)
@@ -59,14 +60,14 @@ extension ChatApp {
             }
         case .tab, .backTab:
             sidebarFocused = sidebarShown && !sidebarFocused
-            sidebarSelection = min(max(0, sessions.firstIndex { $0.id == currentSession?.id } ?? 0), max(0, sessions.count - 1))
+            sidebarSelection = max(0, listedSessions.firstIndex { $0.id == currentSession?.id } ?? 0)
         default:
             return false
         }
         return true
     }
 
-    private func handleInput(_ key: Key) {
+    func handleInput(_ key: Key) {
         let columns = inputColumns
         switch key {
         case .text(let text):
@@ -118,35 +119,6 @@ extension ChatApp {
 
     var sidebarShown: Bool {
         sidebarWanted && lastSize.columns >= ScreenLayout.sidebarMinimumColumns
-    }
-
-    private func handleSidebar(_ key: Key) {
-        switch key {
-        case .up: sidebarSelection = max(0, sidebarSelection - 1)
-        case .down: sidebarSelection = min(max(0, sessions.count - 1), sidebarSelection + 1)
-        case .home: sidebarSelection = 0
-        case .end: sidebarSelection = max(0, sessions.count - 1)
-        case .enter:
-            if sessions.indices.contains(sidebarSelection) {
-                openSession(sessions[sidebarSelection])
-                sidebarFocused = false
-            }
-        case .text("d"), .delete:
-            if sessions.indices.contains(sidebarSelection) { overlay = .confirmDelete(sessions[sidebarSelection]) }
-        case .text("r"):
-            if sessions.indices.contains(sidebarSelection) {
-                let session = sessions[sidebarSelection]
-                overlay = .rename(session, InputEditor(text: session.title))
-            }
-        case .text("n"):
-            newSession()
-            sidebarFocused = false
-        case .text, .paste:
-            sidebarFocused = false
-            handleInput(key)
-        default:
-            break
-        }
     }
 
     private func handleOverlay(_ key: Key) {

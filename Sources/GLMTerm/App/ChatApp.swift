@@ -34,6 +34,8 @@ public final class ChatApp {
     var sidebarWanted = true
     var sidebarFocused = false
     var sidebarSelection = 0
+    /// Text typed after "/" in the session list: only titles containing it are listed.
+    var sessionFilter: String?
     var overlay: Overlay?
     let transcript: TranscriptView
 
@@ -88,17 +90,18 @@ public final class ChatApp {
         let needed = InputBoxView.neededRows(for: editor, columns: draft.input.columns)
         let layout = ScreenLayout(size: size, sidebarWanted: sidebarWanted, inputLines: needed)
         transcript.draw(messages: messages, into: &grid, rect: layout.transcript, theme: theme, emptyHint: emptyHint)
-        if let sidebar = layout.sidebar {
-            SidebarView(sessions: sessions, current: currentSession?.id, selected: sidebarSelection,
-                        focused: sidebarFocused, theme: theme).draw(into: &grid, rect: sidebar)
-        }
         let inputTitle = model?.kind.isCompletion == true ? "text to continue (base model: no roles)" : "message · F1 help"
         var cursor = InputBoxView(editor: editor, title: inputTitle, notice: notice?.text,
                                   noticeIsError: notice?.isError ?? false, theme: theme).draw(into: &grid, rect: layout.input)
         StatusLineView(model: model, loadingName: loadingModel?.name, contextUsed: contextUsed,
                        tokensPerSecond: tokensPerSecond, activity: activity, theme: theme).draw(into: &grid, rect: layout.status)
+        if let sidebar = layout.sidebar {
+            let filterCursor = SidebarView(sessions: listedSessions, current: currentSession?.id, selected: sidebarSelection,
+                                           focused: sidebarFocused, filter: sessionFilter, theme: theme).draw(into: &grid, rect: sidebar)
+            if sidebarFocused, sessionFilter != nil { cursor = filterCursor }
+        }
         if layout.sidebar == nil { sidebarFocused = false }
-        if sidebarFocused { cursor = nil }
+        if sidebarFocused && sessionFilter == nil { cursor = nil }
         if let overlay {
             cursor = dialog(for: overlay).draw(into: &grid, screen: size)
         }
@@ -167,7 +170,7 @@ public final class ChatApp {
 
     func reloadSessions() {
         sessions = attempt("read the sessions") { try repository.listSessions() } ?? sessions
-        sidebarSelection = min(sidebarSelection, max(0, sessions.count - 1))
+        sidebarSelection = min(sidebarSelection, max(0, listedSessions.count - 1))
         isDirty = true
     }
 }
