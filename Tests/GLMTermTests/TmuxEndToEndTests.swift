@@ -20,16 +20,21 @@ import Testing
     }()
 
     /// Runs only where tmux is installed and glmchat is built with the chat as its default
-    /// command (it offers --demo).
+    /// command: `glmchat --demo` with nothing on stdin then answers nothing and exits 0.
     static let available: Bool = {
         guard tmux != nil, let binary else { return false }
-        return ((try? output(of: [binary, "--help"])) ?? "").contains("--demo")
+        guard let result = try? run(argv: [binary, "--demo"]) else { return false }
+        return result.status == 0 && result.output.isEmpty
     }()
 
     /// A command's standard output. It goes through a file, not a pipe (the tmux server is handed
     /// the client's descriptors and may keep them open), and the child is spawned and reaped
     /// directly rather than through Foundation's Process.
     static func output(of argv: [String]) throws -> String {
+        try run(argv: argv).output
+    }
+
+    static func run(argv: [String]) throws -> (status: Int32, output: String) {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("glmterm-out-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: file) }
         var actions = posix_spawn_file_actions_t()
@@ -45,7 +50,8 @@ import Testing
         guard status == 0 else { throw POSIXError(POSIXErrorCode(rawValue: status) ?? .EIO) }
         var exitStatus: Int32 = 0
         while waitpid(pid, &exitStatus, 0) == -1 && errno == EINTR {}
-        return (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+        let exited = exitStatus & 0x7F == 0
+        return (exited ? (exitStatus >> 8) & 0xFF : -1, (try? String(contentsOfFile: file, encoding: .utf8)) ?? "")
     }
 
     final class Session {
@@ -103,7 +109,7 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: available, "needs tmux and the glmchat binary"))
+    @Test(.enabled(if: available, "needs tmux and a glmchat whose default command is the chat (with --demo)"))
     func typeChineseAndEmojiSendStopPasteAndQuit() async throws {
         let session = try Session(columns: 100, rows: 24)
         try await session.waitFor("the model") { $0.contains { $0.contains("demo-chat · chat · Q4_0") && $0.hasSuffix("idle") } }
