@@ -187,6 +187,20 @@ import Testing
         await harness.type("Once upon a time\r")
         await harness.pump { harness.app.activity == .idle }
         #expect(harness.service.requests.last?.mode == .completion)
+        #expect(harness.screenContains("Prompt"))
+        #expect(harness.screenContains("Continuation"))
+        #expect(!harness.screenContains("GLM"))
+    }
+
+    @Test func ctrlLRedrawsEverything() async {
+        let harness = AppHarness()
+        await harness.waitForModel()
+        _ = harness.screen
+        let before = harness.backend.cellsWritten
+        await harness.press([.scalar("\u{0C}")])
+        _ = harness.screen
+        #expect(harness.backend.invalidations == 1)
+        #expect(harness.backend.cellsWritten - before == 24 * 100)
     }
 
     @Test func scrolledUpWhileStreamingCountsNewLines() async {

@@ -89,6 +89,7 @@ public final class ChatApp {
         let draft = ScreenLayout(size: size, sidebarWanted: sidebarWanted, inputLines: 1)
         let needed = InputBoxView.neededRows(for: editor, columns: draft.input.columns)
         let layout = ScreenLayout(size: size, sidebarWanted: sidebarWanted, inputLines: needed)
+        transcript.layout.completion = model?.kind.isCompletion == true
         transcript.draw(messages: messages, into: &grid, rect: layout.transcript, theme: theme, emptyHint: emptyHint)
         let inputTitle = model?.kind.isCompletion == true ? "text to continue (base model: no roles)" : "message · F1 help"
         var cursor = InputBoxView(editor: editor, title: inputTitle, notice: notice?.text,
