@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <signal.h>
+#include <string.h>
+#include <pthread.h>
 #include <ncursesw/curses.h>
 
 // ncurses macros and globals, exported as functions so Swift never retypes their values.
@@ -56,6 +58,30 @@ static inline void glmchat_restore_terminal(void) {
     static const char reset[] = "\033[?2004l\033[?1000l\033[?1006l";
     ssize_t ignored = write(STDOUT_FILENO, reset, sizeof reset - 1);
     (void)ignored;
+}
+
+/// Ctrl+Z: leave curses mode, stop like any job, and take the terminal again on `fg`. The UI
+/// runs on a thread where the runtime blocks most signals, so SIGTSTP is unblocked here and
+/// given its default action for the moment of the stop.
+static inline void glmchat_suspend(void) {
+    struct sigaction stop, previous;
+    sigset_t tstp, mask;
+    memset(&stop, 0, sizeof stop);
+    stop.sa_handler = SIG_DFL;
+    sigemptyset(&stop.sa_mask);
+    sigemptyset(&tstp);
+    sigaddset(&tstp, SIGTSTP);
+    def_prog_mode();
+    glmchat_bracketed_paste(0);
+    endwin();
+    sigaction(SIGTSTP, &stop, &previous);
+    pthread_sigmask(SIG_UNBLOCK, &tstp, &mask);
+    raise(SIGTSTP);
+    pthread_sigmask(SIG_SETMASK, &mask, NULL);
+    sigaction(SIGTSTP, &previous, NULL);
+    reset_prog_mode();
+    glmchat_bracketed_paste(1);
+    clearok(curscr, TRUE);
 }
 
 static inline void glmchat_restore_and_reraise(int signal_number) {

@@ -192,6 +192,16 @@ import Testing
         #expect(!harness.screenContains("GLM"))
     }
 
+    @Test func ctrlZSuspendsAndRedrawsOnReturn() async {
+        let harness = AppHarness()
+        await harness.waitForModel()
+        _ = harness.screen
+        await harness.press([.scalar("\u{1A}")])
+        #expect(harness.backend.suspensions == 1)
+        _ = harness.screen
+        #expect(harness.backend.invalidations == 1)
+    }
+
     @Test func ctrlLRedrawsEverything() async {
         let harness = AppHarness()
         await harness.waitForModel()

@@ -33,6 +33,10 @@ public final class AppRunner {
         for key in keys {
             app.handle(key)
             if app.wantsQuit { return }
+            if app.wantsSuspend {
+                app.wantsSuspend = false
+                backend.suspend()
+            }
         }
         await Task.yield()
         drawIfDue()

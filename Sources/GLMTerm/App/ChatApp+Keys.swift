@@ -12,6 +12,11 @@ extension ChatApp {
             needsFullRedraw = true
             return
         }
+        if key == .control("z") {
+            wantsSuspend = true
+            needsFullRedraw = true
+            return
+        }
         if overlay != nil {
             handleOverlay(key)
             return

@@ -49,6 +49,8 @@ public final class ChatApp {
     var lastSize = Size(rows: 24, columns: 80)
 
     public internal(set) var wantsQuit = false
+    /// Ctrl+Z was pressed: the runner suspends the terminal, then redraws.
+    public var wantsSuspend = false
     /// Set when something on screen changed; the runner draws and clears it.
     public var isDirty = true
     /// Set by Ctrl+L and resizes: the next frame is drawn in full.

@@ -32,6 +32,7 @@ public enum KeyBindings {
         Binding(keys: "F8, /clear", action: "empty the model's context, keep the session"),
         Binding(keys: "/rename TITLE", action: "rename this session"),
         Binding(keys: "Ctrl+L", action: "redraw the screen"),
+        Binding(keys: "Ctrl+Z", action: "suspend (fg to come back)"),
         Binding(keys: "F10, /quit", action: "quit"),
     ]
 }

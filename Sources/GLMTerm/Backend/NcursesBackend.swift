@@ -79,6 +79,10 @@ public final class NcursesBackend: TerminalBackend {
         doupdate()
     }
 
+    public func suspend() {
+        glmchat_suspend()
+    }
+
     public func invalidate() {
         clearok(glmchat_curscr(), true)
     }
