@@ -90,9 +90,16 @@ static inline void glmchat_restore_and_reraise(int signal_number) {
     raise(signal_number);
 }
 
-/// On SIGTERM, SIGHUP, SIGQUIT, SIGINT, SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL: restore, then die of it.
+/// On termination and crash signals (Swift traps raise SIGILL or SIGTRAP): restore, then die of it.
+/// The crash signals are also unblocked on the calling (UI) thread: the runtime blocks most
+/// signals on its threads, and a blocked crash signal kills without running the handler.
 static inline void glmchat_install_restore_handlers(void) {
-    int signals[] = { SIGTERM, SIGHUP, SIGQUIT, SIGINT, SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL };
+    int signals[] = { SIGTERM, SIGHUP, SIGQUIT, SIGINT, SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL, SIGTRAP };
+    int crashes[] = { SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL, SIGTRAP };
+    sigset_t unblock;
+    sigemptyset(&unblock);
+    for (unsigned i = 0; i < sizeof crashes / sizeof crashes[0]; i++) sigaddset(&unblock, crashes[i]);
+    pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
     for (unsigned i = 0; i < sizeof signals / sizeof signals[0]; i++) signal(signals[i], glmchat_restore_and_reraise);
     atexit(glmchat_restore_terminal);
 }
