@@ -33,7 +33,7 @@ import Testing
         await harness.pump { harness.app.activity == .idle }
         #expect(harness.app.messages.map(\.text) == ["hi", "two"])
         #expect(harness.service.requests.map(\.turns) == [[ChatTurn(role: .user, text: "hi")], [ChatTurn(role: .user, text: "hi")]])
-        let stored = try? harness.repository.messages(in: harness.app.currentSession?.id ?? "")
+        let stored = try? harness.repository.messages(in: harness.app.currentSession?.id ?? 0)
         #expect(stored?.map(\.text) == ["hi", "two"])
     }
 

@@ -56,7 +56,7 @@ extension ChatApp {
         return GenerationRequest(system: system, turns: turns, mode: mode)
     }
 
-    func apply(_ event: GenerationEvent, to id: ChatMessageID) {
+    func apply(_ event: GenerationEvent, to id: MessageID) {
         guard streamingMessage == id, let index = messages.lastIndex(where: { $0.id == id }) else { return }
         isDirty = true
         switch event {
@@ -98,7 +98,7 @@ extension ChatApp {
     }
 
     /// A stream that ended without `finished` (it should not) still leaves a usable app.
-    private func finishIfStillStreaming(_ id: ChatMessageID) {
+    private func finishIfStillStreaming(_ id: MessageID) {
         guard streamingMessage == id, let index = messages.lastIndex(where: { $0.id == id }) else { return }
         finish(index: index, reason: .stopped)
     }

@@ -39,7 +39,7 @@ public final class ChatApp {
     var overlay: Overlay?
     let transcript: TranscriptView
 
-    var streamingMessage: ChatMessageID?
+    var streamingMessage: MessageID?
     var pendingSend = false
     var generationTask: Task<Void, Never>?
     var loadTask: Task<Void, Never>?

@@ -54,9 +54,8 @@ public struct LoadedModel: Equatable, Sendable {
     }
 }
 
-/// Ids are strings, so a store can use whatever it keys rows by (the SQLite store uses UUIDs).
-public typealias ChatSessionID = String
-public typealias ChatMessageID = String
+public typealias SessionID = Int64
+public typealias MessageID = Int64
 
 public enum MessageRole: String, Sendable, Codable {
     case user, assistant, system
@@ -72,12 +71,12 @@ public enum MessageState: Equatable, Sendable {
 }
 
 public struct ChatMessage: Equatable, Sendable {
-    public var id: ChatMessageID
+    public var id: MessageID
     public var role: MessageRole
     public var text: String
     public var state: MessageState
 
-    public init(id: ChatMessageID, role: MessageRole, text: String, state: MessageState = .complete) {
+    public init(id: MessageID, role: MessageRole, text: String, state: MessageState = .complete) {
         self.id = id
         self.role = role
         self.text = text
@@ -86,11 +85,11 @@ public struct ChatMessage: Equatable, Sendable {
 }
 
 public struct SessionSummary: Equatable, Sendable {
-    public var id: ChatSessionID
+    public var id: SessionID
     public var title: String
     public var updatedAt: Date
 
-    public init(id: ChatSessionID, title: String, updatedAt: Date) {
+    public init(id: SessionID, title: String, updatedAt: Date) {
         self.id = id
         self.title = title
         self.updatedAt = updatedAt

@@ -5,9 +5,9 @@ import Foundation
 @MainActor
 public final class InMemorySessionRepository: SessionRepository {
     private var sessions: [SessionSummary] = []
-    private var messagesBySession: [ChatSessionID: [ChatMessage]] = [:]
-    private var sessionCount = 0
-    private var messageCount = 0
+    private var messagesBySession: [SessionID: [ChatMessage]] = [:]
+    private var nextSessionID: SessionID = 1
+    private var nextMessageID: MessageID = 1
     private var clock: TimeInterval = 1_700_000_000
 
     public init() {}
@@ -16,46 +16,46 @@ public final class InMemorySessionRepository: SessionRepository {
         sessions.sorted { $0.updatedAt > $1.updatedAt }
     }
 
-    public func messages(in session: ChatSessionID) throws -> [ChatMessage] {
+    public func messages(in session: SessionID) throws -> [ChatMessage] {
         try checkExists(session)
         return messagesBySession[session] ?? []
     }
 
     public func createSession(title: String) throws -> SessionSummary {
-        sessionCount += 1
-        let session = SessionSummary(id: "session-\(sessionCount)", title: title, updatedAt: tick())
+        let session = SessionSummary(id: nextSessionID, title: title, updatedAt: tick())
+        nextSessionID += 1
         sessions.append(session)
         messagesBySession[session.id] = []
         return session
     }
 
-    public func renameSession(_ session: ChatSessionID, to title: String) throws {
+    public func renameSession(_ session: SessionID, to title: String) throws {
         let index = try indexOf(session)
         sessions[index].title = title
     }
 
-    public func deleteSession(_ session: ChatSessionID) throws {
+    public func deleteSession(_ session: SessionID) throws {
         let index = try indexOf(session)
         sessions.remove(at: index)
         messagesBySession[session] = nil
     }
 
-    public func appendMessage(to session: ChatSessionID, role: MessageRole, text: String, state: MessageState) throws -> ChatMessage {
+    public func appendMessage(to session: SessionID, role: MessageRole, text: String, state: MessageState) throws -> ChatMessage {
         let index = try indexOf(session)
-        messageCount += 1
-        let message = ChatMessage(id: "message-\(messageCount)", role: role, text: text, state: state)
+        let message = ChatMessage(id: nextMessageID, role: role, text: text, state: state)
+        nextMessageID += 1
         messagesBySession[session, default: []].append(message)
         sessions[index].updatedAt = tick()
         return message
     }
 
-    public func updateMessage(_ message: ChatMessageID, text: String, state: MessageState) throws {
+    public func updateMessage(_ message: MessageID, text: String, state: MessageState) throws {
         let (session, index) = try locate(message)
         messagesBySession[session]?[index].text = text
         messagesBySession[session]?[index].state = state
     }
 
-    public func deleteMessage(_ message: ChatMessageID) throws {
+    public func deleteMessage(_ message: MessageID) throws {
         let (session, index) = try locate(message)
         messagesBySession[session]?.remove(at: index)
     }
@@ -65,18 +65,18 @@ public final class InMemorySessionRepository: SessionRepository {
         return Date(timeIntervalSince1970: clock)
     }
 
-    private func checkExists(_ session: ChatSessionID) throws {
+    private func checkExists(_ session: SessionID) throws {
         _ = try indexOf(session)
     }
 
-    private func indexOf(_ session: ChatSessionID) throws -> Int {
+    private func indexOf(_ session: SessionID) throws -> Int {
         guard let index = sessions.firstIndex(where: { $0.id == session }) else {
             throw RepositoryError.noSuchSession(session)
         }
         return index
     }
 
-    private func locate(_ message: ChatMessageID) throws -> (ChatSessionID, Int) {
+    private func locate(_ message: MessageID) throws -> (SessionID, Int) {
         for (session, messages) in messagesBySession {
             if let index = messages.firstIndex(where: { $0.id == message }) { return (session, index) }
         }
@@ -85,8 +85,8 @@ public final class InMemorySessionRepository: SessionRepository {
 }
 
 public enum RepositoryError: Error, Equatable, CustomStringConvertible {
-    case noSuchSession(ChatSessionID)
-    case noSuchMessage(ChatMessageID)
+    case noSuchSession(SessionID)
+    case noSuchMessage(MessageID)
 
     public var description: String {
         switch self {

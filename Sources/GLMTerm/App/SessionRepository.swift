@@ -4,13 +4,13 @@
 public protocol SessionRepository: AnyObject {
     /// Newest (most recently updated) first.
     func listSessions() throws -> [SessionSummary]
-    func messages(in session: ChatSessionID) throws -> [ChatMessage]
+    func messages(in session: SessionID) throws -> [ChatMessage]
     func createSession(title: String) throws -> SessionSummary
-    func renameSession(_ session: ChatSessionID, to title: String) throws
-    func deleteSession(_ session: ChatSessionID) throws
+    func renameSession(_ session: SessionID, to title: String) throws
+    func deleteSession(_ session: SessionID) throws
     /// Appends and returns the stored message with its id.
-    func appendMessage(to session: ChatSessionID, role: MessageRole, text: String, state: MessageState) throws -> ChatMessage
+    func appendMessage(to session: SessionID, role: MessageRole, text: String, state: MessageState) throws -> ChatMessage
     /// Rewrites a message, e.g. an answer while it streams and when it ends.
-    func updateMessage(_ message: ChatMessageID, text: String, state: MessageState) throws
-    func deleteMessage(_ message: ChatMessageID) throws
+    func updateMessage(_ message: MessageID, text: String, state: MessageState) throws
+    func deleteMessage(_ message: MessageID) throws
 }

@@ -8,10 +8,10 @@ final class MarkdownRenderer {
         var rows: [TranscriptRow]
     }
 
-    private var cache: [ChatMessageID: (width: Int, blocks: [CachedBlock])] = [:]
+    private var cache: [MessageID: (width: Int, blocks: [CachedBlock])] = [:]
     private(set) var blocksRendered = 0
 
-    func render(_ text: String, width: Int, theme: Theme, key: ChatMessageID) -> [TranscriptRow] {
+    func render(_ text: String, width: Int, theme: Theme, key: MessageID) -> [TranscriptRow] {
         let blocks = MarkdownBlock.split(text)
         let previous = cache[key]?.width == width ? cache[key]?.blocks ?? [] : []
         var rendered: [CachedBlock] = []
@@ -28,7 +28,7 @@ final class MarkdownRenderer {
     }
 
     /// Forgets answers no longer shown.
-    func keep(only live: Set<ChatMessageID>) {
+    func keep(only live: Set<MessageID>) {
         if cache.keys.contains(where: { !live.contains($0) }) {
             cache = cache.filter { live.contains($0.key) }
         }

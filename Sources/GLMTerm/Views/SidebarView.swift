@@ -2,7 +2,7 @@
 /// focus, the selected one highlighted.
 struct SidebarView {
     var sessions: [SessionSummary]
-    var current: ChatSessionID?
+    var current: SessionID?
     var selected: Int
     var focused: Bool
     /// The title filter being typed, if any; drawn in the heading with the cursor after it.

@@ -17,7 +17,7 @@ final class TranscriptLayout {
         var rows: [TranscriptRow]
     }
 
-    private var cache: [ChatMessageID: Entry] = [:]
+    private var cache: [MessageID: Entry] = [:]
     private let markdown = MarkdownRenderer()
     var theme: Theme
     /// A base model continues text: the headers say "Prompt" and "Continuation", not who spoke.
@@ -33,7 +33,7 @@ final class TranscriptLayout {
     func rows(for messages: [ChatMessage], width: Int) -> (rows: [TranscriptRow], starts: [Int]) {
         var rows: [TranscriptRow] = []
         var starts: [Int] = []
-        var live = Set<ChatMessageID>()
+        var live = Set<MessageID>()
         for message in messages {
             starts.append(rows.count)
             live.insert(message.id)
