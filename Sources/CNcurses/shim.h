@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <signal.h>
+#include <string.h>
+#include <pthread.h>
 #include <ncursesw/curses.h>
 
 // ncurses macros and globals, exported as functions so Swift never retypes their values.
@@ -58,15 +60,46 @@ static inline void glmchat_restore_terminal(void) {
     (void)ignored;
 }
 
+/// Ctrl+Z: leave curses mode, stop like any job, and take the terminal again on `fg`. The UI
+/// runs on a thread where the runtime blocks most signals, so SIGTSTP is unblocked here and
+/// given its default action for the moment of the stop.
+static inline void glmchat_suspend(void) {
+    struct sigaction stop, previous;
+    sigset_t tstp, mask;
+    memset(&stop, 0, sizeof stop);
+    stop.sa_handler = SIG_DFL;
+    sigemptyset(&stop.sa_mask);
+    sigemptyset(&tstp);
+    sigaddset(&tstp, SIGTSTP);
+    def_prog_mode();
+    glmchat_bracketed_paste(0);
+    endwin();
+    sigaction(SIGTSTP, &stop, &previous);
+    pthread_sigmask(SIG_UNBLOCK, &tstp, &mask);
+    raise(SIGTSTP);
+    pthread_sigmask(SIG_SETMASK, &mask, NULL);
+    sigaction(SIGTSTP, &previous, NULL);
+    reset_prog_mode();
+    glmchat_bracketed_paste(1);
+    clearok(curscr, TRUE);
+}
+
 static inline void glmchat_restore_and_reraise(int signal_number) {
     glmchat_restore_terminal();
     signal(signal_number, SIG_DFL);
     raise(signal_number);
 }
 
-/// On SIGTERM, SIGHUP, SIGQUIT, SIGINT, SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL: restore, then die of it.
+/// On termination and crash signals (Swift traps raise SIGILL or SIGTRAP): restore, then die of it.
+/// The crash signals are also unblocked on the calling (UI) thread: the runtime blocks most
+/// signals on its threads, and a blocked crash signal kills without running the handler.
 static inline void glmchat_install_restore_handlers(void) {
-    int signals[] = { SIGTERM, SIGHUP, SIGQUIT, SIGINT, SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL };
+    int signals[] = { SIGTERM, SIGHUP, SIGQUIT, SIGINT, SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL, SIGTRAP };
+    int crashes[] = { SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL, SIGTRAP };
+    sigset_t unblock;
+    sigemptyset(&unblock);
+    for (unsigned i = 0; i < sizeof crashes / sizeof crashes[0]; i++) sigaddset(&unblock, crashes[i]);
+    pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
     for (unsigned i = 0; i < sizeof signals / sizeof signals[0]; i++) signal(signals[i], glmchat_restore_and_reraise);
     atexit(glmchat_restore_terminal);
 }

@@ -31,6 +31,15 @@ import Testing
         #expect(Glyphs.glyphs(for: "1️⃣") == [Glyph("1\u{20E3}", width: 1)])
     }
 
+    @Test func otherScriptsKeepEveryScalar() {
+        // Devanagari "ki": the vowel sign is a spacing mark, one cell of its own for wcwidth.
+        #expect(Glyphs.glyphs(for: "कि") == [Glyph("क", width: 1), Glyph("ि", width: 1)])
+        // Hangul conjoining jamo: the vowel and final consonant are zero-width marks on the initial.
+        #expect(Glyphs.glyphs(for: "\u{1100}\u{1161}\u{11A8}") == [Glyph("\u{1100}\u{1161}\u{11A8}", width: 2)])
+        // A ZWJ emoji on a narrow base draws the base alone.
+        #expect(Glyphs.glyphs(for: "❤️‍🔥") == [Glyph("❤", width: 1)])
+    }
+
     @Test func controlCharactersBecomeVisible() {
         #expect(Glyphs.glyphs(for: "\u{1B}") == [Glyph("\u{241B}", width: 1)])
         #expect(Glyphs.glyphs(for: "\u{7F}") == [Glyph("\u{2421}", width: 1)])

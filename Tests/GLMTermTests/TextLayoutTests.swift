@@ -11,6 +11,10 @@ import Testing
         #expect(lines("aaaa bbbb", width: 4) == ["aaaa", "bbbb"])
     }
 
+    @Test func wordsOfClustersWithSeveralCellsStayWhole() {
+        #expect(lines("किताब किताब", width: 8) == ["किताब", "किताब"])
+    }
+
     @Test func tooLongWordIsHardBroken() {
         #expect(lines("abcdefghij xy", width: 4) == ["abcd", "efgh", "ij", "xy"])
     }

@@ -9,8 +9,10 @@ public final class AppRunner {
     private var decoder = KeyDecoder()
     private var lastFrame: ContinuousClock.Instant?
     public static let frameInterval = Duration.milliseconds(33)
-    /// How long one read may wait: short, so stream events are handled promptly.
-    public static let inputTimeoutMilliseconds = 15
+    /// How long one read may wait while an answer streams or a model loads: short, so their
+    /// events are handled promptly. Idle, nothing but input can arrive, so the loop sleeps longer.
+    public static let busyTimeoutMilliseconds = 15
+    public static let idleTimeoutMilliseconds = 100
 
     public init(app: ChatApp, backend: any TerminalBackend) {
         self.app = app
@@ -18,20 +20,25 @@ public final class AppRunner {
         self.renderer = Renderer(backend: backend)
     }
 
-    public func run() async {
-        app.start()
+    /// Runs until the user quits. `problem` is shown at start (see `ChatApp.start`).
+    public func run(problem: String? = nil) async {
+        app.start(problem: problem)
         while !app.wantsQuit {
-            await step()
+            await step(timeoutMilliseconds: app.isBusy ? Self.busyTimeoutMilliseconds : Self.idleTimeoutMilliseconds)
         }
     }
 
     /// One turn of the loop. Tests call it directly.
-    public func step(timeoutMilliseconds: Int = AppRunner.inputTimeoutMilliseconds) async {
+    public func step(timeoutMilliseconds: Int = AppRunner.busyTimeoutMilliseconds) async {
         let raw = backend.readInput(timeoutMilliseconds: timeoutMilliseconds)
         let keys = raw.isEmpty ? decoder.flush() : decoder.feed(raw)
         for key in keys {
             app.handle(key)
             if app.wantsQuit { return }
+            if app.wantsSuspend {
+                app.wantsSuspend = false
+                backend.suspend()
+            }
         }
         await Task.yield()
         drawIfDue()

@@ -80,6 +80,7 @@ extension ChatApp {
         }
         contextUsed = 0
         transcript.scrollToBottom()
+        for message in messages where message.role == .user { history.record(message.text) }
     }
 
     func deleteSession(_ session: SessionSummary) {

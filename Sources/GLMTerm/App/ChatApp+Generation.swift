@@ -1,6 +1,9 @@
 extension ChatApp {
     var isGenerating: Bool { streamingMessage != nil }
 
+    /// Something other than input may change the screen soon: an answer or a model load.
+    public var isBusy: Bool { isGenerating || loadingModel != nil }
+
     /// Stores the user's message and asks for an answer.
     func send(_ text: String) {
         guard let session = ensureSession(titledAfter: text) else { return }

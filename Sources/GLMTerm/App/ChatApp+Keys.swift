@@ -12,13 +12,19 @@ extension ChatApp {
             needsFullRedraw = true
             return
         }
+        if key == .control("z") {
+            wantsSuspend = true
+            needsFullRedraw = true
+            return
+        }
         if overlay != nil {
             handleOverlay(key)
             return
         }
-        if case .wheelUp = key { transcript.scroll(by: 3); return }   // overlays handled above take the wheel first
+        if case .wheelUp = key { transcript.scroll(by: 3); return }
         if case .wheelDown = key { transcript.scroll(by: -3); return }
         notice = nil
+        if sidebarFocused, sessionFilter != nil, handleFilter(key) { return }
         if handleGlobal(key) { return }
         if sidebarFocused {
             handleSidebar(key)
@@ -58,15 +64,15 @@ extension ChatApp {
                 showNotice("Press Ctrl+C again to quit")
             }
         case .tab, .backTab:
-            sidebarFocused = sidebarWanted && !sidebarFocused
-            sidebarSelection = min(max(0, sessions.firstIndex { $0.id == currentSession?.id } ?? 0), max(0, sessions.count - 1))
+            sidebarFocused = sidebarShown && !sidebarFocused
+            sidebarSelection = max(0, listedSessions.firstIndex { $0.id == currentSession?.id } ?? 0)
         default:
             return false
         }
         return true
     }
 
-    private func handleInput(_ key: Key) {
+    func handleInput(_ key: Key) {
         let columns = inputColumns
         switch key {
         case .text(let text):
@@ -116,37 +122,8 @@ extension ChatApp {
         max(2, lastSize.columns - (sidebarShown ? ScreenLayout.sidebarWidth : 0) - 2)
     }
 
-    private var sidebarShown: Bool {
+    var sidebarShown: Bool {
         sidebarWanted && lastSize.columns >= ScreenLayout.sidebarMinimumColumns
-    }
-
-    private func handleSidebar(_ key: Key) {
-        switch key {
-        case .up: sidebarSelection = max(0, sidebarSelection - 1)
-        case .down: sidebarSelection = min(max(0, sessions.count - 1), sidebarSelection + 1)
-        case .home: sidebarSelection = 0
-        case .end: sidebarSelection = max(0, sessions.count - 1)
-        case .enter:
-            if sessions.indices.contains(sidebarSelection) {
-                openSession(sessions[sidebarSelection])
-                sidebarFocused = false
-            }
-        case .text("d"), .delete:
-            if sessions.indices.contains(sidebarSelection) { overlay = .confirmDelete(sessions[sidebarSelection]) }
-        case .text("r"):
-            if sessions.indices.contains(sidebarSelection) {
-                let session = sessions[sidebarSelection]
-                overlay = .rename(session, InputEditor(text: session.title))
-            }
-        case .text("n"):
-            newSession()
-            sidebarFocused = false
-        case .text, .paste:
-            sidebarFocused = false
-            handleInput(key)
-        default:
-            break
-        }
     }
 
     private func handleOverlay(_ key: Key) {
@@ -197,6 +174,12 @@ extension ChatApp {
                 self.overlay = .rename(session, field)
             case .home, .control("a"):
                 field.moveToLineStart()
+                self.overlay = .rename(session, field)
+            case .control("u"):
+                field.deleteToLineStart()
+                self.overlay = .rename(session, field)
+            case .control("w"):
+                field.deleteWordBackward()
                 self.overlay = .rename(session, field)
             case .end, .control("e"):
                 field.moveToLineEnd()

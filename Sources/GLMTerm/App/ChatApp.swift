@@ -34,6 +34,8 @@ public final class ChatApp {
     var sidebarWanted = true
     var sidebarFocused = false
     var sidebarSelection = 0
+    /// Text typed after "/" in the session list: only titles containing it are listed.
+    var sessionFilter: String?
     var overlay: Overlay?
     let transcript: TranscriptView
 
@@ -47,6 +49,8 @@ public final class ChatApp {
     var lastSize = Size(rows: 24, columns: 80)
 
     public internal(set) var wantsQuit = false
+    /// Ctrl+Z was pressed: the runner suspends the terminal, then redraws.
+    public var wantsSuspend = false
     /// Set when something on screen changed; the runner draws and clears it.
     public var isDirty = true
     /// Set by Ctrl+L and resizes: the next frame is drawn in full.
@@ -63,8 +67,10 @@ public final class ChatApp {
         self.transcript = TranscriptView(theme: theme)
     }
 
-    /// Reads the session list and starts loading the first model.
-    public func start() {
+    /// Reads the session list and starts loading the first model. `problem` (say, a broken
+    /// theme file) is shown until the first key.
+    public func start(problem: String? = nil) {
+        if let problem { showError(problem) }
         reloadSessions()
         if let name = initialModel, let entry = models.first(where: { $0.name == name }) {
             loadModel(entry)
@@ -85,17 +91,20 @@ public final class ChatApp {
         let draft = ScreenLayout(size: size, sidebarWanted: sidebarWanted, inputLines: 1)
         let needed = InputBoxView.neededRows(for: editor, columns: draft.input.columns)
         let layout = ScreenLayout(size: size, sidebarWanted: sidebarWanted, inputLines: needed)
+        transcript.layout.completion = model?.kind.isCompletion == true
         transcript.draw(messages: messages, into: &grid, rect: layout.transcript, theme: theme, emptyHint: emptyHint)
-        if let sidebar = layout.sidebar {
-            SidebarView(sessions: sessions, current: currentSession?.id, selected: sidebarSelection,
-                        focused: sidebarFocused, theme: theme).draw(into: &grid, rect: sidebar)
-        }
         let inputTitle = model?.kind.isCompletion == true ? "text to continue (base model: no roles)" : "message · F1 help"
         var cursor = InputBoxView(editor: editor, title: inputTitle, notice: notice?.text,
                                   noticeIsError: notice?.isError ?? false, theme: theme).draw(into: &grid, rect: layout.input)
         StatusLineView(model: model, loadingName: loadingModel?.name, contextUsed: contextUsed,
                        tokensPerSecond: tokensPerSecond, activity: activity, theme: theme).draw(into: &grid, rect: layout.status)
-        if sidebarFocused && layout.sidebar != nil { cursor = nil }
+        if let sidebar = layout.sidebar {
+            let filterCursor = SidebarView(sessions: listedSessions, current: currentSession?.id, selected: sidebarSelection,
+                                           focused: sidebarFocused, filter: sessionFilter, theme: theme).draw(into: &grid, rect: sidebar)
+            if sidebarFocused, sessionFilter != nil { cursor = filterCursor }
+        }
+        if layout.sidebar == nil { sidebarFocused = false }
+        if sidebarFocused && sessionFilter == nil { cursor = nil }
         if let overlay {
             cursor = dialog(for: overlay).draw(into: &grid, screen: size)
         }
@@ -138,7 +147,10 @@ public final class ChatApp {
 
     // MARK: Notices and errors
 
+    /// An informational line in the input box's border. It does not hide an error: errors stay
+    /// until the next key.
     func showNotice(_ text: String) {
+        if notice?.isError == true { return }
         notice = (text, false)
         isDirty = true
     }
@@ -161,7 +173,7 @@ public final class ChatApp {
 
     func reloadSessions() {
         sessions = attempt("read the sessions") { try repository.listSessions() } ?? sessions
-        sidebarSelection = min(sidebarSelection, max(0, sessions.count - 1))
+        sidebarSelection = min(sidebarSelection, max(0, listedSessions.count - 1))
         isDirty = true
     }
 }

@@ -13,7 +13,7 @@ public final class InMemorySessionRepository: SessionRepository {
     public init() {}
 
     public func listSessions() throws -> [SessionSummary] {
-        sessions.sorted { ($0.updatedAt, $0.id) > ($1.updatedAt, $1.id) }
+        sessions.sorted { $0.updatedAt > $1.updatedAt }
     }
 
     public func messages(in session: SessionID) throws -> [ChatMessage] {

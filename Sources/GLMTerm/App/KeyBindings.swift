@@ -21,6 +21,7 @@ public enum KeyBindings {
         Binding(keys: "Tab", action: "switch between the input and the session list"),
         Binding(keys: "Sessions: Up, Down, Enter", action: "choose and open a session"),
         Binding(keys: "Sessions: r, d, n", action: "rename, delete, new session"),
+        Binding(keys: "Sessions: /", action: "filter the list by title (Esc clears)"),
         Binding(keys: "F1, /help", action: "this help"),
         Binding(keys: "F2", action: "show or hide the session list"),
         Binding(keys: "F3, /model [NAME]", action: "choose the model (loads in the background)"),
@@ -31,6 +32,7 @@ public enum KeyBindings {
         Binding(keys: "F8, /clear", action: "empty the model's context, keep the session"),
         Binding(keys: "/rename TITLE", action: "rename this session"),
         Binding(keys: "Ctrl+L", action: "redraw the screen"),
+        Binding(keys: "Ctrl+Z", action: "suspend (fg to come back)"),
         Binding(keys: "F10, /quit", action: "quit"),
     ]
 }

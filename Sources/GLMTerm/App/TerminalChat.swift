@@ -45,11 +45,6 @@ public enum TerminalChat {
         let (spec, problem) = ThemeLoader.load(named: themeName, from: directories)
         let app = ChatApp(service: service, repository: repository, models: configuration.models,
                           initialModel: configuration.initialModel, theme: spec.resolved(colorCount: backend.colorCount))
-        let runner = AppRunner(app: app, backend: backend)
-        app.start()
-        if let problem { app.showError(problem) }
-        while !app.wantsQuit {
-            await runner.step()
-        }
+        await AppRunner(app: app, backend: backend).run(problem: problem)
     }
 }

@@ -38,6 +38,12 @@ public final class MemoryBackend: TerminalBackend {
         invalidations += 1
     }
 
+    public private(set) var suspensions = 0
+
+    public func suspend() {
+        suspensions += 1
+    }
+
     public func readInput(timeoutMilliseconds: Int) -> [RawInput] {
         pending.isEmpty ? [] : pending.removeFirst()
     }

@@ -8,7 +8,6 @@ import Foundation
 public final class NcursesBackend: TerminalBackend {
     public private(set) var size: Size
     public let colorCount: Int
-    private let screen: OpaquePointer
     private var pairs: [PairKey: Int32] = [:]
     private var isOpen = true
 
@@ -24,10 +23,11 @@ public final class NcursesBackend: TerminalBackend {
         unsetenv("COLUMNS")
         setlocale(LC_ALL, "")
         set_escdelay(25)
-        guard let terminal = glmchat_newterm() else {
+        // The screen lives until the process ends: deleting it would leave the exit and signal
+        // handlers, which restore the terminal through it, with a dangling pointer.
+        guard glmchat_newterm() != nil else {
             throw ConfigError(path: "TERM=\(environment["TERM"] ?? "")", "ncurses cannot use this terminal")
         }
-        screen = terminal
         glmchat_install_restore_handlers()
         raw()
         noecho()
@@ -56,7 +56,6 @@ public final class NcursesBackend: TerminalBackend {
         isOpen = false
         glmchat_bracketed_paste(0)
         glmchat_restore_terminal()
-        delscreen(screen)
     }
 
     public func present(_ runs: [CellRun], cursor: Position?) {
@@ -78,6 +77,10 @@ public final class NcursesBackend: TerminalBackend {
         }
         wnoutrefresh(window)
         doupdate()
+    }
+
+    public func suspend() {
+        glmchat_suspend()
     }
 
     public func invalidate() {

@@ -26,6 +26,8 @@ public protocol TerminalBackend: AnyObject {
     func present(_ runs: [CellRun], cursor: Position?)
     /// Forgets what is on the screen so that the next frame is drawn in full (Ctrl+L, resize).
     func invalidate()
+    /// Ctrl+Z: gives the terminal back and stops the process until it is continued (`fg`).
+    func suspend()
     /// Waits up to `timeoutMilliseconds` for input and returns everything available then.
     func readInput(timeoutMilliseconds: Int) -> [RawInput]
 }

@@ -27,6 +27,13 @@ final class MarkdownRenderer {
         return rendered.flatMap(\.rows)
     }
 
+    /// Forgets answers no longer shown.
+    func keep(only live: Set<MessageID>) {
+        if cache.keys.contains(where: { !live.contains($0) }) {
+            cache = cache.filter { live.contains($0.key) }
+        }
+    }
+
     private func rows(for block: MarkdownBlock, width: Int, theme: Theme) -> [TranscriptRow] {
         switch block.kind {
         case .blank:

@@ -29,18 +29,16 @@ public enum Glyphs {
     /// ncurses keeps at most five wide characters in a cell (CCHARW_MAX): one spacing + four marks.
     static let maxMarksPerCell = 4
 
-    /// The glyphs that draw one grapheme. Most graphemes give one glyph; a flag (two regional
-    /// indicators, each one cell wide for wcwidth) gives two, so both sides count two cells.
-    /// Tabs are handled by the caller because their width depends on the column.
+    /// The glyphs that draw one grapheme. Most graphemes give one glyph; spacing scalars inside a
+    /// cluster (a flag's two regional indicators, an Indic vowel sign) each get their own, as
+    /// ncurses and the terminal both count them. Tabs are handled by the caller because their
+    /// width depends on the column.
     public static func glyphs(for character: Character) -> [Glyph] {
         let scalars = Array(character.unicodeScalars)
         guard let base = scalars.first else { return [] }
         if visibleControl(base) != nil {
             // "\r\n" is one grapheme; every control scalar gets its own visible cell.
             return scalars.map { Glyph(String(Character(visibleControl($0) ?? "\u{FFFD}")), width: 1) }
-        }
-        if isRegionalIndicator(base) {
-            return scalars.filter(isRegionalIndicator).map { Glyph(String(Character($0)), width: scalarWidth($0)) }
         }
         let baseWidth = wcwidthOf(base)
         if baseWidth <= 0 {
@@ -54,19 +52,30 @@ public enum Glyphs {
             }
             return [Glyph("\u{FFFD}", width: 1)]
         }
-        var text = String.UnicodeScalarView()
-        text.append(base)
+        let emojiBase = base.properties.isEmoji
+        var glyphs: [Glyph] = []
+        var text = String.UnicodeScalarView([base])
+        var width = min(baseWidth, 2)
         var marks = 0
         for scalar in scalars.dropFirst() {
-            if scalar.value == 0x200D { break }                      // ZWJ: keep only the first emoji
-            if isEmojiModifier(scalar) { continue }                  // skin tone: width 2 to wcwidth
-            if scalar.value == 0xFE0F && baseWidth == 1 { continue } // VS16 on a narrow base
-            guard wcwidthOf(scalar) == 0, !isDroppableFormat(scalar) else { continue }
-            guard marks < maxMarksPerCell else { break }
-            text.append(scalar)
-            marks += 1
+            if scalar.value == 0x200D && emojiBase { break }            // ZWJ sequence: the first emoji only
+            if isEmojiModifier(scalar) { continue }                      // skin tone: two more cells to wcwidth
+            let scalarWidth = wcwidthOf(scalar)
+            if scalarWidth == 0 && !isDroppableFormat(scalar) {
+                if marks < maxMarksPerCell { text.append(scalar) }
+                marks += 1
+                continue
+            }
+            guard scalarWidth > 0 else { continue }                      // VS16, ZWJ and other invisibles
+            // A spacing scalar inside the cluster (a flag's second letter, an Indic vowel sign)
+            // gets its own cell, as ncurses and the terminal both count it.
+            glyphs.append(Glyph(String(text), width: width))
+            text = String.UnicodeScalarView([scalar])
+            width = min(scalarWidth, 2)
+            marks = 0
         }
-        return [Glyph(String(text), width: min(baseWidth, 2))]
+        glyphs.append(Glyph(String(text), width: width))
+        return glyphs
     }
 
     /// Display width of a grapheme as drawn (tabs count as one cell here; see `expandTab`).

@@ -104,9 +104,9 @@ private struct LineBuilder {
             }
             return
         }
-        if glyphs.count == 1, glyphs[0].glyph.width == 1 {
-            word.append(glyphs[0])
-            wordWidth += 1
+        if glyphs.allSatisfy({ $0.glyph.width == 1 }) {
+            word += glyphs
+            wordWidth += glyphs.count
             return
         }
         flushWord()

@@ -5,19 +5,33 @@ struct SidebarView {
     var current: SessionID?
     var selected: Int
     var focused: Bool
+    /// The title filter being typed, if any; drawn in the heading with the cursor after it.
+    var filter: String?
     var theme: Theme
 
-    func draw(into grid: inout CellGrid, rect: Rect) {
-        guard rect.rows > 0, rect.columns > 2 else { return }
+    /// Returns where the cursor goes while a filter is typed.
+    @discardableResult
+    func draw(into grid: inout CellGrid, rect: Rect) -> Position? {
+        guard rect.rows > 0, rect.columns > 2 else { return nil }
         let inner = rect.columns - 1
         grid.fill(Rect(row: rect.row, column: rect.column, rows: rect.rows, columns: inner), style: theme[.sidebar])
         for row in rect.row..<rect.bottom {
             grid.put(Glyph("│", width: 1), style: theme[.border], row: row, column: rect.right - 1)
         }
-        let heading = focused ? " Sessions (Tab: back)" : " Sessions"
-        grid.write(CellGrid.truncated(heading, width: inner), style: theme[.dim].adding(.bold), row: rect.row, column: rect.column)
+        var cursor: Position?
+        if let filter {
+            let shown = " /" + filter
+            let room = inner - 1
+            var visible = shown
+            while Glyphs.width(of: visible) > room, !visible.isEmpty { visible.removeFirst() }
+            let end = grid.write(visible, style: theme[.user], row: rect.row, column: rect.column, limit: rect.column + inner)
+            cursor = Position(row: rect.row, column: min(end, rect.column + inner - 1))
+        } else {
+            let heading = focused ? " Sessions (/ filters)" : " Sessions"
+            grid.write(CellGrid.truncated(heading, width: inner), style: theme[.dim].adding(.bold), row: rect.row, column: rect.column)
+        }
         let listRows = rect.rows - 1
-        guard listRows > 0 else { return }
+        guard listRows > 0 else { return cursor }
         let first = max(0, min(selected - listRows + 1, sessions.count - listRows))
         for (offset, session) in sessions.dropFirst(first).prefix(listRows).enumerated() {
             let index = first + offset
@@ -31,7 +45,9 @@ struct SidebarView {
                        row: row, column: rect.column, limit: rect.column + inner)
         }
         if sessions.isEmpty {
-            grid.write(CellGrid.truncated("  (no sessions)", width: inner), style: theme[.dim], row: rect.row + 1, column: rect.column)
+            let empty = filter == nil ? "  (no sessions)" : "  (no match)"
+            grid.write(CellGrid.truncated(empty, width: inner), style: theme[.dim], row: rect.row + 1, column: rect.column)
         }
+        return cursor
     }
 }

@@ -20,6 +20,10 @@ final class TranscriptLayout {
     private var cache: [MessageID: Entry] = [:]
     private let markdown = MarkdownRenderer()
     var theme: Theme
+    /// A base model continues text: the headers say "Prompt" and "Continuation", not who spoke.
+    var completion = false {
+        didSet { if completion != oldValue { invalidate() } }
+    }
 
     init(theme: Theme) {
         self.theme = theme
@@ -42,6 +46,7 @@ final class TranscriptLayout {
             rows += laidOut
         }
         cache = cache.filter { live.contains($0.key) }
+        markdown.keep(only: live)
         return (rows, starts)
     }
 
@@ -60,11 +65,11 @@ final class TranscriptLayout {
             rows += TextLayout.wrap(message.text, width: bodyWidth, style: theme[.system]).map { TranscriptRow(line: $0, indent: 2) }
             return rows + [blank()]
         case .user:
-            var rows = [row([Span("You", style: theme[.user])], width: width)]
+            var rows = [row([Span(completion ? "Prompt" : "You", style: theme[.user])], width: width)]
             rows += TextLayout.wrap(message.text, width: bodyWidth).map { TranscriptRow(line: $0, indent: 2) }
             return rows + [blank()]
         case .assistant:
-            var header = [Span("GLM", style: theme[.assistant])]
+            var header = [Span(completion ? "Continuation" : "GLM", style: theme[.assistant])]
             switch message.state {
             case .stopped: header.append(Span("  [stopped]", style: theme[.dim]))
             case .streaming: header.append(Span("  …", style: theme[.dim]))

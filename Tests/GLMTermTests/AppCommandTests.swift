@@ -1,0 +1,131 @@
+import Testing
+@testable import GLMTerm
+
+@MainActor @Suite struct AppCommandTests {
+    private func ask(_ harness: AppHarness, _ text: String) async {
+        await harness.type(text + "\r")
+        await harness.pump { harness.app.activity == .idle }
+    }
+
+    @Test func systemPromptAndClearShapeTheRequest() async {
+        let harness = AppHarness(replies: ["ok"])
+        await harness.waitForModel()
+        await ask(harness, "/system Answer in Chinese.")
+        await ask(harness, "first")
+        #expect(harness.service.requests.last == GenerationRequest(
+            system: "Answer in Chinese.", turns: [ChatTurn(role: .user, text: "first")], mode: .chat))
+        await ask(harness, "second")
+        #expect(harness.service.requests.last?.turns.map(\.text) == ["first", "ok", "second"])
+        await harness.press([.key(.function(8))])           // F8: /clear
+        #expect(harness.screenContains("── context cleared ──"))
+        await ask(harness, "third")
+        #expect(harness.service.requests.last == GenerationRequest(
+            system: "Answer in Chinese.", turns: [ChatTurn(role: .user, text: "third")], mode: .chat))
+        #expect(harness.screenContains("first"))            // the session keeps what came before
+    }
+
+    @Test func retryRegeneratesTheLastAnswer() async {
+        let harness = AppHarness(replies: ["one", "two"])
+        await harness.waitForModel()
+        await ask(harness, "hi")
+        #expect(harness.app.messages.last?.text == "one")
+        await harness.type("/retry\r")
+        await harness.pump { harness.app.activity == .idle }
+        #expect(harness.app.messages.map(\.text) == ["hi", "two"])
+        #expect(harness.service.requests.map(\.turns) == [[ChatTurn(role: .user, text: "hi")], [ChatTurn(role: .user, text: "hi")]])
+        let stored = try? harness.repository.messages(in: harness.app.currentSession?.id ?? 0)
+        #expect(stored?.map(\.text) == ["hi", "two"])
+    }
+
+    @Test func editPutsTheLastMessageBackAndSendingRegenerates() async {
+        let harness = AppHarness(replies: ["answer"])
+        await harness.waitForModel()
+        await ask(harness, "helo wrld")
+        await harness.press([.key(.function(6))])           // F6: /edit
+        #expect(harness.app.editor.text == "helo wrld")
+        #expect(harness.app.messages.isEmpty)
+        await harness.press([.scalar("\u{15}")])            // Ctrl+U
+        await ask(harness, "hello world")
+        #expect(harness.app.messages.map(\.text) == ["hello world", "answer"])
+    }
+
+    @Test func unknownCommandsAreNotSent() async {
+        let harness = AppHarness()
+        await harness.waitForModel()
+        await harness.type("/frobnicate\r")
+        #expect(harness.screenContains("Unknown command /frobnicate"))
+        #expect(harness.app.messages.isEmpty)
+    }
+
+    @Test func aMessageSentWhileLoadingIsAnsweredOnceLoaded() async {
+        let harness = AppHarness(replies: ["late but here"])
+        await harness.type("early\r")
+        #expect(harness.app.model == nil)
+        #expect(harness.screenContains("the message is sent when it is ready"))
+        await harness.pump { harness.app.messages.last?.text == "late but here" && harness.app.activity == .idle }
+    }
+
+    @Test func switchingModelsKeepsTheSession() async {
+        let harness = AppHarness(replies: ["ok"])
+        await harness.waitForModel()
+        await ask(harness, "keep me")
+        await harness.type("/model glm3-32k\r")
+        #expect(harness.screen[23].contains("loading"))
+        await harness.pump { harness.app.model?.name == "glm3-32k" }
+        #expect(harness.screenContains("keep me"))
+        #expect(harness.screen[23].contains("ctx 0/32768"))
+    }
+
+    @Test func sidebarOpensRenamesAndDeletesSessions() async {
+        let harness = AppHarness(replies: ["ok"])
+        await harness.waitForModel()
+        await ask(harness, "older chat")
+        await harness.press([.scalar("\u{0E}")])            // Ctrl+N
+        await ask(harness, "newer chat")
+        #expect(harness.app.sessions.map(\.title) == ["newer chat", "older chat"])
+        await harness.press([.key(.down)])
+        #expect(harness.app.editor.isEmpty)
+        await harness.press([.scalar("\t"), .key(.down), .key(.enter)])
+        #expect(harness.app.currentSession?.title == "older chat")
+        #expect(harness.screenContains("older chat"))
+        await harness.press([.scalar("\t"), .scalar("r"), .scalar("\u{15}")])
+        await harness.type("旧的 chat 😀")
+        await harness.press([.key(.enter)])
+        #expect(harness.app.sessions.map(\.title).contains("旧的 chat 😀"))
+        #expect(harness.screenContains("▸ 旧的 chat 😀"))
+        await harness.press([.scalar("d")])                 // the list keeps the focus after a rename
+        #expect(harness.screenContains("Delete “旧的 chat 😀”"))
+        await harness.press([.scalar("y")])
+        #expect(harness.app.sessions.map(\.title) == ["newer chat"])
+        #expect(harness.app.currentSession == nil)
+    }
+}
+
+@MainActor @Suite struct SidebarFilterTests {
+    @Test func slashFiltersTheSessionListByTitle() async {
+        let harness = AppHarness(replies: ["ok"])
+        await harness.waitForModel()
+        for title in ["apples", "香蕉 bananas", "cherries"] {
+            await harness.press([.scalar("\u{0E}")])       // Ctrl+N
+            await harness.type(title + "\r")
+            await harness.pump { harness.app.activity == .idle }
+        }
+        await harness.press([.scalar("\t"), .scalar("/")])
+        await harness.type("香蕉")
+        #expect(harness.screen[0].contains("/香蕉"))
+        #expect(harness.cursor == Position(row: 0, column: 2 + 4))
+        #expect(harness.app.listedSessions.map(\.title) == ["香蕉 bananas"])
+        let sidebar = harness.screen.map { String($0.prefix(ScreenLayout.sidebarWidth - 1)) }
+        #expect(!sidebar.contains { $0.contains("cherries") })
+        #expect(sidebar.contains { $0.contains("香蕉 bananas") })
+        await harness.press([.key(.enter)])
+        #expect(harness.app.currentSession?.title == "香蕉 bananas")
+        await harness.press([.scalar("\t"), .scalar("/")])
+        await harness.type("zzz")
+        #expect(harness.screenContains("(no match)"))
+        await harness.press([.scalar("\u{1B}")])
+        await harness.runner.step(timeoutMilliseconds: 0)
+        #expect(harness.app.listedSessions.count == 3)
+        #expect(harness.screen[0].contains("Sessions"))
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import Testing
+@testable import GLMTerm
+
+/// The real program in a real terminal: tmux runs `glmchat --demo`, keys are typed with
+/// send-keys, and what a person would see is read back with capture-pane.
+@Suite(.serialized) struct TmuxEndToEndTests {
+    static let tmux = ["/usr/bin/tmux", "/usr/local/bin/tmux", "/opt/homebrew/bin/tmux"]
+        .first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// glmchat is built next to the test bundle.
+    static let binary: String? = {
+        var directory = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()
+        for _ in 0..<3 {
+            let candidate = directory.appendingPathComponent("glmchat").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return nil
+    }()
+
+    /// Runs only where tmux is installed and glmchat is built with the chat as its default
+    /// command: `glmchat --demo` with nothing on stdin then answers nothing and exits 0.
+    static let available: Bool = {
+        guard tmux != nil, let binary else { return false }
+        guard let result = try? run(argv: [binary, "--demo"]) else { return false }
+        return result.status == 0 && result.output.isEmpty
+    }()
+
+    /// A command's standard output. It goes through a file, not a pipe (the tmux server is handed
+    /// the client's descriptors and may keep them open), and the child is spawned and reaped
+    /// directly rather than through Foundation's Process.
+    static func output(of argv: [String]) throws -> String {
+        try run(argv: argv).output
+    }
+
+    static func run(argv: [String]) throws -> (status: Int32, output: String) {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("glmterm-out-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, file, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var cArguments = argv.map { strdup($0) } + [nil]
+        defer { cArguments.forEach { free($0) } }
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, argv[0], &actions, nil, &cArguments, environ)
+        guard status == 0 else { throw POSIXError(POSIXErrorCode(rawValue: status) ?? .EIO) }
+        var exitStatus: Int32 = 0
+        while waitpid(pid, &exitStatus, 0) == -1 && errno == EINTR {}
+        let exited = exitStatus & 0x7F == 0
+        return (exited ? (exitStatus >> 8) & 0xFF : -1, (try? String(contentsOfFile: file, encoding: .utf8)) ?? "")
+    }
+
+    final class Session {
+        let config: URL
+        var socketPath: String { config.appendingPathComponent("tmux.sock").path }
+
+        init(columns: Int, rows: Int) throws {
+            config = FileManager.default.temporaryDirectory.appendingPathComponent("glmterm-e2e-\(UUID().uuidString.prefix(8))")
+            try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
+            let command = "\(TmuxEndToEndTests.binary ?? "glmchat") --demo"
+            try run(["new-session", "-d", "-x", "\(columns)", "-y", "\(rows)", "-e", "XDG_CONFIG_HOME=\(config.path)",
+                          "-e", "LANG=C.UTF-8", "-e", "TERM=xterm-256color", command])
+        }
+
+        /// A tmux command whose output is not needed.
+        func run(_ arguments: [String]) throws {
+            _ = try tmux(arguments)
+        }
+
+        deinit {
+            try? run(["kill-server"])
+            try? FileManager.default.removeItem(at: config)
+        }
+
+        /// A tmux command's output.
+        @discardableResult
+        func tmux(_ arguments: [String]) throws -> String {
+            try TmuxEndToEndTests.output(of: [TmuxEndToEndTests.tmux ?? "tmux", "-S", socketPath, "-f", "/dev/null"] + arguments)
+        }
+
+        func screen() throws -> [String] {
+            try tmux(["capture-pane", "-p"]).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        }
+
+        func cursor() throws -> (column: Int, row: Int) {
+            let parts = try tmux(["display", "-p", "#{cursor_x} #{cursor_y}"]).split(separator: " ")
+            return (Int(parts.first ?? "") ?? -1, Int(parts.last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? -1)
+        }
+
+        func type(_ text: String) throws { try run(["send-keys", "-l", text]) }
+        func press(_ key: String) throws { try run(["send-keys", key]) }
+
+        func isRunning() -> Bool {
+            ((try? tmux(["list-panes", "-F", "#{pane_dead}"])) ?? "").hasPrefix("0")
+        }
+
+        /// Waits up to five seconds for the screen to satisfy `condition`.
+        func waitFor(_ what: String, _ condition: ([String]) -> Bool) async throws {
+            let deadline = Date().addingTimeInterval(5)
+            while Date() < deadline {
+                if condition(try screen()) { return }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            Issue.record("timed out waiting for \(what); screen:\n\(try screen().joined(separator: "\n"))")
+        }
+    }
+
+    @Test(.enabled(if: available, "needs tmux and a glmchat whose default command is the chat (with --demo)"))
+    func typeChineseAndEmojiSendStopPasteAndQuit() async throws {
+        let session = try Session(columns: 100, rows: 24)
+        try await session.waitFor("the model") { $0.contains { $0.contains("demo-chat · chat · Q4_0") && $0.hasSuffix("idle") } }
+
+        try session.type("hello 你好 👍🏽")
+        try await session.waitFor("the typed text") { $0.contains { $0.contains("│ hello 你好 👍") } }
+        #expect(try session.cursor() == (column: ScreenLayout.sidebarWidth + 1 + 13, row: 22))
+
+        try session.press("Enter")
+        try await session.waitFor("the whole answer") { screen in
+            screen.contains { $0.contains("That is all. 完。") } && screen.contains { $0.hasSuffix("idle") }
+        }
+        let answered = try session.screen()
+        #expect(answered.contains { $0.contains("• 第一项 first") })
+        for (row, line) in answered.prefix(23).enumerated() {
+            let before = line.prefix { $0 != "│" }
+            #expect(Glyphs.width(of: String(before)) == ScreenLayout.sidebarWidth - 1, "row \(row): \(line)")
+        }
+
+        try session.type("again")
+        try session.press("Enter")
+        try await session.waitFor("the second answer to start") { $0.contains { $0.contains("这是") } }
+        try session.press("Escape")
+        try await session.waitFor("the stop mark") { $0.contains { $0.contains("GLM  [stopped]") } }
+
+        try session.run(["set-buffer", "-b", "e2e", "line one 第一行\nline two 😀\nline three"])
+        try session.run(["paste-buffer", "-p", "-b", "e2e"])
+        try await session.waitFor("the paste in the input") { $0.contains { $0.hasSuffix("line three") } }
+        let pasted = try session.screen()
+        #expect(pasted[20...22].map { $0.split(separator: "│").last.map(String.init) ?? "" }
+                == [" line one 第一行", " line two 😀", " line three"])
+        #expect(!pasted.contains { $0.hasSuffix("│   line one 第一行") })   // in the input, not sent
+
+        try session.press("C-c")
+        try await session.waitFor("the quit hint") { $0.contains { $0.contains("Press Ctrl+C again to quit") } }
+        try session.press("C-c")
+        let deadline = Date().addingTimeInterval(5)
+        while session.isRunning(), Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!session.isRunning())
+    }
+}
