@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+@testable import GLMTerm
+
+/// glmchat with the real engine and the tiny fixture model, in tmux, at 80x24 and 160x48: the answer
+/// streams in, every border stays in its column on every row, resize, stop, session switch, and the
+/// terminal is restored on quit.
+@Suite(.serialized) struct TmuxModelEndToEndTests {
+    static var tinyModel: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("GLMEngineTests/Fixtures/tiny-chatglm3").path
+    }
+
+    /// The row of the status line (the one naming the model), or nil.
+    static func statusRow(_ screen: [String]) -> Int? {
+        screen.lastIndex { $0.contains("tiny-chatglm3 · chat") && !$0.contains("│") }
+    }
+
+    /// The sidebar's right border must be in the same column on every row above the status line.
+    static func checkBorders(_ screen: [String], rows: Int, _ context: String) {
+        for (row, line) in screen.prefix(rows - 1).enumerated() {
+            let before = line.prefix { $0 != "│" }
+            #expect(Glyphs.width(of: String(before)) == ScreenLayout.sidebarWidth - 1, "\(context) row \(row): \(line)")
+        }
+    }
+
+    @Test(.enabled(if: TmuxEndToEndTests.required, "needs tmux and a built glmchat"), arguments: [(80, 24), (160, 48)])
+    func chatWithTheTinyModel(columns: Int, rows: Int) async throws {
+        let session = try TmuxEndToEndTests.Session(
+            columns: columns, rows: rows, arguments: "--model \(Self.tinyModel); echo TERMINAL-RESTORED; sleep 30")
+        try await session.waitFor("the model to load", seconds: 20) { screen in
+            screen.contains { $0.contains("tiny-chatglm3 · chat · Q4_0") && $0.hasSuffix("idle") }
+        }
+
+        try session.type("Hello 你好 😀")
+        try session.press("Enter")
+        // The answer streams: the context counter grows past the prompt while the answer is open.
+        try await session.waitFor("the answer to stream", seconds: 20) { screen in
+            screen.contains { $0.contains("generating") } && screen.contains { $0.contains("GLM") }
+        }
+        try await Task.sleep(for: .milliseconds(800))
+        let streaming = try session.screen()
+        Self.checkBorders(streaming, rows: rows, "while streaming")
+        let answerRow = try #require(streaming.firstIndex { $0.contains("│ GLM") })
+        #expect(streaming[answerRow + 1].split(separator: "│").last.map { !$0.trimmingCharacters(in: .whitespaces).isEmpty } == true,
+                "the answer has text: \(streaming[answerRow + 1])")
+
+        try session.press("Escape")
+        try await session.waitFor("the stop mark", seconds: 10) { $0.contains { $0.contains("[stopped]") } }
+        try await session.waitFor("idle after the stop") { $0.contains { $0.hasSuffix("idle") } }
+
+        try session.run(["resize-window", "-x", "\(columns + 20)", "-y", "\(rows + 4)"])
+        try await session.waitFor("the resized layout") { Self.statusRow($0) == rows + 3 }
+        Self.checkBorders(try session.screen(), rows: rows + 4, "after resize")
+        try session.run(["resize-window", "-x", "\(columns)", "-y", "\(rows)"])
+        try await session.waitFor("the layout back at its size") { Self.statusRow($0) == rows - 1 }
+
+        // A second session, then back to the first one from the sidebar.
+        try session.press("C-n")
+        try await session.waitFor("a new, empty session") { screen in
+            !screen.contains { $0.contains("│   Hello 你好 😀") }
+        }
+        try session.press("Tab")
+        try session.press("Down")
+        try session.press("Enter")
+        try await session.waitFor("the first session back") { $0.contains { $0.contains("│   Hello 你好 😀") } }
+        Self.checkBorders(try session.screen(), rows: rows, "after the switch")
+
+        try session.press("C-c")
+        try session.press("C-c")
+        try await session.waitFor("the terminal restored after quitting") { screen in
+            screen.contains { $0.contains("TERMINAL-RESTORED") } && !screen.contains { $0.contains("│") }
+        }
+    }
+}
