@@ -100,8 +100,8 @@ import Testing
             ((try? tmux(["list-panes", "-F", "#{pane_dead}"])) ?? "").hasPrefix("0")
         }
 
-        /// Waits up to `seconds` for the screen to satisfy `condition`.
-        func waitFor(_ what: String, seconds: Double = 5, _ condition: ([String]) -> Bool) async throws {
+        /// Waits up to `seconds` (generous: CI runs the other suites at the same time) for the screen to satisfy `condition`.
+        func waitFor(_ what: String, seconds: Double = 15, _ condition: ([String]) -> Bool) async throws {
             let deadline = Date().addingTimeInterval(seconds)
             while Date() < deadline {
                 if condition(try screen()) { return }
