@@ -9,18 +9,23 @@ public struct GenerationRequest: Sendable {
     public var stopTokens: Set<Int32>
     /// Where the prompt may be cut when it outgrows the window.
     public var layout: PromptLayout
+    /// A conversation may outgrow the window (its oldest turns then slide out); a single prompt that
+    /// does not fit is an error instead, so nothing the user wrote is dropped unannounced.
+    public var promptMaySlide: Bool
     /// Keep the logit row of every step in the events (for `generate --dump-logits`).
     public var keepLogits: Bool
     /// Keep the cached token ids behind every step (for `generate --dump-context`).
     public var keepContexts: Bool
 
     public init(prompt: [Int32], sampling: SamplingParameters, maxTokens: Int, stopTokens: Set<Int32>,
-                layout: PromptLayout = .plain, keepLogits: Bool = false, keepContexts: Bool = false) {
+                layout: PromptLayout = .plain, promptMaySlide: Bool = false, keepLogits: Bool = false,
+                keepContexts: Bool = false) {
         self.prompt = prompt
         self.sampling = sampling
         self.maxTokens = maxTokens
         self.stopTokens = stopTokens
         self.layout = layout
+        self.promptMaySlide = promptMaySlide
         self.keepLogits = keepLogits
         self.keepContexts = keepContexts
     }

@@ -68,7 +68,8 @@ public actor InferenceEngine {
         let promptStart = Date()
         let prefilled: (logits: [Float], reused: Int, slide: SlideReport?)
         do {
-            prefilled = try sequence.prefill(request.prompt, layout: request.layout, progress: { done, total in
+            prefilled = try sequence.prefill(request.prompt, layout: request.layout, maySlide: request.promptMaySlide,
+                                             progress: { done, total in
                 emit(.promptProgress(done: done, total: total))
             }, isCancelled: { flag.isRaised })
         } catch is CancellationError {

@@ -44,7 +44,7 @@ public final class CachedSequence: @unchecked Sendable {
     /// Cuts the cache back to the longest common prefix with `prompt` (after fitting it to the window),
     /// then feeds the rest. Returns the logits after the last prompt token, how many tokens were reused,
     /// and what was evicted if the prompt did not fit.
-    public func prefill(_ prompt: [Int32], layout promptLayout: PromptLayout = .plain,
+    public func prefill(_ prompt: [Int32], layout promptLayout: PromptLayout = .plain, maySlide: Bool = true,
                         progress: (Int, Int) -> Void = { _, _ in },
                         isCancelled: () -> Bool = { false }) throws -> (logits: [Float], reused: Int, slide: SlideReport?) {
         guard !prompt.isEmpty else { throw GLMError(.badValue, "empty prompt") }
@@ -52,6 +52,10 @@ public final class CachedSequence: @unchecked Sendable {
         var fittedLayout = promptLayout
         var slide: SlideReport?
         if prompt.count > window {
+            guard maySlide else {
+                throw GLMError(.contextOverflow,
+                               "the prompt has \(prompt.count) tokens but the context window holds \(window)")
+            }
             guard let plan = ContextWindow.plan(prompt, layout: promptLayout, window: window, free: freeAfterSlide(keepPrefix: promptLayout.keepPrefix)) else {
                 throw GLMError(.contextOverflow,
                                "the kept prefix (\(promptLayout.keepPrefix) tokens: [gMASK] sop and the system message) does not fit a window of \(window) tokens")

@@ -63,7 +63,8 @@ public final class EngineChatService: ChatService {
         let chat = request.mode == .chat
         let prompt = Self.prompt(for: request, tokenizer: engine.tokenizer)
         let engineRequest = GLMEngine.GenerationRequest(prompt: prompt.tokens, sampling: sampling, maxTokens: maxTokens,
-                                                        stopTokens: engine.defaultStopTokens(), layout: prompt.layout)
+                                                        stopTokens: engine.defaultStopTokens(), layout: prompt.layout,
+                                                        promptMaySlide: true)
         let task = Task { @MainActor in
             var splitter = ReplySplitter()
             var lastStats = Date.distantPast

@@ -123,12 +123,30 @@ struct InferenceEngineTests {
         #expect(outcome.ids == Array(expected.greedyIDs.prefix(2)))
     }
 
-    @Test("a prompt whose kept prefix cannot fit the window is a clear error")
+    @Test("a single prompt longer than the window is a clear error (a conversation slides instead)")
     func contextOverflow() async throws {
         let expected = try Self.english
         let engine = try Self.engine(contextLimit: 8)
+        let request = GenerationRequest(prompt: expected.inputIDs, sampling: .greedy, maxTokens: 1, stopTokens: [])
+        do {
+            _ = try await Self.collect(engine.generate(request))
+            Issue.record("no error")
+        } catch let error as GLMError {
+            #expect(error.kind == .contextOverflow)
+            #expect(error.description == "the prompt has 32 tokens but the context window holds 8")
+        }
+        var sliding = request
+        sliding.promptMaySlide = true
+        let outcome = try await Self.collect(engine.generate(sliding))
+        #expect(outcome.slides == 1)
+    }
+
+    @Test("a conversation whose kept prefix cannot fit the window is a clear error")
+    func prefixOverflow() async throws {
+        let expected = try Self.english
+        let engine = try Self.engine(contextLimit: 8)
         let request = GenerationRequest(prompt: expected.inputIDs, sampling: .greedy, maxTokens: 1, stopTokens: [],
-                                        layout: PromptLayout(keepPrefix: 20))
+                                        layout: PromptLayout(keepPrefix: 20), promptMaySlide: true)
         await #expect(throws: GLMError.self) { _ = try await Self.collect(engine.generate(request)) }
     }
 

@@ -110,7 +110,8 @@ struct ManySlidesTests {
         let engine = InferenceEngine(model: model, tokenizer: tokenizer, kind: .chat, contextLimit: 48)
         let prompt = try #require(OracleModelTests.expected["oracle/rope50"]?.first?.inputIDs)
         let request = GenerationRequest(prompt: Array(prompt.prefix(30)), sampling: .greedy, maxTokens: 120,
-                                        stopTokens: [], layout: layout, keepLogits: true, keepContexts: true)
+                                        stopTokens: [], layout: layout, promptMaySlide: true,
+                                        keepLogits: true, keepContexts: true)
         let fresh = try OracleModelTests.load("oracle/rope50")
         var slides = 0
         var worst: Float = 0
