@@ -26,6 +26,7 @@ public final class AppRunner {
         while !app.wantsQuit {
             await step(timeoutMilliseconds: app.isBusy ? Self.busyTimeoutMilliseconds : Self.idleTimeoutMilliseconds)
         }
+        app.finishPendingDeletion()
     }
 
     /// One turn of the loop. Tests call it directly.
@@ -41,6 +42,7 @@ public final class AppRunner {
             }
         }
         await Task.yield()
+        app.expirePendingDeletion()
         drawIfDue()
     }
 

@@ -1,6 +1,7 @@
 extension ChatApp {
     /// The slash commands; each also has a key (see KeyBindings).
-    public static let commands = ["/new", "/model", "/system", "/clear", "/retry", "/edit", "/rename", "/help", "/quit"]
+    public static let commands = ["/new", "/model", "/system", "/clear", "/retry", "/edit", "/rename", "/delete", "/undo",
+                                  "/archive", "/archived", "/search", "/export", "/help", "/quit"]
 
     /// Enter: a known /command runs, anything else is sent to the model.
     func submit() {
@@ -45,6 +46,16 @@ extension ChatApp {
         case "/rename":
             if let session = currentSession, !argument.isEmpty { rename(session, to: argument) }
             else { showError("Usage: /rename TITLE (in a saved session)") }
+        case "/delete":
+            if let session = currentSession { overlay = .confirmDelete(session) } else { showError("No saved session to delete") }
+        case "/undo": undoDelete()
+        case "/archive":
+            if let session = currentSession { toggleArchived(session) } else { showError("No saved session to archive") }
+        case "/archived": showArchived(!showingArchived)
+        case "/search":
+            if argument.isEmpty { showError("Usage: /search TEXT") } else { startSearch(argument) }
+        case "/export":
+            if let session = currentSession { export(session, to: argument) } else { showError("Nothing to export: this session has no messages yet") }
         case "/help": overlay = .help(scroll: 0)
         case "/quit": wantsQuit = true
         default: break
@@ -81,13 +92,6 @@ extension ChatApp {
         contextUsed = 0
         transcript.scrollToBottom()
         for message in messages where message.role == .user { history.record(message.text) }
-    }
-
-    func deleteSession(_ session: SessionSummary) {
-        if session.id == currentSession?.id { newSession() }
-        attempt("delete the session") { try repository.deleteSession(session.id) }
-        reloadSessions()
-        showNotice("Deleted “\(session.title)”")
     }
 
     func rename(_ session: SessionSummary, to title: String) {

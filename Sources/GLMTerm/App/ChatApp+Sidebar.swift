@@ -1,13 +1,29 @@
 import Foundation
 
 extension ChatApp {
-    /// The sessions the list shows: all of them, or those whose title contains the filter.
-    var listedSessions: [SessionSummary] {
-        guard let sessionFilter, !sessionFilter.isEmpty else { return sessions }
-        return sessions.filter { $0.title.localizedCaseInsensitiveContains(sessionFilter) }
+    /// Whether the list shows search results: a non-blank query was typed after "/".
+    var isSearching: Bool {
+        guard let sessionFilter else { return false }
+        return !sessionFilter.trimmingSpaces().isEmpty
     }
 
-    /// Keys while the session list has the focus: move, open, rename, delete, new, "/" to filter.
+    /// The sessions the list shows: the search hits while searching, else the active (or, after
+    /// `A`, the archived) sessions.
+    var listedSessions: [SessionSummary] {
+        isSearching ? searchHits.map(\.session) : sessions
+    }
+
+    /// Asks the repository again for the current query (every session's messages, not just what is listed).
+    func runSearch() {
+        guard isSearching, let query = sessionFilter else {
+            searchHits = []
+            return
+        }
+        searchHits = attempt("search the sessions") { try repository.search(query) } ?? []
+    }
+
+    /// Keys while the session list has the focus: move, open, rename, delete, undo, archive, export,
+    /// new, "/" to search.
     func handleSidebar(_ key: Key) {
         let listed = listedSessions
         let selected = listed.indices.contains(sidebarSelection) ? listed[sidebarSelection] : nil
@@ -16,17 +32,26 @@ extension ChatApp {
         case .down: sidebarSelection = min(max(0, listed.count - 1), sidebarSelection + 1)
         case .home: sidebarSelection = 0
         case .end: sidebarSelection = max(0, listed.count - 1)
+        case .pageUp: sidebarSelection = max(0, sidebarSelection - max(1, lastSize.rows - 4))
+        case .pageDown: sidebarSelection = min(max(0, listed.count - 1), sidebarSelection + max(1, lastSize.rows - 4))
         case .enter:
             if let selected {
                 openSession(selected)
                 sidebarFocused = false
                 sessionFilter = nil
+                searchHits = []
             }
         case .text("/"):
             sessionFilter = ""
             sidebarSelection = 0
         case .text("d"), .delete:
             if let selected { overlay = .confirmDelete(selected) }
+        case .text("u"): undoDelete()
+        case .text("a"):
+            if let selected { toggleArchived(selected) }
+        case .text("A"): showArchived(!showingArchived)
+        case .text("e"):
+            if let selected { export(selected, to: "") }
         case .text("r"):
             if let selected { overlay = .rename(selected, InputEditor(text: selected.title)) }
         case .text("n"):
@@ -40,12 +65,12 @@ extension ChatApp {
         }
     }
 
-    /// Keys while typing a filter; returns false for keys the list itself handles (moving, Enter).
+    /// Keys while typing a search; returns false for keys the list itself handles (moving, Enter).
     func handleFilter(_ key: Key) -> Bool {
         guard let filter = sessionFilter else { return false }
         switch key {
         case .text(let text), .paste(let text):
-            sessionFilter = filter + text.filter { !$0.isNewline }
+            sessionFilter = filter + text.map { $0.isNewline ? " " : $0 }
         case .backspace:
             sessionFilter = filter.isEmpty ? nil : String(filter.dropLast())
         case .escape, .control("c"):
@@ -56,6 +81,30 @@ extension ChatApp {
             return false
         }
         sidebarSelection = 0
+        runSearch()
         return true
+    }
+
+    /// "/search TEXT": the list takes the focus and shows what matches.
+    func startSearch(_ query: String) {
+        sidebarWanted = true
+        guard sidebarShown else {
+            showError("The session list needs a window at least \(ScreenLayout.sidebarMinimumColumns) columns wide")
+            return
+        }
+        sidebarFocused = true
+        sessionFilter = query
+        sidebarSelection = 0
+        runSearch()
+    }
+
+    /// `A` / "/archived": the list shows the archived sessions instead of the active ones (and back).
+    func showArchived(_ archived: Bool) {
+        showingArchived = archived
+        sidebarSelection = 0
+        sessionFilter = nil
+        searchHits = []
+        reloadSessions()
+        showNotice(archived ? "Archived sessions: a brings one back, A returns to the list" : "Active sessions")
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The chat app's state and its drawing. Keys come in through `handle(_:)` (ChatApp+Keys),
 /// model and answer events through the streams started in ChatApp+Generation; `render(size:)`
 /// draws the whole screen into a cell grid. Nothing here talks to a terminal.
@@ -34,8 +36,14 @@ public final class ChatApp {
     var sidebarWanted = true
     var sidebarFocused = false
     var sidebarSelection = 0
-    /// Text typed after "/" in the session list: only titles containing it are listed.
+    /// Text typed after "/" in the session list: every session's title and messages are searched.
     var sessionFilter: String?
+    var searchHits: [SessionSearchHit] = []
+    /// The list shows the archived sessions instead of the active ones.
+    var showingArchived = false
+    var pendingDeletion: PendingDeletion?
+    /// Where "/export" writes when given no path or a relative one.
+    public var exportDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
     var overlay: Overlay?
     let transcript: TranscriptView
 
@@ -68,9 +76,11 @@ public final class ChatApp {
     }
 
     /// Reads the session list and starts loading the first model. `problem` (say, a broken
-    /// theme file) is shown until the first key.
+    /// theme file) and the repository's startup notice (a damaged database moved aside) are
+    /// shown until the first key.
     public func start(problem: String? = nil) {
-        if let problem { showError(problem) }
+        let problems = [problem, repository.startupNotice].compactMap { $0 }
+        if !problems.isEmpty { showError(problems.joined(separator: " · ")) }
         reloadSessions()
         if let name = initialModel, let entry = models.first(where: { $0.name == name }) {
             loadModel(entry)
@@ -94,13 +104,15 @@ public final class ChatApp {
         transcript.layout.completion = model?.kind.isCompletion == true
         transcript.draw(messages: messages, into: &grid, rect: layout.transcript, theme: theme, emptyHint: emptyHint)
         let inputTitle = model?.kind.isCompletion == true ? "text to continue (base model: no roles)" : "message · F1 help"
-        var cursor = InputBoxView(editor: editor, title: inputTitle, notice: notice?.text,
-                                  noticeIsError: notice?.isError ?? false, theme: theme).draw(into: &grid, rect: layout.input)
+        let shownNotice = notice ?? undoNotice.map { (text: $0, isError: false) }
+        var cursor = InputBoxView(editor: editor, title: inputTitle, notice: shownNotice?.text,
+                                  noticeIsError: shownNotice?.isError ?? false, theme: theme).draw(into: &grid, rect: layout.input)
         StatusLineView(model: model, loadingName: loadingModel?.name, contextUsed: contextUsed,
                        tokensPerSecond: tokensPerSecond, activity: activity, theme: theme).draw(into: &grid, rect: layout.status)
         if let sidebar = layout.sidebar {
-            let filterCursor = SidebarView(sessions: listedSessions, current: currentSession?.id, selected: sidebarSelection,
-                                           focused: sidebarFocused, filter: sessionFilter, theme: theme).draw(into: &grid, rect: sidebar)
+            let filterCursor = SidebarView(sessions: listedSessions, hits: isSearching ? searchHits : nil,
+                                           current: currentSession?.id, selected: sidebarSelection, focused: sidebarFocused,
+                                           filter: sessionFilter, archived: showingArchived, theme: theme).draw(into: &grid, rect: sidebar)
             if sidebarFocused, sessionFilter != nil { cursor = filterCursor }
         }
         if layout.sidebar == nil { sidebarFocused = false }
@@ -137,7 +149,8 @@ public final class ChatApp {
             return DialogView(title: "Model", lines: lines, selected: selected, field: nil,
                               footer: "Enter loads · Esc cancels", theme: theme)
         case .confirmDelete(let session):
-            return DialogView(title: "Delete session", lines: [[Span("Delete “\(session.title)” and all its messages?")]],
+            return DialogView(title: "Delete session", lines: [[Span("Delete “\(session.title)” and all its messages?")],
+                                                               [Span("(u undoes it for a few seconds)", style: theme[.dim])]],
                               selected: nil, field: nil, footer: "y deletes · any other key keeps it", theme: theme)
         case .rename(_, let field):
             return DialogView(title: "Rename session", lines: [[Span("New title:", style: theme[.dim])]], selected: nil,
@@ -172,7 +185,8 @@ public final class ChatApp {
     }
 
     func reloadSessions() {
-        sessions = attempt("read the sessions") { try repository.listSessions() } ?? sessions
+        sessions = attempt("read the sessions") { try repository.listSessions(archived: showingArchived) } ?? sessions
+        runSearch()
         sidebarSelection = min(sidebarSelection, max(0, listedSessions.count - 1))
         isDirty = true
     }

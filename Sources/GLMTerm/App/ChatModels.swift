@@ -88,10 +88,12 @@ public struct SessionSummary: Equatable, Sendable {
     public var id: SessionID
     public var title: String
     public var updatedAt: Date
+    public var isArchived: Bool
 
-    public init(id: SessionID, title: String, updatedAt: Date) {
+    public init(id: SessionID, title: String, updatedAt: Date, isArchived: Bool = false) {
         self.id = id
         self.title = title
         self.updatedAt = updatedAt
+        self.isArchived = isArchived
     }
 }

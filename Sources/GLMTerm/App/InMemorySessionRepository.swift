@@ -5,15 +5,21 @@ import Foundation
 @MainActor
 public final class InMemorySessionRepository: SessionRepository {
     private var sessions: [SessionSummary] = []
+    /// Deleted but still restorable (the sidebar's undo window).
+    private var deleted: [SessionSummary] = []
     private var messagesBySession: [SessionID: [ChatMessage]] = [:]
     private var nextSessionID: SessionID = 1
     private var nextMessageID: MessageID = 1
     private var clock: TimeInterval = 1_700_000_000
 
-    public init() {}
+    public var startupNotice: String?
 
-    public func listSessions() throws -> [SessionSummary] {
-        sessions.sorted { $0.updatedAt > $1.updatedAt }
+    public init(startupNotice: String? = nil) {
+        self.startupNotice = startupNotice
+    }
+
+    public func listSessions(archived: Bool) throws -> [SessionSummary] {
+        sessions.filter { $0.isArchived == archived }.sorted { $0.updatedAt > $1.updatedAt }
     }
 
     public func messages(in session: SessionID) throws -> [ChatMessage] {
@@ -34,10 +40,53 @@ public final class InMemorySessionRepository: SessionRepository {
         sessions[index].title = title
     }
 
+    public func setArchived(_ session: SessionID, _ archived: Bool) throws {
+        let index = try indexOf(session)
+        sessions[index].isArchived = archived
+    }
+
     public func deleteSession(_ session: SessionID) throws {
         let index = try indexOf(session)
-        sessions.remove(at: index)
+        deleted.append(sessions.remove(at: index))
+    }
+
+    public func restoreSession(_ session: SessionID) throws {
+        guard let index = deleted.firstIndex(where: { $0.id == session }) else { throw RepositoryError.noSuchSession(session) }
+        sessions.append(deleted.remove(at: index))
+    }
+
+    public func purgeDeletedSession(_ session: SessionID) throws {
+        guard let index = deleted.firstIndex(where: { $0.id == session }) else { return }
+        deleted.remove(at: index)
         messagesBySession[session] = nil
+    }
+
+    public func search(_ query: String) throws -> [SessionSearchHit] {
+        let terms = SearchTerms.terms(query)
+        guard !terms.isEmpty else { return [] }
+        var hits: [SessionSearchHit] = []
+        for session in sessions.sorted(by: { $0.updatedAt > $1.updatedAt }) {
+            let titleMatches = SearchTerms.containsAll(terms, in: session.title) ? SearchTerms.ranges(of: terms, in: session.title) : []
+            let message = messagesBySession[session.id]?.first { SearchTerms.containsAll(terms, in: $0.text) }
+            guard !titleMatches.isEmpty || message != nil else { continue }
+            hits.append(SessionSearchHit(session: session, titleMatches: titleMatches, snippet: message?.text,
+                                         snippetMatches: message.map { SearchTerms.ranges(of: terms, in: $0.text) } ?? []))
+        }
+        return hits
+    }
+
+    public func exportMarkdown(_ session: SessionID) throws -> String {
+        let summary = sessions[try indexOf(session)]
+        var parts = ["# \(summary.title)"]
+        for message in messagesBySession[session] ?? [] {
+            switch message.role {
+            case .user: parts.append("## User\n\n\(message.text)")
+            case .assistant: parts.append("## Assistant\n\n\(message.text)")
+            case .system: parts.append("## System\n\n\(message.text)")
+            case .contextCleared: parts.append("---\n\n*Context cleared.*")
+            }
+        }
+        return parts.joined(separator: "\n\n") + "\n"
     }
 
     public func appendMessage(to session: SessionID, role: MessageRole, text: String, state: MessageState) throws -> ChatMessage {

@@ -37,10 +37,54 @@ public final class StoreSessionRepository: SessionRepository {
         return id
     }
 
-    public func listSessions() throws -> [SessionSummary] {
-        try store.listSessions(.active, offset: 0, limit: 10_000).map {
-            SessionSummary(id: key(for: $0.id), title: $0.displayTitle, updatedAt: $0.updatedAt)
+    /// A damaged database that the store moved aside, said in full (where it was, where it is now).
+    public var startupNotice: String? {
+        store.notice.map { notice in
+            let text = notice.description
+            return text.prefix(1).uppercased() + text.dropFirst()
         }
+    }
+
+    /// Every session of the view in one read: the sidebar scrolls through them without paging.
+    public func listSessions(archived: Bool) throws -> [SessionSummary] {
+        try store.listSessions(archived ? .archived : .active, offset: 0, limit: Int.max).map(summary)
+    }
+
+    private func summary(_ session: Session) -> SessionSummary {
+        SessionSummary(id: key(for: session.id), title: session.displayTitle, updatedAt: session.updatedAt,
+                       isArchived: session.isArchived)
+    }
+
+    public func setArchived(_ session: SessionID, _ archived: Bool) throws {
+        try store.setArchived(storeID(session), archived)
+    }
+
+    public func restoreSession(_ session: SessionID) throws {
+        try store.restoreSession(storeID(session))
+    }
+
+    public func purgeDeletedSession(_ session: SessionID) throws {
+        try store.purgeDeletedSession(storeID(session))
+    }
+
+    public func search(_ query: String) throws -> [SessionSearchHit] {
+        try store.search(query, limit: 200).map { hit in
+            SessionSearchHit(session: summary(hit.session),
+                             titleMatches: Self.offsets(hit.titleMatches, in: hit.session.title),
+                             snippet: hit.snippet?.text,
+                             snippetMatches: hit.snippet.map { Self.offsets($0.matches, in: $0.text) } ?? [])
+        }
+    }
+
+    private static func offsets(_ ranges: [Range<String.Index>], in text: String) -> [Range<Int>] {
+        ranges.map { range in
+            let start = text.distance(from: text.startIndex, to: range.lowerBound)
+            return start..<(start + text.distance(from: range.lowerBound, to: range.upperBound))
+        }
+    }
+
+    public func exportMarkdown(_ session: SessionID) throws -> String {
+        try store.exportMarkdown(storeID(session))
     }
 
     public func messages(in session: SessionID) throws -> [ChatMessage] {
@@ -65,7 +109,7 @@ public final class StoreSessionRepository: SessionRepository {
     public func createSession(title: String) throws -> SessionSummary {
         let session = try store.createSession(NewSession(modelKind: modelKind(), modelName: modelName(),
                                                          title: title.isEmpty ? nil : title))
-        return SessionSummary(id: key(for: session.id), title: session.displayTitle, updatedAt: session.updatedAt)
+        return summary(session)
     }
 
     public func renameSession(_ session: SessionID, to title: String) throws {

@@ -1,6 +1,8 @@
 /// The named parts of the screen a theme colours.
 public enum ThemeRole: String, CaseIterable, Sendable {
     case user, assistant, system, border, sidebar, selection, status, code, error, dim
+    /// Search matches in the session list.
+    case match
 }
 
 /// One role as written in a theme: colours still unresolved.
@@ -52,6 +54,7 @@ public struct ThemeSpec: Equatable, Sendable {
         .code: RoleStyle(foreground: .indexed(5)),
         .error: RoleStyle(foreground: .indexed(1), attributes: .bold),
         .dim: RoleStyle(attributes: .dim),
+        .match: RoleStyle(foreground: .indexed(3), attributes: [.bold, .underline]),
     ])
 }
 

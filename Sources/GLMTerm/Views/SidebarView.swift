@@ -1,15 +1,20 @@
 /// The list of sessions, newest first, with the current one marked and, when the sidebar has the
-/// focus, the selected one highlighted.
+/// focus, the selected one highlighted. While searching it lists the hits instead: each title,
+/// and under it the matching piece of a message, with the matched text in the theme's `match` style.
 struct SidebarView {
     var sessions: [SessionSummary]
+    /// Search results (same order as `sessions`), or nil when not searching.
+    var hits: [SessionSearchHit]?
     var current: SessionID?
     var selected: Int
     var focused: Bool
-    /// The title filter being typed, if any; drawn in the heading with the cursor after it.
+    /// The search being typed, if any; drawn in the heading with the cursor after it.
     var filter: String?
+    /// The archived sessions are listed.
+    var archived: Bool
     var theme: Theme
 
-    /// Returns where the cursor goes while a filter is typed.
+    /// Returns where the cursor goes while a search is typed.
     @discardableResult
     func draw(into grid: inout CellGrid, rect: Rect) -> Position? {
         guard rect.rows > 0, rect.columns > 2 else { return nil }
@@ -18,36 +23,77 @@ struct SidebarView {
         for row in rect.row..<rect.bottom {
             grid.put(Glyph("│", width: 1), style: theme[.border], row: row, column: rect.right - 1)
         }
-        var cursor: Position?
+        let cursor = drawHeading(into: &grid, rect: rect, inner: inner)
+        let listRows = rect.rows - 1
+        guard listRows > 0 else { return cursor }
+        let rowsPerItem = hits == nil ? 1 : 2
+        let visibleItems = max(1, listRows / rowsPerItem)
+        let first = max(0, min(selected - visibleItems + 1, sessions.count - visibleItems))
+        for (offset, session) in sessions.dropFirst(first).prefix(visibleItems).enumerated() {
+            let index = first + offset
+            let row = rect.row + 1 + offset * rowsPerItem
+            var style = theme[.sidebar]
+            if session.id == current { style = style.adding(.bold) }
+            if focused && index == selected { style = theme[.selection] }
+            grid.fill(Rect(row: row, column: rect.column, rows: min(rowsPerItem, rect.bottom - row), columns: inner), style: style)
+            let marker = session.id == current ? "▸ " : "  "
+            let column = grid.write(marker, style: style, row: row, column: rect.column, limit: rect.column + inner)
+            let hit = hits.flatMap { $0.indices.contains(index) ? $0[index] : nil }
+            drawHighlighted(session.title, matches: hit?.titleMatches ?? [], style: style, into: &grid,
+                            row: row, column: column, limit: rect.column + inner)
+            if let hit, let snippet = hit.snippet, row + 1 < rect.bottom {
+                let (text, matches) = Self.window(snippet, matches: hit.snippetMatches)
+                let snippetStyle = focused && index == selected ? style : theme[.dim]
+                drawHighlighted(text, matches: matches, style: snippetStyle, into: &grid,
+                                row: row + 1, column: rect.column + 4, limit: rect.column + inner)
+            }
+        }
+        if sessions.isEmpty {
+            let empty = hits != nil ? "  (no match)" : (archived ? "  (no archived sessions)" : "  (no sessions)")
+            grid.write(CellGrid.truncated(empty, width: inner), style: theme[.dim], row: rect.row + 1, column: rect.column)
+        }
+        return cursor
+    }
+
+    private func drawHeading(into grid: inout CellGrid, rect: Rect, inner: Int) -> Position? {
         if let filter {
             let shown = " /" + filter
             let room = inner - 1
             var visible = shown
             while Glyphs.width(of: visible) > room, !visible.isEmpty { visible.removeFirst() }
             let end = grid.write(visible, style: theme[.user], row: rect.row, column: rect.column, limit: rect.column + inner)
-            cursor = Position(row: rect.row, column: min(end, rect.column + inner - 1))
-        } else {
-            let heading = focused ? " Sessions (/ filters)" : " Sessions"
-            grid.write(CellGrid.truncated(heading, width: inner), style: theme[.dim].adding(.bold), row: rect.row, column: rect.column)
+            return Position(row: rect.row, column: min(end, rect.column + inner - 1))
         }
-        let listRows = rect.rows - 1
-        guard listRows > 0 else { return cursor }
-        let first = max(0, min(selected - listRows + 1, sessions.count - listRows))
-        for (offset, session) in sessions.dropFirst(first).prefix(listRows).enumerated() {
-            let index = first + offset
-            let row = rect.row + 1 + offset
-            var style = theme[.sidebar]
-            if session.id == current { style = style.adding(.bold) }
-            if focused && index == selected { style = theme[.selection] }
-            grid.fill(Rect(row: row, column: rect.column, rows: 1, columns: inner), style: style)
-            let marker = session.id == current ? "▸ " : "  "
-            grid.write(marker + CellGrid.truncated(session.title, width: inner - 2), style: style,
-                       row: row, column: rect.column, limit: rect.column + inner)
+        let name = archived ? " Archived" : " Sessions"
+        let heading = focused ? name + (archived ? " (A: back)" : " (/ searches)") : name
+        grid.write(CellGrid.truncated(heading, width: inner), style: theme[.dim].adding(.bold), row: rect.row, column: rect.column)
+        return nil
+    }
+
+    /// Draws `text` on one line; the characters inside `matches` in the `match` style (over the
+    /// row's own background, so a match on the selected row stays visible).
+    private func drawHighlighted(_ text: String, matches: [Range<Int>], style: Style, into grid: inout CellGrid,
+                                 row: Int, column: Int, limit: Int) {
+        var match = theme[.match]
+        if style == theme[.selection] { match = style.adding(match.attributes) }
+        var col = column
+        for (offset, character) in text.enumerated() {
+            let flat: Character = character.isNewline || character == "\t" ? " " : character
+            let inMatch = matches.contains { $0.contains(offset) }
+            for glyph in Glyphs.glyphs(for: flat) {
+                col = grid.put(glyph, style: inMatch ? match : style, row: row, column: col, limit: limit)
+            }
+            if col >= limit { return }
         }
-        if sessions.isEmpty {
-            let empty = filter == nil ? "  (no sessions)" : "  (no match)"
-            grid.write(CellGrid.truncated(empty, width: inner), style: theme[.dim], row: rect.row + 1, column: rect.column)
-        }
-        return cursor
+    }
+
+    /// The part of a snippet from a little before its first match, so the match shows in a
+    /// narrow list; the ranges move with it.
+    static func window(_ snippet: String, matches: [Range<Int>]) -> (String, [Range<Int>]) {
+        let lead = 6
+        guard let firstMatch = matches.first, firstMatch.lowerBound > lead else { return (snippet, matches) }
+        let drop = firstMatch.lowerBound - lead
+        let shift = drop - 1   // "…" takes the place of the dropped text
+        return ("…" + snippet.dropFirst(drop), matches.map { ($0.lowerBound - shift)..<($0.upperBound - shift) })
     }
 }

@@ -1,0 +1,82 @@
+import Foundation
+
+/// Deleting with undo, archiving and exporting sessions.
+extension ChatApp {
+    /// A deleted session that `u` (or "/undo") can still bring back until `deadline`.
+    struct PendingDeletion {
+        var session: SessionSummary
+        var deadline: ContinuousClock.Instant
+    }
+
+    /// How long a deleted session can be restored.
+    static let undoWindow = Duration.seconds(5)
+
+    /// What the input box's border says while an undo is possible.
+    var undoNotice: String? {
+        guard let pendingDeletion else { return nil }
+        let how = sidebarFocused ? "u to undo" : "/undo to undo"
+        return "Deleted “\(pendingDeletion.session.title)” — \(how)"
+    }
+
+    func deleteSession(_ session: SessionSummary) {
+        finishPendingDeletion()
+        if session.id == currentSession?.id { newSession() }
+        guard attempt("delete the session", { try repository.deleteSession(session.id) }) != nil else { return }
+        pendingDeletion = PendingDeletion(session: session, deadline: .now + Self.undoWindow)
+        notice = nil
+        reloadSessions()
+    }
+
+    func undoDelete() {
+        guard let pending = pendingDeletion else {
+            showNotice("Nothing to undo")
+            return
+        }
+        pendingDeletion = nil
+        guard attempt("restore the session", { try repository.restoreSession(pending.session.id) }) != nil else { return }
+        reloadSessions()
+        if let index = listedSessions.firstIndex(where: { $0.id == pending.session.id }) { sidebarSelection = index }
+        showNotice("Restored “\(pending.session.title)”")
+    }
+
+    /// Called by the main loop: once the undo window has passed, the deletion is made final.
+    public func expirePendingDeletion(now: ContinuousClock.Instant = .now) {
+        guard let pendingDeletion, now >= pendingDeletion.deadline else { return }
+        finishPendingDeletion()
+    }
+
+    /// Makes a pending deletion final at once (a second delete, or quitting).
+    public func finishPendingDeletion() {
+        guard let pending = pendingDeletion else { return }
+        pendingDeletion = nil
+        isDirty = true
+        attempt("delete the session for good") { try repository.purgeDeletedSession(pending.session.id) }
+    }
+
+    func toggleArchived(_ session: SessionSummary) {
+        let archive = !session.isArchived
+        guard attempt(archive ? "archive the session" : "unarchive the session",
+                      { try repository.setArchived(session.id, archive) }) != nil else { return }
+        if currentSession?.id == session.id { currentSession?.isArchived = archive }
+        reloadSessions()
+        runSearch()
+        if archive {
+            showNotice("Archived “\(session.title)” — A lists the archived sessions")
+        } else {
+            showNotice("“\(session.title)” is back in the session list")
+        }
+    }
+
+    /// "/export [PATH]" and `e`: the session as Markdown, to PATH or to a new file named after it
+    /// in `exportDirectory`; the notice says where it went.
+    func export(_ session: SessionSummary, to argument: String) {
+        guard let markdown = attempt("export the session", { try repository.exportMarkdown(session.id) }) else { return }
+        let url = ExportPath.resolve(argument, title: session.title, in: exportDirectory)
+        do {
+            try Data(markdown.utf8).write(to: url, options: .atomic)
+            showNotice("Exported “\(session.title)” to \(url.path)")
+        } catch {
+            showError("Could not write \(url.path): \(error.localizedDescription)")
+        }
+    }
+}
