@@ -49,7 +49,7 @@ struct SidebarView {
             }
         }
         if sessions.isEmpty {
-            let empty = hits != nil ? "  (no match)" : (archived ? "  (no archived sessions)" : "  (no sessions)")
+            let empty = hits != nil ? "  (no match)" : (archived ? "  (none archived)" : "  (no sessions)")
             grid.write(CellGrid.truncated(empty, width: inner), style: theme[.dim], row: rect.row + 1, column: rect.column)
         }
         return cursor

@@ -1,0 +1,214 @@
+import Foundation
+import Testing
+@testable import GLMTerm
+
+/// The session list's operations on screen: search with highlighted matches, delete with undo,
+/// archive, export, and the repository's startup notice.
+@MainActor @Suite struct SidebarOperationsTests {
+    private func ask(_ harness: AppHarness, _ text: String) async {
+        await harness.type(text + "\r")
+        await harness.pump { harness.app.activity == .idle }
+    }
+
+    /// Three sessions, oldest first: "apples", "bananas", "cherries"; only the answer in
+    /// "bananas" mentions lighthouses.
+    private func harnessWithThreeSessions() async -> AppHarness {
+        let harness = AppHarness(replies: ["red fruit", "The lighthouse keeper trims the wicks", "small and dark"])
+        await harness.waitForModel()
+        for title in ["apples", "bananas", "cherries"] {
+            await harness.press([.scalar("\u{0E}")])       // Ctrl+N
+            await ask(harness, title)
+        }
+        #expect(harness.app.sessions.map(\.title) == ["cherries", "bananas", "apples"])
+        return harness
+    }
+
+    private func sidebarRow(_ harness: AppHarness, containing text: String) -> Int? {
+        harness.screen.firstIndex { $0.prefix(ScreenLayout.sidebarWidth - 1).contains(text) }
+    }
+
+    @Test func searchFindsMessageTextAndHighlightsTheMatch() async throws {
+        let harness = await harnessWithThreeSessions()
+        await harness.press([.scalar("\t"), .scalar("/")])
+        await harness.type("WICKS")
+        #expect(harness.app.listedSessions.map(\.title) == ["bananas"])
+        let titleRow = try #require(sidebarRow(harness, containing: "bananas"))
+        let snippetRow = titleRow + 1
+        let snippet = harness.screen[snippetRow]
+        #expect(snippet.contains("wicks"))
+        let column = try #require(snippet.range(of: "wicks")).lowerBound.utf16Offset(in: snippet)
+        let matchStyle = harness.app.theme[.match]
+        for offset in 0..<5 {
+            let style = harness.backend.screen[snippetRow, column + offset].style
+            #expect(style.attributes.contains(.underline) && style.attributes.contains(.bold), "column \(column + offset)")
+        }
+        #expect(harness.backend.screen[snippetRow, column - 2].style != matchStyle)
+        await harness.press([.key(.enter)])
+        #expect(harness.app.currentSession?.title == "bananas")
+        #expect(harness.screenContains("The lighthouse keeper trims the wicks"))
+        #expect(!harness.app.sidebarFocused)
+    }
+
+    @Test func searchHighlightsTitleMatchesAndSlashSearchWorksFromTheInput() async throws {
+        let harness = await harnessWithThreeSessions()
+        await harness.type("/search err\r")
+        #expect(harness.app.sidebarFocused)
+        #expect(harness.app.listedSessions.map(\.title) == ["cherries"])
+        let row = try #require(sidebarRow(harness, containing: "cherries"))
+        let line = harness.screen[row]
+        let column = try #require(line.range(of: "err")).lowerBound.utf16Offset(in: line)
+        #expect(harness.backend.screen[row, column].style.attributes.contains(.underline))
+        #expect(!harness.backend.screen[row, column - 1].style.attributes.contains(.underline))
+    }
+
+    @Test func deleteAsksThenOffersUndoForAFewSeconds() async throws {
+        let harness = await harnessWithThreeSessions()
+        await harness.press([.scalar("\t"), .key(.down), .scalar("d")])
+        #expect(harness.screenContains("Delete “bananas” and all its messages?"))
+        await harness.press([.scalar("n")])                // anything but y keeps it
+        #expect(harness.app.sessions.count == 3)
+        await harness.press([.scalar("d")])
+        await harness.press([.scalar("y")])
+        #expect(harness.app.sessions.map(\.title) == ["cherries", "apples"])
+        #expect(harness.screenContains("Deleted “bananas” — u to undo"))
+        await harness.press([.key(.down)])                 // the offer outlives other keys
+        #expect(harness.screenContains("u to undo"))
+        await harness.press([.scalar("u")])
+        #expect(harness.app.sessions.map(\.title) == ["cherries", "bananas", "apples"])
+        #expect(harness.screenContains("Restored “bananas”"))
+
+        let bananas = try #require(harness.app.sessions.first { $0.title == "bananas" })
+        let index = try #require(harness.app.listedSessions.firstIndex(of: bananas))
+        harness.app.sidebarSelection = index
+        await harness.press([.scalar("d")])
+        await harness.press([.scalar("y")])
+        harness.app.expirePendingDeletion(now: .now + .seconds(1))
+        #expect(harness.screenContains("u to undo"))       // still inside the window
+        harness.app.expirePendingDeletion(now: .now + ChatApp.undoWindow + .seconds(1))
+        #expect(!harness.screenContains("u to undo"))
+        #expect(throws: RepositoryError.noSuchSession(bananas.id)) { try harness.repository.restoreSession(bananas.id) }
+        await harness.press([.scalar("u")])
+        #expect(harness.screenContains("Nothing to undo"))
+        #expect(harness.app.sessions.map(\.title) == ["cherries", "apples"])
+    }
+
+    @Test func archiveHidesASessionAndTheArchivedViewBringsItBack() async throws {
+        let harness = await harnessWithThreeSessions()
+        await harness.press([.scalar("\t"), .key(.down), .scalar("a")])
+        #expect(harness.app.sessions.map(\.title) == ["cherries", "apples"])
+        #expect(harness.screenContains("Archived “bananas”"))
+        await harness.press([.scalar("A")])
+        #expect(harness.screen[0].hasPrefix(" Archived"))
+        #expect(harness.app.listedSessions.map(\.title) == ["bananas"])
+        await harness.press([.scalar("/")])                // search still finds archived sessions' text
+        await harness.type("lighthouse")
+        #expect(harness.app.listedSessions.map(\.title) == ["bananas"])
+        await harness.press([.scalar("\u{1B}")])
+        await harness.runner.step(timeoutMilliseconds: 0)  // a lone Esc is only known once no more input follows
+        await harness.press([.key(.home), .scalar("a")])
+        #expect(harness.app.listedSessions.isEmpty)
+        #expect(harness.screenContains("(none archived)"))
+        await harness.press([.scalar("A")])
+        #expect(harness.app.sessions.map(\.title) == ["cherries", "bananas", "apples"])
+        #expect(harness.screen[0].hasPrefix(" Sessions"))
+    }
+
+    @Test func exportWritesMarkdownAndSaysWhere() async throws {
+        let harness = await harnessWithThreeSessions()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("glmchat-export-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        harness.app.exportDirectory = directory
+        await harness.type("/export\r")
+        let expected = directory.appendingPathComponent("glmchat-cherries.md").standardizedFileURL
+        let text = try String(contentsOf: expected, encoding: .utf8)
+        #expect(text.contains("# cherries") && text.contains("small and dark"))
+        #expect(harness.app.notice?.text == "Exported “cherries” to \(expected.path)")
+        await harness.type("/export\r")                    // a second export does not overwrite the first
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("glmchat-cherries-2.md").path))
+        await harness.type("/export notes/out.md\r")
+        #expect(harness.app.notice?.isError == true)       // no such directory: an error, not a crash
+        #expect(harness.app.notice?.text.contains("notes/out.md") == true)
+        await harness.type("/export chosen.md\r")
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("chosen.md").path))
+        await harness.press([.scalar("\t"), .key(.end), .scalar("e")])
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("glmchat-apples.md").path))
+    }
+
+    @Test func exportFileNamesFollowTheTitle() {
+        #expect(ExportPath.slug("What is 2+2? 你好!") == "what-is-2-2-你好")
+        #expect(ExportPath.slug("  ...  ") == "session")
+        #expect(ExportPath.slug(String(repeating: "ab ", count: 30)).count <= 40)
+        #expect(!ExportPath.slug(String(repeating: "ab ", count: 30)).hasSuffix("-"))
+    }
+
+    @Test func theRepositoryStartupNoticeIsShown() async {
+        let backend = MemoryBackend(size: Size(rows: 24, columns: 100))
+        let notice = "The session database /data/glmchat.sqlite is damaged (malformed); it was moved to /data/glmchat.sqlite.corrupt-1"
+        let repository = InMemorySessionRepository(startupNotice: notice)
+        let app = ChatApp(service: DemoChatService(), repository: repository, models: AppHarness.models, theme: Theme.plain)
+        let runner = AppRunner(app: app, backend: backend)
+        app.start(problem: "theme broken")
+        #expect(app.notice?.isError == true)
+        #expect(app.notice?.text.contains("theme broken") == true)
+        #expect(app.notice?.text.contains("moved to /data/glmchat.sqlite.corrupt-1") == true)
+        runner.drawIfDue(force: true)
+        #expect(backend.snapshot.contains { $0.contains("is damaged") })
+    }
+
+    @Test func streamingAnAnswerDoesNotReloadTheSessionList() async {
+        let backend = MemoryBackend(size: Size(rows: 24, columns: 100))
+        let service = DemoChatService(replies: [String(repeating: "word ", count: 40)], pieceDelay: .milliseconds(1),
+                                      loadSteps: 2, loadStepDelay: .milliseconds(1))
+        let counting = CountingRepository(InMemorySessionRepository())
+        let app = ChatApp(service: service, repository: counting, models: AppHarness.models, theme: Theme.plain)
+        let runner = AppRunner(app: app, backend: backend)
+        app.start()
+        await pump(runner) { app.model != nil }
+        let before = counting.lists
+        backend.enqueue(text: "hello\r")
+        await pump(runner) { app.activity != .idle }
+        await pump(runner) { app.activity == .idle }
+        // Once when the session is created, once when the answer ends: not per streamed piece.
+        #expect(counting.lists - before <= 2)
+    }
+
+    private func pump(_ runner: AppRunner, until done: () -> Bool) async {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !done(), ContinuousClock.now < deadline {
+            await runner.step(timeoutMilliseconds: 0)
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+        #expect(done())
+    }
+}
+
+/// Passes everything to another repository and counts the list reads.
+@MainActor
+private final class CountingRepository: SessionRepository {
+    let base: any SessionRepository
+    var lists = 0
+    init(_ base: any SessionRepository) { self.base = base }
+
+    var startupNotice: String? { base.startupNotice }
+    func listSessions(archived: Bool) throws -> [SessionSummary] {
+        lists += 1
+        return try base.listSessions(archived: archived)
+    }
+    func messages(in session: SessionID) throws -> [ChatMessage] { try base.messages(in: session) }
+    func createSession(title: String) throws -> SessionSummary { try base.createSession(title: title) }
+    func renameSession(_ session: SessionID, to title: String) throws { try base.renameSession(session, to: title) }
+    func setArchived(_ session: SessionID, _ archived: Bool) throws { try base.setArchived(session, archived) }
+    func deleteSession(_ session: SessionID) throws { try base.deleteSession(session) }
+    func restoreSession(_ session: SessionID) throws { try base.restoreSession(session) }
+    func purgeDeletedSession(_ session: SessionID) throws { try base.purgeDeletedSession(session) }
+    func search(_ query: String) throws -> [SessionSearchHit] { try base.search(query) }
+    func exportMarkdown(_ session: SessionID) throws -> String { try base.exportMarkdown(session) }
+    func appendMessage(to session: SessionID, role: MessageRole, text: String, state: MessageState) throws -> ChatMessage {
+        try base.appendMessage(to: session, role: role, text: text, state: state)
+    }
+    func updateMessage(_ message: MessageID, text: String, state: MessageState) throws {
+        try base.updateMessage(message, text: text, state: state)
+    }
+    func deleteMessage(_ message: MessageID) throws { try base.deleteMessage(message) }
+}
