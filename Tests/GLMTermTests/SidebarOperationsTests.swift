@@ -191,9 +191,9 @@ private final class CountingRepository: SessionRepository {
     init(_ base: any SessionRepository) { self.base = base }
 
     var startupNotice: String? { base.startupNotice }
-    func listSessions(archived: Bool) throws -> [SessionSummary] {
+    func listSessions(archived: Bool, offset: Int, limit: Int) throws -> [SessionSummary] {
         lists += 1
-        return try base.listSessions(archived: archived)
+        return try base.listSessions(archived: archived, offset: offset, limit: limit)
     }
     func messages(in session: SessionID) throws -> [ChatMessage] { try base.messages(in: session) }
     func createSession(title: String) throws -> SessionSummary { try base.createSession(title: title) }

@@ -48,8 +48,8 @@ extension ChatApp {
             editor.set("/system ")
         case .function(8): clearContext()
         case .function(10): wantsQuit = true
-        case .pageUp: transcript.page(up: true)
-        case .pageDown: transcript.page(up: false)
+        case .pageUp where !sidebarFocused: transcript.page(up: true)
+        case .pageDown where !sidebarFocused: transcript.page(up: false)
         case .escape:
             if isGenerating { stopGeneration() } else if sidebarFocused { sidebarFocused = false }
         case .control("c"):

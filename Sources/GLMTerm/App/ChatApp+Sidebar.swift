@@ -29,11 +29,13 @@ extension ChatApp {
         let selected = listed.indices.contains(sidebarSelection) ? listed[sidebarSelection] : nil
         switch key {
         case .up: sidebarSelection = max(0, sidebarSelection - 1)
-        case .down: sidebarSelection = min(max(0, listed.count - 1), sidebarSelection + 1)
+        case .down: moveSelection(to: sidebarSelection + 1)
         case .home: sidebarSelection = 0
-        case .end: sidebarSelection = max(0, listed.count - 1)
+        case .end:
+            readMoreSessions(all: true)
+            sidebarSelection = max(0, listedSessions.count - 1)
         case .pageUp: sidebarSelection = max(0, sidebarSelection - max(1, lastSize.rows - 4))
-        case .pageDown: sidebarSelection = min(max(0, listed.count - 1), sidebarSelection + max(1, lastSize.rows - 4))
+        case .pageDown: moveSelection(to: sidebarSelection + max(1, lastSize.rows - 4))
         case .enter:
             if let selected {
                 openSession(selected)
@@ -63,6 +65,23 @@ extension ChatApp {
         default:
             break
         }
+    }
+
+    /// Moves down the list, reading the next page first when the move gets near the end of what was read.
+    private func moveSelection(to index: Int) {
+        if index >= sessions.count - Self.sessionPage / 4 { readMoreSessions(all: false) }
+        sidebarSelection = min(max(0, listedSessions.count - 1), index)
+    }
+
+    /// Appends the next page of sessions (or all the rest) unless every one is read or a search is shown.
+    func readMoreSessions(all: Bool) {
+        guard !sessionsComplete, !isSearching else { return }
+        let limit = all ? Int.max : Self.sessionPage
+        let offset = sessions.count
+        guard let more = attempt("read the sessions", { try repository.listSessions(archived: showingArchived, offset: offset, limit: limit) }) else { return }
+        let known = Set(sessions.map(\.id))
+        sessions += more.filter { !known.contains($0.id) }
+        sessionsComplete = more.count < limit
     }
 
     /// Keys while typing a search; returns false for keys the list itself handles (moving, Enter).
@@ -101,6 +120,7 @@ extension ChatApp {
     /// `A` / "/archived": the list shows the archived sessions instead of the active ones (and back).
     func showArchived(_ archived: Bool) {
         showingArchived = archived
+        sessions = []          // the other view is read afresh, one page
         sidebarSelection = 0
         sessionFilter = nil
         searchHits = []

@@ -39,6 +39,8 @@ public final class ChatApp {
     /// Text typed after "/" in the session list: every session's title and messages are searched.
     var sessionFilter: String?
     var searchHits: [SessionSearchHit] = []
+    /// Every session of the list has been read (see `sessionPage`).
+    var sessionsComplete = false
     /// The list shows the archived sessions instead of the active ones.
     var showingArchived = false
     var pendingDeletion: PendingDeletion?
@@ -184,8 +186,18 @@ public final class ChatApp {
         }
     }
 
+    /// How many sessions the list reads at a time: the first page is all a start or a change costs,
+    /// however many sessions there are; scrolling further reads more (ChatApp+Sidebar).
+    static let sessionPage = 200
+
+    /// Reads the list again from the top: one page, or down to a little past the selection while
+    /// the list has the focus (a change made deep in a long list keeps its place).
     func reloadSessions() {
-        sessions = attempt("read the sessions") { try repository.listSessions(archived: showingArchived) } ?? sessions
+        let limit = max(Self.sessionPage, sidebarFocused ? sidebarSelection + Self.sessionPage / 2 : 0)
+        if let fresh = attempt("read the sessions", { try repository.listSessions(archived: showingArchived, offset: 0, limit: limit) }) {
+            sessions = fresh
+            sessionsComplete = fresh.count < limit
+        }
         runSearch()
         sidebarSelection = min(sidebarSelection, max(0, listedSessions.count - 1))
         isDirty = true

@@ -18,8 +18,9 @@ public final class InMemorySessionRepository: SessionRepository {
         self.startupNotice = startupNotice
     }
 
-    public func listSessions(archived: Bool) throws -> [SessionSummary] {
-        sessions.filter { $0.isArchived == archived }.sorted { $0.updatedAt > $1.updatedAt }
+    public func listSessions(archived: Bool, offset: Int, limit: Int) throws -> [SessionSummary] {
+        let listed = sessions.filter { $0.isArchived == archived }.sorted { $0.updatedAt > $1.updatedAt }
+        return Array(listed.dropFirst(max(0, offset)).prefix(max(0, limit)))
     }
 
     public func messages(in session: SessionID) throws -> [ChatMessage] {

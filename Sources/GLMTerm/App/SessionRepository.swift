@@ -2,9 +2,9 @@
 /// `InMemorySessionRepository`. Errors are shown to the user, never fatal.
 @MainActor
 public protocol SessionRepository: AnyObject {
-    /// The active (not archived) sessions, or only the archived ones; newest (most recently
-    /// updated) first. Deleted sessions are never listed.
-    func listSessions(archived: Bool) throws -> [SessionSummary]
+    /// A page of the active (not archived) sessions, or of the archived ones; newest (most
+    /// recently updated) first. Deleted sessions are never listed.
+    func listSessions(archived: Bool, offset: Int, limit: Int) throws -> [SessionSummary]
     func messages(in session: SessionID) throws -> [ChatMessage]
     func createSession(title: String) throws -> SessionSummary
     func renameSession(_ session: SessionID, to title: String) throws
@@ -29,8 +29,10 @@ public protocol SessionRepository: AnyObject {
 }
 
 extension SessionRepository {
-    /// The active sessions, newest first.
-    public func listSessions() throws -> [SessionSummary] { try listSessions(archived: false) }
+    /// All the active (or archived) sessions, newest first.
+    public func listSessions(archived: Bool = false) throws -> [SessionSummary] {
+        try listSessions(archived: archived, offset: 0, limit: Int.max)
+    }
 }
 
 /// One session found by a search, with what to highlight. Match ranges count Characters

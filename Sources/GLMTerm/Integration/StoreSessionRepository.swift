@@ -45,9 +45,8 @@ public final class StoreSessionRepository: SessionRepository {
         }
     }
 
-    /// Every session of the view in one read: the sidebar scrolls through them without paging.
-    public func listSessions(archived: Bool) throws -> [SessionSummary] {
-        try store.listSessions(archived ? .archived : .active, offset: 0, limit: Int.max).map(summary)
+    public func listSessions(archived: Bool, offset: Int, limit: Int) throws -> [SessionSummary] {
+        try store.listSessions(archived ? .archived : .active, offset: offset, limit: limit).map(summary)
     }
 
     private func summary(_ session: Session) -> SessionSummary {

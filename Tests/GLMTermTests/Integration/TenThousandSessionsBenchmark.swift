@@ -32,23 +32,45 @@ struct TenThousandSessionsBenchmark {
             return result
         }
 
-        let listed = try measure("repository.listSessions()") { try repository.listSessions() }
+        let listed = try measure("repository: all 10,000 sessions") { try repository.listSessions() }
         #expect(listed.count == Self.sessionCount)
         #expect(listed.first?.title == "Session 9999 about lighthouses")
+        let page = try measure("repository: first page (\(ChatApp.sessionPage))") {
+            try repository.listSessions(archived: false, offset: 0, limit: ChatApp.sessionPage)
+        }
+        #expect(page == Array(listed.prefix(ChatApp.sessionPage)))
 
         let backend = MemoryBackend(size: Size(rows: 48, columns: 160))
         let app = ChatApp(service: DemoChatService(), repository: repository, models: [], theme: Theme.plain)
         let runner = AppRunner(app: app, backend: backend)
         measure("app start (reads the list)", runs: 1) { app.start() }
-        measure("reload the list") { app.reloadSessions() }
+        #expect(app.sessions.count == ChatApp.sessionPage)
+        measure("reload the list (after a change)") { app.reloadSessions() }
         measure("draw a frame with the sidebar") { runner.drawIfDue(force: true) }
         #expect(backend.snapshot[1].contains("Session 9999"))
         app.handle(.tab)
-        measure("End in the list, then draw") {
+        measure("PageDown in the list, then draw", runs: 15) {
+            app.handle(.pageDown)
+            runner.drawIfDue(force: true)
+        }
+        #expect(app.sessions.count > 15 * 40)               // pages were read as the selection went down
+        #expect(app.sessions.map(\.id) == listed.prefix(app.sessions.count).map(\.id))
+        measure("End (reads the rest), then draw", runs: 1) {
             app.handle(.end)
             runner.drawIfDue(force: true)
         }
+        #expect(app.sessions.map(\.id) == listed.map(\.id))
         #expect(backend.snapshot.contains { $0.contains("Session 0 about") })
+        measure("Up in the full list, then draw") {
+            app.handle(.up)
+            runner.drawIfDue(force: true)
+        }
+        measure("reload deep in the focused list") { app.reloadSessions() }
+        #expect(app.sessions.count == Self.sessionCount)
+        app.handle(.tab)
+        #expect(!app.sidebarFocused)
+        measure("reload with the input focused (an answer ended)") { app.reloadSessions() }
+        #expect(app.sessions.count == ChatApp.sessionPage)
         let hits = try measure("repository.search(\"zebra4242\")") { try repository.search("zebra4242") }
         #expect(hits.map(\.session.title) == ["Session 4242 about lighthouses"])
         let common = try measure("repository.search(\"lighthouse\") (200 hits)") { try repository.search("lighthouse") }
