@@ -92,6 +92,20 @@ import Testing
         #expect(harness.app.sessions.map(\.title) == ["cherries", "apples"])
     }
 
+    @Test func undoingTheDeleteOfTheOpenSessionOpensItAgain() async {
+        let harness = await harnessWithThreeSessions()
+        #expect(harness.app.currentSession?.title == "cherries")
+        await harness.type("/delete\r")
+        #expect(harness.screenContains("Delete “cherries”"))
+        await harness.press([.scalar("y")])
+        #expect(harness.app.currentSession == nil)
+        #expect(harness.screenContains("Deleted “cherries” — /undo to undo"))
+        await harness.type("/undo\r")
+        #expect(harness.app.currentSession?.title == "cherries")
+        #expect(harness.screenContains("small and dark"))
+        #expect(harness.app.sessions.map(\.title) == ["cherries", "bananas", "apples"])
+    }
+
     @Test func archiveHidesASessionAndTheArchivedViewBringsItBack() async throws {
         let harness = await harnessWithThreeSessions()
         await harness.press([.scalar("\t"), .key(.down), .scalar("a")])

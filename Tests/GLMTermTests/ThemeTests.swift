@@ -40,6 +40,16 @@ import Testing
         }
     }
 
+    @Test func searchMatchesStayVisibleOnTheSelectedRowInEveryTheme() {
+        // The sidebar draws a match on the selected row as the selection plus the match's
+        // attributes, so every theme's match must carry one besides its colour.
+        for name in ["default", "light", "dark", "high-contrast", "mono"] {
+            let theme = ThemeLoader.load(named: name, from: [Self.themesDirectory]).spec.resolved(colorCount: 256)
+            #expect(!theme[.match].attributes.intersection([.bold, .underline, .reverse]).isEmpty, "\(name)")
+            #expect(theme[.match] != theme[.sidebar], "\(name)")
+        }
+    }
+
     @Test func defaultThemeUsesOnlyTheSixteenColours() {
         let (spec, _) = ThemeLoader.load(named: "default", from: [Self.themesDirectory])
         let theme = spec.resolved(colorCount: 256)

@@ -6,6 +6,8 @@ extension ChatApp {
     struct PendingDeletion {
         var session: SessionSummary
         var deadline: ContinuousClock.Instant
+        /// It was open: undo opens it again.
+        var wasOpen: Bool
     }
 
     /// How long a deleted session can be restored.
@@ -20,9 +22,10 @@ extension ChatApp {
 
     func deleteSession(_ session: SessionSummary) {
         finishPendingDeletion()
-        if session.id == currentSession?.id { newSession() }
+        let wasOpen = session.id == currentSession?.id
         guard attempt("delete the session", { try repository.deleteSession(session.id) }) != nil else { return }
-        pendingDeletion = PendingDeletion(session: session, deadline: .now + Self.undoWindow)
+        if wasOpen { newSession() }
+        pendingDeletion = PendingDeletion(session: session, deadline: .now + Self.undoWindow, wasOpen: wasOpen)
         notice = nil
         reloadSessions()
     }
@@ -34,6 +37,7 @@ extension ChatApp {
         }
         pendingDeletion = nil
         guard attempt("restore the session", { try repository.restoreSession(pending.session.id) }) != nil else { return }
+        if pending.wasOpen, currentSession == nil, messages.isEmpty { openSession(pending.session) }
         reloadSessions()
         if let index = listedSessions.firstIndex(where: { $0.id == pending.session.id }) { sidebarSelection = index }
         showNotice("Restored “\(pending.session.title)”")
