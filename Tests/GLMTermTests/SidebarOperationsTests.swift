@@ -59,6 +59,12 @@ import Testing
         let column = try #require(line.range(of: "err")).lowerBound.utf16Offset(in: line)
         #expect(harness.backend.screen[row, column].style.attributes.contains(.underline))
         #expect(!harness.backend.screen[row, column - 1].style.attributes.contains(.underline))
+        await harness.press([.scalar("\u{15}")])          // Ctrl+U empties the query: the whole list again
+        #expect(harness.app.listedSessions.count == 3)
+        await harness.press([.scalar("\u{1B}")])
+        await harness.runner.step(timeoutMilliseconds: 0)
+        await harness.type("/trims")                       // "/" and the query arriving as one piece
+        #expect(harness.app.listedSessions.map(\.title) == ["bananas"])
     }
 
     @Test func deleteAsksThenOffersUndoForAFewSeconds() async throws {

@@ -43,9 +43,11 @@ extension ChatApp {
                 sessionFilter = nil
                 searchHits = []
             }
-        case .text("/"):
-            sessionFilter = ""
+        case .text(let text) where text.hasPrefix("/"):
+            // Fast typing (or a script) can deliver "/" and the query as one piece.
+            sessionFilter = String(text.dropFirst().map { $0.isNewline ? " " : $0 })
             sidebarSelection = 0
+            runSearch()
         case .text("d"), .delete:
             if let selected { overlay = .confirmDelete(selected) }
         case .text("u"): undoDelete()
