@@ -169,11 +169,16 @@ import Testing
         let app = ChatApp(service: DemoChatService(), repository: repository, models: AppHarness.models, theme: Theme.plain)
         let runner = AppRunner(app: app, backend: backend)
         app.start(problem: "theme broken")
-        #expect(app.notice?.isError == true)
-        #expect(app.notice?.text.contains("theme broken") == true)
-        #expect(app.notice?.text.contains("moved to /data/glmchat.sqlite.corrupt-1") == true)
+        #expect(app.notice?.text == "theme broken")
         runner.drawIfDue(force: true)
-        #expect(backend.snapshot.contains { $0.contains("is damaged") })
+        let screen = backend.snapshot.joined(separator: "\n")
+        #expect(screen.contains("Session database"))
+        #expect(screen.contains("is damaged"))
+        #expect(screen.contains("/data/glmchat.sqlite.corrupt-1"))   // the whole path, not cut off
+        app.handle(.text("x"))                                       // any key closes it
+        runner.drawIfDue(force: true)
+        #expect(!backend.snapshot.joined().contains("is damaged"))
+        #expect(app.editor.isEmpty)
     }
 
     @Test func streamingAnAnswerDoesNotReloadTheSessionList() async {

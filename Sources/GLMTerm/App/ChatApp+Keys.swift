@@ -147,6 +147,8 @@ extension ChatApp {
             case .escape, .control("c"), .function(3): self.overlay = nil
             default: break
             }
+        case .startupProblem:
+            self.overlay = nil
         case .confirmDelete(let session):
             self.overlay = nil
             if key == .text("y") || key == .text("Y") { deleteSession(session) }

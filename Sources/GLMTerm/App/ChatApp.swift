@@ -10,6 +10,8 @@ public final class ChatApp {
         case modelPicker(selected: Int)
         case confirmDelete(SessionSummary)
         case rename(SessionSummary, InputEditor)
+        /// Something from start that needs more room than the notice line (a path, say).
+        case startupProblem(String)
     }
 
     let service: any ChatService
@@ -78,11 +80,11 @@ public final class ChatApp {
     }
 
     /// Reads the session list and starts loading the first model. `problem` (say, a broken
-    /// theme file) and the repository's startup notice (a damaged database moved aside) are
-    /// shown until the first key.
+    /// theme file) is shown until the first key; so is the repository's startup notice (a
+    /// damaged database moved aside), in a box wide enough for the paths it names.
     public func start(problem: String? = nil) {
-        let problems = [problem, repository.startupNotice].compactMap { $0 }
-        if !problems.isEmpty { showError(problems.joined(separator: " · ")) }
+        if let problem { showError(problem) }
+        if let notice = repository.startupNotice { overlay = .startupProblem(notice) }
         reloadSessions()
         if let name = initialModel, let entry = models.first(where: { $0.name == name }) {
             loadModel(entry)
@@ -152,8 +154,11 @@ public final class ChatApp {
                               footer: "Enter loads · Esc cancels", theme: theme)
         case .confirmDelete(let session):
             return DialogView(title: "Delete session", lines: [[Span("Delete “\(session.title)” and all its messages?")],
-                                                               [Span("(u undoes it for a few seconds)", style: theme[.dim])]],
+                                                               [Span("(it can be undone for a few seconds)", style: theme[.dim])]],
                               selected: nil, field: nil, footer: "y deletes · any other key keeps it", theme: theme)
+        case .startupProblem(let text):
+            return DialogView(title: "Session database", lines: [[Span(text, style: theme[.error])]], selected: nil,
+                              field: nil, footer: "any key closes", theme: theme)
         case .rename(_, let field):
             return DialogView(title: "Rename session", lines: [[Span("New title:", style: theme[.dim])]], selected: nil,
                               field: field, footer: "Enter saves · Esc cancels", theme: theme)

@@ -100,7 +100,8 @@ struct StoreSidebarOperationsTests {
         let app = ChatApp(service: DemoChatService(), repository: repository, models: AppHarness.models, theme: Theme.plain)
         app.start()
         AppRunner(app: app, backend: backend).drawIfDue(force: true)
-        #expect(app.notice?.text == notice)
-        #expect(backend.snapshot.contains { $0.contains("is damaged") })
+        let screen = backend.snapshot.joined(separator: "\n")
+        #expect(screen.contains("damaged (file is not a database)"))
+        #expect(screen.contains(movedTo))             // the whole path, on one line
     }
 }
