@@ -66,6 +66,8 @@ public final class StoreSessionRepository: SessionRepository {
         try store.purgeDeletedSession(storeID(session))
     }
 
+    /// The 200 most recent matching sessions: more than anyone scrolls through, and a common
+    /// word stays as quick as a rare one.
     public func search(_ query: String) throws -> [SessionSearchHit] {
         try store.search(query, limit: 200).map { hit in
             SessionSearchHit(session: summary(hit.session),
