@@ -27,10 +27,10 @@ final class AppHarness {
         ModelEntry(name: "glm3-32k", kind: .chat32k, path: "/models/32k"),
     ]
 
-    /// Runs the loop until `done` holds (or fails the test after ten seconds: the app tests
+    /// Runs the loop until `done` holds (or fails the test after a minute: the app tests
     /// share the main actor, so a busy machine slows them all).
     func pump(until done: () -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async {
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(60)
         while !done() {
             if ContinuousClock.now > deadline {
                 Issue.record("timed out waiting", sourceLocation: sourceLocation)

@@ -199,7 +199,7 @@ import Testing
     }
 
     private func pump(_ runner: AppRunner, until done: () -> Bool) async {
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(60)
         while !done(), ContinuousClock.now < deadline {
             await runner.step(timeoutMilliseconds: 0)
             try? await Task.sleep(for: .milliseconds(1))
