@@ -30,6 +30,8 @@ int ck_pool_threads(const ck_pool *pool);
 void ck_pool_run(ck_pool *pool, ck_task_fn fn, void *context);
 /// Nonzero while the calling thread is running a pool job (of any pool).
 int ck_pool_in_job(void);
+/// Claims the next chunk of a job's work: returns the counter's old value and adds one.
+static inline int64_t ck_claim_chunk(int64_t *counter) { return __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED); }
 /// Asks spinning workers to sleep now (before handing the cores to another library's threads).
 void ck_pool_quiesce(ck_pool *pool);
 
@@ -49,6 +51,10 @@ void ck_matvec_q4_0_avx512vnni(const void *w, size_t row_bytes, int64_t rows, co
 void ck_matvec_q4_0_avx2(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y);
 void ck_matvec_q8_0_avx512vnni(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y);
 void ck_matvec_q8_0_avx2(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y);
+/// The same products for `ntok` activations at once: y[t * ldy + r] = row r . xs[t], each bit-identical
+/// to ck_matvec_q4_0_avx512vnni's (prompt reading; the weights are unpacked once per four tokens).
+void ck_matmul_q4_0_avx512vnni(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *xs, int64_t ntok,
+                               float *y, int64_t ldy);
 void ck_matvec_f32_avx512(const float *w, int64_t rows, int64_t cols, const float *x, float *y);
 void ck_matvec_f32_avx2(const float *w, int64_t rows, int64_t cols, const float *x, float *y);
 void ck_matvec_f16_avx512(const uint16_t *w, int64_t rows, int64_t cols, const float *x, float *y);
