@@ -75,6 +75,20 @@ void ck_axpy_f16_avx2(float alpha, const uint16_t *x, float *y, int64_t n);
 void ck_f32_to_f16_avx2(const float *x, uint16_t *out, int64_t n);
 void ck_f16_to_f32_avx2(const uint16_t *x, float *out, int64_t n);
 
+// ---- attention over an F16 cache (AVX2 + FMA + F16C) ----------------------------------------
+/// Longest head the attention kernels take (dim must also be a multiple of 8).
+enum { CK_ATTN_DIM_LIMIT = 256 };
+/// scores[h * sstride + j] = scale * (queries[h * qstride ..< +dim] . keys[j * stride ..< +dim])
+/// for h < heads, j < positions: several heads sharing one KV group.
+void ck_attn_scores_f16_avx2(const uint16_t *keys, int64_t stride, int64_t positions, const float *queries,
+                             int64_t qstride, int64_t heads, int64_t dim, float scale, float *scores,
+                             int64_t sstride);
+/// In-place softmax of n floats with a vectorized exp (relative error < 1e-6 against expf).
+void ck_softmax_avx2(float *x, int64_t n);
+/// out[h * ostride ..< +dim] = sum over j < positions of weights[h * wstride + j] * values[j * stride ..< +dim].
+void ck_attn_values_f16_avx2(const uint16_t *values, int64_t stride, int64_t positions, const float *weights,
+                             int64_t wstride, int64_t heads, int64_t dim, float *out, int64_t ostride);
+
 #ifdef __cplusplus
 }
 #endif
