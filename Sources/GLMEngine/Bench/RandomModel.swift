@@ -7,11 +7,14 @@ import Glibc
 /// load, so speed can be measured (and compared on the same file) without downloading weights.
 public enum RandomModel {
     public enum Shape: String, Sendable, CaseIterable {
-        case tiny, sixB = "6b"
+        /// `6b-32k` is ChatGLM3-6B-32K: the same weights' shape with a 32768 window and RoPE ratio 50,
+        /// so generation can be timed with 32K cached tokens without exceeding the model's window.
+        case tiny, sixB = "6b", sixB32K = "6b-32k"
 
         public var config: ModelConfig {
             switch self {
             case .sixB: return .chatglm3_6b
+            case .sixB32K: return .chatglm3_6b_32k
             case .tiny:
                 return ModelConfig(numLayers: 2, hiddenSize: 256, numHeads: 4, headDim: 64, kvGroups: 2,
                                    ffnHiddenSize: 512, vocabRows: 1024, contextLength: 8192)
