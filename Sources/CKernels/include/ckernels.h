@@ -85,6 +85,8 @@ void ck_attn_scores_f16_avx2(const uint16_t *keys, int64_t stride, int64_t posit
                              int64_t sstride);
 /// In-place softmax of n floats with a vectorized exp (relative error < 1e-6 against expf).
 void ck_softmax_avx2(float *x, int64_t n);
+/// out[i] = silu(a[i]) * b[i] = a[i] / (1 + e^-a[i]) * b[i], with the vectorized exp.
+void ck_silu_gate_avx2(const float *a, const float *b, int64_t n, float *out);
 /// out[h * ostride ..< +dim] = sum over j < positions of weights[h * wstride + j] * values[j * stride ..< +dim].
 void ck_attn_values_f16_avx2(const uint16_t *values, int64_t stride, int64_t positions, const float *weights,
                              int64_t wstride, int64_t heads, int64_t dim, float *out, int64_t ostride);

@@ -74,8 +74,8 @@ public final class GLMModel: @unchecked Sendable {
 
             // 2b. MLP block: silu(gate) * up, the gate being the FIRST half of dense_h_to_4h.
             VectorOps.rmsNorm(s.x, layer.postNorm, eps: c.rmsEps, rows: n, into: s.normed)
-            matMul(layer.gateUp, s.normed, n: n, into: s.gateUp)
-            VectorOps.swiGLU(s.gateUp, width: c.ffnHiddenSize, rows: n, into: s.activated)
+            Kernels.matMulSwiGLU(layer.gateUp, s.normed, rows: n, width: c.ffnHiddenSize, gateUp: s.gateUp,
+                                 into: s.activated, compute)
             matMul(layer.down, s.activated, n: n, into: s.projected)
             VectorOps.add(s.projected, to: s.x, count: n * c.hiddenSize)
         }
