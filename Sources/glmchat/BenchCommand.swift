@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
         abstract: "Measure prompt (pp) and generation (tg) speed, time to first token, memory and bandwidth use.")
 
     @Option(help: "A model file or directory to measure.") var model: String?
-    @Option(help: "Measure a random model of this shape instead: 6b or tiny (written once to the cache folder).")
+    @Option(help: "Measure a random model of this shape instead: 6b, 6b-32k or tiny (written once to the cache folder).")
     var random: RandomModel.Shape?
     @Option(help: "Matrix type of the random model, or the precision to load --model in.") var type: StorageType?
     @Option(name: .customShort("p"), help: "Prompt tokens (pp test).") var promptTokens = 512

@@ -30,6 +30,8 @@ int ck_pool_threads(const ck_pool *pool);
 void ck_pool_run(ck_pool *pool, ck_task_fn fn, void *context);
 /// Nonzero while the calling thread is running a pool job (of any pool).
 int ck_pool_in_job(void);
+/// Claims the next chunk of a job's work: returns the counter's old value and adds one.
+static inline int64_t ck_claim_chunk(int64_t *counter) { return __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED); }
 /// Asks spinning workers to sleep now (before handing the cores to another library's threads).
 void ck_pool_quiesce(ck_pool *pool);
 
@@ -49,6 +51,10 @@ void ck_matvec_q4_0_avx512vnni(const void *w, size_t row_bytes, int64_t rows, co
 void ck_matvec_q4_0_avx2(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y);
 void ck_matvec_q8_0_avx512vnni(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y);
 void ck_matvec_q8_0_avx2(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y);
+/// The same products for `ntok` activations at once: y[t * ldy + r] = row r . xs[t], each bit-identical
+/// to ck_matvec_q4_0_avx512vnni's (prompt reading; the weights are unpacked once per four tokens).
+void ck_matmul_q4_0_avx512vnni(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *xs, int64_t ntok,
+                               float *y, int64_t ldy);
 void ck_matvec_f32_avx512(const float *w, int64_t rows, int64_t cols, const float *x, float *y);
 void ck_matvec_f32_avx2(const float *w, int64_t rows, int64_t cols, const float *x, float *y);
 void ck_matvec_f16_avx512(const uint16_t *w, int64_t rows, int64_t cols, const float *x, float *y);
@@ -68,6 +74,22 @@ void ck_axpy_f16_avx2(float alpha, const uint16_t *x, float *y, int64_t n);
 /// Round to nearest even, as Swift's Float16(x) and ggml's FP32_TO_FP16.
 void ck_f32_to_f16_avx2(const float *x, uint16_t *out, int64_t n);
 void ck_f16_to_f32_avx2(const uint16_t *x, float *out, int64_t n);
+
+// ---- attention over an F16 cache (AVX2 + FMA + F16C) ----------------------------------------
+/// Longest head the attention kernels take (dim must also be a multiple of 8).
+enum { CK_ATTN_DIM_LIMIT = 256 };
+/// scores[h * sstride + j] = scale * (queries[h * qstride ..< +dim] . keys[j * stride ..< +dim])
+/// for h < heads, j < positions: several heads sharing one KV group.
+void ck_attn_scores_f16_avx2(const uint16_t *keys, int64_t stride, int64_t positions, const float *queries,
+                             int64_t qstride, int64_t heads, int64_t dim, float scale, float *scores,
+                             int64_t sstride);
+/// In-place softmax of n floats with a vectorized exp (relative error < 1e-6 against expf).
+void ck_softmax_avx2(float *x, int64_t n);
+/// out[i] = silu(a[i]) * b[i] = a[i] / (1 + e^-a[i]) * b[i], with the vectorized exp.
+void ck_silu_gate_avx2(const float *a, const float *b, int64_t n, float *out);
+/// out[h * ostride ..< +dim] = sum over j < positions of weights[h * wstride + j] * values[j * stride ..< +dim].
+void ck_attn_values_f16_avx2(const uint16_t *values, int64_t stride, int64_t positions, const float *weights,
+                             int64_t wstride, int64_t heads, int64_t dim, float *out, int64_t ostride);
 
 #ifdef __cplusplus
 }

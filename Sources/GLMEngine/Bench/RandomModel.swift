@@ -1,14 +1,20 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A model of a real shape with random weights, written as a GGUF file that both glmchat and llama.cpp
 /// load, so speed can be measured (and compared on the same file) without downloading weights.
 public enum RandomModel {
     public enum Shape: String, Sendable, CaseIterable {
-        case tiny, sixB = "6b"
+        /// `6b-32k` is ChatGLM3-6B-32K: the same weights' shape with a 32768 window and RoPE ratio 50,
+        /// so generation can be timed with 32K cached tokens without exceeding the model's window.
+        case tiny, sixB = "6b", sixB32K = "6b-32k"
 
         public var config: ModelConfig {
             switch self {
             case .sixB: return .chatglm3_6b
+            case .sixB32K: return .chatglm3_6b_32k
             case .tiny:
                 return ModelConfig(numLayers: 2, hiddenSize: 256, numHeads: 4, headDim: 64, kvGroups: 2,
                                    ffnHiddenSize: 512, vocabRows: 1024, contextLength: 8192)
@@ -45,6 +51,18 @@ public enum RandomModel {
             })
         }
         try GGUFWriter.write(to: path, metadata: metadata, tensors: sources, progress: progress)
+        dropCachedPages(path)
+    }
+
+    /// Pages cached by writing are small folios, which the kernel maps 4 KB at a time; dropping
+    /// them lets the first load read the file back in 2 MB folios (see `MappedFile`), as it would
+    /// any model file it reads for the first time. Best effort: failure only costs speed.
+    static func dropCachedPages(_ path: String) {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        _ = fdatasync(fd)
+        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_DONTNEED))
     }
 
     /// Pieces shaped like a SentencePiece vocabulary (llama.cpp needs byte pieces such as `<0x0A>`).

@@ -30,23 +30,33 @@ public final class ComputeContext: @unchecked Sendable {
         if let pool { ck_pool_destroy(pool) }
     }
 
-    /// Runs `body` over `0..<count` split into contiguous chunks, one per thread, and waits for all.
+    /// Runs `body` over `0..<count` in contiguous chunks, and waits for all. Threads claim chunks
+    /// as they finish earlier ones (several per thread), so a thread the OS delays, or one on a
+    /// busier core, does not hold the others back at the end of every matrix.
     public func parallelFor(_ count: Int, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
         guard let pool, count > 1 else {
             body(0..<count)
             return
         }
+        var claimed: Int64 = 0
         withoutActuallyEscaping(body) { body in
-            var job = ParallelJob(count: count, parts: min(threads, count), body: body)
-            withUnsafeMutablePointer(to: &job) { job in
-                ck_pool_run(pool, { context, index in
-                    guard let job = context?.assumingMemoryBound(to: ParallelJob.self) else { return }
-                    job.pointee.runPart(Int(index))
-                }, job)
+            withUnsafeMutablePointer(to: &claimed) { claimed in
+                var job = ParallelJob(count: count, chunks: min(count, threads * Self.chunksPerThread),
+                                      claimed: claimed, body: body)
+                withUnsafeMutablePointer(to: &job) { job in
+                    ck_pool_run(pool, { context, _ in
+                        guard let job = context?.assumingMemoryBound(to: ParallelJob.self) else { return }
+                        job.pointee.run()
+                    }, job)
+                }
             }
         }
     }
+
+    /// Chunks per thread: enough to even out a stalled thread, few enough that each chunk of a
+    /// matrix is a long sequential stream (4096 rows: chunks of 512).
+    static let chunksPerThread = 4
 
     /// Lets spinning workers sleep now, before another library's threads need the cores.
     func quiesce() {
@@ -73,13 +83,17 @@ public final class ComputeContext: @unchecked Sendable {
 
 private struct ParallelJob {
     let count: Int
-    let parts: Int
+    let chunks: Int
+    let claimed: UnsafeMutablePointer<Int64>
     let body: (Range<Int>) -> Void
 
-    func runPart(_ index: Int) {
-        guard index < parts else { return }
-        let start = count * index / parts
-        let end = count * (index + 1) / parts
-        if start < end { body(start..<end) }
+    func run() {
+        while true {
+            let chunk = Int(ck_claim_chunk(claimed))
+            guard chunk < chunks else { return }
+            let start = count * chunk / chunks
+            let end = count * (chunk + 1) / chunks
+            if start < end { body(start..<end) }
+        }
     }
 }

@@ -1,3 +1,4 @@
+import CKernels
 import COpenBLAS
 import Foundation
 
@@ -74,7 +75,12 @@ extension Kernels {
             ctx.parallelFor(tiles) { range in
                 for tile in range {
                     let rows = tile * tileRows..<min(w.rows, (tile + 1) * tileRows)
-                    for t in 0..<n { quantizedRows(w, rows, first + t, acts[t], y + t * w.rows, path) }
+                    if w.type == .q4_0 && path == .avx512vnni {
+                        ck_matmul_q4_0_avx512vnni(w.rowPointer(rows.lowerBound), w.rowBytes, Int64(rows.count),
+                                                  first, Int64(n), y + rows.lowerBound, Int64(w.rows))
+                    } else {
+                        for t in 0..<n { quantizedRows(w, rows, first + t, acts[t], y + t * w.rows, path) }
+                    }
                 }
             }
         }

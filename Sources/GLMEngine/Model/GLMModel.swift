@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Which positions of a forward pass need logits.
@@ -73,8 +74,8 @@ public final class GLMModel: @unchecked Sendable {
 
             // 2b. MLP block: silu(gate) * up, the gate being the FIRST half of dense_h_to_4h.
             VectorOps.rmsNorm(s.x, layer.postNorm, eps: c.rmsEps, rows: n, into: s.normed)
-            matMul(layer.gateUp, s.normed, n: n, into: s.gateUp)
-            VectorOps.swiGLU(s.gateUp, width: c.ffnHiddenSize, rows: n, into: s.activated)
+            Kernels.matMulSwiGLU(layer.gateUp, s.normed, rows: n, width: c.ffnHiddenSize, gateUp: s.gateUp,
+                                 into: s.activated, compute)
             matMul(layer.down, s.activated, n: n, into: s.projected)
             VectorOps.add(s.projected, to: s.x, count: n * c.hiddenSize)
         }
@@ -120,6 +121,11 @@ public final class GLMModel: @unchecked Sendable {
     /// Heads are independent, so they are split across threads.
     private func attend(layer: Int, start: Int, n: Int, cache: KVCache) {
         let c = config
+        if compute.path.hasF16C, c.headDim % 8 == 0, c.headDim <= Int(CK_ATTN_DIM_LIMIT),
+           let keys = cache.f16Keys(layer: layer), let values = cache.f16Values(layer: layer) {
+            attendGrouped(keys: keys, values: values, start: start, n: n)
+            return
+        }
         let s = scratch
         let half = c.ropeDims / 2
         let scale = 1 / Float(c.headDim).squareRoot()
@@ -143,6 +149,43 @@ public final class GLMModel: @unchecked Sendable {
                     for j in 0..<positions {
                         cache.addValue(scores[j], layer: layer, position: j, offset: g * c.headDim, count: c.headDim, into: out)
                     }
+                }
+            }
+        }
+    }
+
+    /// The F16-cache attention: the heads of one KV group go together through the group's cache
+    /// (each key and value row read once per token for all of them), and the work is split into
+    /// as few units per group as keep every thread busy, so a long cache is not read once per head.
+    private func attendGrouped(keys: UnsafePointer<UInt16>, values: UnsafePointer<UInt16>, start: Int, n: Int) {
+        let c = config
+        let s = scratch
+        let half = c.ropeDims / 2
+        let scale = 1 / Float(c.headDim).squareRoot()
+        let rope = self.rope
+        let scoreStride = s.scoreCapacity
+        let partsPerGroup = max(1, (compute.threads + c.kvGroups - 1) / c.kvGroups)
+        let headsPerUnit = (c.headsPerGroup + partsPerGroup - 1) / partsPerGroup
+        let unitsPerGroup = (c.headsPerGroup + headsPerUnit - 1) / headsPerUnit
+        compute.parallelFor(c.kvGroups * unitsPerGroup) { units in
+            for unit in units {
+                let g = unit / unitsPerGroup
+                let first = g * c.headsPerGroup + (unit % unitsPerGroup) * headsPerUnit
+                let count = min(headsPerUnit, (g + 1) * c.headsPerGroup - first)
+                for t in 0..<n {
+                    let positions = start + t + 1
+                    let queries = s.qkv + t * c.qkvRows + first * c.headDim
+                    for h in 0..<count {
+                        rope.rotate(queries + h * c.headDim, cos: s.ropeCos + t * half, sin: s.ropeSin + t * half)
+                    }
+                    let scores = s.scores + first * scoreStride
+                    ck_attn_scores_f16_avx2(keys + g * c.headDim, Int64(c.kvDim), Int64(positions), queries,
+                                            Int64(c.headDim), Int64(count), Int64(c.headDim), scale, scores,
+                                            Int64(scoreStride))
+                    for h in 0..<count { ck_softmax_avx2(scores + h * scoreStride, Int64(positions)) }
+                    ck_attn_values_f16_avx2(values + g * c.headDim, Int64(c.kvDim), Int64(positions), scores,
+                                            Int64(scoreStride), Int64(count), Int64(c.headDim),
+                                            s.attention + t * c.qDim + first * c.headDim, Int64(c.headDim))
                 }
             }
         }

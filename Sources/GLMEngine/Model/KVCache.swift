@@ -97,6 +97,16 @@ public final class KVCache: @unchecked Sendable {
         }
     }
 
+    /// Layer `layer`'s cached keys / values as rows of `kvDim` f16 values (nil unless the cache is F16):
+    /// the attention kernels read every position of a group in one pass.
+    func f16Keys(layer: Int) -> UnsafePointer<UInt16>? {
+        precision == .f16 ? UnsafePointer(keys[layer].assumingMemoryBound(to: UInt16.self)) : nil
+    }
+
+    func f16Values(layer: Int) -> UnsafePointer<UInt16>? {
+        precision == .f16 ? UnsafePointer(values[layer].assumingMemoryBound(to: UInt16.self)) : nil
+    }
+
     /// Marks `n` more positions as filled (after the forward pass wrote them).
     func advance(by n: Int) {
         precondition(count + n <= capacity)

@@ -25,14 +25,6 @@ enum VectorOps {
         Kernels.axpy(1, delta, values, count: count)
     }
 
-    /// out[r] = silu(gateUp[r][0..<width]) * gateUp[r][width..<2 width].
-    static func swiGLU(_ gateUp: UnsafePointer<Float>, width: Int, rows: Int, into out: UnsafeMutablePointer<Float>) {
-        for r in 0..<rows {
-            let gate = gateUp + r * 2 * width
-            Kernels.siluGate(gate, gate + width, count: width, into: out + r * width)
-        }
-    }
-
     static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
         Kernels.softmax(x, count: count)
     }

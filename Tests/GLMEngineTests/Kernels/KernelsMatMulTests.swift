@@ -64,14 +64,35 @@ import Testing
 
     @Test(arguments: KernelPath.supported)
     func batchedLongRowsMatchMatVec(_ path: KernelPath) {
-        // 13696 columns take the four-row kernel; 10 rows leave a remainder of two.
-        let w = randomMatrix(rows: 10, cols: 13696, type: .q4_0, seed: 88)
-        var rng = SeededRandom(seed: 89)
-        let x = rng.floats(3 * 13696)
-        let ctx = ComputeContext(threads: 2, path: path)
-        let y = run(w, x, n: 3, ctx, minBatch: 1)
-        for i in 0..<3 {
-            #expect(Array(y[i * 10..<(i + 1) * 10]) == fastMatVec(w, Array(x[i * 13696..<(i + 1) * 13696]), ctx))
+        // 13696 columns take the four-row kernel (10 rows leave a remainder of two); 8224 columns
+        // are 257 blocks, a long row with an odd last block. Seven tokens: one group of four, then three.
+        for cols in [13696, 8224] {
+            let w = randomMatrix(rows: 10, cols: cols, type: .q4_0, seed: 88)
+            var rng = SeededRandom(seed: 89)
+            let n = 7
+            let x = rng.floats(n * cols)
+            let ctx = ComputeContext(threads: 2, path: path)
+            let y = run(w, x, n: n, ctx, minBatch: 1)
+            for i in 0..<n {
+                #expect(Array(y[i * 10..<(i + 1) * 10]) == fastMatVec(w, Array(x[i * cols..<(i + 1) * cols]), ctx),
+                        "\(path) cols \(cols) token \(i)")
+            }
+        }
+    }
+
+    @Test(arguments: KernelPath.supported)
+    func batchedShortRowsMatchMatVecOnEveryPath(_ path: KernelPath) {
+        // Block counts 1, 3, 8 and 129 (odd tails, both accumulators), token counts around the group of four.
+        for (cols, n) in [(32, 5), (96, 6), (256, 4), (4128, 9)] {
+            let w = randomMatrix(rows: 13, cols: cols, type: .q4_0, seed: UInt64(cols))
+            var rng = SeededRandom(seed: UInt64(n))
+            let x = rng.floats(n * cols)
+            let ctx = ComputeContext(threads: 2, path: path)
+            let y = run(w, x, n: n, ctx, minBatch: 1)
+            for i in 0..<n {
+                #expect(Array(y[i * 13..<(i + 1) * 13]) == fastMatVec(w, Array(x[i * cols..<(i + 1) * cols]), ctx),
+                        "\(path) cols \(cols) token \(i)")
+            }
         }
     }
 }

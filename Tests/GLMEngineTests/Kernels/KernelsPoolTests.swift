@@ -19,12 +19,19 @@ import Testing
         }
     }
 
-    @Test func chunksAreContiguousAndSpreadOverThreads() {
+    @Test func chunksAreContiguousAndTileTheRange() {
+        // Threads claim chunks as they go: 2 threads x chunksPerThread contiguous, non-overlapping chunks.
         let ctx = ComputeContext(threads: 2)
         let ranges = Mutex<[Range<Int>]>([])
-        ctx.parallelFor(10) { range in ranges.withLock { $0.append(range) } }
+        ctx.parallelFor(100) { range in ranges.withLock { $0.append(range) } }
         let sorted = ranges.withLock { $0 }.sorted { $0.lowerBound < $1.lowerBound }
-        #expect(sorted == [0..<5, 5..<10])
+        #expect(sorted.count == 2 * ComputeContext.chunksPerThread)
+        #expect(sorted.first?.lowerBound == 0 && sorted.last?.upperBound == 100)
+        for (a, b) in zip(sorted, sorted.dropFirst()) { #expect(a.upperBound == b.lowerBound) }
+        // fewer items than chunks: one item each
+        let small = Mutex<[Range<Int>]>([])
+        ctx.parallelFor(3) { range in small.withLock { $0.append(range) } }
+        #expect(small.withLock { $0 }.sorted { $0.lowerBound < $1.lowerBound } == [0..<1, 1..<2, 2..<3])
     }
 
     @Test func nestedParallelForRunsInline() {
