@@ -19,12 +19,7 @@ struct ConvertCommand: ParsableCommand {
     func run() throws {
         do {
             let opened = try ModelFiles.open(path: model)
-            let tokenizerModel: Tokenizer
-            switch try opened.tokenizerSource(override: tokenizer) {
-            case .file(let path): tokenizerModel = try Tokenizer(modelPath: path)
-            case .embedded(let bytes): tokenizerModel = try Tokenizer(modelBytes: bytes, source: model)
-            case .none: throw GLMError(.tokenizer, path: model, "no tokenizer found; pass --tokenizer PATH/tokenizer.model")
-            }
+            let tokenizerModel = try opened.makeTokenizer(override: tokenizer)
             let modelName = name ?? URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent
             var bar: ProgressBar?
             try GGUFConversion.convert(opened, tokenizer: tokenizerModel, to: type, name: modelName, output: output,

@@ -23,6 +23,11 @@ struct EvictionPlan: Equatable {
     var layout: PromptLayout
     var droppedTokens: Int
     var droppedTurns: Int
+
+    /// What the slide tells its listeners; the kept tail after the prefix is what gets read again.
+    var report: SlideReport {
+        SlideReport(droppedTokens: droppedTokens, droppedTurns: droppedTurns, rereadTokens: kept.count - layout.keepPrefix)
+    }
 }
 
 /// Decides what to evict so that `tokens` leaves at least `free` positions in a window of `window`.

@@ -35,14 +35,7 @@ public enum ModelLoader {
     /// `progress` receives 0...1 while matrices are converted.
     public static func load(_ options: ModelLoadOptions, progress: ((Double) -> Void)? = nil) throws -> LoadedModel {
         let opened = try ModelFiles.open(path: options.path)
-        let tokenizer: Tokenizer
-        switch try opened.tokenizerSource(override: options.tokenizerPath) {
-        case .file(let path): tokenizer = try Tokenizer(modelPath: path)
-        case .embedded(let bytes): tokenizer = try Tokenizer(modelBytes: bytes, source: options.path)
-        case .none:
-            throw GLMError(.tokenizer, path: options.path,
-                           "this model file has no tokenizer inside; pass --tokenizer PATH/tokenizer.model")
-        }
+        let tokenizer = try opened.makeTokenizer(override: options.tokenizerPath)
         let config = opened.config
         guard tokenizer.realVocabSize <= config.vocabRows else {
             throw GLMError(.configMismatch, path: options.path,

@@ -62,8 +62,7 @@ public final class CachedSequence: @unchecked Sendable {
             }
             fitted = plan.kept
             fittedLayout = plan.layout
-            slide = SlideReport(droppedTokens: plan.droppedTokens, droppedTurns: plan.droppedTurns,
-                                rereadTokens: plan.kept.count - plan.layout.keepPrefix)
+            slide = plan.report
         }
         let (logits, reused) = try feed(fitted, progress: progress, isCancelled: isCancelled)
         layout = fittedLayout
@@ -84,8 +83,7 @@ public final class CachedSequence: @unchecked Sendable {
         }
         let (logits, _) = try feed(plan.kept, progress: progress, isCancelled: { false })
         layout = plan.layout
-        return (logits, SlideReport(droppedTokens: plan.droppedTokens, droppedTurns: plan.droppedTurns,
-                                    rereadTokens: plan.kept.count - plan.layout.keepPrefix))
+        return (logits, plan.report)
     }
 
     /// Marks where the next turn starts (the engine calls it when an answer begins), so slides evict whole turns.
