@@ -11,3 +11,8 @@ int ck_cpu_has_avx2(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
 }
+
+int ck_cpu_has_avx512vbmi(void) {
+    __builtin_cpu_init();
+    return ck_cpu_has_avx512vnni() && __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("gfni");
+}

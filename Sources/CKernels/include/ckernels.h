@@ -13,6 +13,8 @@ extern "C" {
 // ---- CPU features -------------------------------------------------------------------------
 /// AVX-512 F+BW+VL+VNNI with FMA and F16C: the int8 dot-product path.
 int ck_cpu_has_avx512vnni(void);
+/// The VNNI path plus AVX-512 VBMI and GFNI: the 512-bit Q4_0 kernels (Zen 4, Ice Lake and later).
+int ck_cpu_has_avx512vbmi(void);
 /// AVX2 with FMA and F16C.
 int ck_cpu_has_avx2(void);
 
@@ -44,8 +46,19 @@ typedef struct {
     const float *d;        // per pair, 8 scales: d0 x4, d1 x4
     const int32_t *bias4;  // per pair, 8 lanes: -8*sum(x0) in lane 0, -8*sum(x1) in lane 4, else 0
     const int32_t *bias8;  // the same with -128 (Q8_0 weights offset to unsigned)
+    // In groups of four blocks for the 512-bit kernels (filled by ck_pack_act_groups), lane i of a
+    // vector belonging to block i % 4; a missing block at the end is all zeros.
+    const int8_t *gq;      // per group, 128 quants: byte o is element 4 * (o / 16) + o % 4 of block (o / 4) % 4,
+                           // bytes 64 + o the same element + 16
+    const float *gd;       // per group, the four blocks' scales
+    const int32_t *gbias4; // per group, -8 * sum(x) of the four blocks
     int64_t nblocks;
 } ck_q8_act;
+
+/// Rearranges per-block quants (32 per block), scales and sums into the group layout above
+/// (ceil(nblocks / 4) groups).
+void ck_pack_act_groups(const int8_t *q, const float *d, const int32_t *sum, int64_t nblocks, int8_t *gq, float *gd,
+                        int32_t *gbias4);
 
 void ck_matvec_q4_0_avx512vnni(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y);
 void ck_matvec_q4_0_avx2(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y);
@@ -54,6 +67,10 @@ void ck_matvec_q8_0_avx2(const void *w, size_t row_bytes, int64_t rows, const ck
 /// The same products for `ntok` activations at once: y[t * ldy + r] = row r . xs[t], each bit-identical
 /// to ck_matvec_q4_0_avx512vnni's (prompt reading; the weights are unpacked once per four tokens).
 void ck_matmul_q4_0_avx512vnni(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *xs, int64_t ntok,
+                               float *y, int64_t ldy);
+/// The 512-bit kernels (need ck_cpu_has_avx512vbmi and the group layout of x); same contracts.
+void ck_matvec_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y);
+void ck_matmul_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *xs, int64_t ntok,
                                float *y, int64_t ldy);
 void ck_matvec_f32_avx512(const float *w, int64_t rows, int64_t cols, const float *x, float *y);
 void ck_matvec_f32_avx2(const float *w, int64_t rows, int64_t cols, const float *x, float *y);

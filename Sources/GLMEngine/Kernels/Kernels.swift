@@ -50,9 +50,10 @@ public enum Kernels {
         let n = Int64(rows.count)
         let out = y + rows.lowerBound
         switch (w.type, path) {
+        case (.q4_0, .avx512vbmi): ck_matvec_q4_0_avx512vbmi(start, w.rowBytes, n, cx, out)
         case (.q4_0, .avx512vnni): ck_matvec_q4_0_avx512vnni(start, w.rowBytes, n, cx, out)
         case (.q4_0, .avx2): ck_matvec_q4_0_avx2(start, w.rowBytes, n, cx, out)
-        case (.q8_0, .avx512vnni): ck_matvec_q8_0_avx512vnni(start, w.rowBytes, n, cx, out)
+        case (.q8_0, .avx512vnni), (.q8_0, .avx512vbmi): ck_matvec_q8_0_avx512vnni(start, w.rowBytes, n, cx, out)
         case (.q8_0, .avx2): ck_matvec_q8_0_avx2(start, w.rowBytes, n, cx, out)
         default:
             for r in rows { y[r] = PortableKernels.dot(w.type, w.rowPointer(r), act) }
@@ -66,11 +67,11 @@ public enum Kernels {
         let out = y + rows.lowerBound
         let start = w.rowPointer(rows.lowerBound)
         switch (w.type, path) {
-        case (.f32, .avx512vnni):
+        case (.f32, .avx512vnni), (.f32, .avx512vbmi):
             ck_matvec_f32_avx512(start.assumingMemoryBound(to: Float.self), n, cols, x, out)
         case (.f32, .avx2):
             ck_matvec_f32_avx2(start.assumingMemoryBound(to: Float.self), n, cols, x, out)
-        case (.f16, .avx512vnni):
+        case (.f16, .avx512vnni), (.f16, .avx512vbmi):
             ck_matvec_f16_avx512(start.assumingMemoryBound(to: UInt16.self), n, cols, x, out)
         case (.f16, .avx2):
             ck_matvec_f16_avx2(start.assumingMemoryBound(to: UInt16.self), n, cols, x, out)

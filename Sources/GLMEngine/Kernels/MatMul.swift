@@ -75,7 +75,10 @@ extension Kernels {
             ctx.parallelFor(tiles) { range in
                 for tile in range {
                     let rows = tile * tileRows..<min(w.rows, (tile + 1) * tileRows)
-                    if w.type == .q4_0 && path == .avx512vnni {
+                    if w.type == .q4_0 && path == .avx512vbmi {
+                        ck_matmul_q4_0_avx512vbmi(w.rowPointer(rows.lowerBound), w.rowBytes, Int64(rows.count),
+                                                  first, Int64(n), y + rows.lowerBound, Int64(w.rows))
+                    } else if w.type == .q4_0 && path == .avx512vnni {
                         ck_matmul_q4_0_avx512vnni(w.rowPointer(rows.lowerBound), w.rowBytes, Int64(rows.count),
                                                   first, Int64(n), y + rows.lowerBound, Int64(w.rows))
                     } else {

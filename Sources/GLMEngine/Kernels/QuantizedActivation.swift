@@ -3,8 +3,8 @@ import Foundation
 
 /// A float vector quantized to Q8_0 (ggml's `quantize_row_q8_0_ref`, scales rounded to fp16 as a
 /// block_q8_0 stores them), kept in two layouts: per block (`q`, `d`, `sum`; the Swift SIMD path)
-/// and in pairs of blocks as the C kernels want them (see `ck_q8_act`). Grows as needed and is
-/// reused between calls.
+/// in pairs of blocks for the 256-bit C kernels and in groups of four for the 512-bit ones (see
+/// `ck_q8_act`). Grows as needed and is reused between calls.
 final class QuantizedActivation {
     private(set) var blocks = 0
     private var capacity = 0
@@ -15,6 +15,9 @@ final class QuantizedActivation {
     private var pairD = Scratch<Float>()
     private var pairBias4 = Scratch<Int32>()
     private var pairBias8 = Scratch<Int32>()
+    private var groupQ = Scratch<Int8>()
+    private var groupD = Scratch<Float>()
+    private var groupBias4 = Scratch<Int32>()
 
     /// `vectorized` uses the AVX2 quantizer (same bytes as the scalar one).
     func quantize(_ x: UnsafePointer<Float>, count: Int, vectorized: Bool = KernelPath.best.hasF16C) {
@@ -25,6 +28,7 @@ final class QuantizedActivation {
         if vectorized {
             ck_quantize_act_avx2(x, Int64(blocks), q.pointer, d.pointer, sum.pointer,
                                  pairQ.pointer, pairD.pointer, pairBias4.pointer, pairBias8.pointer)
+            packGroups()
             return
         }
         for b in 0..<blocks {
@@ -40,6 +44,12 @@ final class QuantizedActivation {
             sum[b] = total
         }
         pack()
+        packGroups()
+    }
+
+    private func packGroups() {
+        ck_pack_act_groups(q.constPointer, d.constPointer, sum.constPointer, Int64(blocks), groupQ.pointer,
+                           groupD.pointer, groupBias4.pointer)
     }
 
     /// Pair p: quants x0[0:16] x1[0:16] x0[16:32] x1[16:32]; scales d0 x4, d1 x4; bias lanes 0 and 4.
@@ -64,7 +74,8 @@ final class QuantizedActivation {
 
     var cView: ck_q8_act {
         ck_q8_act(q: pairQ.constPointer, d: pairD.constPointer, bias4: pairBias4.constPointer,
-                  bias8: pairBias8.constPointer, nblocks: Int64(blocks))
+                  bias8: pairBias8.constPointer, gq: groupQ.constPointer, gd: groupD.constPointer,
+                  gbias4: groupBias4.constPointer, nblocks: Int64(blocks))
     }
 
     private func reserve(blocks wanted: Int) {
@@ -77,6 +88,10 @@ final class QuantizedActivation {
         pairD.resize(pairs * 8)
         pairBias4.resize(pairs * 8)
         pairBias8.resize(pairs * 8)
+        let groups = (wanted + 3) / 4
+        groupQ.resize(groups * 128)
+        groupD.resize(groups * 4)
+        groupBias4.resize(groups * 4)
         capacity = wanted
     }
 }
