@@ -32,6 +32,8 @@ struct BenchCommand: ParsableCommand {
         do {
             let path = try modelPath()
             let compute = ComputeContext(threads: threads ?? ComputeContext.physicalCores)
+            // before loading: the probe's buffer is freed before the model's memory peaks
+            let bandwidthBefore = MemoryBandwidth.samples(compute: compute)
             let loadStart = Date()
             let opened = try ModelFiles.open(path: path)
             let weights = try GLMWeights.load(from: opened.checkpoint, config: opened.config,
@@ -46,9 +48,11 @@ struct BenchCommand: ParsableCommand {
             var result = try Benchmark.run(model: glm, options: options) { line in
                 if !json { FileHandle.standardError.write(Data((line + "\n").utf8)) }
             }
-            // Read before the bandwidth probe, whose 1 GB buffer is not part of running the model.
+            // Read before the second bandwidth probe, whose buffer is not part of running the model.
             let peakRSS = peakResidentBytes()
-            result.bandwidthBytesPerSecond = MemoryBandwidth.measure(compute: compute)
+            let bandwidth = bandwidthBefore + MemoryBandwidth.samples(compute: compute)
+            result.bandwidthBytesPerSecond = MemoryBandwidth.median(bandwidth)
+            result.bandwidthRange = (bandwidth.min() ?? 0)...(bandwidth.max() ?? 0)
             let report = BenchReport(name: random.map { "random-\($0.rawValue)" } ?? URL(fileURLWithPath: path).lastPathComponent,
                                      type: weights.matrixType, fileBytes: fileSize(path), threads: compute.threads,
                                      options: options, result: result, loadSeconds: loadSeconds,

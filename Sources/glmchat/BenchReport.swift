@@ -39,7 +39,9 @@ struct BenchReport {
         lines.append("peak RSS:                  " + gb(Double(peakRSS)))
         lines.append("KV cache:                  " + gb(Double(result.kvCacheBytes)))
         lines.append("weights read per token:    " + gb(Double(result.weightBytesPerToken)))
-        lines.append(String(format: "memory read bandwidth:     %.2f GB/s (%d threads)", result.bandwidthBytesPerSecond / 1e9, threads))
+        lines.append(String(format: "memory read bandwidth:     %.2f GB/s (%d threads; median of 10 passes before and after, range %.1f-%.1f)",
+                            result.bandwidthBytesPerSecond / 1e9, threads, result.bandwidthRange.lowerBound / 1e9,
+                            result.bandwidthRange.upperBound / 1e9))
         if !result.generationTokensPerSecond.isEmpty {
             lines.append(String(format: "generation / bandwidth:    %.1f%% (weight bytes read per second ÷ bandwidth)",
                                 result.generationBandwidthRatio * 100))
@@ -61,6 +63,8 @@ struct BenchReport {
             "load_seconds": loadSeconds, "peak_rss_bytes": peakRSS, "kv_cache_bytes": result.kvCacheBytes,
             "weight_bytes_per_token": result.weightBytesPerToken,
             "bandwidth_bytes_per_second": result.bandwidthBytesPerSecond,
+            "bandwidth_min_bytes_per_second": result.bandwidthRange.lowerBound,
+            "bandwidth_max_bytes_per_second": result.bandwidthRange.upperBound,
             "generation_bandwidth_ratio": result.generationBandwidthRatio,
             "attention_share": result.attentionShare.map { $0 as Any } ?? NSNull(),
         ]

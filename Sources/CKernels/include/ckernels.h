@@ -85,6 +85,11 @@ void ck_quantize_act_avx2(const float *x, int64_t nblocks, int8_t *q, float *d, 
 void ck_quantize_row_q8_0_avx2(const float *x, int64_t n, void *out);
 void ck_quantize_row_q4_0_avx2(const float *x, int64_t n, void *out);
 
+// ---- memory bandwidth probe (AVX2) ----------------------------------------------------------
+/// Sum of n / 4 floats read with four independent 256-bit streams (n a multiple of 128 bytes):
+/// a pure sequential read, the ceiling a weight-streaming kernel is compared with.
+float ck_read_sum_avx2(const void *p, size_t n);
+
 // ---- half-precision vector helpers (AVX2 + F16C) ------------------------------------------
 float ck_dot_f32_f16_avx2(const float *a, const uint16_t *b, int64_t n);
 void ck_axpy_f16_avx2(float alpha, const uint16_t *x, float *y, int64_t n);

@@ -20,6 +20,8 @@ public struct BenchmarkResult: Sendable {
     public var weightBytesPerToken = 0
     public var kvCacheBytes = 0
     public var bandwidthBytesPerSecond = 0.0
+    /// Slowest and fastest probe pass (the spread says how noisy the machine was).
+    public var bandwidthRange: ClosedRange<Double> = 0...0
     /// Share of generation time spent in attention (only measured when a context is set).
     public var attentionShare: Double?
 

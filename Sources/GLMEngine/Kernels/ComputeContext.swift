@@ -56,7 +56,7 @@ public final class ComputeContext: @unchecked Sendable {
 
     /// Chunks per thread: enough to even out a stalled thread, few enough that each chunk of a
     /// matrix is a long sequential stream (4096 rows: chunks of 512).
-    static let chunksPerThread = 4
+    static let chunksPerThread = 16
 
     /// Lets spinning workers sleep now, before another library's threads need the cores.
     func quiesce() {
