@@ -3,6 +3,7 @@ import Foundation
 import GLMEngine
 
 extension StorageType: ExpressibleByArgument {}
+extension SlidePolicy: ExpressibleByArgument {}
 
 /// The options every command that loads a model shares.
 struct ModelOptions: ParsableArguments {
@@ -20,6 +21,9 @@ struct ModelOptions: ParsableArguments {
 
     @Option(name: .customLong("ctx-size"), help: "Limit the context window to N tokens.")
     var contextSize: Int?
+
+    @Option(help: "How a full window slides: exact (reads the kept tail again; equals a fresh run) or shift (moves the cache and turns its keys back; no pause, drifts).")
+    var slide: SlidePolicy = .exact
 
     func loadOptions(kind: ModelKind?) -> ModelLoadOptions {
         ModelLoadOptions(path: model, tokenizerPath: tokenizer, matrixType: type, threads: threads,

@@ -15,13 +15,15 @@ public actor InferenceEngine {
     /// The running request's flag, reachable without entering the actor (which is busy generating).
     private nonisolated let running = RunningRequest()
 
-    public init(model: GLMModel, tokenizer: Tokenizer, kind: ModelKind, contextLimit: Int? = nil) {
+    public init(model: GLMModel, tokenizer: Tokenizer, kind: ModelKind, contextLimit: Int? = nil,
+                slidePolicy: SlidePolicy = .exact) {
         self.tokenizer = tokenizer
         self.kind = kind
         config = model.config
         matrixType = model.weights.matrixType
         let window = min(contextLimit ?? model.config.contextLength, model.config.contextLength)
         sequence = CachedSequence(model: model, contextLimit: max(1, window))
+        sequence.slidePolicy = slidePolicy
         contextWindow = max(1, window)
     }
 

@@ -8,6 +8,17 @@ public struct SlideReport: Sendable, Equatable {
     public var rereadTokens: Int
 }
 
+/// How a full window slides.
+public enum SlidePolicy: String, Sendable, CaseIterable {
+    /// Read the kept tail again at its new positions: afterwards the cache is what a fresh run over
+    /// the kept tokens gives (ChatGLM3 has 28 layers, and every layer after the first of a kept token
+    /// attended to the evicted ones), at the cost of a pause that grows with the kept tail.
+    case exact
+    /// Move the kept tail down and turn its keys back (llama.cpp's context shift): no pause, but the
+    /// kept tokens still carry what the evicted ones contributed, so results drift from a fresh run.
+    case shift
+}
+
 /// The model plus its KV cache and the ledger of exactly which tokens the cache holds, so that a new
 /// request only feeds the suffix that differs from what is cached (turns, /retry, /edit, session switches).
 ///
@@ -27,6 +38,7 @@ public final class CachedSequence: @unchecked Sendable {
     /// Positions a slide frees beyond the one needed; nil: slide down to half the window, so that
     /// slides are rare and each re-reads at most half a window.
     public var slideSlack: Int?
+    public var slidePolicy = SlidePolicy.exact
 
     public init(model: GLMModel, contextLimit: Int) {
         self.model = model
@@ -63,6 +75,16 @@ public final class CachedSequence: @unchecked Sendable {
             fitted = plan.kept
             fittedLayout = plan.layout
             slide = plan.report
+            if slidePolicy == .shift {
+                // keep what the cache already holds of the prompt, minus the evicted span
+                let cut = plan.layout.keepPrefix..<(plan.layout.keepPrefix + plan.droppedTokens)
+                let common = zip(tokens, prompt).prefix { $0 == $1 }.count
+                if common > cut.upperBound {
+                    truncate(to: common)
+                    removeCached(cut)
+                }
+                slide?.rereadTokens = 0
+            }
         }
         let (logits, reused) = try feed(fitted, progress: progress, isCancelled: isCancelled)
         layout = fittedLayout
@@ -81,6 +103,15 @@ public final class CachedSequence: @unchecked Sendable {
                                             free: freeAfterSlide(keepPrefix: layout.keepPrefix)) else {
             throw GLMError(.contextOverflow, "the context window of \(window) tokens is full")
         }
+        if slidePolicy == .shift {
+            removeCached(plan.layout.keepPrefix..<(plan.layout.keepPrefix + plan.droppedTokens))
+            layout = plan.layout
+            let logits = model.forward([token], cache: cache, logits: .last)
+            tokens.append(token)
+            var report = plan.report
+            report.rereadTokens = 0
+            return (logits, report)
+        }
         let (logits, _) = try feed(plan.kept, progress: progress, isCancelled: { false })
         layout = plan.layout
         return (logits, plan.report)
@@ -89,6 +120,17 @@ public final class CachedSequence: @unchecked Sendable {
     /// Marks where the next turn starts (the engine calls it when an answer begins), so slides evict whole turns.
     public func markTurnStart(at index: Int) {
         if layout.turnStarts.last.map({ $0 < index }) ?? true { layout.turnStarts.append(index) }
+    }
+
+    /// The shift slide: drops `range` from the cache and the ledger without reading anything again.
+    private func removeCached(_ range: Range<Int>) {
+        guard range.upperBound <= tokens.count, !range.isEmpty else { return }
+        cache.removePositions(range, rope: model.rope, config: model.config)
+        tokens.removeSubrange(range)
+        let d = range.count
+        layout.turnStarts = layout.turnStarts.compactMap { start in
+            start < range.lowerBound ? start : (start < range.upperBound ? nil : start - d)
+        }
     }
 
     public func truncate(to n: Int) {

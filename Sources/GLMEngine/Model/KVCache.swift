@@ -107,6 +107,15 @@ public final class KVCache: @unchecked Sendable {
         precision == .f16 ? UnsafePointer(values[layer].assumingMemoryBound(to: UInt16.self)) : nil
     }
 
+    /// One cached key (or value) row as floats (tests compare caches with it).
+    func row(key: Bool, layer: Int, position: Int) -> [Float] {
+        let base = (key ? keys[layer] : values[layer]) + position * rowBytes
+        switch precision {
+        case .f32: return Array(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: kvDim))
+        case .f16: return UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float16.self), count: kvDim).map(Float.init)
+        }
+    }
+
     /// Marks `n` more positions as filled (after the forward pass wrote them).
     func advance(by n: Int) {
         precondition(count + n <= capacity)
@@ -128,6 +137,51 @@ public final class KVCache: @unchecked Sendable {
             }
         }
         count = max(count, positions)
+    }
+
+    /// Removes the positions in `range` and moves the later ones down by `range.count`, turning their
+    /// keys back by as many positions. RoPE is a rotation by position x frequency, so a moved key is
+    /// (up to rounding) what its layer input gives at the new position; layers after the first still
+    /// carry what the removed tokens contributed, which is why this is the fast, inexact slide.
+    public func removePositions(_ range: Range<Int>, rope: RotaryEmbedding, config: ModelConfig) {
+        let d = range.count
+        guard d > 0, range.lowerBound >= 0, range.upperBound <= count else { return }
+        let moved = count - range.upperBound
+        let half = config.ropeDims / 2
+        var cos = [Float](repeating: 0, count: half), sin = [Float](repeating: 0, count: half)
+        cos.withUnsafeMutableBufferPointer { c in
+            sin.withUnsafeMutableBufferPointer { s in
+                guard let c = c.baseAddress, let s = s.baseAddress else { return }
+                rope.angles(position: d, cos: c, sin: s)
+                for i in 0..<half { s[i] = -s[i] }
+            }
+        }
+        var row = [Float](repeating: 0, count: kvDim)
+        for layer in 0..<layerCount {
+            let to = range.lowerBound * rowBytes, from = range.upperBound * rowBytes
+            (keys[layer] + to).copyMemory(from: keys[layer] + from, byteCount: moved * rowBytes)
+            (values[layer] + to).copyMemory(from: values[layer] + from, byteCount: moved * rowBytes)
+            for position in range.lowerBound..<(range.lowerBound + moved) {
+                let base = keys[layer] + position * rowBytes
+                row.withUnsafeMutableBufferPointer { r in
+                    guard let r = r.baseAddress else { return }
+                    switch precision {
+                    case .f32: r.update(from: base.assumingMemoryBound(to: Float.self), count: kvDim)
+                    case .f16:
+                        let h = base.assumingMemoryBound(to: Float16.self)
+                        for i in 0..<kvDim { r[i] = Float(h[i]) }
+                    }
+                    for g in 0..<config.kvGroups {
+                        rope.rotate(r + g * config.headDim, cos: cos, sin: sin)
+                    }
+                    switch precision {
+                    case .f32: base.assumingMemoryBound(to: Float.self).update(from: r, count: kvDim)
+                    case .f16: Kernels.toF16(r, base.assumingMemoryBound(to: Float16.self), count: kvDim)
+                    }
+                }
+            }
+        }
+        count -= d
     }
 
     /// Forgets every position from `n` on (the ledger cut back to a common prefix).

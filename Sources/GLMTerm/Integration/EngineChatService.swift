@@ -16,8 +16,12 @@ public final class EngineChatService: ChatService {
     private let sampling: SamplingParameters
     private let maxTokens: Int
 
-    public init(threads: Int? = nil, sampling: SamplingParameters = SamplingParameters(), maxTokens: Int = 2048) {
+    private let slidePolicy: SlidePolicy
+
+    public init(threads: Int? = nil, sampling: SamplingParameters = SamplingParameters(), maxTokens: Int = 2048,
+                slidePolicy: SlidePolicy = .exact) {
         self.threads = threads
+        self.slidePolicy = slidePolicy
         self.sampling = sampling
         self.maxTokens = maxTokens
     }
@@ -38,7 +42,7 @@ public final class EngineChatService: ChatService {
             case .success(let box):
                 let loaded = box.model
                 let engine = InferenceEngine(model: loaded.model, tokenizer: loaded.tokenizer, kind: loaded.kind,
-                                             contextLimit: loaded.contextLimit)
+                                             contextLimit: loaded.contextLimit, slidePolicy: self?.slidePolicy ?? .exact)
                 self?.engine = engine
                 self?.loadedKind = loaded.kind
                 self?.modelName = model.name
