@@ -113,6 +113,16 @@ void ck_silu_gate_avx2(const float *a, const float *b, int64_t n, float *out);
 void ck_attn_values_f16_avx2(const uint16_t *values, int64_t stride, int64_t positions, const float *weights,
                              int64_t wstride, int64_t heads, int64_t dim, float *out, int64_t ostride);
 
+/// The whole attention of up to 16 heads sharing one KV group (AVX-512 F/BW/VL + F16C): scores
+/// scaled by `scale`, softmax, weighted values into out[h * ostride ..< +dim]. dim % 16 == 0 and
+/// dim <= CK_ATTN_DIM_LIMIT; `work` holds ck_attn_group_work_floats(positions, dim) floats.
+void ck_attn_group_f16_avx512(const uint16_t *keys, const uint16_t *values, int64_t stride, int64_t positions,
+                              const float *queries, int64_t qstride, int64_t heads, int64_t dim, float scale,
+                              float *work, float *out, int64_t ostride);
+static inline int64_t ck_attn_group_work_floats(int64_t positions, int64_t dim) {
+    return 32 * dim + 32 * dim + 16 * positions;
+}
+
 #ifdef __cplusplus
 }
 #endif

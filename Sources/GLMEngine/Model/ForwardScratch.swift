@@ -52,8 +52,24 @@ final class ForwardScratch {
         scoreCapacity = capacity
     }
 
+    /// Work areas of the AVX-512 group attention, one per unit of work (grown, never per token).
+    private(set) var groupWork = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    private(set) var groupWorkStride = 0
+    private var groupWorkUnits = 0
+
+    func reserveGroupWork(units: Int, floatsPerUnit: Int) {
+        guard units > groupWorkUnits || floatsPerUnit > groupWorkStride else { return }
+        let stride = max(floatsPerUnit, groupWorkStride * 2)
+        let count = max(units, groupWorkUnits)
+        groupWork.deallocate()
+        groupWork = UnsafeMutablePointer<Float>.allocate(capacity: stride * count)
+        groupWorkStride = stride
+        groupWorkUnits = count
+    }
+
     deinit {
         all.forEach { $0.deallocate() }
         scores.deallocate()
+        groupWork.deallocate()
     }
 }

@@ -167,8 +167,13 @@ public final class GLMModel: @unchecked Sendable {
         let partsPerGroup = max(1, (compute.threads + c.kvGroups - 1) / c.kvGroups)
         let headsPerUnit = (c.headsPerGroup + partsPerGroup - 1) / partsPerGroup
         let unitsPerGroup = (c.headsPerGroup + headsPerUnit - 1) / headsPerUnit
-        compute.parallelFor(c.kvGroups * unitsPerGroup) { units in
-            for unit in units {
+        let units = c.kvGroups * unitsPerGroup
+        let wide = compute.path.hasAVX512 && c.headDim % 16 == 0 && headsPerUnit <= 16
+        let workFloats = Int(ck_attn_group_work_floats(Int64(start + n), Int64(c.headDim)))
+        if wide { s.reserveGroupWork(units: units, floatsPerUnit: workFloats) }
+        let work = s.groupWork, workStride = s.groupWorkStride
+        compute.parallelFor(units) { range in
+            for unit in range {
                 let g = unit / unitsPerGroup
                 let first = g * c.headsPerGroup + (unit % unitsPerGroup) * headsPerUnit
                 let count = min(headsPerUnit, (g + 1) * c.headsPerGroup - first)
@@ -177,6 +182,13 @@ public final class GLMModel: @unchecked Sendable {
                     let queries = s.qkv + t * c.qkvRows + first * c.headDim
                     for h in 0..<count {
                         rope.rotate(queries + h * c.headDim, cos: s.ropeCos + t * half, sin: s.ropeSin + t * half)
+                    }
+                    if wide {
+                        ck_attn_group_f16_avx512(keys + g * c.headDim, values + g * c.headDim, Int64(c.kvDim),
+                                                 Int64(positions), queries, Int64(c.headDim), Int64(count),
+                                                 Int64(c.headDim), scale, work + unit * workStride,
+                                                 s.attention + t * c.qDim + first * c.headDim, Int64(c.headDim))
+                        continue
                     }
                     let scores = s.scores + first * scoreStride
                     ck_attn_scores_f16_avx2(keys + g * c.headDim, Int64(c.kvDim), Int64(positions), queries,

@@ -50,6 +50,42 @@ import Testing
         }
     }
 
+    @Test(arguments: [(1, 3), (5, 16), (37, 16), (300, 7)])
+    func wideGroupAttentionMatchesScalarLoops(_ positions: Int, _ heads: Int) {
+        guard KernelPath.avx512vnni.isSupported else { return }
+        // two groups of 128 per cached row, the heads read group 1; positions cover partial steps and blocks
+        let dim = 128, stride = 256, group = 1
+        let keys = f16Rows(positions * stride, seed: 11), values = f16Rows(positions * stride, seed: 12)
+        var rng = SeededRandom(seed: 13)
+        let queries = rng.floats(heads * dim, scale: 2)
+        let scale: Float = 1 / Float(dim).squareRoot()
+        var work = [Float](repeating: .nan, count: Int(ck_attn_group_work_floats(Int64(positions), Int64(dim))))
+        var out = [Float](repeating: .nan, count: heads * dim)
+        keys.bits.withUnsafeBufferPointer { k in
+            values.bits.withUnsafeBufferPointer { v in
+                guard let k = k.baseAddress, let v = v.baseAddress else { return }
+                ck_attn_group_f16_avx512(k + group * dim, v + group * dim, Int64(stride), Int64(positions), queries,
+                                         Int64(dim), Int64(heads), Int64(dim), scale, &work, &out, Int64(dim))
+            }
+        }
+        for h in 0..<heads {
+            var scores = (0..<positions).map { j -> Float in
+                var dot: Float = 0
+                for c in 0..<dim { dot += queries[h * dim + c] * keys.floats[j * stride + group * dim + c] }
+                return dot * scale
+            }
+            scores.withUnsafeMutableBufferPointer { p in
+                guard let base = p.baseAddress else { return }
+                Kernels.softmax(base, count: positions)
+            }
+            for c in 0..<dim {
+                var want: Float = 0
+                for j in 0..<positions { want += scores[j] * values.floats[j * stride + group * dim + c] }
+                #expect(abs(out[h * dim + c] - want) <= 1e-5, "head \(h) column \(c): \(out[h * dim + c]) vs \(want)")
+            }
+        }
+    }
+
     @Test(arguments: [1, 7, 8, 29, 1000])
     func vectorSoftmaxMatchesScalar(_ count: Int) {
         guard KernelPath.avx2.isSupported else { return }
