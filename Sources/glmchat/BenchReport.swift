@@ -24,7 +24,7 @@ struct BenchReport {
             rows.append(base + ["pp\(options.promptTokens)", speed(result.promptTokensPerSecond)])
         }
         if !result.generationTokensPerSecond.isEmpty {
-            let test = "tg\(options.generatedTokens)" + (options.context > 0 ? " @ ctx \(options.context)" : "")
+            let test = "tg\(options.generatedTokens)" + (result.context > 0 ? " @ ctx \(result.context)" : "")
             rows.append(base + [test, speed(result.generationTokensPerSecond)])
         }
         let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
@@ -56,7 +56,7 @@ struct BenchReport {
         let object: [String: Any] = [
             "model": name, "type": type.rawValue, "file_bytes": fileBytes, "threads": threads,
             "prompt_tokens": options.promptTokens, "generated_tokens": options.generatedTokens,
-            "context": options.context, "repetitions": options.repetitions,
+            "context": result.context, "repetitions": options.repetitions,
             "pp_tokens_per_second": result.promptTokensPerSecond,
             "tg_tokens_per_second": result.generationTokensPerSecond,
             "time_to_first_token_seconds": result.timeToFirstToken,

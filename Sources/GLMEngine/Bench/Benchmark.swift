@@ -20,6 +20,8 @@ public struct BenchmarkResult: Sendable {
     public var weightBytesPerToken = 0
     public var kvCacheBytes = 0
     public var bandwidthBytesPerSecond = 0.0
+    /// Cached tokens generation started after (the requested --context, or less if the window is smaller).
+    public var context = 0
     /// Slowest and fastest probe pass (the spread says how noisy the machine was).
     public var bandwidthRange: ClosedRange<Double> = 0...0
     /// Share of generation time spent in attention (only measured when a context is set).
@@ -42,10 +44,19 @@ public func standardDeviation(_ values: [Double]) -> Double {
 }
 
 public enum Benchmark {
-    public static func run(model: GLMModel, options: BenchmarkOptions,
+    public static func run(model: GLMModel, options requested: BenchmarkOptions,
                            log: (String) -> Void = { _ in }) throws -> BenchmarkResult {
         var result = BenchmarkResult()
         let c = model.config
+        var options = requested
+        // A full window (--context 32768 on the 32K model) leaves no room to generate into: measure at
+        // the fullest cache that still takes the -n tokens, and say so.
+        if options.context > 0, options.context + options.generatedTokens + 1 > c.contextLength,
+           c.contextLength - options.generatedTokens - 1 > 0 {
+            options.context = c.contextLength - options.generatedTokens - 1
+            log("--context \(requested.context) leaves no room for \(options.generatedTokens) tokens in a window of \(c.contextLength): generating after \(options.context) cached tokens")
+        }
+        result.context = options.context
         result.weightBytesPerToken = model.weights.matrixBytes
         var generator = SeededGenerator(seed: 42)
         func randomTokens(_ n: Int) -> [Int32] {
