@@ -20,7 +20,7 @@ static inline void ck_convert_rows(const uint16_t *src, int64_t stride, int64_t 
                                    int64_t ahead, int64_t positions, float *row) {
     for (int64_t r = 0; r < count; r++) {
         const uint16_t *in = src + (j0 + r) * stride;
-        if (j0 + r + ahead < positions) {
+        if (ahead > 0 && j0 + r + ahead < positions) {
             const char *next = (const char *)(src + (j0 + r + ahead) * stride);
             for (int64_t b = 0; b < dim * 2; b += 64) _mm_prefetch(next + b, _MM_HINT_T0);
         }
@@ -88,11 +88,17 @@ void ck_attn_group_f16_avx512(const uint16_t *keys, const uint16_t *values, int6
     for (int64_t d = 0; d < dim; d++) _mm512_storeu_ps(ot + d * 16, _mm512_setzero_ps());
     for (int64_t j0 = 0; j0 < positions; j0 += CK_VALUE_BLOCK) {
         const int64_t count = positions - j0 < CK_VALUE_BLOCK ? positions - j0 : CK_VALUE_BLOCK;
-        ck_convert_rows(values, stride, j0, count, dim, 2 * CK_VALUE_BLOCK, positions, row);
+        ck_convert_rows(values, stride, j0, count, dim, 0, positions, row);
         for (int64_t d0 = 0; d0 < dim; d0 += 16) {
             __m512 acc[16];
             for (int i = 0; i < 16; i++) acc[i] = _mm512_loadu_ps(ot + (d0 + i) * 16);
             for (int64_t r = 0; r < count; r++) {
+                // the next block's rows, spread over this block's FMAs (a burst of prefetches overflows
+                // the miss queues and is partly dropped)
+                if (d0 == 0 && j0 + CK_VALUE_BLOCK + r < positions) {
+                    const char *next = (const char *)(values + (j0 + CK_VALUE_BLOCK + r) * stride);
+                    for (int64_t b = 0; b < dim * 2; b += 64) _mm_prefetch(next + b, _MM_HINT_T0);
+                }
                 const __m512 p = _mm512_loadu_ps(st + (j0 + r) * 16);
                 const float *v = row + r * dim + d0;
                 for (int i = 0; i < 16; i++) acc[i] = _mm512_fmadd_ps(p, _mm512_set1_ps(v[i]), acc[i]);
