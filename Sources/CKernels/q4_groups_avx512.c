@@ -8,6 +8,7 @@
 // 256-bit two-block kernel, which left generation compute-bound on one core; from memory, rows of
 // 13696 columns ran at 33 GB/s on two cores against 23 GB/s.
 // The batched kernel does each (row, token) with exactly the single-token kernel's operations.
+// Batched: 3 rows x 4 tokens per pass (activation loads shared by the rows, unpacking by the tokens).
 #include "ckernels.h"
 #include "blocks.h"
 #include <immintrin.h>
@@ -52,17 +53,28 @@ static inline __attribute__((always_inline)) ck_group_weights ck_unpack_group(co
     return g;
 }
 
-/// acc + (integer dot of group g, bias-corrected) * weight scale * activation scale, per lane.
-static inline __attribute__((always_inline)) __m512 ck_group_dot(ck_group_weights w, const ck_q8_act *x, int64_t g,
-                                                               __m512 acc) {
+/// One token's activations for group g.
+typedef struct { __m512i lo, hi, bias; __m512 scale; } ck_group_act;
+
+static inline __attribute__((always_inline)) ck_group_act ck_load_act(const ck_q8_act *x, int64_t g) {
     const int8_t *xq = x->gq + g * 128;
-    __m512i dp = _mm512_dpbusd_epi32(_mm512_zextsi128_si512(_mm_loadu_si128((const __m128i *)(x->gbias4 + g * 4))),
-                                     w.lo, _mm512_loadu_si512(xq));
-    dp = _mm512_dpbusd_epi32(dp, w.hi, _mm512_loadu_si512(xq + 64));
-    const __m512 dx = _mm512_broadcast_f32x4(_mm_loadu_ps(x->gd + g * 4));
-    return _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), _mm512_mul_ps(w.scale, dx), acc);
+    ck_group_act a;
+    a.lo = _mm512_loadu_si512(xq);
+    a.hi = _mm512_loadu_si512(xq + 64);
+    a.bias = _mm512_zextsi128_si512(_mm_loadu_si128((const __m128i *)(x->gbias4 + g * 4)));
+    a.scale = _mm512_broadcast_f32x4(_mm_loadu_ps(x->gd + g * 4));
+    return a;
 }
 
+/// acc + (integer dot of the group, bias-corrected) * weight scale * activation scale, per lane.
+static inline __attribute__((always_inline)) __m512 ck_group_dot(ck_group_weights w, ck_group_act a, __m512 acc) {
+    __m512i dp = _mm512_dpbusd_epi32(a.bias, w.lo, a.lo);
+    dp = _mm512_dpbusd_epi32(dp, w.hi, a.hi);
+    return _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), _mm512_mul_ps(w.scale, a.scale), acc);
+}
+
+// One accumulator per row: its chain is one FMA per 72 bytes of weights, far below what memory
+// delivers, and the batched kernel below can then keep a (row, token) in a single register.
 void ck_matvec_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y) {
     const __m512i nibble_index = _mm512_load_si512(ck_group_nibble_index);
     const __m512i scale_index = _mm512_load_si512(ck_group_scale_index);
@@ -70,71 +82,58 @@ void ck_matvec_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, co
     const int tail = (int)(x->nblocks % 4);
     for (int64_t r = 0; r < rows; r++) {
         const char *row = (const char *)w + r * row_bytes;
-        // even groups in a0, odd in a1: two independent chains
-        __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
-        int64_t g = 0;
-        for (; g + 1 < full; g += 2) {
-            a0 = ck_group_dot(ck_unpack_group(row + 72 * g, 4, nibble_index, scale_index), x, g, a0);
-            a1 = ck_group_dot(ck_unpack_group(row + 72 * (g + 1), 4, nibble_index, scale_index), x, g + 1, a1);
-        }
-        if (g < full) a0 = ck_group_dot(ck_unpack_group(row + 72 * g, 4, nibble_index, scale_index), x, g, a0);
-        if (tail) {
-            const __m512 t = ck_group_dot(ck_unpack_group(row + 72 * full, tail, nibble_index, scale_index), x, full,
-                                          (full & 1) ? a1 : a0);
-            if (full & 1) a1 = t; else a0 = t;
-        }
-        y[r] = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
+        __m512 acc = _mm512_setzero_ps();
+        for (int64_t g = 0; g < full; g++)
+            acc = ck_group_dot(ck_unpack_group(row + 72 * g, 4, nibble_index, scale_index), ck_load_act(x, g), acc);
+        if (tail)
+            acc = ck_group_dot(ck_unpack_group(row + 72 * full, tail, nibble_index, scale_index), ck_load_act(x, full), acc);
+        y[r] = _mm512_reduce_add_ps(acc);
     }
 }
 
-/// One row for NT tokens: each group is unpacked once and applied to every token.
-static inline __attribute__((always_inline)) void ck_row_tokens_vbmi(const char *row, const ck_q8_act *xs, const int NT,
-                                                                   float *y, int64_t ldy, __m512i nibble_index,
-                                                                   __m512i scale_index) {
+/// NR rows x NT tokens: each group of each row is unpacked once for all tokens, and each token's
+/// activations are loaded once for all rows (the loads, not the arithmetic, limited one row at a time).
+static inline __attribute__((always_inline)) void ck_block_vbmi(const char *row, size_t row_bytes, const ck_q8_act *xs,
+                                                              const int NR, const int NT, float *y, int64_t ldy,
+                                                              __m512i nibble_index, __m512i scale_index) {
     const int64_t full = xs->nblocks / 4;
     const int tail = (int)(xs->nblocks % 4);
-    __m512 a0[8], a1[8];
-    for (int k = 0; k < NT; k++) a0[k] = a1[k] = _mm512_setzero_ps();
-    int64_t g = 0;
-    for (; g + 1 < full; g += 2) {
-        const ck_group_weights even = ck_unpack_group(row + 72 * g, 4, nibble_index, scale_index);
-        for (int k = 0; k < NT; k++) a0[k] = ck_group_dot(even, xs + k, g, a0[k]);
-        const ck_group_weights odd = ck_unpack_group(row + 72 * (g + 1), 4, nibble_index, scale_index);
-        for (int k = 0; k < NT; k++) a1[k] = ck_group_dot(odd, xs + k, g + 1, a1[k]);
+    __m512 acc[3][4];
+    for (int r = 0; r < NR; r++)
+        for (int k = 0; k < NT; k++) acc[r][k] = _mm512_setzero_ps();
+    for (int64_t g = 0; g <= full; g++) {
+        const int blocks = g < full ? 4 : tail;
+        if (blocks == 0) break;
+        ck_group_weights wr[3];
+        for (int r = 0; r < NR; r++) wr[r] = ck_unpack_group(row + r * row_bytes + 72 * g, blocks, nibble_index, scale_index);
+        for (int k = 0; k < NT; k++) {
+            const ck_group_act a = ck_load_act(xs + k, g);
+            for (int r = 0; r < NR; r++) acc[r][k] = ck_group_dot(wr[r], a, acc[r][k]);
+        }
     }
-    if (g < full) {
-        const ck_group_weights even = ck_unpack_group(row + 72 * g, 4, nibble_index, scale_index);
-        for (int k = 0; k < NT; k++) a0[k] = ck_group_dot(even, xs + k, g, a0[k]);
-    }
-    if (tail) {
-        const ck_group_weights last = ck_unpack_group(row + 72 * full, tail, nibble_index, scale_index);
-        __m512 *acc = (full & 1) ? a1 : a0;
-        for (int k = 0; k < NT; k++) acc[k] = ck_group_dot(last, xs + k, full, acc[k]);
-    }
-    for (int k = 0; k < NT; k++) y[k * ldy] = _mm512_reduce_add_ps(_mm512_add_ps(a0[k], a1[k]));
+    for (int r = 0; r < NR; r++)
+        for (int k = 0; k < NT; k++) y[k * ldy + r] = _mm512_reduce_add_ps(acc[r][k]);
 }
 
-#define CK_VBMI_TOKENS 8
+#define CK_BLOCK_CASE(R, T) \
+    case (R) * 8 + (T): ck_block_vbmi(row, row_bytes, xs + t, R, T, out, ldy, nibble_index, scale_index); break;
 
 void ck_matmul_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *xs, int64_t ntok,
                                float *y, int64_t ldy) {
     const __m512i nibble_index = _mm512_load_si512(ck_group_nibble_index);
     const __m512i scale_index = _mm512_load_si512(ck_group_scale_index);
     // tokens outside, rows inside: a chunk's activations stay in L1/L2 while the (L2-sized) tile's rows pass
-    for (int64_t t = 0; t < ntok; t += CK_VBMI_TOKENS) {
-        const int64_t n = ntok - t < CK_VBMI_TOKENS ? ntok - t : CK_VBMI_TOKENS;
-        for (int64_t r = 0; r < rows; r++) {
+    for (int64_t t = 0; t < ntok; t += 4) {
+        const int nt = ntok - t < 4 ? (int)(ntok - t) : 4;
+        for (int64_t r = 0; r < rows; r += 3) {
+            const int nr = rows - r < 3 ? (int)(rows - r) : 3;
             const char *row = (const char *)w + r * row_bytes;
             float *out = y + t * ldy + r;
-            switch (n) {
-            case 8: ck_row_tokens_vbmi(row, xs + t, 8, out, ldy, nibble_index, scale_index); break;
-            case 7: ck_row_tokens_vbmi(row, xs + t, 7, out, ldy, nibble_index, scale_index); break;
-            case 6: ck_row_tokens_vbmi(row, xs + t, 6, out, ldy, nibble_index, scale_index); break;
-            case 5: ck_row_tokens_vbmi(row, xs + t, 5, out, ldy, nibble_index, scale_index); break;
-            case 4: ck_row_tokens_vbmi(row, xs + t, 4, out, ldy, nibble_index, scale_index); break;
-            case 3: ck_row_tokens_vbmi(row, xs + t, 3, out, ldy, nibble_index, scale_index); break;
-            case 2: ck_row_tokens_vbmi(row, xs + t, 2, out, ldy, nibble_index, scale_index); break;
-            default: ck_row_tokens_vbmi(row, xs + t, 1, out, ldy, nibble_index, scale_index); break;
+            switch (nr * 8 + nt) {
+                CK_BLOCK_CASE(3, 4) CK_BLOCK_CASE(3, 3) CK_BLOCK_CASE(3, 2) CK_BLOCK_CASE(3, 1)
+                CK_BLOCK_CASE(2, 4) CK_BLOCK_CASE(2, 3) CK_BLOCK_CASE(2, 2) CK_BLOCK_CASE(2, 1)
+                CK_BLOCK_CASE(1, 4) CK_BLOCK_CASE(1, 3) CK_BLOCK_CASE(1, 2)
+                default: ck_block_vbmi(row, row_bytes, xs + t, 1, 1, out, ldy, nibble_index, scale_index); break;
             }
         }
     }
