@@ -121,10 +121,13 @@ public final class GLMModel: @unchecked Sendable {
     /// Heads are independent, so they are split across threads.
     private func attend(layer: Int, start: Int, n: Int, cache: KVCache) {
         let c = config
-        if compute.path.hasF16C, c.headDim % 8 == 0, c.headDim <= Int(CK_ATTN_DIM_LIMIT),
-           let keys = cache.f16Keys(layer: layer), let values = cache.f16Values(layer: layer) {
-            attendGrouped(keys: keys, values: values, start: start, n: n)
-            return
+        if compute.path.hasF16C, c.headDim % 8 == 0, c.headDim <= Int(CK_ATTN_DIM_LIMIT) {
+            let keys = (0..<c.kvGroups).compactMap { cache.f16Keys(layer: layer, group: $0) }
+            let values = (0..<c.kvGroups).compactMap { cache.f16Values(layer: layer, group: $0) }
+            if keys.count == c.kvGroups && values.count == c.kvGroups {
+                attendGrouped(keys: keys, values: values, start: start, n: n)
+                return
+            }
         }
         let s = scratch
         let half = c.ropeDims / 2
@@ -157,7 +160,7 @@ public final class GLMModel: @unchecked Sendable {
     /// The F16-cache attention: the heads of one KV group go together through the group's cache
     /// (each key and value row read once per token for all of them), and the work is split into
     /// as few units per group as keep every thread busy, so a long cache is not read once per head.
-    private func attendGrouped(keys: UnsafePointer<UInt16>, values: UnsafePointer<UInt16>, start: Int, n: Int) {
+    private func attendGrouped(keys: [UnsafePointer<UInt16>], values: [UnsafePointer<UInt16>], start: Int, n: Int) {
         let c = config
         let s = scratch
         let half = c.ropeDims / 2
@@ -184,18 +187,18 @@ public final class GLMModel: @unchecked Sendable {
                         rope.rotate(queries + h * c.headDim, cos: s.ropeCos + t * half, sin: s.ropeSin + t * half)
                     }
                     if wide {
-                        ck_attn_group_f16_avx512(keys + g * c.headDim, values + g * c.headDim, Int64(c.kvDim),
+                        ck_attn_group_f16_avx512(keys[g], values[g], Int64(c.headDim),
                                                  Int64(positions), queries, Int64(c.headDim), Int64(count),
                                                  Int64(c.headDim), scale, work + unit * workStride,
                                                  s.attention + t * c.qDim + first * c.headDim, Int64(c.headDim))
                         continue
                     }
                     let scores = s.scores + first * scoreStride
-                    ck_attn_scores_f16_avx2(keys + g * c.headDim, Int64(c.kvDim), Int64(positions), queries,
+                    ck_attn_scores_f16_avx2(keys[g], Int64(c.headDim), Int64(positions), queries,
                                             Int64(c.headDim), Int64(count), Int64(c.headDim), scale, scores,
                                             Int64(scoreStride))
                     for h in 0..<count { ck_softmax_avx2(scores + h * scoreStride, Int64(positions)) }
-                    ck_attn_values_f16_avx2(values + g * c.headDim, Int64(c.kvDim), Int64(positions), scores,
+                    ck_attn_values_f16_avx2(values[g], Int64(c.headDim), Int64(positions), scores,
                                             Int64(scoreStride), Int64(count), Int64(c.headDim),
                                             s.attention + t * c.qDim + first * c.headDim, Int64(c.headDim))
                 }

@@ -13,21 +13,28 @@ public enum KVPrecision: String, Sendable {
 
 /// Keys (after RoPE) and values of every cached position, per layer. Storage grows with the
 /// conversation, up to `maxPositions`, so a short chat does not hold the whole window.
+/// Within a layer each KV group has a plane of its own (positions x headDim): the attention of a
+/// group, which one thread does for all its heads, then streams one contiguous region instead of
+/// every other half-row (measured at 32K: 4-15% less attention time).
 public final class KVCache: @unchecked Sendable {
     public let layerCount: Int
     /// Values per position per layer: kvGroups x headDim.
     public let kvDim: Int
+    public let headDim: Int
+    public let kvGroups: Int
     public let maxPositions: Int
     public let precision: KVPrecision
     /// Positions filled so far.
     public private(set) var count = 0
     public private(set) var capacity = 0
-    private var keys: [UnsafeMutableRawPointer] = []     // per layer: (capacity, kvDim)
-    private var values: [UnsafeMutableRawPointer] = []   // per layer: (capacity, kvDim)
+    private var keys: [UnsafeMutableRawPointer] = []     // per layer: kvGroups planes of (capacity, headDim)
+    private var values: [UnsafeMutableRawPointer] = []   // per layer: the same
 
     public init(config: ModelConfig, maxPositions: Int, precision: KVPrecision = .f32) {
         layerCount = config.numLayers
         kvDim = config.kvDim
+        headDim = config.headDim
+        kvGroups = config.kvGroups
         self.maxPositions = maxPositions
         self.precision = precision
     }
@@ -43,6 +50,13 @@ public final class KVCache: @unchecked Sendable {
     public var fullWindowBytes: Int { 2 * layerCount * maxPositions * kvDim * precision.bytesPerValue }
 
     private var rowBytes: Int { kvDim * precision.bytesPerValue }
+    /// Bytes of one group's slice of a position.
+    private var headBytes: Int { headDim * precision.bytesPerValue }
+
+    /// Where group `group`'s slice of `position` starts in a layer's storage.
+    private func slot(_ base: UnsafeMutableRawPointer, group: Int, position: Int) -> UnsafeMutableRawPointer {
+        base + (group * capacity + position) * headBytes
+    }
 
     /// Makes room for `positions` in total, growing geometrically to avoid a copy per token.
     public func reserve(_ positions: Int) {
@@ -53,7 +67,10 @@ public final class KVCache: @unchecked Sendable {
             (0..<layerCount).map { layer in
                 let fresh = UnsafeMutableRawPointer.allocate(byteCount: newCapacity * rowBytes, alignment: 64)
                 if layer < old.count {
-                    fresh.copyMemory(from: old[layer], byteCount: count * rowBytes)
+                    for g in 0..<kvGroups {
+                        (fresh + g * newCapacity * headBytes).copyMemory(from: old[layer] + g * capacity * headBytes,
+                                                                          byteCount: count * headBytes)
+                    }
                     old[layer].deallocate()
                 }
                 return fresh
@@ -66,53 +83,57 @@ public final class KVCache: @unchecked Sendable {
 
     /// Writes the key and value of `position` (f32 in, stored in the cache's precision).
     func store(layer: Int, position: Int, key: UnsafePointer<Float>, value: UnsafePointer<Float>) {
-        let offset = position * rowBytes
-        switch precision {
-        case .f32:
-            (keys[layer] + offset).copyMemory(from: key, byteCount: rowBytes)
-            (values[layer] + offset).copyMemory(from: value, byteCount: rowBytes)
-        case .f16:
-            Kernels.toF16(key, (keys[layer] + offset).assumingMemoryBound(to: Float16.self), count: kvDim)
-            Kernels.toF16(value, (values[layer] + offset).assumingMemoryBound(to: Float16.self), count: kvDim)
+        for g in 0..<kvGroups {
+            let k = slot(keys[layer], group: g, position: position), v = slot(values[layer], group: g, position: position)
+            switch precision {
+            case .f32:
+                k.copyMemory(from: key + g * headDim, byteCount: headBytes)
+                v.copyMemory(from: value + g * headDim, byteCount: headBytes)
+            case .f16:
+                Kernels.toF16(key + g * headDim, k.assumingMemoryBound(to: Float16.self), count: headDim)
+                Kernels.toF16(value + g * headDim, v.assumingMemoryBound(to: Float16.self), count: headDim)
+            }
         }
     }
 
     /// query . key[position][offset ..< offset + count]
     @inline(__always)
     func dotKey(_ query: UnsafePointer<Float>, layer: Int, position: Int, offset: Int, count: Int) -> Float {
-        let base = keys[layer] + position * rowBytes
+        let base = slot(keys[layer], group: offset / headDim, position: position)
         switch precision {
-        case .f32: return Kernels.dot(query, base.assumingMemoryBound(to: Float.self) + offset, count: count)
-        case .f16: return Kernels.dot(query, base.assumingMemoryBound(to: Float16.self) + offset, count: count)
+        case .f32: return Kernels.dot(query, base.assumingMemoryBound(to: Float.self) + offset % headDim, count: count)
+        case .f16: return Kernels.dot(query, base.assumingMemoryBound(to: Float16.self) + offset % headDim, count: count)
         }
     }
 
     /// out += weight * value[position][offset ..< offset + count]
     @inline(__always)
     func addValue(_ weight: Float, layer: Int, position: Int, offset: Int, count: Int, into out: UnsafeMutablePointer<Float>) {
-        let base = values[layer] + position * rowBytes
+        let base = slot(values[layer], group: offset / headDim, position: position)
         switch precision {
-        case .f32: Kernels.axpy(weight, base.assumingMemoryBound(to: Float.self) + offset, out, count: count)
-        case .f16: Kernels.axpy(weight, base.assumingMemoryBound(to: Float16.self) + offset, out, count: count)
+        case .f32: Kernels.axpy(weight, base.assumingMemoryBound(to: Float.self) + offset % headDim, out, count: count)
+        case .f16: Kernels.axpy(weight, base.assumingMemoryBound(to: Float16.self) + offset % headDim, out, count: count)
         }
     }
 
-    /// Layer `layer`'s cached keys / values as rows of `kvDim` f16 values (nil unless the cache is F16):
-    /// the attention kernels read every position of a group in one pass.
-    func f16Keys(layer: Int) -> UnsafePointer<UInt16>? {
-        precision == .f16 ? UnsafePointer(keys[layer].assumingMemoryBound(to: UInt16.self)) : nil
+    /// Group `group`'s cached keys / values in layer `layer` as rows of `headDim` f16 values (nil
+    /// unless the cache is F16): the attention kernels read every position of a group in one pass.
+    func f16Keys(layer: Int, group: Int) -> UnsafePointer<UInt16>? {
+        precision == .f16 ? UnsafePointer(slot(keys[layer], group: group, position: 0).assumingMemoryBound(to: UInt16.self)) : nil
     }
 
-    func f16Values(layer: Int) -> UnsafePointer<UInt16>? {
-        precision == .f16 ? UnsafePointer(values[layer].assumingMemoryBound(to: UInt16.self)) : nil
+    func f16Values(layer: Int, group: Int) -> UnsafePointer<UInt16>? {
+        precision == .f16 ? UnsafePointer(slot(values[layer], group: group, position: 0).assumingMemoryBound(to: UInt16.self)) : nil
     }
 
     /// One cached key (or value) row as floats (tests compare caches with it).
     func row(key: Bool, layer: Int, position: Int) -> [Float] {
-        let base = (key ? keys[layer] : values[layer]) + position * rowBytes
-        switch precision {
-        case .f32: return Array(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: kvDim))
-        case .f16: return UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float16.self), count: kvDim).map(Float.init)
+        (0..<kvGroups).flatMap { g -> [Float] in
+            let base = slot(key ? keys[layer] : values[layer], group: g, position: position)
+            switch precision {
+            case .f32: return Array(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: headDim))
+            case .f16: return UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float16.self), count: headDim).map(Float.init)
+            }
         }
     }
 
@@ -156,27 +177,28 @@ public final class KVCache: @unchecked Sendable {
                 for i in 0..<half { s[i] = -s[i] }
             }
         }
-        var row = [Float](repeating: 0, count: kvDim)
+        var head = [Float](repeating: 0, count: headDim)
         for layer in 0..<layerCount {
-            let to = range.lowerBound * rowBytes, from = range.upperBound * rowBytes
-            (keys[layer] + to).copyMemory(from: keys[layer] + from, byteCount: moved * rowBytes)
-            (values[layer] + to).copyMemory(from: values[layer] + from, byteCount: moved * rowBytes)
-            for position in range.lowerBound..<(range.lowerBound + moved) {
-                let base = keys[layer] + position * rowBytes
-                row.withUnsafeMutableBufferPointer { r in
-                    guard let r = r.baseAddress else { return }
-                    switch precision {
-                    case .f32: r.update(from: base.assumingMemoryBound(to: Float.self), count: kvDim)
-                    case .f16:
-                        let h = base.assumingMemoryBound(to: Float16.self)
-                        for i in 0..<kvDim { r[i] = Float(h[i]) }
-                    }
-                    for g in 0..<config.kvGroups {
-                        rope.rotate(r + g * config.headDim, cos: cos, sin: sin)
-                    }
-                    switch precision {
-                    case .f32: base.assumingMemoryBound(to: Float.self).update(from: r, count: kvDim)
-                    case .f16: Kernels.toF16(r, base.assumingMemoryBound(to: Float16.self), count: kvDim)
+            for g in 0..<kvGroups {
+                for storage in [keys[layer], values[layer]] {
+                    slot(storage, group: g, position: range.lowerBound)
+                        .copyMemory(from: slot(storage, group: g, position: range.upperBound), byteCount: moved * headBytes)
+                }
+                for position in range.lowerBound..<(range.lowerBound + moved) {
+                    let base = slot(keys[layer], group: g, position: position)
+                    head.withUnsafeMutableBufferPointer { h in
+                        guard let h = h.baseAddress else { return }
+                        switch precision {
+                        case .f32: h.update(from: base.assumingMemoryBound(to: Float.self), count: headDim)
+                        case .f16:
+                            let half = base.assumingMemoryBound(to: Float16.self)
+                            for i in 0..<headDim { h[i] = Float(half[i]) }
+                        }
+                        rope.rotate(h, cos: cos, sin: sin)
+                        switch precision {
+                        case .f32: base.assumingMemoryBound(to: Float.self).update(from: h, count: headDim)
+                        case .f16: Kernels.toF16(h, base.assumingMemoryBound(to: Float16.self), count: headDim)
+                        }
                     }
                 }
             }
