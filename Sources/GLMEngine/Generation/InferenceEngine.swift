@@ -103,9 +103,15 @@ public actor InferenceEngine {
                                        context: request.keepContexts ? sequence.tokens : nil,
                                        contextUsed: sequence.tokens.count)))
             if stats.generatedTokens == request.maxTokens { break }
-            let stepped = try sequence.step(next)
-            if let slide = stepped.slide { record(slide, in: &stats, emit: emit) }
-            logits = stepped.logits
+            do {
+                // a slide here may read the kept tail again: its notice comes first, then its progress
+                logits = try sequence.step(next, onSlide: { record($0, in: &stats, emit: emit) },
+                                           progress: { done, total in emit(.promptProgress(done: done, total: total)) },
+                                           isCancelled: { flag.isRaised }).logits
+            } catch is CancellationError {
+                reason = .cancelled
+                break
+            }
         }
         let tail = detokenizer.finish()
         if !tail.isEmpty { emit(.text(tail)) }

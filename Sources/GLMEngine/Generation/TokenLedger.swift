@@ -91,8 +91,11 @@ public final class CachedSequence: @unchecked Sendable {
         return (logits, reused, slide)
     }
 
-    /// Feeds one generated token and returns the logits for the next; slides first when the window is full.
-    public func step(_ token: Int32, progress: (Int, Int) -> Void = { _, _ in }) throws -> (logits: [Float], slide: SlideReport?) {
+    /// Feeds one generated token and returns the logits for the next; slides first when the window is
+    /// full, telling `onSlide` before the kept tail is read again (so a listener can say why the
+    /// answer pauses), reporting that reading to `progress`, and stopping it when `isCancelled`.
+    public func step(_ token: Int32, onSlide: (SlideReport) -> Void = { _ in }, progress: (Int, Int) -> Void = { _, _ in },
+                     isCancelled: () -> Bool = { false }) throws -> (logits: [Float], slide: SlideReport?) {
         guard tokens.count >= window else {
             let logits = model.forward([token], cache: cache, logits: .last)
             tokens.append(token)
@@ -110,9 +113,11 @@ public final class CachedSequence: @unchecked Sendable {
             tokens.append(token)
             var report = plan.report
             report.rereadTokens = 0
+            onSlide(report)
             return (logits, report)
         }
-        let (logits, _) = try feed(plan.kept, progress: progress, isCancelled: { false })
+        onSlide(plan.report)
+        let (logits, _) = try feed(plan.kept, progress: progress, isCancelled: isCancelled)
         layout = plan.layout
         return (logits, plan.report)
     }

@@ -61,7 +61,8 @@ extension ChatApp {
         isDirty = true
         switch event {
         case .promptProgress(let done, let total):
-            if activity != .stopping, activity != .generating {
+            // also mid-answer: an exact slide reads the kept conversation again before the next token
+            if activity != .stopping {
                 activity = .readingPrompt(total > 0 ? Double(done) / Double(total) : 1)
             }
         case .text(let piece):

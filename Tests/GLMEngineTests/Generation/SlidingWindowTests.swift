@@ -132,3 +132,48 @@ struct ManySlidesTests {
         #expect(worst < 1e-4, "max abs difference to a fresh pass over the kept tokens: \(worst)")
     }
 }
+
+/// What a listener sees when the window fills in the middle of an answer: the slide's notice first,
+/// then the progress of reading the kept tail again, then the next token; and a cancel sent at the
+/// notice ends the answer as cancelled, leaving a ledger that still describes the cache.
+@Suite("Generation: slides mid-answer")
+struct MidAnswerSlideTests {
+    @Test("notice, then re-read progress, then tokens; a cancel at the notice stops cleanly")
+    func noticeProgressAndCancel() async throws {
+        let model = try OracleModelTests.load("oracle/rope50")
+        let tokenizer = try Tokenizer(modelPath: Fixtures.tinyModel + "/tokenizer.model")
+        let engine = InferenceEngine(model: model, tokenizer: tokenizer, kind: .chat, contextLimit: 48)
+        let prompt = try #require(OracleModelTests.expected["oracle/rope50"]?.first?.inputIDs)
+        let request = GenerationRequest(prompt: Array(prompt.prefix(30)), sampling: .greedy, maxTokens: 40,
+                                        stopTokens: [], layout: .plain, promptMaySlide: true)
+        var sawSlide = false, progressAfterSlide = 0, tokensBeforeSlide = 0
+        for try await event in engine.generate(request) {
+            switch event {
+            case .contextSlid(let report):
+                sawSlide = true
+                #expect(report.rereadTokens > 0)
+            case .promptProgress:
+                if sawSlide { progressAfterSlide += 1 }
+            case .token:
+                if !sawSlide { tokensBeforeSlide += 1 }
+            default: break
+            }
+        }
+        #expect(sawSlide)
+        #expect(tokensBeforeSlide == 48 - 30 + 1)   // the window fills, then the first slide
+        #expect(progressAfterSlide >= 2, "the re-read reports its progress")
+
+        // cancel as soon as the slide is announced: the answer ends as cancelled, the ledger matches the cache
+        let second = InferenceEngine(model: try OracleModelTests.load("oracle/rope50"), tokenizer: tokenizer,
+                                     kind: .chat, contextLimit: 48)
+        var finished: FinishReason?
+        for try await event in second.generate(request) {
+            if case .contextSlid = event { second.cancel() }
+            if case .finished(let reason, _) = event { finished = reason }
+        }
+        #expect(finished == .cancelled)
+        let cached = await second.cachedTokens
+        #expect(cached.count <= 48)
+        #expect(Array(cached.prefix(2)) == Array(prompt.prefix(2)))
+    }
+}
