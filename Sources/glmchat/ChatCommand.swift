@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GLMEngine
 import GLMTerm
 
 /// The options of `glmchat` with no subcommand (the full-screen chat).
@@ -9,6 +10,9 @@ struct ChatOptions: ParsableArguments {
 
     @Option(help: "Theme name: default, light, dark, high-contrast, mono, or a file in ~/.config/glmchat/themes.")
     var theme: String?
+
+    @Option(help: "How a full window slides: exact (reads the kept part again; equals a fresh run) or shift (no pause, drifts). Default: config.toml's slide, else exact.")
+    var slide: SlidePolicy?
 
     @Flag(help: "Use the built-in demo model instead of a real one (for trying the interface and terminal tests).")
     var demo = false
@@ -25,6 +29,9 @@ func runChat(_ options: ChatOptions, service: any ChatService, repository: any S
     } catch {
         FileHandle.standardError.write(Data("glmchat: \(error)\n".utf8))
         return 1
+    }
+    if let engine = service as? EngineChatService {
+        engine.slidePolicy = options.slide ?? configuration.slide ?? .exact
     }
     var service = service
     var repository = repository

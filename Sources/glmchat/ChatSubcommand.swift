@@ -18,12 +18,9 @@ struct ChatSubcommand: AsyncParsableCommand {
     @Option(help: "Threads for the matrix kernels (default: physical cores).")
     var threads: Int?
 
-    @Option(help: "How a full window slides: exact (reads the kept tail again; equals a fresh run) or shift (no pause, drifts).")
-    var slide: SlidePolicy = .exact
-
     @MainActor
     func run() async throws {
-        let service = EngineChatService(threads: threads, slidePolicy: slide)
+        let service = EngineChatService(threads: threads)
         let repository: any SessionRepository
         if options.demo {
             repository = InMemorySessionRepository()

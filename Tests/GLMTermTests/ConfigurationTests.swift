@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import GLMTerm
+import GLMEngine
 
 @Suite struct ConfigurationTests {
     @Test func readsModelsThemeAndInitialModel() throws {
@@ -34,6 +35,15 @@ import Testing
         #expect(throws: ConfigError.self) { try ChatConfiguration.parse("[[models]]\nname = \"x\"\nkind = \"chat\"\n", path: "c.toml") }
         #expect(throws: ConfigError.self) { try ChatConfiguration.parse("colour = 1\n", path: "c.toml") }
         #expect(throws: ConfigError.self) { try ChatConfiguration.parse("model = \"nope\"\n", path: "c.toml") }
+    }
+
+    @Test func slidePolicyIsReadAndChecked() throws {
+        #expect(try ChatConfiguration.parse("slide = \"shift\"\n", path: "c.toml").slide == .shift)
+        #expect(try ChatConfiguration.parse("slide = \"exact\"\n", path: "c.toml").slide == .exact)
+        #expect(try ChatConfiguration.parse("theme = \"dark\"\n", path: "c.toml").slide == nil)
+        #expect(throws: ConfigError(path: "c.toml", "slide must be \"exact\" or \"shift\"")) {
+            try ChatConfiguration.parse("slide = \"fast\"\n", path: "c.toml")
+        }
     }
 
     @Test func commandLineModelIsAddedFirst() {

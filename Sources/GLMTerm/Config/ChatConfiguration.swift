@@ -1,10 +1,13 @@
 import Foundation
+import GLMEngine
 import TOMLKit
 
 /// `$XDG_CONFIG_HOME/glmchat/config.toml`:
 ///
 ///     theme = "dark"            # optional; --theme overrides it
 ///     model = "glm3-chat"       # optional; the model loaded first (default: the first listed)
+///     slide = "exact"           # optional; how a full window slides: exact (re-reads the kept
+///                               # part, a pause) or shift (no pause, drifts); --slide overrides it
 ///
 ///     [[models]]
 ///     name = "glm3-chat"
@@ -14,6 +17,7 @@ public struct ChatConfiguration: Equatable, Sendable {
     public var models: [ModelEntry] = []
     public var theme: String?
     public var initialModel: String?
+    public var slide: SlidePolicy?
 
     public init(models: [ModelEntry] = [], theme: String? = nil, initialModel: String? = nil) {
         self.models = models
@@ -39,6 +43,11 @@ public struct ChatConfiguration: Equatable, Sendable {
             case "model":
                 guard let model = table[key]?.string else { throw ConfigError(path: path, "model must be the name of one of [[models]]") }
                 configuration.initialModel = model
+            case "slide":
+                guard let text = table[key]?.string, let policy = SlidePolicy(rawValue: text) else {
+                    throw ConfigError(path: path, "slide must be \"exact\" or \"shift\"")
+                }
+                configuration.slide = policy
             case "models":
                 guard let array = table[key]?.array else { throw ConfigError(path: path, "models must be an array of tables: [[models]]") }
                 for (index, element) in array.enumerated() {
@@ -46,7 +55,7 @@ public struct ChatConfiguration: Equatable, Sendable {
                     configuration.models.append(try model(entry, index: index, path: path, home: home))
                 }
             default:
-                throw ConfigError(path: path, "unknown key '\(key)' (known: theme, model, [[models]])")
+                throw ConfigError(path: path, "unknown key '\(key)' (known: theme, model, slide, [[models]])")
             }
         }
         var seen = Set<String>()

@@ -16,7 +16,8 @@ public final class EngineChatService: ChatService {
     private let sampling: SamplingParameters
     private let maxTokens: Int
 
-    private let slidePolicy: SlidePolicy
+    /// How the engines of models loaded from now on slide a full window.
+    public var slidePolicy: SlidePolicy
 
     public init(threads: Int? = nil, sampling: SamplingParameters = SamplingParameters(), maxTokens: Int = 2048,
                 slidePolicy: SlidePolicy = .exact) {
