@@ -46,10 +46,22 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
 /// Picks tokens from logits in the order the reference uses: repetition penalty, temperature,
 /// top-k, top-p, then a draw. Ids at or above `allowedVocabulary` (padding rows) are never picked.
+/// Per token it touches the vocabulary a few times in place and sorts only the tokens that can be
+/// chosen (those within a factor of the best, widened until top-k / top-p are decided), not all
+/// 65K of them; its buffers live as long as the sampler.
 public struct Sampler: Sendable {
     public let parameters: SamplingParameters
     public let allowedVocabulary: Int
     private var generator: SeededGenerator
+    private var weights: [Float] = []
+    private var candidates: [Candidate] = []
+    private var penalized: [UInt32] = []
+    private var stamp: UInt32 = 0
+
+    private struct Candidate: Sendable {
+        var id: Int32
+        var weight: Float
+    }
 
     public init(parameters: SamplingParameters, allowedVocabulary: Int) {
         self.parameters = parameters
@@ -60,46 +72,102 @@ public struct Sampler: Sendable {
     /// `history` is every token the penalty applies to (prompt and answer so far).
     public mutating func next(logits: [Float], history: [Int32]) -> Int32 {
         let count = min(allowedVocabulary, logits.count)
-        var scores = Array(logits[0..<count])
-        if parameters.repeatPenalty != 1 {
-            for id in Set(history) where id >= 0 && Int(id) < count {
-                let s = scores[Int(id)]
-                scores[Int(id)] = s > 0 ? s / parameters.repeatPenalty : s * parameters.repeatPenalty
+        guard count > 0 else { return 0 }
+        weights.removeAll(keepingCapacity: true)
+        weights.append(contentsOf: logits[0..<count])
+        if parameters.repeatPenalty != 1 { applyPenalty(history, count: count) }
+        if parameters.temperature == 0 { return Int32(Self.argmax(weights)) }
+
+        // weights = e^(score / T - best): the softmax numerators, the best token at 1
+        let temperature = parameters.temperature
+        var best = -Float.infinity
+        for i in 0..<count { best = max(best, weights[i] / temperature) }
+        for i in 0..<count { weights[i] = expf(weights[i] / temperature - best) }
+
+        if parameters.topK == 0 && parameters.topP >= 1 {
+            // every token stays: draw over the vocabulary as it lies
+            var total: Float = 0
+            for w in weights { total += w }
+            return draw(total: total, order: nil, count: count)
+        }
+        var allTotal: Float = 0
+        if parameters.topK == 0 { for w in weights { allTotal += w } }
+        var threshold: Float = 1e-4
+        while true {
+            select(atLeast: threshold, count: count)
+            if let kept = decide(allTotal: allTotal, complete: threshold == 0) {
+                return draw(total: kept, order: candidates, count: count)
             }
+            threshold = threshold > 1e-30 ? threshold * 1e-6 : 0
         }
-        if parameters.temperature == 0 {
-            return Int32(Self.argmax(scores))
+    }
+
+    /// The candidates with weight >= threshold, best first (ties: lower id first).
+    private mutating func select(atLeast threshold: Float, count: Int) {
+        candidates.removeAll(keepingCapacity: true)
+        for i in 0..<count where weights[i] >= threshold {
+            candidates.append(Candidate(id: Int32(i), weight: weights[i]))
         }
-        var candidates = (0..<count).map { (id: $0, score: scores[$0] / parameters.temperature) }
-        candidates.sort { $0.score > $1.score || ($0.score == $1.score && $0.id < $1.id) }
-        if parameters.topK > 0, parameters.topK < candidates.count {
-            candidates.removeSubrange(parameters.topK...)
+        candidates.sort { $0.weight > $1.weight || ($0.weight == $1.weight && $0.id < $1.id) }
+    }
+
+    /// Cuts `candidates` to what top-k and top-p keep and returns the kept mass, or nil when the
+    /// selection is too narrow to decide (more tokens above a lower threshold could still count).
+    private mutating func decide(allTotal: Float, complete: Bool) -> Float? {
+        var total = allTotal
+        if parameters.topK > 0 {
+            guard candidates.count >= parameters.topK || complete else { return nil }
+            if candidates.count > parameters.topK { candidates.removeSubrange(parameters.topK...) }
+            total = 0
+            for c in candidates { total += c.weight }
         }
-        let top = candidates[0].score
-        var probabilities = candidates.map { expf($0.score - top) }
-        let total = probabilities.reduce(0, +)
-        probabilities = probabilities.map { $0 / total }
-        if parameters.topP < 1 {
-            // Keep the smallest prefix whose mass reaches top-p (always at least one token).
-            var mass: Float = 0
-            var keep = 0
-            while keep < probabilities.count {
-                mass += probabilities[keep]
-                keep += 1
-                if mass >= parameters.topP { break }
-            }
-            candidates.removeSubrange(keep...)
-            probabilities.removeSubrange(keep...)
-            let kept = probabilities.reduce(0, +)
-            probabilities = probabilities.map { $0 / kept }
+        guard parameters.topP < 1 else { return total }
+        // the smallest prefix whose share of the mass reaches top-p (always at least one token)
+        var mass: Float = 0
+        var keep = 0
+        while keep < candidates.count {
+            mass += candidates[keep].weight
+            keep += 1
+            if mass / total >= parameters.topP { break }
         }
-        let draw = Float(Double(generator.next() >> 11) / Double(1 << 53))
+        guard mass / total >= parameters.topP || complete || parameters.topK > 0 else { return nil }
+        candidates.removeSubrange(keep...)
+        return mass
+    }
+
+    /// Draws in proportion to the weights of `order` (or of the whole vocabulary when nil).
+    private mutating func draw(total: Float, order: [Candidate]?, count: Int) -> Int32 {
+        let target = Float(Double(generator.next() >> 11) / Double(1 << 53)) * total
         var cumulative: Float = 0
-        for (index, p) in probabilities.enumerated() {
-            cumulative += p
-            if draw < cumulative { return Int32(candidates[index].id) }
+        if let order {
+            for c in order {
+                cumulative += c.weight
+                if target < cumulative { return c.id }
+            }
+            return order.last?.id ?? 0
         }
-        return Int32(candidates[candidates.count - 1].id)
+        var last = 0
+        for i in 0..<count where weights[i] > 0 {
+            cumulative += weights[i]
+            last = i
+            if target < cumulative { return Int32(i) }
+        }
+        return Int32(last)
+    }
+
+    /// HF's repetition penalty, once per distinct id of `history`.
+    private mutating func applyPenalty(_ history: [Int32], count: Int) {
+        if penalized.count < count { penalized = [UInt32](repeating: 0, count: count) }
+        stamp &+= 1
+        if stamp == 0 {
+            for i in penalized.indices { penalized[i] = 0 }
+            stamp = 1
+        }
+        for id in history where id >= 0 && Int(id) < count && penalized[Int(id)] != stamp {
+            penalized[Int(id)] = stamp
+            let s = weights[Int(id)]
+            weights[Int(id)] = s > 0 ? s / parameters.repeatPenalty : s * parameters.repeatPenalty
+        }
     }
 
     public static func argmax(_ scores: [Float]) -> Int {

@@ -119,3 +119,44 @@ struct ReplySplitterLongLineTests {
         #expect(s.metadata == "")
     }
 }
+
+/// The sampler sorts only the tokens that can be chosen; what it may choose must be exactly what a
+/// full sort of the vocabulary keeps under top-k / top-p.
+@Suite struct SamplerSelectionTests {
+    /// The kept set by the plain definition: sort everything, cut to top-k, then to the smallest
+    /// prefix whose share of the mass reaches top-p.
+    private func keptByFullSort(_ logits: [Float], _ p: SamplingParameters) -> Set<Int32> {
+        let z = logits.map { $0 / p.temperature }
+        let best = z.max() ?? 0
+        var order = z.indices.sorted { z[$0] > z[$1] || (z[$0] == z[$1] && $0 < $1) }
+        if p.topK > 0 { order = Array(order.prefix(p.topK)) }
+        let w = order.map { expf(z[$0] - best) }
+        let total = w.reduce(0, +)
+        var mass: Float = 0, keep = 0
+        while keep < order.count {
+            mass += w[keep]
+            keep += 1
+            if p.topP < 1 && mass / total >= p.topP { break }
+        }
+        return Set(order.prefix(keep).map { Int32($0) })
+    }
+
+    @Test(arguments: [SamplingParameters(temperature: 0.8, topP: 0.8, topK: 0, repeatPenalty: 1, seed: 1),
+                      SamplingParameters(temperature: 1, topP: 0.9, topK: 40, repeatPenalty: 1, seed: 2),
+                      SamplingParameters(temperature: 2, topP: 0.5, topK: 0, repeatPenalty: 1, seed: 3),
+                      SamplingParameters(temperature: 0.7, topP: 1, topK: 5, repeatPenalty: 1, seed: 4)])
+    func drawsStayInTheFullSortKeptSet(_ parameters: SamplingParameters) {
+        var rng = SeededRandom(seed: parameters.seed)
+        // a peaked distribution over 3000 ids (as real logits are): most of the mass in a few dozen
+        let logits = rng.floats(3000, scale: 3).enumerated().map { $0.offset % 97 == 0 ? $0.element + 8 : $0.element }
+        let kept = keptByFullSort(logits, parameters)
+        var sampler = Sampler(parameters: parameters, allowedVocabulary: 3000)
+        var seen = Set<Int32>()
+        for _ in 0..<600 {
+            let id = sampler.next(logits: logits, history: [])
+            #expect(kept.contains(id), "id \(id) is outside the kept set of \(kept.count)")
+            seen.insert(id)
+        }
+        #expect(seen.count > 1 || kept.count == 1)
+    }
+}
