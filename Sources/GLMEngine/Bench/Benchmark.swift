@@ -89,10 +89,14 @@ public enum Benchmark {
                 }
                 model.attentionSeconds = 0
                 var token = randomTokens(1)[0]
+                var logits: [Float] = []
                 let start = DispatchTime.now()
                 for _ in 0..<options.generatedTokens {
-                    let logits = model.forward([token], cache: cache, logits: .last)
-                    token = Int32(Sampler.argmax(Array(logits.prefix(min(c.vocabRows, 64_000)))))
+                    // the engine's generation step: one token in, logits into a reused buffer
+                    model.forwardToken(token, cache: cache, into: &logits)
+                    var best = 0
+                    for i in 0..<min(c.vocabRows, 64_000) where logits[i] > logits[best] { best = i }
+                    token = Int32(best)
                 }
                 let seconds = elapsed(since: start)
                 result.generationTokensPerSecond.append(Double(options.generatedTokens) / seconds)

@@ -105,9 +105,9 @@ public actor InferenceEngine {
             if stats.generatedTokens == request.maxTokens { break }
             do {
                 // a slide here may read the kept tail again: its notice comes first, then its progress
-                logits = try sequence.step(next, onSlide: { record($0, in: &stats, emit: emit) },
-                                           progress: { done, total in emit(.promptProgress(done: done, total: total)) },
-                                           isCancelled: { flag.isRaised }).logits
+                _ = try sequence.step(next, into: &logits, onSlide: { record($0, in: &stats, emit: emit) },
+                                      progress: { done, total in emit(.promptProgress(done: done, total: total)) },
+                                      isCancelled: { flag.isRaised })
             } catch is CancellationError {
                 reason = .cancelled
                 break

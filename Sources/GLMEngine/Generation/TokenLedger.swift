@@ -96,10 +96,18 @@ public final class CachedSequence: @unchecked Sendable {
     /// answer pauses), reporting that reading to `progress`, and stopping it when `isCancelled`.
     public func step(_ token: Int32, onSlide: (SlideReport) -> Void = { _ in }, progress: (Int, Int) -> Void = { _, _ in },
                      isCancelled: () -> Bool = { false }) throws -> (logits: [Float], slide: SlideReport?) {
+        var logits: [Float] = []
+        let slide = try step(token, into: &logits, onSlide: onSlide, progress: progress, isCancelled: isCancelled)
+        return (logits, slide)
+    }
+
+    /// `step` writing the logits into a caller's buffer (the generation loop reuses one).
+    public func step(_ token: Int32, into logits: inout [Float], onSlide: (SlideReport) -> Void = { _ in },
+                     progress: (Int, Int) -> Void = { _, _ in }, isCancelled: () -> Bool = { false }) throws -> SlideReport? {
         guard tokens.count >= window else {
-            let logits = model.forward([token], cache: cache, logits: .last)
+            model.forwardToken(token, cache: cache, into: &logits)
             tokens.append(token)
-            return (logits, nil)
+            return nil
         }
         let next = tokens + [token]
         guard let plan = ContextWindow.plan(next, layout: layout, window: window,
@@ -109,17 +117,17 @@ public final class CachedSequence: @unchecked Sendable {
         if slidePolicy == .shift {
             removeCached(plan.layout.keepPrefix..<(plan.layout.keepPrefix + plan.droppedTokens))
             layout = plan.layout
-            let logits = model.forward([token], cache: cache, logits: .last)
+            model.forwardToken(token, cache: cache, into: &logits)
             tokens.append(token)
             var report = plan.report
             report.rereadTokens = 0
             onSlide(report)
-            return (logits, report)
+            return report
         }
         onSlide(plan.report)
-        let (logits, _) = try feed(plan.kept, progress: progress, isCancelled: isCancelled)
+        logits = try feed(plan.kept, progress: progress, isCancelled: isCancelled).logits
         layout = plan.layout
-        return (logits, plan.report)
+        return plan.report
     }
 
     /// Marks where the next turn starts (the engine calls it when an answer begins), so slides evict whole turns.

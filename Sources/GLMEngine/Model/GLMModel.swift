@@ -18,6 +18,8 @@ public final class GLMModel: @unchecked Sendable {
     private let scratch: ForwardScratch
     /// Seconds spent in attention since last reset (the benchmark reports its share at long context).
     public var attentionSeconds = 0.0
+    /// The one-token batch of `forwardToken`, reused so that a generated token allocates nothing.
+    private var single: [Int32] = [0]
 
     public init(weights: GLMWeights, compute: ComputeContext, maxBatch: Int = 256) {
         self.weights = weights
@@ -42,7 +44,26 @@ public final class GLMModel: @unchecked Sendable {
         return result
     }
 
+    /// Feeds one token and writes its logits into `logits` (sized to `vocabRows` on first use): the
+    /// generation loop's form, which allocates nothing per token.
+    public func forwardToken(_ token: Int32, cache: KVCache, into logits: inout [Float]) {
+        single[0] = token
+        let rows = forwardRows(single[0..<1], cache: cache, logits: .last)
+        if logits.count != rows.count { logits = [Float](repeating: 0, count: rows.count) }
+        logits.withUnsafeMutableBufferPointer { out in
+            guard let destination = out.baseAddress, let source = rows.baseAddress else { return }
+            destination.update(from: source, count: rows.count)
+        }
+    }
+
     private func forwardBatch(_ tokens: ArraySlice<Int32>, cache: KVCache, logits request: LogitsRequest) -> [Float] {
+        Array(forwardRows(tokens, cache: cache, logits: request))
+    }
+
+    /// The forward pass; the logits rows asked for stay in the scratch buffer the result points into
+    /// (valid until the next call).
+    private func forwardRows(_ tokens: ArraySlice<Int32>, cache: KVCache,
+                             logits request: LogitsRequest) -> UnsafeBufferPointer<Float> {
         let c = config
         let n = tokens.count
         let s = scratch
@@ -84,14 +105,14 @@ public final class GLMModel: @unchecked Sendable {
         // 3. Final norm and the output projection, only for the rows asked for.
         let rows: Range<Int>
         switch request {
-        case .none: return []
+        case .none: return UnsafeBufferPointer(start: s.logits, count: 0)
         case .last: rows = (n - 1)..<n
         case .all: rows = 0..<n
         }
         VectorOps.rmsNorm(s.x + rows.lowerBound * c.hiddenSize, weights.finalNorm, eps: c.rmsEps,
                           rows: rows.count, into: s.normed)
         matMul(weights.output, s.normed, n: rows.count, into: s.logits)
-        return Array(UnsafeBufferPointer(start: s.logits, count: rows.count * c.vocabRows))
+        return UnsafeBufferPointer(start: s.logits, count: rows.count * c.vocabRows)
     }
 
     private func matMul(_ w: WeightMatrix, _ input: UnsafeMutablePointer<Float>, n: Int,

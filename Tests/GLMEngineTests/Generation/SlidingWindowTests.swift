@@ -166,8 +166,11 @@ struct MidAnswerSlideTests {
         // cancel as soon as the slide is announced: the answer ends as cancelled, the ledger matches the cache
         let second = InferenceEngine(model: try OracleModelTests.load("oracle/rope50"), tokenizer: tokenizer,
                                      kind: .chat, contextLimit: 48)
+        // long enough that the engine is still generating when the consumer's cancel arrives
+        var endless = request
+        endless.maxTokens = 100_000
         var finished: FinishReason?
-        for try await event in second.generate(request) {
+        for try await event in second.generate(endless) {
             if case .contextSlid = event { second.cancel() }
             if case .finished(let reason, _) = event { finished = reason }
         }
