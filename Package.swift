@@ -32,8 +32,7 @@ let package = Package(
         ),
         .target(
             name: "GLMEngine",
-            dependencies: ["COpenBLAS", "CSentencePiece", "CKernels"],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+            dependencies: ["COpenBLAS", "CSentencePiece", "CKernels"]
         ),
         .target(
             name: "GLMStore",

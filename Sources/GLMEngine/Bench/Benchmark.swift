@@ -62,7 +62,9 @@ public enum Benchmark {
         func randomTokens(_ n: Int) -> [Int32] {
             (0..<n).map { _ in Int32(generator.next() % UInt64(min(c.vocabRows, 64_000))) }
         }
-        let window = max(options.promptTokens, options.context) + options.generatedTokens + 1
+        // room for the longest test: the prompt or the filled context plus the generated tokens, and the
+        // 20-token time-to-first-token prompt
+        let window = max(max(options.promptTokens, options.context) + options.generatedTokens + 1, 21)
         guard window <= c.contextLength else {
             throw GLMError(.contextOverflow, "the benchmark needs \(window) positions; the model's window is \(c.contextLength)")
         }
@@ -86,6 +88,9 @@ public enum Benchmark {
                 if options.context > 0 {
                     cache.truncate(to: 0)
                     cache.fillForBenchmark(positions: options.context, seed: UInt64(repetition))
+                } else if options.promptTokens == 0 {
+                    // no prompt test to start from: generate from an empty cache, not after the last TTFT prompt
+                    cache.truncate(to: 0)
                 }
                 model.attentionSeconds = 0
                 var token = randomTokens(1)[0]
