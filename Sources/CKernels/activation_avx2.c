@@ -23,7 +23,7 @@ void ck_softmax_avx2(float *x, int64_t n) {
         _mm256_storeu_ps(x + i, e);
         sv = _mm256_add_ps(sv, e);
     }
-    float sum = ck_hsum8_exp(sv);
+    float sum = ck_hsum8(sv);
     if (i < n) {
         float tail[8] = {0}, ex[8];
         for (int64_t k = i; k < n; k++) tail[k - i] = x[k] - m;

@@ -2,18 +2,12 @@
 // key / value row is converted to f32 once per block of positions (into an L1 buffer) and then
 // used by every head, so a group's cache is read from memory once per token, not once per head.
 #include "ckernels.h"
+#include "simd_avx2.h"
 #include <immintrin.h>
 
 #pragma clang attribute push(__attribute__((target("avx2,fma,f16c"))), apply_to = function)
 
 enum { CK_ATTN_BLOCK = 8 };
-
-static inline float ck_hsum8_attn(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
 
 /// Rows j0 ..< j0+count of an f16 matrix (row stride `stride` elements), dim columns, into buf (dim floats per row).
 static inline void ck_rows_to_f32(const uint16_t *rows, int64_t stride, int64_t j0, int64_t count, int64_t dim,
@@ -43,13 +37,13 @@ void ck_attn_scores_f16_avx2(const uint16_t *keys, int64_t stride, int64_t posit
                     for (int j = 0; j < CK_ATTN_BLOCK; j++)
                         acc[j] = _mm256_fmadd_ps(qv, _mm256_load_ps(buf + j * dim + c), acc[j]);
                 }
-                for (int j = 0; j < CK_ATTN_BLOCK; j++) out[j] = ck_hsum8_attn(acc[j]) * scale;
+                for (int j = 0; j < CK_ATTN_BLOCK; j++) out[j] = ck_hsum8(acc[j]) * scale;
             } else {
                 for (int64_t j = 0; j < count; j++) {
                     __m256 acc = _mm256_setzero_ps();
                     for (int64_t c = 0; c < dim; c += 8)
                         acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + c), _mm256_load_ps(buf + j * dim + c), acc);
-                    out[j] = ck_hsum8_attn(acc) * scale;
+                    out[j] = ck_hsum8(acc) * scale;
                 }
             }
         }

@@ -5,17 +5,11 @@
 // Every (row, token) result goes through exactly the operations, in the same order, as the
 // single-token kernel, so the batched path stays bit-identical to matVec.
 #include "ckernels.h"
+#include "simd_avx2.h"
 #include "blocks.h"
 #include <immintrin.h>
 
 #pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c"))), apply_to = function)
-
-static inline float ck_hsum8_mm(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
 
 /// Pair p of one row (blocks 2p, 2p+1; `whole` false when only block 2p exists) into acc[k] for NT tokens.
 static inline __attribute__((always_inline)) void ck_pair_tokens(const ck_block_q4_0 *b0, int whole, int64_t p,
@@ -24,8 +18,7 @@ static inline __attribute__((always_inline)) void ck_pair_tokens(const ck_block_
     __m256i v;
     uint16_t d1;
     if (whole) {
-        v = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)b0[0].qs)),
-                                    _mm_loadu_si128((const __m128i *)b0[1].qs), 1);
+        v = ck_halves(b0[0].qs, b0[1].qs);
         d1 = b0[1].d;
     } else {
         v = _mm256_zextsi128_si256(_mm_loadu_si128((const __m128i *)b0[0].qs));
@@ -56,7 +49,7 @@ static inline __attribute__((always_inline)) void ck_row_tokens(const ck_block_q
     if (nblocks > CK_LONG_ROW_BLOCKS) {
         for (int64_t p = 0; p < full; p++) ck_pair_tokens(b + 2 * p, 1, p, xs, NT, a0);
         if (nblocks & 1) ck_pair_tokens(b + 2 * full, 0, full, xs, NT, a0);
-        for (int k = 0; k < NT; k++) y[k * ldy] = ck_hsum8_mm(a0[k]);
+        for (int k = 0; k < NT; k++) y[k * ldy] = ck_hsum8(a0[k]);
         return;
     }
     int64_t p = 0;
@@ -66,7 +59,7 @@ static inline __attribute__((always_inline)) void ck_row_tokens(const ck_block_q
     }
     for (; p < full; p++) ck_pair_tokens(b + 2 * p, 1, p, xs, NT, a0);
     if (nblocks & 1) ck_pair_tokens(b + 2 * full, 0, full, xs, NT, a1);
-    for (int k = 0; k < NT; k++) y[k * ldy] = ck_hsum8_mm(_mm256_add_ps(a0[k], a1[k]));
+    for (int k = 0; k < NT; k++) y[k * ldy] = ck_hsum8(_mm256_add_ps(a0[k], a1[k]));
 }
 
 
@@ -79,10 +72,8 @@ static inline __attribute__((always_inline)) void ck_pair_tokens2(const ck_block
     __m256i vb, vc;
     uint16_t db1, dc1;
     if (whole) {
-        vb = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)b0[0].qs)),
-                                     _mm_loadu_si128((const __m128i *)b0[1].qs), 1);
-        vc = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)c0[0].qs)),
-                                     _mm_loadu_si128((const __m128i *)c0[1].qs), 1);
+        vb = ck_halves(b0[0].qs, b0[1].qs);
+        vc = ck_halves(c0[0].qs, c0[1].qs);
         db1 = b0[1].d;
         dc1 = c0[1].d;
     } else {
@@ -125,7 +116,7 @@ static inline __attribute__((always_inline)) void ck_rows2_tokens(const ck_block
     if (nblocks > CK_LONG_ROW_BLOCKS) {
         for (int64_t p = 0; p < full; p++) ck_pair_tokens2(b + 2 * p, c + 2 * p, 1, p, xs, NT, b0, c0);
         if (nblocks & 1) ck_pair_tokens2(b + 2 * full, c + 2 * full, 0, full, xs, NT, b0, c0);
-        for (int k = 0; k < NT; k++) { y[k * ldy] = ck_hsum8_mm(b0[k]); y[k * ldy + 1] = ck_hsum8_mm(c0[k]); }
+        for (int k = 0; k < NT; k++) { y[k * ldy] = ck_hsum8(b0[k]); y[k * ldy + 1] = ck_hsum8(c0[k]); }
         return;
     }
     int64_t p = 0;
@@ -136,8 +127,8 @@ static inline __attribute__((always_inline)) void ck_rows2_tokens(const ck_block
     for (; p < full; p++) ck_pair_tokens2(b + 2 * p, c + 2 * p, 1, p, xs, NT, b0, c0);
     if (nblocks & 1) ck_pair_tokens2(b + 2 * full, c + 2 * full, 0, full, xs, NT, b1, c1);
     for (int k = 0; k < NT; k++) {
-        y[k * ldy] = ck_hsum8_mm(_mm256_add_ps(b0[k], b1[k]));
-        y[k * ldy + 1] = ck_hsum8_mm(_mm256_add_ps(c0[k], c1[k]));
+        y[k * ldy] = ck_hsum8(_mm256_add_ps(b0[k], b1[k]));
+        y[k * ldy + 1] = ck_hsum8(_mm256_add_ps(c0[k], c1[k]));
     }
 }
 

@@ -1,27 +1,16 @@
 // AVX2 kernels on the paired activation layout (see ck_q8_act): vpmaddubsw products, vpmaddwd
 // to int32, one FMA per pair of blocks.
 #include "ckernels.h"
+#include "simd_avx2.h"
 #include "blocks.h"
 #include <immintrin.h>
 
 #pragma clang attribute push(__attribute__((target("avx2,fma,f16c"))), apply_to = function)
 
-static inline float ck_hsum8(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
 /// [dw0 dx0 x4, dw1 dx1 x4] for a pair of blocks.
 static inline __m256 ck_pair_scales(uint16_t d0, uint16_t d1, const float *dx) {
     __m128i h = _mm_unpacklo_epi64(_mm_set1_epi16((short)d0), _mm_set1_epi16((short)d1));
     return _mm256_mul_ps(_mm256_cvtph_ps(h), _mm256_loadu_ps(dx));
-}
-
-static inline __m256i ck_halves(const void *a, const void *b) {
-    return _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)a)),
-                                   _mm_loadu_si128((const __m128i *)b), 1);
 }
 
 /// Unsigned nibbles (0..15) times signed activations: the int16 pair sums stay below 2*15*127.

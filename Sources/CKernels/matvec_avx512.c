@@ -4,6 +4,7 @@
 // unsigned (Q4_0: nibbles 0..15, Q8_0: w+128) and the offset times the block's activation sum
 // is pre-loaded as the accumulator (`bias4` / `bias8`).
 #include "ckernels.h"
+#include "simd_avx2.h"
 #include "blocks.h"
 #include <immintrin.h>
 
@@ -13,13 +14,6 @@
 static inline __m256 ck_pair_scales(uint16_t d0, uint16_t d1, const float *dx) {
     __m128i h = _mm_unpacklo_epi64(_mm_set1_epi16((short)d0), _mm_set1_epi16((short)d1));
     return _mm256_mul_ps(_mm256_cvtph_ps(h), _mm256_loadu_ps(dx));
-}
-
-static inline float ck_hsum8(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
 }
 
 static inline __m256 ck_q4_pair(__m256i v, int64_t p, const ck_q8_act *x, uint16_t d0, uint16_t d1, __m256 acc) {
@@ -39,17 +33,14 @@ static inline float ck_row_q4_0(const ck_block_q4_0 *b, const ck_q8_act *x) {
     int64_t p = 0;
     for (; p + 1 < pairs; p += 2) {
         const ck_block_q4_0 *b0 = b + 2 * p;
-        __m256i v0 = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)b0[0].qs)),
-                                             _mm_loadu_si128((const __m128i *)b0[1].qs), 1);
-        __m256i v1 = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)b0[2].qs)),
-                                             _mm_loadu_si128((const __m128i *)b0[3].qs), 1);
+        __m256i v0 = ck_halves(b0[0].qs, b0[1].qs);
+        __m256i v1 = ck_halves(b0[2].qs, b0[3].qs);
         acc0 = ck_q4_pair(v0, p, x, b0[0].d, b0[1].d, acc0);
         acc1 = ck_q4_pair(v1, p + 1, x, b0[2].d, b0[3].d, acc1);
     }
     for (; p < pairs; p++) {
         const ck_block_q4_0 *b0 = b + 2 * p;
-        __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)b0[0].qs)),
-                                            _mm_loadu_si128((const __m128i *)b0[1].qs), 1);
+        __m256i v = ck_halves(b0[0].qs, b0[1].qs);
         acc0 = ck_q4_pair(v, p, x, b0[0].d, b0[1].d, acc0);
     }
     if (x->nblocks & 1) {
@@ -68,11 +59,6 @@ static inline __m256 ck_q8_pair(__m256i wlo, __m256i whi, int64_t p, const ck_q8
                                      _mm256_xor_si256(wlo, flip), _mm256_loadu_si256((const __m256i *)xq));
     dp = _mm256_dpbusd_epi32(dp, _mm256_xor_si256(whi, flip), _mm256_loadu_si256((const __m256i *)(xq + 32)));
     return _mm256_fmadd_ps(_mm256_cvtepi32_ps(dp), ck_pair_scales(d0, d1, x->d + p * 8), acc);
-}
-
-static inline __m256i ck_halves(const int8_t *a, const int8_t *b) {
-    return _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)a)),
-                                   _mm_loadu_si128((const __m128i *)b), 1);
 }
 
 static inline float ck_row_q8_0(const ck_block_q8_0 *b, const ck_q8_act *x) {
@@ -119,8 +105,7 @@ static inline __attribute__((always_inline)) void ck_rows_q4_0(const int n, cons
             __m256i v;
             uint16_t d1;
             if (p < full) {
-                v = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)b0[0].qs)),
-                                            _mm_loadu_si128((const __m128i *)b0[1].qs), 1);
+                v = ck_halves(b0[0].qs, b0[1].qs);
                 d1 = b0[1].d;
             } else {
                 v = _mm256_zextsi128_si256(_mm_loadu_si128((const __m128i *)b0[0].qs));

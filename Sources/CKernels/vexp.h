@@ -1,6 +1,7 @@
 #ifndef GLMCHAT_CKERNELS_VEXP_H
 #define GLMCHAT_CKERNELS_VEXP_H
 #include <immintrin.h>
+#include "simd_avx2.h"
 
 /// e^x for 8 lanes: 2^n * p(r) with x = n ln2 + r, |r| <= ln2/2, p a degree-6 Taylor polynomial
 /// (relative error below 2e-7); lanes below -87 give 0 and above 88 are clamped.
@@ -23,10 +24,4 @@ static inline __attribute__((target("avx2,fma"))) __m256 ck_exp8(__m256 x) {
     return _mm256_andnot_ps(small, _mm256_mul_ps(p, _mm256_castsi256_ps(bits)));
 }
 
-static inline __attribute__((target("avx2"))) float ck_hsum8_exp(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
 #endif

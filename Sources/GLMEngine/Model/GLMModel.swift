@@ -142,13 +142,9 @@ public final class GLMModel: @unchecked Sendable {
     /// Heads are independent, so they are split across threads.
     private func attend(layer: Int, start: Int, n: Int, cache: KVCache) {
         let c = config
-        if compute.path.hasF16C, c.headDim % 8 == 0, c.headDim <= Int(CK_ATTN_DIM_LIMIT) {
-            let keys = (0..<c.kvGroups).compactMap { cache.f16Keys(layer: layer, group: $0) }
-            let values = (0..<c.kvGroups).compactMap { cache.f16Values(layer: layer, group: $0) }
-            if keys.count == c.kvGroups && values.count == c.kvGroups {
-                attendGrouped(keys: keys, values: values, start: start, n: n)
-                return
-            }
+        if compute.path.hasF16C, c.headDim % 8 == 0, c.headDim <= Int(CK_ATTN_DIM_LIMIT), cache.precision == .f16 {
+            attendGrouped(layer: layer, cache: cache, start: start, n: n)
+            return
         }
         let s = scratch
         let half = c.ropeDims / 2
@@ -181,7 +177,7 @@ public final class GLMModel: @unchecked Sendable {
     /// The F16-cache attention: the heads of one KV group go together through the group's cache
     /// (each key and value row read once per token for all of them), and the work is split into
     /// as few units per group as keep every thread busy, so a long cache is not read once per head.
-    private func attendGrouped(keys: [UnsafePointer<UInt16>], values: [UnsafePointer<UInt16>], start: Int, n: Int) {
+    private func attendGrouped(layer: Int, cache: KVCache, start: Int, n: Int) {
         let c = config
         let s = scratch
         let half = c.ropeDims / 2
@@ -201,6 +197,8 @@ public final class GLMModel: @unchecked Sendable {
                 let g = unit / unitsPerGroup
                 let first = g * c.headsPerGroup + (unit % unitsPerGroup) * headsPerUnit
                 let count = min(headsPerUnit, (g + 1) * c.headsPerGroup - first)
+                guard let keys = cache.f16Keys(layer: layer, group: g),
+                      let values = cache.f16Values(layer: layer, group: g) else { continue }
                 for t in 0..<n {
                     let positions = start + t + 1
                     let queries = s.qkv + t * c.qkvRows + first * c.headDim
@@ -208,18 +206,18 @@ public final class GLMModel: @unchecked Sendable {
                         rope.rotate(queries + h * c.headDim, cos: s.ropeCos + t * half, sin: s.ropeSin + t * half)
                     }
                     if wide {
-                        ck_attn_group_f16_avx512(keys[g], values[g], Int64(c.headDim),
+                        ck_attn_group_f16_avx512(keys, values, Int64(c.headDim),
                                                  Int64(positions), queries, Int64(c.headDim), Int64(count),
                                                  Int64(c.headDim), scale, work + unit * workStride,
                                                  s.attention + t * c.qDim + first * c.headDim, Int64(c.headDim))
                         continue
                     }
                     let scores = s.scores + first * scoreStride
-                    ck_attn_scores_f16_avx2(keys[g], Int64(c.headDim), Int64(positions), queries,
+                    ck_attn_scores_f16_avx2(keys, Int64(c.headDim), Int64(positions), queries,
                                             Int64(c.headDim), Int64(count), Int64(c.headDim), scale, scores,
                                             Int64(scoreStride))
                     for h in 0..<count { ck_softmax_avx2(scores + h * scoreStride, Int64(positions)) }
-                    ck_attn_values_f16_avx2(values[g], Int64(c.headDim), Int64(positions), scores,
+                    ck_attn_values_f16_avx2(values, Int64(c.headDim), Int64(positions), scores,
                                             Int64(scoreStride), Int64(count), Int64(c.headDim),
                                             s.attention + t * c.qDim + first * c.headDim, Int64(c.headDim))
                 }

@@ -26,14 +26,7 @@ public struct ChatConfiguration: Equatable, Sendable {
     }
 
     public static func parse(_ text: String, path: String, home: String? = nil) throws(ConfigError) -> ChatConfiguration {
-        let table: TOMLTable
-        do {
-            table = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw ConfigError(path: path, "line \(error.source.begin.line): \(error.description)")
-        } catch {
-            throw ConfigError(path: path, "not valid TOML: \(error)")
-        }
+        let table = try ConfigError.parseTOML(text, path: path)
         var configuration = ChatConfiguration()
         for key in table.keys {
             switch key {

@@ -1,3 +1,4 @@
+import TOMLKit
 /// A problem in a file the user wrote (config.toml, a theme): the path and what is wrong with it,
 /// printed as it is.
 public struct ConfigError: Error, Equatable, CustomStringConvertible, Sendable {
@@ -10,4 +11,17 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible, Sendable {
     }
 
     public var description: String { "\(path): \(problem)" }
+}
+
+extension ConfigError {
+    /// The TOML table of a user's file, or the error naming the file and the line that broke it.
+    static func parseTOML(_ text: String, path: String) throws(ConfigError) -> TOMLTable {
+        do {
+            return try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigError(path: path, "line \(error.source.begin.line): \(error.description)")
+        } catch {
+            throw ConfigError(path: path, "not valid TOML: \(error)")
+        }
+    }
 }

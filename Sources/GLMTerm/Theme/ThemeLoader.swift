@@ -17,14 +17,7 @@ public enum ThemeLoader {
     ]
 
     public static func parse(_ text: String, path: String) throws(ConfigError) -> ThemeSpec {
-        let table: TOMLTable
-        do {
-            table = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw ConfigError(path: path, "line \(error.source.begin.line): \(error.description)")
-        } catch {
-            throw ConfigError(path: path, "not valid TOML: \(error)")
-        }
+        let table = try ConfigError.parseTOML(text, path: path)
         var spec = ThemeSpec.standard
         spec.name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         for key in table.keys {

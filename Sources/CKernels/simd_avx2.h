@@ -1,0 +1,19 @@
+#ifndef GLMCHAT_CKERNELS_SIMD_AVX2_H
+#define GLMCHAT_CKERNELS_SIMD_AVX2_H
+// Small 256-bit helpers every kernel file uses (one definition, so every kernel sums the same way).
+#include <immintrin.h>
+
+/// The sum of 8 lanes, always in the same order (the batched kernels rely on it to match matVec).
+static inline __attribute__((target("avx2"))) float ck_hsum8(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+/// 16 bytes at a in the low half, 16 bytes at b in the high half.
+static inline __attribute__((target("avx2"))) __m256i ck_halves(const void *a, const void *b) {
+    return _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)a)),
+                                   _mm_loadu_si128((const __m128i *)b), 1);
+}
+#endif
