@@ -99,9 +99,7 @@ public enum Benchmark {
                 for _ in 0..<options.generatedTokens {
                     // the engine's generation step: one token in, logits into a reused buffer
                     model.forwardToken(token, cache: cache, into: &logits)
-                    var best = 0
-                    for i in 0..<min(c.vocabRows, 64_000) where logits[i] > logits[best] { best = i }
-                    token = Int32(best)
+                    token = Int32(Sampler.argmax(logits, count: 64_000))
                 }
                 let seconds = elapsed(since: start)
                 result.generationTokensPerSecond.append(Double(options.generatedTokens) / seconds)

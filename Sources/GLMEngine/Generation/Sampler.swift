@@ -170,9 +170,10 @@ public struct Sampler: Sendable {
         }
     }
 
-    public static func argmax(_ scores: [Float]) -> Int {
+    /// The index of the largest of the first `count` scores (all of them by default); the first on ties.
+    public static func argmax(_ scores: [Float], count: Int? = nil) -> Int {
         var best = 0
-        for i in scores.indices where scores[i] > scores[best] { best = i }
+        for i in 0..<min(count ?? scores.count, scores.count) where scores[i] > scores[best] { best = i }
         return best
     }
 }
