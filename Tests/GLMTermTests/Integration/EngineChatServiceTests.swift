@@ -53,7 +53,11 @@ struct EngineChatServiceTests {
         #expect(sawStats)
         #expect(finished == .complete)
 
-        let long = EngineChatService(maxTokens: 100_000)
+        // greedy here runs 3000 tokens without a stop token (measured with `glmchat run --temperature 0
+        // --repeat-penalty 1 --max-tokens 3000`), so only the cancel can end this answer early; sampled
+        // answers reach a stop token at a point that races the cancel
+        let long = EngineChatService(sampling: .init(temperature: 0, topP: 1, topK: 0, repeatPenalty: 1, seed: 0),
+                                     maxTokens: 3000)
         _ = await load(long)
         var pieces = 0
         var stopped: FinishReason?
