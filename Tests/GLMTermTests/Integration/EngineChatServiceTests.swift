@@ -33,7 +33,7 @@ struct EngineChatServiceTests {
         #expect(message.contains("/nonexistent/model"))
     }
 
-    @Test("an answer streams text and stats, then finishes; cancelling stops it")
+    @Test("an answer streams text and stats, then finishes; cancelling stops it", .timeLimit(.minutes(1)))
     func generates() async {
         let service = EngineChatService(sampling: .init(temperature: 0, topP: 1, topK: 0, repeatPenalty: 1, seed: 0), maxTokens: 40)
         _ = await load(service)
@@ -53,11 +53,12 @@ struct EngineChatServiceTests {
         #expect(sawStats)
         #expect(finished == .complete)
 
-        // greedy here runs 3000 tokens without a stop token (measured with `glmchat run --temperature 0
-        // --repeat-penalty 1 --max-tokens 3000`), so only the cancel can end this answer early; sampled
-        // answers reach a stop token at a point that races the cancel
+        // greedy here runs 100000 tokens without a stop token (measured with `glmchat run --temperature 0
+        // --repeat-penalty 1 --max-tokens 100000 --system "Be brief." 你好`: 8 s in release), so only the cancel can end this answer;
+        // sampled answers reach a stop token at a point that races the cancel, and a small budget can be
+        // used up before a busy machine delivers the third piece
         let long = EngineChatService(sampling: .init(temperature: 0, topP: 1, topK: 0, repeatPenalty: 1, seed: 0),
-                                     maxTokens: 3000)
+                                     maxTokens: 1_000_000)
         _ = await load(long)
         var pieces = 0
         var stopped: FinishReason?
