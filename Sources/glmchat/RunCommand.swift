@@ -73,9 +73,14 @@ struct RunCommand: AsyncParsableCommand {
             out.write(Data("\n".utf8))
             if verbose {
                 var stderr = StandardError()
-                print(String(format: "load %.2f s; prompt %d tokens, %.1f tokens/s; generation %d tokens, %.1f tokens/s",
+                print(String(format: "load %.2f s; prompt %d tokens, %.1f tokens/s; generation %d tokens, %.1f tokens/s; longest wait for a token %.2f s",
                              loadSeconds, stats.promptTokens, stats.promptTokensPerSecond,
-                             stats.generatedTokens, stats.generationTokensPerSecond), to: &stderr)
+                             stats.generatedTokens, stats.generationTokensPerSecond, stats.longestTokenGapSeconds),
+                      to: &stderr)
+                if stats.slides > 0 {
+                    print("slides \(stats.slides): \(stats.readAheadTokens) kept tokens read ahead, \(stats.rereadTokens) read at the slides",
+                          to: &stderr)
+                }
             }
         } catch let error as ValidationError {
             throw error

@@ -36,15 +36,11 @@ struct EvictionPlan: Equatable {
 enum ContextWindow {
     static func plan(_ tokens: [Int32], layout: PromptLayout, window: Int, free: Int) -> EvictionPlan? {
         let keepPrefix = min(layout.keepPrefix, tokens.count)
-        let budget = window - free
-        guard free >= 0, budget > keepPrefix else { return nil }
-        guard tokens.count > budget else {
+        guard let tailStart = tailStart(count: tokens.count, layout: layout, window: window, free: free) else { return nil }
+        guard tailStart > keepPrefix else {
             return EvictionPlan(kept: tokens, layout: layout, droppedTokens: 0, droppedTurns: 0)
         }
         let starts = layout.turnStarts.filter { $0 >= keepPrefix && $0 < tokens.count }
-        // The tail starts at the first turn boundary that makes the rest fit; else inside the last turn.
-        let mustDropTo = tokens.count - (budget - keepPrefix)
-        let tailStart = starts.first { $0 >= mustDropTo } ?? mustDropTo
         let kept = Array(tokens[..<keepPrefix]) + tokens[tailStart...]
         let shift = tailStart - keepPrefix
         var keptTurns = starts.filter { $0 >= tailStart }.map { $0 - shift }
@@ -52,5 +48,17 @@ enum ContextWindow {
         let droppedTurns = starts.filter { $0 < tailStart }.count
         return EvictionPlan(kept: kept, layout: PromptLayout(keepPrefix: keepPrefix, turnStarts: keptTurns),
                             droppedTokens: tailStart - keepPrefix, droppedTurns: droppedTurns)
+    }
+
+    /// Where the kept tail of `plan` starts for a sequence of `count` tokens (the prefix length when
+    /// nothing needs to go), without building the kept sequence: the first turn boundary that makes
+    /// the rest fit, else inside the last turn. Nil when the prefix itself does not fit.
+    static func tailStart(count: Int, layout: PromptLayout, window: Int, free: Int) -> Int? {
+        let keepPrefix = min(layout.keepPrefix, count)
+        let budget = window - free
+        guard free >= 0, budget > keepPrefix else { return nil }
+        guard count > budget else { return keepPrefix }
+        let mustDropTo = count - (budget - keepPrefix)
+        return layout.turnStarts.first { $0 >= keepPrefix && $0 < count && $0 >= mustDropTo } ?? mustDropTo
     }
 }

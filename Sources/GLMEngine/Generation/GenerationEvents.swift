@@ -42,9 +42,13 @@ public struct GenerationStats: Sendable, Equatable {
     public var promptTokens = 0
     /// Prompt tokens already in the cache from earlier requests (not read again).
     public var reusedTokens = 0
-    /// Slides during this request and the tokens they read again.
+    /// Slides during this request, the kept tokens they read at the slide, and those read ahead
+    /// alongside generated tokens before it.
     public var slides = 0
     public var rereadTokens = 0
+    public var readAheadTokens = 0
+    /// The longest time between two tokens of the answer (a slide that reads at once shows here).
+    public var longestTokenGapSeconds = 0.0
     public var generatedTokens = 0
     public var promptSeconds = 0.0
     public var generationSeconds = 0.0

@@ -89,6 +89,7 @@ public actor InferenceEngine {
         var logits = prefilled.logits
         let generationStart = Date()
         var reason = FinishReason.maxTokens
+        var lastTokenTime: UInt64?
         while stats.generatedTokens < request.maxTokens {
             if flag.isRaised { reason = .cancelled; break }
             let next = sampler.next(logits: logits, history: history)
@@ -97,6 +98,11 @@ public actor InferenceEngine {
                 break
             }
             stats.generatedTokens += 1
+            let now = DispatchTime.now().uptimeNanoseconds
+            if let previous = lastTokenTime {
+                stats.longestTokenGapSeconds = max(stats.longestTokenGapSeconds, Double(now - previous) / 1e9)
+            }
+            lastTokenTime = now
             history.append(next)
             emit(.token(GeneratedToken(id: next, text: detokenizer.append(next),
                                        logits: request.keepLogits ? logits : nil,
@@ -123,6 +129,7 @@ public actor InferenceEngine {
     private func record(_ slide: SlideReport, in stats: inout GenerationStats, emit: (GenerationEvent) -> Void) {
         stats.slides += 1
         stats.rereadTokens += slide.rereadTokens
+        stats.readAheadTokens += slide.readAheadTokens
         emit(.contextSlid(slide))
     }
 }

@@ -20,6 +20,8 @@ public final class GLMModel: @unchecked Sendable {
     public var attentionSeconds = 0.0
     /// The one-token batch of `forwardToken`, reused so that a generated token allocates nothing.
     private var single: [Int32] = [0]
+    /// The batch of `forwardToken(_:cache:alongside:in:into:)`, grown once to `maxBatch`.
+    private var pair: [Int32] = []
 
     public init(weights: GLMWeights, compute: ComputeContext, maxBatch: Int = 256) {
         self.weights = weights
@@ -48,7 +50,29 @@ public final class GLMModel: @unchecked Sendable {
     /// generation loop's form, which allocates nothing per token.
     public func forwardToken(_ token: Int32, cache: KVCache, into logits: inout [Float]) {
         single[0] = token
-        let rows = forwardRows(single[0..<1], cache: cache, logits: .last)
+        copy(forwardRows(single[0..<1], Segment(cache: cache, start: cache.count, rows: 0..<1), nil, logits: .last),
+             into: &logits)
+    }
+
+    /// `forwardToken`, with `companion` fed to `companionCache` (at the positions after what it holds) in
+    /// the same pass over the weights: generation reads every weight once per token and waits on memory,
+    /// so a few more rows cost far less than a pass of their own. Only `token`'s logits are computed; they
+    /// equal `forwardToken`'s, since every row of a batch is computed exactly as a lone row.
+    public func forwardToken(_ token: Int32, cache: KVCache, alongside companion: ArraySlice<Int32>,
+                             in companionCache: KVCache, into logits: inout [Float]) {
+        precondition(companionCache !== cache, "a companion sequence needs a cache of its own")
+        precondition(1 + companion.count <= maxBatch, "\(companion.count) companion rows exceed the batch of \(maxBatch)")
+        if pair.count < 1 + companion.count { pair = [Int32](repeating: 0, count: maxBatch) }
+        pair[0] = token
+        for (offset, id) in companion.enumerated() { pair[1 + offset] = id }
+        let n = 1 + companion.count
+        let rows = forwardRows(pair[0..<n], Segment(cache: cache, start: cache.count, rows: 0..<1),
+                               companion.isEmpty ? nil : Segment(cache: companionCache, start: companionCache.count, rows: 1..<n),
+                               logits: .last)
+        copy(rows, into: &logits)
+    }
+
+    private func copy(_ rows: UnsafeBufferPointer<Float>, into logits: inout [Float]) {
         if logits.count != rows.count { logits = [Float](repeating: 0, count: rows.count) }
         logits.withUnsafeMutableBufferPointer { out in
             guard let destination = out.baseAddress, let source = rows.baseAddress else { return }
@@ -57,19 +81,28 @@ public final class GLMModel: @unchecked Sendable {
     }
 
     private func forwardBatch(_ tokens: ArraySlice<Int32>, cache: KVCache, logits request: LogitsRequest) -> [Float] {
-        Array(forwardRows(tokens, cache: cache, logits: request))
+        Array(forwardRows(tokens, Segment(cache: cache, start: cache.count, rows: 0..<tokens.count), nil, logits: request))
     }
 
-    /// The forward pass; the logits rows asked for stay in the scratch buffer the result points into
+    /// Rows of one batch that belong to one sequence: its cache and the position of its first row.
+    private struct Segment {
+        let cache: KVCache
+        let start: Int
+        let rows: Range<Int>
+    }
+
+    /// The forward pass over one batch whose rows belong to one or two sequences (`last` after `first`);
+    /// the logits rows asked for are `first`'s and stay in the scratch buffer the result points into
     /// (valid until the next call).
-    private func forwardRows(_ tokens: ArraySlice<Int32>, cache: KVCache,
+    private func forwardRows(_ tokens: ArraySlice<Int32>, _ first: Segment, _ last: Segment?,
                              logits request: LogitsRequest) -> UnsafeBufferPointer<Float> {
         let c = config
         let n = tokens.count
         let s = scratch
-        let start = cache.count
-        cache.reserve(start + n)
-        s.reserveScores(start + n)
+        precondition(first.rows.count + (last?.rows.count ?? 0) == n, "segments must cover the batch")
+        first.cache.reserve(first.start + first.rows.count)
+        last.map { $0.cache.reserve($0.start + $0.rows.count) }
+        s.reserveScores(max(first.start + first.rows.count, last.map { $0.start + $0.rows.count } ?? 0))
 
         // 1. Embedding: no scaling, no position embedding. Padding ids have rows and are fed like any other.
         for (t, id) in tokens.enumerated() {
@@ -77,18 +110,25 @@ public final class GLMModel: @unchecked Sendable {
             Kernels.dequantizeRow(weights.embedding, row, into: s.x + t * c.hiddenSize)
         }
         let half = c.ropeDims / 2
-        for t in 0..<n {
-            rope.angles(position: start + t, cos: s.ropeCos + t * half, sin: s.ropeSin + t * half)
+        func angles(_ segment: Segment) {
+            for t in segment.rows {
+                let position = segment.start + t - segment.rows.lowerBound
+                rope.angles(position: position, cos: s.ropeCos + t * half, sin: s.ropeSin + t * half)
+            }
         }
+        angles(first)
+        last.map(angles)
 
         for (layerIndex, layer) in weights.layers.enumerated() {
             // 2a. Attention block (pre-norm).
             VectorOps.rmsNorm(s.x, layer.inputNorm, eps: c.rmsEps, rows: n, into: s.normed)
             matMul(layer.qkv, s.normed, n: n, into: s.qkv)
             VectorOps.addRows(layer.qkvBias, to: s.qkv, rows: n)
-            storeKeysAndValues(layer: layerIndex, start: start, n: n, cache: cache)
+            storeKeysAndValues(layer: layerIndex, first)
+            last.map { storeKeysAndValues(layer: layerIndex, $0) }
             let attentionStart = DispatchTime.now()
-            attend(layer: layerIndex, start: start, n: n, cache: cache)
+            attend(layer: layerIndex, first)
+            last.map { attend(layer: layerIndex, $0) }
             attentionSeconds += Double(DispatchTime.now().uptimeNanoseconds - attentionStart.uptimeNanoseconds) / 1e9
             matMul(layer.dense, s.attention, n: n, into: s.projected)
             VectorOps.add(s.projected, to: s.x, count: n * c.hiddenSize)
@@ -100,14 +140,15 @@ public final class GLMModel: @unchecked Sendable {
             matMul(layer.down, s.activated, n: n, into: s.projected)
             VectorOps.add(s.projected, to: s.x, count: n * c.hiddenSize)
         }
-        cache.advance(by: n)
+        first.cache.advance(by: first.rows.count)
+        last.map { $0.cache.advance(by: $0.rows.count) }
 
         // 3. Final norm and the output projection, only for the rows asked for.
         let rows: Range<Int>
         switch request {
         case .none: return UnsafeBufferPointer(start: s.logits, count: 0)
-        case .last: rows = (n - 1)..<n
-        case .all: rows = 0..<n
+        case .last: rows = (first.rows.upperBound - 1)..<first.rows.upperBound
+        case .all: rows = first.rows
         }
         VectorOps.rmsNorm(s.x + rows.lowerBound * c.hiddenSize, weights.finalNorm, eps: c.rmsEps,
                           rows: rows.count, into: s.normed)
@@ -124,26 +165,28 @@ public final class GLMModel: @unchecked Sendable {
         }
     }
 
-    /// Applies RoPE to this batch's keys (in the qkv buffer) and stores keys and values in the cache.
-    private func storeKeysAndValues(layer: Int, start: Int, n: Int, cache: KVCache) {
+    /// Applies RoPE to a segment's keys (in the qkv buffer) and stores keys and values in its cache.
+    private func storeKeysAndValues(layer: Int, _ segment: Segment) {
         let c = config
         let half = c.ropeDims / 2
-        for t in 0..<n {
+        for t in segment.rows {
             let row = scratch.qkv + t * c.qkvRows
             let key = row + c.qDim
             for g in 0..<c.kvGroups {
                 rope.rotate(key + g * c.headDim, cos: scratch.ropeCos + t * half, sin: scratch.ropeSin + t * half)
             }
-            cache.store(layer: layer, position: start + t, key: key, value: key + c.kvDim)
+            segment.cache.store(layer: layer, position: segment.start + t - segment.rows.lowerBound, key: key,
+                                value: key + c.kvDim)
         }
     }
 
     /// Causal grouped attention: query head h reads KV group h / headsPerGroup, scale 1/sqrt(headDim).
     /// Heads are independent, so they are split across threads.
-    private func attend(layer: Int, start: Int, n: Int, cache: KVCache) {
+    private func attend(layer: Int, _ segment: Segment) {
         let c = config
+        let cache = segment.cache
         if compute.path.hasF16C, c.headDim % 8 == 0, c.headDim <= Int(CK_ATTN_DIM_LIMIT), cache.precision == .f16 {
-            attendGrouped(layer: layer, cache: cache, start: start, n: n)
+            attendGrouped(layer: layer, segment)
             return
         }
         let s = scratch
@@ -155,8 +198,8 @@ public final class GLMModel: @unchecked Sendable {
             for h in heads {
                 let g = h / c.headsPerGroup
                 let scores = s.scores + h * scoreStride
-                for t in 0..<n {
-                    let positions = start + t + 1
+                for t in segment.rows {
+                    let positions = segment.start + t - segment.rows.lowerBound + 1
                     // The query is rotated in place inside the qkv buffer: each head's slice belongs to one thread.
                     let query = s.qkv + t * c.qkvRows + h * c.headDim
                     rope.rotate(query, cos: s.ropeCos + t * half, sin: s.ropeSin + t * half)
@@ -177,8 +220,9 @@ public final class GLMModel: @unchecked Sendable {
     /// The F16-cache attention: the heads of one KV group go together through the group's cache
     /// (each key and value row read once per token for all of them), and the work is split into
     /// as few units per group as keep every thread busy, so a long cache is not read once per head.
-    private func attendGrouped(layer: Int, cache: KVCache, start: Int, n: Int) {
+    private func attendGrouped(layer: Int, _ segment: Segment) {
         let c = config
+        let cache = segment.cache
         let s = scratch
         let half = c.ropeDims / 2
         let scale = 1 / Float(c.headDim).squareRoot()
@@ -189,7 +233,7 @@ public final class GLMModel: @unchecked Sendable {
         let unitsPerGroup = (c.headsPerGroup + headsPerUnit - 1) / headsPerUnit
         let units = c.kvGroups * unitsPerGroup
         let wide = compute.path.hasAVX512 && c.headDim % 16 == 0 && headsPerUnit <= 16
-        let workFloats = Int(ck_attn_group_work_floats(Int64(start + n), Int64(c.headDim)))
+        let workFloats = Int(ck_attn_group_work_floats(Int64(segment.start + segment.rows.count), Int64(c.headDim)))
         if wide { s.reserveGroupWork(units: units, floatsPerUnit: workFloats) }
         let work = s.groupWork, workStride = s.groupWorkStride
         compute.parallelFor(units) { range in
@@ -199,8 +243,8 @@ public final class GLMModel: @unchecked Sendable {
                 let count = min(headsPerUnit, (g + 1) * c.headsPerGroup - first)
                 guard let keys = cache.f16Keys(layer: layer, group: g),
                       let values = cache.f16Values(layer: layer, group: g) else { continue }
-                for t in 0..<n {
-                    let positions = start + t + 1
+                for t in segment.rows {
+                    let positions = segment.start + t - segment.rows.lowerBound + 1
                     let queries = s.qkv + t * c.qkvRows + first * c.headDim
                     for h in 0..<count {
                         rope.rotate(queries + h * c.headDim, cos: s.ropeCos + t * half, sin: s.ropeSin + t * half)
