@@ -11,7 +11,7 @@ struct ChatOptions: ParsableArguments {
     @Option(help: "Theme name: default, light, dark, high-contrast, mono, or a file in ~/.config/glmchat/themes.")
     var theme: String?
 
-    @Option(help: "How a full window slides: exact (reads the kept part again; equals a fresh run) or shift (no pause, drifts). Default: config.toml's slide, else exact.")
+    @Option(help: "How a full window slides: exact (equals a fresh run over the kept text) or shift (turns the cached keys back; drifts). Default: config.toml's slide, else exact.")
     var slide: SlidePolicy?
 
     @Flag(help: "Use the built-in demo model instead of a real one (for trying the interface and terminal tests).")

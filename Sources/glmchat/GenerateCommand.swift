@@ -44,7 +44,8 @@ struct GenerateCommand: AsyncParsableCommand {
         do {
             let loaded = try ModelLoader.load(modelOptions.loadOptions(kind: nil))
             let engine = InferenceEngine(model: loaded.model, tokenizer: loaded.tokenizer, kind: loaded.kind,
-                                         contextLimit: loaded.contextLimit, slidePolicy: modelOptions.slide)
+                                         contextLimit: loaded.contextLimit, slidePolicy: modelOptions.slide,
+                                         readAheadRows: modelOptions.readAhead)
             let promptIDs = try promptTokens(loaded.tokenizer)
             let sampling = SamplingParameters(temperature: temperature, topP: topP, topK: topK,
                                               repeatPenalty: repeatPenalty, seed: seed)

@@ -22,8 +22,17 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("ctx-size"), help: "Limit the context window to N tokens.")
     var contextSize: Int?
 
-    @Option(help: "How a full window slides: exact (reads the kept tail again; equals a fresh run) or shift (moves the cache and turns its keys back; no pause, drifts).")
+    @Option(help: "How a full window slides: exact (equals a fresh run over the kept text; the kept part is read ahead while the window fills) or shift (moves the cache and turns its keys back; drifts).")
     var slide: SlidePolicy = .exact
+
+    @Option(name: .customLong("read-ahead"), help: "Rows of the next exact slide's kept part read alongside each generated token once the window is nearly full (0-16; 0 reads it all at the slide, a pause).")
+    var readAhead: Int = CachedSequence.defaultReadAheadRows
+
+    func validate() throws {
+        guard (0...16).contains(readAhead) else {
+            throw ValidationError("--read-ahead must be between 0 and 16 rows per token, not \(readAhead)")
+        }
+    }
 
     func loadOptions(kind: ModelKind?) -> ModelLoadOptions {
         ModelLoadOptions(path: model, tokenizerPath: tokenizer, matrixType: type, threads: threads,

@@ -34,7 +34,8 @@ struct RunCommand: AsyncParsableCommand {
             let loadStart = Date()
             let loaded = try ModelLoader.load(modelOptions.loadOptions(kind: kindOverride))
             let engine = InferenceEngine(model: loaded.model, tokenizer: loaded.tokenizer, kind: loaded.kind,
-                                         contextLimit: loaded.contextLimit, slidePolicy: modelOptions.slide)
+                                         contextLimit: loaded.contextLimit, slidePolicy: modelOptions.slide,
+                                         readAheadRows: modelOptions.readAhead)
             let loadSeconds = Date().timeIntervalSince(loadStart)
             let prompt: ChatPrompt
             if loaded.kind.usesChatFormat {

@@ -16,7 +16,7 @@ public actor InferenceEngine {
     private nonisolated let running = RunningRequest()
 
     public init(model: GLMModel, tokenizer: Tokenizer, kind: ModelKind, contextLimit: Int? = nil,
-                slidePolicy: SlidePolicy = .exact) {
+                slidePolicy: SlidePolicy = .exact, readAheadRows: Int = CachedSequence.defaultReadAheadRows) {
         self.tokenizer = tokenizer
         self.kind = kind
         config = model.config
@@ -24,6 +24,7 @@ public actor InferenceEngine {
         let window = min(contextLimit ?? model.config.contextLength, model.config.contextLength)
         sequence = CachedSequence(model: model, contextLimit: max(1, window))
         sequence.slidePolicy = slidePolicy
+        sequence.readAheadRowsPerToken = readAheadRows
         contextWindow = max(1, window)
     }
 

@@ -14,9 +14,10 @@ public struct SlideReport: Sendable, Equatable {
 public enum SlidePolicy: String, Sendable, CaseIterable {
     /// Read the kept tail again at its new positions: afterwards the cache is what a fresh run over
     /// the kept tokens gives (ChatGLM3 has 28 layers, and every layer after the first of a kept token
-    /// attended to the evicted ones), at the cost of a pause that grows with the kept tail.
+    /// attended to the evicted ones). The kept tail is read ahead while the window fills, so the slide
+    /// itself only reads the token that overflowed (`readAheadRowsPerToken`).
     case exact
-    /// Move the kept tail down and turn its keys back (llama.cpp's context shift): no pause, but the
+    /// Move the kept tail down and turn its keys back (llama.cpp's context shift): no second cache, but the
     /// kept tokens still carry what the evicted ones contributed, so results drift from a fresh run.
     case shift
 }
@@ -43,10 +44,13 @@ public final class CachedSequence: @unchecked Sendable {
     public var slideSlack: Int?
     public var slidePolicy = SlidePolicy.exact
     /// Rows of the next exact slide's kept part fed alongside each generated token once the window is
-    /// nearly full (0: no read-ahead; the slide then reads the whole kept tail at once). Three rows
-    /// ride along with a token for about a third more time per token on the 6B model (measured pp1
-    /// against pp4), against a pause of seconds to minutes at the slide.
-    public var readAheadRowsPerToken = 3
+    /// nearly full (0: no read-ahead; the slide then reads the whole kept tail at once). Two is the
+    /// cheapest per row on the 6B model: `bench -p N` takes 131 / 154 / 168 / 199 / 352 ms a batch for
+    /// N = 1 / 2 / 3 / 4 / 8, i.e. 23 / 18.5 / 23 / 32 ms per extra row, against about 33 per row when the
+    /// kept tail is read at the slide as one long pause. With two rows a token takes about a quarter
+    /// longer while the last quarter of the window fills.
+    public var readAheadRowsPerToken = CachedSequence.defaultReadAheadRows
+    public static let defaultReadAheadRows = 2
     private(set) var readAhead: SlideReadAhead?
     /// Tokens of the next slide's kept part already read ahead.
     public var readAheadCount: Int { readAhead?.count ?? 0 }
@@ -103,8 +107,8 @@ public final class CachedSequence: @unchecked Sendable {
     }
 
     /// Feeds one generated token and returns the logits for the next; slides first when the window is
-    /// full, telling `onSlide` before the kept tail is read again (so a listener can say why the
-    /// answer pauses), reporting that reading to `progress`, and stopping it when `isCancelled`.
+    /// full, telling `onSlide` before reading what the slide reads (the kept part not read ahead, at
+    /// least the token itself), reporting that reading to `progress`, and stopping it when `isCancelled`.
     public func step(_ token: Int32, onSlide: (SlideReport) -> Void = { _ in }, progress: (Int, Int) -> Void = { _, _ in },
                      isCancelled: () -> Bool = { false }) throws -> (logits: [Float], slide: SlideReport?) {
         var logits: [Float] = []

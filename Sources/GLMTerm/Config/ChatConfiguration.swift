@@ -6,8 +6,8 @@ import TOMLKit
 ///
 ///     theme = "dark"            # optional; --theme overrides it
 ///     model = "glm3-chat"       # optional; the model loaded first (default: the first listed)
-///     slide = "exact"           # optional; how a full window slides: exact (re-reads the kept
-///                               # part, a pause) or shift (no pause, drifts); --slide overrides it
+///     slide = "exact"           # optional; how a full window slides: exact (equals a fresh run
+///                               # over the kept text) or shift (drifts); --slide overrides it
 ///
 ///     [[models]]
 ///     name = "glm3-chat"

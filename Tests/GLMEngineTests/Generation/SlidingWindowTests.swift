@@ -116,8 +116,10 @@ struct ManySlidesTests {
         var slides = 0
         var worst: Float = 0
         var checked = 0
+        var stats: GenerationStats?
         for try await event in engine.generate(request) {
             if case .contextSlid = event { slides += 1 }
+            if case .finished(_, let final) = event { stats = final }
             guard case .token(let token) = event, let context = token.context, let logits = token.logits else { continue }
             #expect(context.count <= 48)
             #expect(Array(context.prefix(layout.keepPrefix)) == Array(prompt.prefix(layout.keepPrefix)))
@@ -129,6 +131,11 @@ struct ManySlidesTests {
         }
         #expect(slides >= 4)
         #expect(checked == 120)
+        // every slide found its kept part read ahead and read only the token that overflowed
+        #expect(stats?.slides == slides)
+        #expect(stats?.rereadTokens == slides)
+        #expect((stats?.readAheadTokens ?? 0) > slides * 10)
+        #expect((stats?.longestTokenGapSeconds ?? 0) > 0)
         #expect(worst < 1e-4, "max abs difference to a fresh pass over the kept tokens: \(worst)")
     }
 }
