@@ -14,6 +14,15 @@ struct ChatOptions: ParsableArguments {
     @Option(help: "How a full window slides: exact (equals a fresh run over the kept text) or shift (turns the cached keys back; drifts). Default: config.toml's slide, else exact.")
     var slide: SlidePolicy?
 
+    @Option(name: .customLong("ctx-size"), help: "Limit every model's context window to N tokens (over config.toml's ctx_size); a smaller window holds a smaller KV cache.")
+    var contextSize: Int?
+
+    func validate() throws {
+        if let size = contextSize, size < ChatConfiguration.minimumContextSize {
+            throw ValidationError("--ctx-size must be at least \(ChatConfiguration.minimumContextSize) tokens, not \(size)")
+        }
+    }
+
     @Flag(help: "Use the built-in demo model instead of a real one (for trying the interface and terminal tests).")
     var demo = false
 }
@@ -32,6 +41,7 @@ func runChat(_ options: ChatOptions, service: any ChatService, repository: any S
     }
     if let engine = service as? EngineChatService {
         engine.slidePolicy = options.slide ?? configuration.slide ?? .exact
+        engine.contextSize = options.contextSize
     }
     var service = service
     var repository = repository

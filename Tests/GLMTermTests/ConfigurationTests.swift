@@ -46,6 +46,16 @@ import GLMEngine
         }
     }
 
+    @Test func modelWindowIsReadAndChecked() throws {
+        let entry = "[[models]]\nname = \"c\"\nkind = \"chat-32k\"\npath = \"/m\"\n"
+        #expect(try ChatConfiguration.parse(entry, path: "c.toml").models.first?.contextSize == nil)
+        #expect(try ChatConfiguration.parse(entry + "ctx_size = 4096\n", path: "c.toml").models.first?.contextSize == 4096)
+        let message = "model 'c': ctx_size must be a whole number of tokens, at least 64"
+        for bad in ["ctx_size = 8", "ctx_size = \"4096\"", "ctx_size = 40.5", "ctx_size = -1"] {
+            #expect(throws: ConfigError(path: "c.toml", message)) { try ChatConfiguration.parse(entry + bad + "\n", path: "c.toml") }
+        }
+    }
+
     @Test func commandLineModelIsAddedFirst() {
         var configuration = ChatConfiguration(models: [ModelEntry(name: "chat", kind: .chat, path: "/a")])
         configuration.addModel(path: "/models/chatglm3-6b-32k-q4_0.gguf")

@@ -13,6 +13,7 @@ import TOMLKit
 ///     name = "glm3-chat"
 ///     kind = "chat"             # chat, base or chat-32k
 ///     path = "~/models/chatglm3-6b-q4_0.gguf"   # a GGUF file or a Hugging Face directory
+///     ctx_size = 4096           # optional; a window smaller than the model's (--ctx-size overrides it)
 public struct ChatConfiguration: Equatable, Sendable {
     public var models: [ModelEntry] = []
     public var theme: String?
@@ -62,9 +63,9 @@ public struct ChatConfiguration: Equatable, Sendable {
     }
 
     private static func model(_ table: TOMLTable, index: Int, path: String, home: String?) throws(ConfigError) -> ModelEntry {
-        let known: Set<String> = ["name", "kind", "path"]
+        let known: Set<String> = ["name", "kind", "path", "ctx_size"]
         if let unknown = table.keys.first(where: { !known.contains($0) }) {
-            throw ConfigError(path: path, "models[\(index)]: unknown key '\(unknown)' (known: name, kind, path)")
+            throw ConfigError(path: path, "models[\(index)]: unknown key '\(unknown)' (known: name, kind, path, ctx_size)")
         }
         guard let name = table["name"]?.string, !name.isEmpty else {
             throw ConfigError(path: path, "models[\(index)] needs name = \"…\"")
@@ -78,7 +79,14 @@ public struct ChatConfiguration: Equatable, Sendable {
         guard let modelPath = table["path"]?.string, !modelPath.isEmpty else {
             throw ConfigError(path: path, "model '\(name)' needs path = \"…\" (a GGUF file or a Hugging Face directory)")
         }
-        return ModelEntry(name: name, kind: kind, path: expandTilde(modelPath, home: home))
+        var contextSize: Int?
+        if let value = table["ctx_size"] {
+            guard let size = value.int, size >= minimumContextSize else {
+                throw ConfigError(path: path, "model '\(name)': ctx_size must be a whole number of tokens, at least \(minimumContextSize)")
+            }
+            contextSize = size
+        }
+        return ModelEntry(name: name, kind: kind, path: expandTilde(modelPath, home: home), contextSize: contextSize)
     }
 
     /// The file's directory: `$XDG_CONFIG_HOME/glmchat`, else `~/.config/glmchat`.
@@ -129,6 +137,9 @@ public struct ChatConfiguration: Equatable, Sendable {
             URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("themes"),
         ]
     }
+
+    /// The smallest window worth chatting in: a system prompt and a turn or two.
+    public static let minimumContextSize = 64
 
     static func expandTilde(_ path: String, home: String?) -> String {
         guard path == "~" || path.hasPrefix("~/") else { return path }

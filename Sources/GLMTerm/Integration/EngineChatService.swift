@@ -18,6 +18,8 @@ public final class EngineChatService: ChatService {
 
     /// How the engines of models loaded from now on slide a full window.
     public var slidePolicy: SlidePolicy
+    /// `--ctx-size`: the window of models loaded from now on, over each entry's `ctx_size`.
+    public var contextSize: Int?
 
     public init(threads: Int? = nil, sampling: SamplingParameters = SamplingParameters(), maxTokens: Int = 2048,
                 slidePolicy: SlidePolicy = .exact) {
@@ -30,7 +32,8 @@ public final class EngineChatService: ChatService {
     public func loadModel(_ model: ModelEntry) -> AsyncStream<LoadEvent> {
         let (stream, continuation) = AsyncStream<LoadEvent>.makeStream()
         let kind = GLMEngine.ModelKind(rawValue: model.kind.rawValue) ?? .chat
-        let options = ModelLoadOptions(path: model.path, threads: threads, kind: kind)
+        let options = ModelLoadOptions(path: model.path, threads: threads, contextLimit: contextSize ?? model.contextSize,
+                                       kind: kind)
         loading?.cancel()
         loading = Task { @MainActor [weak self] in
             // Loading maps and converts gigabytes: it runs off the main thread, reporting progress back.

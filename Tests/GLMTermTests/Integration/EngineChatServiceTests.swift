@@ -23,6 +23,22 @@ struct EngineChatServiceTests {
         #expect(events.last == .loaded(LoadedModel(name: "tiny", kind: .chat, quantization: "Q4_0", contextWindow: 512)))
     }
 
+    @Test("a window limit (--ctx-size, else the entry's ctx_size) is the loaded engine's window")
+    func windowLimit() async {
+        var events: [LoadEvent] = []
+        let service = EngineChatService()
+        for await event in service.loadModel(ModelEntry(name: "tiny", kind: .chat, path: Self.tinyModel, contextSize: 128)) {
+            events.append(event)
+        }
+        #expect(events.last == .loaded(LoadedModel(name: "tiny", kind: .chat, quantization: "Q4_0", contextWindow: 128)))
+        service.contextSize = 96
+        events = []
+        for await event in service.loadModel(ModelEntry(name: "tiny", kind: .chat, path: Self.tinyModel, contextSize: 128)) {
+            events.append(event)
+        }
+        #expect(events.last == .loaded(LoadedModel(name: "tiny", kind: .chat, quantization: "Q4_0", contextWindow: 96)))
+    }
+
     @Test("a model that cannot load says why")
     func failsClearly() async {
         let events = await load(EngineChatService(), path: "/nonexistent/model")
