@@ -49,6 +49,23 @@ import Testing
         #expect(!harness.app.sidebarFocused)
     }
 
+    @Test func openingAMessageHitScrollsToThatMessage() async throws {
+        let filler = (1...12).map { "filler line \($0)" }.joined(separator: "\n\n")
+        let harness = AppHarness(replies: ["the needle is in this first answer", filler, filler, filler, "other session"])
+        await harness.waitForModel()
+        for question in ["first", "second", "third", "fourth"] { await ask(harness, question) }
+        await harness.press([.scalar("\u{0E}")])       // Ctrl+N: another session is the open one
+        await ask(harness, "elsewhere")
+        #expect(!harness.screenContains("the needle is in this first answer"))
+        await harness.press([.scalar("\t"), .scalar("/")])
+        await harness.type("needle")
+        #expect(harness.app.listedSessions.count == 1)
+        await harness.press([.key(.enter)])
+        #expect(harness.app.currentSession?.title == "first")
+        #expect(harness.screenContains("the needle is in this first answer"), "the matched message is in view, not the session's end")
+        #expect(!harness.screenContains("filler line 12"))
+    }
+
     @Test func searchHighlightsTitleMatchesAndSlashSearchWorksFromTheInput() async throws {
         let harness = await harnessWithThreeSessions()
         await harness.type("/search err\r")
@@ -123,6 +140,7 @@ import Testing
         await harness.press([.scalar("/")])                // search still finds archived sessions' text
         await harness.type("lighthouse")
         #expect(harness.app.listedSessions.map(\.title) == ["bananas"])
+        #expect(sidebarRow(harness, containing: "bananas (archived)") != nil, "a hit outside the main list says so")
         await harness.press([.scalar("\u{1B}")])
         await harness.runner.step(timeoutMilliseconds: 0)  // a lone Esc is only known once no more input follows
         await harness.press([.key(.home), .scalar("a")])

@@ -38,7 +38,11 @@ extension ChatApp {
         case .pageDown: moveSelection(to: sidebarSelection + max(1, lastSize.rows - 4))
         case .enter:
             if let selected {
+                let hit = isSearching && searchHits.indices.contains(sidebarSelection) ? searchHits[sidebarSelection] : nil
                 openSession(selected)
+                if let id = hit?.messageID, let index = messages.firstIndex(where: { $0.id == id }) {
+                    transcript.reveal(message: index)
+                }
                 sidebarFocused = false
                 sessionFilter = nil
                 searchHits = []

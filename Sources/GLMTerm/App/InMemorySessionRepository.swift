@@ -71,7 +71,8 @@ public final class InMemorySessionRepository: SessionRepository {
             let message = messagesBySession[session.id]?.first { SearchTerms.containsAll(terms, in: $0.text) }
             guard !titleMatches.isEmpty || message != nil else { continue }
             hits.append(SessionSearchHit(session: session, titleMatches: titleMatches, snippet: message?.text,
-                                         snippetMatches: message.map { SearchTerms.ranges(of: terms, in: $0.text) } ?? []))
+                                         snippetMatches: message.map { SearchTerms.ranges(of: terms, in: $0.text) } ?? [],
+                                         messageID: message?.id))
         }
         return hits
     }

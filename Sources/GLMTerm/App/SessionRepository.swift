@@ -44,11 +44,15 @@ public struct SessionSearchHit: Equatable, Sendable {
     /// A piece of the first message that matched, if a message did.
     public var snippet: String?
     public var snippetMatches: [Range<Int>]
+    /// The message the snippet comes from (opening the hit shows it).
+    public var messageID: MessageID?
 
-    public init(session: SessionSummary, titleMatches: [Range<Int>], snippet: String?, snippetMatches: [Range<Int>]) {
+    public init(session: SessionSummary, titleMatches: [Range<Int>], snippet: String?, snippetMatches: [Range<Int>],
+                messageID: MessageID? = nil) {
         self.session = session
         self.titleMatches = titleMatches
         self.snippet = snippet
         self.snippetMatches = snippetMatches
+        self.messageID = messageID
     }
 }

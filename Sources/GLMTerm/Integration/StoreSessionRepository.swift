@@ -73,7 +73,8 @@ public final class StoreSessionRepository: SessionRepository {
             SessionSearchHit(session: summary(hit.session),
                              titleMatches: Self.offsets(hit.titleMatches, in: hit.session.title),
                              snippet: hit.snippet?.text,
-                             snippetMatches: hit.snippet.map { Self.offsets($0.matches, in: $0.text) } ?? [])
+                             snippetMatches: hit.snippet.map { Self.offsets($0.matches, in: $0.text) } ?? [],
+                             messageID: hit.messageID.map { key(for: $0) })
         }
     }
 

@@ -39,8 +39,13 @@ struct SidebarView {
             let marker = session.id == current ? "▸ " : "  "
             let column = grid.write(marker, style: style, row: row, column: rect.column, limit: rect.column + inner)
             let hit = hits.flatMap { $0.indices.contains(index) ? $0[index] : nil }
-            drawHighlighted(session.title, matches: hit?.titleMatches ?? [], style: style, into: &grid,
-                            row: row, column: column, limit: rect.column + inner)
+            let end = drawHighlighted(session.title, matches: hit?.titleMatches ?? [], style: style, into: &grid,
+                                      row: row, column: column, limit: rect.column + inner)
+            if hits != nil, session.isArchived {
+                // search reaches archived sessions too: say which ones are not in the main list
+                let tagStyle = focused && index == selected ? style : theme[.dim]
+                grid.write(" (archived)", style: tagStyle, row: row, column: end, limit: rect.column + inner)
+            }
             if let hit, let snippet = hit.snippet, row + 1 < rect.bottom {
                 let (text, matches) = Self.window(snippet, matches: hit.snippetMatches)
                 let snippetStyle = focused && index == selected ? style : theme[.dim]
@@ -72,8 +77,9 @@ struct SidebarView {
 
     /// Draws `text` on one line; the characters inside `matches` in the `match` style (over the
     /// row's own background, so a match on the selected row stays visible).
+    @discardableResult
     private func drawHighlighted(_ text: String, matches: [Range<Int>], style: Style, into grid: inout CellGrid,
-                                 row: Int, column: Int, limit: Int) {
+                                 row: Int, column: Int, limit: Int) -> Int {
         var match = theme[.match]
         if style == theme[.selection] { match = style.adding(match.attributes) }
         var col = column
@@ -83,8 +89,9 @@ struct SidebarView {
             for glyph in Glyphs.glyphs(for: flat) {
                 col = grid.put(glyph, style: inMatch ? match : style, row: row, column: col, limit: limit)
             }
-            if col >= limit { return }
+            if col >= limit { return col }
         }
+        return col
     }
 
     /// The part of a snippet from a little before its first match, so the match shows in a

@@ -9,6 +9,8 @@ final class TranscriptView {
     private var lastTotal = 0
     private var lastStarts: [Int] = []
     private var lastViewRows = 0
+    /// A message to bring to the top of the view at the next draw (a search hit being opened).
+    private var pendingReveal: Int?
     let layout: TranscriptLayout
 
     init(theme: Theme) {
@@ -33,6 +35,12 @@ final class TranscriptView {
     func scrollToBottom() {
         offsetFromBottom = 0
         unseenLines = 0
+        pendingReveal = nil
+    }
+
+    /// Scrolls so that message `index` starts near the top (or, near the end, so that it is in view).
+    func reveal(message index: Int) {
+        pendingReveal = index
     }
 
     func draw(messages: [ChatMessage], into grid: inout CellGrid, rect: Rect, theme: Theme, emptyHint: String) {
@@ -40,6 +48,12 @@ final class TranscriptView {
         grid.fill(rect, style: .plain)
         let width = rect.columns - 1
         let (rows, starts) = layout.rows(for: messages, width: width)
+        if let index = pendingReveal, starts.indices.contains(index) {
+            pendingReveal = nil
+            let top = max(0, starts[index] - 1)   // one row of what comes before, for context
+            offsetFromBottom = max(0, rows.count - rect.rows - top)
+            unseenLines = 0
+        }
         adjustScroll(total: rows.count, starts: starts, width: width, viewRows: rect.rows)
         if messages.isEmpty {
             for (index, line) in TextLayout.wrap(emptyHint, width: width, style: theme[.dim]).prefix(rect.rows).enumerated() {

@@ -17,7 +17,7 @@ struct StoreSidebarOperationsTests {
         let (repository, _, directory) = try makeRepository()
         defer { try? FileManager.default.removeItem(at: directory) }
         let lighthouse = try repository.createSession(title: "灯塔 keepers")
-        _ = try repository.appendMessage(to: lighthouse.id, role: .user, text: "你好 😀 who trims the WICKS at night?", state: .complete)
+        let asked = try repository.appendMessage(to: lighthouse.id, role: .user, text: "你好 😀 who trims the WICKS at night?", state: .complete)
         let other = try repository.createSession(title: "apples")
         _ = try repository.appendMessage(to: other.id, role: .user, text: "red or green", state: .complete)
 
@@ -28,6 +28,9 @@ struct StoreSidebarOperationsTests {
         let match = try #require(hit.snippetMatches.first)
         #expect(String(Array(snippet)[match]) == "WICKS")
         #expect(hit.titleMatches.isEmpty)
+        // the hit names the message, by the id the session's messages carry when it is opened
+        #expect(hit.messageID == asked.id)
+        #expect(try repository.messages(in: lighthouse.id).first { $0.id == hit.messageID }?.text.contains("WICKS") == true)
 
         let titleHit = try #require(try repository.search("keepers").first)
         #expect(titleHit.session.id == lighthouse.id)
