@@ -38,6 +38,7 @@ struct BenchCommand: ParsableCommand {
             let opened = try ModelFiles.open(path: path)
             let weights = try GLMWeights.load(from: opened.checkpoint, config: opened.config,
                                               as: random == nil ? type : nil, source: path, threads: compute)
+            let hugePages = try ModelLoader.settleInHugePages(opened, weights: weights)
             let loadSeconds = Date().timeIntervalSince(loadStart)
             let glm = GLMModel(weights: weights, compute: compute)
             var options = BenchmarkOptions()
@@ -56,7 +57,7 @@ struct BenchCommand: ParsableCommand {
             let report = BenchReport(name: random.map { "random-\($0.rawValue)" } ?? URL(fileURLWithPath: path).lastPathComponent,
                                      type: weights.matrixType, fileBytes: fileSize(path), threads: compute.threads,
                                      options: options, result: result, loadSeconds: loadSeconds,
-                                     peakRSS: peakRSS)
+                                     peakRSS: peakRSS, hugePages: hugePages)
             print(json ? report.json() : report.table())
         } catch {
             exitWithError(error)

@@ -11,6 +11,7 @@ struct BenchReport {
     let result: BenchmarkResult
     let loadSeconds: Double
     let peakRSS: Int
+    let hugePages: HugePageReport?
 
     private func speed(_ values: [Double]) -> String {
         String(format: "%.2f ± %.2f", mean(values), standardDeviation(values))
@@ -34,6 +35,9 @@ struct BenchReport {
         lines.insert("|" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "|") + "|", at: 1)
         lines.append("")
         lines.append(String(format: "load time:                 %.2f s", loadSeconds))
+        if let hugePages {
+            lines.append("weights in 2 MB pages:     " + hugePages.summary)
+        }
         lines.append(String(format: "time to first token:       %.3f s (20-token prompt, median of %d)",
                             median(result.timeToFirstToken), result.timeToFirstToken.count))
         lines.append("peak RSS:                  " + gb(Double(peakRSS)))

@@ -82,6 +82,7 @@ struct RunCommand: AsyncParsableCommand {
                     print("slides \(stats.slides): \(stats.readAheadTokens) kept tokens read ahead, \(stats.rereadTokens) read at the slides",
                           to: &stderr)
                 }
+                if let hugePages = loaded.hugePages { print("weights in 2 MB pages: " + hugePages.summary, to: &stderr) }
             }
         } catch let error as ValidationError {
             throw error

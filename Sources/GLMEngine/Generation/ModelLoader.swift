@@ -28,6 +28,8 @@ public struct LoadedModel: Sendable {
     public let tokenizer: Tokenizer
     public let kind: ModelKind
     public let contextLimit: Int
+    /// How much of the mapped weights ended up in 2 MB pages (nil: not a mapped file of weights used in place).
+    public var hugePages: HugePageReport?
 }
 
 public enum ModelLoader {
@@ -48,9 +50,21 @@ public enum ModelLoader {
         let matrixType = options.matrixType ?? (opened.format == .gguf ? nil : .q4_0)
         let weights = try GLMWeights.load(from: opened.checkpoint, config: config, as: matrixType,
                                           source: options.path, threads: compute, progress: progress)
+        let hugePages = try settleInHugePages(opened, weights: weights)
         let kind = options.kind ?? (config.contextLength >= 32768 ? .chat32k : .chat)
         let limit = min(options.contextLimit ?? config.contextLength, config.contextLength)
         return LoadedModel(model: GLMModel(weights: weights, compute: compute), tokenizer: tokenizer, kind: kind,
-                           contextLimit: limit)
+                           contextLimit: limit, hugePages: hugePages)
+    }
+
+    /// For a GGUF whose matrices are used in place from the mapping: puts the mapping in 2 MB pages
+    /// (`MappedFile.settleInHugePages`). Converted weights live in memory of their own and need nothing.
+    public static func settleInHugePages(_ opened: OpenedModel, weights: GLMWeights) throws -> HugePageReport? {
+        guard opened.format == .gguf, weights.usesMappedMatrices else { return nil }
+        var report: HugePageReport?
+        for file in opened.checkpoint.files {
+            if let settled = try file.settleInHugePages() { report = settled }
+        }
+        return report
     }
 }

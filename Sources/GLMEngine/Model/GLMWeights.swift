@@ -72,6 +72,10 @@ public struct GLMWeights: Sendable {
         return GLMWeights(config: config, embedding: embedding, layers: layers, finalNorm: finalNorm, output: output)
     }
 
+    /// Whether the big matrices point into the checkpoint's mapped files (a GGUF run in its own type)
+    /// rather than into converted copies.
+    public var usesMappedMatrices: Bool { output.owner is Checkpoint && layers.allSatisfy { $0.gateUp.owner is Checkpoint } }
+
     /// Bytes of matrix weights read per generated token (what bounds generation speed).
     public var matrixBytes: Int {
         layers.reduce(output.byteCount) { $0 + $1.qkv.byteCount + $1.dense.byteCount + $1.gateUp.byteCount + $1.down.byteCount }
