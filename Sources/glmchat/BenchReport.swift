@@ -71,6 +71,8 @@ struct BenchReport {
             "bandwidth_max_bytes_per_second": result.bandwidthRange.upperBound,
             "generation_bandwidth_ratio": result.generationBandwidthRatio,
             "attention_share": result.attentionShare.map { $0 as Any } ?? NSNull(),
+            "weights_in_2mb_pages_bytes": hugePages.map { $0.hugeAfter as Any } ?? NSNull(),
+            "weights_reread_into_2mb_pages": hugePages?.reread ?? false,
         ]
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted]),
               let text = String(data: data, encoding: .utf8) else { return "{}" }
