@@ -84,15 +84,26 @@ public final class KVCache: @unchecked Sendable {
     /// Writes the key and value of `position` (f32 in, stored in the cache's precision).
     func store(layer: Int, position: Int, key: UnsafePointer<Float>, value: UnsafePointer<Float>) {
         for g in 0..<kvGroups {
-            let k = slot(keys[layer], group: g, position: position), v = slot(values[layer], group: g, position: position)
-            switch precision {
-            case .f32:
-                k.copyMemory(from: key + g * headDim, byteCount: headBytes)
-                v.copyMemory(from: value + g * headDim, byteCount: headBytes)
-            case .f16:
-                Kernels.toF16(key + g * headDim, k.assumingMemoryBound(to: Float16.self), count: headDim)
-                Kernels.toF16(value + g * headDim, v.assumingMemoryBound(to: Float16.self), count: headDim)
-            }
+            writeHead(key + g * headDim, to: slot(keys[layer], group: g, position: position))
+            writeHead(value + g * headDim, to: slot(values[layer], group: g, position: position))
+        }
+    }
+
+    /// One group's slice of a position, from f32 into the cache's precision.
+    private func writeHead(_ source: UnsafePointer<Float>, to slot: UnsafeMutableRawPointer) {
+        switch precision {
+        case .f32: slot.copyMemory(from: source, byteCount: headBytes)
+        case .f16: Kernels.toF16(source, slot.assumingMemoryBound(to: Float16.self), count: headDim)
+        }
+    }
+
+    /// One group's slice of a position, from the cache's precision into f32.
+    private func readHead(_ slot: UnsafeRawPointer, into out: UnsafeMutablePointer<Float>) {
+        switch precision {
+        case .f32: out.update(from: slot.assumingMemoryBound(to: Float.self), count: headDim)
+        case .f16:
+            let half = slot.assumingMemoryBound(to: Float16.self)
+            for i in 0..<headDim { out[i] = Float(half[i]) }
         }
     }
 
@@ -129,10 +140,10 @@ public final class KVCache: @unchecked Sendable {
     /// One cached key (or value) row as floats (tests compare caches with it).
     func row(key: Bool, layer: Int, position: Int) -> [Float] {
         (0..<kvGroups).flatMap { g -> [Float] in
-            let base = slot(key ? keys[layer] : values[layer], group: g, position: position)
-            switch precision {
-            case .f32: return Array(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: headDim))
-            case .f16: return UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float16.self), count: headDim).map(Float.init)
+            [Float](unsafeUninitializedCapacity: headDim) { out, initialized in
+                guard let start = out.baseAddress else { return }
+                readHead(slot(key ? keys[layer] : values[layer], group: g, position: position), into: start)
+                initialized = headDim
             }
         }
     }
@@ -188,17 +199,9 @@ public final class KVCache: @unchecked Sendable {
                     let base = slot(keys[layer], group: g, position: position)
                     head.withUnsafeMutableBufferPointer { h in
                         guard let h = h.baseAddress else { return }
-                        switch precision {
-                        case .f32: h.update(from: base.assumingMemoryBound(to: Float.self), count: headDim)
-                        case .f16:
-                            let half = base.assumingMemoryBound(to: Float16.self)
-                            for i in 0..<headDim { h[i] = Float(half[i]) }
-                        }
+                        readHead(base, into: h)
                         rope.rotate(h, cos: cos, sin: sin)
-                        switch precision {
-                        case .f32: base.assumingMemoryBound(to: Float.self).update(from: h, count: headDim)
-                        case .f16: Kernels.toF16(h, base.assumingMemoryBound(to: Float16.self), count: headDim)
-                        }
+                        writeHead(h, to: base)
                     }
                 }
             }
