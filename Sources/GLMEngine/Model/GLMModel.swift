@@ -18,10 +18,9 @@ public final class GLMModel: @unchecked Sendable {
     private let scratch: ForwardScratch
     /// Seconds spent in attention since last reset (the benchmark reports its share at long context).
     public var attentionSeconds = 0.0
-    /// The one-token batch of `forwardToken`, reused so that a generated token allocates nothing.
-    private var single: [Int32] = [0]
-    /// The batch of `forwardToken(_:cache:alongside:in:into:)`, grown once to `maxBatch`.
-    private var pair: [Int32] = []
+    /// The batch of `forwardToken` (the token, then any companion rows), reused so that a generated
+    /// token allocates nothing.
+    private lazy var tokenBatch = [Int32](repeating: 0, count: maxBatch)
 
     public init(weights: GLMWeights, compute: ComputeContext, maxBatch: Int = 256) {
         self.weights = weights
@@ -49,8 +48,8 @@ public final class GLMModel: @unchecked Sendable {
     /// Feeds one token and writes its logits into `logits` (sized to `vocabRows` on first use): the
     /// generation loop's form, which allocates nothing per token.
     public func forwardToken(_ token: Int32, cache: KVCache, into logits: inout [Float]) {
-        single[0] = token
-        copy(forwardRows(single[0..<1], Segment(cache: cache, start: cache.count, rows: 0..<1), nil, logits: .last),
+        tokenBatch[0] = token
+        copy(forwardRows(tokenBatch[0..<1], Segment(cache: cache, start: cache.count, rows: 0..<1), nil, logits: .last),
              into: &logits)
     }
 
@@ -62,11 +61,10 @@ public final class GLMModel: @unchecked Sendable {
                              in companionCache: KVCache, into logits: inout [Float]) {
         precondition(companionCache !== cache, "a companion sequence needs a cache of its own")
         precondition(1 + companion.count <= maxBatch, "\(companion.count) companion rows exceed the batch of \(maxBatch)")
-        if pair.count < 1 + companion.count { pair = [Int32](repeating: 0, count: maxBatch) }
-        pair[0] = token
-        for (offset, id) in companion.enumerated() { pair[1 + offset] = id }
+        tokenBatch[0] = token
+        for (offset, id) in companion.enumerated() { tokenBatch[1 + offset] = id }
         let n = 1 + companion.count
-        let rows = forwardRows(pair[0..<n], Segment(cache: cache, start: cache.count, rows: 0..<1),
+        let rows = forwardRows(tokenBatch[0..<n], Segment(cache: cache, start: cache.count, rows: 0..<1),
                                companion.isEmpty ? nil : Segment(cache: companionCache, start: companionCache.count, rows: 1..<n),
                                logits: .last)
         copy(rows, into: &logits)
@@ -89,6 +87,11 @@ public final class GLMModel: @unchecked Sendable {
         let cache: KVCache
         let start: Int
         let rows: Range<Int>
+
+        /// The position in this segment's sequence of batch row `t`.
+        func position(ofRow t: Int) -> Int { start + t - rows.lowerBound }
+        /// Positions its cache holds once the batch is in.
+        var end: Int { start + rows.count }
     }
 
     /// The forward pass over one batch whose rows belong to one or two sequences (`last` after `first`);
@@ -100,9 +103,9 @@ public final class GLMModel: @unchecked Sendable {
         let n = tokens.count
         let s = scratch
         precondition(first.rows.count + (last?.rows.count ?? 0) == n, "segments must cover the batch")
-        first.cache.reserve(first.start + first.rows.count)
-        last.map { $0.cache.reserve($0.start + $0.rows.count) }
-        s.reserveScores(max(first.start + first.rows.count, last.map { $0.start + $0.rows.count } ?? 0))
+        first.cache.reserve(first.end)
+        last.map { $0.cache.reserve($0.end) }
+        s.reserveScores(max(first.end, last?.end ?? 0))
 
         // 1. Embedding: no scaling, no position embedding. Padding ids have rows and are fed like any other.
         for (t, id) in tokens.enumerated() {
@@ -112,8 +115,7 @@ public final class GLMModel: @unchecked Sendable {
         let half = c.ropeDims / 2
         func angles(_ segment: Segment) {
             for t in segment.rows {
-                let position = segment.start + t - segment.rows.lowerBound
-                rope.angles(position: position, cos: s.ropeCos + t * half, sin: s.ropeSin + t * half)
+                rope.angles(position: segment.position(ofRow: t), cos: s.ropeCos + t * half, sin: s.ropeSin + t * half)
             }
         }
         angles(first)
@@ -175,8 +177,7 @@ public final class GLMModel: @unchecked Sendable {
             for g in 0..<c.kvGroups {
                 rope.rotate(key + g * c.headDim, cos: scratch.ropeCos + t * half, sin: scratch.ropeSin + t * half)
             }
-            segment.cache.store(layer: layer, position: segment.start + t - segment.rows.lowerBound, key: key,
-                                value: key + c.kvDim)
+            segment.cache.store(layer: layer, position: segment.position(ofRow: t), key: key, value: key + c.kvDim)
         }
     }
 
@@ -199,7 +200,7 @@ public final class GLMModel: @unchecked Sendable {
                 let g = h / c.headsPerGroup
                 let scores = s.scores + h * scoreStride
                 for t in segment.rows {
-                    let positions = segment.start + t - segment.rows.lowerBound + 1
+                    let positions = segment.position(ofRow: t) + 1
                     // The query is rotated in place inside the qkv buffer: each head's slice belongs to one thread.
                     let query = s.qkv + t * c.qkvRows + h * c.headDim
                     rope.rotate(query, cos: s.ropeCos + t * half, sin: s.ropeSin + t * half)
@@ -233,7 +234,7 @@ public final class GLMModel: @unchecked Sendable {
         let unitsPerGroup = (c.headsPerGroup + headsPerUnit - 1) / headsPerUnit
         let units = c.kvGroups * unitsPerGroup
         let wide = compute.path.hasAVX512 && c.headDim % 16 == 0 && headsPerUnit <= 16
-        let workFloats = Int(ck_attn_group_work_floats(Int64(segment.start + segment.rows.count), Int64(c.headDim)))
+        let workFloats = Int(ck_attn_group_work_floats(Int64(segment.end), Int64(c.headDim)))
         if wide { s.reserveGroupWork(units: units, floatsPerUnit: workFloats) }
         let work = s.groupWork, workStride = s.groupWorkStride
         compute.parallelFor(units) { range in
@@ -244,7 +245,7 @@ public final class GLMModel: @unchecked Sendable {
                 guard let keys = cache.f16Keys(layer: layer, group: g),
                       let values = cache.f16Values(layer: layer, group: g) else { continue }
                 for t in segment.rows {
-                    let positions = segment.start + t - segment.rows.lowerBound + 1
+                    let positions = segment.position(ofRow: t) + 1
                     let queries = s.qkv + t * c.qkvRows + first * c.headDim
                     for h in 0..<count {
                         rope.rotate(queries + h * c.headDim, cos: s.ropeCos + t * half, sin: s.ropeSin + t * half)
