@@ -24,6 +24,9 @@ struct EvictionPlan: Equatable {
     var droppedTokens: Int
     var droppedTurns: Int
 
+    /// The positions that go: the dropped tokens right after the prefix.
+    var evicted: Range<Int> { layout.keepPrefix..<(layout.keepPrefix + droppedTokens) }
+
     /// What the slide tells its listeners; the kept tail after the prefix is what gets read again.
     var report: SlideReport {
         SlideReport(droppedTokens: droppedTokens, droppedTurns: droppedTurns, rereadTokens: kept.count - layout.keepPrefix)

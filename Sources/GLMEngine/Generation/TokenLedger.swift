@@ -93,11 +93,10 @@ public final class CachedSequence: @unchecked Sendable {
             slide = slidePolicy == .exact ? exactSlide(plan) : plan.report
             if slidePolicy == .shift {
                 // keep what the cache already holds of the prompt, minus the evicted span
-                let cut = plan.layout.keepPrefix..<(plan.layout.keepPrefix + plan.droppedTokens)
                 let common = zip(tokens, prompt).prefix { $0 == $1 }.count
-                if common > cut.upperBound {
+                if common > plan.evicted.upperBound {
                     truncate(to: common)
-                    removeCached(cut)
+                    removeCached(plan.evicted)
                 }
                 slide?.rereadTokens = 0
             }
@@ -136,7 +135,7 @@ public final class CachedSequence: @unchecked Sendable {
             throw GLMError(.contextOverflow, "the context window of \(window) tokens is full")
         }
         if slidePolicy == .shift {
-            removeCached(plan.layout.keepPrefix..<(plan.layout.keepPrefix + plan.droppedTokens))
+            removeCached(plan.evicted)
             layout = plan.layout
             model.forwardToken(token, cache: cache, into: &logits)
             tokens.append(token)
@@ -193,19 +192,19 @@ public final class CachedSequence: @unchecked Sendable {
     /// what the slide reads: every kept token the cache does not already hold, computed as a fresh run would.
     private func exactSlide(_ plan: EvictionPlan) -> SlideReport {
         var report = plan.report
-        report.readAheadTokens = adoptReadAhead(for: plan.kept) ?? 0
-        let held = min(zip(tokens, plan.kept).prefix { $0 == $1 }.count, plan.kept.count - 1)
-        report.rereadTokens = plan.kept.count - held
+        let mainHolds = zip(tokens, plan.kept).prefix { $0 == $1 }.count
+        let adopted = adoptReadAhead(for: plan.kept, over: mainHolds)
+        report.readAheadTokens = adopted ?? 0
+        report.rereadTokens = plan.kept.count - min(adopted ?? mainHolds, plan.kept.count - 1)
         return report
     }
 
-    /// At an exact slide: when the read-ahead cache holds the start of `kept` (and more of it than the
-    /// main cache does), the two caches change places. Returns the kept tokens the read-ahead supplied.
-    private func adoptReadAhead(for kept: [Int32]) -> Int? {
-        guard let ahead = readAhead, ahead.count > 0, ahead.count <= kept.count,
+    /// At an exact slide: when the read-ahead cache holds the start of `kept`, and more of it than the
+    /// `mainHolds` tokens the main cache does, the two caches change places. Returns the kept tokens the
+    /// read-ahead supplied.
+    private func adoptReadAhead(for kept: [Int32], over mainHolds: Int) -> Int? {
+        guard let ahead = readAhead, ahead.count > mainHolds, ahead.count <= kept.count,
               ahead.tokens == Array(kept[..<ahead.count]) else { return nil }
-        let mainShares = zip(tokens, kept).prefix { $0 == $1 }.count
-        guard ahead.count > mainShares else { return nil }
         let adopted = ahead.count
         ahead.exchange(cache: &cache, tokens: &tokens)
         return adopted
