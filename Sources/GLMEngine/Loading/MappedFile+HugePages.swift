@@ -75,10 +75,9 @@ extension MappedFile {
         // dirty pages (a file still being written back) are not dropped: write them first
         _ = fdatasync(fd)
         _ = posix_fadvise(fd, off_t(range.lowerBound), off_t(range.count), Int32(POSIX_FADV_DONTNEED))
-        guard mmap(address, range.count, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, off_t(range.lowerBound)) == address else {
+        guard Self.mapFile(fd: fd, at: address, length: range.count, offset: range.lowerBound) else {
             throw GLMError(.unreadable, path: path, "could not map the file again: \(String(cString: strerror(errno)))")
         }
-        _ = madvise(address, range.count, MADV_HUGEPAGE)
         let populateRead: Int32 = 22   // MADV_POPULATE_READ (Linux 5.14)
         if madvise(address, range.count, populateRead) != 0 {
             var sum: UInt8 = 0

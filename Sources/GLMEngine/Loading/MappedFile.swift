@@ -51,9 +51,8 @@ public final class MappedFile: @unchecked Sendable {
         }
         let start = Int(bitPattern: reserved)
         let aligned = (start + huge - 1) / huge * huge
-        guard let target = UnsafeMutableRawPointer(bitPattern: aligned),
-              let mapped = mmap(target, size, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0), mapped != MAP_FAILED
-        else {
+        guard let mapped = UnsafeMutableRawPointer(bitPattern: aligned),
+              mapFile(fd: fd, at: mapped, length: size, offset: 0) else {
             munmap(reserved, span)
             return nil
         }
@@ -64,9 +63,16 @@ public final class MappedFile: @unchecked Sendable {
         if reservedEnd > pageEnd, let tail = UnsafeMutableRawPointer(bitPattern: pageEnd) {
             munmap(tail, reservedEnd - pageEnd)
         }
-        // advisory: a kernel without transparent huge pages keeps 4 KB pages and the same contents
-        _ = madvise(mapped, size, MADV_HUGEPAGE)
         return mapped
+    }
+
+    /// Maps `length` bytes of the file from `offset` read-only at exactly `address` (replacing whatever
+    /// was there) and asks for huge pages.
+    static func mapFile(fd: Int32, at address: UnsafeMutableRawPointer, length: Int, offset: Int) -> Bool {
+        guard mmap(address, length, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, off_t(offset)) == address else { return false }
+        // advisory: a kernel without transparent huge pages keeps 4 KB pages and the same contents
+        _ = madvise(address, length, MADV_HUGEPAGE)
+        return true
     }
 
     deinit {
