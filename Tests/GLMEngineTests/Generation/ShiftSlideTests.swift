@@ -7,13 +7,19 @@ import Testing
 /// that drift is measured here, not hidden.
 @Suite("Generation: shift slides")
 struct ShiftSlideTests {
+    /// The rope50 oracle model behind a shift-sliding ledger, and its oracle prompt.
+    static func shiftSequence(window: Int, slack: Int) throws -> (CachedSequence, prompt: [Int32]) {
+        let prompt = try #require(OracleModelTests.expected["oracle/rope50"]?.first?.inputIDs)
+        let sequence = CachedSequence(model: try OracleModelTests.load("oracle/rope50"), contextLimit: window)
+        sequence.slidePolicy = .shift
+        sequence.slideSlack = slack
+        return (sequence, prompt)
+    }
+
     @Test("a shift re-reads nothing, keeps the ledger right, and layer 0 equals a fresh run's cache")
     func layerZeroMatchesFreshRun() throws {
-        let model = try OracleModelTests.load("oracle/rope50")
-        let prompt = try #require(OracleModelTests.expected["oracle/rope50"]?.first?.inputIDs)
-        let sequence = CachedSequence(model: model, contextLimit: 24)
-        sequence.slidePolicy = .shift
-        sequence.slideSlack = 6
+        let (sequence, prompt) = try Self.shiftSequence(window: 24, slack: 6)
+        let model = sequence.model
         let layout = PromptLayout(keepPrefix: 4, turnStarts: [4])
         _ = try sequence.prefill(Array(prompt.prefix(24)), layout: layout)
         let before = sequence.tokens
@@ -42,11 +48,7 @@ struct ShiftSlideTests {
 
     @Test("a prompt that overflows keeps the cached part it shares, shifted, and feeds only the rest")
     func prefillShiftReusesCache() throws {
-        let model = try OracleModelTests.load("oracle/rope50")
-        let prompt = try #require(OracleModelTests.expected["oracle/rope50"]?.first?.inputIDs)
-        let sequence = CachedSequence(model: model, contextLimit: 32)
-        sequence.slidePolicy = .shift
-        sequence.slideSlack = 4
+        let (sequence, prompt) = try Self.shiftSequence(window: 32, slack: 4)
         let layout = PromptLayout(keepPrefix: 4, turnStarts: [4, 12, 20])
         _ = try sequence.prefill(Array(prompt.prefix(28)), layout: layout)
         var longer = Array(prompt.prefix(28))
