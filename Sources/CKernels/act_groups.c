@@ -4,7 +4,7 @@
 
 void ck_pack_act_groups(const int8_t *q, const float *d, const int32_t *sum, int64_t nblocks, int8_t *gq, float *gd,
                         int32_t *gbias4) {
-    const int64_t groups = (nblocks + 3) / 4;
+    const int64_t groups = ck_act_groups_padded(nblocks);
     memset(gq, 0, (size_t)groups * 128);
     memset(gd, 0, (size_t)groups * 4 * sizeof(float));
     memset(gbias4, 0, (size_t)groups * 4 * sizeof(int32_t));

@@ -1,14 +1,17 @@
-// Q4_0 x Q8_0 with 512-bit registers, four weight blocks (72 bytes) per step, used in place from
-// the ggml row layout: two overlapping 64-byte loads cover the four blocks, one VBMI byte permute
-// pulls out their 64 nibble bytes, GFNI moves the high nibbles down, and one word permute spreads
-// the four fp16 scales over the lanes. Lane i of every vector belongs to block i % 4 (the
-// activations are stored in that order by ck_pack_act_groups), so a block's scales are a plain
-// four-float broadcast and no horizontal sums are needed until the end of a row.
-// Measured on Zen 4 (one core, L2-resident rows): 27-32 GB/s of weights against 21-27 GB/s for the
-// 256-bit two-block kernel, which left generation compute-bound on one core; from memory, rows of
-// 13696 columns ran at 33 GB/s on two cores against 23 GB/s.
-// The batched kernel does each (row, token) with exactly the single-token kernel's operations.
-// Batched: 3 rows x 4 tokens per pass (activation loads shared by the rows, unpacking by the tokens).
+// Q4_0 x Q8_0 with 512-bit registers, used in place from the ggml row layout, in quads of four
+// groups of four blocks (16 blocks, 288 bytes). Per group, two overlapping 64-byte loads cover its
+// 72 bytes, one VBMI byte permute pulls out the 64 nibble bytes and GFNI moves the high nibbles
+// down; lane i of a group's vectors belongs to block i % 4 (the activations are stored in that
+// order by ck_pack_act_groups). Two dpbusd per group give each block's integer dot in four lanes;
+// a quad's four groups are then folded so that lane 4j + b holds block b of group j whole, and the
+// float work (convert, scale, accumulate) and the scale unpacking run once per quad, not per group.
+// Why: on Zen 4 these zmm ops issue about one per cycle and the kernel was bound by them, not by
+// loads (aligned loads instead of the line-splitting ones measured no faster); per-group float
+// work took 9.3 cycles a group, the quad fold 7.5 (L1-resident row, /tmp harness), which is what
+// lets a core keep up with memory while it computes. The integer sums are exact in any order, so
+// the one float multiply per block also rounds less than four did.
+// The batched kernel runs each (row, token) through the same function, so it is bit-identical to
+// the single-token kernel.
 #include "ckernels.h"
 #include "blocks.h"
 #include <immintrin.h>
@@ -23,19 +26,19 @@ static const uint8_t ck_group_nibble_index[64] __attribute__((aligned(64))) = {
      10,  11,  12,  13,  28,  29,  30,  31,  46,  47,  48,  49, 120, 121, 122, 123,
      14,  15,  16,  17,  32,  33,  34,  35,  50,  51,  52,  53, 124, 125, 126, 127
 };
-/// Lane i takes the fp16 scale of block i % 4 (block k's scale is word 9k of the group).
-static const uint16_t ck_group_scale_index[32] __attribute__((aligned(64))) = {
-      0,   9,  18,  27,   0,   9,  18,  27,   0,   9,  18,  27,   0,   9,  18,  27,
+/// Words 0-3 take the fp16 scales of the first group's blocks (word 9k of its first load), words
+/// 4-7 those of the second group (the second table).
+static const uint16_t ck_pair_scale_index[32] __attribute__((aligned(64))) = {
+      0,   9,  18,  27,  32,  41,  50,  59,   0,   0,   0,   0,   0,   0,   0,   0,
       0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0
 };
 
-typedef struct { __m512i lo, hi; __m512 scale; } ck_group_weights;
+typedef struct { __m512i lo, hi, first; } ck_group_nibbles;
 
-/// The four blocks at `src` (only the first `blocks` of them exist when that is below four: the
-/// masked load reads nothing past them, so the end of a mapping is never touched).
-static inline __attribute__((always_inline)) ck_group_weights ck_unpack_group(const char *src, int blocks,
-                                                                           __m512i nibble_index,
-                                                                           __m512i scale_index) {
+/// The `blocks` (0-4) blocks at `src`: fewer than four come through a masked load that reads
+/// nothing past them, so the end of a mapping is never touched; missing blocks are zero.
+static inline __attribute__((always_inline)) ck_group_nibbles ck_unpack_group(const char *src, int blocks,
+                                                                           __m512i nibble_index) {
     __m512i a, b;
     if (blocks == 4) {
         a = _mm512_loadu_si512(src);
@@ -45,111 +48,120 @@ static inline __attribute__((always_inline)) ck_group_weights ck_unpack_group(co
         b = _mm512_setzero_si512();
     }
     const __m512i v = _mm512_permutex2var_epi8(a, nibble_index, b);
-    ck_group_weights g;
+    ck_group_nibbles g;
     g.lo = _mm512_and_si512(v, _mm512_set1_epi8(0x0F));
     // the affine matrix maps bit i+4 of each byte to bit i: v >> 4 per byte
     g.hi = _mm512_gf2p8affine_epi64_epi8(v, _mm512_set1_epi64(0x1020408000000000LL), 0);
-    g.scale = _mm512_cvtph_ps(_mm512_castsi512_si256(_mm512_permutexvar_epi16(scale_index, a)));
+    g.first = a;
     return g;
 }
 
-/// One token's activations for group g.
-typedef struct { __m512i lo, hi, bias; __m512 scale; } ck_group_act;
-
-static inline __attribute__((always_inline)) ck_group_act ck_load_act(const ck_q8_act *x, int64_t g) {
-    const int8_t *xq = x->gq + g * 128;
-    ck_group_act a;
-    a.lo = _mm512_loadu_si512(xq);
-    a.hi = _mm512_loadu_si512(xq + 64);
-    a.bias = _mm512_zextsi128_si512(_mm_loadu_si128((const __m128i *)(x->gbias4 + g * 4)));
-    a.scale = _mm512_broadcast_f32x4(_mm_loadu_ps(x->gd + g * 4));
-    return a;
+/// The integer dot of a group with one token's activations, block i % 4 in lane i (no bias).
+static inline __attribute__((always_inline)) __m512i ck_group_dot(ck_group_nibbles w, const int8_t *xq) {
+    const __m512i dp = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w.lo, _mm512_loadu_si512(xq));
+    return _mm512_dpbusd_epi32(dp, w.hi, _mm512_loadu_si512(xq + 64));
 }
 
-/// acc + (integer dot of the group, bias-corrected) * weight scale * activation scale, per lane.
-static inline __attribute__((always_inline)) __m512 ck_group_dot(ck_group_weights w, ck_group_act a, __m512 acc) {
-    __m512i dp = _mm512_dpbusd_epi32(a.bias, w.lo, a.lo);
-    dp = _mm512_dpbusd_epi32(dp, w.hi, a.hi);
-    return _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), _mm512_mul_ps(w.scale, a.scale), acc);
+/// Sums each block's four lanes: block b of group j ends up in lane 4j + b.
+static inline __attribute__((always_inline)) __m512i ck_fold_quad(__m512i d0, __m512i d1, __m512i d2, __m512i d3) {
+    const __m512i s01 = _mm512_add_epi32(_mm512_shuffle_i32x4(d0, d1, 0x44), _mm512_shuffle_i32x4(d0, d1, 0xEE));
+    const __m512i s23 = _mm512_add_epi32(_mm512_shuffle_i32x4(d2, d3, 0x44), _mm512_shuffle_i32x4(d2, d3, 0xEE));
+    return _mm512_add_epi32(_mm512_shuffle_i32x4(s01, s23, 0x88), _mm512_shuffle_i32x4(s01, s23, 0xDD));
 }
 
-// One accumulator per row: its chain is one FMA per 72 bytes of weights, far below what memory
-// delivers, and the batched kernel below can then keep a (row, token) in a single register.
+/// The quad's 16 weight scales, block b of group j in lane 4j + b.
+static inline __attribute__((always_inline)) __m512 ck_quad_scales(const ck_group_nibbles *w, __m512i pair_index) {
+    const __m512i w01 = _mm512_permutex2var_epi16(w[0].first, pair_index, w[1].first);
+    const __m512i w23 = _mm512_permutex2var_epi16(w[2].first, pair_index, w[3].first);
+    return _mm512_cvtph_ps(_mm256_inserti128_si256(_mm512_castsi512_si256(w01), _mm512_castsi512_si128(w23), 1));
+}
+
+/// acc[r * 4 + k] += quad q of row r (`NR` rows `row_bytes` apart from `row`, their first `blocks`
+/// blocks, 1-16) . token k's activations. `ahead` (or NULL) is where to fetch the same quad of, as
+/// far ahead as this call reads (see ck_matmul_q4_0_avx512vbmi).
+static inline __attribute__((always_inline)) void ck_quad(const char *row, size_t row_bytes, const int NR, int64_t q,
+                                                        int blocks, const ck_q8_act *xs, const int NT, __m512 *acc,
+                                                        __m512i nibble_index, __m512i pair_index, const char *ahead) {
+    if (ahead) {
+        for (int r = 0; r < NR; r++)
+            for (int line = 0; line < 288; line += 64) _mm_prefetch(ahead + r * row_bytes + 288 * q + line, _MM_HINT_T0);
+    }
+    ck_group_nibbles w[2][4];
+    __m512 scale[2];
+    for (int r = 0; r < NR; r++) {
+        for (int j = 0; j < 4; j++) {
+            const int left = blocks - 4 * j;
+            w[r][j] = ck_unpack_group(row + r * row_bytes + 288 * q + 72 * j, left >= 4 ? 4 : left > 0 ? left : 0,
+                                      nibble_index);
+        }
+        scale[r] = ck_quad_scales(w[r], pair_index);
+    }
+    for (int k = 0; k < NT; k++) {
+        const int8_t *xq = xs[k].gq + q * 512;
+        const __m512i bias = _mm512_loadu_si512(xs[k].gbias4 + q * 16);
+        const __m512 act_scale = _mm512_loadu_ps(xs[k].gd + q * 16);
+        for (int r = 0; r < NR; r++) {
+            __m512i dot = ck_fold_quad(ck_group_dot(w[r][0], xq), ck_group_dot(w[r][1], xq + 128),
+                                       ck_group_dot(w[r][2], xq + 256), ck_group_dot(w[r][3], xq + 384));
+            dot = _mm512_add_epi32(dot, bias);
+            acc[r * 4 + k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(scale[r], act_scale), acc[r * 4 + k]);
+        }
+    }
+}
+
+/// NR (1-2) rows against NT (1-4) tokens: y[k * ldy + r] = row r . token k.
+static inline __attribute__((always_inline)) void ck_rows_vbmi(const char *row, size_t row_bytes, const int NR,
+                                                             const ck_q8_act *xs, const int NT, float *y, int64_t ldy,
+                                                             __m512i nibble_index, __m512i pair_index,
+                                                             const char *ahead) {
+    const int64_t full = xs->nblocks / 16;
+    const int tail = (int)(xs->nblocks % 16);
+    __m512 acc[8];
+    for (int i = 0; i < 8; i++) acc[i] = _mm512_setzero_ps();
+    for (int64_t q = 0; q < full; q++)
+        ck_quad(row, row_bytes, NR, q, 16, xs, NT, acc, nibble_index, pair_index, ahead);
+    if (tail) ck_quad(row, row_bytes, NR, full, tail, xs, NT, acc, nibble_index, pair_index, ahead);
+    for (int r = 0; r < NR; r++)
+        for (int k = 0; k < NT; k++) y[k * ldy + r] = _mm512_reduce_add_ps(acc[r * 4 + k]);
+}
+
 void ck_matvec_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y) {
     const __m512i nibble_index = _mm512_load_si512(ck_group_nibble_index);
-    const __m512i scale_index = _mm512_load_si512(ck_group_scale_index);
-    const int64_t full = x->nblocks / 4;
-    const int tail = (int)(x->nblocks % 4);
-    for (int64_t r = 0; r < rows; r++) {
-        const char *row = (const char *)w + r * row_bytes;
-        __m512 acc = _mm512_setzero_ps();
-        for (int64_t g = 0; g < full; g++)
-            acc = ck_group_dot(ck_unpack_group(row + 72 * g, 4, nibble_index, scale_index), ck_load_act(x, g), acc);
-        if (tail)
-            acc = ck_group_dot(ck_unpack_group(row + 72 * full, tail, nibble_index, scale_index), ck_load_act(x, full), acc);
-        y[r] = _mm512_reduce_add_ps(acc);
-    }
+    const __m512i pair_index = _mm512_load_si512(ck_pair_scale_index);
+    for (int64_t r = 0; r < rows; r++)
+        ck_rows_vbmi((const char *)w + r * row_bytes, row_bytes, 1, x, 1, y + r, 0, nibble_index, pair_index, NULL);
 }
 
-/// NR rows x NT tokens: each group of each row is unpacked once for all tokens, and each token's
-/// activations are loaded once for all rows (the loads, not the arithmetic, limited one row at a time).
-/// `ahead` (or NULL) is the next block's rows, fetched at the pace this block consumes its own: the
-/// hardware prefetcher loses three interleaved 2-8 KB row streams, and small batches (2-6 tokens)
-/// then waited on memory and computed in turn (/tmp harness, 2 threads, 1 GB of 4096-column rows:
-/// 4 tokens 82-118 ms without, 53-60 ms with; 2 tokens 72-92 against 37-43).
-static inline __attribute__((always_inline)) void ck_block_vbmi(const char *row, size_t row_bytes, const ck_q8_act *xs,
-                                                              const int NR, const int NT, float *y, int64_t ldy,
-                                                              __m512i nibble_index, __m512i scale_index,
-                                                              const char *ahead) {
-    const int64_t full = xs->nblocks / 4;
-    const int tail = (int)(xs->nblocks % 4);
-    __m512 acc[3][4];
-    for (int r = 0; r < NR; r++)
-        for (int k = 0; k < NT; k++) acc[r][k] = _mm512_setzero_ps();
-    for (int64_t g = 0; g <= full; g++) {
-        const int blocks = g < full ? 4 : tail;
-        if (blocks == 0) break;
-        if (ahead) {
-            const char *p = ahead + 72 * NR * g;
-            _mm_prefetch(p, _MM_HINT_T0);
-            _mm_prefetch(p + 64, _MM_HINT_T0);
-            _mm_prefetch(p + 128, _MM_HINT_T0);
-            _mm_prefetch(p + 192, _MM_HINT_T0);
-        }
-        ck_group_weights wr[3];
-        for (int r = 0; r < NR; r++) wr[r] = ck_unpack_group(row + r * row_bytes + 72 * g, blocks, nibble_index, scale_index);
-        for (int k = 0; k < NT; k++) {
-            const ck_group_act a = ck_load_act(xs + k, g);
-            for (int r = 0; r < NR; r++) acc[r][k] = ck_group_dot(wr[r], a, acc[r][k]);
-        }
-    }
-    for (int r = 0; r < NR; r++)
-        for (int k = 0; k < NT; k++) y[k * ldy + r] = _mm512_reduce_add_ps(acc[r][k]);
-}
+/// Four tokens of activations for rows of up to this many blocks (4096 columns) take 20 KB of L1.
+enum { CK_BATCH_SINGLE_ROW_BLOCKS = 128 };
 
-#define CK_BLOCK_CASE(R, T) \
-    case (R) * 8 + (T): ck_block_vbmi(row, row_bytes, xs + t, R, T, out, ldy, nibble_index, scale_index, ahead); break;
+#define CK_ROWS_CASE(R, T) \
+    case (R) * 8 + (T): ck_rows_vbmi(row, row_bytes, R, xs + t, T, out, ldy, nibble_index, pair_index, ahead); break;
 
 void ck_matmul_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *xs, int64_t ntok,
                                float *y, int64_t ldy) {
     const __m512i nibble_index = _mm512_load_si512(ck_group_nibble_index);
-    const __m512i scale_index = _mm512_load_si512(ck_group_scale_index);
-    // tokens outside, rows inside: a chunk's activations stay in L1/L2 while the (L2-sized) tile's rows pass
+    const __m512i pair_index = _mm512_load_si512(ck_pair_scale_index);
+    // tokens outside, rows inside: four tokens' activations stay in L1 while the (L2-sized) tile's
+    // rows pass; only the first pass streams the tile from memory. Rows whose four tokens'
+    // activations fit L1 go one at a time; longer rows go in pairs that share each activation load
+    // (/tmp harness, 8 tokens, L2-resident tile: singly, 13696-column rows ran 36% slower than in
+    // pairs, their activations coming from L2; in pairs, 4096-column rows ran 4-7% slower than
+    // singly, a pair's unpacked weights and sums not fitting the registers)
+    const int pair_rows = xs->nblocks > CK_BATCH_SINGLE_ROW_BLOCKS;
     for (int64_t t = 0; t < ntok; t += 4) {
         const int nt = ntok - t < 4 ? (int)(ntok - t) : 4;
-        for (int64_t r = 0; r < rows; r += 3) {
-            const int nr = rows - r < 3 ? (int)(rows - r) : 3;
+        for (int64_t r = 0; r < rows; r += 1 + pair_rows) {
+            const int nr = pair_rows && rows - r >= 2 ? 2 : 1;
             const char *row = (const char *)w + r * row_bytes;
             float *out = y + t * ldy + r;
-            // later token passes find the tile in L2; only the first streams it from memory. The last
-            // block's "next rows" are past the tile (the next tile, or past the matrix: a prefetch
-            // never faults)
+            // the first pass fetches the next rows as it goes: the hardware prefetcher loses
+            // interleaved row streams
             const char *ahead = t == 0 ? row + nr * row_bytes : NULL;
             switch (nr * 8 + nt) {
-                CK_BLOCK_CASE(3, 4) CK_BLOCK_CASE(3, 3) CK_BLOCK_CASE(3, 2) CK_BLOCK_CASE(3, 1)
-                CK_BLOCK_CASE(2, 4) CK_BLOCK_CASE(2, 3) CK_BLOCK_CASE(2, 2) CK_BLOCK_CASE(2, 1)
-                CK_BLOCK_CASE(1, 4) CK_BLOCK_CASE(1, 3) CK_BLOCK_CASE(1, 2)
-                default: ck_block_vbmi(row, row_bytes, xs + t, 1, 1, out, ldy, nibble_index, scale_index, ahead); break;
+                CK_ROWS_CASE(2, 4) CK_ROWS_CASE(2, 3) CK_ROWS_CASE(2, 2) CK_ROWS_CASE(2, 1)
+                CK_ROWS_CASE(1, 4) CK_ROWS_CASE(1, 3) CK_ROWS_CASE(1, 2)
+                default: ck_rows_vbmi(row, row_bytes, 1, xs + t, 1, out, ldy, nibble_index, pair_index, ahead); break;
             }
         }
     }

@@ -47,7 +47,8 @@ typedef struct {
     const int32_t *bias4;  // per pair, 8 lanes: -8*sum(x0) in lane 0, -8*sum(x1) in lane 4, else 0
     const int32_t *bias8;  // the same with -128 (Q8_0 weights offset to unsigned)
     // In groups of four blocks for the 512-bit kernels (filled by ck_pack_act_groups), lane i of a
-    // vector belonging to block i % 4; a missing block at the end is all zeros.
+    // vector belonging to block i % 4; padded with zeros to whole quads of four groups (the kernels
+    // read a quad's 16 scales and biases at once).
     const int8_t *gq;      // per group, 128 quants: byte o is element 4 * (o / 16) + o % 4 of block (o / 4) % 4,
                            // bytes 64 + o the same element + 16
     const float *gd;       // per group, the four blocks' scales
@@ -55,8 +56,11 @@ typedef struct {
     int64_t nblocks;
 } ck_q8_act;
 
+/// Groups the group layout holds for `nblocks` blocks: whole quads of four.
+static inline int64_t ck_act_groups_padded(int64_t nblocks) { return (nblocks + 15) / 16 * 4; }
+
 /// Rearranges per-block quants (32 per block), scales and sums into the group layout above
-/// (ceil(nblocks / 4) groups).
+/// (ck_act_groups_padded(nblocks) groups).
 void ck_pack_act_groups(const int8_t *q, const float *d, const int32_t *sum, int64_t nblocks, int8_t *gq, float *gd,
                         int32_t *gbias4);
 

@@ -88,7 +88,7 @@ final class QuantizedActivation {
         pairD.resize(pairs * 8)
         pairBias4.resize(pairs * 8)
         pairBias8.resize(pairs * 8)
-        let groups = (wanted + 3) / 4
+        let groups = Int(ck_act_groups_padded(Int64(wanted)))
         groupQ.resize(groups * 128)
         groupD.resize(groups * 4)
         groupBias4.resize(groups * 4)
