@@ -46,7 +46,7 @@ struct BenchCommand: ParsableCommand {
             options.generatedTokens = generatedTokens
             options.repetitions = repetitions
             options.context = context
-            var result = try Benchmark.run(model: glm, options: options) { line in
+            var result = try Benchmark.run(model: glm, options: options, probe: weightProbe(weights, compute)) { line in
                 if !json { FileHandle.standardError.write(Data((line + "\n").utf8)) }
             }
             // Read before the second bandwidth probe, whose buffer is not part of running the model.
@@ -62,6 +62,23 @@ struct BenchCommand: ParsableCommand {
         } catch {
             exitWithError(error)
         }
+    }
+
+    /// A quarter-gigabyte of the model's own weights (the MLP matrices of layers spread through the
+    /// model) for the probe taken between tokens: resident already, so it adds nothing to peak RSS,
+    /// and in the same pages as what generation reads.
+    private func weightProbe(_ weights: GLMWeights, _ compute: ComputeContext) -> MemoryBandwidth.Probe? {
+        guard !weights.layers.isEmpty else { return nil }
+        let wanted = 256 << 20
+        let perLayer = max(1, weights.layers[0].gateUp.byteCount)
+        let count = min(weights.layers.count, max(1, wanted / perLayer))
+        let stride = weights.layers.count / count
+        let regions = (0..<count).map { i in
+            let m = weights.layers[i * stride].gateUp
+            return UnsafeRawBufferPointer(start: m.data, count: m.byteCount)
+        }
+        let probe = MemoryBandwidth.Probe(regions: regions, compute: compute)
+        return probe.bytes > 0 ? probe : nil
     }
 
     private func modelPath() throws -> String {

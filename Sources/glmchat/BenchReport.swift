@@ -50,6 +50,14 @@ struct BenchReport {
             lines.append(String(format: "generation / bandwidth:    %.1f%% (weight bytes read per second ÷ bandwidth)",
                                 result.generationBandwidthRatio * 100))
         }
+        if !result.interleavedRatios.isEmpty {
+            lines.append(String(format: "memory between tokens:     %.2f GB/s (median per repetition: %@)",
+                                median(result.interleavedBandwidth) / 1e9,
+                                result.interleavedBandwidth.map { String(format: "%.1f", $0 / 1e9) }.joined(separator: ", ")))
+            lines.append(String(format: "generation / that:         %.1f%% (median per repetition: %@)",
+                                median(result.interleavedRatios) * 100,
+                                result.interleavedRatios.map { String(format: "%.1f%%", $0 * 100) }.joined(separator: ", ")))
+        }
         if let share = result.attentionShare {
             lines.append(String(format: "attention share of tg:     %.1f%%", share * 100))
         }
@@ -71,6 +79,8 @@ struct BenchReport {
             "bandwidth_max_bytes_per_second": result.bandwidthRange.upperBound,
             "generation_bandwidth_ratio": result.generationBandwidthRatio,
             "attention_share": result.attentionShare.map { $0 as Any } ?? NSNull(),
+            "interleaved_bandwidth_bytes_per_second": result.interleavedBandwidth,
+            "interleaved_generation_bandwidth_ratios": result.interleavedRatios,
             "weights_in_2mb_pages_bytes": hugePages.map { $0.hugeAfter as Any } ?? NSNull(),
             "weights_reread_into_2mb_pages": hugePages?.reread ?? false,
         ]

@@ -26,6 +26,10 @@ public struct BenchmarkResult: Sendable {
     public var bandwidthRange: ClosedRange<Double> = 0...0
     /// Share of generation time spent in attention (only measured when a context is set).
     public var attentionShare: Double?
+    /// Per repetition, the median of the probe passes taken after each generated token (when the
+    /// bench is given a probe), and generation's weight bytes per second divided by it.
+    public var interleavedBandwidth: [Double] = []
+    public var interleavedRatios: [Double] = []
 
     public var generationBandwidthRatio: Double {
         guard bandwidthBytesPerSecond > 0 else { return 0 }
@@ -44,7 +48,9 @@ public func standardDeviation(_ values: [Double]) -> Double {
 }
 
 public enum Benchmark {
-    public static func run(model: GLMModel, options requested: BenchmarkOptions,
+    /// `probe`, if given, is read after every generated token (outside the token's timing), for
+    /// `interleavedBandwidth` and `interleavedRatios`.
+    public static func run(model: GLMModel, options requested: BenchmarkOptions, probe: MemoryBandwidth.Probe? = nil,
                            log: (String) -> Void = { _ in }) throws -> BenchmarkResult {
         var result = BenchmarkResult()
         let c = model.config
@@ -95,17 +101,28 @@ public enum Benchmark {
                 model.attentionSeconds = 0
                 var token = randomTokens(1)[0]
                 var logits: [Float] = []
-                let start = DispatchTime.now()
+                var seconds = 0.0
+                var probed: [Double] = []
                 for _ in 0..<options.generatedTokens {
+                    let start = DispatchTime.now()
                     // the engine's generation step: one token in, logits into a reused buffer
                     model.forwardToken(token, cache: cache, into: &logits)
                     token = Int32(Sampler.argmax(logits, count: 64_000))
+                    seconds += elapsed(since: start)
+                    if let probe { probed.append(probe.pass()) }
                 }
-                let seconds = elapsed(since: start)
-                result.generationTokensPerSecond.append(Double(options.generatedTokens) / seconds)
+                let tokensPerSecond = Double(options.generatedTokens) / seconds
+                result.generationTokensPerSecond.append(tokensPerSecond)
                 if options.context > 0 { result.attentionShare = model.attentionSeconds / seconds }
-                log(String(format: "tg%d #%d: %.2f tokens/s", options.generatedTokens, repetition + 1,
-                           Double(options.generatedTokens) / seconds))
+                var line = String(format: "tg%d #%d: %.2f tokens/s", options.generatedTokens, repetition + 1, tokensPerSecond)
+                if !probed.isEmpty {
+                    let bandwidth = MemoryBandwidth.median(probed)
+                    let ratio = tokensPerSecond * Double(result.weightBytesPerToken) / bandwidth
+                    result.interleavedBandwidth.append(bandwidth)
+                    result.interleavedRatios.append(ratio)
+                    line += String(format: " (memory between tokens %.1f GB/s: %.1f%% of it)", bandwidth / 1e9, ratio * 100)
+                }
+                log(line)
             }
             // Time to first token for a short chat turn: a 20-token prompt on an empty cache, then one sample.
             cache.truncate(to: 0)
