@@ -76,20 +76,26 @@ static inline __attribute__((always_inline)) __m512 ck_quad_scales(const ck_grou
     return _mm512_cvtph_ps(_mm256_inserti128_si256(_mm512_castsi512_si256(w01), _mm512_castsi512_si128(w23), 1));
 }
 
+/// How far ahead of its reads a pass that streams weights from memory fetches them into L2. The
+/// hardware prefetcher alone kept too few lines in flight while the core computed: against a plain
+/// read of the same memory, the matvec ran at 0.57 of it when memory gave 45+ GB/s and 0.82-0.87
+/// at under 40; fetching 8-16 KB ahead into L2 made that 0.77-0.79 and 0.89 (/tmp harness, 2
+/// threads, 1 GB of the 6B model's matrix shapes, rounds alternating with the plain read).
+/// Fetching into L1, or 2-4 KB ahead, did not help; for 4-token batches it replaced fetching the
+/// next rows into L1 (pp4 18-19 -> 22-23 tokens/s). A prefetch never faults, so running past the
+/// end of the matrix is harmless.
+enum { CK_FETCH_AHEAD = 16384 };
+
 /// acc[r * 4 + k] += quad q of row r (`NR` rows `row_bytes` apart from `row`, their first `blocks`
-/// blocks, 1-16) . token k's activations. `ahead` (or NULL) is where to fetch the same quad of, as
-/// many bytes as this call reads: into L1 (`to_l2` 0) for the next rows of a batch, into L2 for the
-/// weights CK_MATVEC_FETCH_AHEAD bytes on in a matvec.
+/// blocks, 1-16) . token k's activations; with `fetch`, the same bytes CK_FETCH_AHEAD further on are
+/// fetched into L2.
 static inline __attribute__((always_inline)) void ck_quad(const char *row, size_t row_bytes, const int NR, int64_t q,
                                                         int blocks, const ck_q8_act *xs, const int NT, __m512 *acc,
-                                                        __m512i nibble_index, __m512i pair_index, const char *ahead,
-                                                        const int to_l2) {
-    if (ahead) {
+                                                        __m512i nibble_index, __m512i pair_index, int fetch) {
+    if (fetch) {
         for (int r = 0; r < NR; r++)
-            for (int line = 0; line < 288; line += 64) {
-                if (to_l2) _mm_prefetch(ahead + r * row_bytes + 288 * q + line, _MM_HINT_T1);
-                else _mm_prefetch(ahead + r * row_bytes + 288 * q + line, _MM_HINT_T0);
-            }
+            for (int line = 0; line < 288; line += 64)
+                _mm_prefetch(row + CK_FETCH_AHEAD + r * row_bytes + 288 * q + line, _MM_HINT_T1);
     }
     ck_group_nibbles w[2][4];
     __m512 scale[2];
@@ -117,41 +123,30 @@ static inline __attribute__((always_inline)) void ck_quad(const char *row, size_
 /// NR (1-2) rows against NT (1-4) tokens: y[k * ldy + r] = row r . token k.
 static inline __attribute__((always_inline)) void ck_rows_vbmi(const char *row, size_t row_bytes, const int NR,
                                                              const ck_q8_act *xs, const int NT, float *y, int64_t ldy,
-                                                             __m512i nibble_index, __m512i pair_index,
-                                                             const char *ahead, const int to_l2) {
+                                                             __m512i nibble_index, __m512i pair_index, int fetch) {
     const int64_t full = xs->nblocks / 16;
     const int tail = (int)(xs->nblocks % 16);
     __m512 acc[8];
     for (int i = 0; i < 8; i++) acc[i] = _mm512_setzero_ps();
     for (int64_t q = 0; q < full; q++)
-        ck_quad(row, row_bytes, NR, q, 16, xs, NT, acc, nibble_index, pair_index, ahead, to_l2);
-    if (tail) ck_quad(row, row_bytes, NR, full, tail, xs, NT, acc, nibble_index, pair_index, ahead, to_l2);
+        ck_quad(row, row_bytes, NR, q, 16, xs, NT, acc, nibble_index, pair_index, fetch);
+    if (tail) ck_quad(row, row_bytes, NR, full, tail, xs, NT, acc, nibble_index, pair_index, fetch);
     for (int r = 0; r < NR; r++)
         for (int k = 0; k < NT; k++) y[k * ldy + r] = _mm512_reduce_add_ps(acc[r * 4 + k]);
 }
 
-/// How far ahead of its reads a matvec fetches weights into L2. The hardware prefetcher alone kept
-/// too few lines in flight while the core computed: against a plain read of the same memory, the
-/// matvec ran at 0.57 of it when memory gave 45+ GB/s and 0.82-0.87 at under 40; fetching 8-16 KB
-/// ahead into L2 made that 0.77-0.79 and 0.89 (/tmp harness, 2 threads, 1 GB of the 6B model's
-/// matrix shapes, rounds alternating with the plain read). Fetching into L1, or 2-4 KB ahead, did
-/// not help. A prefetch never faults, so running past the end of the matrix is harmless.
-enum { CK_MATVEC_FETCH_AHEAD = 16384 };
-
 void ck_matvec_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y) {
     const __m512i nibble_index = _mm512_load_si512(ck_group_nibble_index);
     const __m512i pair_index = _mm512_load_si512(ck_pair_scale_index);
-    for (int64_t r = 0; r < rows; r++) {
-        const char *row = (const char *)w + r * row_bytes;
-        ck_rows_vbmi(row, row_bytes, 1, x, 1, y + r, 0, nibble_index, pair_index, row + CK_MATVEC_FETCH_AHEAD, 1);
-    }
+    for (int64_t r = 0; r < rows; r++)
+        ck_rows_vbmi((const char *)w + r * row_bytes, row_bytes, 1, x, 1, y + r, 0, nibble_index, pair_index, 1);
 }
 
 /// Four tokens of activations for rows of up to this many blocks (4096 columns) take 20 KB of L1.
 enum { CK_BATCH_SINGLE_ROW_BLOCKS = 128 };
 
 #define CK_ROWS_CASE(R, T) \
-    case (R) * 8 + (T): ck_rows_vbmi(row, row_bytes, R, xs + t, T, out, ldy, nibble_index, pair_index, ahead, 0); break;
+    case (R) * 8 + (T): ck_rows_vbmi(row, row_bytes, R, xs + t, T, out, ldy, nibble_index, pair_index, t == 0); break;
 
 void ck_matmul_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *xs, int64_t ntok,
                                float *y, int64_t ldy) {
@@ -170,13 +165,11 @@ void ck_matmul_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, co
             const int nr = pair_rows && rows - r >= 2 ? 2 : 1;
             const char *row = (const char *)w + r * row_bytes;
             float *out = y + t * ldy + r;
-            // the first pass fetches the next rows as it goes: the hardware prefetcher loses
-            // interleaved row streams
-            const char *ahead = t == 0 ? row + nr * row_bytes : NULL;
+            // only the first pass reads the tile from memory
             switch (nr * 8 + nt) {
                 CK_ROWS_CASE(2, 4) CK_ROWS_CASE(2, 3) CK_ROWS_CASE(2, 2) CK_ROWS_CASE(2, 1)
                 CK_ROWS_CASE(1, 4) CK_ROWS_CASE(1, 3) CK_ROWS_CASE(1, 2)
-                default: ck_rows_vbmi(row, row_bytes, 1, xs + t, 1, out, ldy, nibble_index, pair_index, ahead, 0); break;
+                default: ck_rows_vbmi(row, row_bytes, 1, xs + t, 1, out, ldy, nibble_index, pair_index, t == 0); break;
             }
         }
     }
