@@ -76,26 +76,38 @@ static inline __attribute__((always_inline)) __m512 ck_quad_scales(const ck_grou
     return _mm512_cvtph_ps(_mm256_inserti128_si256(_mm512_castsi512_si256(w01), _mm512_castsi512_si128(w23), 1));
 }
 
-/// How far ahead of its reads a pass that streams weights from memory fetches them into L2. The
+/// How far ahead of its reads a pass that streams weights from memory fetches them. The
 /// hardware prefetcher alone kept too few lines in flight while the core computed: against a plain
 /// read of the same memory, the matvec ran at 0.57 of it when memory gave 45+ GB/s and 0.82-0.87
 /// at under 40; fetching 8-16 KB ahead into L2 made that 0.77-0.79 and 0.89 (/tmp harness, 2
 /// threads, 1 GB of the 6B model's matrix shapes, rounds alternating with the plain read).
-/// Fetching into L1, or 2-4 KB ahead, did not help; for 4-token batches it replaced fetching the
-/// next rows into L1 (pp4 18-19 -> 22-23 tokens/s). A prefetch never faults, so running past the
-/// end of the matrix is harmless.
-enum { CK_FETCH_AHEAD = 16384 };
+/// Fetching only into L1, or only 2-4 KB ahead, did not help; on top of the L2 fetch, also fetching
+/// 2 KB ahead from there into L1 took the under-40 ratio from 0.87-0.89 to 0.92-0.93 (120 and 69
+/// rounds) and cost 1-2% when memory was fast and the cores were the limit. For 4-token batches
+/// the L2 fetch replaced fetching the next rows into L1 (pp4 18-19 -> 22-28 tokens/s). In a matvec,
+/// rows whose fetch would pass the end of the caller's rows fetch nothing: the bytes there are
+/// another thread's chunk (16 KB of wasted reads per chunk, 2% of a token's reads). A batch's tiles
+/// are short and the next one is read right after, so stopping early measured slower there
+/// (pp4 median 21.5 against 23.9 tokens/s).
+enum { CK_FETCH_AHEAD = 16384, CK_FETCH_AHEAD_L1 = 2048 };
+
+/// Whether rows up to `end` can fetch CK_FETCH_AHEAD bytes on without passing the matvec's `rows`.
+static inline int ck_fetch_fits(int64_t end, int64_t rows, size_t row_bytes) {
+    return (rows - end) * (int64_t)row_bytes >= CK_FETCH_AHEAD;
+}
 
 /// acc[r * 4 + k] += quad q of row r (`NR` rows `row_bytes` apart from `row`, their first `blocks`
 /// blocks, 1-16) . token k's activations; with `fetch`, the same bytes CK_FETCH_AHEAD further on are
-/// fetched into L2.
+/// fetched into L2, and CK_FETCH_AHEAD_L1 further on into L1.
 static inline __attribute__((always_inline)) void ck_quad(const char *row, size_t row_bytes, const int NR, int64_t q,
                                                         int blocks, const ck_q8_act *xs, const int NT, __m512 *acc,
                                                         __m512i nibble_index, __m512i pair_index, int fetch) {
     if (fetch) {
         for (int r = 0; r < NR; r++)
-            for (int line = 0; line < 288; line += 64)
+            for (int line = 0; line < 288; line += 64) {
                 _mm_prefetch(row + CK_FETCH_AHEAD + r * row_bytes + 288 * q + line, _MM_HINT_T1);
+                _mm_prefetch(row + CK_FETCH_AHEAD_L1 + r * row_bytes + 288 * q + line, _MM_HINT_T0);
+            }
     }
     ck_group_nibbles w[2][4];
     __m512 scale[2];
@@ -139,14 +151,15 @@ void ck_matvec_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, co
     const __m512i nibble_index = _mm512_load_si512(ck_group_nibble_index);
     const __m512i pair_index = _mm512_load_si512(ck_pair_scale_index);
     for (int64_t r = 0; r < rows; r++)
-        ck_rows_vbmi((const char *)w + r * row_bytes, row_bytes, 1, x, 1, y + r, 0, nibble_index, pair_index, 1);
+        ck_rows_vbmi((const char *)w + r * row_bytes, row_bytes, 1, x, 1, y + r, 0, nibble_index, pair_index,
+                     ck_fetch_fits(r + 1, rows, row_bytes));
 }
 
 /// Four tokens of activations for rows of up to this many blocks (4096 columns) take 20 KB of L1.
 enum { CK_BATCH_SINGLE_ROW_BLOCKS = 128 };
 
 #define CK_ROWS_CASE(R, T) \
-    case (R) * 8 + (T): ck_rows_vbmi(row, row_bytes, R, xs + t, T, out, ldy, nibble_index, pair_index, t == 0); break;
+    case (R) * 8 + (T): ck_rows_vbmi(row, row_bytes, R, xs + t, T, out, ldy, nibble_index, pair_index, fetch); break;
 
 void ck_matmul_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *xs, int64_t ntok,
                                float *y, int64_t ldy) {
@@ -166,10 +179,11 @@ void ck_matmul_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, co
             const char *row = (const char *)w + r * row_bytes;
             float *out = y + t * ldy + r;
             // only the first pass reads the tile from memory
+            const int fetch = t == 0;
             switch (nr * 8 + nt) {
                 CK_ROWS_CASE(2, 4) CK_ROWS_CASE(2, 3) CK_ROWS_CASE(2, 2) CK_ROWS_CASE(2, 1)
                 CK_ROWS_CASE(1, 4) CK_ROWS_CASE(1, 3) CK_ROWS_CASE(1, 2)
-                default: ck_rows_vbmi(row, row_bytes, 1, xs + t, 1, out, ldy, nibble_index, pair_index, t == 0); break;
+                default: ck_rows_vbmi(row, row_bytes, 1, xs + t, 1, out, ldy, nibble_index, pair_index, fetch); break;
             }
         }
     }
