@@ -91,9 +91,18 @@ private struct ParallelJob {
         while true {
             let chunk = Int(ck_claim_chunk(claimed))
             guard chunk < chunks else { return }
-            let start = count * chunk / chunks
-            let end = count * (chunk + 1) / chunks
+            let start = boundary(chunk)
+            let end = boundary(chunk + 1)
             if start < end { body(start..<end) }
         }
+    }
+
+    /// Where chunk k starts: the first half of the chunks share three quarters of the work and the
+    /// second half the last quarter, so the chunks left when a thread runs out of work are a third
+    /// the size of the early ones, and the other thread waits less at the end of every matrix.
+    private func boundary(_ k: Int) -> Int {
+        let half = chunks / 2
+        if half == 0 { return count * k / chunks }
+        return k <= half ? count * 3 * k / (4 * half) : count - count * (chunks - k) / (4 * (chunks - half))
     }
 }
