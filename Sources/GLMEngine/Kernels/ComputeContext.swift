@@ -97,12 +97,13 @@ private struct ParallelJob {
         }
     }
 
-    /// Where chunk k starts: the first half of the chunks share three quarters of the work and the
-    /// second half the last quarter, so the chunks left when a thread runs out of work are a third
-    /// the size of the early ones, and the other thread waits less at the end of every matrix.
+    /// Where chunk k starts. With at least four items a chunk, the first half of the chunks share
+    /// three quarters of the work and the second half the last quarter, so the chunks left when a
+    /// thread runs out of work are a third the size of the early ones, and the other thread waits
+    /// less at the end of every matrix. Fewer items are split evenly.
     private func boundary(_ k: Int) -> Int {
         let half = chunks / 2
-        if half == 0 { return count * k / chunks }
+        if half == 0 || count < 4 * chunks { return count * k / chunks }
         return k <= half ? count * 3 * k / (4 * half) : count - count * (chunks - k) / (4 * (chunks - half))
     }
 }

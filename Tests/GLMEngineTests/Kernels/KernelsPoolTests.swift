@@ -28,6 +28,14 @@ import Testing
         #expect(sorted.count == 2 * ComputeContext.chunksPerThread)
         #expect(sorted.first?.lowerBound == 0 && sorted.last?.upperBound == 100)
         for (a, b) in zip(sorted, sorted.dropFirst()) { #expect(a.upperBound == b.lowerBound) }
+        // a big job: the second half of the chunks are smaller, so the last ones end together
+        let big = Mutex<[Range<Int>]>([])
+        ctx.parallelFor(6400) { range in big.withLock { $0.append(range) } }
+        let bigSorted = big.withLock { $0 }.sorted { $0.lowerBound < $1.lowerBound }
+        #expect(bigSorted.count == 2 * ComputeContext.chunksPerThread)
+        #expect(bigSorted.first?.lowerBound == 0 && bigSorted.last?.upperBound == 6400)
+        for (a, b) in zip(bigSorted, bigSorted.dropFirst()) { #expect(a.upperBound == b.lowerBound) }
+        if let first = bigSorted.first, let last = bigSorted.last { #expect(last.count * 3 == first.count) }
         // fewer items than chunks: one item each
         let small = Mutex<[Range<Int>]>([])
         ctx.parallelFor(3) { range in small.withLock { $0.append(range) } }
