@@ -150,6 +150,13 @@ static inline __attribute__((always_inline)) void ck_rows_vbmi(const char *row, 
 void ck_matvec_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y) {
     const __m512i nibble_index = _mm512_load_si512(ck_group_nibble_index);
     const __m512i pair_index = _mm512_load_si512(ck_pair_scale_index);
+    // the rows' own fetches start CK_FETCH_AHEAD on: fetch what comes before that at once (ratio to a
+    // plain read 0.910-0.913 -> 0.918-0.920 at under 40 GB/s, 0.83 -> 0.85 above 45; same harness)
+    const size_t bytes = (size_t)rows * row_bytes;
+    for (size_t offset = 0; offset < CK_FETCH_AHEAD && offset < bytes; offset += 64)
+        _mm_prefetch((const char *)w + offset, _MM_HINT_T1);
+    for (size_t offset = 0; offset < CK_FETCH_AHEAD_L1 && offset < bytes; offset += 64)
+        _mm_prefetch((const char *)w + offset, _MM_HINT_T0);
     for (int64_t r = 0; r < rows; r++)
         ck_rows_vbmi((const char *)w + r * row_bytes, row_bytes, 1, x, 1, y + r, 0, nibble_index, pair_index,
                      ck_fetch_fits(r + 1, rows, row_bytes));
