@@ -76,8 +76,12 @@ public enum Benchmark {
         }
         let cache = KVCache(config: c, maxPositions: window, precision: KVPrecision.matching(model.weights.matrixType))
 
-        // Warm-up: touches every weight page once so the first repetition is not a page-fault benchmark.
+        // Warm-up: touches every weight page once so the first repetition is not a page-fault benchmark,
+        // then a few generation steps, as llama-bench also warms up: in some runs the first tokens after
+        // loading took 144-162 ms against 105 for the rest (the cause was not found; later ones never did).
         _ = model.forward(randomTokens(1), cache: cache, logits: .last)
+        var warmLogits: [Float] = []
+        for _ in 0..<3 { model.forwardToken(randomTokens(1)[0], cache: cache, into: &warmLogits) }
 
         for repetition in 0..<options.repetitions {
             if options.promptTokens > 0 {

@@ -18,4 +18,26 @@ import Testing
         #expect(result.timeToFirstToken.count == 3)
         #expect(result.context == min(context, model.config.contextLength - generated - 1))
     }
+
+    @Test func aProbeBetweenTokensGivesEachRepetitionItsOwnBandwidth() throws {
+        let model = try OracleModelTests.load("oracle/rope50", as: .q4_0)
+        let memory = AlignedBuffer(byteCount: (4 << 20) + 1000)
+        memory.pointer.initializeMemory(as: UInt8.self, repeating: 1, count: memory.byteCount)
+        let probe = MemoryBandwidth.Probe(regions: [UnsafeRawBufferPointer(start: memory.pointer, count: memory.byteCount)],
+                                          compute: ComputeContext(threads: 2))
+        #expect(probe.bytes == 4 << 20, "whole megabytes only")
+        var options = BenchmarkOptions()
+        options.promptTokens = 0
+        options.generatedTokens = 5
+        options.repetitions = 2
+        let result = try Benchmark.run(model: model, options: options, probe: probe)
+        #expect(result.interleavedBandwidth.count == 2 && result.interleavedBandwidth.allSatisfy { $0 > 0 && $0.isFinite })
+        #expect(result.interleavedRatios.count == 2)
+        for (ratio, (speed, bandwidth)) in zip(result.interleavedRatios,
+                                               zip(result.generationTokensPerSecond, result.interleavedBandwidth)) {
+            #expect(abs(ratio - speed * Double(result.weightBytesPerToken) / bandwidth) <= 1e-9 * ratio)
+        }
+        // without a probe there is nothing to report
+        #expect(try Benchmark.run(model: model, options: options).interleavedRatios.isEmpty)
+    }
 }
