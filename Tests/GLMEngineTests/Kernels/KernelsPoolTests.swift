@@ -19,27 +19,29 @@ import Testing
         }
     }
 
-    @Test func chunksAreContiguousAndTileTheRange() {
+    /// The ranges `parallelFor(count)` hands out, in order.
+    private func chunks(_ ctx: ComputeContext, _ count: Int) -> [Range<Int>] {
+        let ranges = Mutex<[Range<Int>]>([])
+        ctx.parallelFor(count) { range in ranges.withLock { $0.append(range) } }
+        return ranges.withLock { $0 }.sorted { $0.lowerBound < $1.lowerBound }
+    }
+
+    @Test(arguments: [100, 6400])
+    func chunksAreContiguousAndTileTheRange(_ count: Int) {
         // Threads claim chunks as they go: 2 threads x chunksPerThread contiguous, non-overlapping chunks.
         let ctx = ComputeContext(threads: 2)
-        let ranges = Mutex<[Range<Int>]>([])
-        ctx.parallelFor(100) { range in ranges.withLock { $0.append(range) } }
-        let sorted = ranges.withLock { $0 }.sorted { $0.lowerBound < $1.lowerBound }
+        let sorted = chunks(ctx, count)
         #expect(sorted.count == 2 * ComputeContext.chunksPerThread)
-        #expect(sorted.first?.lowerBound == 0 && sorted.last?.upperBound == 100)
+        #expect(sorted.first?.lowerBound == 0 && sorted.last?.upperBound == count)
         for (a, b) in zip(sorted, sorted.dropFirst()) { #expect(a.upperBound == b.lowerBound) }
-        // a big job: the second half of the chunks are smaller, so the last ones end together
-        let big = Mutex<[Range<Int>]>([])
-        ctx.parallelFor(6400) { range in big.withLock { $0.append(range) } }
-        let bigSorted = big.withLock { $0 }.sorted { $0.lowerBound < $1.lowerBound }
-        #expect(bigSorted.count == 2 * ComputeContext.chunksPerThread)
-        #expect(bigSorted.first?.lowerBound == 0 && bigSorted.last?.upperBound == 6400)
-        for (a, b) in zip(bigSorted, bigSorted.dropFirst()) { #expect(a.upperBound == b.lowerBound) }
-        if let first = bigSorted.first, let last = bigSorted.last { #expect(last.count * 3 == first.count) }
-        // fewer items than chunks: one item each
-        let small = Mutex<[Range<Int>]>([])
-        ctx.parallelFor(3) { range in small.withLock { $0.append(range) } }
-        #expect(small.withLock { $0 }.sorted { $0.lowerBound < $1.lowerBound } == [0..<1, 1..<2, 2..<3])
+        if count >= 4 * sorted.count, let first = sorted.first, let last = sorted.last {
+            // a big job: the second half of the chunks are a third the size, so the last ones end together
+            #expect(last.count * 3 == first.count)
+        }
+    }
+
+    @Test func fewerItemsThanChunksGoOneEach() {
+        #expect(chunks(ComputeContext(threads: 2), 3) == [0..<1, 1..<2, 2..<3])
     }
 
     @Test func nestedParallelForRunsInline() {
