@@ -54,7 +54,7 @@ struct BenchReport {
             lines.append(String(format: "memory between tokens:     %.2f GB/s (median per repetition: %@)",
                                 median(result.interleavedBandwidth) / 1e9,
                                 result.interleavedBandwidth.map { String(format: "%.1f", $0 / 1e9) }.joined(separator: ", ")))
-            lines.append(String(format: "generation / that:         %.1f%% (median per repetition: %@)",
+            lines.append(String(format: "generation / that:         %.1f%% (median token's share, per repetition: %@)",
                                 median(result.interleavedRatios) * 100,
                                 result.interleavedRatios.map { String(format: "%.1f%%", $0 * 100) }.joined(separator: ", ")))
         }

@@ -26,8 +26,9 @@ public struct BenchmarkResult: Sendable {
     public var bandwidthRange: ClosedRange<Double> = 0...0
     /// Share of generation time spent in attention (only measured when a context is set).
     public var attentionShare: Double?
-    /// Per repetition, the median of the probe passes taken after each generated token (when the
-    /// bench is given a probe), and generation's weight bytes per second divided by it.
+    /// Per repetition (when the bench is given a probe): the median of the probe passes taken after
+    /// each generated token, and the median over tokens of the token's weight bytes per second
+    /// divided by the pass right after it.
     public var interleavedBandwidth: [Double] = []
     public var interleavedRatios: [Double] = []
 
@@ -107,24 +108,34 @@ public enum Benchmark {
                 var logits: [Float] = []
                 var seconds = 0.0
                 var probed: [Double] = []
+                var shares: [Double] = []
                 for _ in 0..<options.generatedTokens {
                     let start = DispatchTime.now()
                     // the engine's generation step: one token in, logits into a reused buffer
                     model.forwardToken(token, cache: cache, into: &logits)
                     token = Int32(Sampler.argmax(logits, count: 64_000))
-                    seconds += elapsed(since: start)
-                    if let probe { probed.append(probe.pass()) }
+                    let tokenSeconds = elapsed(since: start)
+                    seconds += tokenSeconds
+                    if let probe {
+                        let bandwidth = probe.pass()
+                        probed.append(bandwidth)
+                        shares.append(Double(result.weightBytesPerToken) / tokenSeconds / bandwidth)
+                    }
                 }
                 let tokensPerSecond = Double(options.generatedTokens) / seconds
                 result.generationTokensPerSecond.append(tokensPerSecond)
                 if options.context > 0 { result.attentionShare = model.attentionSeconds / seconds }
                 var line = String(format: "tg%d #%d: %.2f tokens/s", options.generatedTokens, repetition + 1, tokensPerSecond)
                 if !probed.isEmpty {
+                    // each token against the probe right after it: the bandwidth can switch state within
+                    // a repetition, and a repetition's medians would then pair tokens of one state with
+                    // probes of the other
                     let bandwidth = MemoryBandwidth.median(probed)
-                    let ratio = tokensPerSecond * Double(result.weightBytesPerToken) / bandwidth
+                    let share = MemoryBandwidth.median(shares)
                     result.interleavedBandwidth.append(bandwidth)
-                    result.interleavedRatios.append(ratio)
-                    line += String(format: " (memory between tokens %.1f GB/s: %.1f%% of it)", bandwidth / 1e9, ratio * 100)
+                    result.interleavedRatios.append(share)
+                    line += String(format: " (memory between tokens %.1f GB/s; median token %.1f%% of it)", bandwidth / 1e9,
+                                   share * 100)
                 }
                 log(line)
             }
