@@ -52,7 +52,7 @@ struct BenchCommand: ParsableCommand {
             // Read before the second bandwidth probe, whose buffer is not part of running the model.
             let peakRSS = peakResidentBytes()
             let bandwidth = bandwidthBefore + MemoryBandwidth.samples(compute: compute)
-            result.bandwidthBytesPerSecond = MemoryBandwidth.median(bandwidth)
+            result.bandwidthBytesPerSecond = median(bandwidth)
             result.bandwidthRange = (bandwidth.min() ?? 0)...(bandwidth.max() ?? 0)
             let report = BenchReport(name: random.map { "random-\($0.rawValue)" } ?? URL(fileURLWithPath: path).lastPathComponent,
                                      type: weights.matrixType, fileBytes: fileSize(path), threads: compute.threads,

@@ -88,8 +88,4 @@ struct BenchReport {
               let text = String(data: data, encoding: .utf8) else { return "{}" }
         return text
     }
-
-    private func median(_ values: [Double]) -> Double {
-        values.isEmpty ? 0 : values.sorted()[values.count / 2]
-    }
 }

@@ -42,6 +42,11 @@ public func mean(_ values: [Double]) -> Double {
     values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
 }
 
+/// The middle value (the upper one of an even count); 0 for none.
+public func median(_ values: [Double]) -> Double {
+    values.isEmpty ? 0 : values.sorted()[values.count / 2]
+}
+
 public func standardDeviation(_ values: [Double]) -> Double {
     guard values.count > 1 else { return 0 }
     let m = mean(values)
@@ -130,8 +135,8 @@ public enum Benchmark {
                     // each token against the probe right after it: the bandwidth can switch state within
                     // a repetition, and a repetition's medians would then pair tokens of one state with
                     // probes of the other
-                    let bandwidth = MemoryBandwidth.median(probed)
-                    let share = MemoryBandwidth.median(shares)
+                    let bandwidth = median(probed)
+                    let share = median(shares)
                     result.interleavedBandwidth.append(bandwidth)
                     result.interleavedRatios.append(share)
                     line += String(format: " (memory between tokens %.1f GB/s; median token %.1f%% of it)", bandwidth / 1e9,

@@ -64,9 +64,4 @@ public enum MemoryBandwidth {
         while i + 2 <= n / 32 { a += v[i]; b += v[i + 1]; i += 2 }
         return (a + b).sum()
     }
-
-    public static func median(_ samples: [Double]) -> Double {
-        let sorted = samples.sorted()
-        return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
-    }
 }
