@@ -32,8 +32,21 @@ int ck_pool_threads(const ck_pool *pool);
 void ck_pool_run(ck_pool *pool, ck_task_fn fn, void *context);
 /// Nonzero while the calling thread is running a pool job (of any pool).
 int ck_pool_in_job(void);
-/// Claims the next chunk of a job's work: returns the counter's old value and adds one.
-static inline int64_t ck_claim_chunk(int64_t *counter) { return __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED); }
+/// Claims the next chunk of a guided split of `count` items: 1/parts of what is left, at least
+/// `min_items`. Returns its start (`count` once nothing is left) and writes its end.
+static inline int64_t ck_claim_guided(int64_t *next, int64_t count, int64_t parts, int64_t min_items, int64_t *end) {
+    int64_t start = __atomic_load_n(next, __ATOMIC_RELAXED);
+    for (;;) {
+        if (start >= count) { *end = count; return count; }
+        int64_t size = (count - start) / parts;
+        if (size < min_items) size = min_items;
+        const int64_t stop = count - start > size ? start + size : count;
+        if (__atomic_compare_exchange_n(next, &start, stop, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+            *end = stop;
+            return start;
+        }
+    }
+}
 /// Asks spinning workers to sleep now (before handing the cores to another library's threads).
 void ck_pool_quiesce(ck_pool *pool);
 

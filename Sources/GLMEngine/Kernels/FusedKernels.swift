@@ -18,7 +18,8 @@ extension Kernels {
             act.quantize(x, count: w.cols, vectorized: path.hasF16C)
             var cx = act.cView
             withUnsafePointer(to: &cx) { cx in
-                ctx.parallelFor(width) { slice in
+                // an item is a gate row and its up row
+                ctx.parallelFor(width, minChunk: ComputeContext.minChunkRows(rowBytes: 2 * w.rowBytes)) { slice in
                     quantizedRows(w, slice, cx, act, gateUp, path)
                     quantizedRows(w, (width + slice.lowerBound)..<(width + slice.upperBound), cx, act, gateUp, path)
                     siluGate(gateUp + slice.lowerBound, gateUp + width + slice.lowerBound, count: slice.count,

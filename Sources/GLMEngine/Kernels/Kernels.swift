@@ -18,13 +18,13 @@ public enum Kernels {
             var cx = act.cView
             let path = ctx.path
             withUnsafePointer(to: &cx) { cx in
-                ctx.parallelFor(w.rows) { rows in
+                ctx.parallelFor(w.rows, minChunk: ComputeContext.minChunkRows(rowBytes: w.rowBytes)) { rows in
                     quantizedRows(w, rows, cx, act, y, path)
                 }
             }
         case .f32, .f16:
             let path = ctx.path
-            ctx.parallelFor(w.rows) { rows in
+            ctx.parallelFor(w.rows, minChunk: ComputeContext.minChunkRows(rowBytes: w.rowBytes)) { rows in
                 floatRows(w, rows, x, y, path)
             }
         case .bf16:

@@ -19,29 +19,36 @@ import Testing
         }
     }
 
-    /// The ranges `parallelFor(count)` hands out, in order.
-    private func chunks(_ ctx: ComputeContext, _ count: Int) -> [Range<Int>] {
+    /// The ranges `parallelFor(count, minChunk:)` hands out, in order.
+    private func chunks(_ ctx: ComputeContext, _ count: Int, minChunk: Int = 1) -> [Range<Int>] {
         let ranges = Mutex<[Range<Int>]>([])
-        ctx.parallelFor(count) { range in ranges.withLock { $0.append(range) } }
+        ctx.parallelFor(count, minChunk: minChunk) { range in ranges.withLock { $0.append(range) } }
         return ranges.withLock { $0 }.sorted { $0.lowerBound < $1.lowerBound }
     }
 
-    @Test(arguments: [100, 6400])
-    func chunksAreContiguousAndTileTheRange(_ count: Int) {
-        // Threads claim chunks as they go: 2 threads x chunksPerThread contiguous, non-overlapping chunks.
+    @Test(arguments: [(100, 1), (6400, 1), (6400, 37), (27392, 28)])
+    func chunksShrinkToTheMinimumAndTileTheRange(_ count: Int, _ minChunk: Int) {
+        // Each chunk is a quarter (2 threads x 2 shares) of what is left, down to minChunk.
         let ctx = ComputeContext(threads: 2)
-        let sorted = chunks(ctx, count)
-        #expect(sorted.count == 2 * ComputeContext.chunksPerThread)
-        #expect(sorted.first?.lowerBound == 0 && sorted.last?.upperBound == count)
-        for (a, b) in zip(sorted, sorted.dropFirst()) { #expect(a.upperBound == b.lowerBound) }
-        if count >= 4 * sorted.count, let first = sorted.first, let last = sorted.last {
-            // a big job: the second half of the chunks are a third the size, so the last ones end together
-            #expect(last.count * 3 == first.count)
+        let sorted = chunks(ctx, count, minChunk: minChunk)
+        #expect(sorted.first == 0..<count / 4)
+        #expect(sorted.last?.upperBound == count)
+        for (a, b) in zip(sorted, sorted.dropFirst()) {
+            #expect(a.upperBound == b.lowerBound)
+            #expect(b.count == max(minChunk, (count - b.lowerBound) / 4) || b.upperBound == count)
         }
+        // every chunk but the last holds at least the minimum, and the last is not bigger than it needs to be
+        #expect(sorted.dropLast().allSatisfy { $0.count >= minChunk })
+        #expect((sorted.last?.count ?? 0) <= max(minChunk, 3))
     }
 
-    @Test func fewerItemsThanChunksGoOneEach() {
+    @Test func fewerItemsThanShareGoOneEach() {
         #expect(chunks(ComputeContext(threads: 2), 3) == [0..<1, 1..<2, 2..<3])
+    }
+
+    @Test func minChunkRowsIsSixtyFourKilobytesOfWeights() {
+        #expect(ComputeContext.minChunkRows(rowBytes: 2304) == 28)
+        #expect(ComputeContext.minChunkRows(rowBytes: 1 << 20) == 1)
     }
 
     @Test func nestedParallelForRunsInline() {
