@@ -20,3 +20,16 @@ void ck_pack_act_groups(const int8_t *q, const float *d, const int32_t *sum, int
         gbias4[g * 4 + k] = -8 * sum[b];
     }
 }
+
+void ck_clear_act_group_padding(int64_t nblocks, int8_t *gq, float *gd, int32_t *gbias4) {
+    const int64_t groups = ck_act_groups_padded(nblocks);
+    for (int64_t b = nblocks; b < groups * 4; b++) {
+        const int64_t g = b / 4, k = b % 4;
+        for (int c = 0; c < 4; c++) {
+            memset(gq + g * 128 + 16 * c + 4 * k, 0, 4);
+            memset(gq + g * 128 + 64 + 16 * c + 4 * k, 0, 4);
+        }
+        gd[g * 4 + k] = 0;
+        gbias4[g * 4 + k] = 0;
+    }
+}

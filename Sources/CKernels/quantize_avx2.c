@@ -29,14 +29,11 @@ static inline __m256i ck_pack_i8(__m256i a, __m256i b, __m256i c, __m256i d) {
     return _mm256_permutevar8x32_epi32(p, _mm256_set_epi32(7, 3, 6, 2, 5, 1, 4, 0));
 }
 
-/// One Q8_0 block: writes 32 quants, returns the fp16 scale bits and the quant sum.
-static inline uint16_t ck_q8_block(const float *x, int8_t *q, int32_t *sum) {
+/// One Q8_0 block of the 32 values in v: writes 32 quants, returns the fp16 scale bits and the quant sum.
+static inline uint16_t ck_q8_values(const __m256 v[4], int8_t *q, int32_t *sum) {
     const __m256 sign = _mm256_set1_ps(-0.0f);
-    __m256 v[4], amax = _mm256_setzero_ps();
-    for (int k = 0; k < 4; k++) {
-        v[k] = _mm256_loadu_ps(x + 8 * k);
-        amax = _mm256_max_ps(amax, _mm256_andnot_ps(sign, v[k]));
-    }
+    __m256 amax = _mm256_setzero_ps();
+    for (int k = 0; k < 4; k++) amax = _mm256_max_ps(amax, _mm256_andnot_ps(sign, v[k]));
     const float d = ck_hmax8(amax) / 127.0f;
     const __m256 id = _mm256_set1_ps(d != 0.0f ? 1.0f / d : 0.0f);
     __m256i i[4];
@@ -48,6 +45,13 @@ static inline uint16_t ck_q8_block(const float *x, int8_t *q, int32_t *sum) {
     s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xB1));
     *sum = _mm_cvtsi128_si32(s4);
     return _cvtss_sh(d, _MM_FROUND_TO_NEAREST_INT);
+}
+
+/// One Q8_0 block of x[0:32].
+static inline uint16_t ck_q8_block(const float *x, int8_t *q, int32_t *sum) {
+    __m256 v[4];
+    for (int k = 0; k < 4; k++) v[k] = _mm256_loadu_ps(x + 8 * k);
+    return ck_q8_values(v, q, sum);
 }
 
 void ck_quantize_act_avx2(const float *x, int64_t nblocks, int8_t *q, float *d, int32_t *sum,
@@ -69,6 +73,30 @@ void ck_quantize_act_avx2(const float *x, int64_t nblocks, int8_t *q, float *d, 
         memset(pq + p * 64 + 16, 0, 16);
         memset(pq + p * 64 + 48, 0, 16);
         for (int lane = 4; lane < 8; lane++) pd[p * 8 + lane] = 0, pb4[p * 8 + lane] = 0, pb8[p * 8 + lane] = 0;
+    }
+}
+
+void ck_quantize_act_groups_avx2(const float *x, const float *norm, float scale, int64_t begin, int64_t end,
+                                 int8_t *gq, float *gd, int32_t *gbias4) {
+    const __m256 s = _mm256_set1_ps(scale);
+    for (int64_t b = begin; b < end; b++) {
+        __m256 v[4];
+        for (int k = 0; k < 4; k++) {
+            v[k] = _mm256_loadu_ps(x + 32 * b + 8 * k);
+            // as rmsnorm computes it: (x * scale) * weight
+            if (norm) v[k] = _mm256_mul_ps(_mm256_mul_ps(v[k], s), _mm256_loadu_ps(norm + 32 * b + 8 * k));
+        }
+        int8_t q[32];
+        int32_t sum;
+        const float d = _cvtsh_ss(ck_q8_values(v, q, &sum));
+        const int64_t g = b / 4, k = b % 4;
+        int8_t *lo = gq + g * 128, *hi = lo + 64;
+        for (int c = 0; c < 4; c++) {
+            memcpy(lo + 16 * c + 4 * k, q + 4 * c, 4);
+            memcpy(hi + 16 * c + 4 * k, q + 16 + 4 * c, 4);
+        }
+        gd[g * 4 + k] = d;
+        gbias4[g * 4 + k] = -8 * sum;
     }
 }
 

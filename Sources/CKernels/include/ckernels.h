@@ -76,6 +76,13 @@ static inline int64_t ck_act_groups_padded(int64_t nblocks) { return (nblocks + 
 /// (ck_act_groups_padded(nblocks) groups).
 void ck_pack_act_groups(const int8_t *q, const float *d, const int32_t *sum, int64_t nblocks, int8_t *gq, float *gd,
                         int32_t *gbias4);
+/// Quantizes blocks begin..<end of x (32 floats each) straight into the group layout, bytes equal to
+/// ck_quantize_act_avx2 + ck_pack_act_groups. With `norm`, the block is x * scale * norm first,
+/// rounded as an RMS norm writes it, so a normalized vector is quantized without being stored.
+void ck_quantize_act_groups_avx2(const float *x, const float *norm, float scale, int64_t begin, int64_t end,
+                                 int8_t *gq, float *gd, int32_t *gbias4);
+/// Zeros the group layout's blocks from `nblocks` to the end of its last quad.
+void ck_clear_act_group_padding(int64_t nblocks, int8_t *gq, float *gd, int32_t *gbias4);
 
 void ck_matvec_q4_0_avx512vnni(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y);
 void ck_matvec_q4_0_avx2(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y);

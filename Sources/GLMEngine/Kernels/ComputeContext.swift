@@ -11,6 +11,9 @@ public final class ComputeContext: @unchecked Sendable {
     private let pool: OpaquePointer?
     /// Scratch for the activation vector quantized to Q8_0 by `Kernels.matVec`.
     let activation = QuantizedActivation()
+    /// Scratch for a job's output quantized by the job's own threads for the next product
+    /// (`Kernels.matVecSwiGLU(quantizedFor:)`), while `activation` is still being read.
+    let chainedActivation = QuantizedActivation()
     /// Scratch for `Kernels.matMul`: one quantized activation per token of a batch.
     private(set) var batchActivations: [QuantizedActivation] = []
 

@@ -10,27 +10,63 @@ public enum Kernels {
     /// integer dot products, as ggml does.
     public static func matVec(_ w: WeightMatrix, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
                               _ ctx: ComputeContext) {
+        matVec(w, .plain(x), y, ctx)
+    }
+
+    /// y[rows] = W input. A normalized input is quantized as it is computed where the kernel reads
+    /// only the group layout (the 512-bit Q4_0 path): the norm and the quantizing are one pass over
+    /// the vector, and nothing is stored between them.
+    public static func matVec(_ w: WeightMatrix, _ input: MatVecInput, _ y: UnsafeMutablePointer<Float>,
+                              _ ctx: ComputeContext) {
         switch w.type {
         case .q4_0, .q8_0:
             // the context's scratch is shared; a call from inside a parallel job gets its own
             let act = ck_pool_in_job() != 0 ? QuantizedActivation() : ctx.activation
-            act.quantize(x, count: w.cols, vectorized: ctx.path.hasF16C)
-            var cx = act.cView
-            let path = ctx.path
-            withUnsafePointer(to: &cx) { cx in
-                ctx.parallelFor(w.rows, minChunk: ComputeContext.minChunkRows(rowBytes: w.rowBytes)) { rows in
-                    quantizedRows(w, rows, cx, act, y, path)
-                }
-            }
+            quantize(input, count: w.cols, for: w, into: act, ctx)
+            quantizedMatVec(w, act, y, ctx)
         case .f32, .f16:
+            let x = input.materialized(count: w.cols)
             let path = ctx.path
             ctx.parallelFor(w.rows, minChunk: ComputeContext.minChunkRows(rowBytes: w.rowBytes)) { rows in
                 floatRows(w, rows, x, y, path)
             }
         case .bf16:
+            let x = input.materialized(count: w.cols)
             ctx.parallelFor(w.rows) { rows in
                 ReferenceKernels.matVec(w, x, y, rows: rows)
             }
+        }
+    }
+
+    /// y[rows] = W act, with `act` already quantized for `w` (see `quantize(_:count:for:into:_:)`).
+    static func quantizedMatVec(_ w: WeightMatrix, _ act: QuantizedActivation, _ y: UnsafeMutablePointer<Float>,
+                                _ ctx: ComputeContext) {
+        var cx = act.cView
+        let path = ctx.path
+        withUnsafePointer(to: &cx) { cx in
+            ctx.parallelFor(w.rows, minChunk: ComputeContext.minChunkRows(rowBytes: w.rowBytes)) { rows in
+                quantizedRows(w, rows, cx, act, y, path)
+            }
+        }
+    }
+
+    /// Whether the kernel for `w` on `path` reads only the group layout of its activations.
+    static func readsGroupsOnly(_ w: WeightMatrix, _ path: KernelPath) -> Bool {
+        w.type == .q4_0 && path == .avx512vbmi
+    }
+
+    /// Quantizes `input` into `act` in the layouts the kernel for `w` reads.
+    static func quantize(_ input: MatVecInput, count: Int, for w: WeightMatrix, into act: QuantizedActivation,
+                         _ ctx: ComputeContext) {
+        switch input {
+        case .plain(let x) where readsGroupsOnly(w, ctx.path):
+            act.prepareGroups(count: count)
+            act.fillGroups(x, blocks: 0..<act.blocks)
+        case .rmsNormalized(let x, let weight, let eps, _) where readsGroupsOnly(w, ctx.path):
+            act.prepareGroups(count: count)
+            act.fillGroups(x, blocks: 0..<act.blocks, norm: (weight, rmsScale(x, eps: eps, count: count)))
+        default:
+            act.quantize(input.materialized(count: count), count: count, vectorized: ctx.path.hasF16C)
         }
     }
 
@@ -46,6 +82,7 @@ public enum Kernels {
 
     static func quantizedRows(_ w: WeightMatrix, _ rows: Range<Int>, _ cx: UnsafePointer<ck_q8_act>,
                                       _ act: QuantizedActivation, _ y: UnsafeMutablePointer<Float>, _ path: KernelPath) {
+        precondition(!act.groupsOnly || readsGroupsOnly(w, path), "activation quantized for another kernel")
         let start = w.rowPointer(rows.lowerBound)
         let n = Int64(rows.count)
         let out = y + rows.lowerBound
@@ -79,6 +116,24 @@ public enum Kernels {
             for r in rows { y[r] = PortableKernels.dot(w.rowPointer(r).assumingMemoryBound(to: Float.self), x, count: w.cols) }
         default:
             for r in rows { y[r] = PortableKernels.dotF16(w.rowPointer(r), x, count: w.cols) }
+        }
+    }
+}
+
+/// The vector a matrix-vector product multiplies: as it is, or RMS-normalized first
+/// (x / sqrt(mean(x^2) + eps) * weight, as `Kernels.rmsnorm`).
+public enum MatVecInput {
+    case plain(UnsafePointer<Float>)
+    /// `normed` (as many floats as x) receives the normalized vector on the paths that need it stored.
+    case rmsNormalized(UnsafePointer<Float>, weight: UnsafePointer<Float>, eps: Float, normed: UnsafeMutablePointer<Float>)
+
+    /// The input as floats: x itself, or its norm written to `normed`.
+    func materialized(count: Int) -> UnsafePointer<Float> {
+        switch self {
+        case .plain(let x): return x
+        case .rmsNormalized(let x, let weight, let eps, let normed):
+            Kernels.rmsnorm(x, weight: weight, eps: eps, count: count, into: normed)
+            return UnsafePointer(normed)
         }
     }
 }

@@ -18,6 +18,8 @@ final class QuantizedActivation {
     private var groupQ = Scratch<Int8>()
     private var groupD = Scratch<Float>()
     private var groupBias4 = Scratch<Int32>()
+    /// Set by `prepareGroups`: only the group layout is filled, which only the 512-bit Q4_0 kernels read.
+    private(set) var groupsOnly = false
 
     /// `vectorized` uses the AVX2 quantizer (same bytes as the scalar one).
     func quantize(_ x: UnsafePointer<Float>, count: Int, vectorized: Bool = KernelPath.best.hasF16C) {
@@ -25,6 +27,7 @@ final class QuantizedActivation {
         let blocks = count / QuantBlock.elements
         reserve(blocks: blocks)
         self.blocks = blocks
+        groupsOnly = false
         if vectorized {
             ck_quantize_act_avx2(x, Int64(blocks), q.pointer, d.pointer, sum.pointer,
                                  pairQ.pointer, pairD.pointer, pairBias4.pointer, pairBias8.pointer)
@@ -45,6 +48,26 @@ final class QuantizedActivation {
         }
         pack()
         packGroups()
+    }
+
+    /// Makes room for `count` floats in the group layout alone and zeros its padding; `fillGroups`
+    /// then quantizes blocks into it (threads may fill disjoint blocks at once). Needs AVX2.
+    func prepareGroups(count: Int) {
+        precondition(count % QuantBlock.elements == 0, "Q8_0 activations hold whole blocks")
+        let blocks = count / QuantBlock.elements
+        reserve(blocks: blocks)
+        self.blocks = blocks
+        groupsOnly = true
+        ck_clear_act_group_padding(Int64(blocks), groupQ.pointer, groupD.pointer, groupBias4.pointer)
+    }
+
+    /// Quantizes blocks `range` of x into the group layout (bytes equal to `quantize`'s), as
+    /// x * scale * weight when `norm` is given (an RMS norm computed on the way, not stored).
+    func fillGroups(_ x: UnsafePointer<Float>, blocks range: Range<Int>,
+                    norm: (weight: UnsafePointer<Float>, scale: Float)? = nil) {
+        precondition(groupsOnly && range.upperBound <= blocks, "fillGroups needs prepareGroups for these blocks")
+        ck_quantize_act_groups_avx2(x, norm?.weight, norm?.scale ?? 1, Int64(range.lowerBound), Int64(range.upperBound),
+                                    groupQ.pointer, groupD.pointer, groupBias4.pointer)
     }
 
     private func packGroups() {

@@ -7,9 +7,12 @@ extension Kernels {
     /// out = x / sqrt(mean(x^2) + eps) * weight
     public static func rmsnorm(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, eps: Float, count: Int,
                                into out: UnsafeMutablePointer<Float>) {
-        let ss = PortableKernels.dot(x, x, count: count)
-        let scale = 1 / (ss / Float(count) + eps).squareRoot()
-        scaleMultiply(x, weight, scale, count: count, into: out)
+        scaleMultiply(x, weight, rmsScale(x, eps: eps, count: count), count: count, into: out)
+    }
+
+    /// 1 / sqrt(mean(x^2) + eps): what `rmsnorm` multiplies x by before the weight.
+    static func rmsScale(_ x: UnsafePointer<Float>, eps: Float, count: Int) -> Float {
+        1 / (PortableKernels.dot(x, x, count: count) / Float(count) + eps).squareRoot()
     }
 
     /// out = silu(a) * b

@@ -123,8 +123,7 @@ public final class GLMModel: @unchecked Sendable {
 
         for (layerIndex, layer) in weights.layers.enumerated() {
             // 2a. Attention block (pre-norm).
-            VectorOps.rmsNorm(s.x, layer.inputNorm, eps: c.rmsEps, rows: n, into: s.normed)
-            matMul(layer.qkv, s.normed, n: n, into: s.qkv)
+            normalizedMatMul(layer.qkv, layer.inputNorm, n: n, into: s.qkv)
             VectorOps.addRows(layer.qkvBias, to: s.qkv, rows: n)
             storeKeysAndValues(layer: layerIndex, first)
             last.map { storeKeysAndValues(layer: layerIndex, $0) }
@@ -136,10 +135,25 @@ public final class GLMModel: @unchecked Sendable {
             VectorOps.add(s.projected, to: s.x, count: n * c.hiddenSize)
 
             // 2b. MLP block: silu(gate) * up, the gate being the FIRST half of dense_h_to_4h.
-            VectorOps.rmsNorm(s.x, layer.postNorm, eps: c.rmsEps, rows: n, into: s.normed)
-            Kernels.matMulSwiGLU(layer.gateUp, s.normed, rows: n, width: c.ffnHiddenSize, gateUp: s.gateUp,
-                                 into: s.activated, compute)
-            matMul(layer.down, s.activated, n: n, into: s.projected)
+            if n == 1 {
+                // the threads quantize their slices of the SwiGLU output for the down projection
+                let quantized = layer.postNorm.withUnsafeBufferPointer { norm in
+                    guard let weight = norm.baseAddress else { preconditionFailure("empty norm weight") }
+                    return Kernels.matVecSwiGLU(layer.gateUp, .rmsNormalized(s.x, weight: weight, eps: c.rmsEps, normed: s.normed),
+                                                width: c.ffnHiddenSize, gateUp: s.gateUp, into: s.activated, compute,
+                                                quantizedFor: layer.down)
+                }
+                if let quantized {
+                    Kernels.quantizedMatVec(layer.down, quantized, s.projected, compute)
+                } else {
+                    matMul(layer.down, s.activated, n: 1, into: s.projected)
+                }
+            } else {
+                VectorOps.rmsNorm(s.x, layer.postNorm, eps: c.rmsEps, rows: n, into: s.normed)
+                Kernels.matMulSwiGLU(layer.gateUp, s.normed, rows: n, width: c.ffnHiddenSize, gateUp: s.gateUp,
+                                     into: s.activated, compute)
+                matMul(layer.down, s.activated, n: n, into: s.projected)
+            }
             VectorOps.add(s.projected, to: s.x, count: n * c.hiddenSize)
         }
         first.cache.advance(by: first.rows.count)
@@ -156,6 +170,21 @@ public final class GLMModel: @unchecked Sendable {
                           rows: rows.count, into: s.normed)
         matMul(weights.output, s.normed, n: rows.count, into: s.logits)
         return UnsafeBufferPointer(start: s.logits, count: rows.count * c.vocabRows)
+    }
+
+    /// out = W rmsnorm(x) for the n rows of the residual stream: one token's norm is computed as its
+    /// activation is quantized (see `Kernels.matVec`), a batch's goes through `normed` first.
+    private func normalizedMatMul(_ w: WeightMatrix, _ norm: [Float], n: Int, into output: UnsafeMutablePointer<Float>) {
+        let s = scratch
+        if n == 1 {
+            norm.withUnsafeBufferPointer { norm in
+                guard let weight = norm.baseAddress else { preconditionFailure("empty norm weight") }
+                Kernels.matVec(w, .rmsNormalized(s.x, weight: weight, eps: config.rmsEps, normed: s.normed), output, compute)
+            }
+        } else {
+            VectorOps.rmsNorm(s.x, norm, eps: config.rmsEps, rows: n, into: s.normed)
+            Kernels.matMul(w, s.normed, n: n, output, compute)
+        }
     }
 
     private func matMul(_ w: WeightMatrix, _ input: UnsafeMutablePointer<Float>, n: Int,
