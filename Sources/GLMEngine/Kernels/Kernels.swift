@@ -16,36 +16,40 @@ public enum Kernels {
     /// y[rows] = W input. A normalized input is quantized as it is computed where the kernel reads
     /// only the group layout (the 512-bit Q4_0 path): the norm and the quantizing are one pass over
     /// the vector, and nothing is stored between them.
+    /// `then` runs on each thread's rows of y as soon as they are computed (see `RowEpilogue`).
     public static func matVec(_ w: WeightMatrix, _ input: MatVecInput, _ y: UnsafeMutablePointer<Float>,
-                              _ ctx: ComputeContext) {
+                              _ ctx: ComputeContext, then epilogue: RowEpilogue = .none) {
         switch w.type {
         case .q4_0, .q8_0:
             // the context's scratch is shared; a call from inside a parallel job gets its own
             let act = ck_pool_in_job() != 0 ? QuantizedActivation() : ctx.activation
             quantize(input, count: w.cols, for: w, into: act, ctx)
-            quantizedMatVec(w, act, y, ctx)
+            quantizedMatVec(w, act, y, ctx, then: epilogue)
         case .f32, .f16:
             let x = input.materialized(count: w.cols)
             let path = ctx.path
             ctx.parallelFor(w.rows, minChunk: ComputeContext.minChunkRows(rowBytes: w.rowBytes)) { rows in
                 floatRows(w, rows, x, y, path)
+                epilogue.apply(y, rows)
             }
         case .bf16:
             let x = input.materialized(count: w.cols)
             ctx.parallelFor(w.rows) { rows in
                 ReferenceKernels.matVec(w, x, y, rows: rows)
+                epilogue.apply(y, rows)
             }
         }
     }
 
     /// y[rows] = W act, with `act` already quantized for `w` (see `quantize(_:count:for:into:_:)`).
     static func quantizedMatVec(_ w: WeightMatrix, _ act: QuantizedActivation, _ y: UnsafeMutablePointer<Float>,
-                                _ ctx: ComputeContext) {
+                                _ ctx: ComputeContext, then epilogue: RowEpilogue = .none) {
         var cx = act.cView
         let path = ctx.path
         withUnsafePointer(to: &cx) { cx in
             ctx.parallelFor(w.rows, minChunk: ComputeContext.minChunkRows(rowBytes: w.rowBytes)) { rows in
                 quantizedRows(w, rows, cx, act, y, path)
+                epilogue.apply(y, rows)
             }
         }
     }
@@ -134,6 +138,34 @@ public enum MatVecInput {
         case .rmsNormalized(let x, let weight, let eps, let normed):
             Kernels.rmsnorm(x, weight: weight, eps: eps, count: count, into: normed)
             return UnsafePointer(normed)
+        }
+    }
+}
+
+/// What a matrix-vector product's threads do with their rows of y once computed, while those are
+/// still in cache, in place of a pass over the whole output on one thread afterwards. The sums are
+/// the separate pass's (`VectorOps.addRows` / `VectorOps.add`) exactly.
+public enum RowEpilogue {
+    case none
+    /// y[r] += bias[r]
+    case addBias(UnsafePointer<Float>)
+    /// residual[r] += y[r]
+    case addInto(UnsafeMutablePointer<Float>)
+
+    func apply(_ y: UnsafeMutablePointer<Float>, _ rows: Range<Int>) {
+        switch self {
+        case .none: return
+        case .addBias(let bias): Kernels.axpy(1, bias + rows.lowerBound, y + rows.lowerBound, count: rows.count)
+        case .addInto(let residual): Kernels.axpy(1, y + rows.lowerBound, residual + rows.lowerBound, count: rows.count)
+        }
+    }
+
+    /// The same over a batch's output, `n` rows of `width` (a bias is added to each row).
+    func apply(_ y: UnsafeMutablePointer<Float>, batch n: Int, width: Int) {
+        switch self {
+        case .none: return
+        case .addBias: for t in 0..<n { apply(y + t * width, 0..<width) }
+        case .addInto: apply(y, 0..<n * width)
         }
     }
 }

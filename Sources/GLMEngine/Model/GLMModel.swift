@@ -123,16 +123,17 @@ public final class GLMModel: @unchecked Sendable {
 
         for (layerIndex, layer) in weights.layers.enumerated() {
             // 2a. Attention block (pre-norm).
-            normalizedMatMul(layer.qkv, layer.inputNorm, n: n, into: s.qkv)
-            VectorOps.addRows(layer.qkvBias, to: s.qkv, rows: n)
+            layer.qkvBias.withUnsafeBufferPointer { bias in
+                guard let bias = bias.baseAddress else { preconditionFailure("empty qkv bias") }
+                normalizedMatMul(layer.qkv, layer.inputNorm, n: n, into: s.qkv, then: .addBias(bias))
+            }
             storeKeysAndValues(layer: layerIndex, first)
             last.map { storeKeysAndValues(layer: layerIndex, $0) }
             let attentionStart = DispatchTime.now()
             attend(layer: layerIndex, first)
             last.map { attend(layer: layerIndex, $0) }
             attentionSeconds += Double(DispatchTime.now().uptimeNanoseconds - attentionStart.uptimeNanoseconds) / 1e9
-            matMul(layer.dense, s.attention, n: n, into: s.projected)
-            VectorOps.add(s.projected, to: s.x, count: n * c.hiddenSize)
+            matMul(layer.dense, s.attention, n: n, into: s.projected, then: .addInto(s.x))
 
             // 2b. MLP block: silu(gate) * up, the gate being the FIRST half of dense_h_to_4h.
             if n == 1 {
@@ -144,17 +145,16 @@ public final class GLMModel: @unchecked Sendable {
                                                 quantizedFor: layer.down)
                 }
                 if let quantized {
-                    Kernels.quantizedMatVec(layer.down, quantized, s.projected, compute)
+                    Kernels.quantizedMatVec(layer.down, quantized, s.projected, compute, then: .addInto(s.x))
                 } else {
-                    matMul(layer.down, s.activated, n: 1, into: s.projected)
+                    matMul(layer.down, s.activated, n: 1, into: s.projected, then: .addInto(s.x))
                 }
             } else {
                 VectorOps.rmsNorm(s.x, layer.postNorm, eps: c.rmsEps, rows: n, into: s.normed)
                 Kernels.matMulSwiGLU(layer.gateUp, s.normed, rows: n, width: c.ffnHiddenSize, gateUp: s.gateUp,
                                      into: s.activated, compute)
-                matMul(layer.down, s.activated, n: n, into: s.projected)
+                matMul(layer.down, s.activated, n: n, into: s.projected, then: .addInto(s.x))
             }
-            VectorOps.add(s.projected, to: s.x, count: n * c.hiddenSize)
         }
         first.cache.advance(by: first.rows.count)
         last.map { $0.cache.advance(by: $0.rows.count) }
@@ -174,25 +174,30 @@ public final class GLMModel: @unchecked Sendable {
 
     /// out = W rmsnorm(x) for the n rows of the residual stream: one token's norm is computed as its
     /// activation is quantized (see `Kernels.matVec`), a batch's goes through `normed` first.
-    private func normalizedMatMul(_ w: WeightMatrix, _ norm: [Float], n: Int, into output: UnsafeMutablePointer<Float>) {
+    private func normalizedMatMul(_ w: WeightMatrix, _ norm: [Float], n: Int, into output: UnsafeMutablePointer<Float>,
+                                  then epilogue: RowEpilogue) {
         let s = scratch
         if n == 1 {
             norm.withUnsafeBufferPointer { norm in
                 guard let weight = norm.baseAddress else { preconditionFailure("empty norm weight") }
-                Kernels.matVec(w, .rmsNormalized(s.x, weight: weight, eps: config.rmsEps, normed: s.normed), output, compute)
+                Kernels.matVec(w, .rmsNormalized(s.x, weight: weight, eps: config.rmsEps, normed: s.normed), output, compute,
+                               then: epilogue)
             }
         } else {
             VectorOps.rmsNorm(s.x, norm, eps: config.rmsEps, rows: n, into: s.normed)
             Kernels.matMul(w, s.normed, n: n, output, compute)
+            epilogue.apply(output, batch: n, width: w.rows)
         }
     }
 
+    /// One token's product runs `epilogue` in its threads; a batch's output gets it row by row after.
     private func matMul(_ w: WeightMatrix, _ input: UnsafeMutablePointer<Float>, n: Int,
-                        into output: UnsafeMutablePointer<Float>) {
+                        into output: UnsafeMutablePointer<Float>, then epilogue: RowEpilogue = .none) {
         if n == 1 {
-            Kernels.matVec(w, input, output, compute)
+            Kernels.matVec(w, .plain(input), output, compute, then: epilogue)
         } else {
             Kernels.matMul(w, input, n: n, output, compute)
+            epilogue.apply(output, batch: n, width: w.rows)
         }
     }
 

@@ -3,8 +3,9 @@ import Foundation
 import Testing
 @testable import GLMEngine
 
-/// The norm fused into the quantizing of a matrix-vector product's input, and the SwiGLU output
-/// quantized by the gate-up job's threads, against the separate steps.
+/// The norm fused into the quantizing of a matrix-vector product's input, the SwiGLU output
+/// quantized by the gate-up job's threads, and the bias and residual adds done by a product's
+/// threads, against the separate steps.
 @Suite struct KernelsNormQuantizeTests {
     /// The group layout of `act` (whole quads), as bytes, scales and biases.
     private func groups(_ act: QuantizedActivation) -> ([Int8], [Float], [Int32]) {
@@ -114,6 +115,37 @@ import Testing
                 #expect(abs(out[i] - silu[i]) <= 1e-5 * max(1, abs(silu[i])), "\(path) index \(i)")
             }
             if returned { #expect(y == fastMatVec(down, out, ctx), "\(path)") }
+        }
+    }
+
+    @Test(arguments: [StorageType.q4_0, .q8_0, .f32, .bf16])
+    func epiloguesEqualTheSeparateAdds(_ type: StorageType) {
+        let w = randomMatrix(rows: 301, cols: 96, type: type, seed: 12)
+        var rng = SeededRandom(seed: 13)
+        let x = rng.floats(96, scale: 2)
+        let bias = rng.floats(301)
+        let residual = rng.floats(301, scale: 3)
+        for path in KernelPath.supported {
+            let ctx = ComputeContext(threads: 2, path: path)
+            let plain = fastMatVec(w, x, ctx)
+            var withBias = [Float](repeating: .nan, count: 301)
+            var summed = residual
+            var y = [Float](repeating: .nan, count: 301)
+            x.withUnsafeBufferPointer { xp in
+                bias.withUnsafeBufferPointer { bp in
+                    guard let xb = xp.baseAddress, let bb = bp.baseAddress else { return }
+                    Kernels.matVec(w, .plain(xb), &withBias, ctx, then: .addBias(bb))
+                    summed.withUnsafeMutableBufferPointer { sp in
+                        guard let sb = sp.baseAddress else { return }
+                        Kernels.matVec(w, .plain(xb), &y, ctx, then: .addInto(sb))
+                    }
+                }
+            }
+            var wantBias = plain, wantSum = residual
+            VectorOps.add(bias, to: &wantBias, count: 301)
+            VectorOps.add(plain, to: &wantSum, count: 301)
+            #expect(withBias == wantBias, "\(type) \(path)")
+            #expect(y == plain && summed == wantSum, "\(type) \(path)")
         }
     }
 }
