@@ -33,8 +33,8 @@ extension Kernels {
     /// instead of running on one between the two products. Otherwise nil.
     @discardableResult
     static func matVecSwiGLU(_ w: WeightMatrix, _ input: MatVecInput, width: Int,
-                                    gateUp: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>,
-                                    _ ctx: ComputeContext, quantizedFor next: WeightMatrix? = nil) -> QuantizedActivation? {
+                             gateUp: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                             _ ctx: ComputeContext, quantizedFor next: WeightMatrix? = nil) -> QuantizedActivation? {
         precondition(w.rows == 2 * width, "gate-up matrix has \(w.rows) rows, not 2 x \(width)")
         let path = ctx.path
         guard w.type.isBlockQuantized && ck_pool_in_job() == 0 else {

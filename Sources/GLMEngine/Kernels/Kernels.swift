@@ -143,8 +143,8 @@ public enum MatVecInput {
 }
 
 /// What a matrix-vector product's threads do with their rows of y once computed, while those are
-/// still in cache, in place of a pass over the whole output on one thread afterwards. The sums are
-/// the separate pass's (`VectorOps.addRows` / `VectorOps.add`) exactly.
+/// still in cache, in place of a pass over the whole output on one thread afterwards. Each element
+/// gets one float add, so the result does not depend on how the rows were split.
 public enum RowEpilogue {
     case none
     /// y[r] += bias[r]

@@ -14,17 +14,6 @@ enum VectorOps {
         }
     }
 
-    static func addRows(_ bias: [Float], to values: UnsafeMutablePointer<Float>, rows: Int) {
-        bias.withUnsafeBufferPointer { b in
-            guard let bp = b.baseAddress else { return }
-            for r in 0..<rows { add(bp, to: values + r * b.count, count: b.count) }
-        }
-    }
-
-    static func add(_ delta: UnsafePointer<Float>, to values: UnsafeMutablePointer<Float>, count: Int) {
-        Kernels.axpy(1, delta, values, count: count)
-    }
-
     static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
         Kernels.softmax(x, count: count)
     }

@@ -141,9 +141,8 @@ import Testing
                     }
                 }
             }
-            var wantBias = plain, wantSum = residual
-            VectorOps.add(bias, to: &wantBias, count: 301)
-            VectorOps.add(plain, to: &wantSum, count: 301)
+            let wantBias = zip(plain, bias).map { $0 + $1 }
+            let wantSum = zip(residual, plain).map { $0 + $1 }
             #expect(withBias == wantBias, "\(type) \(path)")
             #expect(y == plain && summed == wantSum, "\(type) \(path)")
         }
