@@ -210,11 +210,6 @@ public final class CachedSequence: @unchecked Sendable {
         return adopted
     }
 
-    /// Marks where the next turn starts (the engine calls it when an answer begins), so slides evict whole turns.
-    public func markTurnStart(at index: Int) {
-        if layout.turnStarts.last.map({ $0 < index }) ?? true { layout.turnStarts.append(index) }
-    }
-
     /// The shift slide: drops `range` from the cache and the ledger without reading anything again.
     private func removeCached(_ range: Range<Int>) {
         guard range.upperBound <= tokens.count, !range.isEmpty else { return }
