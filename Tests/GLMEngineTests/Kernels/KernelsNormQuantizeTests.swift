@@ -27,7 +27,7 @@ import Testing
         var normed = [Float](repeating: 0, count: count)
         Kernels.rmsnorm(x, weight: weight, eps: 1e-5, count: count, into: &normed)
         let separate = QuantizedActivation()
-        separate.quantize(normed, count: count)
+        separate.quantize(normed, count: count, vectorized: false)  // the scalar reference quantizer
 
         // a scratch last used for a longer vector: its padding must be cleared, not left over
         let fused = QuantizedActivation()
