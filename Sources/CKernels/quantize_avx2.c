@@ -89,14 +89,7 @@ void ck_quantize_act_groups_avx2(const float *x, const float *norm, float scale,
         int8_t q[32];
         int32_t sum;
         const float d = _cvtsh_ss(ck_q8_values(v, q, &sum));
-        const int64_t g = b / 4, k = b % 4;
-        int8_t *lo = gq + g * 128, *hi = lo + 64;
-        for (int c = 0; c < 4; c++) {
-            memcpy(lo + 16 * c + 4 * k, q + 4 * c, 4);
-            memcpy(hi + 16 * c + 4 * k, q + 16 + 4 * c, 4);
-        }
-        gd[g * 4 + k] = d;
-        gbias4[g * 4 + k] = -8 * sum;
+        ck_put_act_group_block(b, q, d, sum, gq, gd, gbias4);
     }
 }
 
