@@ -1,15 +1,11 @@
 // The group-of-four activation layout of ck_q8_act (plain C: it is layout only, no arithmetic).
 #include "ckernels.h"
 #include "blocks.h"
-#include <string.h>
 
 void ck_pack_act_groups(const int8_t *q, const float *d, const int32_t *sum, int64_t nblocks, int8_t *gq, float *gd,
                         int32_t *gbias4) {
-    const int64_t groups = ck_act_groups_padded(nblocks);
-    memset(gq, 0, (size_t)groups * 128);
-    memset(gd, 0, (size_t)groups * 4 * sizeof(float));
-    memset(gbias4, 0, (size_t)groups * 4 * sizeof(int32_t));
     for (int64_t b = 0; b < nblocks; b++) ck_put_act_group_block(b, q + 32 * b, d[b], sum[b], gq, gd, gbias4);
+    ck_clear_act_group_padding(nblocks, gq, gd, gbias4);
 }
 
 void ck_clear_act_group_padding(int64_t nblocks, int8_t *gq, float *gd, int32_t *gbias4) {

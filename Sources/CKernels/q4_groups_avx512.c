@@ -2,7 +2,7 @@
 // groups of four blocks (16 blocks, 288 bytes). Per group, two overlapping 64-byte loads cover its
 // 72 bytes, one VBMI byte permute pulls out the 64 nibble bytes and GFNI moves the high nibbles
 // down; lane i of a group's vectors belongs to block i % 4 (the activations are stored in that
-// order by ck_pack_act_groups). Two dpbusd per group give each block's integer dot in four lanes;
+// order by ck_put_act_group_block). Two dpbusd per group give each block's integer dot in four lanes;
 // a quad's four groups are then folded so that lane 4j + b holds block b of group j whole, and the
 // float work (convert, scale, accumulate) and the scale unpacking run once per quad, not per group.
 // Why: on Zen 4 these zmm ops issue about one per cycle and the kernel was bound by them, not by
