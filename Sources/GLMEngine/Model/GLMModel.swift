@@ -123,8 +123,7 @@ public final class GLMModel: @unchecked Sendable {
 
         for (layerIndex, layer) in weights.layers.enumerated() {
             // 2a. Attention block (pre-norm).
-            layer.qkvBias.withUnsafeBufferPointer { bias in
-                guard let bias = bias.baseAddress else { preconditionFailure("empty qkv bias") }
+            withElements(layer.qkvBias) { bias in
                 normalizedMatMul(layer.qkv, layer.inputNorm, n: n, into: s.qkv, then: .addBias(bias))
             }
             storeKeysAndValues(layer: layerIndex, first)
@@ -136,23 +135,9 @@ public final class GLMModel: @unchecked Sendable {
             matMul(layer.dense, s.attention, n: n, into: s.projected, then: .addInto(s.x))
 
             // 2b. MLP block: silu(gate) * up, the gate being the FIRST half of dense_h_to_4h.
-            if n == 1 {
-                // the threads quantize their slices of the SwiGLU output for the down projection
-                let quantized = layer.postNorm.withUnsafeBufferPointer { norm in
-                    guard let weight = norm.baseAddress else { preconditionFailure("empty norm weight") }
-                    return Kernels.matVecSwiGLU(layer.gateUp, .rmsNormalized(s.x, weight: weight, eps: c.rmsEps, normed: s.normed),
-                                                width: c.ffnHiddenSize, gateUp: s.gateUp, into: s.activated, compute,
-                                                quantizedFor: layer.down)
-                }
-                if let quantized {
-                    Kernels.quantizedMatVec(layer.down, quantized, s.projected, compute, then: .addInto(s.x))
-                } else {
-                    matMul(layer.down, s.activated, n: 1, into: s.projected, then: .addInto(s.x))
-                }
+            if let quantized = normalizedSwiGLU(layer, n: n) {
+                Kernels.quantizedMatVec(layer.down, quantized, s.projected, compute, then: .addInto(s.x))
             } else {
-                VectorOps.rmsNorm(s.x, layer.postNorm, eps: c.rmsEps, rows: n, into: s.normed)
-                Kernels.matMulSwiGLU(layer.gateUp, s.normed, rows: n, width: c.ffnHiddenSize, gateUp: s.gateUp,
-                                     into: s.activated, compute)
                 matMul(layer.down, s.activated, n: n, into: s.projected, then: .addInto(s.x))
             }
         }
@@ -178,8 +163,7 @@ public final class GLMModel: @unchecked Sendable {
                                   then epilogue: RowEpilogue) {
         let s = scratch
         if n == 1 {
-            norm.withUnsafeBufferPointer { norm in
-                guard let weight = norm.baseAddress else { preconditionFailure("empty norm weight") }
+            withElements(norm) { weight in
                 Kernels.matVec(w, .rmsNormalized(s.x, weight: weight, eps: config.rmsEps, normed: s.normed), output, compute,
                                then: epilogue)
             }
@@ -187,6 +171,32 @@ public final class GLMModel: @unchecked Sendable {
             VectorOps.rmsNorm(s.x, norm, eps: config.rmsEps, rows: n, into: s.normed)
             Kernels.matMul(w, s.normed, n: n, output, compute)
             epilogue.apply(output, batch: n, width: w.rows)
+        }
+    }
+
+    /// scratch.activated = SwiGLU(gateUp rmsnorm(x)) for the n rows. For one token, the gate-up job's
+    /// threads also quantize it for the down projection where its kernel allows, and that activation
+    /// is returned (see `Kernels.matVecSwiGLU`); otherwise nil.
+    private func normalizedSwiGLU(_ layer: LayerWeights, n: Int) -> QuantizedActivation? {
+        let s = scratch, c = config
+        if n == 1 {
+            return withElements(layer.postNorm) { weight in
+                Kernels.matVecSwiGLU(layer.gateUp, .rmsNormalized(s.x, weight: weight, eps: c.rmsEps, normed: s.normed),
+                                     width: c.ffnHiddenSize, gateUp: s.gateUp, into: s.activated, compute,
+                                     quantizedFor: layer.down)
+            }
+        }
+        VectorOps.rmsNorm(s.x, layer.postNorm, eps: c.rmsEps, rows: n, into: s.normed)
+        Kernels.matMulSwiGLU(layer.gateUp, s.normed, rows: n, width: c.ffnHiddenSize, gateUp: s.gateUp,
+                             into: s.activated, compute)
+        return nil
+    }
+
+    /// `body` on the elements of a weight vector (the loader checked its length, so it is not empty).
+    private func withElements<R>(_ values: [Float], _ body: (UnsafePointer<Float>) -> R) -> R {
+        values.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { preconditionFailure("empty weight vector") }
+            return body(base)
         }
     }
 
