@@ -62,15 +62,16 @@ public enum Kernels {
     /// Quantizes `input` into `act` in the layouts the kernel for `w` reads.
     static func quantize(_ input: MatVecInput, count: Int, for w: WeightMatrix, into act: QuantizedActivation,
                          _ ctx: ComputeContext) {
-        switch input {
-        case .plain(let x) where readsGroupsOnly(w, ctx.path):
-            act.prepareGroups(count: count)
-            act.fillGroups(x, blocks: 0..<act.blocks)
-        case .rmsNormalized(let x, let weight, let eps, _) where readsGroupsOnly(w, ctx.path):
-            act.prepareGroups(count: count)
-            act.fillGroups(x, blocks: 0..<act.blocks, norm: (weight, rmsScale(x, eps: eps, count: count)))
-        default:
+        guard readsGroupsOnly(w, ctx.path) else {
             act.quantize(input.materialized(count: count), count: count, vectorized: ctx.path.hasF16C)
+            return
+        }
+        act.prepareGroups(count: count)
+        switch input {
+        case .plain(let x):
+            act.fillGroups(x, blocks: 0..<act.blocks)
+        case .rmsNormalized(let x, let weight, let eps, _):
+            act.fillGroups(x, blocks: 0..<act.blocks, norm: (weight, rmsScale(x, eps: eps, count: count)))
         }
     }
 
