@@ -13,17 +13,20 @@ _Static_assert(sizeof(ck_block_q8_0) == 34, "Q8_0 block is 34 bytes");
 /// rows go one at a time, which measured faster for them (one sequential weight stream).
 enum { CK_LONG_ROW_BLOCKS = 256 };
 
-/// Puts block b (32 quants, scale d, quant sum) into the group layout of ck_q8_act: elements 4c ..< 4c+4
-/// fill lane 4c + b % 4 of the group's low half, elements 16 + 4c ..< +4 the same lane of its high half.
+/// Puts block b (32 quants, scale d, quant sum) into the group layout of ck_q8_act. Blocks go in
+/// pairs of groups (eight blocks, 256 bytes): block k of the eight takes lanes k and k + 8 of the
+/// four vectors; lane k + 8h of the first two holds elements 4h ..< 4h+4 (low half) and 16 + 4h ..<
+/// +4 (high half), the same lane of the last two elements 8 + 4h ..< +4 and 24 + 4h ..< +4.
 static inline void ck_put_act_group_block(int64_t b, const int8_t *q, float d, int32_t sum, int8_t *gq, float *gd,
                                           int32_t *gbias4) {
-    const int64_t g = b / 4, k = b % 4;
-    int8_t *lo = gq + g * 128, *hi = lo + 64;
-    for (int c = 0; c < 4; c++) {
-        memcpy(lo + 16 * c + 4 * k, q + 4 * c, 4);
-        memcpy(hi + 16 * c + 4 * k, q + 16 + 4 * c, 4);
-    }
-    gd[g * 4 + k] = d;
-    gbias4[g * 4 + k] = -8 * sum;
+    int8_t *pair = gq + b / 8 * 256;
+    const int64_t k = b % 8;
+    for (int v = 0; v < 2; v++)
+        for (int h = 0; h < 2; h++) {
+            memcpy(pair + 128 * v + 4 * (k + 8 * h), q + 8 * v + 4 * h, 4);
+            memcpy(pair + 128 * v + 64 + 4 * (k + 8 * h), q + 16 + 8 * v + 4 * h, 4);
+        }
+    gd[b] = d;
+    gbias4[b] = -8 * sum;
 }
 #endif

@@ -1,79 +1,100 @@
-// Q4_0 x Q8_0 with 512-bit registers, used in place from the ggml row layout, in quads of four
-// groups of four blocks (16 blocks, 288 bytes). Per group, two overlapping 64-byte loads cover its
-// 72 bytes, one VBMI byte permute pulls out the 64 nibble bytes and GFNI moves the high nibbles
-// down; lane i of a group's vectors belongs to block i % 4 (the activations are stored in that
-// order by ck_put_act_group_block). Two dpbusd per group give each block's integer dot in four lanes;
-// a quad's four groups are then folded so that lane 4j + b holds block b of group j whole, and the
-// float work (convert, scale, accumulate) and the scale unpacking run once per quad, not per group.
-// Why: on Zen 4 these zmm ops issue about one per cycle and the kernel was bound by them, not by
-// loads (aligned loads instead of the line-splitting ones measured no faster); per-group float
-// work took 9.3 cycles a group, the quad fold 7.5 (L1-resident row, /tmp harness), which is what
-// lets a core keep up with memory while it computes. The integer sums are exact in any order, so
-// the one float multiply per block also rounds less than four did.
-// The batched kernel runs each (row, token) through the same function, so it is bit-identical to
-// the single-token kernel.
+// Q4_0 x Q8_0 with 512-bit registers, used in place from the ggml row layout, in quads of 16 blocks
+// (288 bytes) taken as two pairs of eight. Per pair, four overlapping 64-byte loads cover its 144
+// bytes; one VBMI byte permute of two of them gathers the first eight nibble bytes of each block,
+// the same permute of the other two the last eight, and GFNI moves the high nibbles down. Block k
+// of a pair owns lanes k and k + 8 of both vectors (the activations are stored in that order by
+// ck_put_act_group_block), so four dpbusd give each block's integer dot in two lanes, and one
+// shuffle pair and add per quad fold them so that lane b holds block b whole. The float work
+// (convert, scale, accumulate) and the scale unpacking run once per quad.
+// Why: on Zen 4 this kernel is bound by its loads and zmm ops, not by memory, when memory is fast.
+// Earlier, each group of four blocks had its own permute and a block took four lanes; the quad fold
+// took 9 ops where this takes 3. Single-token products go two rows at a time, sharing every
+// activation load. In a /tmp harness (one core, L2-resident 4096- and 13696-column rows, 31 runs
+// alternating), the two took the median from 36.3-36.9 to 41.6-42.1 GB/s; the pair layout alone
+// gave 1.6-2.6 more, two rows alone no more than 0.8.
+// The integer sums are exact in any order, so the one float multiply per block also rounds less than
+// four would. The batched kernel runs each (row, token) through the same function, so it is
+// bit-identical to the single-token kernel.
 #include "ckernels.h"
 #include "blocks.h"
 #include <immintrin.h>
 
 #pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512vbmi,gfni,avx2,fma,f16c"))), apply_to = function)
 
-/// Output byte o takes nibble byte 4 * (o / 16) + o % 4 of block (o / 4) % 4; indices >= 64 pick
-/// from the second load, which starts 8 bytes later.
-static const uint8_t ck_group_nibble_index[64] __attribute__((aligned(64))) = {
+/// Byte o of a pair's first nibble vector: lane l = o / 4 takes nibble bytes 4 * (l / 8) + o % 4 of
+/// block l % 8 (indices >= 64 pick from the load 72 bytes on, which starts at block 4); the second
+/// vector uses the same index on loads 8 bytes later, which picks the nibble bytes 8 further on.
+static const uint8_t ck_pair_nibble_index[64] __attribute__((aligned(64))) = {
       2,   3,   4,   5,  20,  21,  22,  23,  38,  39,  40,  41,  56,  57,  58,  59,
+     66,  67,  68,  69,  84,  85,  86,  87, 102, 103, 104, 105, 120, 121, 122, 123,
       6,   7,   8,   9,  24,  25,  26,  27,  42,  43,  44,  45,  60,  61,  62,  63,
-     10,  11,  12,  13,  28,  29,  30,  31,  46,  47,  48,  49, 120, 121, 122, 123,
-     14,  15,  16,  17,  32,  33,  34,  35,  50,  51,  52,  53, 124, 125, 126, 127
+     70,  71,  72,  73,  88,  89,  90,  91, 106, 107, 108, 109, 124, 125, 126, 127
 };
-/// Words 0-3 take the fp16 scales of the first group's blocks (word 9k of its first load), words
-/// 4-7 those of the second group (the second table).
+/// Words 0-3 take the fp16 scales of the blocks in the first load (word 9k), words 4-7 those of the
+/// second.
 static const uint16_t ck_pair_scale_index[32] __attribute__((aligned(64))) = {
       0,   9,  18,  27,  32,  41,  50,  59,   0,   0,   0,   0,   0,   0,   0,   0,
       0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0
 };
 
-typedef struct { __m512i lo, hi, first; } ck_group_nibbles;
+/// Eight blocks unpacked: lo1/hi1 hold the low and high nibbles of the first nibble vector, lo2/hi2
+/// of the second; first and second are the loads at the pair's blocks 0 and 4 (their scales).
+typedef struct { __m512i lo1, hi1, lo2, hi2, first, second; } ck_pair_nibbles;
 
-/// The `blocks` (0-4) blocks at `src`: fewer than four come through a masked load that reads
+static inline __mmask64 ck_bytes_mask(int bytes) {
+    return bytes <= 0 ? 0 : bytes >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << bytes) - 1;
+}
+
+/// The `blocks` (0-8) blocks at `src`: fewer than eight come through masked loads that read
 /// nothing past them, so the end of a mapping is never touched; missing blocks are zero.
-static inline __attribute__((always_inline)) ck_group_nibbles ck_unpack_group(const char *src, int blocks,
-                                                                           __m512i nibble_index) {
-    __m512i a, b;
-    if (blocks == 4) {
-        a = _mm512_loadu_si512(src);
-        b = _mm512_loadu_si512(src + 8);
+static inline __attribute__((always_inline)) ck_pair_nibbles ck_unpack_pair(const char *src, int blocks,
+                                                                         __m512i nibble_index) {
+    __m512i a0, b0, a1, b1;
+    if (blocks >= 8) {
+        a0 = _mm512_loadu_si512(src);
+        b0 = _mm512_loadu_si512(src + 8);
+        a1 = _mm512_loadu_si512(src + 72);
+        b1 = _mm512_loadu_si512(src + 80);
     } else {
-        a = _mm512_maskz_loadu_epi8(((__mmask64)1 << (18 * blocks)) - 1, src);
-        b = _mm512_setzero_si512();
+        const int bytes = 18 * blocks;
+        a0 = _mm512_maskz_loadu_epi8(ck_bytes_mask(bytes), src);
+        b0 = _mm512_maskz_loadu_epi8(ck_bytes_mask(bytes - 8), src + 8);
+        a1 = _mm512_maskz_loadu_epi8(ck_bytes_mask(bytes - 72), src + 72);
+        b1 = _mm512_maskz_loadu_epi8(ck_bytes_mask(bytes - 80), src + 80);
     }
-    const __m512i v = _mm512_permutex2var_epi8(a, nibble_index, b);
-    ck_group_nibbles g;
-    g.lo = _mm512_and_si512(v, _mm512_set1_epi8(0x0F));
+    const __m512i v1 = _mm512_permutex2var_epi8(a0, nibble_index, a1);
+    const __m512i v2 = _mm512_permutex2var_epi8(b0, nibble_index, b1);
+    const __m512i low4 = _mm512_set1_epi8(0x0F);
     // the affine matrix maps bit i+4 of each byte to bit i: v >> 4 per byte
-    g.hi = _mm512_gf2p8affine_epi64_epi8(v, _mm512_set1_epi64(0x1020408000000000LL), 0);
-    g.first = a;
-    return g;
+    const __m512i high = _mm512_set1_epi64(0x1020408000000000LL);
+    ck_pair_nibbles p;
+    p.lo1 = _mm512_and_si512(v1, low4);
+    p.hi1 = _mm512_gf2p8affine_epi64_epi8(v1, high, 0);
+    p.lo2 = _mm512_and_si512(v2, low4);
+    p.hi2 = _mm512_gf2p8affine_epi64_epi8(v2, high, 0);
+    p.first = a0;
+    p.second = a1;
+    return p;
 }
 
-/// The integer dot of a group with one token's activations, block i % 4 in lane i (no bias).
-static inline __attribute__((always_inline)) __m512i ck_group_dot(ck_group_nibbles w, const int8_t *xq) {
-    const __m512i dp = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w.lo, _mm512_loadu_si512(xq));
-    return _mm512_dpbusd_epi32(dp, w.hi, _mm512_loadu_si512(xq + 64));
+/// The integer dot of a pair with one token's activations: block k's in lanes k and k + 8 (no bias).
+static inline __attribute__((always_inline)) __m512i ck_pair_dot(ck_pair_nibbles w, const int8_t *xq) {
+    __m512i dp = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w.lo1, _mm512_loadu_si512(xq));
+    dp = _mm512_dpbusd_epi32(dp, w.hi1, _mm512_loadu_si512(xq + 64));
+    dp = _mm512_dpbusd_epi32(dp, w.lo2, _mm512_loadu_si512(xq + 128));
+    return _mm512_dpbusd_epi32(dp, w.hi2, _mm512_loadu_si512(xq + 192));
 }
 
-/// Sums each block's four lanes: block b of group j ends up in lane 4j + b.
-static inline __attribute__((always_inline)) __m512i ck_fold_quad(__m512i d0, __m512i d1, __m512i d2, __m512i d3) {
-    const __m512i s01 = _mm512_add_epi32(_mm512_shuffle_i32x4(d0, d1, 0x44), _mm512_shuffle_i32x4(d0, d1, 0xEE));
-    const __m512i s23 = _mm512_add_epi32(_mm512_shuffle_i32x4(d2, d3, 0x44), _mm512_shuffle_i32x4(d2, d3, 0xEE));
-    return _mm512_add_epi32(_mm512_shuffle_i32x4(s01, s23, 0x88), _mm512_shuffle_i32x4(s01, s23, 0xDD));
+/// Adds each block's two lanes: block b of the quad ends up in lane b.
+static inline __attribute__((always_inline)) __m512i ck_fold_quad(__m512i d0, __m512i d1) {
+    return _mm512_add_epi32(_mm512_shuffle_i32x4(d0, d1, 0x44), _mm512_shuffle_i32x4(d0, d1, 0xEE));
 }
 
-/// The quad's 16 weight scales, block b of group j in lane 4j + b.
-static inline __attribute__((always_inline)) __m512 ck_quad_scales(const ck_group_nibbles *w, __m512i pair_index) {
-    const __m512i w01 = _mm512_permutex2var_epi16(w[0].first, pair_index, w[1].first);
-    const __m512i w23 = _mm512_permutex2var_epi16(w[2].first, pair_index, w[3].first);
-    return _mm512_cvtph_ps(_mm256_inserti128_si256(_mm512_castsi512_si256(w01), _mm512_castsi512_si128(w23), 1));
+/// The quad's 16 weight scales, block b in lane b.
+static inline __attribute__((always_inline)) __m512 ck_quad_scales(const ck_pair_nibbles *w, __m512i pair_index) {
+    const __m512i s0 = _mm512_permutex2var_epi16(w[0].first, pair_index, w[0].second);
+    const __m512i s1 = _mm512_permutex2var_epi16(w[1].first, pair_index, w[1].second);
+    return _mm512_cvtph_ps(_mm256_inserti128_si256(_mm512_castsi512_si256(s0), _mm512_castsi512_si128(s1), 1));
 }
 
 /// How far ahead of its reads a pass that streams weights from memory fetches them. The
@@ -109,13 +130,13 @@ static inline __attribute__((always_inline)) void ck_quad(const char *row, size_
                 _mm_prefetch(row + CK_FETCH_AHEAD_L1 + r * row_bytes + 288 * q + line, _MM_HINT_T0);
             }
     }
-    ck_group_nibbles w[2][4];
+    ck_pair_nibbles w[2][2];
     __m512 scale[2];
     for (int r = 0; r < NR; r++) {
-        for (int j = 0; j < 4; j++) {
-            const int left = blocks - 4 * j;
-            w[r][j] = ck_unpack_group(row + r * row_bytes + 288 * q + 72 * j, left >= 4 ? 4 : left > 0 ? left : 0,
-                                      nibble_index);
+        for (int j = 0; j < 2; j++) {
+            const int left = blocks - 8 * j;
+            w[r][j] = ck_unpack_pair(row + r * row_bytes + 288 * q + 144 * j, left >= 8 ? 8 : left > 0 ? left : 0,
+                                     nibble_index);
         }
         scale[r] = ck_quad_scales(w[r], pair_index);
     }
@@ -124,8 +145,7 @@ static inline __attribute__((always_inline)) void ck_quad(const char *row, size_
         const __m512i bias = _mm512_loadu_si512(xs[k].gbias4 + q * 16);
         const __m512 act_scale = _mm512_loadu_ps(xs[k].gd + q * 16);
         for (int r = 0; r < NR; r++) {
-            __m512i dot = ck_fold_quad(ck_group_dot(w[r][0], xq), ck_group_dot(w[r][1], xq + 128),
-                                       ck_group_dot(w[r][2], xq + 256), ck_group_dot(w[r][3], xq + 384));
+            __m512i dot = ck_fold_quad(ck_pair_dot(w[r][0], xq), ck_pair_dot(w[r][1], xq + 256));
             dot = _mm512_add_epi32(dot, bias);
             acc[r * 4 + k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(scale[r], act_scale), acc[r * 4 + k]);
         }
@@ -148,7 +168,7 @@ static inline __attribute__((always_inline)) void ck_rows_vbmi(const char *row, 
 }
 
 void ck_matvec_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y) {
-    const __m512i nibble_index = _mm512_load_si512(ck_group_nibble_index);
+    const __m512i nibble_index = _mm512_load_si512(ck_pair_nibble_index);
     const __m512i pair_index = _mm512_load_si512(ck_pair_scale_index);
     // the rows' own fetches start CK_FETCH_AHEAD on: fetch what comes before that at once (ratio to a
     // plain read 0.910-0.913 -> 0.918-0.920 at under 40 GB/s, 0.83 -> 0.85 above 45; same harness)
@@ -157,7 +177,12 @@ void ck_matvec_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, co
         _mm_prefetch((const char *)w + offset, _MM_HINT_T1);
     for (size_t offset = 0; offset < CK_FETCH_AHEAD_L1 && offset < bytes; offset += 64)
         _mm_prefetch((const char *)w + offset, _MM_HINT_T0);
-    for (int64_t r = 0; r < rows; r++)
+    // two rows at a time share each activation load (loads, not memory, bound a core when memory is fast)
+    int64_t r = 0;
+    for (; r + 2 <= rows; r += 2)
+        ck_rows_vbmi((const char *)w + r * row_bytes, row_bytes, 2, x, 1, y + r, 0, nibble_index, pair_index,
+                     ck_fetch_fits(r + 2, rows, row_bytes));
+    for (; r < rows; r++)
         ck_rows_vbmi((const char *)w + r * row_bytes, row_bytes, 1, x, 1, y + r, 0, nibble_index, pair_index,
                      ck_fetch_fits(r + 1, rows, row_bytes));
 }
@@ -170,7 +195,7 @@ enum { CK_BATCH_SINGLE_ROW_BLOCKS = 128 };
 
 void ck_matmul_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *xs, int64_t ntok,
                                float *y, int64_t ldy) {
-    const __m512i nibble_index = _mm512_load_si512(ck_group_nibble_index);
+    const __m512i nibble_index = _mm512_load_si512(ck_pair_nibble_index);
     const __m512i pair_index = _mm512_load_si512(ck_pair_scale_index);
     // tokens outside, rows inside: four tokens' activations stay in L1 while the (L2-sized) tile's
     // rows pass; only the first pass streams the tile from memory. Rows whose four tokens'

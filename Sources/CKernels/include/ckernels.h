@@ -59,11 +59,11 @@ typedef struct {
     const float *d;        // per pair, 8 scales: d0 x4, d1 x4
     const int32_t *bias4;  // per pair, 8 lanes: -8*sum(x0) in lane 0, -8*sum(x1) in lane 4, else 0
     const int32_t *bias8;  // the same with -128 (Q8_0 weights offset to unsigned)
-    // In groups of four blocks for the 512-bit kernels (filled by ck_pack_act_groups), lane i of a
-    // vector belonging to block i % 4; padded with zeros to whole quads of four groups (the kernels
-    // read a quad's 16 scales and biases at once).
-    const int8_t *gq;      // per group, 128 quants: byte o is element 4 * (o / 16) + o % 4 of block (o / 4) % 4,
-                           // bytes 64 + o the same element + 16
+    // In groups of four blocks for the 512-bit kernels (filled by ck_pack_act_groups), two groups (eight
+    // blocks, 256 bytes) at a time: block k of the eight owns lanes k and k + 8 of the pair's four
+    // vectors (ck_put_act_group_block has the byte order); padded with zeros to whole quads of four
+    // groups (the kernels read a quad's 16 scales and biases at once).
+    const int8_t *gq;      // per group, 128 quants
     const float *gd;       // per group, the four blocks' scales
     const int32_t *gbias4; // per group, -8 * sum(x) of the four blocks
     int64_t nblocks;
