@@ -6,12 +6,12 @@
 // ck_put_act_group_block), so four dpbusd give each block's integer dot in two lanes, and one
 // shuffle pair and add per quad fold them so that lane b holds block b whole. The float work
 // (convert, scale, accumulate) and the scale unpacking run once per quad.
-// Why: on Zen 4 this kernel is bound by its loads and zmm ops, not by memory, when memory is fast.
-// Earlier, each group of four blocks had its own permute and a block took four lanes; the quad fold
-// took 9 ops where this takes 3. Single-token products go two rows at a time, sharing every
-// activation load. In a /tmp harness (one core, L2-resident 4096- and 13696-column rows, 31 runs
-// alternating), the two took the median from 36.3-36.9 to 41.6-42.1 GB/s; the pair layout alone
-// gave 1.6-2.6 more, two rows alone no more than 0.8.
+// Why: on Zen 4 the kernel is bound by its loads and zmm ops when its rows are in cache. Earlier,
+// each group of four blocks had its own permute and a block took four lanes, which took a 9-op fold
+// per quad where this takes 3. In a /tmp harness (one core, L2-resident 4096- and 13696-column rows,
+// best of 31 runs alternating) that took a single-token product from 36.8-37.2 to 38.1-38.4 GB/s;
+// in the engine, prompts (this batched kernel) went from 31 to 34-35.5 tokens/s. Generation streams
+// from memory and did not gain.
 // The integer sums are exact in any order, so the one float multiply per block also rounds less than
 // four would. The batched kernel runs each (row, token) through the same function, so it is
 // bit-identical to the single-token kernel.
@@ -177,12 +177,10 @@ void ck_matvec_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, co
         _mm_prefetch((const char *)w + offset, _MM_HINT_T1);
     for (size_t offset = 0; offset < CK_FETCH_AHEAD_L1 && offset < bytes; offset += 64)
         _mm_prefetch((const char *)w + offset, _MM_HINT_T0);
-    // two rows at a time share each activation load (loads, not memory, bound a core when memory is fast)
-    int64_t r = 0;
-    for (; r + 2 <= rows; r += 2)
-        ck_rows_vbmi((const char *)w + r * row_bytes, row_bytes, 2, x, 1, y + r, 0, nibble_index, pair_index,
-                     ck_fetch_fits(r + 2, rows, row_bytes));
-    for (; r < rows; r++)
+    // one row at a time: two rows sharing each activation load computed 11% faster from L2 (42.5-42.9
+    // GB/s, same harness) but used 2-3.5 points less of the bandwidth in generation when memory was
+    // fast (tokens alternating between the two, 5 of 6 runs)
+    for (int64_t r = 0; r < rows; r++)
         ck_rows_vbmi((const char *)w + r * row_bytes, row_bytes, 1, x, 1, y + r, 0, nibble_index, pair_index,
                      ck_fetch_fits(r + 1, rows, row_bytes));
 }
