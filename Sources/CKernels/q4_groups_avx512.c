@@ -110,6 +110,11 @@ static inline __attribute__((always_inline)) __m512 ck_quad_scales(const ck_pair
 /// another thread's chunk (16 KB of wasted reads per chunk, 2% of a token's reads). A batch's tiles
 /// are short and the next one is read right after, so stopping early measured slower there
 /// (pp4 median 21.5 against 23.9 tokens/s).
+/// The fetches have a price the arithmetic makes worth paying. In generation (tokens alternating with
+/// the real kernel), the same loads and fetches with almost no arithmetic used 88-91% of the
+/// bandwidth while memory was slow, and without the fetches 98%; the real kernel without them used
+/// 83-84%, and 60% while memory was fast. T0 alone 16 KB ahead, T0 4 KB ahead, 32 or 64 KB for the L2
+/// distance, and fetching each line exactly once (no overlap between quads) measured no better.
 enum { CK_FETCH_AHEAD = 16384, CK_FETCH_AHEAD_L1 = 2048 };
 
 /// Whether rows up to `end` can fetch CK_FETCH_AHEAD bytes on without passing the matvec's `rows`.
