@@ -10,8 +10,8 @@
 // each group of four blocks had its own permute and a block took four lanes, which took a 9-op fold
 // per quad where this takes 3. In a /tmp harness (one core, L2-resident 4096- and 13696-column rows,
 // best of 31 runs alternating) that took a single-token product from 36.8-37.2 to 38.1-38.4 GB/s;
-// in the engine, prompts (this batched kernel) went from 31 to 34-35.5 tokens/s. Generation streams
-// from memory and did not gain.
+// in the engine, pp512 (this batched kernel) went from a median 31.0 to 35.9 tokens/s (9 runs each,
+// alternating). Generation streams from memory and did not gain.
 // The integer sums are exact in any order, so the one float multiply per block also rounds less than
 // four would. The batched kernel runs each (row, token) through the same function, so it is
 // bit-identical to the single-token kernel.
