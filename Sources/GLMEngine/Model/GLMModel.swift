@@ -124,7 +124,7 @@ public final class GLMModel: @unchecked Sendable {
         for (layerIndex, layer) in weights.layers.enumerated() {
             // 2a. Attention block (pre-norm).
             withElements(layer.qkvBias) { bias in
-                normalizedMatMul(layer.qkv, layer.inputNorm, n: n, into: s.qkv, then: .addBias(bias))
+                normalizedMatMul(layer.qkv, layer.inputNorm, rows: s.x, n: n, into: s.qkv, then: .addBias(bias))
             }
             storeKeysAndValues(layer: layerIndex, first)
             last.map { storeKeysAndValues(layer: layerIndex, $0) }
@@ -151,26 +151,24 @@ public final class GLMModel: @unchecked Sendable {
         case .last: rows = (first.rows.upperBound - 1)..<first.rows.upperBound
         case .all: rows = first.rows
         }
-        VectorOps.rmsNorm(s.x + rows.lowerBound * c.hiddenSize, weights.finalNorm, eps: c.rmsEps,
-                          rows: rows.count, into: s.normed)
-        matMul(weights.output, s.normed, n: rows.count, into: s.logits)
+        normalizedMatMul(weights.output, weights.finalNorm, rows: s.x + rows.lowerBound * c.hiddenSize, n: rows.count,
+                         into: s.logits)
         return UnsafeBufferPointer(start: s.logits, count: rows.count * c.vocabRows)
     }
 
-    /// out = W rmsnorm(x) for the n rows of the residual stream: one token's norm is computed as its
-    /// activation is quantized (see `Kernels.matVec`), a batch's goes through `normed` first.
-    private func normalizedMatMul(_ w: WeightMatrix, _ norm: [Float], n: Int, into output: UnsafeMutablePointer<Float>,
-                                  then epilogue: RowEpilogue) {
+    /// out = W rmsnorm(x) for n rows of the residual stream from `x`: one row's norm is computed as
+    /// its activation is quantized (see `Kernels.matVec`), a batch's goes through `normed` first.
+    private func normalizedMatMul(_ w: WeightMatrix, _ norm: [Float], rows x: UnsafePointer<Float>, n: Int,
+                                  into output: UnsafeMutablePointer<Float>, then epilogue: RowEpilogue = .none) {
         let s = scratch
         if n == 1 {
             withElements(norm) { weight in
-                Kernels.matVec(w, .rmsNormalized(s.x, weight: weight, eps: config.rmsEps, normed: s.normed), output, compute,
+                Kernels.matVec(w, .rmsNormalized(x, weight: weight, eps: config.rmsEps, normed: s.normed), output, compute,
                                then: epilogue)
             }
         } else {
-            VectorOps.rmsNorm(s.x, norm, eps: config.rmsEps, rows: n, into: s.normed)
-            Kernels.matMul(w, s.normed, n: n, output, compute)
-            epilogue.apply(output, batch: n, width: w.rows)
+            VectorOps.rmsNorm(x, norm, eps: config.rmsEps, rows: n, into: s.normed)
+            matMul(w, s.normed, n: n, into: output, then: epilogue)
         }
     }
 
