@@ -1,4 +1,4 @@
-// The group-of-four activation layout of ck_q8_act (plain C: it is layout only, no arithmetic).
+// The group layout of ck_q8_act that the 512-bit kernels read (plain C: layout only, no arithmetic).
 #include "ckernels.h"
 #include "blocks.h"
 

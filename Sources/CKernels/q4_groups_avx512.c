@@ -104,7 +104,7 @@ static inline __attribute__((always_inline)) __m512 ck_quad_scales(const ck_pair
 /// threads, 1 GB of the 6B model's matrix shapes, rounds alternating with the plain read).
 /// Fetching only into L1, or only 2-4 KB ahead, did not help; on top of the L2 fetch, also fetching
 /// 2 KB ahead from there into L1 took the under-40 ratio from 0.87-0.89 to 0.92-0.93 (120 and 69
-/// rounds) and cost 1-2% when memory was fast and the cores were the limit. For 4-token batches
+/// rounds) and cost 1-2% when memory was fast. For 4-token batches
 /// the L2 fetch replaced fetching the next rows into L1 (pp4 18-19 -> 22-28 tokens/s). In a matvec,
 /// rows whose fetch would pass the end of the caller's rows fetch nothing: the bytes there are
 /// another thread's chunk (16 KB of wasted reads per chunk, 2% of a token's reads). A batch's tiles
