@@ -104,18 +104,23 @@ static inline __attribute__((always_inline)) __m512 ck_quad_scales(const ck_pair
 /// threads, 1 GB of the 6B model's matrix shapes, rounds alternating with the plain read).
 /// Fetching only into L1, or only 2-4 KB ahead, did not help; on top of the L2 fetch, also fetching
 /// 2 KB ahead from there into L1 took the under-40 ratio from 0.87-0.89 to 0.92-0.93 (120 and 69
-/// rounds) and cost 1-2% when memory was fast. For 4-token batches
-/// the L2 fetch replaced fetching the next rows into L1 (pp4 18-19 -> 22-28 tokens/s). In a matvec,
+/// rounds). For 4-token batches the L2 fetch replaced fetching the next rows into L1 (pp4 18-19 ->
+/// 22-28 tokens/s). In a matvec,
 /// rows whose fetch would pass the end of the caller's rows fetch nothing: the bytes there are
 /// another thread's chunk (16 KB of wasted reads per chunk, 2% of a token's reads). A batch's tiles
 /// are short and the next one is read right after, so stopping early measured slower there
 /// (pp4 median 21.5 against 23.9 tokens/s).
-/// The fetches have a price the arithmetic makes worth paying. In generation (tokens alternating with
-/// the real kernel), the same loads and fetches with almost no arithmetic used 88-91% of the
-/// bandwidth while memory was slow, and without the fetches 98%; the real kernel without them used
-/// 83-84%, and 60% while memory was fast. T0 alone 16 KB ahead, T0 4 KB ahead, 32 or 64 KB for the L2
-/// distance, and fetching each line exactly once (no overlap between quads) measured no better.
-enum { CK_FETCH_AHEAD = 16384, CK_FETCH_AHEAD_L1 = 2048 };
+/// Each line is asked for into L2 three times, at 16, 12 and 8 KB ahead. An L2 fetch the core does
+/// not carry out costs a lot: asking for every other line only (the neighbour left to the hardware)
+/// used 48-51% of the bandwidth in generation, against 77-80% for every line. Zen 4 is known to drop
+/// some T1 fetches, and a second ask recovers what a first one lost: in generation (tokens alternating
+/// between the two in one run), 16 + 8 KB took the median token from 77-80% of the bandwidth to
+/// 87-88% while memory was fast (55-62 GB/s, 3 runs) and from 90% to 93.5% while slow (34.7, 1 run);
+/// 16 + 12 + 8 KB added 0.9-1.8 points to that in both states (4 runs). A fourth ask (4 KB) lost
+/// 2-3 points when fast; 32 + 16 KB and 12 + 6 KB were no better. Against the single ask, in rounds
+/// alternating with llama.cpp: 92.7-95.2% slow and 86.4-88.1% fast, where it gave 87.6-89.7% and
+/// 76.9-80.6%.
+enum { CK_FETCH_AHEAD = 16384, CK_FETCH_AGAIN = 12288, CK_FETCH_LAST = 8192, CK_FETCH_AHEAD_L1 = 2048 };
 
 /// Whether rows up to `end` can fetch CK_FETCH_AHEAD bytes on without passing the matvec's `rows`.
 static inline int ck_fetch_fits(int64_t end, int64_t rows, size_t row_bytes) {
@@ -123,16 +128,19 @@ static inline int ck_fetch_fits(int64_t end, int64_t rows, size_t row_bytes) {
 }
 
 /// acc[r * 4 + k] += quad q of row r (`NR` rows `row_bytes` apart from `row`, their first `blocks`
-/// blocks, 1-16) . token k's activations; with `fetch`, the same bytes CK_FETCH_AHEAD further on are
-/// fetched into L2, and CK_FETCH_AHEAD_L1 further on into L1.
+/// blocks, 1-16) . token k's activations; with `fetch`, the same bytes CK_FETCH_AHEAD, CK_FETCH_AGAIN
+/// and CK_FETCH_LAST further on are fetched into L2, and CK_FETCH_AHEAD_L1 further on into L1.
 static inline __attribute__((always_inline)) void ck_quad(const char *row, size_t row_bytes, const int NR, int64_t q,
                                                         int blocks, const ck_q8_act *xs, const int NT, __m512 *acc,
                                                         __m512i nibble_index, __m512i pair_index, int fetch) {
     if (fetch) {
         for (int r = 0; r < NR; r++)
             for (int line = 0; line < 288; line += 64) {
-                _mm_prefetch(row + CK_FETCH_AHEAD + r * row_bytes + 288 * q + line, _MM_HINT_T1);
-                _mm_prefetch(row + CK_FETCH_AHEAD_L1 + r * row_bytes + 288 * q + line, _MM_HINT_T0);
+                const char *here = row + r * row_bytes + 288 * q + line;
+                _mm_prefetch(here + CK_FETCH_AHEAD, _MM_HINT_T1);
+                _mm_prefetch(here + CK_FETCH_AGAIN, _MM_HINT_T1);
+                _mm_prefetch(here + CK_FETCH_LAST, _MM_HINT_T1);
+                _mm_prefetch(here + CK_FETCH_AHEAD_L1, _MM_HINT_T0);
             }
     }
     ck_pair_nibbles w[2][2];
