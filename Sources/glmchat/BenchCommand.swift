@@ -15,6 +15,8 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customShort("p"), help: "Prompt tokens (pp test).") var promptTokens = 512
     @Option(name: .customShort("n"), help: "Generated tokens (tg test).") var generatedTokens = 128
     @Option(help: "Threads (default: physical cores).") var threads: Int?
+    @Option(help: "Kernel path: \(KernelPath.allCases.map(\.rawValue).joined(separator: ", ")) (default: the fastest this CPU has).")
+    var kernel: KernelPath?
     @Option(name: [.customShort("r"), .long], help: "Repetitions of each test.") var repetitions = 3
     @Option(help: "Start generation after N cached tokens.") var context = 0
     @Option(name: .customLong("cache-dir"), help: "Where random models are kept (default: $XDG_CACHE_HOME/glmchat).")
@@ -26,12 +28,16 @@ struct BenchCommand: ParsableCommand {
         guard repetitions >= 1, promptTokens >= 0, generatedTokens >= 0, context >= 0 else {
             throw ValidationError("-p, -n and --context must be >= 0, --repetitions >= 1")
         }
+        if let kernel, !kernel.isSupported {
+            let supported = KernelPath.supported.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("this CPU cannot run the \(kernel.rawValue) kernels (it can run: \(supported))")
+        }
     }
 
     func run() throws {
         do {
             let path = try modelPath()
-            let compute = ComputeContext(threads: threads ?? ComputeContext.physicalCores)
+            let compute = ComputeContext(threads: threads ?? ComputeContext.physicalCores, path: kernel ?? .best)
             // before loading: the probe's buffer is freed before the model's memory peaks
             let bandwidthBefore = MemoryBandwidth.samples(compute: compute)
             let loadStart = Date()
@@ -55,7 +61,7 @@ struct BenchCommand: ParsableCommand {
             result.bandwidthBytesPerSecond = median(bandwidth)
             result.bandwidthRange = (bandwidth.min() ?? 0)...(bandwidth.max() ?? 0)
             let report = BenchReport(name: random.map { "random-\($0.rawValue)" } ?? URL(fileURLWithPath: path).lastPathComponent,
-                                     type: weights.matrixType, fileBytes: fileSize(path), threads: compute.threads,
+                                     type: weights.matrixType, fileBytes: fileSize(path), threads: compute.threads, kernel: compute.path,
                                      options: options, result: result, loadSeconds: loadSeconds,
                                      peakRSS: peakRSS, hugePages: hugePages)
             print(json ? report.json() : report.table())

@@ -7,6 +7,7 @@ struct BenchReport {
     let type: StorageType
     let fileBytes: Int
     let threads: Int
+    let kernel: KernelPath
     let options: BenchmarkOptions
     let result: BenchmarkResult
     let loadSeconds: Double
@@ -19,8 +20,8 @@ struct BenchReport {
 
     func table() -> String {
         let gb = { (bytes: Double) in String(format: "%.2f GB", bytes / 1e9) }
-        var rows: [[String]] = [["model", "type", "size", "threads", "test", "t/s"]]
-        let base = [name, type.rawValue, gb(Double(fileBytes)), "\(threads)"]
+        var rows: [[String]] = [["model", "type", "size", "threads", "kernel", "test", "t/s"]]
+        let base = [name, type.rawValue, gb(Double(fileBytes)), "\(threads)", kernel.rawValue]
         if !result.promptTokensPerSecond.isEmpty {
             rows.append(base + ["pp\(options.promptTokens)", speed(result.promptTokensPerSecond)])
         }
@@ -66,7 +67,7 @@ struct BenchReport {
 
     func json() -> String {
         let object: [String: Any] = [
-            "model": name, "type": type.rawValue, "file_bytes": fileBytes, "threads": threads,
+            "model": name, "type": type.rawValue, "file_bytes": fileBytes, "threads": threads, "kernel": kernel.rawValue,
             "prompt_tokens": options.promptTokens, "generated_tokens": options.generatedTokens,
             "context": result.context, "repetitions": options.repetitions,
             "pp_tokens_per_second": result.promptTokensPerSecond,

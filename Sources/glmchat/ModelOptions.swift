@@ -3,6 +3,7 @@ import Foundation
 import GLMEngine
 
 extension StorageType: ExpressibleByArgument {}
+extension KernelPath: ExpressibleByArgument {}
 extension SlidePolicy: ExpressibleByArgument {}
 
 /// The options every command that loads a model shares.
