@@ -34,11 +34,12 @@ public final class ComputeContext: @unchecked Sendable {
     }
 
     /// Runs `body` over `0..<count` in contiguous chunks, and waits for all. Each chunk a thread
-    /// claims is a share of what is left (1 / (2 threads)), and no smaller than `minChunk` items:
+    /// claims is a share of what is left (1 / (`shares` x threads)), and no smaller than `minChunk` items:
     /// the first chunks are long sequential streams, the last ones small, so the threads finish
     /// together at the end of every matrix, and a thread the OS delays, or one on a busier core,
     /// holds the others back by one small chunk at most.
-    public func parallelFor(_ count: Int, minChunk: Int = 1, _ body: (Range<Int>) -> Void) {
+    public func parallelFor(_ count: Int, minChunk: Int = 1, shares: Int = ComputeContext.sharesPerThread,
+                            _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
         guard let pool, count > 1 else {
             body(0..<count)
@@ -47,7 +48,7 @@ public final class ComputeContext: @unchecked Sendable {
         var next: Int64 = 0
         withoutActuallyEscaping(body) { body in
             withUnsafeMutablePointer(to: &next) { next in
-                var job = ParallelJob(count: count, parts: Self.sharesPerThread * threads, minChunk: max(1, minChunk),
+                var job = ParallelJob(count: count, parts: max(1, shares) * threads, minChunk: max(1, minChunk),
                                       next: next, body: body)
                 withUnsafeMutablePointer(to: &job) { job in
                     ck_pool_run(pool, { context, _ in
@@ -63,7 +64,14 @@ public final class ComputeContext: @unchecked Sendable {
     /// (generation, tokens alternating between the two in one run): 2 beat 4, and this split beat
     /// 16 fixed chunks per thread by 0.2-0.5 points of bandwidth share when memory was slow, 1-5
     /// when it was fast, where the end of each matrix weighs more.
-    static let sharesPerThread = 2
+    public static let sharesPerThread = 2
+
+    /// The shares of a matrix-vector product, which streams its weights from memory. Once the Q4_0
+    /// kernel asked for each line three times, 1 beat 2 in 9 of 10 runs (median +1.2 points of
+    /// bandwidth share, either state; 3 lost 1.2-1.8): each chunk starts its stream cold, and fewer,
+    /// longer chunks start it fewer times (the A/B changed every job; only the products use it here).
+    /// Batches stay at 2: with 1 for everything, one pp512 run in 6 fell to 25.5 t/s against 32-36.
+    static let streamingShares = 1
 
     /// The smallest chunk of a matrix-vector product: 64 KB of weights, a few microseconds of
     /// streaming, so the thread that finishes first waits about that long (measured: 16 KB was no

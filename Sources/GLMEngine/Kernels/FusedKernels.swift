@@ -58,7 +58,8 @@ extension Kernels {
             chained.prepareGroups(count: width)
             let block = QuantBlock.elements
             withUnsafePointer(to: &cx) { cx in
-                ctx.parallelFor(width / block, minChunk: max(1, minChunk / block)) { blocks in
+                ctx.parallelFor(width / block, minChunk: max(1, minChunk / block),
+                                 shares: ComputeContext.streamingShares) { blocks in
                     rows(blocks.lowerBound * block..<blocks.upperBound * block, cx)
                     chained.fillGroups(out, blocks: blocks)
                 }
@@ -66,7 +67,7 @@ extension Kernels {
             return chained
         }
         withUnsafePointer(to: &cx) { cx in
-            ctx.parallelFor(width, minChunk: minChunk) { slice in rows(slice, cx) }
+            ctx.parallelFor(width, minChunk: minChunk, shares: ComputeContext.streamingShares) { slice in rows(slice, cx) }
         }
         return nil
     }

@@ -28,7 +28,8 @@ public enum Kernels {
         case .f32, .f16:
             let x = input.materialized(count: w.cols)
             let path = ctx.path
-            ctx.parallelFor(w.rows, minChunk: ComputeContext.minChunkRows(rowBytes: w.rowBytes)) { rows in
+            ctx.parallelFor(w.rows, minChunk: ComputeContext.minChunkRows(rowBytes: w.rowBytes),
+                         shares: ComputeContext.streamingShares) { rows in
                 floatRows(w, rows, x, y, path)
                 epilogue.apply(y, rows)
             }
@@ -47,7 +48,8 @@ public enum Kernels {
         var cx = act.cView
         let path = ctx.path
         withUnsafePointer(to: &cx) { cx in
-            ctx.parallelFor(w.rows, minChunk: ComputeContext.minChunkRows(rowBytes: w.rowBytes)) { rows in
+            ctx.parallelFor(w.rows, minChunk: ComputeContext.minChunkRows(rowBytes: w.rowBytes),
+                         shares: ComputeContext.streamingShares) { rows in
                 quantizedRows(w, rows, cx, act, y, path)
                 epilogue.apply(y, rows)
             }
