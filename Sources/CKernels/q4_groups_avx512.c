@@ -104,22 +104,28 @@ static inline __attribute__((always_inline)) __m512 ck_quad_scales(const ck_pair
 /// threads, 1 GB of the 6B model's matrix shapes, rounds alternating with the plain read).
 /// Fetching only into L1, or only 2-4 KB ahead, did not help; on top of the L2 fetch, also fetching
 /// 2 KB ahead from there into L1 took the under-40 ratio from 0.87-0.89 to 0.92-0.93 (120 and 69
-/// rounds). For 4-token batches the L2 fetch replaced fetching the next rows into L1 (pp4 18-19 ->
-/// 22-28 tokens/s). In a matvec,
+/// rounds) and cost 1-2% when memory was fast. For 4-token batches the L2 fetch replaced fetching
+/// the next rows into L1 (pp4 18-19 -> 22-28 tokens/s). In a matvec,
 /// rows whose fetch would pass the end of the caller's rows fetch nothing: the bytes there are
 /// another thread's chunk (16 KB of wasted reads per chunk, 2% of a token's reads). A batch's tiles
 /// are short and the next one is read right after, so stopping early measured slower there
 /// (pp4 median 21.5 against 23.9 tokens/s).
-/// Each line is asked for into L2 three times, at 16, 12 and 8 KB ahead. An L2 fetch the core does
-/// not carry out costs a lot: asking for every other line only (the neighbour left to the hardware)
-/// used 48-51% of the bandwidth in generation, against 77-80% for every line. Zen 4 is known to drop
-/// some T1 fetches, and a second ask recovers what a first one lost: in generation (tokens alternating
-/// between the two in one run), 16 + 8 KB took the median token from 77-80% of the bandwidth to
-/// 87-88% while memory was fast (55-62 GB/s, 3 runs) and from 90% to 93.5% while slow (34.7, 1 run);
-/// 16 + 12 + 8 KB added 0.9-1.8 points to that in both states (4 runs). A fourth ask (4 KB) lost
-/// 2-3 points when fast; 32 + 16 KB and 12 + 6 KB were no better. Against the single ask, in rounds
-/// alternating with llama.cpp: 92.7-95.2% slow and 86.4-88.1% fast, where it gave 87.6-89.7% and
-/// 76.9-80.6%.
+/// Each line is asked for into L2 three times, at 16, 12 and 8 KB ahead. Measured in generation,
+/// tokens alternating between two fetch plans in one run:
+/// - An L2 ask that is not carried out costs a lot: asking for every other line only (leaving the
+///   neighbour to the hardware) used 48-51% of the bandwidth, against 77-80% for every line.
+/// - A second ask for each line took the median token from 77-80% to 87-88% while memory was fast
+///   (55-62 GB/s, 3 runs) and from 90% to 93.5% while slow (35 GB/s, 1 run); a third added 0.9-1.8
+///   points in both states (4 runs). A fourth (4 KB) lost 2-3 points when fast; 32 + 16 KB, 24 + 16
+///   + 8, 20 + 14 + 8 and 12 + 6 KB were no better, nor was a second L1 ask (1 KB).
+/// - Why a repeat helps was not measured (no performance counters here); Zen 4 has been seen to drop
+///   some T1 fetches (Wang et al. 2024, on CXL and DRAM), and a later ask would recover those.
+/// - The fetch plan, not the arithmetic, is now what bounds the fast state: the same loads and asks
+///   with almost no arithmetic used 81-84% while fast, below the real kernel's 88% in the same runs.
+///   With the single ask, the same test gave 88-91% against 98% without any asks (slow state), and
+///   the real kernel without asks 83-84% (60% fast), so the asks cannot be dropped either.
+/// In rounds alternating with llama.cpp: 92.7-95.2% slow and 86.4-88.1% fast, where the single ask
+/// gave 87.6-89.7% and 76.9-80.6%. pp512 (the batches ask too) was unchanged: 33-37 t/s either way.
 enum { CK_FETCH_AHEAD = 16384, CK_FETCH_AGAIN = 12288, CK_FETCH_LAST = 8192, CK_FETCH_AHEAD_L1 = 2048 };
 
 /// Whether rows up to `end` can fetch CK_FETCH_AHEAD bytes on without passing the matvec's `rows`.
