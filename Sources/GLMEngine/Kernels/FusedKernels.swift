@@ -59,7 +59,7 @@ extension Kernels {
             let block = QuantBlock.elements
             withUnsafePointer(to: &cx) { cx in
                 ctx.parallelFor(width / block, minChunk: max(1, minChunk / block),
-                                 shares: ComputeContext.streamingShares) { blocks in
+                                shares: ComputeContext.streamingShares) { blocks in
                     rows(blocks.lowerBound * block..<blocks.upperBound * block, cx)
                     chained.fillGroups(out, blocks: blocks)
                 }

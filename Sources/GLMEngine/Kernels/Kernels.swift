@@ -29,7 +29,7 @@ public enum Kernels {
             let x = input.materialized(count: w.cols)
             let path = ctx.path
             ctx.parallelFor(w.rows, minChunk: ComputeContext.minChunkRows(rowBytes: w.rowBytes),
-                         shares: ComputeContext.streamingShares) { rows in
+                            shares: ComputeContext.streamingShares) { rows in
                 floatRows(w, rows, x, y, path)
                 epilogue.apply(y, rows)
             }
@@ -49,7 +49,7 @@ public enum Kernels {
         let path = ctx.path
         withUnsafePointer(to: &cx) { cx in
             ctx.parallelFor(w.rows, minChunk: ComputeContext.minChunkRows(rowBytes: w.rowBytes),
-                         shares: ComputeContext.streamingShares) { rows in
+                            shares: ComputeContext.streamingShares) { rows in
                 quantizedRows(w, rows, cx, act, y, path)
                 epilogue.apply(y, rows)
             }
