@@ -19,10 +19,11 @@ import Testing
         }
     }
 
-    /// The ranges `parallelFor(count, minChunk:)` hands out, in order.
-    private func chunks(_ ctx: ComputeContext, _ count: Int, minChunk: Int = 1) -> [Range<Int>] {
+    /// The ranges `parallelFor(count, minChunk:, shares:)` hands out, in order.
+    private func chunks(_ ctx: ComputeContext, _ count: Int, minChunk: Int = 1,
+                        shares: Int = ComputeContext.sharesPerThread) -> [Range<Int>] {
         let ranges = Mutex<[Range<Int>]>([])
-        ctx.parallelFor(count, minChunk: minChunk) { range in ranges.withLock { $0.append(range) } }
+        ctx.parallelFor(count, minChunk: minChunk, shares: shares) { range in ranges.withLock { $0.append(range) } }
         return ranges.withLock { $0 }.sorted { $0.lowerBound < $1.lowerBound }
     }
 
@@ -40,6 +41,19 @@ import Testing
         // every chunk but the last holds at least the minimum, and the last is not bigger than it needs to be
         #expect(sorted.dropLast().allSatisfy { $0.count >= minChunk })
         #expect((sorted.last?.count ?? 0) <= max(minChunk, 3))
+    }
+
+    @Test(arguments: [(6400, 1), (27392, 28), (4096, 28)])
+    func streamingProductsTakeHalvesOfWhatIsLeft(_ count: Int, _ minChunk: Int) {
+        // one share per thread: each chunk is half (2 threads x 1 share) of what is left
+        let sorted = chunks(ComputeContext(threads: 2), count, minChunk: minChunk, shares: ComputeContext.streamingShares)
+        #expect(sorted.first == 0..<count / 2)
+        #expect(sorted.last?.upperBound == count)
+        for (a, b) in zip(sorted, sorted.dropFirst()) {
+            #expect(a.upperBound == b.lowerBound)
+            #expect(b.count == max(minChunk, (count - b.lowerBound) / 2) || b.upperBound == count)
+        }
+        #expect(sorted.dropLast().allSatisfy { $0.count >= minChunk })
     }
 
     @Test func fewerItemsThanShareGoOneEach() {
