@@ -73,6 +73,13 @@ public final class ComputeContext: @unchecked Sendable {
     /// Batches stay at 2: with 1 for everything, one pp512 run in 6 fell to 25.5 t/s against 32-36.
     static let streamingShares = 1
 
+    /// `parallelFor` for a matrix-vector product over `count` items of `itemBytes` weight bytes each
+    /// (a row, or a gate row with its up row): chunks of at least `minChunkRows` worth of weights,
+    /// claimed in `streamingShares`.
+    func parallelForWeights(_ count: Int, itemBytes: Int, _ body: (Range<Int>) -> Void) {
+        parallelFor(count, minChunk: Self.minChunkRows(rowBytes: itemBytes), shares: Self.streamingShares, body)
+    }
+
     /// The smallest chunk of a matrix-vector product: 64 KB of weights, a few microseconds of
     /// streaming, so the thread that finishes first waits about that long (measured: 16 KB was no
     /// better, 256 KB no worse).

@@ -46,7 +46,7 @@ extension Kernels {
         quantize(input, count: w.cols, for: w, into: act, ctx)
         var cx = act.cView
         // an item is a gate row and its up row
-        let minChunk = ComputeContext.minChunkRows(rowBytes: 2 * w.rowBytes)
+        let itemBytes = 2 * w.rowBytes
         func rows(_ slice: Range<Int>, _ cx: UnsafePointer<ck_q8_act>) {
             quantizedRows(w, slice, cx, act, gateUp, path)
             quantizedRows(w, (width + slice.lowerBound)..<(width + slice.upperBound), cx, act, gateUp, path)
@@ -58,8 +58,7 @@ extension Kernels {
             chained.prepareGroups(count: width)
             let block = QuantBlock.elements
             withUnsafePointer(to: &cx) { cx in
-                ctx.parallelFor(width / block, minChunk: max(1, minChunk / block),
-                                shares: ComputeContext.streamingShares) { blocks in
+                ctx.parallelForWeights(width / block, itemBytes: block * itemBytes) { blocks in
                     rows(blocks.lowerBound * block..<blocks.upperBound * block, cx)
                     chained.fillGroups(out, blocks: blocks)
                 }
@@ -67,7 +66,7 @@ extension Kernels {
             return chained
         }
         withUnsafePointer(to: &cx) { cx in
-            ctx.parallelFor(width, minChunk: minChunk, shares: ComputeContext.streamingShares) { slice in rows(slice, cx) }
+            ctx.parallelForWeights(width, itemBytes: itemBytes) { slice in rows(slice, cx) }
         }
         return nil
     }

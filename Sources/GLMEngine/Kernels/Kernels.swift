@@ -28,8 +28,7 @@ public enum Kernels {
         case .f32, .f16:
             let x = input.materialized(count: w.cols)
             let path = ctx.path
-            ctx.parallelFor(w.rows, minChunk: ComputeContext.minChunkRows(rowBytes: w.rowBytes),
-                            shares: ComputeContext.streamingShares) { rows in
+            ctx.parallelForWeights(w.rows, itemBytes: w.rowBytes) { rows in
                 floatRows(w, rows, x, y, path)
                 epilogue.apply(y, rows)
             }
@@ -48,8 +47,7 @@ public enum Kernels {
         var cx = act.cView
         let path = ctx.path
         withUnsafePointer(to: &cx) { cx in
-            ctx.parallelFor(w.rows, minChunk: ComputeContext.minChunkRows(rowBytes: w.rowBytes),
-                            shares: ComputeContext.streamingShares) { rows in
+            ctx.parallelForWeights(w.rows, itemBytes: w.rowBytes) { rows in
                 quantizedRows(w, rows, cx, act, y, path)
                 epilogue.apply(y, rows)
             }
