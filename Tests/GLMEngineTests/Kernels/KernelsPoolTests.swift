@@ -27,33 +27,34 @@ import Testing
         return ranges.withLock { $0 }.sorted { $0.lowerBound < $1.lowerBound }
     }
 
-    @Test(arguments: [(100, 1), (6400, 1), (6400, 37), (27392, 28)])
-    func chunksShrinkToTheMinimumAndTileTheRange(_ count: Int, _ minChunk: Int) {
-        // Each chunk is a quarter (2 threads x 2 shares) of what is left, down to minChunk.
-        let ctx = ComputeContext(threads: 2)
-        let sorted = chunks(ctx, count, minChunk: minChunk)
-        #expect(sorted.first == 0..<count / 4)
+    @Test(arguments: [(100, 1, 2), (6400, 1, 2), (6400, 37, 2), (27392, 28, 2),
+                      (6400, 1, 1), (27392, 28, 1), (4096, 28, 1)])
+    func chunksShrinkToTheMinimumAndTileTheRange(_ count: Int, _ minChunk: Int, _ shares: Int) {
+        // Each chunk is 1 / (2 threads x shares) of what is left, down to minChunk: a quarter with the
+        // default two shares, half with the matrix-vector products' one.
+        let parts = 2 * shares
+        let sorted = chunks(ComputeContext(threads: 2), count, minChunk: minChunk, shares: shares)
+        #expect(sorted.first == 0..<count / parts)
         #expect(sorted.last?.upperBound == count)
         for (a, b) in zip(sorted, sorted.dropFirst()) {
             #expect(a.upperBound == b.lowerBound)
-            #expect(b.count == max(minChunk, (count - b.lowerBound) / 4) || b.upperBound == count)
+            #expect(b.count == max(minChunk, (count - b.lowerBound) / parts) || b.upperBound == count)
         }
         // every chunk but the last holds at least the minimum, and the last is not bigger than it needs to be
         #expect(sorted.dropLast().allSatisfy { $0.count >= minChunk })
         #expect((sorted.last?.count ?? 0) <= max(minChunk, 3))
     }
 
-    @Test(arguments: [(6400, 1), (27392, 28), (4096, 28)])
-    func streamingProductsTakeHalvesOfWhatIsLeft(_ count: Int, _ minChunk: Int) {
-        // one share per thread: each chunk is half (2 threads x 1 share) of what is left
-        let sorted = chunks(ComputeContext(threads: 2), count, minChunk: minChunk, shares: ComputeContext.streamingShares)
-        #expect(sorted.first == 0..<count / 2)
-        #expect(sorted.last?.upperBound == count)
-        for (a, b) in zip(sorted, sorted.dropFirst()) {
-            #expect(a.upperBound == b.lowerBound)
-            #expect(b.count == max(minChunk, (count - b.lowerBound) / 2) || b.upperBound == count)
-        }
-        #expect(sorted.dropLast().allSatisfy { $0.count >= minChunk })
+    @Test func matrixVectorProductsTakeHalvesOfWhatIsLeftInSixtyFourKilobyteChunksAtLeast() {
+        // 4096 rows of 2304 bytes (a 4096-column Q4_0 matrix): the first chunk is half the rows, the
+        // smallest 28 rows (64 KB)
+        let ranges = Mutex<[Range<Int>]>([])
+        ComputeContext(threads: 2).parallelForWeights(4096, itemBytes: 2304) { range in ranges.withLock { $0.append(range) } }
+        let sorted = ranges.withLock { $0 }.sorted { $0.lowerBound < $1.lowerBound }
+        #expect(sorted.first == 0..<2048)
+        #expect(sorted.last?.upperBound == 4096)
+        #expect(sorted.dropLast().allSatisfy { $0.count >= 28 })
+        #expect(sorted.contains { $0.count == 28 })
     }
 
     @Test func fewerItemsThanShareGoOneEach() {
