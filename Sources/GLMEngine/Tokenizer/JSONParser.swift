@@ -1,9 +1,22 @@
 extension JSONValue {
-    /// Parses JSON text (RFC 8259). Like Python's `json.loads`, a repeated key keeps its first
-    /// position and takes the last value. Errors are `badFormat`, naming `source` and the
+    /// Parses JSON text (RFC 8259). Like Python's `json.loads`, a repeated key (the same bytes) keeps
+    /// its first position and takes the last value. Errors are `badFormat`, naming `source` and the
     /// line and column.
     public static func parse(_ text: String, source: String? = nil) throws -> JSONValue {
-        var parser = JSONParser(bytes: Array(text.utf8), source: source)
+        try parse(utf8: Array(text.utf8), source: source)
+    }
+
+    /// Parses the bytes of a JSON file, which must be UTF-8.
+    public static func parse(bytes: some Collection<UInt8>, source: String? = nil) throws -> JSONValue {
+        let utf8 = Array(bytes)
+        guard String(validating: utf8, as: UTF8.self) != nil else {
+            throw GLMError(.badFormat, path: source, "not JSON: the text is not valid UTF-8")
+        }
+        return try parse(utf8: utf8, source: source)
+    }
+
+    private static func parse(utf8: [UInt8], source: String?) throws -> JSONValue {
+        var parser = JSONParser(bytes: utf8, source: source)
         parser.skipWhitespace()
         let value = try parser.parseValue(depth: 0)
         parser.skipWhitespace()
@@ -45,6 +58,7 @@ private struct JSONParser {
     private mutating func parseObject(depth: Int) throws -> JSONValue {
         index += 1
         var members: [(key: String, value: JSONValue)] = []
+        var positions: [ExactText: Int] = [:]
         skipWhitespace()
         if consume("}") { return .object(members) }
         while true {
@@ -55,9 +69,10 @@ private struct JSONParser {
             guard consume(":") else { throw failure("expected ':' after an object key") }
             skipWhitespace()
             let value = try parseValue(depth: depth + 1)
-            if let existing = members.firstIndex(where: { $0.key == key }) {
+            if let existing = positions[ExactText(key)] {
                 members[existing].value = value
             } else {
+                positions[ExactText(key)] = members.count
                 members.append((key, value))
             }
             skipWhitespace()

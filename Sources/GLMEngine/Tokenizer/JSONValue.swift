@@ -1,5 +1,5 @@
 /// A JSON value that keeps object keys in the order they were given, as Python's `json`
-/// module does. The tool lists of a ChatGLM3 system prompt are serialized from it exactly as
+/// module does. Strings and keys compare by their bytes, as Python compares them. The tool lists of a ChatGLM3 system prompt are serialized from it exactly as
 /// Python's `json.dumps` writes them (see `pythonDumps`), because the model sees those bytes.
 public enum JSONValue: Sendable, Equatable {
     case null
@@ -19,10 +19,10 @@ public enum JSONValue: Sendable, Equatable {
         case let (.bool(a), .bool(b)): a == b
         case let (.int(a), .int(b)): a == b
         case let (.double(a), .double(b)): a == b
-        case let (.string(a), .string(b)): a == b
+        case let (.string(a), .string(b)): a.isByteEqual(to: b)
         case let (.array(a), .array(b)): a == b
         case let (.object(a), .object(b)):
-            a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+            a.count == b.count && zip(a, b).allSatisfy { $0.key.isByteEqual(to: $1.key) && $0.value == $1.value }
         default: false
         }
     }
@@ -30,7 +30,7 @@ public enum JSONValue: Sendable, Equatable {
     /// The value of `key` in an object (nil for other values or a missing key).
     public subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
-        return members.first { $0.key == key }?.value
+        return members.first { $0.key.isByteEqual(to: key) }?.value
     }
 
     public var stringValue: String? {

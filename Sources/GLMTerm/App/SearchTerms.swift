@@ -26,9 +26,10 @@ enum SearchTerms {
         return merged
     }
 
-    private static func fold(_ character: Character) -> String { String(character).lowercased() }
+    /// Lower case, compared by bytes (never by `String ==`, which equates canonically equivalent text).
+    private static func fold(_ character: Character) -> [UInt8] { Array(String(character).lowercased().utf8) }
 
-    private static func occurrences(of term: [String], in text: [String]) -> [Range<Int>] {
+    private static func occurrences(of term: [[UInt8]], in text: [[UInt8]]) -> [Range<Int>] {
         guard !term.isEmpty, term.count <= text.count else { return [] }
         var found: [Range<Int>] = []
         for start in 0...(text.count - term.count) where text[start..<(start + term.count)].elementsEqual(term) {
