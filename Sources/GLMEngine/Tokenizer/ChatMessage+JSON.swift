@@ -14,12 +14,12 @@ extension ChatMessage {
     private init(json item: JSONValue, number: Int, source: String?) throws {
         func fail(_ problem: String) -> GLMError { GLMError(.badFormat, path: source, "message \(number): \(problem)") }
         guard case .object(let members) = item else { throw fail("expected an object") }
-        let known: Set = ["role", "content", "metadata", "tools"]
-        if let unknown = members.first(where: { !known.contains($0.key) }) {
+        let known: Set<ExactText> = ["role", "content", "metadata", "tools"]
+        if let unknown = members.first(where: { !known.contains(ExactText($0.key)) }) {
             throw fail("unknown key \"\(unknown.key)\" (allowed: role, content, metadata, tools)")
         }
         guard let roleName = item["role"]?.stringValue else { throw fail("\"role\" must be a string") }
-        guard let role = Role(rawValue: roleName) else {
+        guard let role = Role.allCases.first(where: { $0.rawValue.isByteEqual(to: roleName) }) else {
             throw fail("unknown role \"\(roleName)\" (system, user, assistant or observation)")
         }
         guard let content = item["content"]?.stringValue else { throw fail("\"content\" must be a string") }
