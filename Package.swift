@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "glmchat", targets: ["glmchat"]),
+        .library(name: "GLMConversation", targets: ["GLMConversation"]),
         .library(name: "GLMEngine", targets: ["GLMEngine"]),
         .library(name: "GLMStore", targets: ["GLMStore"]),
         .library(name: "GLMTerm", targets: ["GLMTerm"]),
@@ -30,13 +31,14 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O2"])],
             linkerSettings: [.linkedLibrary("pthread")]
         ),
+        .target(name: "GLMConversation"),
         .target(
             name: "GLMEngine",
-            dependencies: ["COpenBLAS", "CSentencePiece", "CKernels"]
+            dependencies: ["GLMConversation", "COpenBLAS", "CSentencePiece", "CKernels"]
         ),
         .target(
             name: "GLMStore",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["GLMConversation", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(
             name: "GLMTerm",

@@ -2,19 +2,11 @@ import Dispatch
 import Foundation
 import GRDB
 
-/// How an answer ended.
-public enum AnswerOutcome: Sendable, Equatable {
-    case complete
-    /// The user stopped it; the text so far is kept.
-    case stopped
-    case failed(reason: String)
-}
-
 /// Keeps one streaming answer saved. `append` is cheap and never touches the disk on the caller's
 /// thread: the text is written by a private queue at most once per `saveInterval`, and always
 /// within `saveInterval` of arriving, so a `kill -9` loses at most that much. `finish` writes the
 /// whole text with its outcome and stats, and must be called once at the end.
-public final class AnswerWriter: @unchecked Sendable {
+public final class AnswerWriter: AnswerSink, @unchecked Sendable {
     public static let defaultSaveInterval: TimeInterval = 1.0
 
     public let messageID: MessageID
@@ -79,10 +71,10 @@ public final class AnswerWriter: @unchecked Sendable {
         }
     }
 
-    /// Writes the final text, outcome and stats in one transaction and returns the saved message.
-    /// Appends after this are ignored.
+    /// Writes the final text, metadata, outcome and stats in one transaction and returns the saved
+    /// message. Appends after this are ignored.
     @discardableResult
-    public func finish(_ outcome: AnswerOutcome, stats: AnswerStats = AnswerStats()) throws -> Message {
+    public func finish(_ reason: FinishReason, metadata: String = "", stats: GenerationStats = GenerationStats()) throws -> Message {
         try queue.sync {
             let finalText: String = lock.withLock {
                 finished = true
@@ -90,27 +82,24 @@ public final class AnswerWriter: @unchecked Sendable {
             }
             var message = started
             message.content = finalText
+            message.metadata = metadata
             message.finishedAt = Timestamp.now()
             message.promptTokens = stats.promptTokens
-            message.completionTokens = stats.completionTokens
-            message.tokensPerSecond = stats.tokensPerSecond
-            switch outcome {
-            case .complete: message.state = .complete
-            case .stopped: message.state = .stopped
-            case .failed(let reason):
-                message.state = .failed
-                message.error = reason
-            }
+            message.completionTokens = stats.generatedTokens
+            message.tokensPerSecond = Self.tokensPerSecond(stats)
+            message.finishReason = reason.name
+            message.state = reason.messageState
+            if case .failed(let why) = reason { message.error = why }
             do {
                 try store.write { db in
                     try db.execute(sql: """
-                        UPDATE message SET content = ?, state = ?, error = ?, finishedAt = ?, promptTokens = ?,
-                            completionTokens = ?, tokensPerSecond = ?, ownerPid = NULL
+                        UPDATE message SET content = ?, metadata = ?, state = ?, error = ?, finishedAt = ?, promptTokens = ?,
+                            completionTokens = ?, tokensPerSecond = ?, finishReason = ?, ownerPid = NULL
                         WHERE pk = ?
                         """, arguments: [
-                            message.content, message.state.rawValue, message.error,
+                            message.content, message.metadata, message.state.rawValue, message.error,
                             message.finishedAt.map(Timestamp.milliseconds), message.promptTokens,
-                            message.completionTokens, message.tokensPerSecond, rowID,
+                            message.completionTokens, message.tokensPerSecond, message.finishReason, rowID,
                         ])
                     guard db.changesCount == 1 else {
                         throw StoreError(.notFound, "the session was deleted while the answer was being written")
@@ -124,6 +113,11 @@ public final class AnswerWriter: @unchecked Sendable {
             }
             return message
         }
+    }
+
+    /// The rate an answer is saved with: none for an answer without generated tokens.
+    static func tokensPerSecond(_ stats: GenerationStats) -> Double? {
+        stats.generatedTokens > 0 && stats.generationSeconds > 0 ? stats.generationTokensPerSecond : nil
     }
 
     private func flushScheduledSave() {

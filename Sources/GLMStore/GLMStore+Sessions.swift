@@ -103,7 +103,8 @@ extension GLMStore {
         try updateColumns(id, "archived = ?", [archived])
     }
 
-    public func setSystemPrompt(_ id: SessionID, _ prompt: String) throws {
+    /// Sets the session's system prompt (sent before every turn; kept on export and import).
+    public func setSystemPrompt(_ prompt: String, of id: SessionID) throws {
         try updateColumns(id, "systemPrompt = ?", [prompt])
     }
 
@@ -111,9 +112,10 @@ extension GLMStore {
         try updateColumns(id, "modelKind = ?, modelName = ?", [kind, name])
     }
 
-    public func setSampling(_ id: SessionID, _ s: SamplingSettings) throws {
+    public func setSampling(_ s: SamplingSettings, of id: SessionID) throws {
         try updateColumns(id, "temperature = ?, topP = ?, topK = ?, repetitionPenalty = ?, maxNewTokens = ?, seed = ?",
-                          [s.temperature, s.topP, s.topK, s.repetitionPenalty, s.maxNewTokens, s.seed])
+                          [Double(s.temperature), Double(s.topP), s.topK, Double(s.repetitionPenalty), s.maxNewTokens,
+                           s.seed.map { Int64(bitPattern: $0) }])
     }
 
     private func updateColumns(_ id: SessionID, _ assignments: String, _ values: [(any DatabaseValueConvertible)?]) throws {

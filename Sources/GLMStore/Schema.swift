@@ -9,7 +9,8 @@ enum Schema {
 
     static var latestVersion: Int { migrations.count }
 
-    static let migrations: [@Sendable (Database) throws -> Void] = [v1Sessions, v2Search, v3DeletionAndRecovery]
+    static let migrations: [@Sendable (Database) throws -> Void] = [v1Sessions, v2Search, v3DeletionAndRecovery,
+                                                                     v4SeedsAndSystemPrompts]
 
     /// Sessions and their messages. Times are milliseconds since 1970.
     private static func v1Sessions(_ db: Database) throws {
@@ -85,6 +86,23 @@ enum Schema {
             CREATE INDEX session_by_recency ON session(deletedAt, archived, updatedAt, id);
             CREATE INDEX session_by_recency_all ON session(deletedAt, updatedAt, id);
             CREATE INDEX message_streaming ON message(state) WHERE state = 'streaming';
+            """)
+    }
+
+    /// Each answer keeps the seed it was drawn with and why it ended. "/system" used to be stored as a
+    /// system message; it is the session's system prompt now, so the latest such message of each
+    /// session moves into the (empty) column, and all of them leave the messages.
+    private static func v4SeedsAndSystemPrompts(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE message ADD COLUMN seed INTEGER;
+            ALTER TABLE message ADD COLUMN finishReason TEXT;
+            UPDATE session SET systemPrompt = (
+                SELECT m.content FROM message m
+                WHERE m.sessionId = session.id AND m.role = 'system' AND m.metadata = ''
+                ORDER BY m.seq DESC LIMIT 1)
+            WHERE systemPrompt = '' AND EXISTS (
+                SELECT 1 FROM message m WHERE m.sessionId = session.id AND m.role = 'system' AND m.metadata = '');
+            DELETE FROM message WHERE role = 'system' AND metadata = '';
             """)
     }
 

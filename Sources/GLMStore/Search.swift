@@ -29,7 +29,7 @@ public struct SearchHit: Sendable, Equatable {
     public var titleMatches: [Range<String.Index>]
     /// The first message, in conversation order, that holds every term (nil if only the title did).
     public var messageID: MessageID?
-    public var role: MessageRole?
+    public var role: Role?
     public var snippet: Snippet?
 }
 

@@ -1,13 +1,5 @@
 import Foundation
 
-/// Which member of the family a model is: it decides the prompt format and the stop tokens.
-public enum ModelKind: String, Sendable, CaseIterable, Codable {
-    case chat, base
-    case chat32k = "chat-32k"
-
-    public var usesChatFormat: Bool { self != .base }
-}
-
 /// The shape of a ChatGLM3 model (SPEC sections 1 and 3). Model differences are fields here,
 /// never branches in the forward pass.
 public struct ModelConfig: Sendable, Equatable {

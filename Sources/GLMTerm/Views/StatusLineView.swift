@@ -1,3 +1,5 @@
+import GLMEngine
+import GLMStore
 import Foundation
 
 /// What the app is doing, as the status line says it.
@@ -23,7 +25,7 @@ public enum Activity: Equatable, Sendable {
 
 /// The bottom line: model name, kind and quant, context used / window, tokens/s, and the state.
 struct StatusLineView {
-    var model: LoadedModel?
+    var model: ModelInfo?
     var loadingName: String?
     var contextUsed: Int
     var tokensPerSecond: Double?
@@ -37,7 +39,7 @@ struct StatusLineView {
         var left = " "
         if let model {
             left += "\(model.name) · \(model.kind.label) · \(model.quantization)"
-            if model.kind.isCompletion { left += " · completion, no roles" }
+            if !model.kind.usesChatFormat { left += " · completion, no roles" }
         } else if let loadingName {
             left += loadingName
         } else {
