@@ -15,7 +15,7 @@ import Testing
         let started = try #require(try other.message(writer.messageID))
         #expect(started.state == .streaming)
         #expect(started.content.isEmpty)
-        try writer.finish(.complete)
+        try writer.finish(.stopToken(2))
     }
 
     @Test func streamedTextIsSavedWithinOneIntervalWithoutMoreInput() throws {
@@ -28,7 +28,7 @@ import Testing
         Thread.sleep(forTimeInterval: 0.5)
         #expect(try store.message(writer.messageID)?.content == "Hello, world")
         #expect(writer.saveCount == 1)
-        try writer.finish(.complete)
+        try writer.finish(.stopToken(2))
     }
 
     @Test func savesAreAtMostOnePerInterval() throws {
@@ -49,8 +49,7 @@ import Testing
         // One save per started interval at the most (plus the one already due when timing began).
         #expect(saves <= Int(elapsed / interval) + 1, "\(saves) saves in \(elapsed) s")
         #expect(saves >= 2, "\(saves) saves in \(elapsed) s")
-        let final = try writer.finish(.complete, stats: AnswerStats(promptTokens: 3, completionTokens: pieces,
-                                                                     tokensPerSecond: 50))
+        let final = try writer.finish(.stopToken(2), stats: answerStats(prompt: 3, completion: pieces, tokensPerSecond: 50))
         #expect(final.content == (0..<pieces).map { "tok\($0) " }.joined())
         #expect(try store.message(writer.messageID) == final)
     }
@@ -61,14 +60,14 @@ import Testing
         let s = try store.makeSession()
         let stopped = try store.beginAnswer(in: s.id, model: "chatglm3-6b")
         stopped.append("partial")
-        let saved = try stopped.finish(.stopped, stats: AnswerStats(promptTokens: 12, completionTokens: 1, tokensPerSecond: 9.5))
+        let saved = try stopped.finish(.cancelled, stats: answerStats(prompt: 12, completion: 1, tokensPerSecond: 9.5))
         #expect(saved.state == .stopped)
         #expect(saved.finishedAt != nil)
         stopped.append(" ignored after finish")
         #expect(try store.message(stopped.messageID)?.content == "partial")
 
         let failed = try store.beginAnswer(in: s.id, model: "chatglm3-6b")
-        try failed.finish(.failed(reason: "context window full"))
+        try failed.finish(.failed("context window full"))
         let messages = try store.messages(in: s.id)
         #expect(messages.map(\.state) == [.stopped, .failed])
         #expect(messages[1].error == "context window full")
@@ -102,7 +101,7 @@ import Testing
         #expect(recovered.error == GLMStore.interruptedError)
         #expect(recovered.content == "cut off")
         #expect(try reopened.message(live.messageID)?.state == .streaming)
-        try live.finish(.complete)
+        try live.finish(.stopToken(2))
         #expect(try reopened.message(live.messageID)?.state == .complete)
     }
 }

@@ -8,20 +8,19 @@ import Testing
         let session = try store.createSession(NewSession(
             modelKind: "chat-32k", modelName: "chatglm3-6b-32k-q4_0.gguf", systemPrompt: "You are ChatGLM3.\n你好",
             sampling: SamplingSettings(temperature: 0.1 + 0.2, topP: 0.95, topK: 40, repetitionPenalty: 1.05,
-                                       maxNewTokens: 2048, seed: -9_000_000_000)))
+                                       maxNewTokens: 2048, seed: 9_000_000_000_000_000_001)))
         try store.appendMessage(NewMessage(role: .user, content: "天气怎么样？ \"quoted\" \\ back\u{0}slash 👨‍👩‍👧"), to: session.id)
         try store.appendMessage(NewMessage(role: .assistant, content: "get_weather\n```python\ntool_call(city='北京')\n```",
                                            metadata: "get_weather", model: "chatglm3-6b",
-                                           stats: AnswerStats(promptTokens: 31, completionTokens: 17,
-                                                              tokensPerSecond: 1.0 / 3.0)),
+                                           stats: answerStats(prompt: 31, completion: 17, tokensPerSecond: 1.0 / 3.0)),
                                 to: session.id)
         try store.appendMessage(NewMessage(role: .observation, content: #"{"temperature": 21}"#, metadata: "get_weather"),
                                 to: session.id)
         let writer = try store.beginAnswer(in: session.id, model: "chatglm3-6b")
         writer.append("北京今天21度，")
-        try writer.finish(.stopped, stats: AnswerStats(promptTokens: 60, completionTokens: 8, tokensPerSecond: 7.25))
+        try writer.finish(.cancelled, stats: answerStats(prompt: 60, completion: 8, tokensPerSecond: 7.25))
         let failed = try store.beginAnswer(in: session.id, model: "chatglm3-6b")
-        try failed.finish(.failed(reason: "out of memory"))
+        try failed.finish(.failed("out of memory"))
         try store.setArchived(session.id, true)
         return session.id
     }

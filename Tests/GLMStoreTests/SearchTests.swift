@@ -103,7 +103,7 @@ import Testing
         try writer.flush()
         #expect(try store.search("otters").count == 1)
         writer.append(" and beavers")
-        try writer.finish(.complete)
+        try writer.finish(.stopToken(2))
         #expect(try store.search("beavers").first?.messageID == writer.messageID)
         try store.deleteSession(s.id)
         try store.purgeDeletedSession(s.id)

@@ -104,8 +104,8 @@ import Testing
         let session = try store.makeSession()
         let sampling = SamplingSettings(temperature: 0.3, topP: 0.95, topK: 40, repetitionPenalty: 1.1,
                                         maxNewTokens: 512, seed: 42)
-        try store.setSampling(session.id, sampling)
-        try store.setSystemPrompt(session.id, "你是一个助手")
+        try store.setSampling(sampling, of: session.id)
+        try store.setSystemPrompt("你是一个助手", of: session.id)
         try store.setModel(session.id, kind: "chat-32k", name: "chatglm3-6b-32k-q4_0")
         let reread = try #require(try store.session(session.id))
         #expect(reread.sampling == sampling)

@@ -79,6 +79,10 @@ public final class ChatSession: @unchecked Sendable {
             let message: Message
             if let store, let sessionID {
                 message = try store.appendMessage(NewMessage(role: role, content: content, metadata: metadata), to: sessionID)
+                // The store names an untitled session after its first user message.
+                if role == .user, storedSession?.title.isEmpty == true, let named = try store.session(sessionID) {
+                    storedSession = named
+                }
             } else {
                 message = Message(sessionID: sessionID ?? .unsaved, role: role, content: content, metadata: metadata)
             }

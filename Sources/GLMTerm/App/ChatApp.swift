@@ -55,6 +55,8 @@ public final class ChatApp {
     var overlay: Overlay?
     let transcript: TranscriptView
 
+    /// How many times the session list was read (an answer streaming must not read it per piece).
+    var sessionListReads = 0
     var pendingSend = false
     var generationTask: Task<Void, Never>?
     var loadTask: Task<Void, Never>?
@@ -211,6 +213,7 @@ public final class ChatApp {
     /// Reads the list again from the top: one page, or down to a little past the selection while
     /// the list has the focus (a change made deep in a long list keeps its place).
     func reloadSessions() {
+        sessionListReads += 1
         let limit = max(Self.sessionPage, sidebarFocused ? sidebarSelection + Self.sessionPage / 2 : 0)
         if let fresh = attempt("read the sessions", { try store.listSessions(showingArchived ? .archived : .active, offset: 0, limit: limit) }) {
             sessions = fresh
