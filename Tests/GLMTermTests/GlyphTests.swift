@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Testing
 @testable import GLMTerm
 
@@ -7,6 +12,11 @@ import Testing
         #expect(Glyphs.width(of: "你好") == 4)
         #expect(Glyphs.width(of: "，。！") == 6)   // full-width punctuation
         #expect(Glyphs.width(of: "\u{3000}") == 2)  // ideographic space
+        #expect(Glyphs.width(of: "ＡＢ１") == 6)      // fullwidth forms
+        #expect(Glyphs.width(of: "ｶﾀ") == 2)        // halfwidth katakana
+        #expect(Glyphs.width(of: "한국") == 4)        // precomposed Hangul
+        #expect(Glyphs.width(of: "😀") == 2)
+        #expect(Glyphs.width(of: "你好, world") == 11)
     }
 
     @Test func combiningMarksStayInTheirCell() {
@@ -22,6 +32,10 @@ import Testing
         #expect(Glyphs.glyphs(for: "👍🏽") == [Glyph("👍", width: 2)])
         // VS16 on a narrow symbol is dropped, so it is one cell everywhere.
         #expect(Glyphs.glyphs(for: "❤️") == [Glyph("❤", width: 1)])
+        // VS15 (text presentation) is not sent either: the same one cell as with VS16.
+        #expect(Glyphs.glyphs(for: "❤︎") == [Glyph("❤", width: 1)])
+        #expect(Glyphs.width(of: "❤️") == Glyphs.width(of: "❤︎"))
+        #expect(Glyphs.glyphs(for: "😀\u{FE0E}") == [Glyph("😀", width: 2)])
         // VS16 changes nothing on a wide emoji; it is not sent.
         #expect(Glyphs.glyphs(for: "😀\u{FE0F}") == [Glyph("😀", width: 2)])
         // A flag is two regional indicators of one cell each.
@@ -44,7 +58,9 @@ import Testing
         #expect(Glyphs.glyphs(for: "\u{1B}") == [Glyph("\u{241B}", width: 1)])
         #expect(Glyphs.glyphs(for: "\u{7F}") == [Glyph("\u{2421}", width: 1)])
         #expect(Glyphs.glyphs(for: "\u{85}") == [Glyph("\u{FFFD}", width: 1)])
+        #expect(Glyphs.glyphs(for: "\u{0}") == [Glyph("\u{2400}", width: 1)])
         #expect(Glyphs.glyphs(for: "\r\n").count == 2)
+        #expect(Glyphs.width(of: "a\u{7}b") == 3)
     }
 
     @Test func invisibleFormatCharactersAreDropped() {
@@ -59,6 +75,8 @@ import Testing
     }
 
     @Test func tabStops() {
+        // A tab measures one cell on its own; where tabs are expanded, they reach the next stop.
+        #expect(Glyphs.width(of: "a\tb") == 3)
         #expect(Glyphs.tabCells(atColumn: 0) == 8)
         #expect(Glyphs.tabCells(atColumn: 5) == 3)
         #expect(Glyphs.tabCells(atColumn: 8) == 8)

@@ -159,7 +159,7 @@ extension ChatApp {
     /// The current session, created (titled after the first message) when there is none yet.
     func ensureSession(titledAfter text: String) -> SessionSummary? {
         if let currentSession { return currentSession }
-        let title = CellGrid.truncated(text.trimmingSpaces(), width: 40)
+        let title = Glyphs.truncated(text.trimmingSpaces(), toCells: 40)
         guard let created = attempt("create a session", { try repository.createSession(title: title) }) else { return nil }
         currentSession = created
         reloadSessions()

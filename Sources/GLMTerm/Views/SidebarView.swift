@@ -55,7 +55,7 @@ struct SidebarView {
         }
         if sessions.isEmpty {
             let empty = hits != nil ? "  (no match)" : (archived ? "  (none archived)" : "  (no sessions)")
-            grid.write(CellGrid.truncated(empty, width: inner), style: theme[.dim], row: rect.row + 1, column: rect.column)
+            grid.write(Glyphs.truncated(empty, toCells: inner), style: theme[.dim], row: rect.row + 1, column: rect.column)
         }
         return cursor
     }
@@ -71,7 +71,7 @@ struct SidebarView {
         }
         let name = archived ? " Archived" : " Sessions"
         let heading = focused ? name + (archived ? " (A: back)" : " (/ searches)") : name
-        grid.write(CellGrid.truncated(heading, width: inner), style: theme[.dim].adding(.bold), row: rect.row, column: rect.column)
+        grid.write(Glyphs.truncated(heading, toCells: inner), style: theme[.dim].adding(.bold), row: rect.row, column: rect.column)
         return nil
     }
 
