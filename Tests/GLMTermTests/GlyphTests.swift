@@ -82,3 +82,21 @@ import Testing
         #expect(Glyphs.tabCells(atColumn: 8) == 8)
     }
 }
+
+@Suite struct GlyphShortcutTests {
+    /// `glyphs(for:)` and `width(of:)` skip the cluster rule for one printable scalar; they must
+    /// give what the rule gives, for every scalar of planes 0 and 1, the start of plane 2 and the tags.
+    @Test func singleScalarsGiveWhatTheRuleGives() {
+        var mismatches: [String] = []
+        for value in Array(0...0x1FFFF) + Array(0x20000...0x200FF) + Array(0xE0000...0xE01EF) {
+            guard let scalar = Unicode.Scalar(UInt32(value)) else { continue }
+            let character = Character(scalar)
+            let ruled = Glyphs.clusterGlyphs(Array(character.unicodeScalars))
+            let width = character == "\t" ? 1 : ruled.reduce(0) { $0 + $1.width }
+            if Glyphs.glyphs(for: character) != ruled || Glyphs.width(of: character) != width {
+                mismatches.append(String(value, radix: 16))
+            }
+        }
+        #expect(mismatches.isEmpty, "U+\(mismatches.prefix(10).joined(separator: ", U+"))")
+    }
+}

@@ -39,7 +39,29 @@ public enum Glyphs {
     /// ncurses and the terminal both count them. Tabs are handled by the caller because their
     /// width depends on the column.
     public static func glyphs(for character: Character) -> [Glyph] {
-        let scalars = Array(character.unicodeScalars)
+        if let width = plainWidth(character) { return [Glyph(String(character), width: width)] }
+        return clusterGlyphs(Array(character.unicodeScalars))
+    }
+
+    /// Display width of a grapheme as drawn (a tab counts as one cell here).
+    public static func width(of character: Character) -> Int {
+        if character == "\t" { return 1 }
+        if let width = plainWidth(character) { return width }
+        return clusterGlyphs(Array(character.unicodeScalars)).reduce(0) { $0 + $1.width }
+    }
+
+    /// The width of a grapheme that is one printable scalar (most text), which the rule draws as
+    /// it is; nil when the whole rule is needed. Saves building arrays for every character.
+    private static func plainWidth(_ character: Character) -> Int? {
+        let scalars = character.unicodeScalars
+        guard let scalar = scalars.first, scalars.index(after: scalars.startIndex) == scalars.endIndex,
+              visibleControl(scalar) == nil else { return nil }
+        let width = wcwidthOf(scalar)
+        return width > 0 ? min(width, 2) : nil
+    }
+
+    /// The rule applied to one grapheme's scalars.
+    static func clusterGlyphs(_ scalars: [Unicode.Scalar]) -> [Glyph] {
         guard let base = scalars.first else { return [] }
         if visibleControl(base) != nil {
             // "\r\n" is one grapheme; every control scalar gets its own visible cell.
@@ -81,12 +103,6 @@ public enum Glyphs {
         }
         glyphs.append(Glyph(String(text), width: width))
         return glyphs
-    }
-
-    /// Display width of a grapheme as drawn (a tab counts as one cell here).
-    public static func width(of character: Character) -> Int {
-        if character == "\t" { return 1 }
-        return glyphs(for: character).reduce(0) { $0 + $1.width }
     }
 
     /// Display width of a whole string without line breaks or tabs.
