@@ -75,22 +75,24 @@ struct SidebarView {
         return nil
     }
 
-    /// Draws `text` on one line; the characters inside `matches` in the `match` style (over the
-    /// row's own background, so a match on the selected row stays visible).
+    /// Draws `text` on one line, cut with "…" to fit before `limit` (titles are stored whole); the
+    /// characters inside `matches` in the `match` style (over the row's own background, so a match
+    /// on the selected row stays visible).
     @discardableResult
     private func drawHighlighted(_ text: String, matches: [Range<Int>], style: Style, into grid: inout CellGrid,
                                  row: Int, column: Int, limit: Int) -> Int {
         var match = theme[.match]
         if style == theme[.selection] { match = style.adding(match.attributes) }
+        let (kept, isCut) = Glyphs.fittingPrefix(of: text[...], cells: limit - column)
         var col = column
-        for (offset, character) in text.enumerated() {
+        for (offset, character) in kept.enumerated() {
             let flat: Character = character.isNewline || character == "\t" ? " " : character
             let inMatch = matches.contains { $0.contains(offset) }
             for glyph in Glyphs.glyphs(for: flat) {
                 col = grid.put(glyph, style: inMatch ? match : style, row: row, column: col, limit: limit)
             }
-            if col >= limit { return col }
         }
+        if isCut { col = grid.put(Glyph("…", width: 1), style: style, row: row, column: col, limit: limit) }
         return col
     }
 
