@@ -5,7 +5,8 @@ import GRDB
 /// Keeps one streaming answer saved. `append` is cheap and never touches the disk on the caller's
 /// thread: the text is written by a private queue at most once per `saveInterval`, and always
 /// within `saveInterval` of arriving, so a `kill -9` loses at most that much. `finish` writes the
-/// whole text with its outcome and stats, and must be called once at the end.
+/// whole text with its outcome and stats, and must be called once at the end. Time is read from
+/// and delayed saves are scheduled on `clock`.
 public final class AnswerWriter: AnswerSink, @unchecked Sendable {
     public static let defaultSaveInterval: TimeInterval = 1.0
 
@@ -15,6 +16,7 @@ public final class AnswerWriter: AnswerSink, @unchecked Sendable {
     private let rowID: Int64
     private let started: Message
     private let saveInterval: TimeInterval
+    private let clock: any SaveClock
     /// Serial: every write of this answer happens here, in order.
     private let queue: DispatchQueue
 
@@ -25,17 +27,19 @@ public final class AnswerWriter: AnswerSink, @unchecked Sendable {
     private var savedVersion = 0
     private var flushScheduled = false
     private var finished = false
-    private var lastSave = DispatchTime.now()
+    private var lastSave: TimeInterval
     private var lastError: StoreError?
     private var saves = 0
 
-    init(store: GLMStore, rowID: Int64, message: Message, saveInterval: TimeInterval) {
+    init(store: GLMStore, rowID: Int64, message: Message, saveInterval: TimeInterval, clock: any SaveClock) {
         self.store = store
         self.rowID = rowID
         self.started = message
         self.messageID = message.id
         self.sessionID = message.sessionID
         self.saveInterval = max(0.01, saveInterval)
+        self.clock = clock
+        self.lastSave = clock.now
         self.queue = DispatchQueue(label: "glmchat.answer-writer")
     }
 
@@ -58,8 +62,7 @@ public final class AnswerWriter: AnswerSink, @unchecked Sendable {
             version += 1
             guard !flushScheduled else { return }
             flushScheduled = true
-            let due = lastSave + saveInterval
-            queue.asyncAfter(deadline: due) { self.flushScheduledSave() }
+            clock.run(at: lastSave + saveInterval, on: queue) { self.flushScheduledSave() }
         }
     }
 
@@ -133,7 +136,7 @@ public final class AnswerWriter: AnswerSink, @unchecked Sendable {
             lock.withLock {
                 guard !flushScheduled, !finished else { return }
                 flushScheduled = true
-                queue.asyncAfter(deadline: .now() + saveInterval) { self.flushScheduledSave() }
+                clock.run(at: clock.now + saveInterval, on: queue) { self.flushScheduledSave() }
             }
         }
     }
@@ -148,7 +151,8 @@ public final class AnswerWriter: AnswerSink, @unchecked Sendable {
 
     /// Runs on `queue` only.
     private func save(_ snapshot: String, _ snapshotVersion: Int) throws {
-        lock.withLock { lastSave = .now() }
+        let now = clock.now
+        lock.withLock { lastSave = now }
         do {
             try store.write { db in
                 try db.execute(sql: "UPDATE message SET content = ? WHERE pk = ? AND state = 'streaming'",

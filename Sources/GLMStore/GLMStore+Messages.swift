@@ -38,12 +38,13 @@ extension GLMStore {
     /// Starts an assistant answer: the (empty) message is committed now, in state `streaming`, and
     /// the returned writer keeps it saved as text arrives. See `AnswerWriter`.
     public func beginAnswer(in sessionID: SessionID, model: String, seed: UInt64? = nil, metadata: String = "",
-                            saveInterval: TimeInterval = AnswerWriter.defaultSaveInterval) throws -> AnswerWriter {
+                            saveInterval: TimeInterval = AnswerWriter.defaultSaveInterval,
+                            clock: any SaveClock = DispatchSaveClock()) throws -> AnswerWriter {
         let message = Message(id: .random(), sessionID: sessionID, role: .assistant, content: "",
                               metadata: metadata, model: model, seed: seed, createdAt: Timestamp.now(),
                               state: .streaming)
         let pk = try write { db in try Self.insertNext(message, ownerPid: getpid(), db) }
-        return AnswerWriter(store: self, rowID: pk, message: message, saveInterval: saveInterval)
+        return AnswerWriter(store: self, rowID: pk, message: message, saveInterval: saveInterval, clock: clock)
     }
 
     /// Inserts at the end of the session inside the caller's (immediate) transaction, so two

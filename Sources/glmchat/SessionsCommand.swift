@@ -94,10 +94,9 @@ extension SessionsCommand {
             if hits.isEmpty { print("No matches.") }
             let highlighter = Highlighter.forStandardOutput()
             for hit in hits {
-                let title = highlighter.apply(hit.session.displayTitle, hit.titleMatches)
-                print(CLIOutput.line(for: hit.session, title: title))
+                print(CLIOutput.line(for: hit.session, titleMatches: hit.titleMatches, highlighter: highlighter))
                 if let snippet = hit.snippet, let role = hit.role {
-                    print("    \(role.rawValue): \(highlighter.apply(snippet.text, snippet.matches))")
+                    print("    \(role.rawValue): \(highlighter.apply(snippet.text[...], snippet.matches))")
                 }
             }
         }

@@ -58,7 +58,7 @@ struct SidebarView {
         }
         if sessions.isEmpty {
             let empty = hits != nil ? "  (no match)" : (archived ? "  (none archived)" : "  (no sessions)")
-            grid.write(CellGrid.truncated(empty, width: inner), style: theme[.dim], row: rect.row + 1, column: rect.column)
+            grid.write(Glyphs.truncated(empty, toCells: inner), style: theme[.dim], row: rect.row + 1, column: rect.column)
         }
         return cursor
     }
@@ -74,26 +74,28 @@ struct SidebarView {
         }
         let name = archived ? " Archived" : " Sessions"
         let heading = focused ? name + (archived ? " (A: back)" : " (/ searches)") : name
-        grid.write(CellGrid.truncated(heading, width: inner), style: theme[.dim].adding(.bold), row: rect.row, column: rect.column)
+        grid.write(Glyphs.truncated(heading, toCells: inner), style: theme[.dim].adding(.bold), row: rect.row, column: rect.column)
         return nil
     }
 
-    /// Draws `text` on one line; the characters inside `matches` in the `match` style (over the
-    /// row's own background, so a match on the selected row stays visible).
+    /// Draws `text` on one line, cut with "…" to fit before `limit` (titles are stored whole); the
+    /// characters inside `matches` in the `match` style (over the row's own background, so a match
+    /// on the selected row stays visible).
     @discardableResult
     private func drawHighlighted(_ text: String, matches: [Range<Int>], style: Style, into grid: inout CellGrid,
                                  row: Int, column: Int, limit: Int) -> Int {
         var match = theme[.match]
         if style == theme[.selection] { match = style.adding(match.attributes) }
+        let (kept, isCut) = Glyphs.fittingPrefix(of: text[...], cells: limit - column)
         var col = column
-        for (offset, character) in text.enumerated() {
+        for (offset, character) in kept.enumerated() {
             let flat: Character = character.isNewline || character == "\t" ? " " : character
             let inMatch = matches.contains { $0.contains(offset) }
             for glyph in Glyphs.glyphs(for: flat) {
                 col = grid.put(glyph, style: inMatch ? match : style, row: row, column: col, limit: limit)
             }
-            if col >= limit { return col }
         }
+        if isCut { col = grid.put(Glyph("…", width: 1), style: style, row: row, column: col, limit: limit) }
         return col
     }
 

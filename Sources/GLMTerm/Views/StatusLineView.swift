@@ -53,10 +53,10 @@ struct StatusLineView {
         let rightWidth = Glyphs.width(of: rightText)
         let leftRoom = rect.columns - rightWidth - 1
         if leftRoom > 3 {
-            grid.write(CellGrid.truncated(left, width: leftRoom), style: style, row: rect.row, column: rect.column)
+            grid.write(Glyphs.truncated(left, toCells: leftRoom), style: style, row: rect.row, column: rect.column)
             grid.write(rightText, style: style, row: rect.row, column: rect.right - rightWidth)
         } else {
-            grid.write(CellGrid.truncated(" " + activity.label, width: rect.columns), style: style, row: rect.row, column: rect.column)
+            grid.write(Glyphs.truncated(" " + activity.label, toCells: rect.columns), style: style, row: rect.row, column: rect.column)
         }
     }
 }
