@@ -54,7 +54,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "GLMStoreTests", dependencies: ["GLMStore"]),
         .testTarget(name: "GLMTermTests", dependencies: ["GLMTerm", "GLMEngine", "GLMStore"]),
-        .testTarget(name: "GLMChatCLITests", dependencies: ["GLMEngine"]),
+        .testTarget(name: "GLMChatCLITests", dependencies: ["GLMEngine", "GLMStore"]),
     ],
     swiftLanguageModes: [.v6]
 )

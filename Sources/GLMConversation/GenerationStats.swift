@@ -67,6 +67,9 @@ public struct GenerationStats: Sendable, Equatable {
 
     public init() {}
 
+    /// Nothing was read or generated (an answer that failed before it began): no figures to keep.
+    public var isEmpty: Bool { promptTokens == 0 && generatedTokens == 0 }
+
     public var promptTokensPerSecond: Double {
         promptSeconds > 0 ? Double(promptTokens - reusedTokens) / promptSeconds : 0
     }

@@ -87,8 +87,8 @@ public final class AnswerWriter: AnswerSink, @unchecked Sendable {
             message.content = finalText
             message.metadata = metadata
             message.finishedAt = Timestamp.now()
-            message.promptTokens = stats.promptTokens
-            message.completionTokens = stats.generatedTokens
+            message.promptTokens = stats.isEmpty ? nil : stats.promptTokens
+            message.completionTokens = stats.isEmpty ? nil : stats.generatedTokens
             message.tokensPerSecond = Self.tokensPerSecond(stats)
             message.finishReason = reason.name
             message.state = reason.messageState

@@ -29,6 +29,24 @@ import Testing
         #expect(harness.screenContains("first"))            // the session keeps what came before
     }
 
+    @Test func systemIsTheSessionsPromptShownAboveTheConversationAndTheTitleComesFromTheFirstMessage() async throws {
+        let harness = AppHarness(replies: ["ok"])
+        await harness.waitForModel()
+        await ask(harness, "/system 用中文回答。")
+        let session = try #require(harness.app.currentSession)
+        #expect(try harness.store.session(session.id)?.systemPrompt == "用中文回答。")
+        #expect(try harness.store.messages(in: session.id).isEmpty)      // a setting, not a message
+        #expect(harness.screenContains("System"))
+        #expect(harness.screenContains("用中文回答。"))
+        await ask(harness, "What is RoPE?")
+        #expect(harness.app.sessions.first?.title == "What is RoPE?")
+        let answer = try #require(try harness.store.messages(in: session.id).last)
+        #expect(answer.role == .assistant && answer.content == "ok" && answer.finishReason == "stop")
+        #expect(answer.completionTokens == 1 && answer.model == "glm3-chat" && answer.tokensPerSecond != nil)
+        await harness.type("/system\r")
+        #expect(harness.screenContains("System prompt: 用中文回答。"))
+    }
+
     @Test func retryRegeneratesTheLastAnswer() async throws {
         let harness = AppHarness(replies: ["one", "two"])
         await harness.waitForModel()

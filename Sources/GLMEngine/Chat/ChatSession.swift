@@ -231,8 +231,8 @@ public final class ChatSession: @unchecked Sendable {
         } else {
             final.state = reason.messageState
             final.finishReason = reason.name
-            final.promptTokens = stats.promptTokens
-            final.completionTokens = stats.generatedTokens
+            final.promptTokens = stats.isEmpty ? nil : stats.promptTokens
+            final.completionTokens = stats.isEmpty ? nil : stats.generatedTokens
             final.tokensPerSecond = stats.generatedTokens > 0 ? stats.generationTokensPerSecond : nil
             final.finishedAt = Date()
             if case .failed(let why) = reason { final.error = why }

@@ -44,7 +44,7 @@ extension ChatApp {
             if let selected {
                 let hit = isSearching && searchHits.indices.contains(sidebarSelection) ? searchHits[sidebarSelection] : nil
                 openSession(selected)
-                if let id = hit?.messageID, let index = messages.firstIndex(where: { $0.id == id }) {
+                if let id = hit?.messageID, let index = transcriptMessages.firstIndex(where: { $0.id == id }) {
                     transcript.reveal(message: index)
                 }
                 sidebarFocused = false

@@ -74,6 +74,14 @@ public final class ChatApp {
 
     public var model: ModelInfo? { backend?.info }
     public var messages: [Message] { chat.messages }
+    /// What the transcript shows: the session's system prompt first (when it has one), then the messages.
+    var transcriptMessages: [Message] {
+        let prompt = chat.systemPrompt
+        guard !prompt.isEmpty else { return messages }
+        let shown = Message(id: MessageID("system-prompt"), sessionID: currentSession?.id ?? .unsaved, role: .system,
+                            content: prompt)
+        return [shown] + messages
+    }
     /// The open session once it is saved (its first message, or its system prompt, saves it).
     public var currentSession: Session? { chat.session }
     /// A base model is loaded: plain completion, no roles.
@@ -121,7 +129,7 @@ public final class ChatApp {
         let needed = InputBoxView.neededRows(for: editor, columns: draft.input.columns)
         let layout = ScreenLayout(size: size, sidebarWanted: sidebarWanted, inputLines: needed)
         transcript.layout.completion = isCompletion
-        transcript.draw(messages: messages, into: &grid, rect: layout.transcript, theme: theme, emptyHint: emptyHint)
+        transcript.draw(messages: transcriptMessages, into: &grid, rect: layout.transcript, theme: theme, emptyHint: emptyHint)
         let inputTitle = isCompletion ? "text to continue (base model: no roles)" : "message · F1 help"
         let shownNotice = notice ?? undoNotice.map { (text: $0, isError: false) }
         var cursor = InputBoxView(editor: editor, title: inputTitle, notice: shownNotice?.text,
@@ -168,7 +176,7 @@ public final class ChatApp {
             return DialogView(title: "Model", lines: lines, selected: selected, field: nil,
                               footer: "Enter loads · Esc cancels", theme: theme)
         case .confirmDelete(let session):
-            return DialogView(title: "Delete session", lines: [[Span("Delete “\(session.title)” and all its messages?")],
+            return DialogView(title: "Delete session", lines: [[Span("Delete “\(session.displayTitle)” and all its messages?")],
                                                                [Span("(it can be undone for a few seconds)", style: theme[.dim])]],
                               selected: nil, field: nil, footer: "y deletes · any other key keeps it", theme: theme)
         case .startupProblem(let text):
