@@ -1,11 +1,15 @@
 import Foundation
 
-/// Every failure the engine reports to a user: what went wrong, and with which file.
-/// The message is meant to be printed as it is, so it names the path and the problem.
+/// Every failure glmchat reports to a user (the engine's and the session store's): what went wrong,
+/// and with which file. The message is meant to be printed as it is, so it names the path and the problem.
 public struct GLMError: Error, CustomStringConvertible, Equatable, Sendable {
     public enum Kind: String, Sendable {
         case fileNotFound, unreadable, truncated, badMagic, badFormat, unsupported
         case missingTensor, wrongShape, badValue, configMismatch, contextOverflow, tokenizer, io
+        /// The session store: a SQLite file of another program, a database written by a newer glmchat
+        /// (left untouched), a failure SQLite reported, no session with an id, an id prefix that matches
+        /// several, an imported id already present, a file to import that is not a session export.
+        case notGLMChatDatabase, schemaTooNew, database, notFound, ambiguous, alreadyExists, badImport
     }
 
     public let kind: Kind

@@ -28,7 +28,7 @@ public final class AnswerWriter: AnswerSink, @unchecked Sendable {
     private var flushScheduled = false
     private var finished = false
     private var lastSave: TimeInterval
-    private var lastError: StoreError?
+    private var lastError: GLMError?
     private var saves = 0
 
     init(store: GLMStore, rowID: Int64, message: Message, saveInterval: TimeInterval, clock: any SaveClock) {
@@ -48,7 +48,7 @@ public final class AnswerWriter: AnswerSink, @unchecked Sendable {
 
     /// The last background save's failure, if the latest one failed (it is retried on the next
     /// append, and `finish` reports it if the final write fails too).
-    public var saveError: StoreError? { lock.withLock { lastError } }
+    public var saveError: GLMError? { lock.withLock { lastError } }
 
     /// How many intermediate saves were written (for tests of the cadence).
     var saveCount: Int { lock.withLock { saves } }
@@ -105,7 +105,7 @@ public final class AnswerWriter: AnswerSink, @unchecked Sendable {
                             message.completionTokens, message.tokensPerSecond, message.finishReason, rowID,
                         ])
                     guard db.changesCount == 1 else {
-                        throw StoreError(.notFound, "the session was deleted while the answer was being written")
+                        throw GLMError(.notFound, "the session was deleted while the answer was being written")
                     }
                     try GLMStore.touch(sessionID, db)
                 }
@@ -164,7 +164,7 @@ public final class AnswerWriter: AnswerSink, @unchecked Sendable {
                 lastError = nil
             }
         } catch {
-            let storeError = error as? StoreError ?? StoreError(.database, "\(error)")
+            let storeError = error as? GLMError ?? GLMError(.database, "\(error)")
             lock.withLock { lastError = storeError }
             throw storeError
         }

@@ -81,7 +81,7 @@ extension ExportDocument {
 
     /// Checks every field and turns the document back into values; `path` names the file in errors.
     func decodedValues(path: String) throws -> (Session, [Message]) {
-        func bad(_ problem: String) -> StoreError { StoreError(.badImport, path: path, problem) }
+        func bad(_ problem: String) -> GLMError { GLMError(.badImport, path: path, problem) }
         guard format == Self.formatName else { throw bad("not a glmchat session export (format '\(format)')") }
         guard version == Self.currentVersion else {
             throw bad("export format version \(version) is not supported (this glmchat reads version \(Self.currentVersion))")

@@ -77,7 +77,7 @@ extension GLMStore {
         try write { db in
             guard let sessionID = try String.fetchOne(db, sql: "SELECT sessionId FROM message WHERE id = ?",
                                                       arguments: [id.rawValue]) else {
-                throw StoreError(.notFound, path: databaseURL.path, "no message \(id.rawValue)")
+                throw GLMError(.notFound, path: databaseURL.path, "no message \(id.rawValue)")
             }
             try db.execute(sql: """
                 UPDATE message SET content = ?, state = ?, error = ?, finishedAt = coalesce(finishedAt, ?), ownerPid = NULL

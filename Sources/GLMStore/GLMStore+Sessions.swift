@@ -26,7 +26,7 @@ extension GLMStore {
 
     static func requireSession(_ id: SessionID, _ db: Database) throws -> Session {
         guard let session = try fetchSession(id, db) else {
-            throw StoreError(.notFound, "no session with id \(id)")
+            throw GLMError(.notFound, "no session with id \(id)")
         }
         return session
     }
@@ -63,16 +63,16 @@ extension GLMStore {
     public func resolveSessionID(_ prefix: String) throws -> SessionID {
         let needle = prefix.lowercased()
         guard !needle.isEmpty, needle.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
-            throw StoreError(.notFound, "'\(prefix)' is not a session id")
+            throw GLMError(.notFound, "'\(prefix)' is not a session id")
         }
         let ids = try read { db in
             try String.fetchAll(db, sql: """
                 SELECT id FROM session WHERE deletedAt IS NULL AND id >= ? AND id < ? ORDER BY id LIMIT 2
                 """, arguments: [needle, needle + "\u{10FFFF}"])
         }
-        guard let first = ids.first else { throw StoreError(.notFound, "no session with id \(prefix)") }
+        guard let first = ids.first else { throw GLMError(.notFound, "no session with id \(prefix)") }
         guard ids.count == 1 else {
-            throw StoreError(.ambiguous, "'\(prefix)' matches several sessions; give more of the id")
+            throw GLMError(.ambiguous, "'\(prefix)' matches several sessions; give more of the id")
         }
         return SessionID(first)
     }
@@ -122,7 +122,7 @@ extension GLMStore {
         try write { db in
             try db.execute(sql: "UPDATE session SET \(assignments) WHERE id = ? AND deletedAt IS NULL",
                            arguments: StatementArguments(values + [id.rawValue]))
-            if db.changesCount == 0 { throw StoreError(.notFound, "no session with id \(id)") }
+            if db.changesCount == 0 { throw GLMError(.notFound, "no session with id \(id)") }
         }
     }
 
@@ -136,7 +136,7 @@ extension GLMStore {
         try write { db in
             try db.execute(sql: "UPDATE session SET deletedAt = NULL WHERE id = ? AND deletedAt IS NOT NULL",
                            arguments: [id.rawValue])
-            if db.changesCount == 0 { throw StoreError(.notFound, "no deleted session with id \(id)") }
+            if db.changesCount == 0 { throw GLMError(.notFound, "no deleted session with id \(id)") }
         }
     }
 
@@ -162,7 +162,7 @@ extension GLMStore {
     public func deleteSessionPermanently(_ id: SessionID) throws {
         try write { db in
             try db.execute(sql: "DELETE FROM session WHERE id = ?", arguments: [id.rawValue])
-            if db.changesCount == 0 { throw StoreError(.notFound, "no session with id \(id)") }
+            if db.changesCount == 0 { throw GLMError(.notFound, "no session with id \(id)") }
         }
     }
 }

@@ -48,10 +48,10 @@ enum RowMapping {
         let roleText = try row.decode(String.self, forColumn: "role")
         let stateText = try row.decode(String.self, forColumn: "state")
         guard let role = Role.allCases.first(where: { $0.rawValue.isByteEqual(to: roleText) }) else {
-            throw StoreError(.database, "a message has an unknown role '\(roleText)'")
+            throw GLMError(.database, "a message has an unknown role '\(roleText)'")
         }
         guard let state = MessageState.allCases.first(where: { $0.rawValue.isByteEqual(to: stateText) }) else {
-            throw StoreError(.database, "a message has an unknown state '\(stateText)'")
+            throw GLMError(.database, "a message has an unknown state '\(stateText)'")
         }
         return Message(
             id: MessageID(try row.decode(String.self, forColumn: "id")),

@@ -129,8 +129,8 @@ enum Schema {
         }
     }
 
-    static func tooNew(_ version: Int, path: String) -> StoreError {
-        StoreError(.schemaTooNew, path: path,
+    static func tooNew(_ version: Int, path: String) -> GLMError {
+        GLMError(.schemaTooNew, path: path,
                    "the database has schema version \(version), but this glmchat knows only up to "
                    + "version \(latestVersion); it was left untouched — use a newer glmchat")
     }

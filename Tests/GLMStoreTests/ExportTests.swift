@@ -60,7 +60,7 @@ import Testing
         let store = try dir.open()
         let id = try richSession(store)
         let json = try store.exportJSON(id)
-        let error = #expect(throws: StoreError.self) { try store.importSession(from: json, path: "a.json") }
+        let error = #expect(throws: GLMError.self) { try store.importSession(from: json, path: "a.json") }
         #expect(error?.kind == .alreadyExists)
         let copy = try store.importSession(from: json, path: "a.json", assignNewIDs: true)
         #expect(copy.id != id)
@@ -77,7 +77,7 @@ import Testing
             (#"[1, 2, 3]"#, "not a glmchat session export"),
         ]
         for (text, fragment) in cases {
-            let error = #expect(throws: StoreError.self) {
+            let error = #expect(throws: GLMError.self) {
                 try store.importSession(from: Data(text.utf8), path: "/tmp/x.json")
             }
             #expect(error?.kind == .badImport)
@@ -90,7 +90,7 @@ import Testing
         let id = try richSession(goodStore)
         var text = String(decoding: try goodStore.exportJSON(id), as: UTF8.self)
         text = text.replacingOccurrences(of: "\"observation\"", with: "\"narrator\"")
-        let error = #expect(throws: StoreError.self) { try store.importSession(from: Data(text.utf8), path: "y.json") }
+        let error = #expect(throws: GLMError.self) { try store.importSession(from: Data(text.utf8), path: "y.json") }
         #expect(error?.description.contains("messages[2].role 'narrator'") == true)
         #expect(try store.countSessions(.all) == 0)
     }

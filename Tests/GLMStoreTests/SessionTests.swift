@@ -82,7 +82,7 @@ import Testing
 
         try store.deleteSession(session.id)
         try store.purgeDeletedSession(session.id)
-        #expect(throws: StoreError.self) { try store.restoreSession(session.id) }
+        #expect(throws: GLMError.self) { try store.restoreSession(session.id) }
         #expect(try store.messages(in: session.id).isEmpty)
         #expect(try store.integrityProblems().isEmpty)
     }
@@ -120,18 +120,18 @@ import Testing
         let session = try store.makeSession()
         #expect(try store.resolveSessionID(String(session.id.rawValue.prefix(8))) == session.id)
         #expect(try store.resolveSessionID(session.id.rawValue.uppercased()) == session.id)
-        #expect(throws: StoreError.self) { try store.resolveSessionID("zz") }
+        #expect(throws: GLMError.self) { try store.resolveSessionID("zz") }
         _ = try store.makeSession()
-        #expect(throws: StoreError.self) { try store.resolveSessionID("") }
+        #expect(throws: GLMError.self) { try store.resolveSessionID("") }
     }
 
     @Test func missingSessionsAreReportedNotCreated() throws {
         let dir = try TempDir()
         let store = try dir.open()
         let ghost = SessionID.random()
-        #expect(throws: StoreError.self) { try store.appendMessage(NewMessage(role: .user, content: "x"), to: ghost) }
-        #expect(throws: StoreError.self) { try store.renameSession(ghost, to: "x") }
-        #expect(throws: StoreError.self) { try store.deleteSession(ghost) }
+        #expect(throws: GLMError.self) { try store.appendMessage(NewMessage(role: .user, content: "x"), to: ghost) }
+        #expect(throws: GLMError.self) { try store.renameSession(ghost, to: "x") }
+        #expect(throws: GLMError.self) { try store.deleteSession(ghost) }
         #expect(try store.countSessions(.all) == 0)
     }
 

@@ -110,7 +110,7 @@ import Testing
         #expect(harness.screenContains("u to undo"))       // still inside the window
         harness.app.expirePendingDeletion(now: .now + ChatApp.undoWindow + .seconds(1))
         #expect(!harness.screenContains("u to undo"))
-        #expect(throws: StoreError.self) { try harness.store.restoreSession(bananas.id) }
+        #expect(throws: GLMError.self) { try harness.store.restoreSession(bananas.id) }
         await harness.press([.scalar("u")])
         #expect(harness.screenContains("Nothing to undo"))
         #expect(harness.app.sessions.map(\.title) == ["cherries", "apples"])
