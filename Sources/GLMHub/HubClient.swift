@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// What the hub says about one file before it is downloaded (`HEAD .../resolve/{commit}/{path}`).
 struct FileMetadata: Equatable, Sendable {
@@ -174,12 +175,15 @@ final class HubClient: Sendable {
 
     // MARK: - text
 
-    /// An address as messages show it: without the query (CDN addresses carry long signatures).
+    /// An address as messages show it: without the query (CDN addresses carry long signatures) and
+    /// without a user or password.
     static func shown(_ url: String) -> String {
-        guard var components = URLComponents(string: url) else { return url }
+        guard var components = URLComponents(string: url) else { return "(an address that cannot be shown)" }
         components.query = nil
         components.fragment = nil
-        return components.string ?? url
+        components.user = nil
+        components.password = nil
+        return components.string ?? "(an address that cannot be shown)"
     }
 
     static func shown(_ url: URL) -> String { shown(url.absoluteString) }
@@ -201,6 +205,12 @@ final class HubClient: Sendable {
     static func transportDetail(_ error: Error) -> String {
         if let hubError = error as? HubError { return hubError.description }
         if let ioError = error as? IOError { return String(cString: strerror(ioError.errnoCode)) }
+        if let sslError = error as? NIOSSLError, case .handshakeFailed(let reason) = sslError {
+            if String(describing: reason).contains("CERTIFICATE_VERIFY_FAILED") {
+                return "its TLS certificate could not be verified: is a proxy intercepting HTTPS, or is the clock wrong?"
+            }
+            return "the TLS handshake failed"
+        }
         if let clientError = error as? HTTPClientError {
             switch clientError {
             case .connectTimeout: return "connection timed out"

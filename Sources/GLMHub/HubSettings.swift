@@ -2,7 +2,7 @@ import Foundation
 
 /// A Hugging Face access token. Its description is a placeholder so that the token cannot reach a
 /// message, a log or an error by accident; only `authorizationValue` reveals it, for the header.
-public struct HubToken: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
+public struct HubToken: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     private let secret: String
 
     public init?(_ text: String?) {
@@ -13,6 +13,8 @@ public struct HubToken: Sendable, Equatable, CustomStringConvertible, CustomDebu
     var authorizationValue: String { "Bearer \(secret)" }
     public var description: String { "(HF_TOKEN, hidden)" }
     public var debugDescription: String { description }
+    /// `dump` and other reflection see no field either.
+    public var customMirror: Mirror { Mirror(self, children: [:]) }
 }
 
 /// Where the hub is and who is asking: `HF_ENDPOINT` (default https://huggingface.co; a mirror such
@@ -34,6 +36,9 @@ public struct HubSettings: Sendable {
         self.endpoint = text
         self.token = token
     }
+
+    /// The endpoint as messages show it (without a user or password written into the address).
+    public var displayEndpoint: String { HubClient.shown(endpoint) }
 
     /// Reads `HF_ENDPOINT` and `HF_TOKEN` (an empty value counts as unset).
     public init(environment: [String: String]) throws(HubError) {

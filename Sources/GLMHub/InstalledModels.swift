@@ -10,6 +10,8 @@ public struct InstalledModel: Equatable, Sendable {
     public let format: Format
     /// From the pull manifest, else from an `OWNER--NAME` folder name.
     public let repository: String?
+    /// A GGUF file's path inside its repository (what `pull` takes as FILE).
+    public let fileInRepository: String?
     public let kind: ModelKind
     /// Bytes on disk, `.part` files included.
     public let bytes: Int64
@@ -26,31 +28,32 @@ public enum InstalledModels {
         var found: [InstalledModel] = []
         for folder in folders.sorted(by: { $0.lastPathComponent < $1.lastPathComponent }) where isDirectory(folder) {
             let repository = PullManifest.read(folder: folder)?.repository ?? HubRepositoryID(folderName: folder.lastPathComponent)?.description
-            let displayName = repository ?? folder.lastPathComponent
+            // The repository's name without its owner, as pull guesses the kind from it.
+            let name = repository.map { String($0.split(separator: "/").last ?? Substring($0)) } ?? folder.lastPathComponent
             let files = regularFiles(under: folder)
-            let hasPart = files.contains { $0.path.hasSuffix(".part") }
+            let hasPart = files.contains { $0.relative.hasSuffix(".part") }
             let configURL = folder.appendingPathComponent("config.json")
             if let config = try? Data(contentsOf: configURL) {
-                found.append(InstalledModel(path: folder, format: .checkpoint, repository: repository,
-                                            kind: KindGuess.checkpoint(configJSON: config, name: displayName),
+                found.append(InstalledModel(path: folder, format: .checkpoint, repository: repository, fileInRepository: nil,
+                                            kind: KindGuess.checkpoint(configJSON: config, name: name),
                                             bytes: files.reduce(0) { $0 + $1.size }, isComplete: !hasPart))
                 continue
             }
+            // Keyed by the path inside the repository; a `.part` file counts towards the file it becomes.
             var ggufs: [String: (bytes: Int64, complete: Bool)] = [:]
             for file in files {
-                if file.path.lowercased().hasSuffix(".gguf") {
-                    ggufs[file.path, default: (0, true)].bytes += file.size
-                } else if file.path.lowercased().hasSuffix(".gguf.part") {
-                    let finalPath = String(file.path.dropLast(5))
-                    ggufs[finalPath, default: (0, true)].bytes += file.size
-                    ggufs[finalPath, default: (0, true)].complete = false
+                if file.relative.lowercased().hasSuffix(".gguf") {
+                    ggufs[file.relative, default: (0, true)].bytes += file.size
+                } else if file.relative.lowercased().hasSuffix(".gguf.part") {
+                    let finalName = String(file.relative.dropLast(".part".count))
+                    ggufs[finalName, default: (0, true)].bytes += file.size
+                    ggufs[finalName, default: (0, true)].complete = false
                 }
             }
-            for (path, entry) in ggufs.sorted(by: { $0.key < $1.key }) {
-                let url = URL(fileURLWithPath: path)
-                let relative = String(path.dropFirst(folder.path.count + 1))
-                found.append(InstalledModel(path: url, format: .gguf, repository: repository,
-                                            kind: KindGuess.gguf(name: displayName + "/" + relative),
+            for (relative, entry) in ggufs.sorted(by: { $0.key < $1.key }) {
+                let url = folder.appendingPathComponent(relative)
+                found.append(InstalledModel(path: url, format: .gguf, repository: repository, fileInRepository: relative,
+                                            kind: KindGuess.gguf(name: name + "/" + relative),
                                             bytes: entry.bytes, isComplete: entry.complete))
             }
         }
@@ -68,13 +71,12 @@ public enum InstalledModels {
         return FileManager.default.fileExists(atPath: url.path, isDirectory: &flag) && flag.boolValue
     }
 
-    /// Regular files under `folder` (not following symbolic links), with their sizes.
-    private static func regularFiles(under folder: URL) -> [(path: String, size: Int64)] {
+    /// Regular files under `folder` (not following symbolic links): path inside it, and size.
+    private static func regularFiles(under folder: URL) -> [(relative: String, size: Int64)] {
         guard let enumerator = FileManager.default.enumerator(atPath: folder.path) else { return [] }
         var files: [(String, Int64)] = []
         while let relative = enumerator.nextObject() as? String {
-            let path = folder.appendingPathComponent(relative).path
-            if let size = FileDownloader.fileSize(path) { files.append((path, size)) }
+            if let size = FileDownloader.fileSize(folder.appendingPathComponent(relative).path) { files.append((relative, size)) }
         }
         return files
     }

@@ -27,6 +27,8 @@ struct ModelsCommand: ParsableCommand {
         /// False for an interrupted pull (`.part` files left).
         var complete: Bool
         var repository: String?
+        /// For an interrupted pull: the command that resumes it.
+        var resume: String?
     }
 
     func run() throws {
@@ -48,8 +50,8 @@ struct ModelsCommand: ParsableCommand {
             return
         }
         print(Self.table(rows))
-        if rows.contains(where: { !$0.complete }) {
-            print("\nAn incomplete download resumes with: glmchat pull REPO (the same command as before).")
+        for row in rows {
+            if let resume = row.resume { print("\(row.path) is incomplete; resume it with: \(resume)") }
         }
     }
 
@@ -71,6 +73,11 @@ struct ModelsCommand: ParsableCommand {
         for (index, item) in installed.enumerated() where !matched.contains(index) {
             rows.append(Row(name: nil, kind: item.kind.rawValue, path: item.path.path, bytes: item.bytes, inConfig: false,
                             complete: item.isComplete, repository: item.repository))
+        }
+        for index in rows.indices where !rows[index].complete && rows[index].bytes != nil {
+            guard let repository = rows[index].repository, let item = installed.first(where: { same($0.path.path, rows[index].path) })
+            else { continue }
+            rows[index].resume = "glmchat pull \(repository)" + (item.fileInRepository.map { " " + $0 } ?? "")
         }
         return rows
     }

@@ -29,14 +29,15 @@ struct PullCommand: AsyncParsableCommand {
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let model: PulledModel
+        let reporter = PullReporter()
         do {
             let repositoryID = try HubRepositoryID(repository)
             let settings = try HubSettings(environment: environment)
             let puller = ModelPuller(settings: settings, modelsDirectory: ModelsLocation.directory(dataDir: dataDir))
-            PullReporter.say("pulling \(repositoryID) from \(settings.endpoint) into \(puller.folder(for: repositoryID).path)")
-            let reporter = PullReporter()
+            PullReporter.say("pulling \(repositoryID) from \(settings.displayEndpoint) into \(puller.folder(for: repositoryID).path)")
             model = try await puller.pull(repositoryID, file: file) { reporter.handle($0) }
         } catch {
+            reporter.endBarLine()
             exitWithError(error)
         }
         PullReporter.say("\(model.repository): \(model.files.count) file\(model.files.count == 1 ? "" : "s"), "
@@ -90,6 +91,12 @@ final class PullReporter {
             bar = nil
             Self.say("\(file): verified")
         }
+    }
+
+    /// A bar redrawn in place on a terminal has no newline yet: the error goes on the next line.
+    func endBarLine() {
+        if bar != nil, isatty(STDERR_FILENO) == 1 { FileHandle.standardError.write(Data("\n".utf8)) }
+        bar = nil
     }
 
     static func say(_ line: String) {

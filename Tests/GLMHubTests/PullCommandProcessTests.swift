@@ -98,16 +98,17 @@ import Testing
             let inConfig: Bool
             let complete: Bool
             let repository: String?
+            let resume: String?
         }
         let rows = try JSONDecoder().decode([Row].self, from: Data(listed.stdout.utf8))
         #expect(rows.count == 2)
         #expect(rows.first == Row(name: "chatglm3-6b", kind: "chat", path: "/elsewhere/chatglm3-6b-q4_0.gguf", bytes: nil,
-                                  inConfig: true, complete: false, repository: nil))
+                                  inConfig: true, complete: false, repository: nil, resume: nil))
         let shardIndexSize = try FileManager.default.attributesOfItem(atPath: folder + "/model.safetensors.index.json")[.size] as? Int64
         let manifestSize = try FileManager.default.attributesOfItem(atPath: folder + "/.glmchat-pull.json")[.size] as? Int64
         let expectedBytes = 263 + 40_000 + 250_000 + 250_001 + (shardIndexSize ?? 0) + (manifestSize ?? 0)
         #expect(rows.last == Row(name: "chatglm3-6b-2", kind: "chat", path: folder, bytes: expectedBytes,
-                                 inConfig: true, complete: true, repository: "cli-owner/chatglm3-6b"))
+                                 inConfig: true, complete: true, repository: "cli-owner/chatglm3-6b", resume: nil))
 
         let table = try Self.run(["models"], environment: environment)
         #expect(table.stdout.contains("chatglm3-6b-2  chat"))
@@ -126,6 +127,7 @@ import Testing
 
         let listed = try Self.run(["models"], environment: environment)
         #expect(listed.stdout.contains("(incomplete, not in config.toml)"), "stdout: \(listed.stdout)")
+        #expect(listed.stdout.contains("is incomplete; resume it with: glmchat pull clicut-owner/cut cut.Q4_0.gguf"))
 
         let second = try Self.run(["pull", "clicut-owner/cut"], environment: environment)
         #expect(second.status == 0, "stderr: \(second.stderr)")
