@@ -52,7 +52,7 @@ final class HubClient: Sendable {
     /// The file list at the head of `main`.
     func listing(of repository: HubRepositoryID) async throws -> RepositoryListing {
         let url = settings.revisionURL(repository)
-        let response = try await send(.GET, url: url, followRelativeRedirects: true).response
+        let response = try await send(.GET, url: url, follow: .sameSite).response
         guard response.status == .ok else {
             throw error(for: response, url: url, repository: repository, file: nil)
         }
@@ -66,7 +66,7 @@ final class HubClient: Sendable {
     /// The file's hash, size and download address at `commit`.
     func metadata(of path: String, in repository: HubRepositoryID, commit: String, available: [String]) async throws -> FileMetadata {
         let url = settings.resolveURL(repository, commit: commit, path: path)
-        let answer = try await send(.HEAD, url: url, followRelativeRedirects: true)
+        let answer = try await send(.HEAD, url: url, follow: .sameSite)
         let response = answer.response
         let headers = response.headers
         var downloadURL = answer.url
@@ -98,7 +98,9 @@ final class HubClient: Sendable {
     func fetch(_ url: URL, from offset: Int64, repository: HubRepositoryID, file: String) async throws -> HTTPClientResponse {
         var extra: [(String, String)] = []
         if offset > 0 { extra.append(("Range", "bytes=\(offset)-")) }
-        let response = try await send(.GET, url: url.absoluteString, extraHeaders: extra, followRelativeRedirects: true).response
+        // The bytes may be redirected again (CDN to CDN); those redirects are followed, and the token
+        // still goes only to the endpoint's host.
+        let response = try await send(.GET, url: url.absoluteString, extraHeaders: extra, follow: .all).response
         switch response.status.code {
         case 200, 206, 416: return response
         default: throw error(for: response, url: url.absoluteString, repository: repository, file: file)
@@ -113,8 +115,16 @@ final class HubClient: Sendable {
         let url: URL
     }
 
+    /// Which redirects `send` follows itself.
+    enum Redirects {
+        /// Relative ones only (a renamed repository); one to another host (the CDN) is returned.
+        case sameSite
+        /// All of them.
+        case all
+    }
+
     private func send(_ method: HTTPMethod, url: String, extraHeaders: [(String, String)] = [],
-                      followRelativeRedirects: Bool) async throws -> Answer {
+                      follow redirects: Redirects) async throws -> Answer {
         var current = url
         for _ in 0..<8 {
             guard let parsed = URL(string: current) else {
@@ -134,10 +144,9 @@ final class HubClient: Sendable {
             } catch {
                 throw HubError.unreachable(url: Self.shown(current), detail: Self.transportDetail(error))
             }
-            // Follow only a redirect within the same site (a renamed repository); a redirect to
-            // another host is the CDN, returned to the caller.
-            if followRelativeRedirects, (300...399).contains(response.status.code),
-               let location = response.headers.first(name: "Location"), URL(string: location)?.host == nil,
+            if [301, 302, 303, 307, 308].contains(response.status.code),
+               let location = response.headers.first(name: "Location"),
+               redirects == .all || URL(string: location)?.host == nil,
                let next = URL(string: location, relativeTo: parsed)?.absoluteURL {
                 current = next.absoluteString
                 continue

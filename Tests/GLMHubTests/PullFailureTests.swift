@@ -136,6 +136,18 @@ import Testing
         #expect(Array(data.dropFirst(4)) == FakeHub.pseudoRandomBytes(seed: "norange.Q4_0.ggufnorange", size: 500_000))
     }
 
+    @Test func aCDNThatRedirectsAgainIsFollowedWithoutTheToken() async throws {
+        let hub = try #require(FakeHub.shared)
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let model = try await pull("hop-owner/hop", token: hub.token, into: folder)
+        let data = try Data(contentsOf: model.path)
+        #expect(Array(data.dropFirst(4)) == FakeHub.pseudoRandomBytes(seed: "hop.Q4_0.ggufhop", size: 200_000))
+        let toCDN = try hub.requests(owner: "hop-owner").filter { $0.path.hasPrefix("/cdn/") }
+        #expect(toCDN.count == 2)
+        #expect(toCDN.allSatisfy { $0.host == "localhost" && $0.auth == "none" })
+    }
+
     @Test func wrongHashIsRefusedAndThePartFileDeleted() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }

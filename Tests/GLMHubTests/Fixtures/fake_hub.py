@@ -7,7 +7,7 @@ It answers the requests huggingface_hub makes, with the hub's headers:
   GET  /OWNER/NAME/resolve/REV/PATH           redirect (302) to a CDN address on another host name
   GET  /cdn/KEY                               the bytes, with Range (206, Content-Range; 416 past the end)
 and misbehaves on purpose in the repositories named below (gated, rate-limited, broken, a CDN that cuts
-the connection half way, one that ignores Range, a wrong hash). Repositories are found by NAME; any OWNER
+the connection half way, one that ignores Range, one that redirects again, a wrong hash). Repositories are found by NAME; any OWNER
 works, so that tests running at once can tell their requests apart in the log: one JSON line per request
 (method, path, host, whether the token was sent and was right, Range), never the token itself.
 
@@ -108,6 +108,7 @@ REPOS = {
     "cut": gguf_repo(["cut.Q4_0.gguf"], cdn_mode="cut", size=3_000_000),
     "norange": gguf_repo(["norange.Q4_0.gguf"], cdn_mode="norange", size=500_000),
     "badhash": gguf_repo(["bad.Q4_0.gguf"], wrong_hash=True),
+    "hop": gguf_repo(["hop.Q4_0.gguf"], cdn_mode="hop"),
     "docs": [File("README.md", b"# nothing to run\n", False)],
     "limited": [],
     "broken": [],
@@ -174,7 +175,12 @@ class Handler(BaseHTTPRequestHandler):
         if len(parts) >= 5 and parts[2] == "resolve":
             return self.resolve(parts[0], parts[1], parts[3], "/".join(parts[4:]))
         if len(parts) == 3 and parts[0] == "cdn" and parts[2] in CDN:
-            return self.cdn(CDN[parts[2]])
+            f = CDN[parts[2]]
+            if f.cdn_mode == "hop" and "hopped" not in self.path:
+                # One CDN sends the client on to another, with an absolute address.
+                port = self.server.server_address[1]
+                return self.send(302, b"", {"Location": f"http://localhost:{port}{path}?hopped=1"})
+            return self.cdn(f)
         self.error(404, message="no such address")
 
     def repo_or_error(self, repo):
