@@ -26,6 +26,10 @@ struct PullCommand: AsyncParsableCommand {
     @Option(name: .customLong("data-dir"), help: "The data folder; models go into its models/ (default: $GLMCHAT_DATA_DIR, else $XDG_DATA_HOME/glmchat).")
     var dataDir: String?
 
+    func validate() throws {
+        if let name, name.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--name must not be empty") }
+    }
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let model: PulledModel
