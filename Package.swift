@@ -10,11 +10,16 @@ let package = Package(
         .library(name: "GLMEngine", targets: ["GLMEngine"]),
         .library(name: "GLMStore", targets: ["GLMStore"]),
         .library(name: "GLMTerm", targets: ["GLMTerm"]),
+        .library(name: "GLMHub", targets: ["GLMHub"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.100.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
     ],
     targets: [
         .systemLibrary(name: "CNcurses", pkgConfig: "ncursesw",
@@ -45,9 +50,18 @@ let package = Package(
             dependencies: ["CNcurses", "GLMEngine", "GLMStore",
                            .product(name: "TOMLKit", package: "TOMLKit")]
         ),
+        .target(
+            name: "GLMHub",
+            dependencies: ["GLMEngine",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio"),
+                           .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                           .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .executableTarget(
             name: "glmchat",
-            dependencies: ["GLMEngine", "GLMStore", "GLMTerm",
+            dependencies: ["GLMEngine", "GLMStore", "GLMTerm", "GLMHub",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "GLMEngineTests", dependencies: ["GLMEngine"],
@@ -55,6 +69,9 @@ let package = Package(
         .testTarget(name: "GLMStoreTests", dependencies: ["GLMStore"]),
         .testTarget(name: "GLMTermTests", dependencies: ["GLMTerm", "GLMEngine", "GLMStore"]),
         .testTarget(name: "GLMChatCLITests", dependencies: ["GLMEngine", "GLMStore"]),
+        .testTarget(name: "GLMHubTests", dependencies: ["GLMHub", "GLMTerm",
+                                                        .product(name: "Crypto", package: "swift-crypto")],
+                    exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )
