@@ -16,6 +16,7 @@
 // four would. The batched kernel runs each (row, token) through the same function, so it is
 // bit-identical to the single-token kernel.
 #include "ckernels.h"
+#if defined(__x86_64__)
 #include "blocks.h"
 #include <immintrin.h>
 
@@ -239,3 +240,4 @@ void ck_matmul_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, co
 }
 
 #pragma clang attribute pop
+#endif
