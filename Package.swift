@@ -33,6 +33,10 @@ let package = Package(
             dependencies: ["COpenBLAS", "CSentencePiece", "CKernels"]
         ),
         .target(
+            name: "GLMBench",
+            dependencies: ["GLMEngine", "CKernels"]
+        ),
+        .target(
             name: "GLMStore",
             dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
         ),
@@ -43,11 +47,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "glmchat",
-            dependencies: ["GLMEngine", "GLMStore", "GLMTerm",
+            dependencies: ["GLMBench", "GLMEngine", "GLMStore", "GLMTerm",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "GLMEngineTests", dependencies: ["GLMEngine"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "GLMBenchTests", dependencies: ["GLMBench", "GLMEngine", "CKernels"]),
         .testTarget(name: "GLMStoreTests", dependencies: ["GLMStore"]),
         .testTarget(name: "GLMTermTests", dependencies: ["GLMTerm", "GLMEngine", "GLMStore"]),
     ],
