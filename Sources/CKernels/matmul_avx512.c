@@ -1,8 +1,8 @@
 // The batched (prompt) form of ck_matvec_q4_0_avx512vnni: each pair of weight blocks is loaded,
 // unpacked and scaled once and then applied to up to four tokens, and rows go two at a time so each
-// token's activation loads serve both (one core, L2-hot tile: 4 tokens x 1 row 46-53 GMAC/s, 4 tokens
-// x 2 rows 56-79; see docs/PERFORMANCE.md). Every (row, token) result goes through the single-token
-// kernel's operations in the same order, so the batched path stays bit-identical to matVec.
+// token's activation loads serve both (measured in docs/PERFORMANCE.md). Every (row, token) result
+// goes through the single-token kernel's operations in the same order, so the batched path stays
+// bit-identical to matVec.
 #include "ckernels.h"
 #if defined(__x86_64__)
 #include <immintrin.h>
