@@ -1,17 +1,13 @@
 import Foundation
 import GLMEngine
+import GLMTestSupport
 import Testing
 
 /// `glmchat bench --json` as a script reads it: the real program on the tiny random model, its
 /// stdout parsed, every key present and every figure a number of the right kind (never a speed).
 @Suite struct BenchJSONTests {
-    /// The glmchat that `swift build` put beside this test bundle (up to three folders up).
-    static let glmchat: String? = {
-        let start = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()
-        let folders = (0..<3).map { level in (0..<level).reduce(start) { url, _ in url.deletingLastPathComponent() } }
-        return folders.map { $0.appendingPathComponent("glmchat").path }
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
-    }()
+    /// The glmchat that `swift build` put beside this test bundle.
+    static let glmchat = BuiltProgram.glmchat
 
     /// The fields, with the types a reader relies on.
     struct Report: Decodable {
