@@ -30,6 +30,9 @@ public enum RandomModel {
     /// Writes the random model (deterministic for a seed). Matrices are `type`, norms are 1, biases small.
     public static func write(_ shape: Shape, type: StorageType, to path: String, seed: UInt64 = 1,
                              progress: (_ written: Int64, _ total: Int64) -> Void = { _, _ in }) throws {
+        guard type.isWritable else {
+            throw GLMError(.unsupported, path: path, "random models are written as f32, f16, bf16, q8_0 or q4_0, not \(type.rawValue)")
+        }
         let config = shape.config
         let vocabulary = syntheticVocabulary(rows: config.vocabRows)
         var metadata = try ChatGLMGGUF.metadata(config: config, name: "random-\(shape.rawValue)", fileType: type,
@@ -121,6 +124,8 @@ public enum RandomModel {
                     default: (base + 2 * i).storeBytes(of: UInt16(value.bitPattern >> 16).littleEndian, as: UInt16.self)
                     }
                 }
+            default:
+                preconditionFailure("random \(type.rawValue) matrices are not generated (write checks isWritable)")
             }
         }
         return bytes

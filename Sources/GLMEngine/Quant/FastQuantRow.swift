@@ -10,7 +10,7 @@ public enum FastQuantRow {
         case .q4_0: ck_quantize_row_q4_0_avx2(x, Int64(count), out)
         case .q8_0: ck_quantize_row_q8_0_avx2(x, Int64(count), out)
         case .f16: ck_f32_to_f16_avx2(x, out.assumingMemoryBound(to: UInt16.self), Int64(count))
-        case .f32, .bf16: QuantRow.quantize(x, count: count, to: type, into: out)
+        default: QuantRow.quantize(x, count: count, to: type, into: out)
         }
     }
 

@@ -1,0 +1,121 @@
+import CKernels
+import Testing
+@testable import GLMEngine
+
+/// The kernels of ckernels_kquants.h against their Swift scalar twins (`KQuantReference`), bit for
+/// bit, on every path this CPU runs; batches against single tokens; and the products against float
+/// maths on the dequantized weights (so the contract itself computes the right thing).
+@Suite struct KQuantKernelTests {
+    /// Row lengths: one block, odd block counts (a pair with its second block missing), the
+    /// model's 4096 and 13696, and a super-block count that is odd.
+    static func columnCounts(_ type: StorageType) -> [Int] {
+        type.usesSuperBlockActivation ? [256, 768, 4096] : [32, 96, 256, 4096, 13696]
+    }
+
+    @Test(arguments: KernelPath.supported, RandomBlocks.kquantTypes)
+    func kernelMatchesScalarTwin(_ path: KernelPath, _ type: StorageType) {
+        let ctx = ComputeContext(threads: 1, path: path)
+        for (i, cols) in Self.columnCounts(type).enumerated() {
+            let rows = [1, 7, 33][i % 3]
+            let w = RandomBlocks.matrix(rows: rows, cols: cols, type: type, seed: UInt64(17 * i + 3))
+            var rng = SeededRandom(seed: UInt64(100 + i))
+            let x = rng.floats(cols, scale: 2)
+            let expected = referenceMatVec(w, x)
+            let got = fastMatVec(w, x, ctx)
+            #expect(got.bits == expected.bits, "\(path) \(type) [\(rows) x \(cols)]: \(got.prefix(3)) vs \(expected.prefix(3))")
+        }
+    }
+
+    @Test(arguments: RandomBlocks.kquantTypes)
+    func everyBuildMatchesEveryOther(_ type: StorageType) throws {
+        // The portable build runs everywhere; each SIMD build this CPU has must give its bits.
+        let w = RandomBlocks.matrix(rows: 9, cols: 1024, type: type, seed: 5)
+        var rng = SeededRandom(seed: 6)
+        let x = rng.floats(1024)
+        let portable = fastMatVec(w, x, ComputeContext(threads: 1, path: .portable))
+        for path in KernelPath.supported {
+            #expect(fastMatVec(w, x, ComputeContext(threads: 1, path: path)).bits == portable.bits, "\(path) \(type)")
+        }
+    }
+
+    @Test(arguments: RandomBlocks.kquantTypes)
+    func batchesMatchSingleTokens(_ type: StorageType) {
+        for path in KernelPath.supported {
+            let ctx = ComputeContext(threads: 2, path: path)
+            // 9 tokens: two groups of four and one left over; 37 rows: several tiles, the last partial.
+            let rows = 37, cols = type.usesSuperBlockActivation ? 512 : 160, n = 9
+            let w = RandomBlocks.matrix(rows: rows, cols: cols, type: type, seed: 11)
+            var rng = SeededRandom(seed: 12)
+            let x = rng.floats(n * cols)
+            var y = [Float](repeating: .nan, count: n * rows)
+            x.withUnsafeBufferPointer { xp in
+                y.withUnsafeMutableBufferPointer { yp in
+                    Kernels.matMul(w, xp.baseAddress.unsafelyUnwrapped, n: n, yp.baseAddress.unsafelyUnwrapped, ctx,
+                                   minBatchForBLAS: 1, tileFloats: Kernels.tileFloatBudget, batchTileBytes: 3 * w.rowBytes)
+                }
+            }
+            for t in 0..<n {
+                let single = fastMatVec(w, Array(x[t * cols..<(t + 1) * cols]), ctx)
+                #expect(Array(y[t * rows..<(t + 1) * rows]).bits == single.bits, "\(path) \(type) token \(t)")
+            }
+        }
+    }
+
+    @Test(arguments: RandomBlocks.kquantTypes)
+    func threadCountDoesNotChangeResults(_ type: StorageType) {
+        let w = RandomBlocks.matrix(rows: 41, cols: type.usesSuperBlockActivation ? 2048 : 1024, type: type, seed: 21)
+        var rng = SeededRandom(seed: 22)
+        let x = rng.floats(w.cols)
+        let one = fastMatVec(w, x, ComputeContext(threads: 1))
+        #expect(fastMatVec(w, x, ComputeContext(threads: 2)).bits == one.bits)
+        #expect(fastMatVec(w, x, ComputeContext(threads: 3)).bits == one.bits)
+    }
+
+    /// Quantizing the activation to 8 bits is the products' only rounding: each element's share of
+    /// it is at most half a step of its block (Q8_0: max |x| / 254 per 32; Q8_K: per 256), times |w|.
+    @Test(arguments: RandomBlocks.kquantTypes)
+    func productsStayCloseToFloatMaths(_ type: StorageType) {
+        let cols = 4096
+        let w = RandomBlocks.matrix(rows: 8, cols: cols, type: type, seed: 31)
+        var rng = SeededRandom(seed: 32)
+        let x = rng.floats(cols, scale: 3)
+        let y = fastMatVec(w, x, ComputeContext(threads: 1))
+        let block = type.usesSuperBlockActivation ? 256 : 32
+        for r in 0..<8 {
+            let row = RandomBlocks.dequantizedRow(w, r)
+            var exact: Double = 0, bound: Double = 0
+            for c in 0..<cols {
+                exact += Double(row[c]) * Double(x[c])
+                let blockMax = x[(c / block) * block..<(c / block + 1) * block].reduce(0) { max($0, abs($1)) }
+                bound += Double(abs(row[c])) * Double(blockMax) / 254
+            }
+            #expect(abs(Double(y[r]) - exact) <= bound * 1.01 + 1e-4, "\(type) row \(r): \(y[r]) vs \(exact), bound \(bound)")
+        }
+    }
+
+    @Test func q8KQuantizerMatchesScalarTwin() {
+        var rng = SeededRandom(seed: 41)
+        var x = rng.floats(1024, scale: 4)
+        for i in 256..<512 { x[i] = 0 }                   // an all-zero super-block
+        x[600] = -127                                      // scale 1: halves land exactly between quants
+        for i in 601..<620 { x[i] = Float(i - 610) + 0.5 }
+        x[900] = 5; x[901] = -5                           // the first of two equal magnitudes sets the sign
+        let act = SuperBlockActivation()
+        x.withUnsafeBufferPointer { act.quantize($0.baseAddress.unsafelyUnwrapped, count: 1024) }
+        let expected = x.withUnsafeBufferPointer { KQuantReference.quantizeQ8K($0.baseAddress.unsafelyUnwrapped, count: 1024) }
+        #expect((0..<1024).map { act.q[$0] } == expected.q)
+        #expect((0..<4).map { act.d[$0].bitPattern } == expected.d.map(\.bitPattern))
+        #expect((0..<64).map { act.bsums[$0] } == expected.bsums)
+        #expect(expected.d[1] == 0 && expected.q[256..<512].allSatisfy { $0 == 0 })
+        #expect(expected.q[610] == 0 && expected.q[611] == 2 && expected.q[612] == 2, "half to even: 0.5 -> 0, 1.5 -> 2, 2.5 -> 2")
+    }
+
+    @Test func everyTypeHasEveryBuild() {
+        for type in RandomBlocks.kquantTypes {
+            let family = type.kquantKernelType.unsafelyUnwrapped
+            for path in KernelPath.supported {
+                #expect(ck_kq_matmul_kernel(family, path.kquantISA) != nil, "\(type) on \(path)")
+            }
+        }
+    }
+}
