@@ -9,6 +9,7 @@
 #include "kquants_layout.h"
 #include "simd_avx2.h"
 #include <immintrin.h>
+#include <stdlib.h>
 
 #define KQ_MAX_TOKENS 4
 
@@ -302,18 +303,29 @@ static inline __attribute__((always_inline)) void kq_row_super(ck_kq_type type, 
     for (int t = 0; t < NT; t++) y[t * ldy] = acc[t];
 }
 
+#include "kquants_x86_hot.h"
+
+static inline __attribute__((always_inline)) void kq_row_hot(ck_kq_type type, const uint8_t *row,
+                                                             const ck_q8k_act *xs, const int NT, float *y,
+                                                             int64_t ldy) {
+    if (type == CK_KQ_Q6_K) kq_row_q6k(row, xs, NT, y, ldy);
+    else kq_row_k45(type == CK_KQ_Q5_K, row, xs, NT, y, ldy);
+}
+
+#include "kquants_x86_gemm.h"
+
 // ---- entry points ----------------------------------------------------------------------------
 
-/// Tokens in groups of four (the activations of a group stay in L1 while the caller's tile of rows
-/// sits in L2), every row of the tile per group.
-#define KQ_ENTRY(suffix, type, act_t, row_fn)                                                                 \
-    static void KQ_NAME(ck_kq_##suffix)(const void *w, size_t row_bytes, int64_t rows, const void *acts,      \
-                                        int64_t ntok, float *y, int64_t ldy) {                                \
-        const act_t *xs = (const act_t *)acts;                                                                \
+/// Batches of fewer than KQ_PANEL_MIN_TOKENS tokens (and the rows a tile leaves after whole panels):
+/// tokens in groups of four, every row of the tile per group (the activations of a group stay in
+/// L1 while the caller's tile of rows sits in L2). One instance per type, so `type` is a constant.
+#define KQ_ROWS(suffix, type, act_t, row_fn)                                                                  \
+    static void kq_rows_##suffix(const uint8_t *w, size_t row_bytes, int64_t rows, const act_t *xs,           \
+                                 int64_t ntok, float *y, int64_t ldy) {                                       \
         for (int64_t t = 0; t < ntok; t += KQ_MAX_TOKENS) {                                                   \
             const int64_t left = ntok - t;                                                                    \
             for (int64_t r = 0; r < rows; r++) {                                                              \
-                const uint8_t *row = (const uint8_t *)w + r * row_bytes;                                      \
+                const uint8_t *row = w + r * row_bytes;                                                       \
                 float *out = y + t * ldy + r;                                                                 \
                 if (left >= 4) row_fn(type, row, xs + t, 4, out, ldy);                                        \
                 else if (left == 3) row_fn(type, row, xs + t, 3, out, ldy);                                   \
@@ -323,15 +335,65 @@ static inline __attribute__((always_inline)) void kq_row_super(ck_kq_type type, 
         }                                                                                                     \
     }
 
-KQ_ENTRY(q4_1, CK_KQ_Q4_1, ck_q8_act, kq_row32)
-KQ_ENTRY(q5_0, CK_KQ_Q5_0, ck_q8_act, kq_row32)
-KQ_ENTRY(q5_1, CK_KQ_Q5_1, ck_q8_act, kq_row32)
+/// The panel path: the tile's rows repacked eight at a time (what is left takes the row kernel),
+/// then every panel for each group of four tokens; the row kernel alone if no buffer can be had.
+#define KQ_PANELS(suffix, type, act_t, family, panel_units)                                                   \
+    static void kq_panels_##suffix(const uint8_t *w, size_t row_bytes, int64_t rows, const act_t *xs,         \
+                                   int64_t ntok, float *y, int64_t ldy) {                                     \
+        const int64_t panels = rows / 8, per_panel = (panel_units);                                           \
+        kq_##family *packed = panels ? aligned_alloc(32, (size_t)(panels * per_panel) * sizeof(kq_##family)) : NULL; \
+        const int64_t done = packed ? 8 * panels : 0;                                                         \
+        for (int64_t p = 0; p < done / 8; p++)                                                                \
+            kq_pack_##family(type, w + 8 * p * row_bytes, row_bytes, per_panel_units_of_##family(xs),         \
+                             packed + p * per_panel);                                                         \
+        for (int64_t t = 0; t < ntok; t += KQ_MAX_TOKENS) {                                                   \
+            const int64_t left = ntok - t;                                                                    \
+            for (int64_t p = 0; p < done / 8; p++) {                                                          \
+                float *out = y + t * ldy + 8 * p;                                                             \
+                const kq_##family *pp = packed + p * per_panel;                                               \
+                const int64_t units = per_panel_units_of_##family(xs);                                        \
+                if (left >= 4) kq_##family##_tokens(type, pp, units, xs + t, 4, out, ldy);                    \
+                else if (left == 3) kq_##family##_tokens(type, pp, units, xs + t, 3, out, ldy);               \
+                else if (left == 2) kq_##family##_tokens(type, pp, units, xs + t, 2, out, ldy);               \
+                else kq_##family##_tokens(type, pp, units, xs + t, 1, out, ldy);                              \
+            }                                                                                                 \
+        }                                                                                                     \
+        free(packed);                                                                                         \
+        kq_rows_##suffix(w + done * row_bytes, row_bytes, rows - done, xs, ntok, y + done, ldy);              \
+    }
+
+/// What the packing and panel functions count: super-blocks, or 32-element blocks.
+static inline int64_t per_panel_units_of_super_panel(const ck_q8k_act *x) { return x->nsuper; }
+static inline int64_t per_panel_units_of_pair_panel(const ck_q8_act *x) { return x->nblocks; }
+
+/// An exported kernel with only the row path.
+#define KQ_ENTRY(suffix, type, act_t, row_fn)                                                                 \
+    KQ_ROWS(suffix, type, act_t, row_fn)                                                                      \
+    static void KQ_NAME(ck_kq_##suffix)(const void *w, size_t row_bytes, int64_t rows, const void *acts,      \
+                                        int64_t ntok, float *y, int64_t ldy) {                                \
+        kq_rows_##suffix((const uint8_t *)w, row_bytes, rows, (const act_t *)acts, ntok, y, ldy);            \
+    }
+
+/// An exported kernel with the row path for small batches and panels for the others.
+#define KQ_PANEL_ENTRY(suffix, type, act_t, row_fn, family, panel_units)                                      \
+    KQ_ROWS(suffix, type, act_t, row_fn)                                                                      \
+    KQ_PANELS(suffix, type, act_t, family, panel_units)                                                       \
+    static void KQ_NAME(ck_kq_##suffix)(const void *w, size_t row_bytes, int64_t rows, const void *acts,      \
+                                        int64_t ntok, float *y, int64_t ldy) {                                \
+        const act_t *xs = (const act_t *)acts;                                                                \
+        if (ntok >= KQ_PANEL_MIN_TOKENS) kq_panels_##suffix((const uint8_t *)w, row_bytes, rows, xs, ntok, y, ldy); \
+        else kq_rows_##suffix((const uint8_t *)w, row_bytes, rows, xs, ntok, y, ldy);                        \
+    }
+
+KQ_PANEL_ENTRY(q4_1, CK_KQ_Q4_1, ck_q8_act, kq_row32, pair_panel, (xs->nblocks + 1) / 2)
+KQ_PANEL_ENTRY(q5_0, CK_KQ_Q5_0, ck_q8_act, kq_row32, pair_panel, (xs->nblocks + 1) / 2)
+KQ_PANEL_ENTRY(q5_1, CK_KQ_Q5_1, ck_q8_act, kq_row32, pair_panel, (xs->nblocks + 1) / 2)
 KQ_ENTRY(iq4_nl, CK_KQ_IQ4_NL, ck_q8_act, kq_row32)
-KQ_ENTRY(q2_K, CK_KQ_Q2_K, ck_q8k_act, kq_row_super)
-KQ_ENTRY(q3_K, CK_KQ_Q3_K, ck_q8k_act, kq_row_super)
-KQ_ENTRY(q4_K, CK_KQ_Q4_K, ck_q8k_act, kq_row_super)
-KQ_ENTRY(q5_K, CK_KQ_Q5_K, ck_q8k_act, kq_row_super)
-KQ_ENTRY(q6_K, CK_KQ_Q6_K, ck_q8k_act, kq_row_super)
+KQ_PANEL_ENTRY(q2_K, CK_KQ_Q2_K, ck_q8k_act, kq_row_super, super_panel, xs->nsuper)
+KQ_PANEL_ENTRY(q3_K, CK_KQ_Q3_K, ck_q8k_act, kq_row_super, super_panel, xs->nsuper)
+KQ_PANEL_ENTRY(q4_K, CK_KQ_Q4_K, ck_q8k_act, kq_row_hot, super_panel, xs->nsuper)
+KQ_PANEL_ENTRY(q5_K, CK_KQ_Q5_K, ck_q8k_act, kq_row_hot, super_panel, xs->nsuper)
+KQ_PANEL_ENTRY(q6_K, CK_KQ_Q6_K, ck_q8k_act, kq_row_hot, super_panel, xs->nsuper)
 KQ_ENTRY(iq4_xs, CK_KQ_IQ4_XS, ck_q8k_act, kq_row_super)
 
 ck_kq_matmul_fn KQ_NAME(ck_kq_kernel)(ck_kq_type type) {

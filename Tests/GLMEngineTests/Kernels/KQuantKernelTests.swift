@@ -37,8 +37,10 @@ import Testing
         }
     }
 
-    @Test(arguments: RandomBlocks.kquantTypes)
-    func batchesMatchSingleTokens(_ type: StorageType) {
+    /// Tiles of 3 rows take the row kernels only; tiles of 20 rows also the eight-row panels of
+    /// batches of KQ_PANEL_MIN_TOKENS (8) or more, with rows left over after the panels.
+    @Test(arguments: RandomBlocks.kquantTypes, [3, 20])
+    func batchesMatchSingleTokens(_ type: StorageType, _ tileRows: Int) {
         for path in KernelPath.supported {
             let ctx = ComputeContext(threads: 2, path: path)
             // 9 tokens: two groups of four and one left over; 37 rows: several tiles, the last partial.
@@ -50,7 +52,7 @@ import Testing
             x.withUnsafeBufferPointer { xp in
                 y.withUnsafeMutableBufferPointer { yp in
                     Kernels.matMul(w, xp.baseAddress.unsafelyUnwrapped, n: n, yp.baseAddress.unsafelyUnwrapped, ctx,
-                                   minBatchForBLAS: 1, tileFloats: Kernels.tileFloatBudget, batchTileBytes: 3 * w.rowBytes)
+                                   minBatchForBLAS: 1, tileFloats: Kernels.tileFloatBudget, batchTileBytes: tileRows * w.rowBytes)
                 }
             }
             for t in 0..<n {
