@@ -22,17 +22,19 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .target(
             name: "CSentencePiece",
-            cxxSettings: [.unsafeFlags(["-std=c++17"])],
             linkerSettings: [.linkedLibrary("sentencepiece"), .linkedLibrary("stdc++")]
         ),
         .target(
             name: "CKernels",
-            cSettings: [.unsafeFlags(["-O2"])],
             linkerSettings: [.linkedLibrary("pthread")]
         ),
         .target(
             name: "GLMEngine",
             dependencies: ["COpenBLAS", "CSentencePiece", "CKernels"]
+        ),
+        .target(
+            name: "GLMBench",
+            dependencies: ["GLMEngine", "CKernels"]
         ),
         .target(
             name: "GLMStore",
@@ -45,13 +47,15 @@ let package = Package(
         ),
         .executableTarget(
             name: "glmchat",
-            dependencies: ["GLMEngine", "GLMStore", "GLMTerm",
+            dependencies: ["GLMBench", "GLMEngine", "GLMStore", "GLMTerm",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "GLMEngineTests", dependencies: ["GLMEngine"],
+        .testTarget(name: "GLMEngineTests", dependencies: ["GLMEngine", "GLMBench"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "GLMBenchTests", dependencies: ["GLMBench", "GLMEngine", "CKernels"]),
         .testTarget(name: "GLMStoreTests", dependencies: ["GLMStore"]),
         .testTarget(name: "GLMTermTests", dependencies: ["GLMTerm", "GLMEngine", "GLMStore"]),
     ],
-    swiftLanguageModes: [.v6]
+    swiftLanguageModes: [.v6],
+    cxxLanguageStandard: .cxx17
 )

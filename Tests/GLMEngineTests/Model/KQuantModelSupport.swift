@@ -1,5 +1,6 @@
 import Foundation
 @testable import GLMEngine
+@testable import GLMBench
 
 /// Small ChatGLM3 GGUF files whose matrices are random blocks of chosen types, written through
 /// glmchat's own GGUF writer with llama.cpp's metadata and tensor names.

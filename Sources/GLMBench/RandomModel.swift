@@ -1,4 +1,5 @@
 import Foundation
+import GLMEngine
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -30,12 +31,18 @@ public enum RandomModel {
     /// Writes the random model (deterministic for a seed). Matrices are `type`, norms are 1, biases small.
     public static func write(_ shape: Shape, type: StorageType, to path: String, seed: UInt64 = 1,
                              progress: (_ written: Int64, _ total: Int64) -> Void = { _, _ in }) throws {
+        try write(config: shape.config, name: "random-\(shape.rawValue)", type: type, to: path, seed: seed,
+                  progress: progress)
+    }
+
+    /// The same for any shape (tests use small windows).
+    public static func write(config: ModelConfig, name: String, type: StorageType, to path: String, seed: UInt64 = 1,
+                             progress: (_ written: Int64, _ total: Int64) -> Void = { _, _ in }) throws {
         guard type.isWritable else {
             throw GLMError(.unsupported, path: path, "random models are written as f32, f16, bf16, q8_0 or q4_0, not \(type.rawValue)")
         }
-        let config = shape.config
         let vocabulary = syntheticVocabulary(rows: config.vocabRows)
-        var metadata = try ChatGLMGGUF.metadata(config: config, name: "random-\(shape.rawValue)", fileType: type,
+        var metadata = try ChatGLMGGUF.metadata(config: config, name: name, fileType: type,
                                                 vocabulary: vocabulary, path: path)
         // No SentencePiece model: benchmarks feed token ids, and a tokenizer made up here would mislead.
         metadata[ChatGLMGGUF.sentencePieceModelKey] = nil
