@@ -335,27 +335,33 @@ static inline __attribute__((always_inline)) void kq_row_hot(ck_kq_type type, co
         }                                                                                                     \
     }
 
-/// The panel path: the tile's rows repacked eight at a time (what is left takes the row kernel),
-/// then every panel for each group of four tokens; the row kernel alone if no buffer can be had.
+/// The panel path: the tile's rows repacked eight at a time (what is left takes the row kernel), a
+/// chunk of panels small enough to stay in L2 at a time (repacked, their bytes grow 2.5 times), then
+/// every panel of the chunk for each group of four tokens; the row kernel alone if no buffer can be had.
 #define KQ_PANELS(suffix, type, act_t, family, panel_units)                                                   \
     static void kq_panels_##suffix(const uint8_t *w, size_t row_bytes, int64_t rows, const act_t *xs,         \
                                    int64_t ntok, float *y, int64_t ldy) {                                     \
         const int64_t panels = rows / 8, per_panel = (panel_units);                                           \
-        kq_##family *packed = panels ? aligned_alloc(32, (size_t)(panels * per_panel) * sizeof(kq_##family)) : NULL; \
+        const size_t panel_bytes = (size_t)per_panel * sizeof(kq_##family);                                   \
+        int64_t chunk = (int64_t)(KQ_PANEL_CHUNK_BYTES / panel_bytes);                                        \
+        chunk = chunk < 1 ? 1 : chunk > panels ? panels : chunk;                                              \
+        kq_##family *packed = panels ? aligned_alloc(32, (size_t)chunk * panel_bytes) : NULL;                \
         const int64_t done = packed ? 8 * panels : 0;                                                         \
-        for (int64_t p = 0; p < done / 8; p++)                                                                \
-            kq_pack_##family(type, w + 8 * p * row_bytes, row_bytes, per_panel_units_of_##family(xs),         \
-                             packed + p * per_panel);                                                         \
-        for (int64_t t = 0; t < ntok; t += KQ_MAX_TOKENS) {                                                   \
-            const int64_t left = ntok - t;                                                                    \
-            for (int64_t p = 0; p < done / 8; p++) {                                                          \
-                float *out = y + t * ldy + 8 * p;                                                             \
-                const kq_##family *pp = packed + p * per_panel;                                               \
-                const int64_t units = per_panel_units_of_##family(xs);                                        \
-                if (left >= 4) kq_##family##_tokens(type, pp, units, xs + t, 4, out, ldy);                    \
-                else if (left == 3) kq_##family##_tokens(type, pp, units, xs + t, 3, out, ldy);               \
-                else if (left == 2) kq_##family##_tokens(type, pp, units, xs + t, 2, out, ldy);               \
-                else kq_##family##_tokens(type, pp, units, xs + t, 1, out, ldy);                              \
+        const int64_t units = per_panel_units_of_##family(xs);                                                \
+        for (int64_t first = 0; first < done / 8; first += chunk) {                                           \
+            const int64_t count = done / 8 - first < chunk ? done / 8 - first : chunk;                        \
+            for (int64_t p = 0; p < count; p++)                                                               \
+                kq_pack_##family(type, w + 8 * (first + p) * row_bytes, row_bytes, units, packed + p * per_panel); \
+            for (int64_t t = 0; t < ntok; t += KQ_MAX_TOKENS) {                                               \
+                const int64_t left = ntok - t;                                                                \
+                for (int64_t p = 0; p < count; p++) {                                                         \
+                    float *out = y + t * ldy + 8 * (first + p);                                               \
+                    const kq_##family *pp = packed + p * per_panel;                                           \
+                    if (left >= 4) kq_##family##_tokens(type, pp, units, xs + t, 4, out, ldy);                \
+                    else if (left == 3) kq_##family##_tokens(type, pp, units, xs + t, 3, out, ldy);           \
+                    else if (left == 2) kq_##family##_tokens(type, pp, units, xs + t, 2, out, ldy);           \
+                    else kq_##family##_tokens(type, pp, units, xs + t, 1, out, ldy);                          \
+                }                                                                                             \
             }                                                                                                 \
         }                                                                                                     \
         free(packed);                                                                                         \

@@ -37,14 +37,24 @@ import Testing
         }
     }
 
-    /// Tiles of 3 rows take the row kernels only; tiles of 20 rows also the eight-row panels of
-    /// batches of KQ_PANEL_MIN_TOKENS (8) or more, with rows left over after the panels.
-    @Test(arguments: RandomBlocks.kquantTypes, [3, 20])
-    func batchesMatchSingleTokens(_ type: StorageType, _ tileRows: Int) {
+    /// How a batch's rows reach the kernels: tiles of 3 rows take the row kernels only; tiles of 20
+    /// rows also the eight-row panels of batches of KQ_PANEL_MIN_TOKENS (8) or more, with rows left
+    /// over; rows wide enough that one panel fills a KQ_PANEL_CHUNK_BYTES chunk, several chunks a tile.
+    enum Tiling: CaseIterable, Sendable { case rowKernels, panels, chunkedPanels }
+
+    @Test(arguments: RandomBlocks.kquantTypes, Tiling.allCases)
+    func batchesMatchSingleTokens(_ type: StorageType, _ tiling: Tiling) {
+        let tileRows = tiling == .rowKernels ? 3 : 20
+        let cols = switch (tiling, type.usesSuperBlockActivation) {
+        case (.chunkedPanels, true): 9216    // 36 super-blocks: a 104 KB panel
+        case (.chunkedPanels, false): 20480  // 320 pairs of blocks: a 205 KB panel
+        case (_, true): 512
+        case (_, false): 160
+        }
         for path in KernelPath.supported {
             let ctx = ComputeContext(threads: 2, path: path)
             // 9 tokens: two groups of four and one left over; 37 rows: several tiles, the last partial.
-            let rows = 37, cols = type.usesSuperBlockActivation ? 512 : 160, n = 9
+            let rows = 37, n = 9
             let w = RandomBlocks.matrix(rows: rows, cols: cols, type: type, seed: 11)
             var rng = SeededRandom(seed: 12)
             let x = rng.floats(n * cols)
