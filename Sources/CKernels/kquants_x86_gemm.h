@@ -9,9 +9,9 @@
 /// Batches of at least this many tokens take the panel path; smaller ones the row kernels.
 #define KQ_PANEL_MIN_TOKENS 8
 
-/// Repacked bytes per chunk of panels: a 4096-element Q4_K row's panel is 46 KB, so four of them;
-/// a whole 256 KB tile's panels (650 KB) overflowed a 512 KB L2 and ran no faster than the row
-/// kernels (docs/PERFORMANCE.md, k-quants).
+/// Repacked bytes per chunk of panels: eight 4096-element Q4_K rows make a 46 KB panel, so four of
+/// them; a whole 256 KB tile's panels (650 KB) overflowed a 512 KB L2 and ran no faster than the
+/// row kernels (docs/PERFORMANCE.md, k-quants).
 #define KQ_PANEL_CHUNK_BYTES (192u << 10)
 
 /// Eight rows' 32-bit words j (j < 8) gathered: out[j] lane r = in[r] lane j.
