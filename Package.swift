@@ -6,14 +6,20 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "glmchat", targets: ["glmchat"]),
+        .library(name: "GLMConversation", targets: ["GLMConversation"]),
         .library(name: "GLMEngine", targets: ["GLMEngine"]),
         .library(name: "GLMStore", targets: ["GLMStore"]),
         .library(name: "GLMTerm", targets: ["GLMTerm"]),
+        .library(name: "GLMHub", targets: ["GLMHub"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.100.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
     ],
     targets: [
         .systemLibrary(name: "CNcurses", pkgConfig: "ncursesw",
@@ -28,9 +34,10 @@ let package = Package(
             name: "CKernels",
             linkerSettings: [.linkedLibrary("pthread")]
         ),
+        .target(name: "GLMConversation"),
         .target(
             name: "GLMEngine",
-            dependencies: ["COpenBLAS", "CSentencePiece", "CKernels"]
+            dependencies: ["GLMConversation", "COpenBLAS", "CSentencePiece", "CKernels"]
         ),
         .target(
             name: "GLMBench",
@@ -38,23 +45,38 @@ let package = Package(
         ),
         .target(
             name: "GLMStore",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["GLMConversation", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(
             name: "GLMTerm",
             dependencies: ["CNcurses", "GLMEngine", "GLMStore",
                            .product(name: "TOMLKit", package: "TOMLKit")]
         ),
+        .target(
+            name: "GLMHub",
+            dependencies: ["GLMEngine",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio"),
+                           .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                           .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .executableTarget(
             name: "glmchat",
-            dependencies: ["GLMBench", "GLMEngine", "GLMStore", "GLMTerm",
+            dependencies: ["GLMBench", "GLMEngine", "GLMStore", "GLMTerm", "GLMHub",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "GLMEngineTests", dependencies: ["GLMEngine", "GLMBench"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "GLMBenchTests", dependencies: ["GLMBench", "GLMEngine", "CKernels"]),
+        .testTarget(name: "GLMBenchTests", dependencies: ["GLMBench", "GLMEngine", "CKernels", "GLMTestSupport"]),
         .testTarget(name: "GLMStoreTests", dependencies: ["GLMStore"]),
-        .testTarget(name: "GLMTermTests", dependencies: ["GLMTerm", "GLMEngine", "GLMStore"]),
+        .testTarget(name: "GLMTermTests", dependencies: ["GLMTerm", "GLMEngine", "GLMStore", "GLMTestSupport"]),
+        .testTarget(name: "GLMChatCLITests", dependencies: ["GLMEngine", "GLMStore", "GLMTestSupport"]),
+        // What several test targets share (finding the built program); not part of the product.
+        .target(name: "GLMTestSupport", path: "Tests/GLMTestSupport"),
+        .testTarget(name: "GLMHubTests", dependencies: ["GLMHub", "GLMTerm", "GLMTestSupport",
+                                                        .product(name: "Crypto", package: "swift-crypto")],
+                    exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17

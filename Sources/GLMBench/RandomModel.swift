@@ -92,7 +92,7 @@ public enum RandomModel {
         tokens += specials
         types += specials.map { _ in 3 }
         let scores = tokens.indices.map { types[$0] == 1 ? -Float($0) : 0 }
-        return GGUFVocabulary(tokens: tokens, scores: scores, types: types, sentencePieceModel: [])
+        return GGUFVocabulary(tokens: tokens.map { ExactText($0) }, scores: scores, types: types, sentencePieceModel: [])
     }
 
     /// Random weights of a plausible scale (each output about unit variance for unit inputs).

@@ -2,19 +2,12 @@ import Dispatch
 import Foundation
 import GRDB
 
-/// How an answer ended.
-public enum AnswerOutcome: Sendable, Equatable {
-    case complete
-    /// The user stopped it; the text so far is kept.
-    case stopped
-    case failed(reason: String)
-}
-
 /// Keeps one streaming answer saved. `append` is cheap and never touches the disk on the caller's
 /// thread: the text is written by a private queue at most once per `saveInterval`, and always
 /// within `saveInterval` of arriving, so a `kill -9` loses at most that much. `finish` writes the
-/// whole text with its outcome and stats, and must be called once at the end.
-public final class AnswerWriter: @unchecked Sendable {
+/// whole text with its outcome and stats, and must be called once at the end. Time is read from
+/// and delayed saves are scheduled on `clock`.
+public final class AnswerWriter: AnswerSink, @unchecked Sendable {
     public static let defaultSaveInterval: TimeInterval = 1.0
 
     public let messageID: MessageID
@@ -23,6 +16,7 @@ public final class AnswerWriter: @unchecked Sendable {
     private let rowID: Int64
     private let started: Message
     private let saveInterval: TimeInterval
+    private let clock: any SaveClock
     /// Serial: every write of this answer happens here, in order.
     private let queue: DispatchQueue
 
@@ -33,17 +27,19 @@ public final class AnswerWriter: @unchecked Sendable {
     private var savedVersion = 0
     private var flushScheduled = false
     private var finished = false
-    private var lastSave = DispatchTime.now()
-    private var lastError: StoreError?
+    private var lastSave: TimeInterval
+    private var lastError: GLMError?
     private var saves = 0
 
-    init(store: GLMStore, rowID: Int64, message: Message, saveInterval: TimeInterval) {
+    init(store: GLMStore, rowID: Int64, message: Message, saveInterval: TimeInterval, clock: any SaveClock) {
         self.store = store
         self.rowID = rowID
         self.started = message
         self.messageID = message.id
         self.sessionID = message.sessionID
         self.saveInterval = max(0.01, saveInterval)
+        self.clock = clock
+        self.lastSave = clock.now
         self.queue = DispatchQueue(label: "glmchat.answer-writer")
     }
 
@@ -52,7 +48,7 @@ public final class AnswerWriter: @unchecked Sendable {
 
     /// The last background save's failure, if the latest one failed (it is retried on the next
     /// append, and `finish` reports it if the final write fails too).
-    public var saveError: StoreError? { lock.withLock { lastError } }
+    public var saveError: GLMError? { lock.withLock { lastError } }
 
     /// How many intermediate saves were written (for tests of the cadence).
     var saveCount: Int { lock.withLock { saves } }
@@ -66,8 +62,7 @@ public final class AnswerWriter: @unchecked Sendable {
             version += 1
             guard !flushScheduled else { return }
             flushScheduled = true
-            let due = lastSave + saveInterval
-            queue.asyncAfter(deadline: due) { self.flushScheduledSave() }
+            clock.run(at: lastSave + saveInterval, on: queue) { self.flushScheduledSave() }
         }
     }
 
@@ -79,10 +74,10 @@ public final class AnswerWriter: @unchecked Sendable {
         }
     }
 
-    /// Writes the final text, outcome and stats in one transaction and returns the saved message.
-    /// Appends after this are ignored.
+    /// Writes the final text, metadata, outcome and stats in one transaction and returns the saved
+    /// message. Appends after this are ignored.
     @discardableResult
-    public func finish(_ outcome: AnswerOutcome, stats: AnswerStats = AnswerStats()) throws -> Message {
+    public func finish(_ reason: FinishReason, metadata: String = "", stats: GenerationStats = GenerationStats()) throws -> Message {
         try queue.sync {
             let finalText: String = lock.withLock {
                 finished = true
@@ -90,30 +85,27 @@ public final class AnswerWriter: @unchecked Sendable {
             }
             var message = started
             message.content = finalText
+            message.metadata = metadata
             message.finishedAt = Timestamp.now()
-            message.promptTokens = stats.promptTokens
-            message.completionTokens = stats.completionTokens
-            message.tokensPerSecond = stats.tokensPerSecond
-            switch outcome {
-            case .complete: message.state = .complete
-            case .stopped: message.state = .stopped
-            case .failed(let reason):
-                message.state = .failed
-                message.error = reason
-            }
+            message.promptTokens = stats.isEmpty ? nil : stats.promptTokens
+            message.completionTokens = stats.isEmpty ? nil : stats.generatedTokens
+            message.tokensPerSecond = Self.tokensPerSecond(stats)
+            message.finishReason = reason.name
+            message.state = reason.messageState
+            if case .failed(let why) = reason { message.error = why }
             do {
                 try store.write { db in
                     try db.execute(sql: """
-                        UPDATE message SET content = ?, state = ?, error = ?, finishedAt = ?, promptTokens = ?,
-                            completionTokens = ?, tokensPerSecond = ?, ownerPid = NULL
+                        UPDATE message SET content = ?, metadata = ?, state = ?, error = ?, finishedAt = ?, promptTokens = ?,
+                            completionTokens = ?, tokensPerSecond = ?, finishReason = ?, ownerPid = NULL
                         WHERE pk = ?
                         """, arguments: [
-                            message.content, message.state.rawValue, message.error,
+                            message.content, message.metadata, message.state.rawValue, message.error,
                             message.finishedAt.map(Timestamp.milliseconds), message.promptTokens,
-                            message.completionTokens, message.tokensPerSecond, rowID,
+                            message.completionTokens, message.tokensPerSecond, message.finishReason, rowID,
                         ])
                     guard db.changesCount == 1 else {
-                        throw StoreError(.notFound, "the session was deleted while the answer was being written")
+                        throw GLMError(.notFound, "the session was deleted while the answer was being written")
                     }
                     try GLMStore.touch(sessionID, db)
                 }
@@ -124,6 +116,11 @@ public final class AnswerWriter: @unchecked Sendable {
             }
             return message
         }
+    }
+
+    /// The rate an answer is saved with: none for an answer without generated tokens.
+    static func tokensPerSecond(_ stats: GenerationStats) -> Double? {
+        stats.generatedTokens > 0 && stats.generationSeconds > 0 ? stats.generationTokensPerSecond : nil
     }
 
     private func flushScheduledSave() {
@@ -139,7 +136,7 @@ public final class AnswerWriter: @unchecked Sendable {
             lock.withLock {
                 guard !flushScheduled, !finished else { return }
                 flushScheduled = true
-                queue.asyncAfter(deadline: .now() + saveInterval) { self.flushScheduledSave() }
+                clock.run(at: clock.now + saveInterval, on: queue) { self.flushScheduledSave() }
             }
         }
     }
@@ -154,7 +151,8 @@ public final class AnswerWriter: @unchecked Sendable {
 
     /// Runs on `queue` only.
     private func save(_ snapshot: String, _ snapshotVersion: Int) throws {
-        lock.withLock { lastSave = .now() }
+        let now = clock.now
+        lock.withLock { lastSave = now }
         do {
             try store.write { db in
                 try db.execute(sql: "UPDATE message SET content = ? WHERE pk = ? AND state = 'streaming'",
@@ -166,7 +164,7 @@ public final class AnswerWriter: @unchecked Sendable {
                 lastError = nil
             }
         } catch {
-            let storeError = error as? StoreError ?? StoreError(.database, "\(error)")
+            let storeError = error as? GLMError ?? GLMError(.database, "\(error)")
             lock.withLock { lastError = storeError }
             throw storeError
         }

@@ -29,7 +29,7 @@ enum DatabaseOpener {
         let path = url.path
         guard FileManager.default.fileExists(atPath: path) else { return .missing }
         guard FileManager.default.isReadableFile(atPath: path) else {
-            throw StoreError(.unreadable, path: path, "the session database cannot be read (permission denied)")
+            throw GLMError(.unreadable, path: path, "the session database cannot be read (permission denied)")
         }
         var config = Configuration()
         config.readonly = true
@@ -42,7 +42,7 @@ enum DatabaseOpener {
                 let appID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
                 let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
                 if appID != Schema.applicationID && (appID != 0 || tables > 0) {
-                    throw StoreError(.notGLMChatDatabase, path: path,
+                    throw GLMError(.notGLMChatDatabase, path: path,
                                      "this SQLite file is not a glmchat session database; it was left untouched "
                                      + "(choose another data directory with --data-dir)")
                 }
@@ -55,7 +55,7 @@ enum DatabaseOpener {
             }
         } catch let error as DatabaseError {
             if isCorruption(error) { return .corrupt(reason: error.message ?? "\(error.resultCode)") }
-            throw StoreError(.unreadable, path: path,
+            throw GLMError(.unreadable, path: path,
                              "the session database cannot be opened: \(error.message ?? "\(error.resultCode)")")
         }
     }
@@ -84,7 +84,7 @@ enum DatabaseOpener {
                 try fm.moveItem(atPath: url.path + suffix, toPath: target + suffix)
             }
         } catch {
-            throw StoreError(.io, path: url.path,
+            throw GLMError(.io, path: url.path,
                              "the session database is damaged and could not be moved aside to \(target): "
                              + "\(error.localizedDescription)")
         }

@@ -26,12 +26,12 @@ struct ExportedSession: Codable, Equatable {
 }
 
 struct ExportedSampling: Codable, Equatable {
-    var temperature: Double
-    var topP: Double
+    var temperature: Float
+    var topP: Float
     var topK: Int
-    var repetitionPenalty: Double
+    var repetitionPenalty: Float
     var maxNewTokens: Int?
-    var seed: Int64?
+    var seed: UInt64?
 }
 
 struct ExportedMessage: Codable, Equatable {
@@ -43,6 +43,9 @@ struct ExportedMessage: Codable, Equatable {
     var promptTokens: Int?
     var completionTokens: Int?
     var tokensPerSecond: Double?
+    /// Added in glmchat 0.3; absent in older exports.
+    var seed: UInt64?
+    var finishReason: String?
     var createdAt: String
     var finishedAt: String?
     var state: String
@@ -64,7 +67,8 @@ extension ExportDocument {
         self.messages = messages.map { m in
             ExportedMessage(id: m.id.rawValue, role: m.role.rawValue, content: m.content, metadata: m.metadata,
                             model: m.model, promptTokens: m.promptTokens, completionTokens: m.completionTokens,
-                            tokensPerSecond: m.tokensPerSecond, createdAt: Timestamp.iso8601(m.createdAt),
+                            tokensPerSecond: m.tokensPerSecond, seed: m.seed, finishReason: m.finishReason,
+                            createdAt: Timestamp.iso8601(m.createdAt),
                             finishedAt: m.finishedAt.map(Timestamp.iso8601), state: m.state.rawValue, error: m.error)
         }
     }
@@ -77,7 +81,7 @@ extension ExportDocument {
 
     /// Checks every field and turns the document back into values; `path` names the file in errors.
     func decodedValues(path: String) throws -> (Session, [Message]) {
-        func bad(_ problem: String) -> StoreError { StoreError(.badImport, path: path, problem) }
+        func bad(_ problem: String) -> GLMError { GLMError(.badImport, path: path, problem) }
         guard format == Self.formatName else { throw bad("not a glmchat session export (format '\(format)')") }
         guard version == Self.currentVersion else {
             throw bad("export format version \(version) is not supported (this glmchat reads version \(Self.currentVersion))")
@@ -104,13 +108,18 @@ extension ExportDocument {
         var seen = Set<String>()
         let messageValues = try messages.enumerated().map { index, m -> Message in
             let field = "messages[\(index)]"
-            guard let role = MessageRole(rawValue: m.role) else { throw bad("\(field).role '\(m.role)' is unknown") }
-            guard let state = MessageState(rawValue: m.state) else { throw bad("\(field).state '\(m.state)' is unknown") }
+            guard let role = Role.allCases.first(where: { $0.rawValue.isByteEqual(to: m.role) }) else {
+                throw bad("\(field).role '\(m.role)' is unknown")
+            }
+            guard let state = MessageState.allCases.first(where: { $0.rawValue.isByteEqual(to: m.state) }) else {
+                throw bad("\(field).state '\(m.state)' is unknown")
+            }
             let id = try uuid(m.id, "\(field).id")
             guard seen.insert(id).inserted else { throw bad("\(field).id \(id) appears twice") }
             return Message(id: MessageID(id), sessionID: sessionValue.id, role: role, content: m.content,
                            metadata: m.metadata, model: m.model, promptTokens: m.promptTokens,
                            completionTokens: m.completionTokens, tokensPerSecond: m.tokensPerSecond,
+                           seed: m.seed, finishReason: m.finishReason,
                            createdAt: try date(m.createdAt, "\(field).createdAt"),
                            finishedAt: try m.finishedAt.map { try date($0, "\(field).finishedAt") },
                            state: state, error: m.error)

@@ -8,7 +8,7 @@ extension GLMStore {
         do {
             return try ExportDocument(session, messages).encoded()
         } catch {
-            throw StoreError(.io, "cannot encode session \(id) as JSON: \(error)")
+            throw GLMError(.io, "cannot encode session \(id) as JSON: \(error)")
         }
     }
 
@@ -27,7 +27,7 @@ extension GLMStore {
         do {
             document = try JSONDecoder().decode(ExportDocument.self, from: data)
         } catch let error as DecodingError {
-            throw StoreError(.badImport, path: path, "not a glmchat session export: \(Self.describe(error))")
+            throw GLMError(.badImport, path: path, "not a glmchat session export: \(Self.describe(error))")
         }
         var (session, messages) = try document.decodedValues(path: path)
         if assignNewIDs {
@@ -45,7 +45,7 @@ extension GLMStore {
             let exists = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM session WHERE id = ?)",
                                            arguments: [imported.id.rawValue]) ?? false
             if exists {
-                throw StoreError(.alreadyExists, path: path,
+                throw GLMError(.alreadyExists, path: path,
                                  "session \(imported.id) is already in the database (import a copy with --new-ids)")
             }
             try RowMapping.insert(imported, db)
@@ -53,7 +53,7 @@ extension GLMStore {
                 let taken = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM message WHERE id = ?)",
                                               arguments: [message.id.rawValue]) ?? false
                 if taken {
-                    throw StoreError(.alreadyExists, path: path,
+                    throw GLMError(.alreadyExists, path: path,
                                      "message \(message.id) is already in the database (import a copy with --new-ids)")
                 }
                 try RowMapping.insert(message, seq: index + 1, ownerPid: nil, db)

@@ -12,9 +12,9 @@ extension GLMStore {
     public func appendMessage(_ new: NewMessage, to sessionID: SessionID) throws -> Message {
         let message = Message(id: .random(), sessionID: sessionID, role: new.role, content: new.content,
                               metadata: new.metadata, model: new.model, promptTokens: new.stats?.promptTokens,
-                              completionTokens: new.stats?.completionTokens,
-                              tokensPerSecond: new.stats?.tokensPerSecond, createdAt: Timestamp.now(),
-                              finishedAt: nil, state: .complete, error: nil)
+                              completionTokens: new.stats?.generatedTokens,
+                              tokensPerSecond: new.stats.flatMap(AnswerWriter.tokensPerSecond),
+                              createdAt: Timestamp.now(), finishedAt: nil, state: .complete, error: nil)
         _ = try write { db in try Self.insertNext(message, ownerPid: nil, db) }
         return message
     }
@@ -37,14 +37,14 @@ extension GLMStore {
 
     /// Starts an assistant answer: the (empty) message is committed now, in state `streaming`, and
     /// the returned writer keeps it saved as text arrives. See `AnswerWriter`.
-    public func beginAnswer(in sessionID: SessionID, model: String, metadata: String = "",
-                            saveInterval: TimeInterval = AnswerWriter.defaultSaveInterval) throws -> AnswerWriter {
+    public func beginAnswer(in sessionID: SessionID, model: String, seed: UInt64? = nil, metadata: String = "",
+                            saveInterval: TimeInterval = AnswerWriter.defaultSaveInterval,
+                            clock: any SaveClock = DispatchSaveClock()) throws -> AnswerWriter {
         let message = Message(id: .random(), sessionID: sessionID, role: .assistant, content: "",
-                              metadata: metadata, model: model, promptTokens: nil, completionTokens: nil,
-                              tokensPerSecond: nil, createdAt: Timestamp.now(), finishedAt: nil,
-                              state: .streaming, error: nil)
+                              metadata: metadata, model: model, seed: seed, createdAt: Timestamp.now(),
+                              state: .streaming)
         let pk = try write { db in try Self.insertNext(message, ownerPid: getpid(), db) }
-        return AnswerWriter(store: self, rowID: pk, message: message, saveInterval: saveInterval)
+        return AnswerWriter(store: self, rowID: pk, message: message, saveInterval: saveInterval, clock: clock)
     }
 
     /// Inserts at the end of the session inside the caller's (immediate) transaction, so two
@@ -77,7 +77,7 @@ extension GLMStore {
         try write { db in
             guard let sessionID = try String.fetchOne(db, sql: "SELECT sessionId FROM message WHERE id = ?",
                                                       arguments: [id.rawValue]) else {
-                throw StoreError(.notFound, path: databaseURL.path, "no message \(id.rawValue)")
+                throw GLMError(.notFound, path: databaseURL.path, "no message \(id.rawValue)")
             }
             try db.execute(sql: """
                 UPDATE message SET content = ?, state = ?, error = ?, finishedAt = coalesce(finishedAt, ?), ownerPid = NULL

@@ -26,7 +26,7 @@ extension GLMStore {
 
     static func requireSession(_ id: SessionID, _ db: Database) throws -> Session {
         guard let session = try fetchSession(id, db) else {
-            throw StoreError(.notFound, "no session with id \(id)")
+            throw GLMError(.notFound, "no session with id \(id)")
         }
         return session
     }
@@ -63,16 +63,16 @@ extension GLMStore {
     public func resolveSessionID(_ prefix: String) throws -> SessionID {
         let needle = prefix.lowercased()
         guard !needle.isEmpty, needle.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
-            throw StoreError(.notFound, "'\(prefix)' is not a session id")
+            throw GLMError(.notFound, "'\(prefix)' is not a session id")
         }
         let ids = try read { db in
             try String.fetchAll(db, sql: """
                 SELECT id FROM session WHERE deletedAt IS NULL AND id >= ? AND id < ? ORDER BY id LIMIT 2
                 """, arguments: [needle, needle + "\u{10FFFF}"])
         }
-        guard let first = ids.first else { throw StoreError(.notFound, "no session with id \(prefix)") }
+        guard let first = ids.first else { throw GLMError(.notFound, "no session with id \(prefix)") }
         guard ids.count == 1 else {
-            throw StoreError(.ambiguous, "'\(prefix)' matches several sessions; give more of the id")
+            throw GLMError(.ambiguous, "'\(prefix)' matches several sessions; give more of the id")
         }
         return SessionID(first)
     }
@@ -103,7 +103,8 @@ extension GLMStore {
         try updateColumns(id, "archived = ?", [archived])
     }
 
-    public func setSystemPrompt(_ id: SessionID, _ prompt: String) throws {
+    /// Sets the session's system prompt (sent before every turn; kept on export and import).
+    public func setSystemPrompt(_ prompt: String, of id: SessionID) throws {
         try updateColumns(id, "systemPrompt = ?", [prompt])
     }
 
@@ -111,16 +112,17 @@ extension GLMStore {
         try updateColumns(id, "modelKind = ?, modelName = ?", [kind, name])
     }
 
-    public func setSampling(_ id: SessionID, _ s: SamplingSettings) throws {
+    public func setSampling(_ s: SamplingSettings, of id: SessionID) throws {
         try updateColumns(id, "temperature = ?, topP = ?, topK = ?, repetitionPenalty = ?, maxNewTokens = ?, seed = ?",
-                          [s.temperature, s.topP, s.topK, s.repetitionPenalty, s.maxNewTokens, s.seed])
+                          [Double(s.temperature), Double(s.topP), s.topK, Double(s.repetitionPenalty), s.maxNewTokens,
+                           s.seed.map { Int64(bitPattern: $0) }])
     }
 
     private func updateColumns(_ id: SessionID, _ assignments: String, _ values: [(any DatabaseValueConvertible)?]) throws {
         try write { db in
             try db.execute(sql: "UPDATE session SET \(assignments) WHERE id = ? AND deletedAt IS NULL",
                            arguments: StatementArguments(values + [id.rawValue]))
-            if db.changesCount == 0 { throw StoreError(.notFound, "no session with id \(id)") }
+            if db.changesCount == 0 { throw GLMError(.notFound, "no session with id \(id)") }
         }
     }
 
@@ -134,7 +136,7 @@ extension GLMStore {
         try write { db in
             try db.execute(sql: "UPDATE session SET deletedAt = NULL WHERE id = ? AND deletedAt IS NOT NULL",
                            arguments: [id.rawValue])
-            if db.changesCount == 0 { throw StoreError(.notFound, "no deleted session with id \(id)") }
+            if db.changesCount == 0 { throw GLMError(.notFound, "no deleted session with id \(id)") }
         }
     }
 
@@ -160,7 +162,7 @@ extension GLMStore {
     public func deleteSessionPermanently(_ id: SessionID) throws {
         try write { db in
             try db.execute(sql: "DELETE FROM session WHERE id = ?", arguments: [id.rawValue])
-            if db.changesCount == 0 { throw StoreError(.notFound, "no session with id \(id)") }
+            if db.changesCount == 0 { throw GLMError(.notFound, "no session with id \(id)") }
         }
     }
 }

@@ -30,7 +30,7 @@ public final class GLMStore: Sendable {
                                                     withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
         } catch {
-            throw StoreError(.io, path: databaseURL.deletingLastPathComponent().path,
+            throw GLMError(.io, path: databaseURL.deletingLastPathComponent().path,
                              "cannot create the data directory: \(error.localizedDescription)")
         }
         var notice: StoreNotice?
@@ -58,7 +58,7 @@ public final class GLMStore: Sendable {
         do {
             return try DatabasePool(path: path, configuration: config)
         } catch let error as DatabaseError {
-            throw StoreError(.unreadable, path: path,
+            throw GLMError(.unreadable, path: path,
                              "the session database cannot be opened: \(error.message ?? "\(error.resultCode)")")
         }
     }
@@ -72,7 +72,7 @@ public final class GLMStore: Sendable {
         }
     }
 
-    /// Runs a write transaction, turning SQLite's errors into `StoreError`s that name the file.
+    /// Runs a write transaction, turning SQLite's errors into `GLMError`s that name the file.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try pool.write(body)
@@ -89,13 +89,13 @@ public final class GLMStore: Sendable {
         }
     }
 
-    func wrap(_ error: DatabaseError) -> StoreError {
+    func wrap(_ error: DatabaseError) -> GLMError {
         let detail = error.message ?? "\(error.resultCode)"
         if DatabaseOpener.isCorruption(error) {
-            return StoreError(.database, path: databaseURL.path,
+            return GLMError(.database, path: databaseURL.path,
                               "the session database is damaged (\(detail)); restart glmchat to move it aside")
         }
-        return StoreError(.database, path: databaseURL.path, detail)
+        return GLMError(.database, path: databaseURL.path, detail)
     }
 
     /// A number that changes whenever another process (another glmchat window, the CLI) commits

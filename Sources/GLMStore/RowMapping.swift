@@ -10,7 +10,7 @@ enum RowMapping {
 
     static let messageColumnNames = [
         "id", "sessionId", "role", "content", "metadata", "model", "promptTokens", "completionTokens",
-        "tokensPerSecond", "createdAt", "finishedAt", "state", "error",
+        "tokensPerSecond", "seed", "finishReason", "createdAt", "finishedAt", "state", "error",
     ]
 
     static let sessionColumns = sessionColumns(qualifiedBy: nil)
@@ -33,12 +33,12 @@ enum RowMapping {
             modelName: try row.decode(String.self, forColumn: "modelName"),
             systemPrompt: try row.decode(String.self, forColumn: "systemPrompt"),
             sampling: SamplingSettings(
-                temperature: try row.decode(Double.self, forColumn: "temperature"),
-                topP: try row.decode(Double.self, forColumn: "topP"),
+                temperature: Float(try row.decode(Double.self, forColumn: "temperature")),
+                topP: Float(try row.decode(Double.self, forColumn: "topP")),
                 topK: try row.decode(Int.self, forColumn: "topK"),
-                repetitionPenalty: try row.decode(Double.self, forColumn: "repetitionPenalty"),
+                repetitionPenalty: Float(try row.decode(Double.self, forColumn: "repetitionPenalty")),
                 maxNewTokens: try row.decode(Int?.self, forColumn: "maxNewTokens"),
-                seed: try row.decode(Int64?.self, forColumn: "seed")),
+                seed: try row.decode(Int64?.self, forColumn: "seed").map { UInt64(bitPattern: $0) }),
             createdAt: Timestamp.date(fromMilliseconds: try row.decode(Int64.self, forColumn: "createdAt")),
             updatedAt: Timestamp.date(fromMilliseconds: try row.decode(Int64.self, forColumn: "updatedAt")),
             isArchived: try row.decode(Bool.self, forColumn: "archived"))
@@ -47,11 +47,11 @@ enum RowMapping {
     static func message(_ row: Row) throws -> Message {
         let roleText = try row.decode(String.self, forColumn: "role")
         let stateText = try row.decode(String.self, forColumn: "state")
-        guard let role = MessageRole(rawValue: roleText) else {
-            throw StoreError(.database, "a message has an unknown role '\(roleText)'")
+        guard let role = Role.allCases.first(where: { $0.rawValue.isByteEqual(to: roleText) }) else {
+            throw GLMError(.database, "a message has an unknown role '\(roleText)'")
         }
-        guard let state = MessageState(rawValue: stateText) else {
-            throw StoreError(.database, "a message has an unknown state '\(stateText)'")
+        guard let state = MessageState.allCases.first(where: { $0.rawValue.isByteEqual(to: stateText) }) else {
+            throw GLMError(.database, "a message has an unknown state '\(stateText)'")
         }
         return Message(
             id: MessageID(try row.decode(String.self, forColumn: "id")),
@@ -63,6 +63,8 @@ enum RowMapping {
             promptTokens: try row.decode(Int?.self, forColumn: "promptTokens"),
             completionTokens: try row.decode(Int?.self, forColumn: "completionTokens"),
             tokensPerSecond: try row.decode(Double?.self, forColumn: "tokensPerSecond"),
+            seed: try row.decode(Int64?.self, forColumn: "seed").map { UInt64(bitPattern: $0) },
+            finishReason: try row.decode(String?.self, forColumn: "finishReason"),
             createdAt: Timestamp.date(fromMilliseconds: try row.decode(Int64.self, forColumn: "createdAt")),
             finishedAt: try row.decode(Int64?.self, forColumn: "finishedAt").map(Timestamp.date(fromMilliseconds:)),
             state: state,
@@ -76,8 +78,9 @@ enum RowMapping {
             """)
         try statement.execute(arguments: [
                 s.id.rawValue, s.title, s.titleIsCustom, s.modelKind, s.modelName, s.systemPrompt,
-                s.sampling.temperature, s.sampling.topP, s.sampling.topK, s.sampling.repetitionPenalty,
-                s.sampling.maxNewTokens, s.sampling.seed, Timestamp.milliseconds(s.createdAt),
+                Double(s.sampling.temperature), Double(s.sampling.topP), s.sampling.topK,
+                Double(s.sampling.repetitionPenalty), s.sampling.maxNewTokens,
+                s.sampling.seed.map { Int64(bitPattern: $0) }, Timestamp.milliseconds(s.createdAt),
                 Timestamp.milliseconds(s.updatedAt), s.isArchived,
             ])
     }
@@ -87,11 +90,12 @@ enum RowMapping {
     static func insert(_ m: Message, seq: Int, ownerPid: Int32?, _ db: Database) throws -> Int64 {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO message (\(messageColumns), seq, ownerPid)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         try statement.execute(arguments: [
                 m.id.rawValue, m.sessionID.rawValue, m.role.rawValue, m.content, m.metadata, m.model,
-                m.promptTokens, m.completionTokens, m.tokensPerSecond, Timestamp.milliseconds(m.createdAt),
+                m.promptTokens, m.completionTokens, m.tokensPerSecond, m.seed.map { Int64(bitPattern: $0) },
+                m.finishReason, Timestamp.milliseconds(m.createdAt),
                 m.finishedAt.map(Timestamp.milliseconds), m.state.rawValue, m.error, seq, ownerPid,
             ])
         return db.lastInsertedRowID

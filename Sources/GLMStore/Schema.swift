@@ -9,7 +9,8 @@ enum Schema {
 
     static var latestVersion: Int { migrations.count }
 
-    static let migrations: [@Sendable (Database) throws -> Void] = [v1Sessions, v2Search, v3DeletionAndRecovery]
+    static let migrations: [@Sendable (Database) throws -> Void] = [v1Sessions, v2Search, v3DeletionAndRecovery,
+                                                                     v4SeedsAndSystemPrompts]
 
     /// Sessions and their messages. Times are milliseconds since 1970.
     private static func v1Sessions(_ db: Database) throws {
@@ -88,6 +89,23 @@ enum Schema {
             """)
     }
 
+    /// Each answer keeps the seed it was drawn with and why it ended. "/system" used to be stored as a
+    /// system message; it is the session's system prompt now, so the latest such message of each
+    /// session moves into the (empty) column, and all of them leave the messages.
+    private static func v4SeedsAndSystemPrompts(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE message ADD COLUMN seed INTEGER;
+            ALTER TABLE message ADD COLUMN finishReason TEXT;
+            UPDATE session SET systemPrompt = (
+                SELECT m.content FROM message m
+                WHERE m.sessionId = session.id AND m.role = 'system' AND m.metadata = ''
+                ORDER BY m.seq DESC LIMIT 1)
+            WHERE systemPrompt = '' AND EXISTS (
+                SELECT 1 FROM message m WHERE m.sessionId = session.id AND m.role = 'system' AND m.metadata = '');
+            DELETE FROM message WHERE role = 'system' AND metadata = '';
+            """)
+    }
+
     /// Brings the database to `target` (default: the latest version) in one immediate transaction,
     /// so that two processes opening the same new file cannot both migrate it.
     static func migrate(_ writer: some DatabaseWriter, upTo target: Int = latestVersion, path: String) throws {
@@ -111,8 +129,8 @@ enum Schema {
         }
     }
 
-    static func tooNew(_ version: Int, path: String) -> StoreError {
-        StoreError(.schemaTooNew, path: path,
+    static func tooNew(_ version: Int, path: String) -> GLMError {
+        GLMError(.schemaTooNew, path: path,
                    "the database has schema version \(version), but this glmchat knows only up to "
                    + "version \(latestVersion); it was left untouched — use a newer glmchat")
     }

@@ -29,7 +29,7 @@ public struct SearchHit: Sendable, Equatable {
     public var titleMatches: [Range<String.Index>]
     /// The first message, in conversation order, that holds every term (nil if only the title did).
     public var messageID: MessageID?
-    public var role: MessageRole?
+    public var role: Role?
     public var snippet: Snippet?
 }
 
@@ -132,10 +132,16 @@ extension GLMStore {
 /// Turning what the user typed into SQL, and matches back into highlights.
 enum SearchQuery {
     static func terms(_ query: String) -> [String] {
-        var seen = Set<String>()
+        // Terms are told apart by their bytes, as SQLite tells them apart (String's `==` would merge
+        // canonically equivalent spellings, such as U+F98E and U+5E74, which SQLite finds separately).
+        var seen = Set<[UInt8]>()
         return query.split(whereSeparator: { $0.isWhitespace }).map(String.init)
-            .filter { seen.insert($0.lowercased()).inserted }
+            .filter { seen.insert(Array($0.lowercased().utf8)).inserted }
     }
+
+    /// Case-insensitive, and otherwise exact: no canonical equivalence, so a highlight marks only
+    /// what SQLite matched.
+    private static let matching: String.CompareOptions = [.caseInsensitive, .literal]
 
     /// Each term as an FTS5 string (quotes doubled), so nothing the user types is FTS syntax.
     static func ftsQuery(_ terms: [String]) -> String {
@@ -157,7 +163,7 @@ enum SearchQuery {
         for term in terms {
             var searchStart = text.startIndex
             while searchStart < text.endIndex,
-                  let range = text.range(of: term, options: [.caseInsensitive], range: searchStart..<text.endIndex) {
+                  let range = text.range(of: term, options: matching, range: searchStart..<text.endIndex) {
                 found.append(range)
                 searchStart = range.upperBound
             }
@@ -177,7 +183,7 @@ enum SearchQuery {
     /// About `width` characters of `content` on one line, starting a little before the first
     /// match, with "…" where text was left out.
     static func snippet(of content: String, terms: [String], lead: Int = 24, width: Int = 96) -> Snippet {
-        let first = terms.compactMap { content.range(of: $0, options: [.caseInsensitive])?.lowerBound }.min()
+        let first = terms.compactMap { content.range(of: $0, options: matching)?.lowerBound }.min()
             ?? content.startIndex
         let start = content.index(first, offsetBy: -lead, limitedBy: content.startIndex) ?? content.startIndex
         let end = content.index(start, offsetBy: width, limitedBy: content.endIndex) ?? content.endIndex

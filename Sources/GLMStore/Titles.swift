@@ -1,15 +1,11 @@
-/// Session titles: made from the first user message, or given by the user.
+/// Session titles: made from the first user message, or given by the user. Titles are kept
+/// whole; each screen cuts them to the room it has.
 public enum Titles {
-    /// Automatic titles are cut to this many terminal cells; the sidebar cuts further if narrower.
-    public static let maxCells = 40
-
-    /// The first non-blank line of `text`, with control characters removed, cut to `maxCells`
-    /// display cells ("…" marks a cut).
-    public static func title(fromFirstMessage text: String, maxCells: Int = maxCells) -> String {
-        let line = text.split(whereSeparator: \.isNewline)
+    /// The first non-blank line of `text`, with control characters removed.
+    public static func title(fromFirstMessage text: String) -> String {
+        text.split(whereSeparator: \.isNewline)
             .map { clean(String($0)) }
             .first { !$0.isEmpty } ?? ""
-        return DisplayWidth.truncate(line, toCells: maxCells)
     }
 
     /// A name the user typed: one line, trimmed, control characters removed, never cut.

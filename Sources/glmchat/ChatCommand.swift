@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GLMEngine
+import GLMStore
 import GLMTerm
 
 /// The options of `glmchat` with no subcommand (the full-screen chat).
@@ -27,10 +28,10 @@ struct ChatOptions: ParsableArguments {
     var demo = false
 }
 
-/// `glmchat`: the full-screen chat on a terminal, plain streamed text otherwise. The caller gives
-/// the inference service and the session store; `--demo` replaces both with in-memory ones.
+/// `glmchat`: the full-screen chat on a terminal, plain streamed text otherwise. `--demo` is decided
+/// here, once: the demo models and a throwaway session store replace the real ones.
 @MainActor
-func runChat(_ options: ChatOptions, service: any ChatService, repository: any SessionRepository) async -> Int32 {
+func runChat(_ options: ChatOptions, dataDirectory: String?, threads: Int?) async -> Int32 {
     let launch = ChatLaunchOptions(modelPaths: options.modelPaths, themeName: options.theme)
     var configuration: ChatConfiguration
     do {
@@ -39,28 +40,31 @@ func runChat(_ options: ChatOptions, service: any ChatService, repository: any S
         FileHandle.standardError.write(Data("glmchat: \(error)\n".utf8))
         return 1
     }
-    if let engine = service as? EngineChatService {
-        engine.slidePolicy = options.slide ?? configuration.slide ?? .exact
-        engine.contextSize = options.contextSize
-    }
-    var service = service
-    var repository = repository
+    let provider: any ModelProvider
+    var demoDirectory: URL?
     if options.demo {
-        service = DemoChatService()
-        repository = InMemorySessionRepository()
-        if configuration.models.isEmpty {
-            configuration.models = [
-                ModelEntry(name: "demo-chat", kind: .chat, path: "(built in)"),
-                ModelEntry(name: "demo-base", kind: .base, path: "(built in)"),
-                ModelEntry(name: "demo-32k", kind: .chat32k, path: "(built in)"),
-            ]
-        }
+        provider = DemoModelProvider()
+        configuration.models = [
+            ModelEntry(name: "demo-chat", kind: .chat, path: "(built in)"),
+            ModelEntry(name: "demo-base", kind: .base, path: "(built in)"),
+            ModelEntry(name: "demo-32k", kind: .chat32k, path: "(built in)"),
+        ]
+        configuration.initialModel = nil
+        demoDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("glmchat-demo-\(UUID().uuidString)")
+    } else {
+        provider = EngineModelProvider(threads: threads, slidePolicy: options.slide ?? configuration.slide ?? .exact,
+                                       contextSize: options.contextSize)
     }
     guard TerminalChat.canRunFullScreen(environment: launch.environment) else {
-        return await PlainChat.run(configuration: configuration, service: service)
+        return await PlainChat.run(configuration: configuration, provider: provider)
     }
+    defer { if let demoDirectory { try? FileManager.default.removeItem(at: demoDirectory) } }
     do {
-        try await TerminalChat.run(options: launch, configuration: configuration, service: service, repository: repository)
+        let store = try GLMStore(dataDirectory: demoDirectory ?? StorePaths.dataDirectory(override: dataDirectory))
+        if let notice = store.notice {
+            FileHandle.standardError.write(Data("glmchat: \(notice)\n".utf8))
+        }
+        try await TerminalChat.run(options: launch, configuration: configuration, provider: provider, store: store)
         return 0
     } catch {
         FileHandle.standardError.write(Data("glmchat: \(error)\n".utf8))

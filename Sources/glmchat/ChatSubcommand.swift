@@ -20,23 +20,7 @@ struct ChatSubcommand: AsyncParsableCommand {
 
     @MainActor
     func run() async throws {
-        let service = EngineChatService(threads: threads)
-        let repository: any SessionRepository
-        if options.demo {
-            repository = InMemorySessionRepository()
-        } else {
-            do {
-                let store = try GLMStore(dataDirectory: StorePaths.dataDirectory(override: dataDirectory))
-                if let notice = store.notice {
-                    FileHandle.standardError.write(Data("glmchat: \(notice)\n".utf8))
-                }
-                repository = StoreSessionRepository(store: store, modelKind: { service.modelKind },
-                                                    modelName: { service.modelName })
-            } catch {
-                exitWithError(error)
-            }
-        }
-        let status = await runChat(options, service: service, repository: repository)
+        let status = await runChat(options, dataDirectory: dataDirectory, threads: threads)
         if status != 0 { throw ExitCode(status) }
     }
 }

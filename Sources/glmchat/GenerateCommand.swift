@@ -47,9 +47,9 @@ struct GenerateCommand: AsyncParsableCommand {
                                          contextLimit: loaded.contextLimit, slidePolicy: modelOptions.slide,
                                          readAheadRows: modelOptions.readAhead)
             let promptIDs = try promptTokens(loaded.tokenizer)
-            let sampling = SamplingParameters(temperature: temperature, topP: topP, topK: topK,
-                                              repeatPenalty: repeatPenalty, seed: seed)
-            let request = GenerationRequest(prompt: promptIDs, sampling: sampling, maxTokens: maxTokens,
+            let sampling = SamplingSettings(temperature: temperature, topP: topP, topK: topK,
+                                            repetitionPenalty: repeatPenalty)
+            let request = GenerationRequest(prompt: promptIDs, sampling: sampling, seed: seed, maxTokens: maxTokens,
                                             stopTokens: ignoreEOS ? [] : engine.defaultStopTokens(),
                                             keepLogits: dumpLogits, keepContexts: dumpContext)
             var generated: [Int32] = []

@@ -37,39 +37,24 @@ struct RunCommand: AsyncParsableCommand {
                                          contextLimit: loaded.contextLimit, slidePolicy: modelOptions.slide,
                                          readAheadRows: modelOptions.readAhead)
             let loadSeconds = Date().timeIntervalSince(loadStart)
-            let prompt: ChatPrompt
-            if loaded.kind.usesChatFormat {
-                var history: [ChatMessage] = []
-                if let system { history.append(ChatMessage(role: .system, content: system)) }
-                prompt = ChatPrompt.chat(loaded.tokenizer, history: history, next: ChatMessage(role: .user, content: text))
-            } else {
-                guard system == nil else { throw ValidationError("--system needs the chat format; the base model completes plain text") }
-                prompt = ChatPrompt.plain(loaded.tokenizer, text: text)
+            guard loaded.kind.usesChatFormat || system == nil else {
+                throw ValidationError("--system needs the chat format; the base model completes plain text")
             }
-            let request = GenerationRequest(prompt: prompt.tokens, sampling: samplingOptions.parameters,
-                                            maxTokens: samplingOptions.maxTokens, stopTokens: engine.defaultStopTokens(),
-                                            layout: prompt.layout)
-            var splitter = ReplySplitter()
-            let chat = loaded.kind.usesChatFormat
+            let name = URL(fileURLWithPath: modelOptions.model).deletingPathExtension().lastPathComponent
+            let backend = LocalChatBackend(engine: engine, name: name)
+            let chat = ChatSession(store: nil, systemPrompt: system ?? "", sampling: samplingOptions.settings)
+            try chat.append(.user, text, model: backend.info)
             let out = FileHandle.standardOutput
             var stats = GenerationStats()
-            for try await event in engine.generate(request) {
+            for await event in chat.reply(using: backend) {
                 switch event {
-                case .token(let token):
-                    let shown = chat ? splitter.feed(token.text) : token.text
-                    if !shown.isEmpty { out.write(Data(shown.utf8)) }
-                case .text(let piece):
-                    let shown = chat ? splitter.feed(piece) : piece
-                    if !shown.isEmpty { out.write(Data(shown.utf8)) }
-                case .finished(_, let finalStats):
+                case .text(let piece): out.write(Data(piece.utf8))
+                case .finished(let reason, let finalStats):
                     stats = finalStats
-                case .promptProgress, .contextSlid:
+                    if case .failed(let why) = reason { throw GLMError(.badValue, why) }
+                case .promptProgress, .progress, .contextSlid, .metadata:
                     break
                 }
-            }
-            if chat {
-                let rest = splitter.finish()
-                if !rest.isEmpty { out.write(Data(rest.utf8)) }
             }
             out.write(Data("\n".utf8))
             if verbose {

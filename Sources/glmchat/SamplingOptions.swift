@@ -13,8 +13,9 @@ struct SamplingOptions: ParsableArguments {
     @Option(name: .customLong("repeat-penalty")) var repeatPenalty: Float = 1.1
     @Option(help: "Random seed (default: a new one each run).") var seed: UInt64?
 
-    var parameters: SamplingParameters {
-        SamplingParameters(temperature: temperature, topP: topP, topK: topK, repeatPenalty: repeatPenalty,
-                           seed: seed ?? UInt64.random(in: 0...UInt64.max))
+    /// The settings; `seed` stays nil (a fresh one per answer) unless given.
+    var settings: SamplingSettings {
+        SamplingSettings(temperature: temperature, topP: topP, topK: topK, repetitionPenalty: repeatPenalty,
+                         maxNewTokens: maxTokens, seed: seed)
     }
 }

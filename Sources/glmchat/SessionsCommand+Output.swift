@@ -1,12 +1,24 @@
 import Foundation
 import GLMStore
+import GLMTerm
 
 /// How `glmchat sessions` prints: one line per session for people, JSON for scripts.
 enum CLIOutput {
-    static func line(for session: Session, title: String? = nil) -> String {
+    /// Titles are stored whole; the table shows this many cells of one.
+    static let titleCells = 60
+
+    /// One session's row; `titleMatches` (ranges in its display title) are marked by `highlighter`.
+    static func line(for session: Session, titleMatches: [Range<String.Index>] = [],
+                     highlighter: Highlighter = Highlighter(enabled: false)) -> String {
         let shortID = String(session.id.rawValue.prefix(8))
         let when = localTime(session.updatedAt)
-        let shown = title ?? DisplayWidth.truncate(session.displayTitle, toCells: 60)
+        let title = session.displayTitle
+        let (kept, isCut) = Glyphs.fittingPrefix(of: title[...], cells: titleCells)
+        let keptMatches = titleMatches.compactMap { match -> Range<String.Index>? in
+            let upper = min(match.upperBound, kept.endIndex)
+            return match.lowerBound < upper ? match.lowerBound..<upper : nil
+        }
+        let shown = highlighter.apply(kept, keptMatches) + (isCut ? "…" : "")
         return "\(shortID)  \(when)  \(shown)\(session.isArchived ? "  [archived]" : "")"
     }
 
@@ -42,8 +54,8 @@ struct Highlighter {
         return Highlighter(enabled: isatty(STDOUT_FILENO) == 1 && !noColor)
     }
 
-    func apply(_ text: String, _ ranges: [Range<String.Index>]) -> String {
-        guard enabled, !ranges.isEmpty else { return text }
+    func apply(_ text: Substring, _ ranges: [Range<String.Index>]) -> String {
+        guard enabled, !ranges.isEmpty else { return String(text) }
         var result = ""
         var cursor = text.startIndex
         for range in ranges where range.lowerBound >= cursor {

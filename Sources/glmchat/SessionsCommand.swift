@@ -94,10 +94,9 @@ extension SessionsCommand {
             if hits.isEmpty { print("No matches.") }
             let highlighter = Highlighter.forStandardOutput()
             for hit in hits {
-                let title = highlighter.apply(hit.session.displayTitle, hit.titleMatches)
-                print(CLIOutput.line(for: hit.session, title: title))
+                print(CLIOutput.line(for: hit.session, titleMatches: hit.titleMatches, highlighter: highlighter))
                 if let snippet = hit.snippet, let role = hit.role {
-                    print("    \(role.rawValue): \(highlighter.apply(snippet.text, snippet.matches))")
+                    print("    \(role.rawValue): \(highlighter.apply(snippet.text[...], snippet.matches))")
                 }
             }
         }
@@ -118,7 +117,7 @@ extension SessionsCommand {
                 do {
                     try data.write(to: URL(fileURLWithPath: output), options: .atomic)
                 } catch {
-                    throw StoreError(.io, path: output, "cannot write the export: \(error.localizedDescription)")
+                    throw GLMError(.io, path: output, "cannot write the export: \(error.localizedDescription)")
                 }
                 if options.json {
                     try CLIOutput.printJSON(["id": sessionID.rawValue, "format": format.rawValue, "path": output])
@@ -149,7 +148,7 @@ extension SessionsCommand {
                 do {
                     data = try Data(contentsOf: URL(fileURLWithPath: file))
                 } catch {
-                    throw StoreError(.io, path: file, "cannot read the file: \(error.localizedDescription)")
+                    throw GLMError(.io, path: file, "cannot read the file: \(error.localizedDescription)")
                 }
                 let session = try store.importSession(from: data, path: file, assignNewIDs: newIDs)
                 let count = try store.messages(in: session.id).count
@@ -170,7 +169,7 @@ extension SessionsCommand {
             let store = try options.open()
             let sessions = try ids.map { prefix -> Session in
                 let id = try store.resolveSessionID(prefix)
-                guard let session = try store.session(id) else { throw StoreError(.notFound, "no session with id \(prefix)") }
+                guard let session = try store.session(id) else { throw GLMError(.notFound, "no session with id \(prefix)") }
                 return session
             }
             if !yes {

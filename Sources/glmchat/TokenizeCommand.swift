@@ -31,10 +31,10 @@ struct TokenizeCommand: ParsableCommand {
         case let (nil, path?):
             let model = try Tokenizer(modelPath: tokenizer)
             let conversation = try Self.readMessages(path: path)
-            guard let next = conversation.last else {
+            guard !conversation.messages.isEmpty else {
                 throw GLMError(.badValue, path: path, "the message list is empty; its last message is the new one")
             }
-            ids = model.encodeChat(history: Array(conversation.dropLast()), next: next)
+            ids = model.encodeChat(conversation)
         default:
             throw GLMError(.badValue, "give exactly one of --text or --messages")
         }
@@ -42,12 +42,12 @@ struct TokenizeCommand: ParsableCommand {
     }
 
     /// Reads the conversation file; tool keys keep their order.
-    static func readMessages(path: String) throws -> [ChatMessage] {
+    static func readMessages(path: String) throws -> Conversation {
         let file = try MappedFile(path: path)
         let bytes = file.size == 0 ? [] : Array(try file.bytes(0..<file.size, what: "the messages"))
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw GLMError(.badFormat, path: path, "the file is not valid UTF-8")
         }
-        return try ChatMessage.conversation(fromJSON: text, source: path)
+        return try Conversation.fromJSON(text, source: path)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GLMTestSupport
 import GLMEngine
 import Testing
 
@@ -6,12 +7,7 @@ import Testing
 /// stdout parsed, every key present and every figure a number of the right kind (never a speed).
 @Suite struct BenchJSONTests {
     /// The glmchat that `swift build` put beside this test bundle (up to three folders up).
-    static let glmchat: String? = {
-        let start = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()
-        let folders = (0..<3).map { level in (0..<level).reduce(start) { url, _ in url.deletingLastPathComponent() } }
-        return folders.map { $0.appendingPathComponent("glmchat").path }
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
-    }()
+    static let glmchat: String? = BuiltProgram.glmchat
 
     /// The fields, with the types a reader relies on.
     struct Report: Decodable {

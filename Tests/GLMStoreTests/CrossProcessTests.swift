@@ -102,7 +102,7 @@ import Glibc
             ChildRole.say("APPENDED \(i)")
             Thread.sleep(forTimeInterval: 0.005)
         }
-        try writer.finish(.complete)
+        try writer.finish(.stopToken(2))
     }
 
     @Test(.enabled(if: ChildRole.current == "concurrent-writer"))
@@ -135,7 +135,7 @@ enum ConcurrentWriter {
                 writer.append("answer to ")
                 Thread.sleep(forTimeInterval: 0.02)
                 writer.append(title)
-                try writer.finish(.complete)
+                try writer.finish(.stopToken(2))
             }
         }
         ChildRole.say("DONE")

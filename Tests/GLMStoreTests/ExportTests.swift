@@ -8,20 +8,19 @@ import Testing
         let session = try store.createSession(NewSession(
             modelKind: "chat-32k", modelName: "chatglm3-6b-32k-q4_0.gguf", systemPrompt: "You are ChatGLM3.\n你好",
             sampling: SamplingSettings(temperature: 0.1 + 0.2, topP: 0.95, topK: 40, repetitionPenalty: 1.05,
-                                       maxNewTokens: 2048, seed: -9_000_000_000)))
+                                       maxNewTokens: 2048, seed: 9_000_000_000_000_000_001)))
         try store.appendMessage(NewMessage(role: .user, content: "天气怎么样？ \"quoted\" \\ back\u{0}slash 👨‍👩‍👧"), to: session.id)
         try store.appendMessage(NewMessage(role: .assistant, content: "get_weather\n```python\ntool_call(city='北京')\n```",
                                            metadata: "get_weather", model: "chatglm3-6b",
-                                           stats: AnswerStats(promptTokens: 31, completionTokens: 17,
-                                                              tokensPerSecond: 1.0 / 3.0)),
+                                           stats: answerStats(prompt: 31, completion: 17, tokensPerSecond: 1.0 / 3.0)),
                                 to: session.id)
         try store.appendMessage(NewMessage(role: .observation, content: #"{"temperature": 21}"#, metadata: "get_weather"),
                                 to: session.id)
         let writer = try store.beginAnswer(in: session.id, model: "chatglm3-6b")
         writer.append("北京今天21度，")
-        try writer.finish(.stopped, stats: AnswerStats(promptTokens: 60, completionTokens: 8, tokensPerSecond: 7.25))
+        try writer.finish(.cancelled, stats: answerStats(prompt: 60, completion: 8, tokensPerSecond: 7.25))
         let failed = try store.beginAnswer(in: session.id, model: "chatglm3-6b")
-        try failed.finish(.failed(reason: "out of memory"))
+        try failed.finish(.failed("out of memory"))
         try store.setArchived(session.id, true)
         return session.id
     }
@@ -61,7 +60,7 @@ import Testing
         let store = try dir.open()
         let id = try richSession(store)
         let json = try store.exportJSON(id)
-        let error = #expect(throws: StoreError.self) { try store.importSession(from: json, path: "a.json") }
+        let error = #expect(throws: GLMError.self) { try store.importSession(from: json, path: "a.json") }
         #expect(error?.kind == .alreadyExists)
         let copy = try store.importSession(from: json, path: "a.json", assignNewIDs: true)
         #expect(copy.id != id)
@@ -78,7 +77,7 @@ import Testing
             (#"[1, 2, 3]"#, "not a glmchat session export"),
         ]
         for (text, fragment) in cases {
-            let error = #expect(throws: StoreError.self) {
+            let error = #expect(throws: GLMError.self) {
                 try store.importSession(from: Data(text.utf8), path: "/tmp/x.json")
             }
             #expect(error?.kind == .badImport)
@@ -91,7 +90,7 @@ import Testing
         let id = try richSession(goodStore)
         var text = String(decoding: try goodStore.exportJSON(id), as: UTF8.self)
         text = text.replacingOccurrences(of: "\"observation\"", with: "\"narrator\"")
-        let error = #expect(throws: StoreError.self) { try store.importSession(from: Data(text.utf8), path: "y.json") }
+        let error = #expect(throws: GLMError.self) { try store.importSession(from: Data(text.utf8), path: "y.json") }
         #expect(error?.description.contains("messages[2].role 'narrator'") == true)
         #expect(try store.countSessions(.all) == 0)
     }

@@ -76,7 +76,7 @@ struct ListingBenchmark {
                                       isArchived: i % 10 == 0)
                 try RowMapping.insert(session, db)
                 for j in 0..<messagesPerSession {
-                    let role: MessageRole = j % 2 == 0 ? .user : .assistant
+                    let role: Role = j % 2 == 0 ? .user : .assistant
                     let text = j % 2 == 0
                         ? "Question \(j) of session \(i): tell me about zebra\(i) and the keepers of lighthouses."
                         : "关于灯塔看守人的回答 \(i)-\(j)。" + String(repeating: "The keepers trimmed the wicks every night. ", count: 4)

@@ -64,7 +64,7 @@ import Testing
         try queue.write { db in try db.execute(sql: "PRAGMA user_version = \(Schema.latestVersion + 1)") }
         try queue.close()
         let before = try Data(contentsOf: dir.databaseURL)
-        let error = #expect(throws: StoreError.self) { try dir.open() }
+        let error = #expect(throws: GLMError.self) { try dir.open() }
         #expect(error?.kind == .schemaTooNew)
         #expect(error?.description.contains(dir.databaseURL.path) == true)
         #expect(try Data(contentsOf: dir.databaseURL) == before)
@@ -76,7 +76,7 @@ import Testing
         try queue.write { db in try db.execute(sql: "CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('x')") }
         try queue.close()
         let before = try Data(contentsOf: dir.databaseURL)
-        let error = #expect(throws: StoreError.self) { try dir.open() }
+        let error = #expect(throws: GLMError.self) { try dir.open() }
         #expect(error?.kind == .notGLMChatDatabase)
         #expect(try Data(contentsOf: dir.databaseURL) == before)
     }
@@ -122,7 +122,7 @@ import Testing
         let dir = try TempDir()
         // A directory where the file should be: SQLite cannot open it, and it is not corrupt data.
         try FileManager.default.createDirectory(at: dir.databaseURL, withIntermediateDirectories: true)
-        let error = #expect(throws: StoreError.self) { try dir.open() }
+        let error = #expect(throws: GLMError.self) { try dir.open() }
         #expect(error?.kind == .unreadable)
         #expect(error?.description.contains(dir.databaseURL.path) == true)
         var isDirectory: ObjCBool = false

@@ -44,6 +44,25 @@ import Testing
         #expect(try store.search("北京").map(\.session.id) == [ids[2], ids[1]])
     }
 
+    /// U+5E74 and U+F98E are canonically equivalent (`String ==` says equal) but different text: search
+    /// finds each only where it is written, and highlights only what it found.
+    @Test func canonicallyEquivalentCharactersAreDifferentSearchTerms() throws {
+        let dir = try TempDir()
+        let store = try dir.open()
+        let plain = try store.makeSession()
+        try store.appendMessage(NewMessage(role: .user, content: "新\u{5E74}快乐"), to: plain.id)
+        let compatibility = try store.makeSession()
+        try store.appendMessage(NewMessage(role: .user, content: "新\u{F98E}快乐"), to: compatibility.id)
+        let hits = try store.search("\u{5E74}")
+        #expect(hits.map(\.session.id) == [plain.id])
+        let snippet = try #require(hits.first?.snippet)
+        #expect(snippet.matches.map { Array(snippet.text[$0].utf8) } == [Array("\u{5E74}".utf8)])
+        #expect(try store.search("\u{F98E}").map(\.session.id) == [compatibility.id])
+        #expect(SearchQuery.terms("\u{5E74} \u{F98E}").count == 2)
+        #expect(SearchQuery.ranges(of: ["\u{5E74}"], in: "\u{F98E}").isEmpty)
+        #expect(SearchQuery.ranges(of: ["LINKED"], in: "a linked list").count == 1)
+    }
+
     @Test func everyTermMustBeInTheSameMessage() throws {
         let dir = try TempDir()
         let (store, ids) = try populated(dir)
@@ -84,7 +103,7 @@ import Testing
         try writer.flush()
         #expect(try store.search("otters").count == 1)
         writer.append(" and beavers")
-        try writer.finish(.complete)
+        try writer.finish(.stopToken(2))
         #expect(try store.search("beavers").first?.messageID == writer.messageID)
         try store.deleteSession(s.id)
         try store.purgeDeletedSession(s.id)

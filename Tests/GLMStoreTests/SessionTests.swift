@@ -82,7 +82,7 @@ import Testing
 
         try store.deleteSession(session.id)
         try store.purgeDeletedSession(session.id)
-        #expect(throws: StoreError.self) { try store.restoreSession(session.id) }
+        #expect(throws: GLMError.self) { try store.restoreSession(session.id) }
         #expect(try store.messages(in: session.id).isEmpty)
         #expect(try store.integrityProblems().isEmpty)
     }
@@ -104,8 +104,8 @@ import Testing
         let session = try store.makeSession()
         let sampling = SamplingSettings(temperature: 0.3, topP: 0.95, topK: 40, repetitionPenalty: 1.1,
                                         maxNewTokens: 512, seed: 42)
-        try store.setSampling(session.id, sampling)
-        try store.setSystemPrompt(session.id, "你是一个助手")
+        try store.setSampling(sampling, of: session.id)
+        try store.setSystemPrompt("你是一个助手", of: session.id)
         try store.setModel(session.id, kind: "chat-32k", name: "chatglm3-6b-32k-q4_0")
         let reread = try #require(try store.session(session.id))
         #expect(reread.sampling == sampling)
@@ -120,18 +120,18 @@ import Testing
         let session = try store.makeSession()
         #expect(try store.resolveSessionID(String(session.id.rawValue.prefix(8))) == session.id)
         #expect(try store.resolveSessionID(session.id.rawValue.uppercased()) == session.id)
-        #expect(throws: StoreError.self) { try store.resolveSessionID("zz") }
+        #expect(throws: GLMError.self) { try store.resolveSessionID("zz") }
         _ = try store.makeSession()
-        #expect(throws: StoreError.self) { try store.resolveSessionID("") }
+        #expect(throws: GLMError.self) { try store.resolveSessionID("") }
     }
 
     @Test func missingSessionsAreReportedNotCreated() throws {
         let dir = try TempDir()
         let store = try dir.open()
         let ghost = SessionID.random()
-        #expect(throws: StoreError.self) { try store.appendMessage(NewMessage(role: .user, content: "x"), to: ghost) }
-        #expect(throws: StoreError.self) { try store.renameSession(ghost, to: "x") }
-        #expect(throws: StoreError.self) { try store.deleteSession(ghost) }
+        #expect(throws: GLMError.self) { try store.appendMessage(NewMessage(role: .user, content: "x"), to: ghost) }
+        #expect(throws: GLMError.self) { try store.renameSession(ghost, to: "x") }
+        #expect(throws: GLMError.self) { try store.deleteSession(ghost) }
         #expect(try store.countSessions(.all) == 0)
     }
 

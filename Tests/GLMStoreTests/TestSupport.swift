@@ -106,3 +106,12 @@ final class ChildOutput: @unchecked Sendable {
 func monotonicSeconds() -> Double {
     Double(DispatchTime.now().uptimeNanoseconds) / 1e9
 }
+
+/// The stats an answer ends with, as the engine would report them for these figures.
+func answerStats(prompt: Int, completion: Int, tokensPerSecond: Double) -> GenerationStats {
+    var stats = GenerationStats()
+    stats.promptTokens = prompt
+    stats.generatedTokens = completion
+    stats.generationSeconds = Double(completion) / tokensPerSecond
+    return stats
+}

@@ -1,39 +1,32 @@
+import Foundation
 import Testing
 @testable import GLMStore
 
 @Suite struct TitleTests {
-    @Test func widthsFollowWcwidth() {
-        #expect(DisplayWidth.cells("a") == 1)
-        #expect(DisplayWidth.cells("中") == 2)
-        #expect(DisplayWidth.cells("ｶ") == 1)           // half-width katakana
-        #expect(DisplayWidth.cells("é") == 1)           // e + combining acute: one cell
-        #expect(DisplayWidth.cells("😀") == 2)
-        #expect(DisplayWidth.cells("👨‍👩‍👧") == 2)       // ZWJ family: one wide glyph
-        #expect(DisplayWidth.cells("❤️") == 2)           // emoji presentation selector
-        #expect(DisplayWidth.cells("你好, world") == 11)
+    @Test func longFirstLinesAreKeptWhole() {
+        // Cutting to the room on screen is the screen's business (sidebar, dialogs, CLI table).
+        let chinese = String(repeating: "中文", count: 30)
+        #expect(Titles.title(fromFirstMessage: chinese + "\nsecond line") == chinese)
+        let family = String(repeating: "👨‍👩‍👧", count: 30)
+        #expect(Titles.title(fromFirstMessage: family) == family)
+        let long = String(repeating: "word ", count: 200).trimmingCharacters(in: .whitespaces)
+        #expect(Titles.title(fromFirstMessage: long) == long)
     }
 
-    @Test func chineseTitlesAreCutByCells() {
-        let text = String(repeating: "中文", count: 30)
-        let title = Titles.title(fromFirstMessage: text)
-        // 19 wide characters (38 cells) + "…": a 20th would need cells 39-40 and leave none for "…".
-        #expect(title == String(repeating: "中文", count: 9) + "中…")
-        #expect(DisplayWidth.cells(title) == 39)
-    }
-
-    @Test func shortTitlesAreKeptWhole() {
+    @Test func titleIsTheFirstNonBlankLineCleaned() {
         #expect(Titles.title(fromFirstMessage: "你好") == "你好")
         #expect(Titles.title(fromFirstMessage: "  \n\n  hello\tthere \nmore") == "hello there")
+        #expect(Titles.title(fromFirstMessage: "\r\n\u{1B}[31mred\u{7}") == "[31mred")
+        #expect(Titles.title(fromFirstMessage: " \t \n\u{0}\nnext") == "next")
         #expect(Titles.title(fromFirstMessage: "") == "")
-        let exact = String(repeating: "x", count: 40)
-        #expect(Titles.title(fromFirstMessage: exact) == exact)
     }
 
-    @Test func cutNeverSplitsAWideCharacterAcrossTheLimit() {
-        let title = Titles.title(fromFirstMessage: "a" + String(repeating: "中", count: 30), maxCells: 10)
-        #expect(title == "a中中中中…")                  // 1 + 8 + 1 = 10 cells
-        #expect(DisplayWidth.cells(title) == 10)
-        let emoji = Titles.title(fromFirstMessage: String(repeating: "👨‍👩‍👧", count: 10), maxCells: 7)
-        #expect(emoji == "👨‍👩‍👧👨‍👩‍👧👨‍👩‍👧…")
+    @Test func automaticTitleOfASessionIsStoredWhole() throws {
+        let dir = try TempDir()
+        let store = try dir.open()
+        let session = try store.makeSession()
+        let first = String(repeating: "一个很长的问题", count: 20)
+        try store.appendMessage(NewMessage(role: .user, content: first + "\n细节"), to: session.id)
+        #expect(try store.session(session.id)?.title == first)
     }
 }

@@ -1,7 +1,13 @@
+import GLMEngine
 import Testing
 @testable import GLMTerm
 
 @MainActor @Suite struct AppCommandTests {
+    /// What the model was shown, message by message.
+    private func asked(_ conversation: Conversation) -> [String] {
+        conversation.messages.map { "\($0.role.rawValue): \($0.content)" }
+    }
+
     private func ask(_ harness: AppHarness, _ text: String) async {
         await harness.type(text + "\r")
         await harness.pump { harness.app.activity == .idle }
@@ -12,29 +18,46 @@ import Testing
         await harness.waitForModel()
         await ask(harness, "/system Answer in Chinese.")
         await ask(harness, "first")
-        #expect(harness.service.requests.last == GenerationRequest(
-            system: "Answer in Chinese.", turns: [ChatTurn(role: .user, text: "first")], mode: .chat))
+        #expect(harness.script.requests.last.map(asked) == ["system: Answer in Chinese.", "user: first"])
         await ask(harness, "second")
-        #expect(harness.service.requests.last?.turns.map(\.text) == ["first", "ok", "second"])
+        #expect(harness.script.requests.last.map(asked) == ["system: Answer in Chinese.", "user: first", "assistant: ok",
+                                                            "user: second"])
         await harness.press([.key(.function(8))])           // F8: /clear
         #expect(harness.screenContains("── context cleared ──"))
         await ask(harness, "third")
-        #expect(harness.service.requests.last == GenerationRequest(
-            system: "Answer in Chinese.", turns: [ChatTurn(role: .user, text: "third")], mode: .chat))
+        #expect(harness.script.requests.last.map(asked) == ["system: Answer in Chinese.", "user: third"])
         #expect(harness.screenContains("first"))            // the session keeps what came before
     }
 
-    @Test func retryRegeneratesTheLastAnswer() async {
+    @Test func systemIsTheSessionsPromptShownAboveTheConversationAndTheTitleComesFromTheFirstMessage() async throws {
+        let harness = AppHarness(replies: ["ok"])
+        await harness.waitForModel()
+        await ask(harness, "/system 用中文回答。")
+        let session = try #require(harness.app.currentSession)
+        #expect(try harness.store.session(session.id)?.systemPrompt == "用中文回答。")
+        #expect(try harness.store.messages(in: session.id).isEmpty)      // a setting, not a message
+        #expect(harness.screenContains("System"))
+        #expect(harness.screenContains("用中文回答。"))
+        await ask(harness, "What is RoPE?")
+        #expect(harness.app.sessions.first?.title == "What is RoPE?")
+        let answer = try #require(try harness.store.messages(in: session.id).last)
+        #expect(answer.role == .assistant && answer.content == "ok" && answer.finishReason == "stop")
+        #expect(answer.completionTokens == 1 && answer.model == "glm3-chat" && answer.tokensPerSecond != nil)
+        await harness.type("/system\r")
+        #expect(harness.screenContains("System prompt: 用中文回答。"))
+    }
+
+    @Test func retryRegeneratesTheLastAnswer() async throws {
         let harness = AppHarness(replies: ["one", "two"])
         await harness.waitForModel()
         await ask(harness, "hi")
-        #expect(harness.app.messages.last?.text == "one")
+        #expect(harness.app.messages.last?.content == "one")
         await harness.type("/retry\r")
         await harness.pump { harness.app.activity == .idle }
-        #expect(harness.app.messages.map(\.text) == ["hi", "two"])
-        #expect(harness.service.requests.map(\.turns) == [[ChatTurn(role: .user, text: "hi")], [ChatTurn(role: .user, text: "hi")]])
-        let stored = try? harness.repository.messages(in: harness.app.currentSession?.id ?? 0)
-        #expect(stored?.map(\.text) == ["hi", "two"])
+        #expect(harness.app.messages.map(\.content) == ["hi", "two"])
+        #expect(harness.script.requests.map(asked) == [["user: hi"], ["user: hi"]])
+        let sessionID = try #require(harness.app.currentSession?.id)
+        #expect(try harness.store.messages(in: sessionID).map(\.content) == ["hi", "two"])
     }
 
     @Test func editPutsTheLastMessageBackAndSendingRegenerates() async {
@@ -46,7 +69,7 @@ import Testing
         #expect(harness.app.messages.isEmpty)
         await harness.press([.scalar("\u{15}")])            // Ctrl+U
         await ask(harness, "hello world")
-        #expect(harness.app.messages.map(\.text) == ["hello world", "answer"])
+        #expect(harness.app.messages.map(\.content) == ["hello world", "answer"])
     }
 
     @Test func unknownCommandsAreNotSent() async {
@@ -62,7 +85,7 @@ import Testing
         await harness.type("early\r")
         #expect(harness.app.model == nil)
         #expect(harness.screenContains("the message is sent when it is ready"))
-        await harness.pump { harness.app.messages.last?.text == "late but here" && harness.app.activity == .idle }
+        await harness.pump { harness.app.messages.last?.content == "late but here" && harness.app.activity == .idle }
     }
 
     @Test func switchingModelsKeepsTheSession() async {

@@ -73,14 +73,14 @@ import Testing
         let harness = AppHarness(replies: [long], pieceDelay: .milliseconds(5))
         await harness.waitForModel()
         await harness.type("go\r")
-        await harness.pump { (harness.app.messages.last?.text.count ?? 0) > 10 }
+        await harness.pump { (harness.app.messages.last?.content.count ?? 0) > 10 }
         await harness.press([.scalar("\u{1B}")])
         await harness.runner.step(timeoutMilliseconds: 0)      // the lone Esc is known once no more input follows
         await harness.pump { harness.app.activity == .idle }
         let answer = harness.app.messages.last
         #expect(answer?.state == .stopped)
-        #expect((answer?.text.count ?? 0) > 0)
-        #expect((answer?.text.count ?? 0) < long.count)
+        #expect((answer?.content.count ?? 0) > 0)
+        #expect((answer?.content.count ?? 0) < long.count)
         #expect(harness.screenContains("[stopped]"))
     }
 
@@ -186,7 +186,7 @@ import Testing
         #expect(harness.screen[23].contains("completion, no roles"))
         await harness.type("Once upon a time\r")
         await harness.pump { harness.app.activity == .idle }
-        #expect(harness.service.requests.last?.mode == .completion)
+        #expect(harness.script.requests.last?.messages.map(\.content) == ["Once upon a time"])
         #expect(harness.screenContains("Prompt"))
         #expect(harness.screenContains("Continuation"))
         #expect(!harness.screenContains("GLM"))
@@ -221,12 +221,12 @@ import Testing
             await harness.type("question \(index)\r")
             await harness.pump { harness.app.activity == .idle }
         }
-        harness.service.replies = [reply]
+        harness.script.replies = [reply]
         await harness.type("long one\r")
-        await harness.pump { harness.app.messages.last?.text.contains("line 3") == true }
+        await harness.pump { harness.app.messages.last?.content.contains("line 3") == true }
         _ = harness.screen
         await harness.press([.key(.pageUp)])
-        await harness.pump { harness.app.messages.last?.text.contains("line 20") == true }
+        await harness.pump { harness.app.messages.last?.content.contains("line 20") == true }
         #expect(harness.screenContains("new lines (End)"))
         await harness.pump { harness.app.activity == .idle }
         await harness.press([.key(.end)])

@@ -1,25 +1,42 @@
+import Foundation
+import GLMStore
 import Testing
 @testable import GLMTerm
 
-/// An app on the in-memory backend with the demo model, and helpers to drive it.
+/// An app on the in-memory terminal backend with the demo model and a session store in a fresh
+/// temporary folder, and helpers to drive it.
 @MainActor
 final class AppHarness {
     let backend: MemoryBackend
-    let service: DemoChatService
-    let repository = InMemorySessionRepository()
+    let provider: DemoModelProvider
+    let directory: URL
+    let store: GLMStore
     let app: ChatApp
     let runner: AppRunner
 
     init(rows: Int = 24, columns: Int = 100, models: [ModelEntry] = AppHarness.models,
-         replies: [String] = DemoChatService.defaultReplies, loadFailures: [String: String] = [:],
-         pieceDelay: Duration = .milliseconds(1)) {
+         replies: [String] = DemoScript.defaultReplies, loadFailures: [String: String] = [:],
+         pieceDelay: Duration = .milliseconds(1), store existing: GLMStore? = nil) {
         backend = MemoryBackend(size: Size(rows: rows, columns: columns))
-        service = DemoChatService(replies: replies, pieceDelay: pieceDelay, loadSteps: 2,
-                                  loadStepDelay: .milliseconds(1), loadFailures: loadFailures)
-        app = ChatApp(service: service, repository: repository, models: models, theme: Theme.plain)
+        provider = DemoModelProvider(replies: replies, pieceDelay: pieceDelay, loadSteps: 2,
+                                     loadStepDelay: .milliseconds(1), loadFailures: loadFailures)
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("glmchat-app-\(UUID().uuidString)")
+        do {
+            store = try existing ?? GLMStore(dataDirectory: directory)
+        } catch {
+            fatalError("cannot open a session store in \(directory.path): \(error)")
+        }
+        app = ChatApp(provider: provider, store: store, models: models, theme: Theme.plain)
         runner = AppRunner(app: app, backend: backend)
         app.start()
     }
+
+    deinit {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// What the demo model was asked, and what it answers.
+    var script: DemoScript { provider.script }
 
     static let models = [
         ModelEntry(name: "glm3-chat", kind: .chat, path: "/models/chat.gguf"),

@@ -1,3 +1,4 @@
+import GLMEngine
 import Testing
 @testable import GLMTerm
 
@@ -18,7 +19,7 @@ import Testing
 
     @Test func codeBlocksKeepTheirLinesAndColour() {
         let renderer = MarkdownRenderer()
-        let rows = renderer.render("```swift\nlet  x = [1,   2]\n\tindented\n```", width: 40, theme: theme, key: 1)
+        let rows = renderer.render("```swift\nlet  x = [1,   2]\n\tindented\n```", width: 40, theme: theme, key: MessageID("1"))
         #expect(texts(rows) == [" swift", " let  x = [1,   2]", "         indented"])
         #expect(rows.allSatisfy { $0.fill == theme[.code] })
         #expect(rows[1].line.glyphs.allSatisfy { $0.style == theme[.code] })
@@ -26,13 +27,13 @@ import Testing
 
     @Test func longCodeLinesAreBrokenNotReflowed() {
         let renderer = MarkdownRenderer()
-        let rows = renderer.render("```\nabcdefghij klm\n```", width: 8, theme: theme, key: 1)
+        let rows = renderer.render("```\nabcdefghij klm\n```", width: 8, theme: theme, key: MessageID("1"))
         #expect(texts(rows) == [" abcdefg", " hij klm"])
     }
 
     @Test func headingsListsAndInlineStyles() {
         let renderer = MarkdownRenderer()
-        let rows = renderer.render("# Title\n- item with **bold** and `code`\n2. second", width: 40, theme: theme, key: 1)
+        let rows = renderer.render("# Title\n- item with **bold** and `code`\n2. second", width: 40, theme: theme, key: MessageID("1"))
         #expect(texts(rows) == ["Title", "• item with bold and code", "2. second"])
         #expect(rows[0].line.glyphs.allSatisfy { $0.style.attributes.contains(.bold) })
         let item = rows[1].line.glyphs
@@ -42,7 +43,7 @@ import Testing
 
     @Test func listItemsHangUnderTheirText() {
         let renderer = MarkdownRenderer()
-        let rows = renderer.render("- alpha beta gamma delta", width: 12, theme: theme, key: 1)
+        let rows = renderer.render("- alpha beta gamma delta", width: 12, theme: theme, key: MessageID("1"))
         #expect(texts(rows) == ["• alpha beta", "  gamma", "  delta"])
     }
 
@@ -55,15 +56,15 @@ import Testing
     @Test func whileStreamingOnlyTheLastBlockIsRendered() {
         let renderer = MarkdownRenderer()
         var text = "first paragraph\n\nsecond"
-        _ = renderer.render(text, width: 30, theme: theme, key: 7)
+        _ = renderer.render(text, width: 30, theme: theme, key: MessageID("7"))
         let before = renderer.blocksRendered
         for piece in [" grows", " more", "\n```\ncode", " line"] {
             text += piece
-            _ = renderer.render(text, width: 30, theme: theme, key: 7)
+            _ = renderer.render(text, width: 30, theme: theme, key: MessageID("7"))
         }
         // Each update renders one block, the one being written; the paragraphs above are reused.
         #expect(renderer.blocksRendered - before == 4)
-        let rows = renderer.render(text, width: 30, theme: theme, key: 7)
+        let rows = renderer.render(text, width: 30, theme: theme, key: MessageID("7"))
         #expect(texts(rows).last == " code line")
     }
 }

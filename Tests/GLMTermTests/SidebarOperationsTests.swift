@@ -1,4 +1,5 @@
 import Foundation
+import GLMStore
 import Testing
 @testable import GLMTerm
 
@@ -109,7 +110,7 @@ import Testing
         #expect(harness.screenContains("u to undo"))       // still inside the window
         harness.app.expirePendingDeletion(now: .now + ChatApp.undoWindow + .seconds(1))
         #expect(!harness.screenContains("u to undo"))
-        #expect(throws: RepositoryError.noSuchSession(bananas.id)) { try harness.repository.restoreSession(bananas.id) }
+        #expect(throws: GLMError.self) { try harness.store.restoreSession(bananas.id) }
         await harness.press([.scalar("u")])
         #expect(harness.screenContains("Nothing to undo"))
         #expect(harness.app.sessions.map(\.title) == ["cherries", "apples"])
@@ -180,78 +181,34 @@ import Testing
         #expect(!ExportPath.slug(String(repeating: "ab ", count: 30)).hasSuffix("-"))
     }
 
-    @Test func theRepositoryStartupNoticeIsShown() async {
-        let backend = MemoryBackend(size: Size(rows: 24, columns: 100))
-        let notice = "The session database /data/glmchat.sqlite is damaged (malformed); it was moved to /data/glmchat.sqlite.corrupt-1"
-        let repository = InMemorySessionRepository(startupNotice: notice)
-        let app = ChatApp(service: DemoChatService(), repository: repository, models: AppHarness.models, theme: Theme.plain)
-        let runner = AppRunner(app: app, backend: backend)
-        app.start(problem: "theme broken")
-        #expect(app.notice?.text == "theme broken")
-        runner.drawIfDue(force: true)
-        let screen = backend.snapshot.joined(separator: "\n")
+    @Test func theStoresStartupNoticeIsShown() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("glmchat-notice-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let database = StorePaths.databaseURL(dataDirectory: directory)
+        try Data(repeating: 0x5A, count: 4096).write(to: database)
+        let store = try GLMStore(dataDirectory: directory)
+        let movedTo = try #require(store.notice?.movedTo)
+        let harness = AppHarness(store: store)
+        harness.app.start(problem: "theme broken")
+        #expect(harness.app.notice?.text == "theme broken")
+        let screen = harness.screen.joined(separator: "\n")
         #expect(screen.contains("Session database"))
         #expect(screen.contains("is damaged"))
-        #expect(screen.contains("/data/glmchat.sqlite.corrupt-1"))   // the whole path, not cut off
-        app.handle(.text("x"))                                       // any key closes it
-        runner.drawIfDue(force: true)
-        #expect(!backend.snapshot.joined().contains("is damaged"))
-        #expect(app.editor.isEmpty)
+        #expect(screen.contains(URL(fileURLWithPath: movedTo).lastPathComponent))   // the whole path, not cut off
+        harness.app.handle(.text("x"))                                       // any key closes it
+        #expect(!harness.screen.joined().contains("is damaged"))
+        #expect(harness.app.editor.isEmpty)
     }
 
     @Test func streamingAnAnswerDoesNotReloadTheSessionList() async {
-        let backend = MemoryBackend(size: Size(rows: 24, columns: 100))
-        let service = DemoChatService(replies: [String(repeating: "word ", count: 40)], pieceDelay: .milliseconds(1),
-                                      loadSteps: 2, loadStepDelay: .milliseconds(1))
-        let counting = CountingRepository(InMemorySessionRepository())
-        let app = ChatApp(service: service, repository: counting, models: AppHarness.models, theme: Theme.plain)
-        let runner = AppRunner(app: app, backend: backend)
-        app.start()
-        await pump(runner) { app.model != nil }
-        let before = counting.lists
-        backend.enqueue(text: "hello\r")
-        await pump(runner) { app.activity != .idle }
-        await pump(runner) { app.activity == .idle }
+        let harness = AppHarness(replies: [String(repeating: "word ", count: 40)])
+        await harness.waitForModel()
+        let before = harness.app.sessionListReads
+        await harness.type("hello\r")
+        await harness.pump { harness.app.activity != .idle }
+        await harness.pump { harness.app.activity == .idle }
         // Once when the session is created, once when the answer ends: not per streamed piece.
-        #expect(counting.lists - before <= 2)
+        #expect(harness.app.sessionListReads - before <= 2)
     }
-
-    private func pump(_ runner: AppRunner, until done: () -> Bool) async {
-        let deadline = ContinuousClock.now + .seconds(60)
-        while !done(), ContinuousClock.now < deadline {
-            await runner.step(timeoutMilliseconds: 0)
-            try? await Task.sleep(for: .milliseconds(1))
-        }
-        #expect(done())
-    }
-}
-
-/// Passes everything to another repository and counts the list reads.
-@MainActor
-private final class CountingRepository: SessionRepository {
-    let base: any SessionRepository
-    var lists = 0
-    init(_ base: any SessionRepository) { self.base = base }
-
-    var startupNotice: String? { base.startupNotice }
-    func listSessions(archived: Bool, offset: Int, limit: Int) throws -> [SessionSummary] {
-        lists += 1
-        return try base.listSessions(archived: archived, offset: offset, limit: limit)
-    }
-    func messages(in session: SessionID) throws -> [ChatMessage] { try base.messages(in: session) }
-    func createSession(title: String) throws -> SessionSummary { try base.createSession(title: title) }
-    func renameSession(_ session: SessionID, to title: String) throws { try base.renameSession(session, to: title) }
-    func setArchived(_ session: SessionID, _ archived: Bool) throws { try base.setArchived(session, archived) }
-    func deleteSession(_ session: SessionID) throws { try base.deleteSession(session) }
-    func restoreSession(_ session: SessionID) throws { try base.restoreSession(session) }
-    func purgeDeletedSession(_ session: SessionID) throws { try base.purgeDeletedSession(session) }
-    func search(_ query: String) throws -> [SessionSearchHit] { try base.search(query) }
-    func exportMarkdown(_ session: SessionID) throws -> String { try base.exportMarkdown(session) }
-    func appendMessage(to session: SessionID, role: MessageRole, text: String, state: MessageState) throws -> ChatMessage {
-        try base.appendMessage(to: session, role: role, text: text, state: state)
-    }
-    func updateMessage(_ message: MessageID, text: String, state: MessageState) throws {
-        try base.updateMessage(message, text: text, state: state)
-    }
-    func deleteMessage(_ message: MessageID) throws { try base.deleteMessage(message) }
 }

@@ -3,7 +3,9 @@ import Foundation
 /// What a request asks of the engine beyond the prompt.
 public struct GenerationRequest: Sendable {
     public var prompt: [Int32]
-    public var sampling: SamplingParameters
+    public var sampling: SamplingSettings
+    /// The seed every draw of this answer comes from.
+    public var seed: UInt64
     public var maxTokens: Int
     /// Token ids that end the answer (not shown). Empty with `ignoreStopTokens` semantics.
     public var stopTokens: Set<Int32>
@@ -17,52 +19,18 @@ public struct GenerationRequest: Sendable {
     /// Keep the cached token ids behind every step (for `generate --dump-context`).
     public var keepContexts: Bool
 
-    public init(prompt: [Int32], sampling: SamplingParameters, maxTokens: Int, stopTokens: Set<Int32>,
+    public init(prompt: [Int32], sampling: SamplingSettings, seed: UInt64 = 0, maxTokens: Int, stopTokens: Set<Int32>,
                 layout: PromptLayout = .plain, promptMaySlide: Bool = false, keepLogits: Bool = false,
                 keepContexts: Bool = false) {
         self.prompt = prompt
         self.sampling = sampling
+        self.seed = seed
         self.maxTokens = maxTokens
         self.stopTokens = stopTokens
         self.layout = layout
         self.promptMaySlide = promptMaySlide
         self.keepLogits = keepLogits
         self.keepContexts = keepContexts
-    }
-}
-
-public enum FinishReason: Sendable, Equatable {
-    case stopToken(Int32)
-    case maxTokens
-    case cancelled
-}
-
-/// Timings and counts of one request.
-public struct GenerationStats: Sendable, Equatable {
-    public var promptTokens = 0
-    /// Prompt tokens already in the cache from earlier requests (not read again).
-    public var reusedTokens = 0
-    /// Slides during this request, the kept tokens they read at the slide, and those read ahead
-    /// alongside generated tokens before it.
-    public var slides = 0
-    public var rereadTokens = 0
-    public var readAheadTokens = 0
-    /// The longest time between two tokens of the answer (a slide that reads at once shows here).
-    public var longestTokenGapSeconds = 0.0
-    public var generatedTokens = 0
-    public var promptSeconds = 0.0
-    public var generationSeconds = 0.0
-    /// Tokens in the cache when the request ended, and the window it can grow to.
-    public var contextUsed = 0
-    public var contextWindow = 0
-
-    public init() {}
-
-    public var promptTokensPerSecond: Double {
-        promptSeconds > 0 ? Double(promptTokens - reusedTokens) / promptSeconds : 0
-    }
-    public var generationTokensPerSecond: Double {
-        generationSeconds > 0 ? Double(generatedTokens) / generationSeconds : 0
     }
 }
 
@@ -75,8 +43,8 @@ public struct GeneratedToken: Sendable {
     public let logits: [Float]?
     /// The token ids in the cache when those logits were computed, when the request kept contexts.
     public let context: [Int32]?
-    /// How many positions of the window are in use.
-    public let contextUsed: Int
+    /// Tokens so far, the engine's time since the first, and the window in use.
+    public let progress: GenerationProgress
 }
 
 /// The stream of one request: progress while the prompt is read, then tokens, then exactly one `finished`.

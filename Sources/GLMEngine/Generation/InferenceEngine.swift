@@ -43,32 +43,50 @@ public actor InferenceEngine {
         running.current?.raise()
     }
 
-    /// Starts a request. The returned stream ends after one `.finished` event, or with an error.
-    public nonisolated func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, Error> {
+    /// Runs a request, handing every event to `onEvent` on the engine's thread as it happens, and
+    /// returns its `finished` reason and stats (also the last event). Cancelling the calling task stops
+    /// it before the next token (or the next chunk of the prompt).
+    public func run(_ request: GenerationRequest,
+                    onEvent: @Sendable (GenerationEvent) -> Void) async throws -> (FinishReason, GenerationStats) {
         let flag = CancellationFlag()
-        return AsyncThrowingStream { continuation in
-            continuation.onTermination = { _ in flag.raise() }
-            Task {
+        return try await withTaskCancellationHandler {
+            try run(request, flag: flag, emit: onEvent)
+        } onCancel: {
+            flag.raise()
+        }
+    }
+
+    /// The same request as a stream, for callers that iterate events (`generate`, tests). Ending the
+    /// iteration stops it before the next token.
+    public nonisolated func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task {
                 do {
-                    try await self.run(request, flag: flag) { continuation.yield($0) }
+                    _ = try await self.run(request) { continuation.yield($0) }
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)
                 }
             }
+            continuation.onTermination = { _ in task.cancel() }
         }
     }
 
     private func run(_ request: GenerationRequest, flag: CancellationFlag,
-                     emit: (GenerationEvent) -> Void) throws {
+                     emit: (GenerationEvent) -> Void) throws -> (FinishReason, GenerationStats) {
         running.current = flag
         defer { running.current = nil }
         try request.sampling.validate()
         var stats = GenerationStats()
         stats.promptTokens = request.prompt.count
         stats.contextWindow = sequence.window
+        func finish(_ reason: FinishReason) -> (FinishReason, GenerationStats) {
+            stats.contextUsed = sequence.tokens.count
+            emit(.finished(reason, stats))
+            return (reason, stats)
+        }
 
-        let promptStart = Date()
+        let promptStart = DispatchTime.now().uptimeNanoseconds
         let prefilled: (logits: [Float], reused: Int, slide: SlideReport?)
         do {
             prefilled = try sequence.prefill(request.prompt, layout: request.layout, maySlide: request.promptMaySlide,
@@ -76,20 +94,19 @@ public actor InferenceEngine {
                 emit(.promptProgress(done: done, total: total))
             }, isCancelled: { flag.isRaised })
         } catch is CancellationError {
-            stats.contextUsed = sequence.tokens.count
-            emit(.finished(.cancelled, stats))
-            return
+            return finish(.cancelled)
         }
         if let slide = prefilled.slide { record(slide, in: &stats, emit: emit) }
         stats.reusedTokens = prefilled.reused
-        stats.promptSeconds = Date().timeIntervalSince(promptStart)
+        stats.promptSeconds = Self.seconds(since: promptStart)
 
-        var sampler = Sampler(parameters: request.sampling, allowedVocabulary: tokenizer.realVocabSize)
+        var sampler = Sampler(parameters: request.sampling, seed: request.seed, allowedVocabulary: tokenizer.realVocabSize)
         var detokenizer = StreamingDetokenizer(tokenizer: tokenizer)
         var history = request.prompt
         var logits = prefilled.logits
-        let generationStart = Date()
         var reason = FinishReason.maxTokens
+        let generationStart = DispatchTime.now().uptimeNanoseconds
+        var firstTokenTime: UInt64?
         var lastTokenTime: UInt64?
         while stats.generatedTokens < request.maxTokens {
             if flag.isRaised { reason = .cancelled; break }
@@ -104,11 +121,15 @@ public actor InferenceEngine {
                 stats.longestTokenGapSeconds = max(stats.longestTokenGapSeconds, Double(now - previous) / 1e9)
             }
             lastTokenTime = now
+            firstTokenTime = firstTokenTime ?? now
             history.append(next)
+            // the rate between tokens: the first one comes straight from the prompt's logits
+            let sinceFirst = Double(now - (firstTokenTime ?? now)) / 1e9
+            let progress = GenerationProgress(generatedTokens: stats.generatedTokens, generationSeconds: sinceFirst,
+                                              contextUsed: sequence.tokens.count, contextWindow: sequence.window)
             emit(.token(GeneratedToken(id: next, text: detokenizer.append(next),
                                        logits: request.keepLogits ? logits : nil,
-                                       context: request.keepContexts ? sequence.tokens : nil,
-                                       contextUsed: sequence.tokens.count)))
+                                       context: request.keepContexts ? sequence.tokens : nil, progress: progress)))
             if stats.generatedTokens == request.maxTokens { break }
             do {
                 // a slide here may read the kept tail again: its notice comes first, then its progress
@@ -122,9 +143,12 @@ public actor InferenceEngine {
         }
         let tail = detokenizer.finish()
         if !tail.isEmpty { emit(.text(tail)) }
-        stats.generationSeconds = Date().timeIntervalSince(generationStart)
-        stats.contextUsed = sequence.tokens.count
-        emit(.finished(reason, stats))
+        stats.generationSeconds = Self.seconds(since: generationStart)
+        return finish(reason)
+    }
+
+    private static func seconds(since start: UInt64) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 
     private func record(_ slide: SlideReport, in stats: inout GenerationStats, emit: (GenerationEvent) -> Void) {

@@ -1,34 +1,5 @@
 import Foundation
 
-/// How the next token is chosen. Temperature 0 means greedy.
-public struct SamplingParameters: Sendable, Equatable, Codable {
-    public var temperature: Float
-    public var topP: Float
-    /// 0 disables top-k.
-    public var topK: Int
-    /// 1 disables the penalty (HF semantics: positive logits divided, negative multiplied).
-    public var repeatPenalty: Float
-    public var seed: UInt64
-
-    public init(temperature: Float = 0.8, topP: Float = 0.8, topK: Int = 0, repeatPenalty: Float = 1.1,
-                seed: UInt64 = 0) {
-        self.temperature = temperature
-        self.topP = topP
-        self.topK = topK
-        self.repeatPenalty = repeatPenalty
-        self.seed = seed
-    }
-
-    public static let greedy = SamplingParameters(temperature: 0, topP: 1, topK: 0, repeatPenalty: 1, seed: 0)
-
-    public func validate() throws {
-        guard temperature >= 0, temperature.isFinite else { throw GLMError(.badValue, "temperature must be >= 0, got \(temperature)") }
-        guard topP > 0, topP <= 1 else { throw GLMError(.badValue, "top-p must be in (0, 1], got \(topP)") }
-        guard topK >= 0 else { throw GLMError(.badValue, "top-k must be >= 0, got \(topK)") }
-        guard repeatPenalty > 0, repeatPenalty.isFinite else { throw GLMError(.badValue, "repeat penalty must be > 0, got \(repeatPenalty)") }
-    }
-}
-
 /// A small seeded generator (SplitMix64) so a given seed reproduces the same answer everywhere.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: UInt64
@@ -50,7 +21,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 /// chosen (those within a factor of the best, widened until top-k / top-p are decided), not all
 /// 65K of them; its buffers live as long as the sampler.
 public struct Sampler: Sendable {
-    public let parameters: SamplingParameters
+    public let parameters: SamplingSettings
     public let allowedVocabulary: Int
     private var generator: SeededGenerator
     private var weights: [Float] = []
@@ -63,10 +34,10 @@ public struct Sampler: Sendable {
         var weight: Float
     }
 
-    public init(parameters: SamplingParameters, allowedVocabulary: Int) {
+    public init(parameters: SamplingSettings, seed: UInt64, allowedVocabulary: Int) {
         self.parameters = parameters
         self.allowedVocabulary = allowedVocabulary
-        generator = SeededGenerator(seed: parameters.seed)
+        generator = SeededGenerator(seed: seed)
     }
 
     /// `history` is every token the penalty applies to (prompt and answer so far).
@@ -75,7 +46,7 @@ public struct Sampler: Sendable {
         guard count > 0 else { return 0 }
         weights.removeAll(keepingCapacity: true)
         weights.append(contentsOf: logits[0..<count])
-        if parameters.repeatPenalty != 1 { applyPenalty(history, count: count) }
+        if parameters.repetitionPenalty != 1 { applyPenalty(history, count: count) }
         if parameters.temperature == 0 { return Int32(Self.argmax(weights)) }
 
         // weights = e^(score / T - best): the softmax numerators, the best token at 1
@@ -166,7 +137,7 @@ public struct Sampler: Sendable {
         for id in history where id >= 0 && Int(id) < count && penalized[Int(id)] != stamp {
             penalized[Int(id)] = stamp
             let s = weights[Int(id)]
-            weights[Int(id)] = s > 0 ? s / parameters.repeatPenalty : s * parameters.repeatPenalty
+            weights[Int(id)] = s > 0 ? s / parameters.repetitionPenalty : s * parameters.repetitionPenalty
         }
     }
 

@@ -1,15 +1,5 @@
 import Foundation
 
-/// What a slide did: how much of the conversation left the model's view.
-public struct SlideReport: Sendable, Equatable {
-    public var droppedTokens: Int
-    public var droppedTurns: Int
-    /// Tokens read at the slide itself (the kept tail, less what was read ahead while the window filled).
-    public var rereadTokens: Int
-    /// Kept tokens read ahead, alongside generated tokens, before the window filled.
-    public var readAheadTokens = 0
-}
-
 /// How a full window slides.
 public enum SlidePolicy: String, Sendable, CaseIterable {
     /// Read the kept tail again at its new positions: afterwards the cache is what a fresh run over

@@ -3,9 +3,9 @@ import Foundation
 /// The metadata keys llama.cpp's converter writes for ChatGLM3 (`general.architecture = "chatglm"`),
 /// in its order, and the way back from them to a `ModelConfig` (SPEC section 5).
 public enum ChatGLMGGUF {
-    public static let architecture = "chatglm"
+    public static let architecture: ExactText = "chatglm"
     /// glmchat's own key: the SentencePiece `tokenizer.model` bytes, as a uint8 array.
-    public static let sentencePieceModelKey = "glmchat.tokenizer.sentencepiece_model"
+    public static let sentencePieceModelKey: ExactText = "glmchat.tokenizer.sentencepiece_model"
 
     /// The metadata of a ChatGLM3 GGUF file. `fileType` is the type of the large matrices
     /// (it becomes llama.cpp's `general.file_type`).
@@ -15,9 +15,8 @@ public enum ChatGLMGGUF {
         guard v.tokens.count == config.vocabRows, v.scores.count == config.vocabRows, v.types.count == config.vocabRows else {
             throw bad("the vocabulary has \(v.tokens.count) tokens, \(v.scores.count) scores and \(v.types.count) types; the model has \(config.vocabRows) embedding rows and needs one of each per row")
         }
-        var seen = Set<String>()
-        for (i, token) in v.tokens.enumerated() where !seen.insert(token).inserted {
-            throw bad("token \(i) repeats the text \"\(token)\"; llama.cpp needs every token text to be unique")
+        if let repeated = v.firstRepeatedToken() {
+            throw bad("token \(repeated.id) repeats the text \(repeated.text.debugDescription) byte for byte; llama.cpp needs every token text to be unique")
         }
         guard Int(v.eosID) < config.vocabRows, Int(v.padID) < config.vocabRows else {
             throw bad("eos id \(v.eosID) or pad id \(v.padID) is outside the \(config.vocabRows) rows")
@@ -26,7 +25,7 @@ public enum ChatGLMGGUF {
         var m = GGUFMetadata()
         m["general.architecture"] = .string(a)
         m["general.type"] = .string("model")
-        m["general.name"] = .string(name)
+        m["general.name"] = .string(ExactText(name))
         m["\(a).context_length"] = .uint32(UInt32(config.contextLength))
         m["\(a).embedding_length"] = .uint32(UInt32(config.hiddenSize))
         m["\(a).feed_forward_length"] = .uint32(UInt32(config.ffnHiddenSize))
@@ -53,7 +52,7 @@ public enum ChatGLMGGUF {
     /// The model shape from a ChatGLM GGUF file's metadata; the vocabulary size and the qkv bias come
     /// from the tensors (`tensors` by GGUF name, PyTorch-order shapes).
     public static func config(metadata m: GGUFMetadata, tensors: [String: TensorRef], path: String) throws -> ModelConfig {
-        guard let arch = m["general.architecture"]?.stringValue else {
+        guard let arch = m["general.architecture"]?.textValue else {
             throw GLMError(.badFormat, path: path, "GGUF metadata has no general.architecture")
         }
         guard arch == architecture else {

@@ -3,11 +3,9 @@
 public enum CheckpointValidation {
     /// `configPath` names where the shape came from (config.json, or the GGUF file), `weightsPath` the weights.
     public static func validate(_ checkpoint: Checkpoint, config: ModelConfig, configPath: String, weightsPath: String) throws {
-        let layerPrefix = "transformer.encoder.layers."
-        let layers = Set(checkpoint.tensors.keys.compactMap { name -> Int? in
-            guard name.hasPrefix(layerPrefix) else { return nil }
-            return Int(name.dropFirst(layerPrefix.count).prefix { $0 != "." })
-        })
+        let layers = checkpoint.tensors.keys.compactMap {
+            TensorNames.layerIndex($0.string, prefix: "transformer.encoder.layers.")
+        }
         let layerCount = (layers.max() ?? -1) + 1
         guard layerCount == config.numLayers else {
             throw GLMError(.configMismatch, path: weightsPath,
@@ -15,7 +13,7 @@ public enum CheckpointValidation {
         }
         let expected = TensorNames.expectedShapes(config)
         for (name, shape) in expected {
-            guard let tensor = checkpoint.tensors[name] else {
+            guard let tensor = checkpoint[name] else {
                 throw GLMError(.missingTensor, path: weightsPath, "missing tensor \(name) (expected shape \(shape))")
             }
             guard tensor.shape == shape else {
@@ -26,7 +24,7 @@ public enum CheckpointValidation {
                 throw GLMError(.badFormat, path: tensor.path, "tensor \(name) is \(tensor.type.rawValue) but its rows are not whole \(tensor.type.blockElements)-element blocks")
             }
         }
-        let known = Set(expected.map(\.name)).union([TensorNames.ropeInverseFrequencies])
+        let known = Set((expected.map(\.name) + [TensorNames.ropeInverseFrequencies]).map { ExactText($0) })
         if let extra = checkpoint.tensors.keys.sorted().first(where: { !known.contains($0) }) {
             let tensorPath = checkpoint.tensors[extra]?.path ?? weightsPath
             throw GLMError(.configMismatch, path: tensorPath,

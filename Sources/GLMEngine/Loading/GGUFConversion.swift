@@ -9,11 +9,18 @@ public enum GGUFConversion {
         guard matrixType.isWritable, matrixType != .bf16 else {
             throw GLMError(.unsupported, "GGUF conversion writes f32, f16, q8_0 or q4_0, not \(matrixType.rawValue)")
         }
+        let ids = (0..<Int32(tokenizer.spVocabSize))
+        let pieces = try ids.map { id in
+            guard let piece = tokenizer.piece(id) else {
+                throw GLMError(.tokenizer, path: tokenizer.source, "piece \(id) cannot be read as UTF-8 text")
+            }
+            return piece
+        }
         let vocabulary = try GGUFVocabulary.chatGLM3(
-            pieces: (0..<tokenizer.spVocabSize).map { tokenizer.piece(Int32($0)) ?? "" },
-            scores: (0..<tokenizer.spVocabSize).map { tokenizer.score(Int32($0)) },
-            kinds: (0..<tokenizer.spVocabSize).map { kind(tokenizer.tokenType(Int32($0))) },
-            specialTokens: SpecialToken.allCases.map(\.text),
+            pieces: pieces,
+            scores: ids.map { tokenizer.score($0) },
+            types: ids.map { tokenizer.tokenType($0) },
+            specialTokens: SpecialToken.allCases.map { ExactText($0.text) },
             vocabRows: opened.config.vocabRows,
             sentencePieceModel: tokenizer.serializedModel)
         let metadata = try ChatGLMGGUF.metadata(config: opened.config, name: name, fileType: matrixType,
@@ -33,15 +40,5 @@ public enum GGUFConversion {
                                  path: tensor.path)
         let matrix = try WeightMatrix.make(from: asMatrix, as: type, ctx: threads)
         return [UInt8](UnsafeRawBufferPointer(start: matrix.data, count: matrix.byteCount))
-    }
-
-    private static func kind(_ type: TokenType) -> SentencePieceKind {
-        switch type {
-        case .normal: return .normal
-        case .unknown: return .unknown
-        case .control: return .control
-        case .unused: return .unused
-        case .byte: return .byte
-        }
     }
 }

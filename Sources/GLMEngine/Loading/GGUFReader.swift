@@ -38,7 +38,7 @@ public enum GGUFReader {
 
         var metadata = GGUFMetadata()
         for i in 0..<metadataCount {
-            let key = try readString(&cursor, what: "the key of metadata entry \(i)")
+            let key = try readText(&cursor, what: "the key of metadata entry \(i)")
             let rawType = try cursor.read(UInt32.self, what: "the type of metadata \(key)")
             let value = try readValue(&cursor, rawType: rawType, key: key, depth: 0)
             guard metadata[key] == nil else {
@@ -49,10 +49,11 @@ public enum GGUFReader {
         let alignment = try readAlignment(metadata, path: path)
 
         var infos: [(name: String, shape: [Int], type: StorageType, offset: Int)] = []
-        var seen = Set<String>()
+        var seen = Set<ExactText>()
         for i in 0..<tensorCount {
-            let name = try readString(&cursor, what: "the name of tensor \(i)")
-            guard seen.insert(name).inserted else {
+            let text = try readText(&cursor, what: "the name of tensor \(i)")
+            let name = text.string
+            guard seen.insert(text).inserted else {
                 throw GLMError(.badFormat, path: path, "tensor \(name) appears twice")
             }
             let dimCount = Int(try cursor.read(UInt32.self, what: "the dimension count of tensor \(name)"))
@@ -105,16 +106,17 @@ public enum GGUFReader {
         return Int(raw)
     }
 
-    static func readString(_ cursor: inout ByteCursor, what: String) throws -> String {
+    /// A GGUF string, kept byte for byte (its bytes must be UTF-8).
+    static func readText(_ cursor: inout ByteCursor, what: String) throws -> ExactText {
         let length = try cursor.readCount(what: "the length of \(what)")
         let bytes = try cursor.bytes(length, what: what)
-        guard let string = String(validating: bytes, as: UTF8.self) else {
+        guard let text = ExactText(validatingUTF8: bytes) else {
             throw GLMError(.badFormat, path: cursor.file.path, "\(what) is not valid UTF-8")
         }
-        return string
+        return text
     }
 
-    private static func readValue(_ cursor: inout ByteCursor, rawType: UInt32, key: String, depth: Int) throws -> GGUFValue {
+    private static func readValue(_ cursor: inout ByteCursor, rawType: UInt32, key: ExactText, depth: Int) throws -> GGUFValue {
         guard let type = GGUFValueType(rawValue: rawType) else {
             throw GLMError(.badFormat, path: cursor.file.path, "metadata \(key) has unknown value type \(rawType)")
         }
@@ -134,12 +136,12 @@ public enum GGUFReader {
             let byte = try cursor.read(UInt8.self, what: what)
             guard byte <= 1 else { throw GLMError(.badFormat, path: cursor.file.path, "metadata \(key) is a bool stored as \(byte)") }
             return .bool(byte == 1)
-        case .string: return .string(try readString(&cursor, what: what))
+        case .string: return .string(try readText(&cursor, what: what))
         case .array: return .array(try readArray(&cursor, key: key, depth: depth))
         }
     }
 
-    private static func readArray(_ cursor: inout ByteCursor, key: String, depth: Int) throws -> GGUFArray {
+    private static func readArray(_ cursor: inout ByteCursor, key: ExactText, depth: Int) throws -> GGUFArray {
         let path = cursor.file.path
         guard depth < 8 else { throw GLMError(.badFormat, path: path, "metadata \(key) nests arrays too deeply") }
         let rawType = try cursor.read(UInt32.self, what: "the element type of metadata \(key)")
@@ -177,9 +179,9 @@ public enum GGUFReader {
             guard count <= cursor.remaining / 8 else {
                 throw GLMError(.truncated, path: path, "file ends at byte \(cursor.file.size) but metadata \(key) claims \(count) strings")
             }
-            var strings: [String] = []
+            var strings: [ExactText] = []
             strings.reserveCapacity(count)
-            for i in 0..<count { strings.append(try readString(&cursor, what: "element \(i) of metadata \(key)")) }
+            for i in 0..<count { strings.append(try readText(&cursor, what: "element \(i) of metadata \(key)")) }
             return .string(strings)
         case .array:
             guard count <= cursor.remaining / 12 else {

@@ -9,7 +9,7 @@ public enum GGUFValueType: UInt32, Sendable, CaseIterable {
 /// One GGUF metadata value. Arrays keep their element type so a file reads back exactly as written.
 public enum GGUFValue: Equatable, Sendable {
     case uint8(UInt8), int8(Int8), uint16(UInt16), int16(Int16), uint32(UInt32), int32(Int32)
-    case float32(Float), bool(Bool), string(String), uint64(UInt64), int64(Int64), float64(Double)
+    case float32(Float), bool(Bool), string(ExactText), uint64(UInt64), int64(Int64), float64(Double)
     case array(GGUFArray)
 
     public var type: GGUFValueType {
@@ -54,10 +54,14 @@ public enum GGUFValue: Equatable, Sendable {
         }
     }
 
-    public var stringValue: String? {
+    /// A string value as it is stored (compare this, byte for byte).
+    public var textValue: ExactText? {
         if case .string(let s) = self { return s }
         return nil
     }
+
+    /// A string value for display.
+    public var stringValue: String? { textValue?.string }
 
     public var boolValue: Bool? {
         if case .bool(let b) = self { return b }
@@ -73,7 +77,7 @@ public enum GGUFValue: Equatable, Sendable {
 /// A GGUF array: all elements share one type.
 public indirect enum GGUFArray: Equatable, Sendable {
     case uint8([UInt8]), int8([Int8]), uint16([UInt16]), int16([Int16]), uint32([UInt32]), int32([Int32])
-    case float32([Float]), bool([Bool]), string([String]), uint64([UInt64]), int64([Int64]), float64([Double])
+    case float32([Float]), bool([Bool]), string([ExactText]), uint64([UInt64]), int64([Int64]), float64([Double])
     case array([GGUFArray])
 
     public var elementType: GGUFValueType {
@@ -114,18 +118,19 @@ public indirect enum GGUFArray: Equatable, Sendable {
 }
 
 /// GGUF metadata in file order (order matters for byte-identical output), looked up by key.
+/// Keys are matched by their bytes, as llama.cpp matches them.
 public struct GGUFMetadata: Equatable, Sendable {
-    public private(set) var entries: [(key: String, value: GGUFValue)] = []
-    private var index: [String: Int] = [:]
+    public private(set) var entries: [(key: ExactText, value: GGUFValue)] = []
+    private var index: [ExactText: Int] = [:]
 
     public init() {}
 
-    public init(_ entries: [(String, GGUFValue)]) {
+    public init(_ entries: [(ExactText, GGUFValue)]) {
         for (key, value) in entries { self[key] = value }
     }
 
     /// Setting an existing key replaces its value in place; a new key goes at the end.
-    public subscript(key: String) -> GGUFValue? {
+    public subscript(key: ExactText) -> GGUFValue? {
         get { index[key].map { entries[$0].value } }
         set {
             if let i = index[key] {
@@ -137,9 +142,9 @@ public struct GGUFMetadata: Equatable, Sendable {
         }
     }
 
-    public var keys: [String] { entries.map(\.key) }
+    public var keys: [ExactText] { entries.map(\.key) }
 
-    private mutating func remove(_ key: String) {
+    private mutating func remove(_ key: ExactText) {
         entries.removeAll { $0.key == key }
         index = Dictionary(uniqueKeysWithValues: entries.enumerated().map { ($1.key, $0) })
     }

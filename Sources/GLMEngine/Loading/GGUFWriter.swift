@@ -33,9 +33,9 @@ public enum GGUFWriter {
         if let value = metadata["general.alignment"], value != .uint32(UInt32(alignment)) {
             throw GLMError(.badValue, path: path, "general.alignment must be \(alignment) for this writer, got \(value)")
         }
-        var names = Set<String>()
+        var names = Set<ExactText>()
         for t in tensors {
-            guard names.insert(t.name).inserted else { throw GLMError(.badValue, path: path, "tensor \(t.name) given twice") }
+            guard names.insert(ExactText(t.name)).inserted else { throw GLMError(.badValue, path: path, "tensor \(t.name) given twice") }
             guard (1...GGUFReader.maxDims).contains(t.shape.count), t.shape.allSatisfy({ $0 > 0 }) else {
                 throw GLMError(.badValue, path: path, "tensor \(t.name) has an unwritable shape \(t.shape)")
             }
@@ -55,7 +55,7 @@ public enum GGUFWriter {
         }
         var offset = 0
         for t in tensors {
-            header.string(t.name)
+            header.string(ExactText(t.name))
             header.u32(UInt32(t.shape.count))
             for d in t.shape.reversed() { header.u64(UInt64(d)) }
             header.u32(GGUFTensorType.code(for: t.type))
@@ -100,10 +100,9 @@ struct GGUFEncoder {
     mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
     mutating func fixed<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
 
-    mutating func string(_ s: String) {
-        let utf8 = Array(s.utf8)
-        u64(UInt64(utf8.count))
-        bytes.append(contentsOf: utf8)
+    mutating func string(_ s: ExactText) {
+        u64(UInt64(s.utf8.count))
+        bytes.append(contentsOf: s.utf8)
     }
 
     mutating func pad(to alignment: Int) {

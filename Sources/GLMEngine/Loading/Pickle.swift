@@ -49,11 +49,12 @@ enum PickleGlobal: Equatable {
     case storageType(String)
 
     init?(module: String, name: String) {
-        switch (module, name) {
+        // Matched byte for byte, as Python matches module and attribute names.
+        switch (ExactText(module), ExactText(name)) {
         case ("collections", "OrderedDict"): self = .orderedDict
         case ("torch._utils", "_rebuild_tensor_v2"): self = .rebuildTensorV2
         case ("torch._utils", "_rebuild_parameter"): self = .rebuildParameter
-        case ("torch", let n) where n.hasSuffix("Storage"): self = .storageType(n)
+        case ("torch", let n) where n.hasSuffix("Storage"): self = .storageType(n.string)
         default: return nil
         }
     }
@@ -76,7 +77,7 @@ struct TorchStorage {
     let elementCount: Int
 
     var storageType: StorageType? {
-        switch typeName {
+        switch ExactText(typeName) {
         case "FloatStorage": return .f32
         case "HalfStorage": return .f16
         case "BFloat16Storage": return .bf16
@@ -96,7 +97,9 @@ struct TorchTensor {
         var expected = 1
         for (size, stride) in zip(shape, strides).reversed() {
             if size != 1, stride != expected { return false }
-            expected *= size
+            let (product, overflow) = expected.multipliedReportingOverflow(by: size)
+            if overflow { return false }
+            expected = product
         }
         return true
     }

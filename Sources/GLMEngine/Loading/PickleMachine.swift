@@ -41,7 +41,9 @@ struct PickleMachine {
         guard let end = data[position...].firstIndex(of: 0x0A) else {
             throw GLMError(.truncated, path: path, "data.pkl ends inside a GLOBAL name")
         }
-        let text = String(decoding: try take(end - position), as: UTF8.self)
+        guard let text = String(validating: try take(end - position), as: UTF8.self) else {
+            throw fail("a GLOBAL name is not valid UTF-8")
+        }
         position += 1
         return text
     }
@@ -183,7 +185,7 @@ struct PickleMachine {
 
     /// torch's persistent ids: `('storage', StorageType, key, location, numel)`.
     private func persistentLoad(_ pid: PickleValue) throws -> PickleValue {
-        guard case .tuple(let parts) = pid, parts.count == 5, case .string("storage") = parts[0],
+        guard case .tuple(let parts) = pid, parts.count == 5, case .string(let tag) = parts[0], tag.isByteEqual(to: "storage"),
               case .global(.storageType(let typeName)) = parts[1], case .string(let key) = parts[2],
               case .int(let count) = parts[4], count >= 0 else {
             throw fail("a persistent id that is not a torch storage ('storage', type, key, location, numel)")

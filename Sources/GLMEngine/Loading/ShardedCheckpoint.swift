@@ -12,39 +12,41 @@ public enum ShardedCheckpoint {
         do { data = try Data(contentsOf: URL(fileURLWithPath: indexPath)) } catch {
             throw GLMError(.unreadable, path: indexPath, "cannot read: \(error.localizedDescription)")
         }
-        guard let object = try? JSONSerialization.jsonObject(with: data), let json = object as? [String: Any] else {
-            throw GLMError(.badFormat, path: indexPath, "not a JSON object (the file may be truncated)")
+        let json: JSONValue
+        do { json = try JSONValue.parse(bytes: data, source: indexPath) } catch {
+            throw GLMError(.badFormat, path: indexPath, "not a JSON object (the file may be truncated): \(error)")
         }
-        guard let rawMap = json["weight_map"] as? [String: Any] else {
+        guard case .object(let rawMap)? = json["weight_map"] else {
             throw GLMError(.badFormat, path: indexPath, "no \"weight_map\" object naming each tensor's shard")
         }
-        var weightMap: [String: String] = [:]
+        // Tensor names are matched byte for byte (JSON keys with the same bytes were already merged).
+        var weightMap: [(name: String, shard: String)] = []
         for (name, value) in rawMap {
-            guard let shard = value as? String, !shard.isEmpty, !shard.hasPrefix("/"),
-                  !shard.split(separator: "/").contains("..") else {
+            guard let shard = value.stringValue, !shard.isEmpty, !shard.hasBytePrefix("/"),
+                  !shard.utf8.split(separator: UInt8(ascii: "/")).contains(where: { $0.elementsEqual("..".utf8) }) else {
                 throw GLMError(.badFormat, path: indexPath, "weight_map entry \(name) does not name a shard file beside the index")
             }
-            weightMap[name] = shard
+            weightMap.append((name, shard))
         }
         guard !weightMap.isEmpty else { throw GLMError(.badFormat, path: indexPath, "weight_map is empty") }
 
         let directory = URL(fileURLWithPath: indexPath).deletingLastPathComponent()
         func shardPath(_ shard: String) -> String { directory.appendingPathComponent(shard).path }
-        for shard in Set(weightMap.values).sorted() {
+        for shard in Set(weightMap.map { ExactText($0.shard) }).sorted().map(\.string) {
             let path = shardPath(shard)
             guard FileManager.default.fileExists(atPath: path) else {
                 throw GLMError(.fileNotFound, path: path, "shard listed in \(indexPath) is missing")
             }
             try readShard(path, checkpoint)
         }
-        for (name, shard) in weightMap.sorted(by: { $0.key < $1.key }) {
+        for (name, shard) in weightMap.sorted(by: { ExactText($0.name) < ExactText($1.name) }) {
             let path = shardPath(shard)
-            guard let tensor = checkpoint.tensors[name] else {
+            guard let tensor = checkpoint[name] else {
                 // A dropped inv_freq (unsupported dtype) is not a missing tensor: it is never read.
-                if name == TensorNames.ropeInverseFrequencies { continue }
+                if name.isByteEqual(to: TensorNames.ropeInverseFrequencies) { continue }
                 throw GLMError(.missingTensor, path: path, "\(indexPath) lists tensor \(name) in shard \(shard), but the shard does not contain it")
             }
-            guard tensor.path == path else {
+            guard tensor.path.isByteEqual(to: path) else {
                 throw GLMError(.missingTensor, path: path, "\(indexPath) lists tensor \(name) in shard \(shard), but the shard does not contain it (it is in \(tensor.path))")
             }
         }

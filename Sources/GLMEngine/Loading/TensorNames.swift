@@ -34,36 +34,50 @@ public enum TensorNames {
     }
 
     /// The GGUF name of a Hugging Face tensor name, or nil for names GGUF drops (inv_freq) or does not know.
+    /// Names match byte for byte.
     public static func ggufName(forHuggingFace name: String) -> String? {
-        switch name {
-        case embedding: return "token_embd.weight"
-        case finalNorm: return "output_norm.weight"
-        case output: return "output.weight"
-        default: break
-        }
-        let prefix = "transformer.encoder.layers."
-        guard name.hasPrefix(prefix) else { return nil }
-        let rest = name.dropFirst(prefix.count)
-        guard let dot = rest.firstIndex(of: "."), let index = Int(rest[..<dot]) else { return nil }
-        guard let suffix = LayerTensor(rawValue: String(rest[rest.index(after: dot)...])) else { return nil }
-        return "blk.\(index).\(suffix.ggufSuffix)"
+        let wholeNames: [(String, String)] = [(embedding, "token_embd.weight"), (finalNorm, "output_norm.weight"),
+                                              (output, "output.weight")]
+        if let whole = wholeNames.first(where: { $0.0.isByteEqual(to: name) }) { return whole.1 }
+        guard let (index, suffix) = layerName(name, prefix: "transformer.encoder.layers."),
+              let tensor = LayerTensor.allCases.first(where: { $0.rawValue.isByteEqual(to: suffix) }) else { return nil }
+        return "blk.\(index).\(tensor.ggufSuffix)"
     }
 
     /// The Hugging Face name of a GGUF tensor name, or nil for a name this architecture does not have.
     public static func huggingFaceName(forGGUF name: String) -> String? {
-        switch name {
-        case "token_embd.weight": return embedding
-        case "output_norm.weight": return finalNorm
-        case "output.weight": return output
-        default: break
-        }
-        guard name.hasPrefix("blk.") else { return nil }
-        let rest = name.dropFirst(4)
-        guard let dot = rest.firstIndex(of: "."), let index = Int(rest[..<dot]) else { return nil }
-        let suffix = String(rest[rest.index(after: dot)...])
-        guard let tensor = LayerTensor.allCases.first(where: { $0.ggufSuffix == suffix }) else { return nil }
+        let wholeNames: [(String, String)] = [("token_embd.weight", embedding), ("output_norm.weight", finalNorm),
+                                              ("output.weight", output)]
+        if let whole = wholeNames.first(where: { $0.0.isByteEqual(to: name) }) { return whole.1 }
+        guard let (index, suffix) = layerName(name, prefix: "blk."),
+              let tensor = LayerTensor.allCases.first(where: { $0.ggufSuffix.isByteEqual(to: suffix) }) else { return nil }
         return layer(index, tensor)
     }
+
+    /// The layer index of a name with the bytes `prefix` + a decimal index (ASCII digits, no sign, no
+    /// leading zero) + "." + suffix, and the suffix; nil for any other name.
+    public static func layerIndex(_ name: String, prefix: String) -> Int? { layerName(name, prefix: prefix)?.index }
+
+    private static func layerName(_ name: String, prefix: String) -> (index: Int, suffix: String)? {
+        let bytes = Array(name.utf8)
+        guard bytes.starts(with: prefix.utf8) else { return nil }
+        let digitsStart = prefix.utf8.count
+        var end = digitsStart
+        var index = 0
+        while end < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[end]) {
+            let (scaled, overflow) = index.multipliedReportingOverflow(by: 10)
+            guard !overflow, end - digitsStart < maxLayerDigits else { return nil }
+            index = scaled + Int(bytes[end] - UInt8(ascii: "0"))
+            end += 1
+        }
+        let digitCount = end - digitsStart
+        guard digitCount > 0, digitCount == 1 || bytes[digitsStart] != UInt8(ascii: "0"),
+              end < bytes.count, bytes[end] == UInt8(ascii: ".") else { return nil }
+        return (index, String(decoding: bytes[(end + 1)...], as: UTF8.self))
+    }
+
+    /// No model has a million layers; a longer index is a damaged name.
+    private static let maxLayerDigits = 6
 
     /// Every tensor the forward pass reads, with its PyTorch-order shape.
     public static func expectedShapes(_ c: ModelConfig) -> [(name: String, shape: [Int])] {

@@ -43,12 +43,26 @@ public struct TensorRef: @unchecked Sendable {
         self.path = path
     }
 
+    /// The product of the dimensions; nil when it does not fit an Int (a damaged file's shape).
+    public static func elementCount(of shape: [Int]) -> Int? {
+        var count = 1
+        for dimension in shape {
+            guard dimension >= 0 else { return nil }
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            guard !overflow else { return nil }
+            count = product
+        }
+        return count
+    }
+
+    /// Every loader checks its shape with `elementCount(of:)` before making a `TensorRef`.
     public var elementCount: Int { shape.reduce(1, *) }
 }
 
-/// Every tensor of a checkpoint by its original (Hugging Face) name, plus the mappings that own the bytes.
+/// Every tensor of a checkpoint by its original (Hugging Face) name, matched byte for byte, plus the
+/// mappings that own the bytes.
 public final class Checkpoint: @unchecked Sendable {
-    public private(set) var tensors: [String: TensorRef] = [:]
+    public private(set) var tensors: [ExactText: TensorRef] = [:]
     /// Keeps every mapping alive for as long as a tensor may point into it.
     public private(set) var files: [MappedFile] = []
 
@@ -57,14 +71,18 @@ public final class Checkpoint: @unchecked Sendable {
     public func retain(_ file: MappedFile) { files.append(file) }
 
     public func add(_ tensor: TensorRef) throws {
-        if tensors[tensor.name] != nil {
+        let name = ExactText(tensor.name)
+        if tensors[name] != nil {
             throw GLMError(.badFormat, path: tensor.path, "tensor \(tensor.name) appears twice")
         }
-        tensors[tensor.name] = tensor
+        tensors[name] = tensor
     }
 
+    /// The tensor whose name has exactly these bytes.
+    public subscript(name: String) -> TensorRef? { tensors[ExactText(name)] }
+
     public func tensor(_ name: String, in path: String) throws -> TensorRef {
-        guard let t = tensors[name] else {
+        guard let t = self[name] else {
             throw GLMError(.missingTensor, path: path, "missing tensor \(name)")
         }
         return t

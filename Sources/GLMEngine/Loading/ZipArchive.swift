@@ -11,7 +11,8 @@ struct ZipArchive {
     }
 
     let file: MappedFile
-    let entries: [String: Entry]
+    /// By name, matched byte for byte.
+    let entries: [ExactText: Entry]
 
     private static let endSignature: UInt32 = 0x0605_4b50
     private static let zip64LocatorSignature: UInt32 = 0x0706_4b50
@@ -44,13 +45,17 @@ struct ZipArchive {
                            "the ZIP central directory (bytes \(directoryOffset)..<\(directoryOffset + directorySize)) lies past the end of the file (\(file.size) bytes)")
         }
         var cursor = ByteCursor(file: file, offset: directoryOffset, end: directoryOffset + directorySize)
-        var entries: [String: Entry] = [:]
+        var entries: [ExactText: Entry] = [:]
         for _ in 0..<count {
             let entry = try Self.readCentralEntry(&cursor)
-            entries[entry.name] = entry
+            guard entries.updateValue(entry, forKey: ExactText(entry.name)) == nil else {
+                throw GLMError(.badFormat, path: path, "archive entry \(entry.name) appears twice")
+            }
         }
         self.entries = entries
     }
+
+    subscript(name: String) -> Entry? { entries[ExactText(name)] }
 
     /// The bytes of a stored entry, in place.
     func contents(of entry: Entry) throws -> UnsafeRawBufferPointer {

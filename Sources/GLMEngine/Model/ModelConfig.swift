@@ -1,13 +1,5 @@
 import Foundation
 
-/// Which member of the family a model is: it decides the prompt format and the stop tokens.
-public enum ModelKind: String, Sendable, CaseIterable, Codable {
-    case chat, base
-    case chat32k = "chat-32k"
-
-    public var usesChatFormat: Bool { self != .base }
-}
-
 /// The shape of a ChatGLM3 model (SPEC sections 1 and 3). Model differences are fields here,
 /// never branches in the forward pass.
 public struct ModelConfig: Sendable, Equatable {
@@ -64,6 +56,10 @@ public struct ModelConfig: Sendable, Equatable {
     public var qkvRows: Int { qDim + 2 * kvDim }
     public var headsPerGroup: Int { numHeads / kvGroups }
 
+    /// Every dimension is at most this (2^22: 4M positions or vocabulary rows), so a damaged file's sizes
+    /// give an error here instead of overflowing a product later.
+    public static let dimensionLimit = 1 << 22
+
     /// Checks the relations the forward pass relies on; `path` names the file for the error.
     public func validate(path: String) throws {
         func bad(_ message: String) -> GLMError { GLMError(.badValue, path: path, message) }
@@ -74,6 +70,9 @@ public struct ModelConfig: Sendable, Equatable {
         ]
         for (name, value) in positives where value <= 0 {
             throw bad("\(name) must be positive, got \(value)")
+        }
+        for (name, value) in positives where value > Self.dimensionLimit {
+            throw bad("\(name) is \(value); no ChatGLM model is that large (at most \(Self.dimensionLimit))")
         }
         guard numHeads % kvGroups == 0 else {
             throw bad("num_attention_heads (\(numHeads)) is not a multiple of multi_query_group_num (\(kvGroups))")
@@ -94,23 +93,30 @@ extension ModelConfig {
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw GLMError(.unreadable, path: path, "cannot read: \(error.localizedDescription)")
         }
-        guard let object = try? JSONSerialization.jsonObject(with: data), let json = object as? [String: Any] else {
-            throw GLMError(.badFormat, path: path, "not a JSON object")
-        }
+        let json = try JSONValue.parse(bytes: data, source: path)
+        guard case .object = json else { throw GLMError(.badFormat, path: path, "not a JSON object") }
         func int(_ key: String, default fallback: Int? = nil) throws -> Int {
-            if let n = json[key] as? NSNumber, !(json[key] is Bool), n.doubleValue == n.doubleValue.rounded() {
-                return n.intValue
+            switch json[key] {
+            case .int(let n)?: return n
+            case .double(let x)? where x == x.rounded() && abs(x) < 0x1p62: return Int(x)
+            case nil where fallback != nil: return fallback ?? 0
+            case nil: throw GLMError(.badFormat, path: path, "missing field \"\(key)\"")
+            default: throw GLMError(.badFormat, path: path, "field \"\(key)\" is not an integer")
             }
-            if json[key] == nil, let fallback { return fallback }
-            throw GLMError(.badFormat, path: path, json[key] == nil ? "missing field \"\(key)\"" : "field \"\(key)\" is not an integer")
         }
         func double(_ key: String, default fallback: Double) throws -> Double {
-            guard let value = json[key] else { return fallback }
-            if value is NSNull { return fallback }
-            guard let n = value as? NSNumber else { throw GLMError(.badFormat, path: path, "field \"\(key)\" is not a number") }
-            return n.doubleValue
+            switch json[key] {
+            case nil, .null?: return fallback
+            case .int(let n)?: return Double(n)
+            case .double(let x)?: return x
+            default: throw GLMError(.badFormat, path: path, "field \"\(key)\" is not a number")
+            }
         }
-        if let type = json["model_type"] as? String, type != "chatglm" {
+        func bool(_ key: String) -> Bool? {
+            if case .bool(let b)? = json[key] { return b }
+            return nil
+        }
+        if let type = json["model_type"]?.stringValue, !type.isByteEqual(to: "chatglm") {
             throw GLMError(.unsupported, path: path, "model_type is \"\(type)\"; glmchat runs ChatGLM3 (\"chatglm\") models")
         }
         let numLayers = try int("num_layers")
@@ -125,14 +131,14 @@ extension ModelConfig {
             contextLength: try int("seq_length"),
             ropeRatio: try double("rope_ratio", default: 1),
             rmsEps: Float(try double("layernorm_epsilon", default: 1e-5)),
-            hasQKVBias: (json["add_qkv_bias"] as? Bool) ?? true)
-        if let multiQuery = json["multi_query_attention"] as? Bool, multiQuery == false {
+            hasQKVBias: bool("add_qkv_bias") ?? true)
+        if let multiQuery = bool("multi_query_attention"), multiQuery == false {
             throw GLMError(.unsupported, path: path, "multi_query_attention false is not a ChatGLM3 layout")
         }
-        if let rms = json["rmsnorm"] as? Bool, rms == false {
+        if let rms = bool("rmsnorm"), rms == false {
             throw GLMError(.unsupported, path: path, "rmsnorm false (LayerNorm) is not a ChatGLM3 layout")
         }
-        if let bias = json["add_bias_linear"] as? Bool, bias {
+        if let bias = bool("add_bias_linear"), bias {
             throw GLMError(.unsupported, path: path, "add_bias_linear true is not a ChatGLM3 layout")
         }
         try config.validate(path: path)

@@ -62,10 +62,12 @@ public final class Tokenizer: Sendable {
     /// A chat reply ends at any of these: `</s>`, `<|user|>`, `<|observation|>`.
     public var chatStopIds: [Int32] { [eosId, id(.user), id(.observation)] }
 
-    /// The piece text of a SentencePiece id, the text of a special token, nil for other ids.
-    public func piece(_ id: Int32) -> String? {
-        if let token = specialToken(id) { return token.text }
-        return model.pieceBytes(id).map { String(decoding: $0, as: UTF8.self) }
+    /// The piece text of a SentencePiece id (its bytes as the model stores them), the text of a
+    /// special token, nil for other ids.
+    public func piece(_ id: Int32) -> ExactText? {
+        if let token = specialToken(id) { return ExactText(token.text) }
+        guard isSentencePiece(id) else { return nil }
+        return model.pieceBytes(id).flatMap { ExactText(validatingUTF8: $0) }
     }
 
     /// The SentencePiece score of a piece; 0 for special tokens and other ids.

@@ -1,3 +1,5 @@
+import GLMEngine
+import GLMStore
 extension ChatApp {
     /// The slash commands; each also has a key (see KeyBindings).
     public static let commands = ["/new", "/model", "/system", "/clear", "/retry", "/edit", "/rename", "/delete", "/undo",
@@ -73,56 +75,49 @@ extension ChatApp {
 
     func newSession() {
         stopGeneration()
-        currentSession = nil
-        messages = []
+        chat = ChatSession(store: store)
         contextUsed = 0
         transcript.scrollToBottom()
         showNotice("New session")
     }
 
-    func openSession(_ session: SessionSummary) {
+    func openSession(_ session: Session) {
         stopGeneration()
-        guard let loaded = attempt("open the session", { try repository.messages(in: session.id) }) else { return }
-        currentSession = session
-        messages = loaded.map { message in
-            var fixed = message
-            if fixed.state == .streaming { fixed.state = .stopped }   // interrupted in an earlier run
-            return fixed
-        }
+        guard let opened = attempt("open the session", { try ChatSession(opening: session.id, in: store) }) else { return }
+        chat = opened
         contextUsed = 0
         transcript.scrollToBottom()
-        for message in messages where message.role == .user { history.record(message.text) }
+        for message in messages where message.role == .user { history.record(message.content) }
     }
 
-    func rename(_ session: SessionSummary, to title: String) {
+    func rename(_ session: Session, to title: String) {
         let clean = title.trimmingSpaces()
         guard !clean.isEmpty else { return }
-        attempt("rename the session") { try repository.renameSession(session.id, to: clean) }
-        if currentSession?.id == session.id { currentSession?.title = clean }
+        attempt("rename the session") { try store.renameSession(session.id, to: clean) }
+        if currentSession?.id == session.id { attempt("read the session") { try chat.reloadSession() } }
         reloadSessions()
     }
 
+    /// "/system TEXT" sets the session's system prompt (kept with the session); "/system" alone shows it.
     func setSystemPrompt(_ text: String) {
         guard !text.isEmpty else {
-            let current = messages.last { $0.role == .system }?.text
-            showNotice(current.map { "System prompt: \($0)" } ?? "No system prompt. Usage: /system TEXT")
+            let current = chat.systemPrompt
+            showNotice(current.isEmpty ? "No system prompt. Usage: /system TEXT" : "System prompt: \(current)")
             return
         }
-        guard let session = ensureSession(titledAfter: "System: " + text) else { return }
-        if let stored = attempt("save the system prompt", { try repository.appendMessage(to: session.id, role: .system, text: text, state: .complete) }) {
-            messages.append(stored)
-        }
+        let wasSaved = currentSession != nil
+        guard attempt("save the system prompt", { try chat.setSystemPrompt(text, model: model) }) != nil else { return }
+        if !wasSaved { reloadSessions() }
+        showNotice("System prompt set for this session")
     }
 
     func clearContext() {
-        guard let session = currentSession, !messages.isEmpty else {
+        guard currentSession != nil, !messages.isEmpty else {
             showNotice("The context is already empty")
             return
         }
         stopGeneration()
-        if let stored = attempt("clear the context", { try repository.appendMessage(to: session.id, role: .contextCleared, text: "", state: .complete) }) {
-            messages.append(stored)
-        }
+        attempt("clear the context") { try chat.clearContext() }
         contextUsed = 0
         showNotice("Context cleared; the session keeps its messages")
     }
@@ -131,7 +126,7 @@ extension ChatApp {
     func retry() {
         guard !isGenerating else { return showNotice("An answer is still being written — Esc stops it") }
         guard let lastUser = messages.lastIndex(where: { $0.role == .user }) else { return showNotice("Nothing to retry") }
-        removeMessages(after: lastUser)
+        guard attempt("remove the last answer", { try chat.removeExchange(from: lastUser + 1) }) != nil else { return }
         startGeneration()
     }
 
@@ -139,30 +134,10 @@ extension ChatApp {
     func editLast() {
         guard !isGenerating else { return showNotice("An answer is still being written — Esc stops it") }
         guard let lastUser = messages.lastIndex(where: { $0.role == .user }) else { return showNotice("No message to edit") }
-        let text = messages[lastUser].text
-        removeMessages(after: lastUser - 1)
+        let text = messages[lastUser].content
+        guard attempt("remove the last message", { try chat.removeExchange(from: lastUser) }) != nil else { return }
         sidebarFocused = false
         editor.set(text)
         showNotice("Editing the last message: Enter sends it again")
-    }
-
-    /// Removes the conversation after `index` (system prompts and context marks stay).
-    private func removeMessages(after index: Int) {
-        let tail = messages.dropFirst(index + 1)
-        let conversational: (ChatMessage) -> Bool = { $0.role == .user || $0.role == .assistant }
-        for message in tail where conversational(message) {
-            attempt("delete a message") { try repository.deleteMessage(message.id) }
-        }
-        messages = Array(messages.prefix(index + 1)) + tail.filter { !conversational($0) }
-    }
-
-    /// The current session, created (titled after the first message) when there is none yet.
-    func ensureSession(titledAfter text: String) -> SessionSummary? {
-        if let currentSession { return currentSession }
-        let title = CellGrid.truncated(text.trimmingSpaces(), width: 40)
-        guard let created = attempt("create a session", { try repository.createSession(title: title) }) else { return nil }
-        currentSession = created
-        reloadSessions()
-        return created
     }
 }

@@ -1,14 +1,16 @@
+import GLMEngine
+
 extension ChatApp {
-    var isGenerating: Bool { streamingMessage != nil }
+    var isGenerating: Bool { generationTask != nil }
 
     /// Something other than input may change the screen soon: an answer or a model load.
     public var isBusy: Bool { isGenerating || loadingModel != nil }
 
-    /// Stores the user's message and asks for an answer.
+    /// Saves the user's message (through the session, before anything else happens) and asks for an answer.
     func send(_ text: String) {
-        guard let session = ensureSession(titledAfter: text) else { return }
-        guard let stored = attempt("save the message", { try repository.appendMessage(to: session.id, role: .user, text: text, state: .complete) }) else { return }
-        messages.append(stored)
+        let wasSaved = currentSession != nil
+        guard attempt("save the message", { try chat.append(.user, text, model: model) }) != nil else { return }
+        if !wasSaved { reloadSessions() }
         transcript.scrollToBottom()
         startGeneration()
     }
@@ -16,7 +18,7 @@ extension ChatApp {
     /// Answers the conversation as it stands. Without a loaded model the message waits for the
     /// one being loaded, or an error says why there is none.
     func startGeneration() {
-        guard let model else {
+        guard let backend else {
             if let loadingModel {
                 pendingSend = true
                 showNotice("\(loadingModel.name) is still loading; the message is sent when it is ready")
@@ -25,39 +27,20 @@ extension ChatApp {
             }
             return
         }
-        guard let session = currentSession else { return }
-        let request = makeRequest(mode: model.kind.isCompletion ? .completion : .chat)
-        guard let answer = attempt("save the answer", { try repository.appendMessage(to: session.id, role: .assistant, text: "", state: .streaming) }) else { return }
-        messages.append(answer)
-        streamingMessage = answer.id
         activity = .readingPrompt(0)
         tokensPerSecond = nil
-        lastPersisted = .now
         transcript.scrollToBottom()
-        let stream = service.generate(request)
+        let stream = chat.reply(using: backend)
         generationTask = Task { [weak self] in
             for await event in stream {
-                self?.apply(event, to: answer.id)
+                self?.apply(event)
             }
-            self?.finishIfStillStreaming(answer.id)
         }
     }
 
-    /// The system prompt (the latest /system) and the turns since the last /clear.
-    func makeRequest(mode: GenerationMode) -> GenerationRequest {
-        let system = messages.last { $0.role == .system }?.text
-        let start = (messages.lastIndex { $0.role == .contextCleared } ?? -1) + 1
-        let turns = messages.dropFirst(start).compactMap { message -> ChatTurn? in
-            guard message.role == .user || message.role == .assistant else { return nil }
-            if message.role == .assistant, message.text.isEmpty { return nil }
-            if case .failed = message.state { return nil }
-            return ChatTurn(role: message.role, text: message.text)
-        }
-        return GenerationRequest(system: system, turns: turns, mode: mode)
-    }
-
-    func apply(_ event: GenerationEvent, to id: MessageID) {
-        guard streamingMessage == id, let index = messages.lastIndex(where: { $0.id == id }) else { return }
+    /// An answer's event. Its text is already in the session (and on its way to disk): the screen
+    /// only needs drawing again.
+    func apply(_ event: ChatEvent) {
         isDirty = true
         switch event {
         case .promptProgress(let done, let total):
@@ -65,54 +48,30 @@ extension ChatApp {
             if activity != .stopping {
                 activity = .readingPrompt(total > 0 ? Double(done) / Double(total) : 1)
             }
-        case .text(let piece):
+        case .text, .metadata:
             if activity != .stopping { activity = .generating }
-            messages[index].text += piece
-            if ContinuousClock.now - lastPersisted > .seconds(1) {
-                lastPersisted = .now
-                attempt("save the answer") { try repository.updateMessage(id, text: messages[index].text, state: .streaming) }
-            }
-        case .stats(let stats):
-            tokensPerSecond = stats.tokensPerSecond
-            contextUsed = stats.contextUsed
-        case .contextSlid(let turns, let tokens):
-            let what = turns == 1 ? "the oldest turn" : "the \(turns) oldest turns"
-            showNotice("Context full: \(what) (\(tokens) tokens) slid out of the model's view; they stay here.")
-        case .finished(let reason):
-            finish(index: index, reason: reason)
+        case .progress(let progress):
+            tokensPerSecond = progress.tokensPerSecond ?? tokensPerSecond
+            contextUsed = progress.contextUsed
+        case .contextSlid(let report):
+            let what = report.droppedTurns == 1 ? "the oldest turn" : "the \(report.droppedTurns) oldest turns"
+            showNotice("Context full: \(what) (\(report.droppedTokens) tokens) slid out of the model's view; they stay here.")
+        case .finished(let reason, let stats):
+            if case .failed(let message) = reason { showError("The answer failed: \(message)") }
+            if stats.generatedTokens > 0 { tokensPerSecond = stats.generationTokensPerSecond }
+            if stats.contextUsed > 0 { contextUsed = stats.contextUsed }
+            generationTask = nil
+            activity = loadingModel != nil ? .loading(loadProgress) : (model == nil ? .failed : .idle)
+            reloadSessions()
         }
     }
 
-    private func finish(index: Int, reason: FinishReason) {
-        let state: MessageState
-        switch reason {
-        case .complete: state = .complete
-        case .stopped: state = .stopped
-        case .failed(let message):
-            state = .failed(message)
-            showError("The answer failed: \(message)")
-        }
-        messages[index].state = state
-        let message = messages[index]
-        attempt("save the answer") { try repository.updateMessage(message.id, text: message.text, state: state) }
-        streamingMessage = nil
-        generationTask = nil
-        activity = loadingModel != nil ? .loading(loadProgress) : (model == nil ? .failed : .idle)
-        reloadSessions()
-    }
-
-    /// A stream that ended without `finished` (it should not) still leaves a usable app.
-    private func finishIfStillStreaming(_ id: MessageID) {
-        guard streamingMessage == id, let index = messages.lastIndex(where: { $0.id == id }) else { return }
-        finish(index: index, reason: .stopped)
-    }
-
-    /// Esc / Ctrl+C: the engine stops within one token and its stream ends with `.stopped`.
+    /// Esc / Ctrl+C: the answer stops within one token; what was written is kept.
     func stopGeneration() {
         pendingSend = false
         guard isGenerating else { return }
         activity = .stopping
-        service.cancelGeneration()
+        chat.cancelReply()
         isDirty = true
     }
 
@@ -126,7 +85,7 @@ extension ChatApp {
         loadProgress = 0
         activity = .loading(0)
         isDirty = true
-        let stream = service.loadModel(entry)
+        let stream = provider.load(entry)
         loadTask = Task { [weak self] in
             for await event in stream {
                 self?.apply(event, for: entry)
@@ -142,15 +101,15 @@ extension ChatApp {
             loadProgress = min(1, max(0, fraction))
             if !isGenerating { activity = .loading(loadProgress) }
         case .loaded(let loaded):
-            model = loaded
+            backend = loaded
             loadingModel = nil
             contextUsed = 0
             tokensPerSecond = nil
             if !isGenerating { activity = .idle }
-            if loaded.kind.isCompletion {
-                showNotice("\(loaded.name) is a base model: plain completion, no roles")
+            if isCompletion {
+                showNotice("\(loaded.info.name) is a base model: plain completion, no roles")
             } else {
-                showNotice("\(loaded.name) loaded")
+                showNotice("\(loaded.info.name) loaded")
             }
             if pendingSend {
                 pendingSend = false

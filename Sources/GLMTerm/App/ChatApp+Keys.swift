@@ -1,3 +1,5 @@
+import GLMEngine
+import GLMStore
 extension ChatApp {
     /// Answers one key. Works in every state: while a model loads, while the prompt is read and
     /// while an answer streams.

@@ -1,10 +1,12 @@
+import GLMEngine
+import GLMStore
 import Foundation
 
 /// Deleting with undo, archiving and exporting sessions.
 extension ChatApp {
     /// A deleted session that `u` (or "/undo") can still bring back until `deadline`.
     struct PendingDeletion {
-        var session: SessionSummary
+        var session: Session
         var deadline: ContinuousClock.Instant
         /// It was open: undo opens it again.
         var wasOpen: Bool
@@ -17,13 +19,13 @@ extension ChatApp {
     var undoNotice: String? {
         guard let pendingDeletion else { return nil }
         let how = sidebarFocused ? "u to undo" : "/undo to undo"
-        return "Deleted “\(pendingDeletion.session.title)” — \(how)"
+        return "Deleted “\(pendingDeletion.session.displayTitle)” — \(how)"
     }
 
-    func deleteSession(_ session: SessionSummary) {
+    func deleteSession(_ session: Session) {
         finishPendingDeletion()
         let wasOpen = session.id == currentSession?.id
-        guard attempt("delete the session", { try repository.deleteSession(session.id) }) != nil else { return }
+        guard attempt("delete the session", { try store.deleteSession(session.id) }) != nil else { return }
         if wasOpen { newSession() }
         pendingDeletion = PendingDeletion(session: session, deadline: .now + Self.undoWindow, wasOpen: wasOpen)
         notice = nil
@@ -36,11 +38,11 @@ extension ChatApp {
             return
         }
         pendingDeletion = nil
-        guard attempt("restore the session", { try repository.restoreSession(pending.session.id) }) != nil else { return }
+        guard attempt("restore the session", { try store.restoreSession(pending.session.id) }) != nil else { return }
         if pending.wasOpen, currentSession == nil, messages.isEmpty { openSession(pending.session) }
         reloadSessions()
         if let index = listedSessions.firstIndex(where: { $0.id == pending.session.id }) { sidebarSelection = index }
-        showNotice("Restored “\(pending.session.title)”")
+        showNotice("Restored “\(pending.session.displayTitle)”")
     }
 
     /// Called by the main loop: once the undo window has passed, the deletion is made final.
@@ -54,31 +56,31 @@ extension ChatApp {
         guard let pending = pendingDeletion else { return }
         pendingDeletion = nil
         isDirty = true
-        attempt("delete the session for good") { try repository.purgeDeletedSession(pending.session.id) }
+        attempt("delete the session for good") { try store.purgeDeletedSession(pending.session.id) }
     }
 
-    func toggleArchived(_ session: SessionSummary) {
+    func toggleArchived(_ session: Session) {
         let archive = !session.isArchived
         guard attempt(archive ? "archive the session" : "unarchive the session",
-                      { try repository.setArchived(session.id, archive) }) != nil else { return }
-        if currentSession?.id == session.id { currentSession?.isArchived = archive }
+                      { try store.setArchived(session.id, archive) }) != nil else { return }
+        if currentSession?.id == session.id { attempt("read the session") { try chat.reloadSession() } }
         reloadSessions()
         runSearch()
         if archive {
-            showNotice("Archived “\(session.title)” — A lists the archived sessions")
+            showNotice("Archived “\(session.displayTitle)” — A lists the archived sessions")
         } else {
-            showNotice("“\(session.title)” is back in the session list")
+            showNotice("“\(session.displayTitle)” is back in the session list")
         }
     }
 
     /// "/export [PATH]" and `e`: the session as Markdown, to PATH or to a new file named after it
     /// in `exportDirectory`; the notice says where it went.
-    func export(_ session: SessionSummary, to argument: String) {
-        guard let markdown = attempt("export the session", { try repository.exportMarkdown(session.id) }) else { return }
-        let url = ExportPath.resolve(argument, title: session.title, in: exportDirectory)
+    func export(_ session: Session, to argument: String) {
+        guard let markdown = attempt("export the session", { try store.exportMarkdown(session.id) }) else { return }
+        let url = ExportPath.resolve(argument, title: session.displayTitle, in: exportDirectory)
         do {
             try Data(markdown.utf8).write(to: url, options: .atomic)
-            showNotice("Exported “\(session.title)” to \(url.path)")
+            showNotice("Exported “\(session.displayTitle)” to \(url.path)")
         } catch {
             showError("Could not write \(url.path): \(error.localizedDescription)")
         }

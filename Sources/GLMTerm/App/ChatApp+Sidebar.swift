@@ -1,3 +1,5 @@
+import GLMEngine
+import GLMStore
 import Foundation
 
 extension ChatApp {
@@ -9,17 +11,19 @@ extension ChatApp {
 
     /// The sessions the list shows: the search hits while searching, else the active (or, after
     /// `A`, the archived) sessions.
-    var listedSessions: [SessionSummary] {
+    var listedSessions: [Session] {
         isSearching ? searchHits.map(\.session) : sessions
     }
 
-    /// Asks the repository again for the current query (every session's messages, not just what is listed).
+    /// Asks the store again for the current query (every session's messages, not just what is listed).
     func runSearch() {
         guard isSearching, let query = sessionFilter else {
             searchHits = []
             return
         }
-        searchHits = attempt("search the sessions") { try repository.search(query) } ?? []
+        // The 200 most recent matching sessions: more than anyone scrolls through, and a common
+        // word stays as quick as a rare one.
+        searchHits = attempt("search the sessions") { try store.search(query, limit: 200) } ?? []
     }
 
     /// Keys while the session list has the focus: move, open, rename, delete, undo, archive, export,
@@ -40,7 +44,7 @@ extension ChatApp {
             if let selected {
                 let hit = isSearching && searchHits.indices.contains(sidebarSelection) ? searchHits[sidebarSelection] : nil
                 openSession(selected)
-                if let id = hit?.messageID, let index = messages.firstIndex(where: { $0.id == id }) {
+                if let id = hit?.messageID, let index = transcriptMessages.firstIndex(where: { $0.id == id }) {
                     transcript.reveal(message: index)
                 }
                 sidebarFocused = false
@@ -84,7 +88,7 @@ extension ChatApp {
         guard !sessionsComplete, !isSearching else { return }
         let limit = all ? Int.max : Self.sessionPage
         let offset = sessions.count
-        guard let more = attempt("read the sessions", { try repository.listSessions(archived: showingArchived, offset: offset, limit: limit) }) else { return }
+        guard let more = attempt("read the sessions", { try store.listSessions(showingArchived ? .archived : .active, offset: offset, limit: limit) }) else { return }
         let known = Set(sessions.map(\.id))
         sessions += more.filter { !known.contains($0.id) }
         sessionsComplete = more.count < limit

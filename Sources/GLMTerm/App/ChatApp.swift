@@ -1,32 +1,36 @@
 import Foundation
+import GLMEngine
+import GLMStore
 
 /// The chat app's state and its drawing. Keys come in through `handle(_:)` (ChatApp+Keys),
 /// model and answer events through the streams started in ChatApp+Generation; `render(size:)`
-/// draws the whole screen into a cell grid. Nothing here talks to a terminal.
+/// draws the whole screen into a cell grid. Nothing here talks to a terminal. The open
+/// conversation is a `ChatSession`, which saves every message through the store itself.
 @MainActor
 public final class ChatApp {
     enum Overlay: Equatable {
         case help(scroll: Int)
         case modelPicker(selected: Int)
-        case confirmDelete(SessionSummary)
-        case rename(SessionSummary, InputEditor)
+        case confirmDelete(Session)
+        case rename(Session, InputEditor)
         /// Something from start that needs more room than the notice line (a path, say).
         case startupProblem(String)
     }
 
-    let service: any ChatService
-    let repository: any SessionRepository
+    let provider: any ModelProvider
+    let store: GLMStore
     public let models: [ModelEntry]
     let initialModel: String?
     public internal(set) var theme: Theme
 
-    public internal(set) var sessions: [SessionSummary] = []
-    public internal(set) var currentSession: SessionSummary?
-    public internal(set) var messages: [ChatMessage] = []
+    public internal(set) var sessions: [Session] = []
+    /// The open conversation (a new, unsaved one until its first message).
+    public internal(set) var chat: ChatSession
     public internal(set) var editor = InputEditor()
     var history = InputHistory()
 
-    public internal(set) var model: LoadedModel?
+    /// What answers: the loaded model.
+    public internal(set) var backend: (any ChatBackend)?
     var loadingModel: ModelEntry?
     var loadFailure: String?
     var loadProgress = 0.0
@@ -40,7 +44,7 @@ public final class ChatApp {
     var sidebarSelection = 0
     /// Text typed after "/" in the session list: every session's title and messages are searched.
     var sessionFilter: String?
-    var searchHits: [SessionSearchHit] = []
+    var searchHits: [SearchHit] = []
     /// Every session of the list has been read (see `sessionPage`).
     var sessionsComplete = false
     /// The list shows the archived sessions instead of the active ones.
@@ -51,11 +55,11 @@ public final class ChatApp {
     var overlay: Overlay?
     let transcript: TranscriptView
 
-    var streamingMessage: MessageID?
+    /// How many times the session list was read (an answer streaming must not read it per piece).
+    var sessionListReads = 0
     var pendingSend = false
     var generationTask: Task<Void, Never>?
     var loadTask: Task<Void, Never>?
-    var lastPersisted = ContinuousClock.now
     var quitArmed = false
     /// The size of the last frame: the editor needs the input box's width for Up/Down.
     var lastSize = Size(rows: 24, columns: 80)
@@ -68,11 +72,27 @@ public final class ChatApp {
     /// Set by Ctrl+L and resizes: the next frame is drawn in full.
     public var needsFullRedraw = false
 
+    public var model: ModelInfo? { backend?.info }
+    public var messages: [Message] { chat.messages }
+    /// What the transcript shows: the session's system prompt first (when it has one), then the messages.
+    var transcriptMessages: [Message] {
+        let prompt = chat.systemPrompt
+        guard !prompt.isEmpty else { return messages }
+        let shown = Message(id: MessageID("system-prompt"), sessionID: currentSession?.id ?? .unsaved, role: .system,
+                            content: prompt)
+        return [shown] + messages
+    }
+    /// The open session once it is saved (its first message, or its system prompt, saves it).
+    public var currentSession: Session? { chat.session }
+    /// A base model is loaded: plain completion, no roles.
+    var isCompletion: Bool { model.map { !$0.kind.usesChatFormat } ?? false }
+
     /// `initialModel` names the model to load first (default: the first one listed).
-    public init(service: any ChatService, repository: any SessionRepository, models: [ModelEntry],
+    public init(provider: any ModelProvider, store: GLMStore, models: [ModelEntry],
                 initialModel: String? = nil, theme: Theme) {
-        self.service = service
-        self.repository = repository
+        self.provider = provider
+        self.store = store
+        chat = ChatSession(store: store)
         self.models = models
         self.initialModel = initialModel
         self.theme = theme
@@ -84,7 +104,10 @@ public final class ChatApp {
     /// damaged database moved aside), in a box wide enough for the paths it names.
     public func start(problem: String? = nil) {
         if let problem { showError(problem) }
-        if let notice = repository.startupNotice { overlay = .startupProblem(notice) }
+        if let notice = store.notice {
+            let text = notice.description
+            overlay = .startupProblem(text.prefix(1).uppercased() + text.dropFirst())
+        }
         reloadSessions()
         if let name = initialModel, let entry = models.first(where: { $0.name == name }) {
             loadModel(entry)
@@ -105,9 +128,9 @@ public final class ChatApp {
         let draft = ScreenLayout(size: size, sidebarWanted: sidebarWanted, inputLines: 1)
         let needed = InputBoxView.neededRows(for: editor, columns: draft.input.columns)
         let layout = ScreenLayout(size: size, sidebarWanted: sidebarWanted, inputLines: needed)
-        transcript.layout.completion = model?.kind.isCompletion == true
-        transcript.draw(messages: messages, into: &grid, rect: layout.transcript, theme: theme, emptyHint: emptyHint)
-        let inputTitle = model?.kind.isCompletion == true ? "text to continue (base model: no roles)" : "message · F1 help"
+        transcript.layout.completion = isCompletion
+        transcript.draw(messages: transcriptMessages, into: &grid, rect: layout.transcript, theme: theme, emptyHint: emptyHint)
+        let inputTitle = isCompletion ? "text to continue (base model: no roles)" : "message · F1 help"
         let shownNotice = notice ?? undoNotice.map { (text: $0, isError: false) }
         var cursor = InputBoxView(editor: editor, title: inputTitle, notice: shownNotice?.text,
                                   noticeIsError: shownNotice?.isError ?? false, theme: theme).draw(into: &grid, rect: layout.input)
@@ -129,7 +152,7 @@ public final class ChatApp {
 
     private var emptyHint: String {
         var hint = "Type a message and press Enter. Ctrl+J or Alt+Enter starts a new line; Esc stops an answer; F1 shows every key."
-        if model?.kind.isCompletion == true {
+        if isCompletion {
             hint = "Base model: plain completion, no roles. Type the beginning of a text and press Enter to continue it."
         }
         return hint
@@ -153,7 +176,7 @@ public final class ChatApp {
             return DialogView(title: "Model", lines: lines, selected: selected, field: nil,
                               footer: "Enter loads · Esc cancels", theme: theme)
         case .confirmDelete(let session):
-            return DialogView(title: "Delete session", lines: [[Span("Delete “\(session.title)” and all its messages?")],
+            return DialogView(title: "Delete session", lines: [[Span("Delete “\(session.displayTitle)” and all its messages?")],
                                                                [Span("(it can be undone for a few seconds)", style: theme[.dim])]],
                               selected: nil, field: nil, footer: "y deletes · any other key keeps it", theme: theme)
         case .startupProblem(let text):
@@ -198,8 +221,9 @@ public final class ChatApp {
     /// Reads the list again from the top: one page, or down to a little past the selection while
     /// the list has the focus (a change made deep in a long list keeps its place).
     func reloadSessions() {
+        sessionListReads += 1
         let limit = max(Self.sessionPage, sidebarFocused ? sidebarSelection + Self.sessionPage / 2 : 0)
-        if let fresh = attempt("read the sessions", { try repository.listSessions(archived: showingArchived, offset: 0, limit: limit) }) {
+        if let fresh = attempt("read the sessions", { try store.listSessions(showingArchived ? .archived : .active, offset: 0, limit: limit) }) {
             sessions = fresh
             sessionsComplete = fresh.count < limit
         }

@@ -1,3 +1,5 @@
+import GLMEngine
+import GLMStore
 import Foundation
 
 /// What `glmchat` (no subcommand) is started with.
@@ -37,13 +39,13 @@ public enum TerminalChat {
     /// Runs until the user quits; the terminal is restored however it ends.
     @MainActor
     public static func run(options: ChatLaunchOptions, configuration: ChatConfiguration,
-                           service: any ChatService, repository: any SessionRepository) async throws(ConfigError) {
+                           provider: any ModelProvider, store: GLMStore) async throws(ConfigError) {
         let backend = try NcursesBackend(environment: options.environment)
         defer { backend.close() }
         let themeName = options.themeName ?? configuration.theme ?? "default"
         let directories = ChatConfiguration.themeDirectories(environment: options.environment, executablePath: options.executablePath)
         let (spec, problem) = ThemeLoader.load(named: themeName, from: directories)
-        let app = ChatApp(service: service, repository: repository, models: configuration.models,
+        let app = ChatApp(provider: provider, store: store, models: configuration.models,
                           initialModel: configuration.initialModel, theme: spec.resolved(colorCount: backend.colorCount))
         await AppRunner(app: app, backend: backend).run(problem: problem)
     }

@@ -22,6 +22,11 @@ public final class NcursesBackend: TerminalBackend {
         unsetenv("LINES")
         unsetenv("COLUMNS")
         setlocale(LC_ALL, "")
+        // Text is measured with a UTF-8 locale's widths (`ScalarWidth`); ncurses draws with the
+        // process locale's, so a user locale that is not UTF-8 (LANG=C) is replaced for LC_CTYPE.
+        if String(cString: nl_langinfo(nl_item(CODESET))) != "UTF-8" {
+            setlocale(LC_CTYPE, "C.UTF-8")
+        }
         set_escdelay(25)
         // The screen lives until the process ends: deleting it would leave the exit and signal
         // handlers, which restore the terminal through it, with a dangling pointer.

@@ -1,3 +1,4 @@
+import GLMStore
 import Foundation
 import GLMEngine
 import TOMLKit

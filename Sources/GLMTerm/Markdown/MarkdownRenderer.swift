@@ -1,3 +1,5 @@
+import GLMEngine
+import GLMStore
 /// Renders an answer's Markdown into transcript rows: code blocks on their own background and
 /// never reflowed (long lines are broken, not joined), headings, lists with hanging indents,
 /// quotes, bold, italic and inline code. Closed blocks are cached per answer and width.

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// One drawable cell's content: the scalars sent to the terminal for one grapheme and the
 /// number of display cells (0 for dropped format characters, 1 or 2) it occupies.
 public struct Glyph: Equatable, Sendable {
@@ -16,13 +10,24 @@ public struct Glyph: Equatable, Sendable {
     }
 }
 
-/// Turns graphemes into glyphs whose width the terminal and ncurses agree on.
+/// Turns graphemes into glyphs whose width the terminal and ncurses agree on. This is the one
+/// place text is measured: drawing, layout, cutting with "…" and the CLI's tables all use it.
 ///
 /// ncurses gives every cell one spacing character plus a few zero-width ones and computes widths
 /// per scalar with `wcwidth`; terminals differ on emoji sequences (some draw a ZWJ family or a
 /// skin-toned thumb as one 2-cell picture, others as several). Where they might disagree we draw
-/// the part everyone agrees on: the first emoji of a ZWJ sequence, an emoji without its skin tone,
-/// a narrow symbol without VS16. The stored text is never changed, only what is drawn.
+/// the part everyone agrees on. The rule, per grapheme:
+/// - a scalar's width is libc's `wcwidth` in a UTF-8 locale (`ScalarWidth`): CJK and fullwidth
+///   forms and emoji 2, most others 1;
+/// - an emoji ZWJ sequence draws its first emoji only (👨‍👩‍👧 is 👨, 2 cells);
+/// - skin-tone modifiers, VS16 and VS15 are not sent, so the base's own width counts
+///   (👍🏽 is 👍, 2 cells; ❤️ and ❤︎ are ❤, 1 cell);
+/// - each regional indicator is a cell of its own (🇨🇳 is two 1-cell glyphs);
+/// - combining marks stay in their base's cell (at most four); a lone one sits on ◌;
+/// - control characters are drawn as one-cell control pictures (␛, ␡) or U+FFFD; invisible
+///   format characters (ZWSP, bidi controls, BOM, tags) are dropped. A tab is one cell here; a
+///   caller that expands tabs uses `tabCells(atColumn:)`.
+/// The stored text is never changed, only what is drawn.
 public enum Glyphs {
     /// Tab stops for expanded tabs.
     public static let tabWidth = 8
@@ -34,7 +39,29 @@ public enum Glyphs {
     /// ncurses and the terminal both count them. Tabs are handled by the caller because their
     /// width depends on the column.
     public static func glyphs(for character: Character) -> [Glyph] {
-        let scalars = Array(character.unicodeScalars)
+        if let width = plainWidth(character) { return [Glyph(String(character), width: width)] }
+        return clusterGlyphs(Array(character.unicodeScalars))
+    }
+
+    /// Display width of a grapheme as drawn (a tab counts as one cell here).
+    public static func width(of character: Character) -> Int {
+        if character == "\t" { return 1 }
+        if let width = plainWidth(character) { return width }
+        return clusterGlyphs(Array(character.unicodeScalars)).reduce(0) { $0 + $1.width }
+    }
+
+    /// The width of a grapheme that is one printable scalar (most text), which the rule draws as
+    /// it is; nil when the whole rule is needed. Saves building arrays for every character.
+    private static func plainWidth(_ character: Character) -> Int? {
+        let scalars = character.unicodeScalars
+        guard let scalar = scalars.first, scalars.index(after: scalars.startIndex) == scalars.endIndex,
+              visibleControl(scalar) == nil else { return nil }
+        let width = wcwidthOf(scalar)
+        return width > 0 ? min(width, 2) : nil
+    }
+
+    /// The rule applied to one grapheme's scalars.
+    static func clusterGlyphs(_ scalars: [Unicode.Scalar]) -> [Glyph] {
         guard let base = scalars.first else { return [] }
         if visibleControl(base) != nil {
             // "\r\n" is one grapheme; every control scalar gets its own visible cell.
@@ -78,15 +105,35 @@ public enum Glyphs {
         return glyphs
     }
 
-    /// Display width of a grapheme as drawn (tabs count as one cell here; see `expandTab`).
-    public static func width(of character: Character) -> Int {
-        if character == "\t" { return 1 }
-        return glyphs(for: character).reduce(0) { $0 + $1.width }
-    }
-
     /// Display width of a whole string without line breaks or tabs.
     public static func width(of text: String) -> Int {
         text.reduce(0) { $0 + width(of: $1) }
+    }
+
+    /// The longest prefix of `text` that fits in `cells`, with "…" in the last cell when anything
+    /// was cut. Line breaks and tabs become spaces, so the result is one line.
+    public static func truncated(_ text: String, toCells cells: Int) -> String {
+        guard cells > 0 else { return "" }
+        let flat = String(text.map { $0.isNewline || $0 == "\t" ? " " : $0 })
+        let (kept, isCut) = fittingPrefix(of: flat[...], cells: cells)
+        return isCut ? kept + "…" : flat
+    }
+
+    /// What of `text` is shown in `cells`: all of it when it fits, else the longest prefix that
+    /// leaves one cell for "…" (`isCut`). The prefix shares `text`'s indices, so ranges found in
+    /// the text (search matches) can be clipped to it.
+    public static func fittingPrefix(of text: Substring, cells: Int) -> (prefix: Substring, isCut: Bool) {
+        var used = 0
+        var fitsWhole = text.startIndex   // end of the prefix that fits with room for "…"
+        var index = text.startIndex
+        while index < text.endIndex {
+            let next = text.index(after: index)
+            used += width(of: text[index])
+            if used > cells { return (text[..<fitsWhole], true) }
+            if used <= cells - 1 { fitsWhole = next }
+            index = next
+        }
+        return (text, false)
     }
 
     /// Cells a tab takes when it starts at `column`.
@@ -124,49 +171,7 @@ public enum Glyphs {
         }
     }
 
-    static func scalarWidth(_ scalar: Unicode.Scalar) -> Int {
-        max(0, min(2, wcwidthOf(scalar)))
-    }
-
     static func wcwidthOf(_ scalar: Unicode.Scalar) -> Int {
-        _ = UTF8Locale.ready
-        return LibcWidth.width(scalar.value)
-    }
-}
-
-/// `wcwidth` answers by the C library's current locale; in the plain "C" locale every non-ASCII
-/// scalar is -1. The app selects the user's locale; when that is not UTF-8 (or in tests), C.UTF-8.
-enum UTF8Locale {
-    static let ready: Bool = {
-        if isUTF8() { return true }
-        _ = setlocale(LC_CTYPE, "")
-        if isUTF8() { return true }
-        _ = setlocale(LC_CTYPE, "C.UTF-8")
-        return isUTF8()
-    }()
-
-    static func isUTF8() -> Bool {
-        LibcWidth.width(0x4E2D) == 2
-    }
-}
-
-/// libc's `wcwidth`, the function ncurses measures with. Swift's Glibc module leaves it out (it is
-/// declared only for _XOPEN_SOURCE), so it is looked up once by name.
-enum LibcWidth {
-    private typealias Function = @convention(c) (Int32) -> Int32
-
-    private static let function: Function? = {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "wcwidth") else { return nil }
-        return unsafeBitCast(symbol, to: Function.self)
-    }()
-
-    /// -1 for non-printable scalars, as libc says; also -1 if libc had no `wcwidth` at all.
-    static func width(_ scalar: UInt32) -> Int {
-        #if canImport(Darwin)
-        return Int(wcwidth(wchar_t(bitPattern: scalar)))
-        #else
-        guard let function else { return -1 }
-        return Int(function(Int32(bitPattern: scalar)))
-        #endif
+        ScalarWidth.of(scalar)
     }
 }

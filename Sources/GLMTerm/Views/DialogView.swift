@@ -97,8 +97,8 @@ struct DialogView {
                                       ("└", rect.bottom - 1, rect.column), ("┘", rect.bottom - 1, rect.right - 1)] {
             grid.put(Glyph(corner, width: 1), style: border, row: row, column: column)
         }
-        grid.write(CellGrid.truncated(" \(title) ", width: rect.columns - 4), style: theme[.assistant], row: rect.row, column: rect.column + 2)
-        grid.write(CellGrid.truncated(" \(footer) ", width: rect.columns - 4), style: theme[.dim], row: rect.bottom - 1, column: rect.column + 2)
+        grid.write(Glyphs.truncated(" \(title) ", toCells: rect.columns - 4), style: theme[.assistant], row: rect.row, column: rect.column + 2)
+        grid.write(Glyphs.truncated(" \(footer) ", toCells: rect.columns - 4), style: theme[.dim], row: rect.bottom - 1, column: rect.column + 2)
     }
 
     /// A one-line field that scrolls sideways to keep the caret visible.

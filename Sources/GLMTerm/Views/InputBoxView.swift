@@ -13,7 +13,7 @@ struct InputBoxView {
         grid.horizontalLine(row: rect.row, from: rect.column, to: rect.right, style: theme[.border])
         let label = notice.map { " \($0) " } ?? " \(title) "
         let labelStyle = notice == nil ? theme[.dim] : (noticeIsError ? theme[.error] : theme[.system])
-        grid.write(CellGrid.truncated(label, width: rect.columns - 2), style: labelStyle,
+        grid.write(Glyphs.truncated(label, toCells: rect.columns - 2), style: labelStyle,
                    row: rect.row, column: rect.column + 1, limit: rect.right)
         let textRows = rect.rows - 1
         guard textRows > 0 else { return nil }

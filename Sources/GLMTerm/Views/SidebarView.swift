@@ -1,10 +1,12 @@
+import GLMEngine
+import GLMStore
 /// The list of sessions, newest first, with the current one marked and, when the sidebar has the
 /// focus, the selected one highlighted. While searching it lists the hits instead: each title,
 /// and under it the matching piece of a message, with the matched text in the theme's `match` style.
 struct SidebarView {
-    var sessions: [SessionSummary]
+    var sessions: [Session]
     /// Search results (same order as `sessions`), or nil when not searching.
-    var hits: [SessionSearchHit]?
+    var hits: [SearchHit]?
     var current: SessionID?
     var selected: Int
     var focused: Bool
@@ -39,15 +41,16 @@ struct SidebarView {
             let marker = session.id == current ? "▸ " : "  "
             let column = grid.write(marker, style: style, row: row, column: rect.column, limit: rect.column + inner)
             let hit = hits.flatMap { $0.indices.contains(index) ? $0[index] : nil }
-            let end = drawHighlighted(session.title, matches: hit?.titleMatches ?? [], style: style, into: &grid,
+            let end = drawHighlighted(session.displayTitle, matches: hit.map { Self.offsets($0.titleMatches, in: session.title) } ?? [],
+                                      style: style, into: &grid,
                                       row: row, column: column, limit: rect.column + inner)
             if hits != nil, session.isArchived {
                 // search reaches archived sessions too: say which ones are not in the main list
                 let tagStyle = focused && index == selected ? style : theme[.dim]
                 grid.write(" (archived)", style: tagStyle, row: row, column: end, limit: rect.column + inner)
             }
-            if let hit, let snippet = hit.snippet, row + 1 < rect.bottom {
-                let (text, matches) = Self.window(snippet, matches: hit.snippetMatches)
+            if let snippet = hit?.snippet, row + 1 < rect.bottom {
+                let (text, matches) = Self.window(snippet.text, matches: Self.offsets(snippet.matches, in: snippet.text))
                 let snippetStyle = focused && index == selected ? style : theme[.dim]
                 drawHighlighted(text, matches: matches, style: snippetStyle, into: &grid,
                                 row: row + 1, column: rect.column + 4, limit: rect.column + inner)
@@ -55,7 +58,7 @@ struct SidebarView {
         }
         if sessions.isEmpty {
             let empty = hits != nil ? "  (no match)" : (archived ? "  (none archived)" : "  (no sessions)")
-            grid.write(CellGrid.truncated(empty, width: inner), style: theme[.dim], row: rect.row + 1, column: rect.column)
+            grid.write(Glyphs.truncated(empty, toCells: inner), style: theme[.dim], row: rect.row + 1, column: rect.column)
         }
         return cursor
     }
@@ -71,27 +74,37 @@ struct SidebarView {
         }
         let name = archived ? " Archived" : " Sessions"
         let heading = focused ? name + (archived ? " (A: back)" : " (/ searches)") : name
-        grid.write(CellGrid.truncated(heading, width: inner), style: theme[.dim].adding(.bold), row: rect.row, column: rect.column)
+        grid.write(Glyphs.truncated(heading, toCells: inner), style: theme[.dim].adding(.bold), row: rect.row, column: rect.column)
         return nil
     }
 
-    /// Draws `text` on one line; the characters inside `matches` in the `match` style (over the
-    /// row's own background, so a match on the selected row stays visible).
+    /// Draws `text` on one line, cut with "…" to fit before `limit` (titles are stored whole); the
+    /// characters inside `matches` in the `match` style (over the row's own background, so a match
+    /// on the selected row stays visible).
     @discardableResult
     private func drawHighlighted(_ text: String, matches: [Range<Int>], style: Style, into grid: inout CellGrid,
                                  row: Int, column: Int, limit: Int) -> Int {
         var match = theme[.match]
         if style == theme[.selection] { match = style.adding(match.attributes) }
+        let (kept, isCut) = Glyphs.fittingPrefix(of: text[...], cells: limit - column)
         var col = column
-        for (offset, character) in text.enumerated() {
+        for (offset, character) in kept.enumerated() {
             let flat: Character = character.isNewline || character == "\t" ? " " : character
             let inMatch = matches.contains { $0.contains(offset) }
             for glyph in Glyphs.glyphs(for: flat) {
                 col = grid.put(glyph, style: inMatch ? match : style, row: row, column: col, limit: limit)
             }
-            if col >= limit { return col }
         }
+        if isCut { col = grid.put(Glyph("…", width: 1), style: style, row: row, column: col, limit: limit) }
         return col
+    }
+
+    /// Ranges of `text` as Character offsets (what the drawing counts in).
+    static func offsets(_ ranges: [Range<String.Index>], in text: String) -> [Range<Int>] {
+        ranges.map { range in
+            let start = text.distance(from: text.startIndex, to: range.lowerBound)
+            return start..<(start + text.distance(from: range.lowerBound, to: range.upperBound))
+        }
     }
 
     /// The part of a snippet from a little before its first match, so the match shows in a

@@ -1,3 +1,5 @@
+import GLMEngine
+import GLMStore
 import Foundation
 
 /// What the app is doing, as the status line says it.
@@ -23,7 +25,7 @@ public enum Activity: Equatable, Sendable {
 
 /// The bottom line: model name, kind and quant, context used / window, tokens/s, and the state.
 struct StatusLineView {
-    var model: LoadedModel?
+    var model: ModelInfo?
     var loadingName: String?
     var contextUsed: Int
     var tokensPerSecond: Double?
@@ -37,7 +39,7 @@ struct StatusLineView {
         var left = " "
         if let model {
             left += "\(model.name) · \(model.kind.label) · \(model.quantization)"
-            if model.kind.isCompletion { left += " · completion, no roles" }
+            if !model.kind.usesChatFormat { left += " · completion, no roles" }
         } else if let loadingName {
             left += loadingName
         } else {
@@ -51,10 +53,10 @@ struct StatusLineView {
         let rightWidth = Glyphs.width(of: rightText)
         let leftRoom = rect.columns - rightWidth - 1
         if leftRoom > 3 {
-            grid.write(CellGrid.truncated(left, width: leftRoom), style: style, row: rect.row, column: rect.column)
+            grid.write(Glyphs.truncated(left, toCells: leftRoom), style: style, row: rect.row, column: rect.column)
             grid.write(rightText, style: style, row: rect.row, column: rect.right - rightWidth)
         } else {
-            grid.write(CellGrid.truncated(" " + activity.label, width: rect.columns), style: style, row: rect.row, column: rect.column)
+            grid.write(Glyphs.truncated(" " + activity.label, toCells: rect.columns), style: style, row: rect.row, column: rect.column)
         }
     }
 }

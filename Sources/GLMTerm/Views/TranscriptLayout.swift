@@ -1,3 +1,5 @@
+import GLMEngine
+import GLMStore
 /// One row of the transcript: a laid-out line, drawn `indent` cells in, optionally on a
 /// background that fills the row (code blocks).
 struct TranscriptRow: Equatable, Sendable {
@@ -30,19 +32,19 @@ final class TranscriptLayout {
     }
 
     /// All rows, and the index of each message's first row.
-    func rows(for messages: [ChatMessage], width: Int) -> (rows: [TranscriptRow], starts: [Int]) {
+    func rows(for messages: [Message], width: Int) -> (rows: [TranscriptRow], starts: [Int]) {
         var rows: [TranscriptRow] = []
         var starts: [Int] = []
         var live = Set<MessageID>()
         for message in messages {
             starts.append(rows.count)
             live.insert(message.id)
-            if let entry = cache[message.id], entry.text == message.text, entry.state == message.state, entry.width == width {
+            if let entry = cache[message.id], entry.text.isByteEqual(to: message.content), entry.state == message.state, entry.width == width {
                 rows += entry.rows
                 continue
             }
             let laidOut = layOut(message, width: width)
-            cache[message.id] = Entry(text: message.text, state: message.state, width: width, rows: laidOut)
+            cache[message.id] = Entry(text: message.content, state: message.state, width: width, rows: laidOut)
             rows += laidOut
         }
         cache = cache.filter { live.contains($0.key) }
@@ -54,19 +56,20 @@ final class TranscriptLayout {
         cache.removeAll()
     }
 
-    private func layOut(_ message: ChatMessage, width: Int) -> [TranscriptRow] {
+    private func layOut(_ message: Message, width: Int) -> [TranscriptRow] {
         let bodyWidth = max(2, width - 2)
         switch message.role {
-        case .contextCleared:
+        case .system where message.isContextClear:
             let rule = "── context cleared ──"
             return [row([Span(rule, style: theme[.dim])], width: width), blank()]
         case .system:
             var rows = [row([Span("System", style: theme[.system].adding(.bold))], width: width)]
-            rows += TextLayout.wrap(message.text, width: bodyWidth, style: theme[.system]).map { TranscriptRow(line: $0, indent: 2) }
+            rows += TextLayout.wrap(message.content, width: bodyWidth, style: theme[.system]).map { TranscriptRow(line: $0, indent: 2) }
             return rows + [blank()]
-        case .user:
-            var rows = [row([Span(completion ? "Prompt" : "You", style: theme[.user])], width: width)]
-            rows += TextLayout.wrap(message.text, width: bodyWidth).map { TranscriptRow(line: $0, indent: 2) }
+        case .user, .observation:
+            let name = message.role == .observation ? "Observation" : (completion ? "Prompt" : "You")
+            var rows = [row([Span(name, style: theme[.user])], width: width)]
+            rows += TextLayout.wrap(message.content, width: bodyWidth).map { TranscriptRow(line: $0, indent: 2) }
             return rows + [blank()]
         case .assistant:
             var header = [Span(completion ? "Continuation" : "GLM", style: theme[.assistant])]
@@ -77,13 +80,13 @@ final class TranscriptLayout {
             case .complete: break
             }
             var rows = [row(header, width: width)]
-            rows += markdown.render(message.text, width: bodyWidth, theme: theme, key: message.id).map {
+            rows += markdown.render(message.content, width: bodyWidth, theme: theme, key: message.id).map {
                 var shifted = $0
                 shifted.indent += 2
                 return shifted
             }
-            if case .failed(let reason) = message.state {
-                rows += TextLayout.wrap(reason, width: bodyWidth, style: theme[.error]).map { TranscriptRow(line: $0, indent: 2) }
+            if message.state == .failed {
+                rows += TextLayout.wrap(message.error ?? "failed", width: bodyWidth, style: theme[.error]).map { TranscriptRow(line: $0, indent: 2) }
             }
             return rows + [blank()]
         }

@@ -1,3 +1,5 @@
+import GLMEngine
+import GLMStore
 /// The scrollable transcript. It follows the bottom while an answer streams; scrolled up, it stays
 /// where it is and counts the new lines below. Across a resize it keeps the top line's place.
 @MainActor
@@ -43,7 +45,7 @@ final class TranscriptView {
         pendingReveal = index
     }
 
-    func draw(messages: [ChatMessage], into grid: inout CellGrid, rect: Rect, theme: Theme, emptyHint: String) {
+    func draw(messages: [Message], into grid: inout CellGrid, rect: Rect, theme: Theme, emptyHint: String) {
         guard rect.rows > 0, rect.columns > 2 else { return }
         grid.fill(rect, style: .plain)
         let width = rect.columns - 1

@@ -11,16 +11,19 @@ struct ChatPromptTests {
         return t
     }()
 
-    @Test("ids equal encodeChat; the system message is kept; each user message starts a turn")
+    static func message(_ role: Role, _ content: String, metadata: String = "") -> Message {
+        Message(sessionID: .unsaved, role: role, content: content, metadata: metadata)
+    }
+
+    @Test("ids are the messages' encodings in order; the system message is kept; each user message starts a turn")
     func layout() {
-        let history = [ChatMessage(role: .system, content: "You are helpful."),
-                       ChatMessage(role: .user, content: "你好"),
-                       ChatMessage(role: .assistant, content: "你好👋！"),
-                       ChatMessage(role: .user, content: "Tell me a joke")]
-        let next = ChatMessage(role: .user, content: "Another one")
-        let prompt = ChatPrompt.chat(tokenizer, history: history, next: next)
-        #expect(prompt.tokens == tokenizer.encodeChat(history: history, next: next))
-        let systemEnd = 2 + tokenizer.encodeMessage(history[0]).count
+        let conversation = Conversation(messages: [Self.message(.system, "You are helpful."), Self.message(.user, "你好"),
+                                                   Self.message(.assistant, "你好👋！"), Self.message(.user, "Tell me a joke"),
+                                                   Self.message(.user, "Another one")])
+        let prompt = ChatPrompt.chat(tokenizer, conversation: conversation)
+        let expected = tokenizer.promptPrefix + conversation.messages.flatMap { tokenizer.encodeMessage($0) } + [tokenizer.id(.assistant)]
+        #expect(prompt.tokens == expected)
+        let systemEnd = 2 + tokenizer.encodeMessage(conversation.messages[0]).count
         #expect(prompt.layout.keepPrefix == systemEnd)
         #expect(prompt.layout.turnStarts.count == 3)
         for start in prompt.layout.turnStarts {
@@ -30,8 +33,22 @@ struct ChatPromptTests {
 
     @Test("without a system message only [gMASK] sop is kept")
     func noSystem() {
-        let prompt = ChatPrompt.chat(tokenizer, history: [], next: ChatMessage(role: .user, content: "你好"))
+        let prompt = ChatPrompt.chat(tokenizer, conversation: Conversation(messages: [Self.message(.user, "你好")]))
         #expect(prompt.tokens == [64790, 64792, 64795, 30910, 13, 36474, 54591, 64796])
         #expect(prompt.layout == PromptLayout(keepPrefix: 2, turnStarts: [2]))
+    }
+
+    @Test("tools go with the leading system message, or an empty one made for them")
+    func toolsJoinTheSystemMessage() throws {
+        let tools = try JSONValue.parse(#"[{"name": "get_weather", "description": "天气", "parameters": {}}]"#)
+        let withSystem = Conversation(messages: [Self.message(.system, "Answer."), Self.message(.user, "北京?")], tools: tools)
+        let ids = ChatPrompt.chat(tokenizer, conversation: withSystem).tokens
+        let system = tokenizer.encodeMessage(role: .system, metadata: "", content: "Answer.", tools: tools)
+        #expect(Array(ids[2..<(2 + system.count)]) == system)
+        let withoutSystem = Conversation(messages: [Self.message(.user, "北京?")], tools: tools)
+        let empty = tokenizer.encodeMessage(role: .system, metadata: "", content: "", tools: tools)
+        let prompt = ChatPrompt.chat(tokenizer, conversation: withoutSystem)
+        #expect(Array(prompt.tokens[2..<(2 + empty.count)]) == empty)
+        #expect(prompt.layout.keepPrefix == 2 + empty.count)
     }
 }

@@ -77,7 +77,7 @@ import Testing
         try F.write(Array(bytes.prefix(keyAt + key.count + 5_000)), to: dir + "/cut.gguf")
         let error = F.error { _ = try ModelFiles.open(path: dir + "/cut.gguf") }
         #expect(error?.kind == .truncated)
-        #expect(error?.problem.contains(ChatGLMGGUF.sentencePieceModelKey) == true)
+        #expect(error?.problem.contains(ChatGLMGGUF.sentencePieceModelKey.string) == true)
     }
 
     /// Cuts inside the first local header, the pickle, a storage, the central directory and the end record.

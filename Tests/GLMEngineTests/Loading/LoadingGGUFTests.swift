@@ -7,7 +7,7 @@ import Testing
     typealias F = LoadingFixtures
 
     /// Keys llama.cpp's converter derives from the model directory's name, not from the model.
-    static let namingKeys: Set<String> = ["general.organization", "general.finetune", "general.basename", "general.size_label"]
+    static let namingKeys: Set<ExactText> = ["general.organization", "general.finetune", "general.basename", "general.size_label"]
 
     @Test func roundTripKeepsMetadataTensorsAndTokenizer() throws {
         let dir = try F.temporaryDirectory()
@@ -20,7 +20,7 @@ import Testing
         #expect(written.config == source.config)
         #expect(written.tokenizer == .embedded(try F.read(F.tiny + "/tokenizer.model")))
         for (name, t) in written.checkpoint.tensors {
-            let s = try source.checkpoint.tensor(name, in: F.tiny)
+            let s = try source.checkpoint.tensor(name.string, in: F.tiny)
             #expect(t.shape == s.shape && t.type == s.type && F.bytes(t) == F.bytes(s), "\(name)")
         }
         #expect(written.checkpoint.tensors.count == source.checkpoint.tensors.count - 1)  // no inv_freq

@@ -96,7 +96,7 @@ enum LoadingFixtures {
         let order = try GGUFReader.read(path: llamaCppGGUF).tensors.map(\.name)
         let model = try ModelFiles.open(path: tiny)
         return try order.filter { !skipped.contains($0) }.map { ggufName in
-            guard let hf = TensorNames.huggingFaceName(forGGUF: ggufName), let t = model.checkpoint.tensors[hf] else {
+            guard let hf = TensorNames.huggingFaceName(forGGUF: ggufName), let t = model.checkpoint[hf] else {
                 throw GLMError(.missingTensor, path: tiny, "no tensor for \(ggufName)")
             }
             return GGUFTensorSource(name: ggufName, shape: t.shape, type: t.type) { [model] in

@@ -6,18 +6,20 @@ import Testing
 @Suite struct LoadingVocabularyTests {
     typealias F = LoadingFixtures
 
-    static let specialTokens = ["[MASK]", "[gMASK]", "[sMASK]", "sop", "eop",
+    static let specialTokens: [ExactText] = ["[MASK]", "[gMASK]", "[sMASK]", "sop", "eop",
                                 "<|system|>", "<|user|>", "<|assistant|>", "<|observation|>"]
 
     @Test func vocabularyBuilderMatchesLlamaCppConverter() throws {
         let url = F.root.appendingPathComponent("formats/tiny-pieces.json")
         struct Pieces: Decodable { let pieces: [String]; let scores: [Float]; let kinds: [String] }
         let p = try JSONDecoder().decode(Pieces.self, from: Data(contentsOf: url))
-        let kinds = try p.kinds.map {
-            guard let kind = SentencePieceKind(rawValue: $0) else { throw GLMError(.badFormat, path: url.path, "kind \($0)") }
-            return kind
+        let kinds: [String: TokenType] = ["normal": .normal, "unknown": .unknown, "control": .control,
+                                          "unused": .unused, "byte": .byte]
+        let types = try p.kinds.map {
+            guard let type = kinds[$0] else { throw GLMError(.badFormat, path: url.path, "kind \($0)") }
+            return type
         }
-        let built = try GGUFVocabulary.chatGLM3(pieces: p.pieces, scores: p.scores, kinds: kinds,
+        let built = try GGUFVocabulary.chatGLM3(pieces: p.pieces.map { ExactText($0) }, scores: p.scores, types: types,
                                                 specialTokens: Self.specialTokens, vocabRows: 1024, sentencePieceModel: [1])
         let llamaCpp = try F.tinyVocabulary()
         #expect(built.tokens == llamaCpp.tokens)
@@ -28,7 +30,7 @@ import Testing
 
     @Test func vocabularyBuilderRefusesTooManyTokens() {
         let error = F.error {
-            _ = try GGUFVocabulary.chatGLM3(pieces: ["a", "b", "c"], scores: [0, 0, 0], kinds: [.normal, .normal, .normal],
+            _ = try GGUFVocabulary.chatGLM3(pieces: ["a", "b", "c"], scores: [0, 0, 0], types: [.normal, .normal, .normal],
                                             specialTokens: ["x", "y"], vocabRows: 4, sentencePieceModel: [])
         }
         #expect(error?.problem.contains("do not fit 4 embedding rows") == true)
@@ -53,7 +55,7 @@ import Testing
         #expect(converted.count == 17)
         let back = try ModelFiles.open(path: dir + "/t.gguf")
         for (name, t) in back.checkpoint.tensors {
-            #expect(F.bytes(t) == F.bytes(try source.checkpoint.tensor(name, in: source.path)), "\(name)")
+            #expect(F.bytes(t) == F.bytes(try source.checkpoint.tensor(name.string, in: source.path)), "\(name)")
         }
     }
 }

@@ -58,13 +58,21 @@ extension JSONValue {
         return value
     }
 
-    /// A fixture conversation message (`{"role", "content", "metadata"?, "tools"?}`).
-    func chatMessage() throws -> ChatMessage {
-        guard let role = ChatMessage.Role(rawValue: try field("role").string()) else {
+    /// A fixture conversation message (`{"role", "content", "metadata"?}`).
+    func chatMessage() throws -> Message {
+        let name = try field("role").string()
+        guard let role = Role.allCases.first(where: { $0.rawValue == name }) else {
             throw FixtureError(description: "unknown role in \(self)")
         }
-        return ChatMessage(role: role, content: try field("content").string(),
-                           metadata: try self["metadata"]?.string() ?? "", tools: self["tools"])
+        return Message(sessionID: .unsaved, role: role, content: try field("content").string(),
+                       metadata: try self["metadata"]?.string() ?? "")
+    }
+
+    /// A fixture chat (`history` with tools on its leading system message, then `role` + `query`).
+    func chatConversation() throws -> Conversation {
+        let history = try (field("history").arrayValue ?? [])
+        let next = JSONValue.object([("role", try field("role")), ("content", try field("query"))])
+        return Conversation(messages: try (history + [next]).map { try $0.chatMessage() }, tools: history.first?["tools"])
     }
 }
 

@@ -84,8 +84,8 @@ import Testing
             var messages = try #require(try chat.field("history").arrayValue)
             messages.append(.object([("role", try chat.field("role")), ("content", try chat.field("query"))]))
             let text = JSONValue.array(messages).pythonDumps(indent: 2)
-            let conversation = try ChatMessage.conversation(fromJSON: text, source: "chat.json")
-            let ids = tokenizer.encodeChat(history: Array(conversation.dropLast()), next: try #require(conversation.last))
+            let conversation = try Conversation.fromJSON(text, source: "chat.json")
+            let ids = tokenizer.encodeChat(conversation)
             let name = try chat.field("name").string()
             #expect(ids == (try chat.field("build_chat_input_ids").ids()), "\(name)")
         }
@@ -99,13 +99,15 @@ import Testing
              #"message 2: unknown role "bot" (system, user, assistant or observation)"#),
             (#"[{"role": "user"}]"#, #"message 1: "content" must be a string"#),
             (#"[{"role": "user", "content": "a", "metadata": 3}]"#, #"message 1: "metadata" must be a string"#),
-            (#"[{"role": "user", "content": "a", "tools": []}]"#, #"message 1: only a system message can carry "tools""#),
+            (#"[{"role": "user", "content": "a", "tools": []}]"#, #"message 1: only the first message, a system message, can carry "tools""#),
+            (#"[{"role": "system", "content": "a"}, {"role": "system", "content": "b", "tools": []}]"#,
+             #"message 2: only the first message, a system message, can carry "tools""#),
             (#"[{"role": "user", "content": "a", "name": "x"}]"#,
              #"message 1: unknown key "name" (allowed: role, content, metadata, tools)"#),
         ]
         for (text, problem) in cases {
             #expect(throws: GLMError(.badFormat, path: "chat.json", problem)) {
-                try ChatMessage.conversation(fromJSON: text, source: "chat.json")
+                try Conversation.fromJSON(text, source: "chat.json")
             }
         }
     }

@@ -28,10 +28,7 @@ import Testing
                 #expect(tokenizer.encodePlain(try entry.field("text").string()) == expected, "\(name)")
                 checked += 1
             case "chat":
-                let history = try #require(try entry.field("history").arrayValue).map { try $0.chatMessage() }
-                let role = try #require(ChatMessage.Role(rawValue: try entry.field("role").string()))
-                let next = ChatMessage(role: role, content: try entry.field("query").string())
-                #expect(tokenizer.encodeChat(history: history, next: next) == expected, "\(name)")
+                #expect(tokenizer.encodeChat(try entry.chatConversation()) == expected, "\(name)")
                 checked += 1
             default:
                 // Random ids, not built from text: decoding them must still stream consistently.

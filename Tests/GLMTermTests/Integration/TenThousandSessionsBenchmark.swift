@@ -19,7 +19,6 @@ struct TenThousandSessionsBenchmark {
         let store = try GLMStore(dataDirectory: directory)
         // Filling the store takes seconds: off the main actor, which every app test shares.
         try await Task.detached { try Self.populate(store) }.value
-        let repository = StoreSessionRepository(store: store, modelKind: { "chat" }, modelName: { "tiny" })
 
         var report: [(String, Double)] = []
         func measure<T>(_ name: String, runs: Int = 5, _ body: () throws -> T) rethrows -> T {
@@ -35,16 +34,16 @@ struct TenThousandSessionsBenchmark {
             return result
         }
 
-        let listed = try measure("repository: all 10,000 sessions") { try repository.listSessions() }
+        let listed = try measure("store: all 10,000 sessions") { try store.listSessions(.active, offset: 0, limit: Int.max) }
         #expect(listed.count == Self.sessionCount)
         #expect(listed.first?.title == "Session 9999 about lighthouses")
-        let page = try measure("repository: first page (\(ChatApp.sessionPage))") {
-            try repository.listSessions(archived: false, offset: 0, limit: ChatApp.sessionPage)
+        let page = try measure("store: first page (\(ChatApp.sessionPage))") {
+            try store.listSessions(.active, offset: 0, limit: ChatApp.sessionPage)
         }
         #expect(page == Array(listed.prefix(ChatApp.sessionPage)))
 
         let backend = MemoryBackend(size: Size(rows: 48, columns: 160))
-        let app = ChatApp(service: DemoChatService(), repository: repository, models: [], theme: Theme.plain)
+        let app = ChatApp(provider: DemoModelProvider(), store: store, models: [], theme: Theme.plain)
         let runner = AppRunner(app: app, backend: backend)
         measure("app start (reads the list)", runs: 1) { app.start() }
         #expect(app.sessions.count == ChatApp.sessionPage)
@@ -74,9 +73,9 @@ struct TenThousandSessionsBenchmark {
         #expect(!app.sidebarFocused)
         measure("reload with the input focused (an answer ended)") { app.reloadSessions() }
         #expect(app.sessions.count == ChatApp.sessionPage)
-        let hits = try measure("repository.search(\"zebra4242\")") { try repository.search("zebra4242") }
+        let hits = try measure("store.search(\"zebra4242\")") { try store.search("zebra4242", limit: 200) }
         #expect(hits.map(\.session.title) == ["Session 4242 about lighthouses"])
-        let common = try measure("repository.search(\"lighthouse\") (200 hits)") { try repository.search("lighthouse") }
+        let common = try measure("store.search(\"lighthouse\") (200 hits)") { try store.search("lighthouse", limit: 200) }
         #expect(common.count == 200)
 
         var lines = ["Sidebar with \(Self.sessionCount) stored sessions (median ms):"]
@@ -96,10 +95,8 @@ struct TenThousandSessionsBenchmark {
                                       modelKind: "chat", modelName: "tiny", systemPrompt: "", sampling: .default,
                                       createdAt: created, updatedAt: created, isArchived: false)
                 try RowMapping.insert(session, db)
-                let message = Message(id: .random(), sessionID: session.id, role: .user,
-                                      content: "Tell me about zebra\(i) and the lighthouse keepers.", metadata: "",
-                                      model: nil, promptTokens: nil, completionTokens: nil, tokensPerSecond: nil,
-                                      createdAt: created, finishedAt: nil, state: .complete, error: nil)
+                let message = Message(sessionID: session.id, role: .user,
+                                      content: "Tell me about zebra\(i) and the lighthouse keepers.", createdAt: created)
                 try RowMapping.insert(message, seq: 1, ownerPid: nil, db)
             }
         }

@@ -72,5 +72,20 @@ import Testing
         try await session.waitFor("the terminal restored after quitting") { screen in
             screen.contains { $0.contains("TERMINAL-RESTORED") } && !screen.contains { $0.contains("│") }
         }
+
+        // What the app wrote is complete in the database: the CLI shows the stopped answer with its figures.
+        let cli = ["/usr/bin/env", "XDG_DATA_HOME=\(session.config.path)", try #require(TmuxEndToEndTests.binary), "sessions"]
+        let listed = try TmuxEndToEndTests.output(of: cli + ["list", "--json"])
+        let sessions = try #require(try JSONSerialization.jsonObject(with: Data(listed.utf8)) as? [[String: Any]])
+        let id = try #require(sessions.first?["id"] as? String)
+        let shown = try TmuxEndToEndTests.output(of: cli + ["show", id, "--json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(shown.utf8)) as? [String: Any])
+        let answer = try #require((document["messages"] as? [[String: Any]])?.last)
+        #expect(answer["role"] as? String == "assistant")
+        #expect(answer["state"] as? String == "stopped" && answer["finishReason"] as? String == "cancelled")
+        #expect(answer["model"] as? String == "tiny-chatglm3")
+        #expect((answer["promptTokens"] as? Int ?? 0) > 0)
+        #expect((answer["completionTokens"] as? Int ?? 0) > 0)
+        #expect((answer["tokensPerSecond"] as? Double ?? 0) > 0)
     }
 }

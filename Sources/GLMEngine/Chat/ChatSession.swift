@@ -1,0 +1,246 @@
+import Foundation
+
+/// One conversation, from the user's message to the saved answer. It owns the messages, the system
+/// prompt and the sampling settings, decides what the model sees, asks a backend for the answer, and
+/// writes every message through its store (when it has one): the user's message is committed before
+/// the answer starts, the answer is saved as it streams and finished with its stats.
+///
+/// Every front end uses it the same way: the full-screen app, `glmchat run` and the plain mode
+/// (without a store), and the server. Reads are cheap and safe from any thread (a lock guards the
+/// state); an answer's text is in `messages` before its event is delivered.
+public final class ChatSession: @unchecked Sendable {
+    private let lock = NSLock()
+    private let store: (any ConversationStore)?
+    private var storedSession: Session?
+    private var state: [Message]
+    private var system: String
+    private var samplingSettings: SamplingSettings
+    private var replyTask: Task<Void, Never>?
+    private var streamingID: MessageID?
+
+    /// A new conversation; with a store, it is saved from its first message on.
+    public init(store: (any ConversationStore)?, systemPrompt: String = "", sampling: SamplingSettings = .default) {
+        self.store = store
+        storedSession = nil
+        state = []
+        system = systemPrompt
+        samplingSettings = sampling
+    }
+
+    /// A saved session, with its messages. An answer left `streaming` by an earlier run shows as stopped.
+    public init(opening id: SessionID, in store: any ConversationStore) throws {
+        guard let session = try store.session(id) else { throw GLMError(.badValue, "no session with id \(id)") }
+        self.store = store
+        storedSession = session
+        state = try store.messages(in: id).map { message in
+            var shown = message
+            if shown.state == .streaming { shown.state = .stopped }
+            return shown
+        }
+        system = session.systemPrompt
+        samplingSettings = session.sampling
+    }
+
+    private func locked<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    /// The stored session; nil until the first message (or system prompt) is saved, and without a store.
+    public var session: Session? { locked { storedSession } }
+    public var messages: [Message] { locked { state } }
+    public var systemPrompt: String { locked { system } }
+    public var sampling: SamplingSettings { locked { samplingSettings } }
+    /// The answer being written, if any.
+    public var streamingMessage: MessageID? { locked { streamingID } }
+    public var isReplying: Bool { streamingMessage != nil }
+
+    /// What the model is asked next: the system prompt and the messages since the last "/clear".
+    public var conversation: Conversation {
+        locked { Conversation.visible(systemPrompt: system, messages: state) }
+    }
+
+    /// Reads the stored session again (after a rename or an archive elsewhere).
+    public func reloadSession() throws {
+        guard let store, let id = session?.id else { return }
+        let fresh = try store.session(id)
+        locked { if let fresh { storedSession = fresh } }
+    }
+
+    // MARK: Changing the conversation
+
+    /// Adds a message (the user's, an observation) and commits it. With a store, the first message
+    /// creates the session, crediting `model`; the first user message names it.
+    @discardableResult
+    public func append(_ role: Role, _ content: String, metadata: String = "", model: ModelInfo? = nil) throws -> Message {
+        try locked {
+            let sessionID = try ensureStoredSession(model: model)
+            let message: Message
+            if let store, let sessionID {
+                message = try store.appendMessage(NewMessage(role: role, content: content, metadata: metadata), to: sessionID)
+                // The store names an untitled session after its first user message.
+                if role == .user, storedSession?.title.isEmpty == true, let named = try store.session(sessionID) {
+                    storedSession = named
+                }
+            } else {
+                message = Message(sessionID: sessionID ?? .unsaved, role: role, content: content, metadata: metadata)
+            }
+            state.append(message)
+            return message
+        }
+    }
+
+    /// Sets the system prompt ("/system"); it is kept with the session and sent before every turn.
+    public func setSystemPrompt(_ text: String, model: ModelInfo? = nil) throws {
+        try locked {
+            if let store, let id = try ensureStoredSession(model: model) { try store.setSystemPrompt(text, of: id) }
+            system = text
+            storedSession?.systemPrompt = text
+        }
+    }
+
+    public func setSampling(_ sampling: SamplingSettings) throws {
+        try sampling.validate()
+        try locked {
+            if let store, let id = storedSession?.id { try store.setSampling(sampling, of: id) }
+            samplingSettings = sampling
+            storedSession?.sampling = sampling
+        }
+    }
+
+    /// "/clear": the model forgets everything before this point; the session keeps it.
+    public func clearContext() throws {
+        try append(.system, "", metadata: Message.contextClearedMarker)
+    }
+
+    /// Removes the exchange from `index` on ("/retry", "/edit"): user, answer and observation
+    /// messages go; system prompts and "/clear" marks stay.
+    public func removeExchange(from index: Int) throws {
+        try locked {
+            guard index >= 0, index <= state.count else { return }
+            let tail = state[index...]
+            for message in tail where message.role != .system {
+                try store?.deleteMessage(message.id)
+            }
+            state = Array(state[..<index]) + tail.filter { $0.role == .system }
+        }
+    }
+
+    /// The stored session's id, creating it first when there is a store and none yet.
+    private func ensureStoredSession(model: ModelInfo?) throws -> SessionID? {
+        guard let store else { return nil }
+        if let storedSession { return storedSession.id }
+        let session = try store.createSession(NewSession(modelKind: (model?.kind ?? .chat).rawValue,
+                                                         modelName: model?.name ?? "", systemPrompt: system,
+                                                         sampling: samplingSettings))
+        storedSession = session
+        return session.id
+    }
+
+    // MARK: Answering
+
+    /// Asks `backend` to answer the conversation as it stands. The answer is added to `messages` at
+    /// once (streaming), grows as text arrives, and is saved with its outcome and stats before the
+    /// stream's `finished` event. The stream ends after that event.
+    public func reply(using backend: any ChatBackend, maxTokens: Int? = nil) -> AsyncStream<ChatEvent> {
+        let (stream, continuation) = AsyncStream<ChatEvent>.makeStream()
+        let started: (conversation: Conversation, settings: ReplySettings, sink: (any AnswerSink)?, id: MessageID)
+        do {
+            started = try locked {
+                guard streamingID == nil else { throw GLMError(.badValue, "an answer is still being written") }
+                let conversation = Conversation.visible(systemPrompt: system, messages: state)
+                guard conversation.messages.contains(where: { $0.role != .system }) else {
+                    throw GLMError(.badValue, "there is no message to answer")
+                }
+                let seed = samplingSettings.seed ?? UInt64.random(in: 0...UInt64.max)
+                let settings = ReplySettings(sampling: samplingSettings, seed: seed,
+                                             maxTokens: maxTokens ?? samplingSettings.maxNewTokens)
+                var sink: (any AnswerSink)?
+                var answer = Message(sessionID: storedSession?.id ?? .unsaved, role: .assistant, content: "",
+                                     model: backend.info.name, seed: seed, state: .streaming)
+                if let store, let id = storedSession?.id {
+                    let opened = try store.beginAnswer(in: id, model: backend.info.name, seed: seed)
+                    answer.id = opened.messageID
+                    sink = opened
+                }
+                state.append(answer)
+                streamingID = answer.id
+                return (conversation, settings, sink, answer.id)
+            }
+        } catch {
+            continuation.yield(.finished(.failed("\(error)"), GenerationStats()))
+            continuation.finish()
+            return stream
+        }
+        let task = Task.detached { [self] in
+            var outcome: (FinishReason, GenerationStats)
+            do {
+                outcome = try await backend.reply(to: started.conversation, settings: started.settings) { event in
+                    guard self.take(event, into: started.id, sink: started.sink) else { return }
+                    continuation.yield(event)
+                }
+            } catch {
+                outcome = (.failed("\(error)"), GenerationStats())
+            }
+            self.finish(started.id, sink: started.sink, outcome: outcome, model: backend.info.name)
+            continuation.yield(.finished(outcome.0, outcome.1))
+            continuation.finish()
+        }
+        locked { replyTask = task }
+        return stream
+    }
+
+    /// Stops the answer being written within one token; what was written is kept (state `stopped`).
+    public func cancelReply() {
+        locked { replyTask }?.cancel()
+    }
+
+    /// Applies one event to the streaming answer; false for events the session delivers itself (`finished`).
+    private func take(_ event: ChatEvent, into id: MessageID, sink: (any AnswerSink)?) -> Bool {
+        switch event {
+        case .text(let delta):
+            locked {
+                if let index = state.lastIndex(where: { $0.id == id }) { state[index].content += delta }
+            }
+            sink?.append(delta)
+        case .metadata(let metadata):
+            locked {
+                if let index = state.lastIndex(where: { $0.id == id }) { state[index].metadata = metadata }
+            }
+        case .finished:
+            return false
+        case .promptProgress, .progress, .contextSlid:
+            break
+        }
+        return true
+    }
+
+    /// Saves the answer's end (text, metadata, outcome, stats) and puts the saved message in place.
+    private func finish(_ id: MessageID, sink: (any AnswerSink)?, outcome: (FinishReason, GenerationStats), model: String) {
+        let (reason, stats) = outcome
+        let current = locked { state.last { $0.id == id } }
+        var final = current ?? Message(id: id, sessionID: .unsaved, role: .assistant, content: "")
+        if let sink {
+            do {
+                final = try sink.finish(reason, metadata: final.metadata, stats: stats)
+            } catch {
+                final.state = .failed
+                final.error = "the answer could not be saved: \(error)"
+            }
+        } else {
+            final.state = reason.messageState
+            final.finishReason = reason.name
+            final.promptTokens = stats.isEmpty ? nil : stats.promptTokens
+            final.completionTokens = stats.isEmpty ? nil : stats.generatedTokens
+            final.tokensPerSecond = stats.generatedTokens > 0 ? stats.generationTokensPerSecond : nil
+            final.finishedAt = Date()
+            if case .failed(let why) = reason { final.error = why }
+        }
+        locked {
+            if let index = state.lastIndex(where: { $0.id == id }) { state[index] = final }
+            streamingID = nil
+            replyTask = nil
+        }
+    }
+}

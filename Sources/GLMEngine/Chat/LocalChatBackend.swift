@@ -1,0 +1,73 @@
+import Foundation
+
+/// The local engine as a `ChatBackend`: it builds the prompt (tokenizing only new messages), lets the
+/// engine reuse the cached prefix (its ledger), stops at the model's stop ids, and splits a chat reply
+/// into its metadata line and content.
+public actor LocalChatBackend: ChatBackend {
+    public nonisolated let engine: InferenceEngine
+    public nonisolated let info: ModelInfo
+    private let builder: PromptBuilder
+
+    public init(engine: InferenceEngine, name: String) {
+        self.engine = engine
+        info = ModelInfo(name: name, kind: engine.kind, quantization: engine.matrixType.rawValue.uppercased(),
+                         contextWindow: engine.contextWindow)
+        builder = PromptBuilder(tokenizer: engine.tokenizer, kind: engine.kind)
+    }
+
+    public nonisolated var stopTokenIDs: [Int32] { engine.defaultStopTokens().sorted() }
+
+    /// The prompt this backend would read for `conversation` (`tokenize`, tests, the server's /tokenize).
+    public func prompt(for conversation: Conversation) -> ChatPrompt {
+        builder.prompt(for: conversation)
+    }
+
+    public func reply(to conversation: Conversation, settings: ReplySettings,
+                      onEvent: @escaping @Sendable (ChatEvent) -> Void) async throws -> (FinishReason, GenerationStats) {
+        let prompt = builder.prompt(for: conversation)
+        let window = engine.contextWindow
+        let request = GenerationRequest(prompt: prompt.tokens, sampling: settings.sampling, seed: settings.seed,
+                                        maxTokens: settings.maxTokens ?? window, stopTokens: engine.defaultStopTokens(),
+                                        layout: prompt.layout, promptMaySlide: true)
+        let reply = ReplyAssembler(splitsMetadata: info.kind.usesChatFormat, onEvent: onEvent)
+        return try await engine.run(request) { reply.take($0) }
+    }
+}
+
+/// Turns the engine's token events into chat events, on the engine's thread, one event at a time.
+final class ReplyAssembler: @unchecked Sendable {
+    private var splitter = ReplySplitter()
+    private let splitsMetadata: Bool
+    private let onEvent: @Sendable (ChatEvent) -> Void
+
+    init(splitsMetadata: Bool, onEvent: @escaping @Sendable (ChatEvent) -> Void) {
+        self.splitsMetadata = splitsMetadata
+        self.onEvent = onEvent
+    }
+
+    func take(_ event: GenerationEvent) {
+        switch event {
+        case .promptProgress(let done, let total): onEvent(.promptProgress(done: done, total: total))
+        case .token(let token):
+            text(token.text)
+            onEvent(.progress(token.progress))
+        case .text(let piece): text(piece)
+        case .contextSlid(let report): onEvent(.contextSlid(report))
+        case .finished(let reason, let stats):
+            if splitsMetadata { emit(splitter.finish()) }
+            onEvent(.finished(reason, stats))
+        }
+    }
+
+    private func text(_ piece: String) {
+        guard splitsMetadata else { return emit(piece) }
+        let hadMetadata = splitter.metadataComplete
+        let content = splitter.feed(piece)
+        if !hadMetadata, splitter.metadataComplete, !splitter.metadata.isEmpty { onEvent(.metadata(splitter.metadata)) }
+        emit(content)
+    }
+
+    private func emit(_ content: String) {
+        if !content.isEmpty { onEvent(.text(content)) }
+    }
+}

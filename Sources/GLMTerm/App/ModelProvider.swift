@@ -1,0 +1,18 @@
+import GLMEngine
+
+/// Progress of loading a model. The stream ends after `loaded` or `failed`.
+public enum LoadEvent: Sendable {
+    /// 0...1
+    case progress(Double)
+    case loaded(any ChatBackend)
+    case failed(String)
+}
+
+/// Where the app gets the backend that answers: the local engine (`EngineModelProvider`) or the
+/// built-in demo (`DemoModelProvider`). Streams are consumed on the main actor.
+@MainActor
+public protocol ModelProvider: AnyObject {
+    /// Loads (or switches to) a model in the background; the previous one stays usable until the
+    /// new one is loaded.
+    func load(_ model: ModelEntry) -> AsyncStream<LoadEvent>
+}
