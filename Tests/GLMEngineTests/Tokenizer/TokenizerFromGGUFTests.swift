@@ -50,8 +50,8 @@ import Testing
         let chats = try #require(try expected.field("chats").arrayValue)
         #expect(chats.count == 4)
         for chat in chats {
-            #expect(rebuilt.encodeChat(try chat.chatConversation()) == (try chat.field("build_chat_input_ids").ids()),
-                    "\(try chat.field("name").string())")
+            let name = try chat.field("name").string()
+            #expect(rebuilt.encodeChat(try chat.chatConversation()) == (try chat.field("build_chat_input_ids").ids()), "\(name)")
         }
     }
 
