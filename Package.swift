@@ -28,18 +28,20 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .target(
             name: "CSentencePiece",
-            cxxSettings: [.unsafeFlags(["-std=c++17"])],
             linkerSettings: [.linkedLibrary("sentencepiece"), .linkedLibrary("stdc++")]
         ),
         .target(
             name: "CKernels",
-            cSettings: [.unsafeFlags(["-O2"])],
             linkerSettings: [.linkedLibrary("pthread")]
         ),
         .target(name: "GLMConversation"),
         .target(
             name: "GLMEngine",
             dependencies: ["GLMConversation", "COpenBLAS", "CSentencePiece", "CKernels"]
+        ),
+        .target(
+            name: "GLMBench",
+            dependencies: ["GLMEngine", "CKernels"]
         ),
         .target(
             name: "GLMStore",
@@ -68,17 +70,21 @@ let package = Package(
         ),
         .executableTarget(
             name: "glmchat",
-            dependencies: ["GLMEngine", "GLMStore", "GLMTerm", "GLMHub",
+            dependencies: ["GLMBench", "GLMEngine", "GLMStore", "GLMTerm", "GLMHub",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "GLMEngineTests", dependencies: ["GLMEngine"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "GLMBenchTests", dependencies: ["GLMBench", "GLMEngine", "CKernels", "GLMTestSupport"]),
         .testTarget(name: "GLMStoreTests", dependencies: ["GLMStore"]),
-        .testTarget(name: "GLMTermTests", dependencies: ["GLMTerm", "GLMEngine", "GLMStore"]),
-        .testTarget(name: "GLMChatCLITests", dependencies: ["GLMEngine", "GLMStore"]),
-        .testTarget(name: "GLMHubTests", dependencies: ["GLMHub", "GLMTerm",
+        .testTarget(name: "GLMTermTests", dependencies: ["GLMTerm", "GLMEngine", "GLMStore", "GLMTestSupport"]),
+        .testTarget(name: "GLMChatCLITests", dependencies: ["GLMEngine", "GLMStore", "GLMTestSupport"]),
+        // What several test targets share (finding the built program); not part of the product.
+        .target(name: "GLMTestSupport", path: "Tests/GLMTestSupport"),
+        .testTarget(name: "GLMHubTests", dependencies: ["GLMHub", "GLMTerm", "GLMTestSupport",
                                                         .product(name: "Crypto", package: "swift-crypto")],
                     exclude: ["Fixtures"]),
     ],
-    swiftLanguageModes: [.v6]
+    swiftLanguageModes: [.v6],
+    cxxLanguageStandard: .cxx17
 )

@@ -1,4 +1,5 @@
 import Foundation
+import GLMTestSupport
 import GLMTerm
 import Testing
 
@@ -7,15 +8,7 @@ import Testing
 /// download that the same command resumes.
 @Suite struct PullCommandProcessTests {
     /// glmchat is built next to the test bundle.
-    static let binary: String? = {
-        var directory = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()
-        for _ in 0..<3 {
-            let candidate = directory.appendingPathComponent("glmchat").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        return nil
-    }()
+    static let binary: String? = BuiltProgram.glmchat
 
     struct Run {
         let status: Int32
