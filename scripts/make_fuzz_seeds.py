@@ -194,9 +194,11 @@ def main():
     torch, pickle = target("torch-zip"), target("pickle")
     for name in ("noncontiguous", "protocol4"):
         source = os.path.join(FIXTURES, "formats/pickle/%s.bin" % name)
-        shutil.copy(source, os.path.join(torch, name + ".bin"))
+        # glmchat refuses the non-contiguous tensor by design; the seed still walks the whole pickle.
+        seed = ("refused-" if name == "noncontiguous" else "") + name
+        shutil.copy(source, os.path.join(torch, seed + ".bin"))
         with zipfile.ZipFile(source) as archive:
-            open(os.path.join(pickle, name + ".pkl"), "wb").write(archive.read(name + "/data.pkl"))
+            open(os.path.join(pickle, seed + ".pkl"), "wb").write(archive.read(name + "/data.pkl"))
     shutil.copy(os.path.join(FIXTURES, "tiny-chatglm3/config.json"), os.path.join(target("config-json"), "tiny.json"))
     shutil.copy(os.path.join(FIXTURES, "tiny-chatglm3/tokenizer.model"), os.path.join(target("tokenizer-model"), "tiny.model"))
     open(os.path.join(target("config-toml"), "two-models.toml"), "w").write(CONFIG_TOML)
