@@ -61,6 +61,13 @@ let package = Package(
                            .product(name: "NIOSSL", package: "swift-nio-ssl"),
                            .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // libFuzzer's driver entry, declared for glmfuzz (defined by -sanitize=fuzzer; scripts/fuzz).
+        .target(name: "CFuzzerDriver"),
+        // One fuzz target per reader of outside bytes; an ordinary build replays inputs (scripts/fuzz).
+        .executableTarget(
+            name: "glmfuzz",
+            dependencies: ["GLMEngine", "GLMStore", "GLMTerm", "CFuzzerDriver"]
+        ),
         .executableTarget(
             name: "glmchat",
             dependencies: ["GLMBench", "GLMEngine", "GLMStore", "GLMTerm", "GLMHub",

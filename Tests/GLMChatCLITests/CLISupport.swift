@@ -16,9 +16,11 @@ enum CLI {
         var text: String { String(decoding: stdout, as: UTF8.self) }
     }
 
-    /// Runs `glmchat arguments…` to its end. Output goes through files, so a large output cannot block it.
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
-        let binary = try #require(binary, "glmchat is not built next to the tests")
+    /// Runs `glmchat arguments…` (or another `program` built beside it) to its end. Output goes
+    /// through files, so a large output cannot block it.
+    static func run(_ arguments: [String], environment: [String: String] = [:], program: String = "glmchat") throws -> Result {
+        let glmchat = try #require(binary, "glmchat is not built next to the tests")
+        let binary = URL(fileURLWithPath: glmchat).deletingLastPathComponent().appendingPathComponent(program).path
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let out = directory + "/stdout", err = directory + "/stderr"

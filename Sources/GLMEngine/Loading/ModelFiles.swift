@@ -11,6 +11,9 @@ public enum TokenizerSource: Sendable, Equatable {
     case file(String)
     /// The bytes glmchat embeds in its GGUF files (`ChatGLMGGUF.sentencePieceModelKey`).
     case embedded([UInt8])
+    /// Rebuilt from the `tokenizer.ggml.*` vocabulary of a GGUF file that embeds no model
+    /// (the files llama.cpp's converter writes).
+    case ggufVocabulary
     /// Neither: the user must name one (`--tokenizer PATH`).
     case none
 }
@@ -33,7 +36,7 @@ public struct OpenedModel: @unchecked Sendable {
         if let override { return .file(override) }
         guard tokenizer != .none else {
             let why = format == .gguf
-                ? "has no embedded SentencePiece model (a GGUF file from llama.cpp's converter carries none)"
+                ? "has neither an embedded SentencePiece model nor a tokenizer.ggml.tokens vocabulary"
                 : "has no tokenizer.model"
             throw GLMError(.tokenizer, path: path, "\(why); pass --tokenizer PATH naming the model's tokenizer.model")
         }
@@ -106,6 +109,8 @@ public enum ModelFiles {
                 throw GLMError(.badFormat, path: path, "\(ChatGLMGGUF.sentencePieceModelKey) is not a non-empty uint8 array")
             }
             tokenizer = .embedded(bytes)
+        } else if GGUFSentencePiece.hasVocabulary(contents.metadata) {
+            tokenizer = .ggufVocabulary
         }
         return OpenedModel(path: path, format: .gguf, config: config, checkpoint: checkpoint,
                            tokenizer: tokenizer, gguf: contents.metadata)

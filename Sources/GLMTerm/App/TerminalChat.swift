@@ -45,6 +45,11 @@ public enum TerminalChat {
         let themeName = options.themeName ?? configuration.theme ?? "default"
         let directories = ChatConfiguration.themeDirectories(environment: options.environment, executablePath: options.executablePath)
         let (spec, problem) = ThemeLoader.load(named: themeName, from: directories)
+        guard !configuration.models.isEmpty else {
+            let configPath = ChatConfiguration.directory(environment: options.environment).appendingPathComponent("config.toml").path
+            WelcomeScreen(backend: backend, theme: spec.resolved(colorCount: backend.colorCount), configPath: configPath).run()
+            return
+        }
         let app = ChatApp(provider: provider, store: store, models: configuration.models,
                           initialModel: configuration.initialModel, theme: spec.resolved(colorCount: backend.colorCount))
         await AppRunner(app: app, backend: backend).run(problem: problem)

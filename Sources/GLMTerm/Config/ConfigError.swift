@@ -16,6 +16,9 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible, Sendable {
 extension ConfigError {
     /// The TOML table of a user's file, or the error naming the file and the line that broke it.
     static func parseTOML(_ text: String, path: String) throws(ConfigError) -> TOMLTable {
+        if let bad = TOMLTableHeaderCheck.firstBadHeader(in: text) {
+            throw ConfigError(path: path, "line \(bad.line): a table name cannot start with '\(bad.character)' (use letters, digits, _ and -, or quote it)")
+        }
         do {
             return try TOMLTable(string: text)
         } catch let error as TOMLParseError {

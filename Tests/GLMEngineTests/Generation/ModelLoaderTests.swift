@@ -41,15 +41,16 @@ struct ModelLoaderTests {
         #expect(a == b)
     }
 
-    @Test("llama.cpp's GGUF has no tokenizer inside: the error says to pass --tokenizer; with it, it loads")
-    func llamaCppNeedsTokenizer() throws {
+    @Test("llama.cpp's GGUF has no tokenizer inside: it loads with the tokenizer rebuilt from its vocabulary, or with the one named")
+    func llamaCppLoadsWithItsVocabulary() throws {
         let path = Fixtures.tinyModel + "/llamacpp-f32.gguf"
-        let error = LoadingFixtures.error { _ = try ModelLoader.load(ModelLoadOptions(path: path)) }
-        #expect(error?.kind == .tokenizer)
-        #expect(error?.description.contains("--tokenizer") == true)
-        #expect(error?.description.contains(path) == true)
-        let loaded = try ModelLoader.load(ModelLoadOptions(path: path, tokenizerPath: Fixtures.tinyModel + "/tokenizer.model"))
-        #expect(loaded.model.weights.matrixType == .f32)
+        let tokenizerPath = Fixtures.tinyModel + "/tokenizer.model"
+        let rebuilt = try ModelLoader.load(ModelLoadOptions(path: path))
+        let named = try ModelLoader.load(ModelLoadOptions(path: path, tokenizerPath: tokenizerPath))
+        #expect(named.tokenizer.serializedModel == (try LoadingFixtures.read(tokenizerPath)))
+        let text = "Hello world, 你好 12345"
+        #expect(rebuilt.tokenizer.encodePlain(text) == named.tokenizer.encodePlain(text))
+        #expect(rebuilt.model.weights.matrixType == .f32)
     }
 
     /// Overwrites element `index` of tensor `name` in a safetensors file with `value`.

@@ -85,19 +85,16 @@ import Testing
         let st = try ModelFiles.open(path: F.tiny)
         #expect(gguf.format == .gguf)
         #expect(gguf.config == st.config)
-        #expect(gguf.tokenizer == .none)
+        #expect(gguf.tokenizer == .ggufVocabulary)
         #expect(gguf.gguf?["tokenizer.ggml.pre"] == .string("chatglm-spm"))
         // llama.cpp drops inv_freq; everything else is the same F32 data.
         expectSameTensors(gguf, st, ignoring: [ExactText(TensorNames.ropeInverseFrequencies)])
         #expect(gguf.checkpoint[TensorNames.ropeInverseFrequencies] == nil)
     }
 
-    @Test func modelWithoutTokenizerAsksForTokenizerFlag() throws {
+    @Test func llamaCppFileUsesItsVocabularyUnlessATokenizerIsNamed() throws {
         let gguf = try ModelFiles.open(path: F.llamaCppGGUF)
-        let error = F.error { _ = try gguf.tokenizerSource() }
-        #expect(error?.kind == .tokenizer)
-        #expect(error?.path == F.llamaCppGGUF)
-        #expect(error?.problem.contains("--tokenizer PATH") == true)
+        #expect(try gguf.tokenizerSource() == .ggufVocabulary)
         #expect(try gguf.tokenizerSource(override: "/x/tokenizer.model") == .file("/x/tokenizer.model"))
     }
 

@@ -1,0 +1,82 @@
+import Foundation
+import GLMEngine
+import GLMStore
+import GLMTerm
+
+/// Every reader of bytes from outside (files people download, write or edit), as a fuzz target.
+/// Each takes any bytes and must either accept them or throw the reader's own error
+/// (`GLMError`, or `ConfigError` for TOML): a trap, a sanitizer report, a hang or an allocation
+/// far beyond the input is a finding.
+enum FuzzTarget: String, CaseIterable, Sendable {
+    case gguf, safetensors, torchZip = "torch-zip", pickle, configJSON = "config-json"
+    case tokenizerModel = "tokenizer-model", configTOML = "config-toml", theme, sessionImport = "session-import"
+
+    /// What the target reads, for `glmfuzz list`.
+    var summary: String {
+        switch self {
+        case .gguf: "a GGUF model file: header, metadata, tensors, shape, and the tokenizer it carries"
+        case .safetensors: "a model.safetensors file"
+        case .torchZip: "a PyTorch pytorch_model.bin (torch.save ZIP archive with its pickle)"
+        case .pickle: "the data.pkl pickle inside a PyTorch checkpoint (wrapped in a stored ZIP here)"
+        case .configJSON: "a Hugging Face config.json"
+        case .tokenizerModel: "a SentencePiece tokenizer.model, then encoding and decoding a text with it"
+        case .configTOML: "glmchat's config.toml"
+        case .theme: "a theme file (themes/NAME.toml)"
+        case .sessionImport: "a session export read by `glmchat sessions import`"
+        }
+    }
+
+    /// Runs one input. Returns how the reader answered (for `glmfuzz run`); traps on an error of
+    /// a kind the reader does not promise.
+    func run(_ input: [UInt8], in workspace: FuzzWorkspace) -> String {
+        do {
+            try read(input, in: workspace)
+            return "accepted"
+        } catch let error as GLMError {
+            return "refused: \(error)"
+        } catch let error as ConfigError {
+            return "refused: \(error)"
+        } catch {
+            fatalError("\(rawValue): the reader threw \(type(of: error)), not its own error type: \(error)")
+        }
+    }
+
+    private func read(_ input: [UInt8], in workspace: FuzzWorkspace) throws {
+        switch self {
+        case .gguf:
+            let model = try ModelFiles.open(path: try workspace.write(input, named: "model.gguf"))
+            if model.tokenizer != .none { try exercise(try model.makeTokenizer()) }
+        case .safetensors:
+            try SafetensorsReader.read(path: try workspace.write(input, named: "model.safetensors"), into: Checkpoint())
+        case .torchZip:
+            try TorchCheckpointReader.read(path: try workspace.write(input, named: "pytorch_model.bin"), into: Checkpoint())
+        case .pickle:
+            let archive = StoredZip.torchCheckpoint(pickle: input)
+            try TorchCheckpointReader.read(path: try workspace.write(archive, named: "pytorch_model.bin"), into: Checkpoint())
+        case .configJSON:
+            _ = try ModelConfig.load(huggingFaceConfig: try workspace.write(input, named: "config.json"))
+        case .tokenizerModel:
+            try exercise(try Tokenizer(modelBytes: input, source: "tokenizer.model"))
+        case .configTOML:
+            // config.toml is read as UTF-8 (ChatConfiguration.load refuses other bytes before parsing).
+            guard let text = String(validating: input, as: UTF8.self) else { return }
+            _ = try ChatConfiguration.parse(text, path: "config.toml", home: "/home/fuzz")
+        case .theme:
+            guard let text = String(validating: input, as: UTF8.self) else { return }
+            _ = try ThemeLoader.parse(text, path: "theme.toml")
+        case .sessionImport:
+            try workspace.store().importSession(from: Data(input), path: "session.json", assignNewIDs: true)
+        }
+    }
+
+    /// Encodes and decodes a text that reaches byte fallback, digits, spaces and special tokens.
+    private func exercise(_ tokenizer: Tokenizer) throws {
+        let ids = tokenizer.encodeChat(Conversation(messages: [
+            Message(sessionID: .unsaved, role: .user, content: "Hi  12 ½ 你好 \u{1F600}\n<|user|>")]))
+        var stream = StreamingDetokenizer(tokenizer: tokenizer, showSpecialTokens: true)
+        let streamed = ids.map { stream.append($0) }.joined() + stream.finish()
+        guard streamed.utf8.elementsEqual(tokenizer.decode(ids, showSpecialTokens: true).utf8) else {
+            fatalError("streaming and batch decoding differ for a tokenizer read from fuzzed bytes")
+        }
+    }
+}
