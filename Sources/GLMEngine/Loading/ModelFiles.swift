@@ -35,7 +35,7 @@ public struct OpenedModel: @unchecked Sendable {
             let why = format == .gguf
                 ? "has no embedded SentencePiece model (a GGUF file from llama.cpp's converter carries none)"
                 : "has no tokenizer.model"
-            throw GLMError(.tokenizer, path: path, "\(why); pass --tokenizer PATH naming the model's tokenizer.model")
+            throw GLMError(.tokenizer, path: path, "\(why); pass --tokenizer PATH naming the model's tokenizer.model (in config.toml: tokenizer = \"PATH\" on the model)")
         }
         return tokenizer
     }

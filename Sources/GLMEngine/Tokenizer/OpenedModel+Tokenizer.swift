@@ -5,7 +5,7 @@ extension OpenedModel {
         switch try tokenizerSource(override: override) {
         case .file(let file): return try Tokenizer(modelPath: file)
         case .embedded(let bytes): return try Tokenizer(modelBytes: bytes, source: path)
-        case .none: throw GLMError(.tokenizer, path: path, "no tokenizer; pass --tokenizer PATH naming the model's tokenizer.model")
+        case .none: throw GLMError(.tokenizer, path: path, "no tokenizer; pass --tokenizer PATH naming the model's tokenizer.model (in config.toml: tokenizer = \"PATH\" on the model)")
         }
     }
 }

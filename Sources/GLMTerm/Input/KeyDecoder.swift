@@ -37,6 +37,8 @@ public struct KeyDecoder: Sendable {
                 functionKey(key)
             case .wheel(let up):
                 emit(up ? .wheelUp : .wheelDown)
+            case .click(let position):
+                emit(.click(position))
             case .resize(let size):
                 emit(.resize(size))
             }
@@ -136,6 +138,13 @@ public struct KeyDecoder: Sendable {
         case ("13;2", "u"), ("13;3", "u"), ("27;2;13", "~"): emit(.newline)   // kitty / xterm modifyOtherKeys
         case (let p, "M") where p.hasPrefix("<64;"): emit(.wheelUp)
         case (let p, "M") where p.hasPrefix("<65;"): emit(.wheelDown)
+        case (let p, "M") where p.hasPrefix("<0;"):
+            // SGR mouse report of a left press: "<0;COLUMN;ROW", both from 1
+            let numbers = p.dropFirst(3).split(separator: ";").compactMap { Int($0) }
+            if numbers.count == 2, numbers[0] >= 1, numbers[1] >= 1 {
+                emit(.click(Position(row: numbers[1] - 1, column: numbers[0] - 1)))
+            }
+        case (let p, "m") where p.hasPrefix("<"): break     // a button released
         default:
             if final == "~", let number = Int(parameters), let function = Self.functionNumber[number] {
                 emit(.function(function))
