@@ -79,6 +79,13 @@ public final class GLMStore: Sendable {
     /// Reads the file in place when it is current and can be opened read-only; otherwise reads a
     /// private copy (migrated, or rebuilt from its readable rows). Nothing is written beside it.
     private static func openForReading(_ databaseURL: URL) throws -> (DatabasePool, StoreNotice?, URL?) {
+        // Opening a WAL database creates its -wal and -shm files, and a read-only connection cannot
+        // remove them again: unless a running glmchat has them open already, read a copy.
+        let fm = FileManager.default
+        if fm.fileExists(atPath: databaseURL.path),
+           !fm.fileExists(atPath: databaseURL.path + "-wal") || !fm.fileExists(atPath: databaseURL.path + "-shm") {
+            return try readPrivateCopy(of: databaseURL, damage: nil)
+        }
         let health: DatabaseOpener.Health
         do {
             health = try DatabaseOpener.inspect(databaseURL)
@@ -123,6 +130,16 @@ public final class GLMStore: Sendable {
             try? FileManager.default.removeItem(at: directory)
             throw GLMError(.unreadable, path: databaseURL.path, "the session database cannot be read: \(error.localizedDescription)")
         }
+        do {
+            return try readCopy(copy, in: directory, of: databaseURL, damage: damage)
+        } catch {
+            try? FileManager.default.removeItem(at: directory)
+            throw error
+        }
+    }
+
+    private static func readCopy(_ copy: URL, in directory: URL, of databaseURL: URL,
+                                 damage: String?) throws -> (DatabasePool, StoreNotice?, URL?) {
         var reason = damage
         if reason == nil, case .corrupt(let found) = try DatabaseOpener.inspect(copy) { reason = found }
         if let reason {

@@ -27,7 +27,7 @@ struct ChatOptions: ParsableArguments {
         }
     }
 
-    @Flag(help: "Use the built-in demo model instead of a real one (for trying the interface and terminal tests).")
+    @Flag(help: "Use the built-in demo model instead of a real one (for trying the interface and terminal tests); sessions go to a throwaway folder unless --data-dir is given.")
     var demo = false
 }
 
@@ -53,7 +53,10 @@ func runChat(_ options: ChatOptions, dataDirectory: String?, threads: Int?) asyn
             ModelEntry(name: "demo-32k", kind: .chat32k, path: "(built in)"),
         ]
         configuration.initialModel = nil
-        demoDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("glmchat-demo-\(UUID().uuidString)")
+        // A throwaway store, unless --data-dir names one (to try the store's behaviour with the demo).
+        if dataDirectory == nil {
+            demoDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("glmchat-demo-\(UUID().uuidString)")
+        }
     } else {
         provider = EngineModelProvider(threads: threads, slidePolicy: options.slide ?? configuration.slide ?? .exact,
                                        contextSize: options.contextSize)
