@@ -193,6 +193,24 @@ import Testing
         try await session.waitFor("the answer") { $0.contains { $0 == "That is all. 完。" } }
         try await session.waitFor("the next prompt") { $0.statusLine.hasPrefix(">") }
     }
+
+    // 2. A GGUF file without a tokenizer: the error names a flag that exists, and the flag works.
+    @Test(.enabled(if: required, reason))
+    func aGGUFWithoutATokenizerLoadsWithTokenizer() async throws {
+        let fixtures = URL(fileURLWithPath: TmuxModelEndToEndTests.tinyModel)
+        let gguf = fixtures.appendingPathComponent("llamacpp-f32.gguf").path
+        let tokenizer = fixtures.appendingPathComponent("tokenizer.model").path
+        let without = try Session(columns: 80, rows: 24, arguments: "--model \(gguf)")
+        try await without.waitFor("the load error", seconds: 60) { $0.joined().contains("--tokenizer") }
+        let with = try Session(columns: 80, rows: 24, arguments: "--model \(gguf) --tokenizer \(tokenizer)")
+        try await with.waitFor("the model loaded", seconds: 60) { $0.statusLine.contains("llamacpp-f32 · chat") && $0.statusLine.hasSuffix("idle") }
+        let configured = try Session(columns: 80, rows: 24, arguments: "") { config in
+            try FileManager.default.createDirectory(at: config.appendingPathComponent("glmchat"), withIntermediateDirectories: true)
+            try "[[models]]\nname = \"tiny\"\nkind = \"chat\"\npath = \"\(gguf)\"\ntokenizer = \"\(tokenizer)\"\n"
+                .write(to: config.appendingPathComponent("glmchat/config.toml"), atomically: true, encoding: .utf8)
+        }
+        try await configured.waitFor("the configured model loaded", seconds: 60) { $0.statusLine.contains("tiny · chat") && $0.statusLine.hasSuffix("idle") }
+    }
 }
 
 extension [String] {
