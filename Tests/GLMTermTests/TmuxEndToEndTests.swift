@@ -86,8 +86,17 @@ import Testing
             _ = try tmux(arguments)
         }
 
-        deinit {
+        deinit { close() }
+
+        /// Ends the tmux server (and the program in it) and removes the folder. Tests call it in a
+        /// `defer`: a session left to `deinit` alone was seen to outlive the test run.
+        func close() {
+            // the program in the pane and the server, by pid as well (kill-server alone was seen
+            // to leave both running when called from a test)
+            let pids = ((try? tmux(["display", "-p", "#{pane_pid} #{pid}"])) ?? "")
+                .split(whereSeparator: \.isWhitespace).compactMap { pid_t($0) }
             try? run(["kill-server"])
+            for pid in pids where pid > 1 { kill(pid, SIGKILL) }
             try? FileManager.default.removeItem(at: config)
         }
 

@@ -35,6 +35,7 @@ import Testing
     @Test(.enabled(if: required, reason))
     func builtInThemesWorkFromAnyFolder() async throws {
         let session = try Session(columns: 80, rows: 24, arguments: "--demo --theme dark", directory: "/")
+        defer { session.close() }
         try await Self.waitForIdle(session)
         #expect(try !session.screen().joined().contains("not found"))
     }
@@ -43,6 +44,7 @@ import Testing
     @Test(.enabled(if: required, reason))
     func aLongNoticeIsShownWholeAtEightyColumns() async throws {
         let session = try Session(columns: 80, rows: 24, arguments: "--demo --theme nosuch")
+        defer { session.close() }
         try await Self.waitForIdle(session)
         let screen = try session.screen().joined(separator: " ").filter { $0 != "│" }
             .split(whereSeparator: \.isWhitespace).joined(separator: " ")
@@ -78,6 +80,7 @@ import Testing
         #expect(try Self.contents(of: data) == before)              // a read-only command moved and changed nothing
 
         let chat = try Session(columns: 80, rows: 24, arguments: "--demo --data-dir \(data.path)")
+        defer { chat.close() }
         try await chat.waitFor("the damage notice") { $0.joined().contains("is damaged") }
         try chat.press("Escape")
         try await chat.waitFor("the rescued sessions in the sidebar") { $0.contains { $0.hasPrefix("  question") } }
@@ -99,6 +102,7 @@ import Testing
         try store.close()
         let session = try Session(columns: 80, rows: 24, arguments: "sessions show \(created.id.rawValue) --data-dir \(folder.url.path)",
                                   keepOpen: true)
+        defer { session.close() }
         try await session.waitFor("the message") { $0.contains { $0.contains("after") } }
         let screen = try session.screen()
         #expect(screen.contains { $0.contains("before ␛[2J␛[31mafter") })
@@ -113,6 +117,7 @@ import Testing
     @Test(.enabled(if: required, reason))
     func aLeadingSlashCanBeSentAndAnUnknownCommandKeepsTheText() async throws {
         let session = try Session(columns: 80, rows: 24)
+        defer { session.close() }
         try await Self.waitForIdle(session)
         try session.type("/usr/bin/env is a path")
         try session.press("Enter")
@@ -129,6 +134,7 @@ import Testing
     @Test(.enabled(if: required, reason))
     func ctrlYCopiesTheLastAnswerThroughOSC52() async throws {
         let session = try Session(columns: 80, rows: 24)
+        defer { session.close() }
         try session.run(["set-option", "-g", "set-clipboard", "on"])
         try await Self.waitForIdle(session)
         try session.type("hi")
@@ -149,6 +155,7 @@ import Testing
         try "#!/bin/sh\nprintf ' 写于编辑器 done\\n' >> \"$1\"\n".write(to: editor, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: editor.path)
         let session = try Session(columns: 80, rows: 24, environment: ["EDITOR": editor.path, "VISUAL": editor.path])
+        defer { session.close() }
         try await Self.waitForIdle(session)
         try session.type("问题")
         try session.press("C-g")
@@ -161,6 +168,7 @@ import Testing
     func retryKeepsAlternativesAndBracketsMoveBetweenThem() async throws {
         let folder = try TemporaryFolder()
         let session = try Session(columns: 80, rows: 24, arguments: "--demo --data-dir \(folder.url.path)")
+        defer { session.close() }
         try await Self.waitForIdle(session)
         try session.type("hi")
         try session.press("Enter")
@@ -187,6 +195,7 @@ import Testing
     @Test(.enabled(if: required, reason))
     func aDumbTerminalGetsAPromptAndPlainLines() async throws {
         let session = try Session(columns: 80, rows: 24, environment: ["TERM": "dumb"], keepOpen: true)
+        defer { session.close() }
         try await session.waitFor("the prompt") { $0.contains { $0.hasPrefix(">") } }
         try session.type("hi")
         try session.press("Enter")
@@ -201,14 +210,17 @@ import Testing
         let gguf = fixtures.appendingPathComponent("llamacpp-f32.gguf").path
         let tokenizer = fixtures.appendingPathComponent("tokenizer.model").path
         let without = try Session(columns: 80, rows: 24, arguments: "--model \(gguf)")
+        defer { without.close() }
         try await without.waitFor("the load error", seconds: 60) { $0.joined().contains("--tokenizer") }
         let with = try Session(columns: 80, rows: 24, arguments: "--model \(gguf) --tokenizer \(tokenizer)")
+        defer { with.close() }
         try await with.waitFor("the model loaded", seconds: 60) { $0.statusLine.contains("llamacpp-f32 · chat") && $0.statusLine.hasSuffix("idle") }
         let configured = try Session(columns: 80, rows: 24, arguments: "") { config in
             try FileManager.default.createDirectory(at: config.appendingPathComponent("glmchat"), withIntermediateDirectories: true)
             try "[[models]]\nname = \"tiny\"\nkind = \"chat\"\npath = \"\(gguf)\"\ntokenizer = \"\(tokenizer)\"\n"
                 .write(to: config.appendingPathComponent("glmchat/config.toml"), atomically: true, encoding: .utf8)
         }
+        defer { configured.close() }
         try await configured.waitFor("the configured model loaded", seconds: 60) { $0.statusLine.contains("tiny · chat") && $0.statusLine.hasSuffix("idle") }
     }
 }

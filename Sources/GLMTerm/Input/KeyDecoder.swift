@@ -7,7 +7,8 @@ public struct KeyDecoder: Sendable {
         case escape
         case csi(String)
         case ss3
-        case paste(String.UnicodeScalarView)
+        /// The paste so far. Appending must not copy it: see `scalarInput`.
+        case paste([Unicode.Scalar])
     }
 
     private var state: State = .ground
@@ -60,9 +61,11 @@ public struct KeyDecoder: Sendable {
     private mutating func scalarInput(_ scalar: Unicode.Scalar, moreTextFollows: Bool) {
         switch state {
         case .paste(var buffer):
+            // Take the buffer out of the state first, so that it is the only reference and the
+            // append does not copy it: a copy per character made a 200,000-character paste take a minute.
+            state = .ground
             buffer.append(scalar)
-            if buffer.count >= 6, String(String.UnicodeScalarView(buffer.suffix(6))) == "\u{1B}[201~" {
-                state = .ground
+            if buffer.count >= 6, buffer[(buffer.count - 6)...].elementsEqual(Self.pasteEnd) {
                 emit(.paste(Self.normalizeLineBreaks(String(String.UnicodeScalarView(buffer.dropLast(6))))))
             } else {
                 state = .paste(buffer)
@@ -120,7 +123,7 @@ public struct KeyDecoder: Sendable {
 
     private mutating func csi(_ parameters: String, final: Character) {
         switch (parameters, final) {
-        case ("200", "~"): state = .paste(String.UnicodeScalarView())
+        case ("200", "~"): state = .paste([])
         case ("201", "~"): break
         case (_, "A"): emit(.up)
         case (_, "B"): emit(.down)
@@ -158,6 +161,7 @@ public struct KeyDecoder: Sendable {
 
     private mutating func functionKey(_ key: FunctionKey) {
         if case .paste(var buffer) = state {
+            state = .ground
             if key == .enter { buffer.append("\n") }
             state = .paste(buffer)
             return
@@ -197,6 +201,8 @@ public struct KeyDecoder: Sendable {
         keys.append(.text(String(typed)))
         typed.removeAll()
     }
+
+    private static let pasteEnd = Array("\u{1B}[201~".unicodeScalars)
 
     static func normalizeLineBreaks(_ text: String) -> String {
         String(text.map { $0 == "\r\n" || $0 == "\r" ? "\n" : $0 })
