@@ -223,6 +223,65 @@ import Testing
         defer { configured.close() }
         try await configured.waitFor("the configured model loaded", seconds: 60) { $0.statusLine.contains("tiny · chat") && $0.statusLine.hasSuffix("idle") }
     }
+
+    // 6. A session remembers its model: a base session is marked in the list, keeps its Prompt /
+    // Continuation headers, and opening it offers to load the model it was written with.
+    @Test(.enabled(if: required, reason))
+    func aBaseSessionIsMarkedAndOpeningItOffersItsModel() async throws {
+        let folder = try TemporaryFolder()
+        let store = try GLMStore(dataDirectory: folder.url)
+        let base = try store.createSession(NewSession(modelKind: "base", modelName: "demo-base", title: "a base text"))
+        try store.appendMessage(NewMessage(role: .user, content: "Once upon a time"), to: base.id)
+        try store.appendMessage(NewMessage(role: .assistant, content: "there was a model."), to: base.id)
+        try store.close()
+        let session = try Session(columns: 80, rows: 24, arguments: "--demo --data-dir \(folder.url.path)")
+        defer { session.close() }
+        try await Self.waitForIdle(session)
+        let listed = try session.screen()
+        #expect(listed.contains { $0.contains("a base text") && $0.contains("base│") }, "\(listed.joined(separator: "\n"))")
+        try session.press("Tab")
+        try session.press("Enter")
+        try await session.waitFor("the question") { $0.joined().contains("was written with demo-base") }
+        #expect(try session.screen().joined(separator: " ").contains("Prompt"))
+        try session.press("Enter")
+        try await session.waitFor("demo-base loaded") { $0.statusLine.contains("demo-base · base") && $0.statusLine.hasSuffix("idle") }
+        let screen = try session.screen()
+        #expect(screen.contains { $0.hasSuffix("│ Prompt") } && screen.contains { $0.contains("│ Continuation") })
+    }
+
+    // 16. keys = "vi" in config.toml: F1 lists the vi keys in force.
+    @Test(.enabled(if: required, reason))
+    func theViKeymapIsWhatF1Shows() async throws {
+        let session = try Session(columns: 100, rows: 40) { config in
+            try FileManager.default.createDirectory(at: config.appendingPathComponent("glmchat"), withIntermediateDirectories: true)
+            try "keys = \"vi\"\n[bind]\ncopy = \"ctrl+o\"\n"
+                .write(to: config.appendingPathComponent("glmchat/config.toml"), atomically: true, encoding: .utf8)
+        }
+        defer { session.close() }
+        try await Self.waitForIdle(session)
+        try session.press("F1")
+        try await session.waitFor("the help") { $0.joined().contains("Transcript: j, k, Up, Down") }
+        #expect(try session.screen().joined().contains("Transcript: g, G, Ctrl+D, Ctrl+U"))
+        var seen = false
+        for _ in 0..<6 where !seen {
+            try session.press("PageDown")
+            try await Task.sleep(for: .milliseconds(200))
+            seen = try session.screen().joined().contains("Ctrl+O, /copy")
+        }
+        #expect(seen)
+    }
+
+    // 11. --help shows the chat's own options and the common ones; --version answers.
+    @Test(.enabled(if: required, reason))
+    func helpShowsTheChatsOptionsAndVersionAnswers() throws {
+        let help = try Self.glmchat(["--help"])
+        #expect(help.status == 0)
+        for expected in ["CHAT OPTIONS:", "--model", "--tokenizer", "--theme", "--demo", "--data-dir", "--version", "SUBCOMMANDS:", "sessions"] {
+            #expect(help.output.contains(expected), "\(expected)")
+        }
+        let version = try Self.glmchat(["--version"])
+        #expect(version.status == 0 && version.output.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
+    }
 }
 
 extension [String] {
