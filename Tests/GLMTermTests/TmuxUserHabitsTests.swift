@@ -282,6 +282,31 @@ import Testing
         let version = try Self.glmchat(["--version"])
         #expect(version.status == 0 && version.output.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
     }
+
+    // 15. The mouse: the wheel scrolls the transcript and a click in the list opens a session. The
+    // terminal's reports are sent as the bytes a terminal writes (SGR mouse mode).
+    @Test(.enabled(if: required, reason))
+    func theWheelScrollsAndAClickOpensASession() async throws {
+        func mouse(_ report: String) -> [String] { Array(report.utf8).map { String(format: "%02x", $0) } }
+        let session = try Session(columns: 80, rows: 24)
+        defer { session.close() }
+        try await Self.waitForIdle(session)
+        for (text, end) in [("hi", "That is all. 完。"), ("again", "narrow.")] {
+            try session.type(text)
+            try session.press("Enter")
+            try await session.waitFor("the answer to \(text)") { $0.joined().contains(end) && $0.statusLine.hasSuffix("idle") }
+        }
+        #expect(try !session.screen()[0].hasSuffix("│ You"))                  // the end of the transcript is shown
+        try session.run(["send-keys", "-H"] + Array(repeating: mouse("\u{1B}[<64;40;10M"), count: 10).flatMap { $0 })
+        try await session.waitFor("the top of the transcript") { $0[0].hasSuffix("│ You") && $0[1].hasSuffix("│   hi") }
+
+        try session.press("C-n")
+        try session.type("second")
+        try session.press("Enter")
+        try await session.waitFor("the second session") { $0[1].hasPrefix("▸ second") && $0[2].hasPrefix("  hi") }
+        try session.run(["send-keys", "-H"] + mouse("\u{1B}[<0;5;3M") + mouse("\u{1B}[<0;5;3m"))
+        try await session.waitFor("the first session opened") { $0[2].hasPrefix("▸ hi") && $0.joined().contains("again") }
+    }
 }
 
 extension [String] {
