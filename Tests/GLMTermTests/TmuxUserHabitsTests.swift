@@ -307,6 +307,36 @@ import Testing
         try session.run(["send-keys", "-H"] + mouse("\u{1B}[<0;5;3M") + mouse("\u{1B}[<0;5;3m"))
         try await session.waitFor("the first session opened") { $0[2].hasPrefix("▸ hi") && $0.joined().contains("again") }
     }
+
+    // 11. Two windows: when one deletes the session the other has open, the other's next message
+    // is kept, the reason is shown, and Enter sends it in a new session.
+    @Test(.enabled(if: required, reason))
+    func aSessionDeletedInAnotherWindowKeepsTheText() async throws {
+        let folder = try TemporaryFolder()
+        let first = try Session(columns: 80, rows: 24, arguments: "--demo --data-dir \(folder.url.path)")
+        defer { first.close() }
+        try await Self.waitForIdle(first)
+        try first.type("hello")
+        try first.press("Enter")
+        try await first.waitFor("the answer") { $0.joined().contains("That is all. 完。") && $0.statusLine.hasSuffix("idle") }
+
+        let second = try Session(columns: 80, rows: 24, arguments: "--demo --data-dir \(folder.url.path)")
+        defer { second.close() }
+        try await Self.waitForIdle(second)
+        try await second.waitFor("the session in the list") { $0.contains { $0.hasPrefix("  hello") } }
+        try second.press("Tab")
+        try second.type("d")
+        try await second.waitFor("the delete question") { $0.joined().contains("hello") && $0.joined().lowercased().contains("delete") }
+        try second.type("y")
+        try await second.waitFor("the list without it") { !$0.contains { $0.hasPrefix("  hello") || $0.hasPrefix("▸ hello") } }
+
+        try first.type("more text")
+        try first.press("Enter")
+        try await first.waitFor("the reason") { $0.joined().contains("deleted in another glmchat window") }
+        #expect(try first.screen().joined().contains("more text"))
+        try first.press("Enter")
+        try await first.waitFor("the message sent in a new session") { $0.contains { $0.hasPrefix("▸ more text") } }
+    }
 }
 
 extension [String] {
