@@ -44,3 +44,18 @@ import Testing
         #expect(harness.screenContains("seed 42"))
     }
 }
+
+/// Choosing the model that is loaded does not load it again (issue 20, item 11).
+@MainActor @Suite struct AppModelChoiceTests {
+    @Test func choosingTheLoadedModelKeepsIt() async {
+        let harness = AppHarness()
+        await harness.waitForModel()
+        let loaded = harness.app.model?.name
+        await harness.type("/model glm3-chat\r")
+        #expect(harness.screenContains("glm3-chat is already loaded"))
+        #expect(harness.app.activity == .idle)
+        #expect(harness.app.model?.name == loaded)
+        await harness.type("/model glm3-base\r")
+        await harness.pump { harness.app.model?.name == "glm3-base" }
+    }
+}
