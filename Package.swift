@@ -10,11 +10,16 @@ let package = Package(
         .library(name: "GLMEngine", targets: ["GLMEngine"]),
         .library(name: "GLMStore", targets: ["GLMStore"]),
         .library(name: "GLMTerm", targets: ["GLMTerm"]),
+        .library(name: "GLMHub", targets: ["GLMHub"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.100.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
     ],
     targets: [
         .systemLibrary(name: "CNcurses", pkgConfig: "ncursesw",
@@ -23,18 +28,20 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .target(
             name: "CSentencePiece",
-            cxxSettings: [.unsafeFlags(["-std=c++17"])],
             linkerSettings: [.linkedLibrary("sentencepiece"), .linkedLibrary("stdc++")]
         ),
         .target(
             name: "CKernels",
-            cSettings: [.unsafeFlags(["-O2"])],
             linkerSettings: [.linkedLibrary("pthread")]
         ),
         .target(name: "GLMConversation"),
         .target(
             name: "GLMEngine",
             dependencies: ["GLMConversation", "COpenBLAS", "CSentencePiece", "CKernels"]
+        ),
+        .target(
+            name: "GLMBench",
+            dependencies: ["GLMEngine", "CKernels"]
         ),
         .target(
             name: "GLMStore",
@@ -45,16 +52,32 @@ let package = Package(
             dependencies: ["CNcurses", "GLMEngine", "GLMStore",
                            .product(name: "TOMLKit", package: "TOMLKit")]
         ),
+        .target(
+            name: "GLMHub",
+            dependencies: ["GLMEngine",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio"),
+                           .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                           .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .executableTarget(
             name: "glmchat",
-            dependencies: ["GLMEngine", "GLMStore", "GLMTerm",
+            dependencies: ["GLMBench", "GLMEngine", "GLMStore", "GLMTerm", "GLMHub",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "GLMEngineTests", dependencies: ["GLMEngine"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "GLMBenchTests", dependencies: ["GLMBench", "GLMEngine", "CKernels", "GLMTestSupport"]),
         .testTarget(name: "GLMStoreTests", dependencies: ["GLMStore"]),
-        .testTarget(name: "GLMTermTests", dependencies: ["GLMTerm", "GLMEngine", "GLMStore"]),
-        .testTarget(name: "GLMChatCLITests", dependencies: ["GLMEngine", "GLMStore"]),
+        .testTarget(name: "GLMTermTests", dependencies: ["GLMTerm", "GLMEngine", "GLMStore", "GLMTestSupport"]),
+        .testTarget(name: "GLMChatCLITests", dependencies: ["GLMEngine", "GLMStore", "GLMTestSupport"]),
+        // What several test targets share (finding the built program); not part of the product.
+        .target(name: "GLMTestSupport", path: "Tests/GLMTestSupport"),
+        .testTarget(name: "GLMHubTests", dependencies: ["GLMHub", "GLMTerm", "GLMTestSupport",
+                                                        .product(name: "Crypto", package: "swift-crypto")],
+                    exclude: ["Fixtures"]),
     ],
-    swiftLanguageModes: [.v6]
+    swiftLanguageModes: [.v6],
+    cxxLanguageStandard: .cxx17
 )

@@ -53,4 +53,3 @@ struct StandardError: TextOutputStream {
         FileHandle.standardError.write(Data(string.utf8))
     }
 }
-extension RandomModel.Shape: ExpressibleByArgument {}
