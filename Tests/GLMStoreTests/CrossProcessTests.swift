@@ -89,7 +89,7 @@ import Glibc
 
     // MARK: - The children
 
-    @Test(.enabled(if: ChildRole.current == "answer-writer"))
+    @Test(.enabled(if: ChildRole.current == "answer-writer", "runs only as the child process the parent test starts"))
     func childStreamsAnAnswer() throws {
         let store = try GLMStore(databaseURL: URL(fileURLWithPath: ChildRole.value(ChildRole.databaseVariable)))
         let session = SessionID(ChildRole.value(ChildRole.sessionVariable))
@@ -105,7 +105,7 @@ import Glibc
         try writer.finish(.stopToken(2))
     }
 
-    @Test(.enabled(if: ChildRole.current == "concurrent-writer"))
+    @Test(.enabled(if: ChildRole.current == "concurrent-writer", "runs only as the child process the parent test starts"))
     func childWritesConcurrently() throws {
         let store = try GLMStore(databaseURL: URL(fileURLWithPath: ChildRole.value(ChildRole.databaseVariable)))
         try ConcurrentWriter.run(store: store, shared: SessionID(ChildRole.value(ChildRole.sessionVariable)),
