@@ -73,7 +73,7 @@ let package = Package(
             dependencies: ["GLMBench", "GLMEngine", "GLMStore", "GLMTerm", "GLMHub",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "GLMEngineTests", dependencies: ["GLMEngine"],
+        .testTarget(name: "GLMEngineTests", dependencies: ["GLMEngine", "GLMBench"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "GLMBenchTests", dependencies: ["GLMBench", "GLMEngine", "CKernels", "GLMTestSupport"]),
         .testTarget(name: "GLMStoreTests", dependencies: ["GLMStore"]),

@@ -34,6 +34,20 @@ static inline attr_t glmchat_a_reverse(void) { return A_REVERSE; }
 static inline int glmchat_key_f(int n) { return KEY_F(n); }
 static inline mmask_t glmchat_button4_pressed(void) { return BUTTON4_PRESSED; }
 static inline mmask_t glmchat_button5_pressed(void) { return BUTTON5_PRESSED; }
+static inline mmask_t glmchat_button1_pressed(void) { return BUTTON1_PRESSED; }
+
+/// Writes bytes straight to the terminal after what curses has sent (OSC 52 has no capability).
+static inline void glmchat_write_raw(const char *bytes, size_t count) {
+    fflush(stdout);
+    while (count > 0) {
+        ssize_t written = write(STDOUT_FILENO, bytes, count);
+        if (written <= 0) break;
+        bytes += written;
+        count -= (size_t)written;
+    }
+}
+
+
 
 /// Draws one cell: a spacing character plus its combining marks (`text` is NUL-terminated).
 static inline int glmchat_put_cell(WINDOW *win, int y, int x, const wchar_t *text, attr_t attrs, int pair) {
@@ -46,6 +60,22 @@ static inline int glmchat_put_cell(WINDOW *win, int y, int x, const wchar_t *tex
 static inline void glmchat_bracketed_paste(int on) {
     fputs(on ? "\033[?2004h" : "\033[?2004l", stdout);
     fflush(stdout);
+}
+
+/// Hands the terminal to another program (an editor): curses mode off, paste and mouse modes off.
+static inline void glmchat_leave_screen(void) {
+    def_prog_mode();
+    glmchat_bracketed_paste(0);
+    endwin();
+    static const char reset[] = "\033[?1000l\033[?1006l";
+    glmchat_write_raw(reset, sizeof reset - 1);
+}
+
+/// Takes the terminal back after `glmchat_leave_screen`; the next frame is drawn in full.
+static inline void glmchat_return_screen(void) {
+    reset_prog_mode();
+    glmchat_bracketed_paste(1);
+    clearok(curscr, TRUE);
 }
 
 /// Puts the terminal back (cursor, keypad, paste and mouse modes, cooked input). Safe to call

@@ -38,6 +38,9 @@ public enum RandomModel {
     /// The same for any shape (tests use small windows).
     public static func write(config: ModelConfig, name: String, type: StorageType, to path: String, seed: UInt64 = 1,
                              progress: (_ written: Int64, _ total: Int64) -> Void = { _, _ in }) throws {
+        guard type.isWritable else {
+            throw GLMError(.unsupported, path: path, "random models are written as f32, f16, bf16, q8_0 or q4_0, not \(type.rawValue)")
+        }
         let vocabulary = syntheticVocabulary(rows: config.vocabRows)
         var metadata = try ChatGLMGGUF.metadata(config: config, name: name, fileType: type,
                                                 vocabulary: vocabulary, path: path)
@@ -128,6 +131,8 @@ public enum RandomModel {
                     default: (base + 2 * i).storeBytes(of: UInt16(value.bitPattern >> 16).littleEndian, as: UInt16.self)
                     }
                 }
+            default:
+                preconditionFailure("random \(type.rawValue) matrices are not generated (write checks isWritable)")
             }
         }
         return bytes

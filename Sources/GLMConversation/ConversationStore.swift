@@ -5,6 +5,7 @@ public protocol ConversationStore: Sendable {
     func createSession(_ new: NewSession) throws -> Session
     func session(_ id: SessionID) throws -> Session?
     func messages(in session: SessionID) throws -> [Message]
+    /// Adds a message after the last one of the session's chosen path (`MessageTree`).
     @discardableResult
     func appendMessage(_ new: NewMessage, to session: SessionID) throws -> Message
     /// Starts an assistant answer, committed now in state `streaming`.
@@ -12,6 +13,10 @@ public protocol ConversationStore: Sendable {
     func setSystemPrompt(_ text: String, of session: SessionID) throws
     func setSampling(_ sampling: SamplingSettings, of session: SessionID) throws
     func deleteMessage(_ id: MessageID) throws
+    /// Takes a message off the chosen path, keeping it as an alternative (`MessageTree`).
+    func retractMessage(_ id: MessageID) throws
+    /// Puts a message on the chosen path in place of the other alternatives of its turn.
+    func chooseMessage(_ id: MessageID) throws
 }
 
 /// One streaming answer being saved: deltas in, at least once a second to disk, then its end.

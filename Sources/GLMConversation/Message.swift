@@ -39,12 +39,17 @@ public struct Message: Sendable, Equatable, Identifiable {
     public var state: MessageState
     /// Why a failed answer failed.
     public var error: String?
+    /// The message this one follows (nil: the first of its session). Messages that follow the same
+    /// one are alternatives of one turn ("/retry", "/edit"); see `MessageTree`.
+    public var parentID: MessageID?
+    /// Of a turn's alternatives, the one on the path that is shown and sent to the model.
+    public var isChosen: Bool
 
     public init(id: MessageID = .random(), sessionID: SessionID, role: Role, content: String, metadata: String = "",
                 model: String? = nil, promptTokens: Int? = nil, completionTokens: Int? = nil,
                 tokensPerSecond: Double? = nil, seed: UInt64? = nil, finishReason: String? = nil,
                 createdAt: Date = Date(), finishedAt: Date? = nil, state: MessageState = .complete,
-                error: String? = nil) {
+                error: String? = nil, parentID: MessageID? = nil, isChosen: Bool = true) {
         self.id = id
         self.sessionID = sessionID
         self.role = role
@@ -60,6 +65,8 @@ public struct Message: Sendable, Equatable, Identifiable {
         self.finishedAt = finishedAt
         self.state = state
         self.error = error
+        self.parentID = parentID
+        self.isChosen = isChosen
     }
 
     /// The metadata of the mark "/clear" leaves: an empty system message after which the model

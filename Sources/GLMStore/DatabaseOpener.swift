@@ -1,26 +1,48 @@
 import Foundation
 import GRDB
 
-/// What opening the store had to do that the user must be told about.
+/// What opening the store found that the user must be told about: a damaged database, and what
+/// could be read from it.
 public struct StoreNotice: Sendable, Equatable, CustomStringConvertible {
-    /// Where the damaged database was.
+    /// Where the damaged database is (was, when it was moved).
     public let originalPath: String
-    /// Where it is now (its -wal and -shm files, if any, sit beside it with the same suffixes).
+    /// Where the damaged file is kept (its -wal and -shm files, if any, sit beside it with the same
+    /// suffixes); the original path when it was only read (`StoreAccess.readOnly`).
     public let movedTo: String
     /// What SQLite said was wrong.
     public let reason: String
+    /// The sessions and messages that could still be read.
+    public let recovered: SalvageReport
+    /// It was only read: the file was not moved or changed.
+    public let leftInPlace: Bool
+
+    public init(originalPath: String, movedTo: String, reason: String, recovered: SalvageReport, leftInPlace: Bool = false) {
+        self.originalPath = originalPath
+        self.movedTo = movedTo
+        self.reason = reason
+        self.recovered = recovered
+        self.leftInPlace = leftInPlace
+    }
 
     public var description: String {
-        "the session database \(originalPath) is damaged (\(reason)); it was moved to \(movedTo) "
-            + "and a new, empty database was started"
+        let counted = "\(recovered.sessions) session\(recovered.sessions == 1 ? "" : "s") and "
+            + "\(recovered.messages) message\(recovered.messages == 1 ? "" : "s")"
+        let partial = recovered.somethingUnreadable ? " (the rest could not be read)" : ""
+        if leftInPlace {
+            return "the session database \(originalPath) is damaged (\(reason)); showing the \(counted) that can still "
+                + "be read\(partial). The file was left as it is; the chat repairs it when it opens it"
+        }
+        return "the session database \(originalPath) is damaged (\(reason)); the \(counted) that could still be read "
+            + "were copied into a new database\(partial), and the damaged file is kept at \(movedTo)"
     }
 }
 
-/// Checks an existing database file before anything writes to it, and moves a corrupt one aside.
+/// Checks an existing database file before anything writes to it, and moves a corrupt one aside
+/// (its readable rows are then copied out: `DatabaseSalvage`).
 enum DatabaseOpener {
     enum Health {
         case missing
-        case usable
+        case usable(version: Int)
         case corrupt(reason: String)
     }
 
@@ -51,7 +73,7 @@ enum DatabaseOpener {
                 if check != ["ok"] {
                     return .corrupt(reason: check.prefix(3).joined(separator: "; "))
                 }
-                return .usable
+                return .usable(version: version)
             }
         } catch let error as DatabaseError {
             if isCorruption(error) { return .corrupt(reason: error.message ?? "\(error.resultCode)") }

@@ -50,6 +50,9 @@ struct ExportedMessage: Codable, Equatable {
     var finishedAt: String?
     var state: String
     var error: String?
+    /// Added with alternatives (schema 5); absent in older exports, which are one path in order.
+    var parentId: String?
+    var chosen: Bool?
 }
 
 extension ExportDocument {
@@ -69,14 +72,15 @@ extension ExportDocument {
                             model: m.model, promptTokens: m.promptTokens, completionTokens: m.completionTokens,
                             tokensPerSecond: m.tokensPerSecond, seed: m.seed, finishReason: m.finishReason,
                             createdAt: Timestamp.iso8601(m.createdAt),
-                            finishedAt: m.finishedAt.map(Timestamp.iso8601), state: m.state.rawValue, error: m.error)
+                            finishedAt: m.finishedAt.map(Timestamp.iso8601), state: m.state.rawValue, error: m.error,
+                            parentId: m.parentID?.rawValue, chosen: m.isChosen)
         }
     }
 
     func encoded() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(self)
+        return Data(JSONControlEscaping.escapingControls(Array(try encoder.encode(self))))
     }
 
     /// Checks every field and turns the document back into values; `path` names the file in errors.
@@ -122,7 +126,9 @@ extension ExportDocument {
                            seed: m.seed, finishReason: m.finishReason,
                            createdAt: try date(m.createdAt, "\(field).createdAt"),
                            finishedAt: try m.finishedAt.map { try date($0, "\(field).finishedAt") },
-                           state: state, error: m.error)
+                           state: state, error: m.error,
+                           parentID: try m.parentId.map { MessageID(try uuid($0, "\(field).parentId")) },
+                           isChosen: m.chosen ?? true)
         }
         return (sessionValue, messageValues)
     }

@@ -2,9 +2,11 @@ import Foundation
 import GRDB
 
 extension GLMStore {
-    /// The session as JSON that `importSession` reads back exactly (same ids, texts, dates, stats).
-    public func exportJSON(_ id: SessionID) throws -> Data {
-        let (session, messages) = try sessionWithMessages(id)
+    /// The session as JSON that `importSession` reads back exactly (same ids, texts, dates, stats):
+    /// its chosen path, or with `alternatives` every message of its tree.
+    public func exportJSON(_ id: SessionID, alternatives: Bool = false) throws -> Data {
+        let (session, all) = try sessionWithMessages(id)
+        let messages = alternatives ? all : MessageTree.chosenPath(all)
         do {
             return try ExportDocument(session, messages).encoded()
         } catch {
@@ -12,10 +14,12 @@ extension GLMStore {
         }
     }
 
-    /// The session as a Markdown document for people to read (not for import).
-    public func exportMarkdown(_ id: SessionID) throws -> String {
-        let (session, messages) = try sessionWithMessages(id)
-        return MarkdownExport.render(session, messages)
+    /// The session as a Markdown document for people to read (not for import): its chosen path, or
+    /// with `alternatives` every message, each alternative marked.
+    public func exportMarkdown(_ id: SessionID, alternatives: Bool = false) throws -> String {
+        let (session, all) = try sessionWithMessages(id)
+        return alternatives ? MarkdownExport.render(session, MarkdownExport.tree(all), marking: all)
+            : MarkdownExport.render(session, MarkdownExport.tree(MessageTree.chosenPath(all)), marking: [])
     }
 
     /// Reads one exported session and adds it in one transaction. `path` names the source in errors.
@@ -30,11 +34,18 @@ extension GLMStore {
             throw GLMError(.badImport, path: path, "not a glmchat session export: \(Self.describe(error))")
         }
         var (session, messages) = try document.decodedValues(path: path)
+        if document.messages.allSatisfy({ $0.parentId == nil }) {
+            // an export from before alternatives: one path, in order
+            for index in messages.indices { messages[index].parentID = index > 0 ? messages[index - 1].id : nil }
+        }
         if assignNewIDs {
             session.id = .random()
+            var newIDs: [MessageID: MessageID] = [:]
+            for message in messages { newIDs[message.id] = .random() }
             messages = messages.map { m in
                 var copy = m
-                copy.id = .random()
+                copy.id = newIDs[m.id] ?? .random()
+                copy.parentID = m.parentID.flatMap { newIDs[$0] }
                 copy.sessionID = session.id
                 return copy
             }
@@ -87,8 +98,40 @@ extension GLMStore {
     }
 }
 
+/// The Markdown document people read (and `sessions show` prints). Control characters in any text
+/// show as their pictures (`ControlPictures`), so neither a terminal nor a viewer obeys them.
 enum MarkdownExport {
-    static func render(_ session: Session, _ messages: [Message]) -> String {
+    /// One entry per message, with its place among its turn's alternatives when there are several.
+    struct Entry {
+        var message: Message
+        var alternative: (position: Int, count: Int)?
+    }
+
+    /// `messages` in the order they are read: each message, then what follows it, depth first.
+    static func tree(_ messages: [Message]) -> [Message] {
+        let known = Set(messages.map(\.id))
+        var children: [MessageID?: [Message]] = [:]
+        let linear = messages.allSatisfy { $0.parentID == nil && $0.isChosen }
+        for (index, message) in messages.enumerated() {
+            let parent = linear ? (index > 0 ? messages[index - 1].id : nil) : message.parentID.flatMap { known.contains($0) ? $0 : nil }
+            children[parent, default: []].append(message)
+        }
+        var ordered: [Message] = []
+        var visited = Set<MessageID>()
+        func walk(_ parent: MessageID?) {
+            // the chosen alternative first, then the others
+            let turn = (children[parent] ?? []).sorted { $0.isChosen && !$1.isChosen }
+            for message in turn where visited.insert(message.id).inserted {
+                ordered.append(message)
+                walk(message.id)
+            }
+        }
+        walk(nil)
+        return ordered
+    }
+
+    /// `marking`: the whole tree, to label each alternative (empty: no labels).
+    static func render(_ session: Session, _ messages: [Message], marking all: [Message]) -> String {
         var lines = ["# \(session.displayTitle)", ""]
         lines.append("- Model: \(session.modelKind) · \(session.modelName)")
         lines.append("- Created: \(Timestamp.iso8601(session.createdAt)) · Updated: \(Timestamp.iso8601(session.updatedAt))")
@@ -97,12 +140,17 @@ enum MarkdownExport {
             lines += ["", "## System", "", session.systemPrompt]
         }
         for message in messages {
-            lines += ["", "## " + heading(message), "", message.content]
+            var heading = heading(message)
+            let turn = all.isEmpty ? [] : MessageTree.alternatives(of: message, in: all)
+            if turn.count > 1, let position = turn.firstIndex(where: { $0.id == message.id }) {
+                heading += " · alternative \(position + 1) of \(turn.count)" + (message.isChosen ? " (shown)" : "")
+            }
+            lines += ["", "## " + heading, "", message.content]
             if message.state == .failed, let error = message.error {
                 lines += ["", "> failed: \(error)"]
             }
         }
-        return lines.joined(separator: "\n") + "\n"
+        return ControlPictures.visible(lines.joined(separator: "\n") + "\n")
     }
 
     private static func heading(_ m: Message) -> String {

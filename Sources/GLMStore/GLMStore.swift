@@ -4,26 +4,57 @@ import GRDB
 import Glibc
 #endif
 
+/// How a store may use its file.
+public enum StoreAccess: Sendable {
+    /// The chat and the commands that change sessions: the database is created, migrated and, when
+    /// damaged, rebuilt from what can be read (the damaged file kept beside it).
+    case readWrite
+    /// `sessions list|show|search|export`: the file is never moved or changed. Where it cannot be
+    /// read in place (a read-only folder, an older schema, damage) a private copy is read instead.
+    case readOnly
+}
+
 /// The saved sessions and their messages, in one SQLite file (WAL mode) that several glmchat
 /// processes can share. Every method is synchronous and safe to call from any thread; each write is
 /// one committed transaction by the time the method returns.
 public final class GLMStore: Sendable {
     public let databaseURL: URL
-    /// Set when opening found a damaged database and moved it aside: show it to the user.
+    public let access: StoreAccess
+    /// Set when opening found a damaged database: show it to the user.
     public let notice: StoreNotice?
     let pool: DatabasePool
+    /// The folder of a private copy read instead of the file (read-only access), removed at the end.
+    private let privateDirectory: URL?
 
     /// How long a soft-deleted session is kept at the longest (a crash inside the undo window must
     /// not keep it forever); the sidebar's undo window is much shorter and is the caller's.
     public static let deletedSessionRetention: TimeInterval = 10 * 60
 
     /// Opens the database in `dataDirectory` (see `StorePaths`), creating both if needed.
-    public convenience init(dataDirectory: URL) throws {
-        try self.init(databaseURL: StorePaths.databaseURL(dataDirectory: dataDirectory))
+    public convenience init(dataDirectory: URL, access: StoreAccess = .readWrite) throws {
+        try self.init(databaseURL: StorePaths.databaseURL(dataDirectory: dataDirectory), access: access)
     }
 
-    public init(databaseURL: URL) throws {
+    public init(databaseURL: URL, access: StoreAccess = .readWrite) throws {
         self.databaseURL = databaseURL
+        self.access = access
+        switch access {
+        case .readWrite:
+            (pool, notice) = try Self.openForWriting(databaseURL)
+            privateDirectory = nil
+            try recoverInterruptedAnswers()
+            try purgeDeletedSessions(deletedBefore: Date().addingTimeInterval(-Self.deletedSessionRetention))
+        case .readOnly:
+            (pool, notice, privateDirectory) = try Self.openForReading(databaseURL)
+        }
+    }
+
+    deinit {
+        if let privateDirectory { try? FileManager.default.removeItem(at: privateDirectory) }
+    }
+
+    /// Creates, migrates, or rebuilds a damaged file from its readable rows.
+    private static func openForWriting(_ databaseURL: URL) throws -> (DatabasePool, StoreNotice?) {
         let path = databaseURL.path
         do {
             try FileManager.default.createDirectory(at: databaseURL.deletingLastPathComponent(),
@@ -33,16 +64,107 @@ public final class GLMStore: Sendable {
             throw GLMError(.io, path: databaseURL.deletingLastPathComponent().path,
                              "cannot create the data directory: \(error.localizedDescription)")
         }
-        var notice: StoreNotice?
         if case .corrupt(let reason) = try DatabaseOpener.inspect(databaseURL) {
             let movedTo = try DatabaseOpener.moveAside(databaseURL)
-            notice = StoreNotice(originalPath: path, movedTo: movedTo, reason: reason)
+            let pool = try openPool(path)
+            try Schema.migrate(pool, path: path)
+            let report = DatabaseSalvage.copyReadableRows(from: movedTo, into: pool)
+            return (pool, StoreNotice(originalPath: path, movedTo: movedTo, reason: reason, recovered: report))
         }
-        self.notice = notice
-        pool = try Self.openPool(path)
+        let pool = try openPool(path)
         try Schema.migrate(pool, path: path)
-        try recoverInterruptedAnswers()
-        try purgeDeletedSessions(deletedBefore: Date().addingTimeInterval(-Self.deletedSessionRetention))
+        return (pool, nil)
+    }
+
+    /// Reads the file in place when it is current and can be opened read-only; otherwise reads a
+    /// private copy (migrated, or rebuilt from its readable rows). Nothing is written beside it.
+    private static func openForReading(_ databaseURL: URL) throws -> (DatabasePool, StoreNotice?, URL?) {
+        // Opening a WAL database creates its -wal and -shm files, and a read-only connection cannot
+        // remove them again: unless a running glmchat has them open already, read a copy.
+        let fm = FileManager.default
+        if fm.fileExists(atPath: databaseURL.path),
+           !fm.fileExists(atPath: databaseURL.path + "-wal") || !fm.fileExists(atPath: databaseURL.path + "-shm") {
+            return try readPrivateCopy(of: databaseURL, damage: nil)
+        }
+        let health: DatabaseOpener.Health
+        do {
+            health = try DatabaseOpener.inspect(databaseURL)
+        } catch let error as GLMError where error.kind == .unreadable
+                    && FileManager.default.isReadableFile(atPath: databaseURL.path) {
+            // It cannot be opened where it is (a read-only folder without its -shm file): read a copy.
+            return try readPrivateCopy(of: databaseURL, damage: nil)
+        }
+        switch health {
+        case .missing:
+            let directory = try makePrivateDirectory()
+            let pool = try openPool(directory.appendingPathComponent(StorePaths.databaseFileName).path)
+            try Schema.migrate(pool, path: databaseURL.path)
+            return (pool, nil, directory)
+        case .usable(let version) where version == Schema.latestVersion:
+            var config = Configuration()
+            config.label = "glmchat.sessions.readonly"
+            config.readonly = true
+            config.busyMode = .timeout(15)
+            if let pool = try? DatabasePool(path: databaseURL.path, configuration: config),
+               (try? pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM session") }) != nil {
+                return (pool, nil, nil)
+            }
+            return try readPrivateCopy(of: databaseURL, damage: nil)
+        case .usable:
+            return try readPrivateCopy(of: databaseURL, damage: nil)
+        case .corrupt(let reason):
+            return try readPrivateCopy(of: databaseURL, damage: reason)
+        }
+    }
+
+    private static func readPrivateCopy(of databaseURL: URL, damage: String?) throws -> (DatabasePool, StoreNotice?, URL?) {
+        let directory = try makePrivateDirectory()
+        let copy = directory.appendingPathComponent("copy.sqlite")
+        do {
+            try FileManager.default.copyItem(at: databaseURL, to: copy)
+            let wal = URL(fileURLWithPath: databaseURL.path + "-wal")
+            if FileManager.default.fileExists(atPath: wal.path) {
+                try FileManager.default.copyItem(at: wal, to: URL(fileURLWithPath: copy.path + "-wal"))
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: directory)
+            throw GLMError(.unreadable, path: databaseURL.path, "the session database cannot be read: \(error.localizedDescription)")
+        }
+        do {
+            return try readCopy(copy, in: directory, of: databaseURL, damage: damage)
+        } catch {
+            try? FileManager.default.removeItem(at: directory)
+            throw error
+        }
+    }
+
+    private static func readCopy(_ copy: URL, in directory: URL, of databaseURL: URL,
+                                 damage: String?) throws -> (DatabasePool, StoreNotice?, URL?) {
+        var reason = damage
+        if reason == nil, case .corrupt(let found) = try DatabaseOpener.inspect(copy) { reason = found }
+        if let reason {
+            let fresh = directory.appendingPathComponent("recovered.sqlite")
+            let pool = try openPool(fresh.path)
+            try Schema.migrate(pool, path: fresh.path)
+            let report = DatabaseSalvage.copyReadableRows(from: copy.path, into: pool)
+            let notice = StoreNotice(originalPath: databaseURL.path, movedTo: databaseURL.path, reason: reason,
+                                     recovered: report, leftInPlace: true)
+            return (pool, notice, directory)
+        }
+        let pool = try openPool(copy.path)
+        try Schema.migrate(pool, path: databaseURL.path)
+        return (pool, nil, directory)
+    }
+
+    private static func makePrivateDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("glmchat-read-\(UUID().uuidString)")
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw GLMError(.io, path: directory.path, "cannot make a private copy of the session database: \(error.localizedDescription)")
+        }
+        return directory
     }
 
     static func openPool(_ path: String) throws -> DatabasePool {
@@ -93,7 +215,10 @@ public final class GLMStore: Sendable {
         let detail = error.message ?? "\(error.resultCode)"
         if DatabaseOpener.isCorruption(error) {
             return GLMError(.database, path: databaseURL.path,
-                              "the session database is damaged (\(detail)); restart glmchat to move it aside")
+                              "the session database is damaged (\(detail)); restart glmchat to recover what can be read")
+        }
+        if access == .readOnly, error.resultCode.primaryResultCode == .SQLITE_READONLY {
+            return GLMError(.database, path: databaseURL.path, "opened only for reading: \(detail)")
         }
         return GLMError(.database, path: databaseURL.path, detail)
     }

@@ -10,7 +10,7 @@ enum RowMapping {
 
     static let messageColumnNames = [
         "id", "sessionId", "role", "content", "metadata", "model", "promptTokens", "completionTokens",
-        "tokensPerSecond", "seed", "finishReason", "createdAt", "finishedAt", "state", "error",
+        "tokensPerSecond", "seed", "finishReason", "createdAt", "finishedAt", "state", "error", "parentId", "chosen",
     ]
 
     static let sessionColumns = sessionColumns(qualifiedBy: nil)
@@ -68,7 +68,9 @@ enum RowMapping {
             createdAt: Timestamp.date(fromMilliseconds: try row.decode(Int64.self, forColumn: "createdAt")),
             finishedAt: try row.decode(Int64?.self, forColumn: "finishedAt").map(Timestamp.date(fromMilliseconds:)),
             state: state,
-            error: try row.decode(String?.self, forColumn: "error"))
+            error: try row.decode(String?.self, forColumn: "error"),
+            parentID: try row.decode(String?.self, forColumn: "parentId").map(MessageID.init),
+            isChosen: try row.decode(Bool.self, forColumn: "chosen"))
     }
 
     static func insert(_ s: Session, _ db: Database) throws {
@@ -90,13 +92,14 @@ enum RowMapping {
     static func insert(_ m: Message, seq: Int, ownerPid: Int32?, _ db: Database) throws -> Int64 {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO message (\(messageColumns), seq, ownerPid)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         try statement.execute(arguments: [
                 m.id.rawValue, m.sessionID.rawValue, m.role.rawValue, m.content, m.metadata, m.model,
                 m.promptTokens, m.completionTokens, m.tokensPerSecond, m.seed.map { Int64(bitPattern: $0) },
                 m.finishReason, Timestamp.milliseconds(m.createdAt),
-                m.finishedAt.map(Timestamp.milliseconds), m.state.rawValue, m.error, seq, ownerPid,
+                m.finishedAt.map(Timestamp.milliseconds), m.state.rawValue, m.error, m.parentID?.rawValue, m.isChosen,
+                seq, ownerPid,
             ])
         return db.lastInsertedRowID
     }

@@ -10,7 +10,7 @@ enum Schema {
     static var latestVersion: Int { migrations.count }
 
     static let migrations: [@Sendable (Database) throws -> Void] = [v1Sessions, v2Search, v3DeletionAndRecovery,
-                                                                     v4SeedsAndSystemPrompts]
+                                                                     v4SeedsAndSystemPrompts, v5Alternatives]
 
     /// Sessions and their messages. Times are milliseconds since 1970.
     private static func v1Sessions(_ db: Database) throws {
@@ -103,6 +103,30 @@ enum Schema {
             WHERE systemPrompt = '' AND EXISTS (
                 SELECT 1 FROM message m WHERE m.sessionId = session.id AND m.role = 'system' AND m.metadata = '');
             DELETE FROM message WHERE role = 'system' AND metadata = '';
+            """)
+    }
+
+    /// Alternatives instead of loss: "/retry" and "/edit" keep the earlier answer or question beside
+    /// the new one. Each message names the one it follows (`parentId`, NULL for the first of a
+    /// session), so a session is a tree; of the messages that follow the same one, the `chosen` one
+    /// is on the path that is shown and sent to the model. Existing sessions become one path.
+    private static func v5Alternatives(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE message ADD COLUMN parentId TEXT;
+            ALTER TABLE message ADD COLUMN chosen INTEGER NOT NULL DEFAULT 1;
+            """)
+        try linkMessagesInOrder(db)
+        try db.execute(sql: "CREATE INDEX message_by_parent ON message(sessionId, parentId)")
+    }
+
+    /// Makes every message without a parent follow the one before it in its session (messages
+    /// written before there were alternatives, or copied from an older damaged file).
+    static func linkMessagesInOrder(_ db: Database, sessionCondition: String = "1") throws {
+        try db.execute(sql: """
+            UPDATE message SET parentId = (
+                SELECT p.id FROM message p WHERE p.sessionId = message.sessionId AND p.seq < message.seq
+                ORDER BY p.seq DESC LIMIT 1)
+            WHERE parentId IS NULL AND (\(sessionCondition))
             """)
     }
 

@@ -9,6 +9,9 @@ struct ChatOptions: ParsableArguments {
     @Option(name: .customLong("model"), help: "A GGUF file or Hugging Face directory to add for this run (repeatable); loaded first.")
     var modelPaths: [String] = []
 
+    @Option(help: "tokenizer.model for a GGUF file that does not carry its own (for the --model files; without --model, for the configured models).")
+    var tokenizer: String?
+
     @Option(help: "Theme name: default, light, dark, high-contrast, mono, or a file in ~/.config/glmchat/themes.")
     var theme: String?
 
@@ -24,7 +27,7 @@ struct ChatOptions: ParsableArguments {
         }
     }
 
-    @Flag(help: "Use the built-in demo model instead of a real one (for trying the interface and terminal tests).")
+    @Flag(help: "Use the built-in demo model instead of a real one (for trying the interface and terminal tests); sessions go to a throwaway folder unless --data-dir is given.")
     var demo = false
 }
 
@@ -32,7 +35,7 @@ struct ChatOptions: ParsableArguments {
 /// here, once: the demo models and a throwaway session store replace the real ones.
 @MainActor
 func runChat(_ options: ChatOptions, dataDirectory: String?, threads: Int?) async -> Int32 {
-    let launch = ChatLaunchOptions(modelPaths: options.modelPaths, themeName: options.theme)
+    let launch = ChatLaunchOptions(modelPaths: options.modelPaths, tokenizerPath: options.tokenizer, themeName: options.theme)
     var configuration: ChatConfiguration
     do {
         configuration = try launch.configuration()
@@ -50,12 +53,16 @@ func runChat(_ options: ChatOptions, dataDirectory: String?, threads: Int?) asyn
             ModelEntry(name: "demo-32k", kind: .chat32k, path: "(built in)"),
         ]
         configuration.initialModel = nil
-        demoDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("glmchat-demo-\(UUID().uuidString)")
+        // A throwaway store, unless --data-dir names one (to try the store's behaviour with the demo).
+        if dataDirectory == nil {
+            demoDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("glmchat-demo-\(UUID().uuidString)")
+        }
     } else {
         provider = EngineModelProvider(threads: threads, slidePolicy: options.slide ?? configuration.slide ?? .exact,
                                        contextSize: options.contextSize)
     }
-    guard TerminalChat.canRunFullScreen(environment: launch.environment) else {
+    let lineByLine = TerminalChat.isLineByLineTerminal(environment: launch.environment)
+    guard lineByLine || TerminalChat.canRunFullScreen(environment: launch.environment) else {
         return await PlainChat.run(configuration: configuration, provider: provider)
     }
     defer { if let demoDirectory { try? FileManager.default.removeItem(at: demoDirectory) } }
@@ -63,6 +70,9 @@ func runChat(_ options: ChatOptions, dataDirectory: String?, threads: Int?) asyn
         let store = try GLMStore(dataDirectory: demoDirectory ?? StorePaths.dataDirectory(override: dataDirectory))
         if let notice = store.notice {
             FileHandle.standardError.write(Data("glmchat: \(notice)\n".utf8))
+        }
+        if lineByLine {
+            return await PlainChat.run(configuration: configuration, provider: provider, store: store, interactive: true)
         }
         try await TerminalChat.run(options: launch, configuration: configuration, provider: provider, store: store)
         return 0

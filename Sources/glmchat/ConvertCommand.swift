@@ -3,7 +3,9 @@ import Foundation
 import GLMEngine
 
 /// Converts a checkpoint (a Hugging Face directory or a GGUF file) to one GGUF file that holds the
-/// model and its tokenizer, quantized to int4 by default.
+/// model and its tokenizer, quantized to int4 by default. A GGUF input (any type glmchat reads, mixed
+/// as llama.cpp mixes them) is requantized and keeps its vocabulary metadata; `--tokenizer` then
+/// embeds that tokenizer.model in the output too.
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
@@ -19,13 +21,21 @@ struct ConvertCommand: ParsableCommand {
     func run() throws {
         do {
             let opened = try ModelFiles.open(path: model)
-            let tokenizerModel = try opened.makeTokenizer(override: tokenizer)
-            let modelName = name ?? URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent
+            let compute = ComputeContext(threads: threads ?? ComputeContext.physicalCores)
             var bar: ProgressBar?
-            try GGUFConversion.convert(opened, tokenizer: tokenizerModel, to: type, name: modelName, output: output,
-                                       threads: ComputeContext(threads: threads ?? ComputeContext.physicalCores)) { done, total in
+            let progress = { (done: Int64, total: Int64) in
                 if bar == nil { bar = ProgressBar(label: "writing", total: total) }
                 bar?.update(done)
+            }
+            if opened.format == .gguf {
+                let embedded = try tokenizer.map { try Tokenizer(modelPath: $0).serializedModel }
+                try GGUFConversion.requantize(opened, to: type, name: name, sentencePieceModel: embedded, output: output,
+                                              threads: compute, progress: progress)
+            } else {
+                let tokenizerModel = try opened.makeTokenizer(override: tokenizer)
+                let modelName = name ?? URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent
+                try GGUFConversion.convert(opened, tokenizer: tokenizerModel, to: type, name: modelName, output: output,
+                                           threads: compute, progress: progress)
             }
             FileHandle.standardError.write(Data("wrote \(output)\n".utf8))
         } catch {

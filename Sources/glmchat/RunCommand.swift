@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GLMEngine
+import GLMTerm
 
 /// One prompt in, the answer streamed to stdout: plain text, fine in a pipe.
 struct RunCommand: AsyncParsableCommand {
@@ -19,6 +20,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @Flag(help: "Print prompt and generation speed on stderr.")
     var verbose = false
+
+    @Flag(help: "Write the answer's bytes unchanged (by default control characters the model wrote are shown as pictures, never sent to the terminal).")
+    var raw = false
 
     @Argument(help: "The prompt; read from stdin when omitted.")
     var prompt: String?
@@ -44,11 +48,11 @@ struct RunCommand: AsyncParsableCommand {
             let backend = LocalChatBackend(engine: engine, name: name)
             let chat = ChatSession(store: nil, systemPrompt: system ?? "", sampling: samplingOptions.settings)
             try chat.append(.user, text, model: backend.info)
-            let out = FileHandle.standardOutput
+            let out = AnswerOutput(raw: raw)
             var stats = GenerationStats()
             for await event in chat.reply(using: backend) {
                 switch event {
-                case .text(let piece): out.write(Data(piece.utf8))
+                case .text(let piece): out.write(piece)
                 case .finished(let reason, let finalStats):
                     stats = finalStats
                     if case .failed(let why) = reason { throw GLMError(.badValue, why) }
@@ -56,7 +60,7 @@ struct RunCommand: AsyncParsableCommand {
                     break
                 }
             }
-            out.write(Data("\n".utf8))
+            out.write("\n")
             if verbose {
                 var stderr = StandardError()
                 print(String(format: "load %.2f s; prompt %d tokens, %.1f tokens/s; generation %d tokens, %.1f tokens/s; longest wait for a token %.2f s",

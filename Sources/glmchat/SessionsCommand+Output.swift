@@ -32,7 +32,7 @@ enum CLIOutput {
     static func printJSON<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        write(try encoder.encode(value))
+        write(Data(JSONControlEscaping.escapingControls(Array(try encoder.encode(value)))))
         write(Data("\n".utf8))
     }
 
@@ -54,15 +54,18 @@ struct Highlighter {
         return Highlighter(enabled: isatty(STDOUT_FILENO) == 1 && !noColor)
     }
 
-    func apply(_ text: Substring, _ ranges: [Range<String.Index>]) -> String {
-        guard enabled, !ranges.isEmpty else { return String(text) }
+    /// `text` with the matches marked; each piece of the text itself goes through `shown` first (the
+    /// marks are the only escape sequences printed).
+    func apply(_ text: Substring, _ ranges: [Range<String.Index>],
+               shown: (String) -> String = ControlPictures.visible) -> String {
+        guard enabled, !ranges.isEmpty else { return shown(String(text)) }
         var result = ""
         var cursor = text.startIndex
         for range in ranges where range.lowerBound >= cursor {
-            result += text[cursor..<range.lowerBound] + "\u{1B}[7m" + text[range] + "\u{1B}[27m"
+            result += shown(String(text[cursor..<range.lowerBound])) + "\u{1B}[7m" + shown(String(text[range])) + "\u{1B}[27m"
             cursor = range.upperBound
         }
-        return result + text[cursor...]
+        return result + shown(String(text[cursor...]))
     }
 }
 

@@ -20,9 +20,10 @@ struct StoreOptions: ParsableArguments {
     @Flag(name: .customLong("json"), help: "Print machine-readable JSON.")
     var json = false
 
-    /// Opens the store; a notice about a damaged database moved aside goes to stderr.
-    func open() throws -> GLMStore {
-        let store = try GLMStore(dataDirectory: StorePaths.dataDirectory(override: dataDir))
+    /// Opens the store (`readOnly` for the commands that only read: the file is never moved or
+    /// changed); a notice about a damaged database goes to stderr.
+    func open(_ access: StoreAccess) throws -> GLMStore {
+        let store = try GLMStore(dataDirectory: StorePaths.dataDirectory(override: dataDir), access: access)
         if let notice = store.notice {
             CLIOutput.warn(notice.description)
         }
@@ -41,7 +42,7 @@ extension SessionsCommand {
 
         func run() throws {
             guard limit > 0, offset >= 0 else { throw ValidationError("--limit must be positive and --offset not negative") }
-            let store = try options.open()
+            let store = try options.open(.readOnly)
             let filter: ArchiveFilter = all ? .all : (archived ? .archived : .active)
             let sessions = try store.listSessions(filter, offset: offset, limit: limit)
             if options.json {
@@ -63,15 +64,16 @@ extension SessionsCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print one session (the id may be shortened).")
         @OptionGroup var options: StoreOptions
+        @Flag(help: "Every alternative kept by /retry and /edit, not only the chosen path.") var all = false
         @Argument(help: "Session id or a unique prefix of it.") var id: String
 
         func run() throws {
-            let store = try options.open()
+            let store = try options.open(.readOnly)
             let sessionID = try store.resolveSessionID(id)
             if options.json {
-                CLIOutput.write(try store.exportJSON(sessionID))
+                CLIOutput.write(try store.exportJSON(sessionID, alternatives: all))
             } else {
-                print(try store.exportMarkdown(sessionID), terminator: "")
+                print(try store.exportMarkdown(sessionID, alternatives: all), terminator: "")
             }
         }
     }
@@ -85,7 +87,7 @@ extension SessionsCommand {
 
         func run() throws {
             guard limit > 0 else { throw ValidationError("--limit must be positive") }
-            let store = try options.open()
+            let store = try options.open(.readOnly)
             let hits = try store.search(query.joined(separator: " "), limit: limit)
             if options.json {
                 try CLIOutput.printJSON(hits.map(SearchHitJSON.init))
@@ -107,12 +109,14 @@ extension SessionsCommand {
         @OptionGroup var options: StoreOptions
         @Option(help: "md or json.") var format: ExportFormat = .md
         @Option(name: [.short, .long], help: "Write to this file instead of standard output.") var output: String?
+        @Flag(help: "Every alternative kept by /retry and /edit, not only the chosen path.") var all = false
         @Argument(help: "Session id or a unique prefix of it.") var id: String
 
         func run() throws {
-            let store = try options.open()
+            let store = try options.open(.readOnly)
             let sessionID = try store.resolveSessionID(id)
-            let data = format == .json ? try store.exportJSON(sessionID) : Data(try store.exportMarkdown(sessionID).utf8)
+            let data = format == .json ? try store.exportJSON(sessionID, alternatives: all)
+                : Data(try store.exportMarkdown(sessionID, alternatives: all).utf8)
             if let output {
                 do {
                     try data.write(to: URL(fileURLWithPath: output), options: .atomic)
@@ -141,7 +145,7 @@ extension SessionsCommand {
         @Argument(help: "JSON files.") var files: [String]
 
         func run() throws {
-            let store = try options.open()
+            let store = try options.open(.readWrite)
             var imported: [ImportJSON] = []
             for file in files {
                 let data: Data
@@ -151,7 +155,7 @@ extension SessionsCommand {
                     throw GLMError(.io, path: file, "cannot read the file: \(error.localizedDescription)")
                 }
                 let session = try store.importSession(from: data, path: file, assignNewIDs: newIDs)
-                let count = try store.messages(in: session.id).count
+                let count = try store.chosenPath(in: session.id).count
                 imported.append(ImportJSON(file: file, id: session.id.rawValue, title: session.displayTitle, messages: count))
                 if !options.json { print("Imported \(session.id) \"\(session.displayTitle)\" (\(count) messages)") }
             }
@@ -166,7 +170,7 @@ extension SessionsCommand {
         @Argument(help: "Session ids or unique prefixes.") var ids: [String]
 
         func run() throws {
-            let store = try options.open()
+            let store = try options.open(.readWrite)
             let sessions = try ids.map { prefix -> Session in
                 let id = try store.resolveSessionID(prefix)
                 guard let session = try store.session(id) else { throw GLMError(.notFound, "no session with id \(prefix)") }

@@ -1,13 +1,13 @@
 import Foundation
-import GLMTestSupport
 import GLMEngine
+import GLMTestSupport
 import Testing
 
 /// `glmchat bench --json` as a script reads it: the real program on the tiny random model, its
 /// stdout parsed, every key present and every figure a number of the right kind (never a speed).
 @Suite struct BenchJSONTests {
-    /// The glmchat that `swift build` put beside this test bundle (up to three folders up).
-    static let glmchat: String? = BuiltProgram.glmchat
+    /// The glmchat that `swift build` put beside this test bundle.
+    static let glmchat = BuiltProgram.glmchat
 
     /// The fields, with the types a reader relies on.
     struct Report: Decodable {

@@ -47,7 +47,7 @@ import Testing
         #expect(harness.screenContains("System prompt: 用中文回答。"))
     }
 
-    @Test func retryRegeneratesTheLastAnswer() async throws {
+    @Test func retryRegeneratesTheLastAnswerAndKeepsTheFirstAsAnAlternative() async throws {
         let harness = AppHarness(replies: ["one", "two"])
         await harness.waitForModel()
         await ask(harness, "hi")
@@ -57,7 +57,8 @@ import Testing
         #expect(harness.app.messages.map(\.content) == ["hi", "two"])
         #expect(harness.script.requests.map(asked) == [["user: hi"], ["user: hi"]])
         let sessionID = try #require(harness.app.currentSession?.id)
-        #expect(try harness.store.messages(in: sessionID).map(\.content) == ["hi", "two"])
+        #expect(try harness.store.chosenPath(in: sessionID).map(\.content) == ["hi", "two"])
+        #expect(try harness.store.messages(in: sessionID).map(\.content) == ["hi", "one", "two"])
     }
 
     @Test func editPutsTheLastMessageBackAndSendingRegenerates() async {

@@ -63,6 +63,50 @@ import GLMEngine
         #expect(configuration.initialModel == "chatglm3-6b-32k-q4_0")
     }
 
+    @Test func aModelMayNameItsTokenizerAndItsSampling() throws {
+        let text = """
+        [[models]]
+        name = "ggml"
+        kind = "chat"
+        path = "/m/llamacpp.gguf"
+        tokenizer = "~/m/tokenizer.model"
+        temperature = 0.6
+        top_k = 40
+        seed = 7
+        """
+        let entry = try #require(try ChatConfiguration.parse(text, path: "c.toml", home: "/home/u").models.first)
+        #expect(entry.tokenizer == "/home/u/m/tokenizer.model")
+        #expect(entry.sampling.temperature == 0.6 && entry.sampling.topK == 40 && entry.sampling.seed == 7)
+        #expect(entry.sampling.topP == SamplingSettings.default.topP)
+        #expect(throws: ConfigError.self) { try ChatConfiguration.parse(text + "\ntemperature = -1\n", path: "c.toml") }
+        #expect(throws: ConfigError.self) { try ChatConfiguration.parse(text.replacingOccurrences(of: "seed = 7", with: "seed = \"x\""), path: "c.toml") }
+    }
+
+    @Test func tokenizerOnTheCommandLineGoesToTheModelsThatNeedIt() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("glmterm-config-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("glmchat"), withIntermediateDirectories: true)
+        try "[[models]]\nname = \"a\"\nkind = \"chat\"\npath = \"/m/a.gguf\"\n[[models]]\nname = \"b\"\nkind = \"chat\"\npath = \"/m/b.gguf\"\ntokenizer = \"/own.model\"\n"
+            .write(to: directory.appendingPathComponent("glmchat/config.toml"), atomically: true, encoding: .utf8)
+        let environment = ["XDG_CONFIG_HOME": directory.path]
+        let configured = try ChatLaunchOptions(tokenizerPath: "/t.model", environment: environment).configuration()
+        #expect(configured.models.map(\.tokenizer) == ["/t.model", "/own.model"])
+        let added = try ChatLaunchOptions(modelPaths: ["/m/c.gguf"], tokenizerPath: "/t.model", environment: environment).configuration()
+        #expect(added.models.map(\.tokenizer) == ["/t.model", nil, "/own.model"])
+    }
+
+    @Test func keysAreViOrDefaultAndActionsCanBeMoved() throws {
+        let configuration = try ChatConfiguration.parse("keys = \"vi\"\n[bind]\ncopy = \"ctrl+o\"\nnew_session = [\"ctrl+n\", \"f4\"]\n", path: "c.toml")
+        #expect(configuration.keyMap.style == .vi)
+        #expect(configuration.keyMap.action(for: .control("o")) == .copy)
+        #expect(configuration.keyMap.action(for: .control("y")) == nil)
+        #expect(configuration.keyMap.action(for: .function(4)) == .newSession)
+        #expect(KeyBindings.list(for: configuration.keyMap).contains { $0.keys == "Ctrl+O, /copy" })
+        #expect(throws: ConfigError.self) { try ChatConfiguration.parse("keys = \"emacs\"\n", path: "c.toml") }
+        #expect(throws: ConfigError.self) { try ChatConfiguration.parse("[bind]\ncopy = \"ctrl+m\"\n", path: "c.toml") }
+        #expect(throws: ConfigError.self) { try ChatConfiguration.parse("[bind]\nfly = \"f4\"\n", path: "c.toml") }
+    }
+
     @Test func configDirectoryFollowsXDG() {
         #expect(ChatConfiguration.directory(environment: ["XDG_CONFIG_HOME": "/x"]).path == "/x/glmchat")
         #expect(ChatConfiguration.directory(environment: ["HOME": "/h"]).path == "/h/.config/glmchat")

@@ -40,6 +40,39 @@ import Testing
         }
     }
 
+    /// The binary carries the shipped themes, so they work from any folder; `themes/` is where they
+    /// are edited, and the embedded copy must be exactly what is there.
+    @Test func builtInThemesAreTheThemeFilesByteForByte() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.themesDirectory.path)
+            .filter { $0.hasSuffix(".toml") }.map { String($0.dropLast(5)) }.sorted()
+        #expect(BuiltinThemes.files.map(\.name).sorted() == files, "run scripts/generate-builtin-themes")
+        for (name, text) in BuiltinThemes.files {
+            let bytes = try Data(contentsOf: Self.themesDirectory.appendingPathComponent("\(name).toml"))
+            #expect(Array(text.utf8) == Array(bytes), "\(name).toml differs from the built-in copy: run scripts/generate-builtin-themes")
+        }
+    }
+
+    @Test func shippedThemesLoadWithoutAnyThemeFolder() {
+        for name in ["default", "light", "dark", "high-contrast", "mono"] {
+            let (spec, problem) = ThemeLoader.load(named: name, from: [])
+            #expect(problem == nil, "\(name): \(problem ?? "")")
+            #expect(spec.name == name)
+            #expect(spec == ThemeLoader.load(named: name, from: [Self.themesDirectory]).spec)
+        }
+        let (_, problem) = ThemeLoader.load(named: "purple", from: [])
+        #expect(problem?.contains("dark") == true && problem?.contains("not found") == true)
+    }
+
+    @Test func aUserThemeOfTheSameNameWins() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("glmchat-themes-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Data("name = \"my dark\"\n[user]\nfg = \"red\"\n".utf8).write(to: directory.appendingPathComponent("dark.toml"))
+        let (spec, problem) = ThemeLoader.load(named: "dark", from: [directory])
+        #expect(problem == nil)
+        #expect(spec.name == "my dark" && spec.roles[.user]?.foreground == .indexed(1))
+    }
+
     @Test func searchMatchesStayVisibleOnTheSelectedRowInEveryTheme() {
         // The sidebar draws a match on the selected row as the selection plus the match's
         // attributes, so every theme's match must carry one besides its colour.

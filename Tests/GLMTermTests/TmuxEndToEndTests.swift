@@ -52,13 +52,26 @@ import Testing
         var socketPath: String { config.appendingPathComponent("tmux.sock").path }
 
         /// `arguments` follow the glmchat binary in the shell command tmux runs; config and data
-        /// live in a fresh folder.
-        init(columns: Int, rows: Int, arguments: String = "--demo") throws {
+        /// live in a fresh folder (`config`; a test may write config.toml or sessions there first,
+        /// through `prepare`). `directory`: where the command starts; `environment` is set for the
+        /// command (over the usual variables). With `keepOpen` the pane stays after the command
+        /// ends, so a command's printed output can be read as a person sees it.
+        init(columns: Int, rows: Int, arguments: String = "--demo", environment: [String: String] = [:],
+             directory: String? = nil, keepOpen: Bool = false, prepare: (URL) throws -> Void = { _ in }) throws {
             config = FileManager.default.temporaryDirectory.appendingPathComponent("glmterm-e2e-\(UUID().uuidString.prefix(8))")
             try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
-            let command = "\(TmuxEndToEndTests.binary ?? "glmchat") \(arguments)"
-            try run(["new-session", "-d", "-x", "\(columns)", "-y", "\(rows)", "-e", "XDG_CONFIG_HOME=\(config.path)",
-                     "-e", "XDG_DATA_HOME=\(config.path)", "-e", "LANG=C.UTF-8", "-e", "TERM=xterm-256color", command])
+            try prepare(config)
+            // `environment` goes through env(1): tmux sets TERM in a pane itself
+            let settings = environment.sorted { $0.key < $1.key }.map { "'\($0.key)=\($0.value)'" }
+            let command = (settings.isEmpty ? "" : "env \(settings.joined(separator: " ")) ")
+                + "\(TmuxEndToEndTests.binary ?? "glmchat") \(arguments)"
+            let variables = ["XDG_CONFIG_HOME": config.path, "XDG_DATA_HOME": config.path, "LANG": "C.UTF-8",
+                             "TERM": "xterm-256color"]
+            var arguments = ["new-session", "-d", "-x", "\(columns)", "-y", "\(rows)"]
+            if let directory { arguments += ["-c", directory] }
+            for (name, value) in variables.sorted(by: { $0.key < $1.key }) { arguments += ["-e", "\(name)=\(value)"] }
+            // the pane outlives a command that ends at once: the shell waits until the server is killed
+            try run(arguments + [keepOpen ? command + "; sleep 3600" : command])
         }
 
         /// A tmux command whose output is not needed.
@@ -66,8 +79,17 @@ import Testing
             _ = try tmux(arguments)
         }
 
-        deinit {
+        deinit { close() }
+
+        /// Ends the tmux server (and the program in it) and removes the folder. Tests call it in a
+        /// `defer`: a session left to `deinit` alone was seen to outlive the test run.
+        func close() {
+            // the program in the pane and the server, by pid as well (kill-server alone was seen
+            // to leave both running when called from a test)
+            let pids = ((try? tmux(["display", "-p", "#{pane_pid} #{pid}"])) ?? "")
+                .split(whereSeparator: \.isWhitespace).compactMap { pid_t($0) }
             try? run(["kill-server"])
+            for pid in pids where pid > 1 { kill(pid, SIGKILL) }
             try? FileManager.default.removeItem(at: config)
         }
 

@@ -12,7 +12,10 @@ public final class ChatSession: @unchecked Sendable {
     private let lock = NSLock()
     private let store: (any ConversationStore)?
     private var storedSession: Session?
-    private var state: [Message]
+    /// Every message, alternatives included, in the order written.
+    private var all: [Message]
+    /// The chosen path through `all` (`MessageTree`): what is shown and sent. Kept in step with `all`.
+    private var path: [Message]
     private var system: String
     private var samplingSettings: SamplingSettings
     private var replyTask: Task<Void, Never>?
@@ -22,7 +25,8 @@ public final class ChatSession: @unchecked Sendable {
     public init(store: (any ConversationStore)?, systemPrompt: String = "", sampling: SamplingSettings = .default) {
         self.store = store
         storedSession = nil
-        state = []
+        all = []
+        path = []
         system = systemPrompt
         samplingSettings = sampling
     }
@@ -32,11 +36,12 @@ public final class ChatSession: @unchecked Sendable {
         guard let session = try store.session(id) else { throw GLMError(.badValue, "no session with id \(id)") }
         self.store = store
         storedSession = session
-        state = try store.messages(in: id).map { message in
+        all = try store.messages(in: id).map { message in
             var shown = message
             if shown.state == .streaming { shown.state = .stopped }
             return shown
         }
+        path = MessageTree.chosenPath(all)
         system = session.systemPrompt
         samplingSettings = session.sampling
     }
@@ -49,7 +54,10 @@ public final class ChatSession: @unchecked Sendable {
 
     /// The stored session; nil until the first message (or system prompt) is saved, and without a store.
     public var session: Session? { locked { storedSession } }
-    public var messages: [Message] { locked { state } }
+    /// The conversation as it is shown: the chosen path (see `allMessages` for every alternative).
+    public var messages: [Message] { locked { path } }
+    /// Every message, alternatives included, in the order written.
+    public var allMessages: [Message] { locked { all } }
     public var systemPrompt: String { locked { system } }
     public var sampling: SamplingSettings { locked { samplingSettings } }
     /// The answer being written, if any.
@@ -58,7 +66,7 @@ public final class ChatSession: @unchecked Sendable {
 
     /// What the model is asked next: the system prompt and the messages since the last "/clear".
     public var conversation: Conversation {
-        locked { Conversation.visible(systemPrompt: system, messages: state) }
+        locked { Conversation.visible(systemPrompt: system, messages: path) }
     }
 
     /// Reads the stored session again (after a rename or an archive elsewhere).
@@ -70,8 +78,8 @@ public final class ChatSession: @unchecked Sendable {
 
     // MARK: Changing the conversation
 
-    /// Adds a message (the user's, an observation) and commits it. With a store, the first message
-    /// creates the session, crediting `model`; the first user message names it.
+    /// Adds a message (the user's, an observation) at the end of the path and commits it. With a
+    /// store, the first message creates the session, crediting `model`; the first user message names it.
     @discardableResult
     public func append(_ role: Role, _ content: String, metadata: String = "", model: ModelInfo? = nil) throws -> Message {
         try locked {
@@ -84,9 +92,11 @@ public final class ChatSession: @unchecked Sendable {
                     storedSession = named
                 }
             } else {
-                message = Message(sessionID: sessionID ?? .unsaved, role: role, content: content, metadata: metadata)
+                message = Message(sessionID: sessionID ?? .unsaved, role: role, content: content, metadata: metadata,
+                                  parentID: path.last?.id)
             }
-            state.append(message)
+            all.append(message)
+            path.append(message)
             return message
         }
     }
@@ -114,16 +124,54 @@ public final class ChatSession: @unchecked Sendable {
         try append(.system, "", metadata: Message.contextClearedMarker)
     }
 
-    /// Removes the exchange from `index` on ("/retry", "/edit"): user, answer and observation
-    /// messages go; system prompts and "/clear" marks stay.
-    public func removeExchange(from index: Int) throws {
+    /// "/retry" and "/edit": the path from `index` on is taken back but kept, as an alternative of
+    /// its turn; the next message added (a new answer, the edited question) takes its place, and
+    /// `chooseAlternative` can bring the old one back.
+    public func retract(from index: Int) throws {
         try locked {
-            guard index >= 0, index <= state.count else { return }
-            let tail = state[index...]
-            for message in tail where message.role != .system {
-                try store?.deleteMessage(message.id)
+            guard path.indices.contains(index) else { return }
+            guard streamingID == nil else { throw GLMError(.badValue, "an answer is still being written") }
+            let id = path[index].id
+            try store?.retractMessage(id)
+            if let position = all.firstIndex(where: { $0.id == id }) { all[position].isChosen = false }
+            path = MessageTree.chosenPath(all)
+        }
+    }
+
+    /// The alternatives of the turn at `index` of the path: which one is shown (1-based) and how many there are.
+    public func alternatives(at index: Int) -> (position: Int, count: Int) {
+        locked {
+            guard path.indices.contains(index) else { return (1, 1) }
+            let siblings = MessageTree.alternatives(of: path[index], in: all)
+            return ((siblings.firstIndex { $0.id == path[index].id } ?? 0) + 1, max(1, siblings.count))
+        }
+    }
+
+    /// The last turn of the path that has more than one alternative, if any.
+    public var lastTurnWithAlternatives: Int? {
+        locked {
+            path.indices.last { MessageTree.alternatives(of: path[$0], in: all).count > 1 }
+        }
+    }
+
+    /// Shows the alternative `step` places after (negative: before) the one shown at `index`, and the
+    /// path that continues from it. False when there is none in that direction.
+    @discardableResult
+    public func chooseAlternative(at index: Int, step: Int) throws -> Bool {
+        try locked {
+            guard path.indices.contains(index) else { return false }
+            guard streamingID == nil else { throw GLMError(.badValue, "an answer is still being written") }
+            let siblings = MessageTree.alternatives(of: path[index], in: all)
+            guard let current = siblings.firstIndex(where: { $0.id == path[index].id }),
+                  siblings.indices.contains(current + step), step != 0 else { return false }
+            let chosen = siblings[current + step].id
+            try store?.chooseMessage(chosen)
+            let turn = Set(siblings.map(\.id))
+            for position in all.indices where turn.contains(all[position].id) {
+                all[position].isChosen = all[position].id == chosen
             }
-            state = Array(state[..<index]) + tail.filter { $0.role == .system }
+            path = MessageTree.chosenPath(all)
+            return true
         }
     }
 
@@ -149,7 +197,7 @@ public final class ChatSession: @unchecked Sendable {
         do {
             started = try locked {
                 guard streamingID == nil else { throw GLMError(.badValue, "an answer is still being written") }
-                let conversation = Conversation.visible(systemPrompt: system, messages: state)
+                let conversation = Conversation.visible(systemPrompt: system, messages: path)
                 guard conversation.messages.contains(where: { $0.role != .system }) else {
                     throw GLMError(.badValue, "there is no message to answer")
                 }
@@ -158,13 +206,14 @@ public final class ChatSession: @unchecked Sendable {
                                              maxTokens: maxTokens ?? samplingSettings.maxNewTokens)
                 var sink: (any AnswerSink)?
                 var answer = Message(sessionID: storedSession?.id ?? .unsaved, role: .assistant, content: "",
-                                     model: backend.info.name, seed: seed, state: .streaming)
+                                     model: backend.info.name, seed: seed, state: .streaming, parentID: path.last?.id)
                 if let store, let id = storedSession?.id {
                     let opened = try store.beginAnswer(in: id, model: backend.info.name, seed: seed)
                     answer.id = opened.messageID
                     sink = opened
                 }
-                state.append(answer)
+                all.append(answer)
+                path.append(answer)
                 streamingID = answer.id
                 return (conversation, settings, sink, answer.id)
             }
@@ -201,12 +250,12 @@ public final class ChatSession: @unchecked Sendable {
         switch event {
         case .text(let delta):
             locked {
-                if let index = state.lastIndex(where: { $0.id == id }) { state[index].content += delta }
+                update(id) { $0.content += delta }
             }
             sink?.append(delta)
         case .metadata(let metadata):
             locked {
-                if let index = state.lastIndex(where: { $0.id == id }) { state[index].metadata = metadata }
+                update(id) { $0.metadata = metadata }
             }
         case .finished:
             return false
@@ -219,7 +268,7 @@ public final class ChatSession: @unchecked Sendable {
     /// Saves the answer's end (text, metadata, outcome, stats) and puts the saved message in place.
     private func finish(_ id: MessageID, sink: (any AnswerSink)?, outcome: (FinishReason, GenerationStats), model: String) {
         let (reason, stats) = outcome
-        let current = locked { state.last { $0.id == id } }
+        let current = locked { all.last { $0.id == id } }
         var final = current ?? Message(id: id, sessionID: .unsaved, role: .assistant, content: "")
         if let sink {
             do {
@@ -238,9 +287,15 @@ public final class ChatSession: @unchecked Sendable {
             if case .failed(let why) = reason { final.error = why }
         }
         locked {
-            if let index = state.lastIndex(where: { $0.id == id }) { state[index] = final }
+            update(id) { $0 = final }
             streamingID = nil
             replyTask = nil
         }
+    }
+
+    /// Changes message `id` in both the full list and the path (call with the lock held).
+    private func update(_ id: MessageID, _ change: (inout Message) -> Void) {
+        if let index = all.lastIndex(where: { $0.id == id }) { change(&all[index]) }
+        if let index = path.lastIndex(where: { $0.id == id }) { change(&path[index]) }
     }
 }

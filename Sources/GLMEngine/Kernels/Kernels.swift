@@ -20,7 +20,7 @@ public enum Kernels {
     public static func matVec(_ w: WeightMatrix, _ input: MatVecInput, _ y: UnsafeMutablePointer<Float>,
                               _ ctx: ComputeContext, then epilogue: RowEpilogue = .none) {
         switch w.type {
-        case .q4_0, .q8_0:
+        case .q4_0, .q8_0, .q4_1, .q5_0, .q5_1, .iq4_nl, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_xs:
             // the context's scratch is shared; a call from inside a parallel job gets its own
             let act = ck_pool_in_job() != 0 ? QuantizedActivation() : ctx.activation
             quantize(input, count: w.cols, for: w, into: act, ctx)
@@ -62,6 +62,10 @@ public enum Kernels {
     /// Quantizes `input` into `act` in the layouts the kernel for `w` reads.
     static func quantize(_ input: MatVecInput, count: Int, for w: WeightMatrix, into act: QuantizedActivation,
                          _ ctx: ComputeContext) {
+        if w.type.usesSuperBlockActivation {
+            act.quantize(input.materialized(count: count), count: count, for: w.type, vectorized: ctx.path.hasF16C)
+            return
+        }
         guard readsGroupsOnly(w, ctx.path) else {
             act.quantize(input.materialized(count: count), count: count, vectorized: ctx.path.hasF16C)
             return
@@ -88,6 +92,10 @@ public enum Kernels {
 
     static func quantizedRows(_ w: WeightMatrix, _ rows: Range<Int>, _ cx: UnsafePointer<ck_q8_act>,
                                       _ act: QuantizedActivation, _ y: UnsafeMutablePointer<Float>, _ path: KernelPath) {
+        if w.type.kquantKernelType != nil {
+            KQuantKernels.rows(w, rows, act, y, path)
+            return
+        }
         precondition(!act.groupsOnly || readsGroupsOnly(w, path), "activation quantized for another kernel")
         #if arch(x86_64)
         let start = w.rowPointer(rows.lowerBound)

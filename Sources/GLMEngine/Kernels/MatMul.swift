@@ -61,6 +61,10 @@ extension Kernels {
 
     private static func quantizedBatch(_ w: WeightMatrix, _ x: UnsafePointer<Float>, n: Int,
                                        _ y: UnsafeMutablePointer<Float>, _ ctx: ComputeContext, tileBytes: Int) {
+        if w.type.kquantKernelType != nil {
+            KQuantKernels.batch(w, x, n: n, y, ctx, tileBytes: tileBytes)
+            return
+        }
         ctx.reserveBatchActivations(n)
         let acts = ctx.batchActivations
         let path = ctx.path

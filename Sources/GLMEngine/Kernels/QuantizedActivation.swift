@@ -20,6 +20,8 @@ final class QuantizedActivation {
     private var groupBias4 = Scratch<Int32>()
     /// Set by `prepareGroups`: only the group layout is filled, which only the 512-bit Q4_0 kernels read.
     private(set) var groupsOnly = false
+    /// The Q8_K form, for the super-block weight types (see `quantize(_:count:for:vectorized:)`).
+    let superBlocks = SuperBlockActivation()
 
     /// `vectorized` uses the AVX2 quantizer (same bytes as the scalar one).
     func quantize(_ x: UnsafePointer<Float>, count: Int, vectorized: Bool = KernelPath.best.hasF16C) {

@@ -11,6 +11,10 @@ public enum ReferenceKernels {
 
     public static func matVec(_ w: WeightMatrix, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
                               rows: Range<Int>) {
+        if w.type.kquantKernelType != nil {
+            KQuantReference.matVec(w, x, y, rows: rows)
+            return
+        }
         if w.type.isBlockQuantized {
             quantizedMatVec(w, x, y, rows: rows)
             return

@@ -41,7 +41,7 @@ public struct WeightMatrix: @unchecked Sendable {
     public let owner: AnyObject
 
     public init(rows: Int, cols: Int, type: StorageType, data: UnsafeRawPointer, owner: AnyObject) {
-        precondition(!type.isBlockQuantized || cols % 32 == 0, "block-quantized rows must hold whole blocks")
+        precondition(cols % type.blockElements == 0, "block-quantized rows must hold whole blocks")
         self.rows = rows
         self.cols = cols
         self.type = type

@@ -20,8 +20,8 @@ public enum CheckpointValidation {
                 throw GLMError(.wrongShape, path: tensor.path,
                                "tensor \(name) has shape \(tensor.shape), but \(configPath) implies \(shape)")
             }
-            if tensor.type.isBlockQuantized, shape.last.map({ $0 % 32 != 0 }) ?? true {
-                throw GLMError(.badFormat, path: tensor.path, "tensor \(name) is \(tensor.type.rawValue) but its rows are not whole 32-element blocks")
+            if tensor.type.isBlockQuantized, shape.last.map({ $0 % tensor.type.blockElements != 0 }) ?? true {
+                throw GLMError(.badFormat, path: tensor.path, "tensor \(name) is \(tensor.type.rawValue) but its rows are not whole \(tensor.type.blockElements)-element blocks")
             }
         }
         let known = Set((expected.map(\.name) + [TensorNames.ropeInverseFrequencies]).map { ExactText($0) })

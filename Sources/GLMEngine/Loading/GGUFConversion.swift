@@ -6,8 +6,8 @@ public enum GGUFConversion {
     public static func convert(_ opened: OpenedModel, tokenizer: Tokenizer, to matrixType: StorageType,
                                name: String, output: String, threads: ComputeContext,
                                progress: (_ written: Int64, _ total: Int64) -> Void) throws {
-        guard matrixType != .bf16 else {
-            throw GLMError(.unsupported, "GGUF conversion writes f32, f16, q8_0 or q4_0, not bf16")
+        guard matrixType.isWritable, matrixType != .bf16 else {
+            throw GLMError(.unsupported, "GGUF conversion writes f32, f16, q8_0 or q4_0, not \(matrixType.rawValue)")
         }
         let ids = (0..<Int32(tokenizer.spVocabSize))
         let pieces = try ids.map { id in

@@ -67,14 +67,14 @@ public enum GGUFReader {
             let code = try cursor.read(UInt32.self, what: "the type of tensor \(name)")
             guard let type = GGUFTensorType.storageType(code: code) else {
                 throw GLMError(.unsupported, path: path,
-                               "tensor \(name) has type \(GGUFTensorType.name(code: code)); supported are F32, F16, BF16, Q8_0 and Q4_0")
+                               "tensor \(name) has type \(GGUFTensorType.name(code: code)); glmchat reads \(GGUFTensorType.supportedNames)")
             }
             let offset = try cursor.readCount(what: "the data offset of tensor \(name)")
             guard offset % alignment == 0 else {
                 throw GLMError(.badFormat, path: path, "tensor \(name) starts at offset \(offset), not a multiple of the alignment \(alignment)")
             }
-            if type.isBlockQuantized, ggufDims[0] % 32 != 0 {
-                throw GLMError(.badFormat, path: path, "tensor \(name) is \(type.rawValue) but its rows of \(ggufDims[0]) are not whole 32-element blocks")
+            if ggufDims[0] % type.blockElements != 0 {
+                throw GLMError(.badFormat, path: path, "tensor \(name) is \(type.rawValue) but its rows of \(ggufDims[0]) are not whole \(type.blockElements)-element blocks")
             }
             infos.append((name, Array(ggufDims.reversed()), type, offset))
         }

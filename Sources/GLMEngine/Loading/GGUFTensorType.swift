@@ -5,7 +5,17 @@ public enum GGUFTensorType {
         case .f32: return 0
         case .f16: return 1
         case .q4_0: return 2
+        case .q4_1: return 3
+        case .q5_0: return 6
+        case .q5_1: return 7
         case .q8_0: return 8
+        case .q2_K: return 10
+        case .q3_K: return 11
+        case .q4_K: return 12
+        case .q5_K: return 13
+        case .q6_K: return 14
+        case .iq4_nl: return 20
+        case .iq4_xs: return 23
         case .bf16: return 30
         }
     }
@@ -26,13 +36,29 @@ public enum GGUFTensorType {
         return names[code] ?? "type \(code)"
     }
 
+    /// The names of every type glmchat reads, for errors about the others.
+    public static var supportedNames: String {
+        StorageType.allCases.map { name(code: code(for: $0)) }.joined(separator: ", ")
+    }
+
     /// llama.cpp's `general.file_type` (llama_ftype) for a model whose large matrices are `type`.
+    /// (The k-quant types name llama.cpp's "medium" mixes, which keep most matrices in that type.)
     public static func fileType(for type: StorageType) -> UInt32 {
         switch type {
         case .f32: return 0
         case .f16: return 1
         case .q4_0: return 2
+        case .q4_1: return 3
         case .q8_0: return 7
+        case .q5_0: return 8
+        case .q5_1: return 9
+        case .q2_K: return 10
+        case .q3_K: return 12
+        case .q4_K: return 15
+        case .q5_K: return 17
+        case .q6_K: return 18
+        case .iq4_nl: return 25
+        case .iq4_xs: return 30
         case .bf16: return 32
         }
     }

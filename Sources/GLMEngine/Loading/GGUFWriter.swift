@@ -39,8 +39,8 @@ public enum GGUFWriter {
             guard (1...GGUFReader.maxDims).contains(t.shape.count), t.shape.allSatisfy({ $0 > 0 }) else {
                 throw GLMError(.badValue, path: path, "tensor \(t.name) has an unwritable shape \(t.shape)")
             }
-            if t.type.isBlockQuantized, (t.shape.last ?? 0) % 32 != 0 {
-                throw GLMError(.badValue, path: path, "tensor \(t.name) is \(t.type.rawValue) but its rows of \(t.shape.last ?? 0) are not whole 32-element blocks")
+            if t.type.isBlockQuantized, (t.shape.last ?? 0) % t.type.blockElements != 0 {
+                throw GLMError(.badValue, path: path, "tensor \(t.name) is \(t.type.rawValue) but its rows of \(t.shape.last ?? 0) are not whole \(t.type.blockElements)-element blocks")
             }
         }
 

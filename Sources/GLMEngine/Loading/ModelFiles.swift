@@ -38,7 +38,7 @@ public struct OpenedModel: @unchecked Sendable {
             let why = format == .gguf
                 ? "has neither an embedded SentencePiece model nor a tokenizer.ggml.tokens vocabulary"
                 : "has no tokenizer.model"
-            throw GLMError(.tokenizer, path: path, "\(why); pass --tokenizer PATH naming the model's tokenizer.model")
+            throw GLMError(.tokenizer, path: path, "\(why); pass --tokenizer PATH naming the model's tokenizer.model (in config.toml: tokenizer = \"PATH\" on the model)")
         }
         return tokenizer
     }

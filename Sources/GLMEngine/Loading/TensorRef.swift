@@ -1,20 +1,27 @@
 import Foundation
 
-/// How a tensor's elements are stored. Quantized types use ggml's 32-element blocks.
+/// How a tensor's elements are stored: floats, or one of ggml's quantized block formats
+/// (`GGMLBlockGeometry` has the block sizes). The raw values are ggml's type names in lower case,
+/// with the k-quant suffix as ggml spells it (`q4_K`).
 public enum StorageType: String, Sendable, CaseIterable {
     case f32, f16, bf16, q8_0, q4_0
+    case q4_1, q5_0, q5_1, iq4_nl
+    case q2_K, q3_K, q4_K, q5_K, q6_K, iq4_xs
 
-    /// Bytes for `count` elements (count must be a multiple of 32 for block types).
-    public func byteCount(elements count: Int) -> Int {
-        switch self {
-        case .f32: return count * 4
-        case .f16, .bf16: return count * 2
-        case .q8_0: return count / 32 * 34
-        case .q4_0: return count / 32 * 18
-        }
-    }
+    /// Bytes for `count` elements (count must be a multiple of `blockElements`).
+    public func byteCount(elements count: Int) -> Int { count / blockElements * blockBytes }
 
-    public var isBlockQuantized: Bool { self == .q8_0 || self == .q4_0 }
+    /// Elements per block: 1 for float types, 32 or 256 for quantized ones.
+    public var blockElements: Int { GGMLBlockGeometry.of(self).elements }
+
+    /// Bytes per block.
+    public var blockBytes: Int { GGMLBlockGeometry.of(self).bytes }
+
+    /// Stored in quantized blocks (every type but f32, f16 and bf16).
+    public var isBlockQuantized: Bool { blockElements > 1 }
+
+    /// Whether glmchat can write this type (convert to it); the others it only reads.
+    public var isWritable: Bool { [.f32, .f16, .bf16, .q8_0, .q4_0].contains(self) }
 }
 
 /// One tensor as found in a checkpoint file: its bytes stay in the file's mapping.

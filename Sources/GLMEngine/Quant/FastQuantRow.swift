@@ -11,7 +11,7 @@ public enum FastQuantRow {
             case .q4_0: return ck_quantize_row_q4_0_avx2(x, Int64(count), out)
             case .q8_0: return ck_quantize_row_q8_0_avx2(x, Int64(count), out)
             case .f16: return ck_f32_to_f16_avx2(x, out.assumingMemoryBound(to: UInt16.self), Int64(count))
-            case .f32, .bf16: break
+            default: break
             }
         }
         #endif

@@ -88,6 +88,8 @@ public enum QuantRow {
             quantizeQ8_0(x, count: count, into: out)
         case .q4_0:
             quantizeQ4_0(x, count: count, into: out)
+        case .q4_1, .q5_0, .q5_1, .iq4_nl, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_xs:
+            preconditionFailure("glmchat reads \(type.rawValue) but does not write it (callers check isWritable)")
         }
     }
 
@@ -109,6 +111,16 @@ public enum QuantRow {
             dequantizeQ8_0(src, count: count, into: out)
         case .q4_0:
             dequantizeQ4_0(src, count: count, into: out)
+        case .q4_1: LegacyBlockRows.dequantizeQ4_1(src, count: count, into: out)
+        case .q5_0: LegacyBlockRows.dequantizeQ5_0(src, count: count, into: out)
+        case .q5_1: LegacyBlockRows.dequantizeQ5_1(src, count: count, into: out)
+        case .iq4_nl: LegacyBlockRows.dequantizeIQ4_NL(src, count: count, into: out)
+        case .q2_K: KQuantRows.dequantizeQ2_K(src, count: count, into: out)
+        case .q3_K: KQuantRows.dequantizeQ3_K(src, count: count, into: out)
+        case .q4_K: KQuantRows.dequantizeQ4_K(src, count: count, into: out)
+        case .q5_K: KQuantRows.dequantizeQ5_K(src, count: count, into: out)
+        case .q6_K: KQuantRows.dequantizeQ6_K(src, count: count, into: out)
+        case .iq4_xs: KQuantRows.dequantizeIQ4_XS(src, count: count, into: out)
         }
     }
 

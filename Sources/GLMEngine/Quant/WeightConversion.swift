@@ -16,10 +16,14 @@ extension WeightMatrix {
         guard target != .bf16 else {
             throw GLMError(.unsupported, path: t.path, "tensor \(t.name): weights are kept as f32, f16, q8_0 or q4_0, not bf16")
         }
+        guard target.isWritable || target == t.type else {
+            throw GLMError(.unsupported, path: t.path,
+                           "tensor \(t.name) is \(t.type.rawValue): glmchat converts weights to f32, f16, q8_0 or q4_0, not \(target.rawValue)")
+        }
         let rows = t.shape[0], cols = t.shape[1]
-        for type in [t.type, target] where type.isBlockQuantized && cols % QuantBlock.elements != 0 {
+        for type in [t.type, target] where cols % type.blockElements != 0 {
             throw GLMError(.wrongShape, path: t.path,
-                           "tensor \(t.name) has \(cols) columns; \(type.rawValue) needs a multiple of \(QuantBlock.elements)")
+                           "tensor \(t.name) has \(cols) columns; \(type.rawValue) needs a multiple of \(type.blockElements)")
         }
         let sourceRowBytes = t.type.byteCount(elements: cols)
         guard t.bytes.count == rows * sourceRowBytes, let source = t.bytes.baseAddress else {
@@ -78,11 +82,13 @@ extension WeightMatrix {
             for i in 0..<cols where HalfFloat.bf16IsNonFinite(row.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) {
                 return false
             }
-        case .q8_0, .q4_0:
-            let blockBytes = type.byteCount(elements: QuantBlock.elements)
-            for b in 0..<(cols / QuantBlock.elements)
-            where HalfFloat.f16IsNonFinite(row.loadUnaligned(fromByteOffset: b * blockBytes, as: UInt16.self)) {
-                return false
+        default:
+            let geometry = GGMLBlockGeometry.of(type)
+            for b in 0..<(cols / geometry.elements) {
+                for offset in geometry.halfOffsets
+                where HalfFloat.f16IsNonFinite(row.loadUnaligned(fromByteOffset: b * geometry.bytes + offset, as: UInt16.self)) {
+                    return false
+                }
             }
         }
         return true
@@ -95,7 +101,7 @@ extension StorageType {
         switch self {
         case .f32: return 4
         case .f16, .bf16: return 2
-        case .q8_0, .q4_0: return 1
+        default: return 1
         }
     }
 }

@@ -8,10 +8,10 @@ extension OpenedModel {
         case .embedded(let bytes): return try Tokenizer(modelBytes: bytes, source: path)
         case .ggufVocabulary:
             guard let gguf else {
-                throw GLMError(.tokenizer, path: path, "no GGUF metadata to rebuild the tokenizer from; pass --tokenizer PATH")
+                throw GLMError(.tokenizer, path: path, "no GGUF metadata to rebuild the tokenizer from; pass --tokenizer PATH (in config.toml: tokenizer = \"PATH\" on the model)")
             }
             return try Tokenizer(ggufMetadata: gguf, source: path)
-        case .none: throw GLMError(.tokenizer, path: path, "no tokenizer; pass --tokenizer PATH naming the model's tokenizer.model")
+        case .none: throw GLMError(.tokenizer, path: path, "no tokenizer; pass --tokenizer PATH naming the model's tokenizer.model (in config.toml: tokenizer = \"PATH\" on the model)")
         }
     }
 }

@@ -1,3 +1,5 @@
+import GLMEngine
+
 /// The main loop: reads input without blocking answer delivery for long, hands keys to the app,
 /// lets the app's stream consumers run, and draws at most ~30 frames a second, and only when
 /// something changed.
@@ -40,10 +42,28 @@ public final class AppRunner {
                 app.wantsSuspend = false
                 backend.suspend()
             }
+            performTerminalRequests()
         }
         await Task.yield()
         app.expirePendingDeletion()
         drawIfDue()
+    }
+
+    /// What the app asked of the terminal itself: the clipboard, the mouse, an editor.
+    func performTerminalRequests() {
+        while !app.terminalRequests.isEmpty {
+            switch app.terminalRequests.removeFirst() {
+            case .copy(let text):
+                backend.copyToClipboard(text)
+            case .mouse(let on):
+                backend.setMouseCapture(on)
+            case .edit(let text, let command):
+                var result: Result<String, GLMError> = .failure(GLMError(.io, "the editor did not run"))
+                backend.runOutside { result = ExternalEditor.edit(text, command: command) }
+                renderer.invalidate()
+                app.finishEditing(result)
+            }
+        }
     }
 
     /// Draws when the app changed and the last frame is at least one frame interval old.

@@ -2,21 +2,25 @@ import GLMEngine
 import GLMStore
 extension ChatApp {
     /// The slash commands; each also has a key (see KeyBindings).
-    public static let commands = ["/new", "/model", "/system", "/clear", "/retry", "/edit", "/rename", "/delete", "/undo",
-                                  "/archive", "/archived", "/search", "/export", "/help", "/quit"]
+    public static let commands = ["/new", "/model", "/system", "/set", "/clear", "/retry", "/edit", "/copy", "/rename",
+                                  "/delete", "/undo", "/archive", "/archived", "/search", "/export", "/help", "/quit"]
 
-    /// Enter: a known /command runs, anything else is sent to the model.
+    /// Enter: a known /command runs, anything else is sent to the model. A leading "//" sends the
+    /// text with one "/" (a path, say); an unknown command is refused and stays in the input.
     func submit() {
-        let text = editor.text
-        guard !text.trimmingSpaces().isEmpty else { return }
-        if text.hasPrefix("/") {
-            let name = String(text.prefix { !$0.isWhitespace })
-            let argument = text.dropFirst(name.count).trimmingSpaces()
+        let typed = editor.text
+        guard !typed.trimmingSpaces().isEmpty else { return }
+        var text = typed
+        if typed.hasPrefix("//") {
+            text = String(typed.dropFirst())
+        } else if typed.hasPrefix("/") {
+            let name = String(typed.prefix { !$0.isWhitespace })
+            let argument = typed.dropFirst(name.count).trimmingSpaces()
             guard Self.commands.contains(name) else {
-                showError("Unknown command \(name) — F1 lists the commands")
+                showError("Unknown command \(name) (your text is kept; start with // to send it as a message) — F1 lists the commands")
                 return
             }
-            history.record(text)
+            history.record(typed)
             editor.clear()
             run(command: name, argument: argument)
             return
@@ -25,9 +29,7 @@ extension ChatApp {
             showNotice("An answer is still being written — Esc stops it")
             return
         }
-        history.record(text)
-        editor.clear()
-        send(text)
+        send(text, typed: typed)
     }
 
     func run(command: String, argument: String) {
@@ -37,11 +39,13 @@ extension ChatApp {
             if argument.isEmpty {
                 openModelPicker()
             } else if let entry = models.first(where: { $0.name == argument }) {
-                loadModel(entry)
+                chooseModel(entry)
             } else {
                 showError("No model named \(argument); configured: \(models.map(\.name).joined(separator: ", "))")
             }
         case "/system": setSystemPrompt(argument)
+        case "/set": setSampling(argument)
+        case "/copy": copy()
         case "/clear": clearContext()
         case "/retry": retry()
         case "/edit": editLast()
@@ -73,12 +77,18 @@ extension ChatApp {
         overlay = .modelPicker(selected: selected)
     }
 
+    /// A new session, sampling as the loaded (or loading) model's entry in config.toml says.
     func newSession() {
         stopGeneration()
-        chat = ChatSession(store: store)
+        chat = ChatSession(store: store, sampling: currentEntry?.sampling ?? .default)
         contextUsed = 0
         transcript.scrollToBottom()
         showNotice("New session")
+    }
+
+    /// The configured model that is loading, or else the one loaded.
+    var currentEntry: ModelEntry? {
+        loadingModel ?? models.first { $0.name == model?.name }
     }
 
     func openSession(_ session: Session) {
@@ -88,6 +98,7 @@ extension ChatApp {
         contextUsed = 0
         transcript.scrollToBottom()
         for message in messages where message.role == .user { history.record(message.content) }
+        checkModel(for: opened.session ?? session)
     }
 
     func rename(_ session: Session, to title: String) {
@@ -122,22 +133,23 @@ extension ChatApp {
         showNotice("Context cleared; the session keeps its messages")
     }
 
-    /// Regenerates the last answer (or answers a last message that has none).
+    /// Answers the last message again; the earlier answer stays as an alternative (`[` and `]`).
     func retry() {
         guard !isGenerating else { return showNotice("An answer is still being written — Esc stops it") }
         guard let lastUser = messages.lastIndex(where: { $0.role == .user }) else { return showNotice("Nothing to retry") }
-        guard attempt("remove the last answer", { try chat.removeExchange(from: lastUser + 1) }) != nil else { return }
+        guard attempt("keep the last answer as an alternative", { try chat.retract(from: lastUser + 1) }) != nil else { return }
         startGeneration()
     }
 
-    /// Puts the last user message back into the input and removes it with its answer.
+    /// Puts the last user message back into the input; sent again, it becomes an alternative of the
+    /// original (which keeps its answers: `[` and `]` bring them back).
     func editLast() {
         guard !isGenerating else { return showNotice("An answer is still being written — Esc stops it") }
         guard let lastUser = messages.lastIndex(where: { $0.role == .user }) else { return showNotice("No message to edit") }
         let text = messages[lastUser].content
-        guard attempt("remove the last message", { try chat.removeExchange(from: lastUser) }) != nil else { return }
-        sidebarFocused = false
+        guard attempt("keep the last message as an alternative", { try chat.retract(from: lastUser) }) != nil else { return }
+        focus = .input
         editor.set(text)
-        showNotice("Editing the last message: Enter sends it again")
+        showNotice("Editing the last message: Enter sends it as an alternative; [ and ] show the earlier one")
     }
 }

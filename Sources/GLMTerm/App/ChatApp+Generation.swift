@@ -6,25 +6,40 @@ extension ChatApp {
     /// Something other than input may change the screen soon: an answer or a model load.
     public var isBusy: Bool { isGenerating || loadingModel != nil }
 
-    /// Saves the user's message (through the session, before anything else happens) and asks for an answer.
-    func send(_ text: String) {
+    /// Saves the user's message (through the session, before anything else happens) and asks for an
+    /// answer. The input is cleared only once the message is saved: if it cannot be (the session was
+    /// deleted in another window), the text stays and the app says why.
+    func send(_ text: String, typed: String? = nil, confirmed: Bool = false) {
+        if !confirmed, let question = Question.tooLarge(text, for: model) {
+            return ask(question)
+        }
         let wasSaved = currentSession != nil
-        guard attempt("save the message", { try chat.append(.user, text, model: model) }) != nil else { return }
+        do {
+            try chat.append(.user, text, model: model)
+        } catch let error as GLMError where error.kind == .notFound && wasSaved {
+            ask(Question.sessionGone(text))
+            return
+        } catch {
+            showError("Could not save the message (your text is kept): \(error)")
+            return
+        }
+        history.record(typed ?? text)
+        if editor.text.isByteEqual(to: typed ?? text) { editor.clear() }
         if !wasSaved { reloadSessions() }
         transcript.scrollToBottom()
         startGeneration()
     }
 
-    /// Answers the conversation as it stands. Without a loaded model the message waits for the
-    /// one being loaded, or an error says why there is none.
+    /// Answers the conversation as it stands. While a model loads, the message waits for it (the
+    /// model being replaced never answers it); without any model an error says why.
     func startGeneration() {
+        if let loadingModel {
+            pendingSend = true
+            showNotice("\(loadingModel.name) is still loading; the message is sent when it is ready")
+            return
+        }
         guard let backend else {
-            if let loadingModel {
-                pendingSend = true
-                showNotice("\(loadingModel.name) is still loading; the message is sent when it is ready")
-            } else {
-                showError("No model loaded\(loadFailure.map { ": \($0)" } ?? "") — F3 chooses one")
-            }
+            showError("No model loaded\(loadFailure.map { ": \($0)" } ?? "") — F3 chooses one")
             return
         }
         activity = .readingPrompt(0)
@@ -75,6 +90,17 @@ extension ChatApp {
         isDirty = true
     }
 
+    /// F3 or "/model NAME": loads the model unless it is the one already loaded (or loading).
+    func chooseModel(_ entry: ModelEntry) {
+        if loadingModel == entry {
+            return showNotice("\(entry.name) is already loading")
+        }
+        if loadingModel == nil, let model, model.name == entry.name {
+            return showNotice("\(entry.name) is already loaded")
+        }
+        loadModel(entry)
+    }
+
     /// Loads a model in the background; the session stays, and so does the old model until the
     /// new one is ready. A failure is shown and leaves the app usable.
     func loadModel(_ entry: ModelEntry) {
@@ -103,6 +129,10 @@ extension ChatApp {
         case .loaded(let loaded):
             backend = loaded
             loadingModel = nil
+            // a session not yet begun samples as the new model's entry says
+            if currentSession == nil, messages.isEmpty {
+                attempt("apply the model's sampling") { try chat.setSampling(entry.sampling) }
+            }
             contextUsed = 0
             tokensPerSecond = nil
             if !isGenerating { activity = .idle }

@@ -1,5 +1,8 @@
 import GLMEngine
 import GLMStore
+
+/// Where a key goes: a dialog, the mouse, an action of the key map (F1, Ctrl+N…), the keys every
+/// part shares (Esc, Ctrl+C, Tab), then the part that has the focus.
 extension ChatApp {
     /// Answers one key. Works in every state: while a model loads, while the prompt is read and
     /// while an answer streams.
@@ -23,37 +26,76 @@ extension ChatApp {
             handleOverlay(key)
             return
         }
+        if case .click(let position) = key { return handleClick(at: position) }
         if case .wheelUp = key { transcript.scroll(by: 3); return }
         if case .wheelDown = key { transcript.scroll(by: -3); return }
         notice = nil
+        if pendingControlX {
+            pendingControlX = false
+            if key == .control("e") { return composeInEditor() }
+        }
+        if transcriptSearch != nil, handleTranscriptSearch(key) { return }
         if sidebarFocused, sessionFilter != nil, handleFilter(key) { return }
-        if handleGlobal(key) { return }
-        if sidebarFocused {
-            handleSidebar(key)
-        } else {
-            handleInput(key)
+        if focus == .input, key == .control("x") {
+            pendingControlX = true
+            return
+        }
+        if let action = keyMap.action(for: key), actionApplies(action, to: key) { return perform(action) }
+        if handleShared(key) { return }
+        switch focus {
+        case .sidebar: handleSidebar(key)
+        case .transcript: handleTranscript(key)
+        case .input: handleInput(key)
         }
     }
 
-    private func handleGlobal(_ key: Key) -> Bool {
-        switch key {
-        case .function(1): overlay = .help(scroll: 0)
-        case .function(2):
+    /// A key that types a character (`[`, `]`) acts only where it would type nothing: in the
+    /// transcript, or on an empty input when there are alternatives to move between.
+    private func actionApplies(_ action: AppAction, to key: Key) -> Bool {
+        guard case .text = key else { return true }
+        switch focus {
+        case .transcript: return true
+        case .sidebar: return false
+        case .input: return editor.isEmpty && chat.lastTurnWithAlternatives != nil
+        }
+    }
+
+    func perform(_ action: AppAction) {
+        switch action {
+        case .help: overlay = .help(scroll: 0)
+        case .sidebar:
             sidebarWanted.toggle()
             if !sidebarWanted { sidebarFocused = false }
-        case .function(3): openModelPicker()
-        case .control("n"): newSession()
-        case .function(5): retry()
-        case .function(6): editLast()
-        case .function(7):
-            sidebarFocused = false
+        case .model: openModelPicker()
+        case .copy: copy()
+        case .newSession: newSession()
+        case .retry: retry()
+        case .edit: editLast()
+        case .system:
+            focus = .input
             editor.set("/system ")
-        case .function(8): clearContext()
-        case .function(10): wantsQuit = true
-        case .pageUp where !sidebarFocused: transcript.page(up: true)
-        case .pageDown where !sidebarFocused: transcript.page(up: false)
+        case .clear: clearContext()
+        case .mouse: toggleMouse()
+        case .quit: wantsQuit = true
+        case .editor: composeInEditor()
+        case .previousAlternative: switchAlternative(by: -1)
+        case .nextAlternative: switchAlternative(by: 1)
+        }
+    }
+
+    /// Keys that mean the same wherever the focus is.
+    private func handleShared(_ key: Key) -> Bool {
+        switch key {
+        case .pageUp where focus == .input: transcript.page(up: true)
+        case .pageDown where focus == .input: transcript.page(up: false)
         case .escape:
-            if isGenerating { stopGeneration() } else if sidebarFocused { sidebarFocused = false }
+            if isGenerating {
+                stopGeneration()
+            } else if focus != .input {
+                focus = .input
+            } else if keyMap.style == .vi {
+                focusTranscript()
+            }
         case .control("c"):
             if isGenerating {
                 stopGeneration()
@@ -65,132 +107,37 @@ extension ChatApp {
                 quitArmed = true
                 showNotice("Press Ctrl+C again to quit")
             }
-        case .tab, .backTab:
-            sidebarFocused = sidebarShown && !sidebarFocused
-            sidebarSelection = max(0, listedSessions.firstIndex { $0.id == currentSession?.id } ?? 0)
+        case .tab: moveFocus(forward: true)
+        case .backTab: moveFocus(forward: false)
         default:
             return false
         }
         return true
     }
 
-    func handleInput(_ key: Key) {
-        let columns = inputColumns
-        switch key {
-        case .text(let text):
-            history.stopWalking()
-            editor.insert(text)
-        case .paste(let text):
-            history.stopWalking()
-            editor.insert(text)
-        case .enter: submit()
-        case .newline: editor.insert("\n")
-        case .backspace: editor.backspace()
-        case .delete: editor.deleteForward()
-        case .control("d"):
-            if editor.isEmpty { wantsQuit = true } else { editor.deleteForward() }
-        case .left, .control("b"): editor.moveLeft()
-        case .right, .control("f"): editor.moveRight()
-        case .wordLeft, .alt("b"): editor.moveWordLeft()
-        case .wordRight, .alt("f"): editor.moveWordRight()
-        case .control("a"): editor.moveToLineStart()
-        case .control("e"): editor.moveToLineEnd()
-        case .home:
-            if editor.isEmpty { transcript.scrollToTop() } else { editor.moveToLineStart() }
-        case .end:
-            if editor.isEmpty { transcript.scrollToBottom() } else { editor.moveToLineEnd() }
-        case .control("w"), .alt("\u{7F}"): editor.deleteWordBackward()
-        case .control("u"): editor.deleteToLineStart()
-        case .control("k"): editor.deleteToLineEnd()
-        case .up:
-            if editor.isEmpty || history.isWalking {
-                if let entry = history.older() { editor.set(entry) }
-            } else {
-                _ = editor.moveVertically(by: -1, width: columns)
-            }
-        case .down:
-            if history.isWalking {
-                if let entry = history.newer() { editor.set(entry) }
-            } else {
-                _ = editor.moveVertically(by: 1, width: columns)
-            }
-        default:
-            break
+    /// Tab: input → session list → transcript → input (the list only when it is shown, the
+    /// transcript only when it has something in it); Shift+Tab goes the other way.
+    func moveFocus(forward: Bool) {
+        var order: [Focus] = [.input]
+        if sidebarShown { order.append(.sidebar) }
+        if !transcriptMessages.isEmpty { order.append(.transcript) }
+        let current = order.firstIndex(of: focus) ?? 0
+        let next = order[(current + (forward ? 1 : order.count - 1)) % order.count]
+        switch next {
+        case .sidebar:
+            focus = .sidebar
+            sidebarSelection = max(0, listedSessions.firstIndex { $0.id == currentSession?.id } ?? 0)
+        case .transcript: focusTranscript()
+        case .input: focus = .input
         }
     }
 
     /// The width the input box gives its text.
     var inputColumns: Int {
-        max(2, lastSize.columns - (sidebarShown ? ScreenLayout.sidebarWidth : 0) - 2)
+        InputBoxView.textWidth(columns: lastSize.columns - (sidebarShown ? ScreenLayout.sidebarWidth : 0))
     }
 
     var sidebarShown: Bool {
         sidebarWanted && lastSize.columns >= ScreenLayout.sidebarMinimumColumns
-    }
-
-    private func handleOverlay(_ key: Key) {
-        guard let overlay else { return }
-        switch overlay {
-        case .help(let scroll):
-            switch key {
-            case .down, .wheelDown: self.overlay = .help(scroll: min(scroll + 1, KeyBindings.all.count * 3))
-            case .up, .wheelUp: self.overlay = .help(scroll: max(0, scroll - 1))
-            case .pageDown: self.overlay = .help(scroll: min(scroll + 10, KeyBindings.all.count * 3))
-            case .pageUp: self.overlay = .help(scroll: max(0, scroll - 10))
-            default: self.overlay = nil
-            }
-        case .modelPicker(let selected):
-            switch key {
-            case .up: self.overlay = .modelPicker(selected: max(0, selected - 1))
-            case .down: self.overlay = .modelPicker(selected: min(max(0, models.count - 1), selected + 1))
-            case .enter:
-                self.overlay = nil
-                if models.indices.contains(selected) { loadModel(models[selected]) }
-            case .escape, .control("c"), .function(3): self.overlay = nil
-            default: break
-            }
-        case .startupProblem:
-            self.overlay = nil
-        case .confirmDelete(let session):
-            self.overlay = nil
-            if key == .text("y") || key == .text("Y") { deleteSession(session) }
-        case .rename(let session, var field):
-            switch key {
-            case .enter:
-                self.overlay = nil
-                rename(session, to: field.text)
-            case .escape, .control("c"):
-                self.overlay = nil
-            case .text(let text), .paste(let text):
-                field.insert(String(text.map { $0.isNewline ? " " : $0 }))
-                self.overlay = .rename(session, field)
-            case .backspace:
-                field.backspace()
-                self.overlay = .rename(session, field)
-            case .delete:
-                field.deleteForward()
-                self.overlay = .rename(session, field)
-            case .left:
-                field.moveLeft()
-                self.overlay = .rename(session, field)
-            case .right:
-                field.moveRight()
-                self.overlay = .rename(session, field)
-            case .home, .control("a"):
-                field.moveToLineStart()
-                self.overlay = .rename(session, field)
-            case .control("u"):
-                field.deleteToLineStart()
-                self.overlay = .rename(session, field)
-            case .control("w"):
-                field.deleteWordBackward()
-                self.overlay = .rename(session, field)
-            case .end, .control("e"):
-                field.moveToLineEnd()
-                self.overlay = .rename(session, field)
-            default:
-                break
-            }
-        }
     }
 }

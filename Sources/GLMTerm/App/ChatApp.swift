@@ -8,13 +8,29 @@ import GLMStore
 /// conversation is a `ChatSession`, which saves every message through the store itself.
 @MainActor
 public final class ChatApp {
+    /// Where keys go: the input, the session list, or the transcript (its cursor, copy, search).
+    enum Focus: Equatable {
+        case input, sidebar, transcript
+    }
+
+    /// What the app asks of the terminal itself; the runner does it (`AppRunner`).
+    enum TerminalRequest: Equatable {
+        case copy(String)
+        case mouse(Bool)
+        case edit(String, command: String)
+    }
+
     enum Overlay: Equatable {
         case help(scroll: Int)
+        /// A notice too long for the rows above the input, read whole (scrolls like the help).
+        case message(title: String, text: String, isError: Bool, scroll: Int)
         case modelPicker(selected: Int)
         case confirmDelete(Session)
         case rename(Session, InputEditor)
         /// Something from start that needs more room than the notice line (a path, say).
         case startupProblem(String)
+        /// A question with its answering keys (ChatApp+Questions).
+        case question(Question)
     }
 
     let provider: any ModelProvider
@@ -22,6 +38,9 @@ public final class ChatApp {
     public let models: [ModelEntry]
     let initialModel: String?
     public internal(set) var theme: Theme
+    public let keyMap: KeyMap
+    /// For `$VISUAL` / `$EDITOR`.
+    let environment: [String: String]
 
     public internal(set) var sessions: [Session] = []
     /// The open conversation (a new, unsaved one until its first message).
@@ -40,7 +59,11 @@ public final class ChatApp {
     public internal(set) var notice: (text: String, isError: Bool)?
 
     var sidebarWanted = true
-    var sidebarFocused = false
+    var focus = Focus.input
+    var sidebarFocused: Bool {
+        get { focus == .sidebar }
+        set { focus = newValue ? .sidebar : (focus == .sidebar ? .input : focus) }
+    }
     var sidebarSelection = 0
     /// Text typed after "/" in the session list: every session's title and messages are searched.
     var sessionFilter: String?
@@ -58,11 +81,22 @@ public final class ChatApp {
     /// How many times the session list was read (an answer streaming must not read it per piece).
     var sessionListReads = 0
     var pendingSend = false
+    /// Ctrl+X was pressed: Ctrl+E next opens the editor.
+    var pendingControlX = false
+    /// The query being typed after "/" in the transcript, and the last one searched (n, N).
+    var transcriptSearch: String?
+    var lastTranscriptQuery: String?
+    var mouseCaptured = true
+    /// The input's last layout (see `inputLayout`).
+    var inputLayoutCache: (text: String, caret: Int, width: Int, layout: EditorLayout)?
+    var terminalRequests: [TerminalRequest] = []
     var generationTask: Task<Void, Never>?
     var loadTask: Task<Void, Never>?
     var quitArmed = false
-    /// The size of the last frame: the editor needs the input box's width for Up/Down.
+    /// The size and layout of the last frame: the editor needs the input box's width for Up/Down,
+    /// a click needs to know what it hit.
     var lastSize = Size(rows: 24, columns: 80)
+    var lastLayout: ScreenLayout?
 
     public internal(set) var wantsQuit = false
     /// Ctrl+Z was pressed: the runner suspends the terminal, then redraws.
@@ -86,16 +120,26 @@ public final class ChatApp {
     public var currentSession: Session? { chat.session }
     /// A base model is loaded: plain completion, no roles.
     var isCompletion: Bool { model.map { !$0.kind.usesChatFormat } ?? false }
+    /// The transcript is a base model's: "Prompt" and "Continuation". A saved session says what it
+    /// was written with; a new one follows the loaded model.
+    var transcriptIsCompletion: Bool {
+        if let kind = currentSession.flatMap({ ModelKind(rawValue: $0.modelKind) }) { return !kind.usesChatFormat }
+        return isCompletion
+    }
 
     /// `initialModel` names the model to load first (default: the first one listed).
     public init(provider: any ModelProvider, store: GLMStore, models: [ModelEntry],
-                initialModel: String? = nil, theme: Theme) {
+                initialModel: String? = nil, theme: Theme, keyMap: KeyMap = .standard,
+                environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.provider = provider
         self.store = store
-        chat = ChatSession(store: store)
         self.models = models
         self.initialModel = initialModel
+        let first = models.first { $0.name == initialModel } ?? models.first
+        chat = ChatSession(store: store, sampling: first?.sampling ?? .default)
         self.theme = theme
+        self.keyMap = keyMap
+        self.environment = environment
         self.transcript = TranscriptView(theme: theme)
     }
 
@@ -119,88 +163,29 @@ public final class ChatApp {
         }
     }
 
-    // MARK: Drawing
-
-    public func render(size: Size) -> (grid: CellGrid, cursor: Position?) {
-        var grid = CellGrid(size: size)
-        lastSize = size
-        guard size.rows > 0, size.columns > 0 else { return (grid, nil) }
-        let draft = ScreenLayout(size: size, sidebarWanted: sidebarWanted, inputLines: 1)
-        let needed = InputBoxView.neededRows(for: editor, columns: draft.input.columns)
-        let layout = ScreenLayout(size: size, sidebarWanted: sidebarWanted, inputLines: needed)
-        transcript.layout.completion = isCompletion
-        transcript.draw(messages: transcriptMessages, into: &grid, rect: layout.transcript, theme: theme, emptyHint: emptyHint)
-        let inputTitle = isCompletion ? "text to continue (base model: no roles)" : "message · F1 help"
-        let shownNotice = notice ?? undoNotice.map { (text: $0, isError: false) }
-        var cursor = InputBoxView(editor: editor, title: inputTitle, notice: shownNotice?.text,
-                                  noticeIsError: shownNotice?.isError ?? false, theme: theme).draw(into: &grid, rect: layout.input)
-        StatusLineView(model: model, loadingName: loadingModel?.name, contextUsed: contextUsed,
-                       tokensPerSecond: tokensPerSecond, activity: activity, theme: theme).draw(into: &grid, rect: layout.status)
-        if let sidebar = layout.sidebar {
-            let filterCursor = SidebarView(sessions: listedSessions, hits: isSearching ? searchHits : nil,
-                                           current: currentSession?.id, selected: sidebarSelection, focused: sidebarFocused,
-                                           filter: sessionFilter, archived: showingArchived, theme: theme).draw(into: &grid, rect: sidebar)
-            if sidebarFocused, sessionFilter != nil { cursor = filterCursor }
-        }
-        if layout.sidebar == nil { sidebarFocused = false }
-        if sidebarFocused && sessionFilter == nil { cursor = nil }
-        if let overlay {
-            cursor = dialog(for: overlay).draw(into: &grid, screen: size)
-        }
-        return (grid, cursor)
-    }
-
-    private var emptyHint: String {
-        var hint = "Type a message and press Enter. Ctrl+J or Alt+Enter starts a new line; Esc stops an answer; F1 shows every key."
-        if isCompletion {
-            hint = "Base model: plain completion, no roles. Type the beginning of a text and press Enter to continue it."
-        }
-        return hint
-    }
-
-    private func dialog(for overlay: Overlay) -> DialogView {
-        switch overlay {
-        case .help(let scroll):
-            let keyWidth = (KeyBindings.all.map { Glyphs.width(of: $0.keys) }.max() ?? 0) + 2
-            let lines = KeyBindings.all.map { [Span($0.keys, style: theme[.user]), Span($0.action)] }
-            return DialogView(title: "Keys", lines: lines, selected: nil, field: nil,
-                              footer: "↑↓ PgUp PgDn scroll · any other key closes", theme: theme,
-                              hangingIndent: keyWidth, scroll: scroll)
-        case .modelPicker(let selected):
-            let lines = models.map { entry in
-                var spans = [Span(entry.name, style: theme[.assistant]), Span("  \(entry.kind.rawValue)  ", style: theme[.dim]),
-                             Span(entry.path, style: theme[.dim])]
-                if entry.name == model?.name { spans.insert(Span("● "), at: 0) } else { spans.insert(Span("  "), at: 0) }
-                return spans
-            }
-            return DialogView(title: "Model", lines: lines, selected: selected, field: nil,
-                              footer: "Enter loads · Esc cancels", theme: theme)
-        case .confirmDelete(let session):
-            return DialogView(title: "Delete session", lines: [[Span("Delete “\(session.displayTitle)” and all its messages?")],
-                                                               [Span("(it can be undone for a few seconds)", style: theme[.dim])]],
-                              selected: nil, field: nil, footer: "y deletes · any other key keeps it", theme: theme)
-        case .startupProblem(let text):
-            return DialogView(title: "Session database", lines: [[Span(text, style: theme[.error])]], selected: nil,
-                              field: nil, footer: "any key closes", theme: theme)
-        case .rename(_, let field):
-            return DialogView(title: "Rename session", lines: [[Span("New title:", style: theme[.dim])]], selected: nil,
-                              field: field, footer: "Enter saves · Esc cancels", theme: theme)
-        }
-    }
-
     // MARK: Notices and errors
 
-    /// An informational line in the input box's border. It does not hide an error: errors stay
-    /// until the next key.
+    /// An informational line in the input box's border (wrapped above the input when it is longer;
+    /// in a dialog when even that is too small). It does not hide an error: errors stay until the
+    /// next key.
     func showNotice(_ text: String) {
         if notice?.isError == true { return }
-        notice = (text, false)
-        isDirty = true
+        show(text, isError: false)
     }
 
     func showError(_ text: String) {
-        notice = (text, true)
+        show(text, isError: true)
+    }
+
+    private func show(_ text: String, isError: Bool) {
         isDirty = true
+        let columns = ScreenLayout(size: lastSize, sidebarWanted: sidebarWanted, inputLines: 1).input.columns
+        if NoticeView.lines(text, columns: columns).count > ScreenLayout.noticeLimit(rows: lastSize.rows), overlay == nil {
+            notice = nil
+            overlay = .message(title: isError ? "Error" : "Notice", text: text, isError: isError, scroll: 0)
+            return
+        }
+        notice = (text, isError)
     }
 
     /// Runs a repository call; a failure becomes a visible error, never a crash.

@@ -1,19 +1,23 @@
 import Foundation
 import GLMEngine
+import GLMStore
 
-/// Not a terminal (a pipe, or TERM=dumb): read the whole of stdin as one message and stream the
-/// answer as plain text to stdout, like `glmchat run`. Progress and errors go to stderr.
+/// The chat without a full screen. From a pipe, the whole of stdin is one message and the answer is
+/// streamed to stdout as plain text, like `glmchat run`. On a terminal that cannot be addressed
+/// (`TERM=dumb`) it is a line-by-line chat: a prompt, one message per line, each answer streamed
+/// below it, the session saved like the full-screen one's. Progress and errors go to stderr.
 public enum PlainChat {
-    /// Returns the process exit status: 0 on success, 1 when the model or the answer failed.
+    /// Returns the process exit status: 0 on success, 1 when the model or an answer failed.
     @MainActor
-    public static func run(configuration: ChatConfiguration, provider: any ModelProvider,
-                           input: FileHandle = .standardInput, output: FileHandle = .standardOutput,
-                           errors: FileHandle = .standardError) async -> Int32 {
+    public static func run(configuration: ChatConfiguration, provider: any ModelProvider, store: GLMStore? = nil,
+                           interactive: Bool = false, input: FileHandle = .standardInput,
+                           output: FileHandle = .standardOutput, errors: FileHandle = .standardError) async -> Int32 {
         let chosen = configuration.models.first { $0.name == configuration.initialModel } ?? configuration.models.first
         guard let entry = chosen else {
             errors.write(Data("glmchat: no model configured: add [[models]] to config.toml or pass --model PATH\n".utf8))
             return 1
         }
+        if interactive { output.write(Data("glmchat: loading \(entry.name)…\n".utf8)) }
         var loaded: (any ChatBackend)?
         for await event in provider.load(entry) {
             switch event {
@@ -28,26 +32,131 @@ public enum PlainChat {
             errors.write(Data("glmchat: loading \(entry.name) ended without a model\n".utf8))
             return 1
         }
-        let text = String(decoding: input.readDataToEndOfFile(), as: UTF8.self)
-        guard !text.trimmingSpaces().isEmpty else { return 0 }
-        let chat = ChatSession(store: nil)
+        let answer = AnswerOutput(handle: output)
+        guard interactive else {
+            let text = String(decoding: input.readDataToEndOfFile(), as: UTF8.self)
+            guard !text.trimmingSpaces().isEmpty else { return 0 }
+            return await send(text, in: ChatSession(store: nil), to: backend, output: answer, errors: errors) ? 0 : 1
+        }
+        return await lineByLine(backend, store: store, input: input, output: answer, errors: errors)
+    }
+
+    /// One message per line until end of input or "/quit". Ctrl+C stops an answer (what was
+    /// written is kept); at the prompt it quits.
+    @MainActor
+    static func lineByLine(_ backend: any ChatBackend, store: GLMStore?, input: FileHandle,
+                           output: AnswerOutput, errors: FileHandle) async -> Int32 {
+        let chat = ChatSession(store: store)
+        let interrupt = InterruptWatch(onInterrupt: { chat.cancelReply() })
+        defer { interrupt.stop() }
+        let kind = backend.info.kind.usesChatFormat ? "chat" : "base model: plain completion"
+        output.write("\(backend.info.name) (\(kind)). Type a message and press Enter; "
+                     + "Ctrl+C stops an answer, /quit or Ctrl+D ends.\n")
+        var lines = LineReader(handle: input)
+        var status: Int32 = 0
+        while true {
+            output.write("> ")
+            interrupt.quitsOnInterrupt = true
+            guard let line = lines.next() else { output.write("\n"); break }
+            interrupt.quitsOnInterrupt = false
+            let text = line.trimmingSpaces()
+            if text.isEmpty { continue }
+            if text == "/quit" { break }
+            output.write("\n")
+            if !(await send(line, in: chat, to: backend, output: output, errors: errors)) { status = 1 }
+            output.write("\n")
+        }
+        return status
+    }
+
+    /// Sends one message and streams its answer; false when it could not be sent or the answer failed.
+    @MainActor
+    static func send(_ text: String, in chat: ChatSession, to backend: any ChatBackend, output: AnswerOutput,
+                     errors: FileHandle) async -> Bool {
         do {
             try chat.append(.user, text, model: backend.info)
         } catch {
             errors.write(Data("glmchat: \(error)\n".utf8))
-            return 1
+            return false
         }
-        var status: Int32 = 0
+        var succeeded = true
         for await event in chat.reply(using: backend) {
             switch event {
-            case .text(let piece): output.write(Data(piece.utf8))
+            case .text(let piece): output.write(piece)
             case .finished(.failed(let reason), _):
                 errors.write(Data("\nglmchat: the answer failed: \(reason)\n".utf8))
-                status = 1
-            case .finished: output.write(Data("\n".utf8))
+                succeeded = false
+            case .finished(.cancelled, _): output.write("\n[stopped]")
+            case .finished: output.write("\n")
             case .promptProgress, .progress, .contextSlid, .metadata: break
             }
         }
-        return status
+        return succeeded
+    }
+}
+
+/// Lines from a file handle, read as they arrive (a terminal delivers one line at a time).
+struct LineReader {
+    let handle: FileHandle
+    private var buffer: [UInt8] = []
+    private var ended = false
+
+    init(handle: FileHandle) { self.handle = handle }
+
+    /// The next line without its line break; nil at the end of input.
+    mutating func next() -> String? {
+        while true {
+            if let newline = buffer.firstIndex(of: 0x0A) {
+                let line = buffer[..<newline]
+                buffer.removeSubrange(...newline)
+                return String(decoding: line.last == 0x0D ? line.dropLast() : line, as: UTF8.self)
+            }
+            if ended {
+                guard !buffer.isEmpty else { return nil }
+                defer { buffer.removeAll() }
+                return String(decoding: buffer, as: UTF8.self)
+            }
+            let chunk = handle.availableData
+            if chunk.isEmpty { ended = true } else { buffer += chunk }
+        }
+    }
+}
+
+/// Ctrl+C (SIGINT) in the line-by-line chat: stops the answer being written, or quits at the prompt.
+@MainActor
+final class InterruptWatch {
+    private let source: DispatchSourceSignal
+    private let quitFlag = QuitFlag()
+
+    /// At the prompt Ctrl+C quits; while an answer is written it stops the answer.
+    var quitsOnInterrupt: Bool {
+        get { quitFlag.value }
+        set { quitFlag.value = newValue }
+    }
+
+    init(onInterrupt: @escaping @Sendable () -> Void) {
+        signal(SIGINT, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        let quits = quitFlag
+        source.setEventHandler {
+            if quits.value { exit(130) }
+            onInterrupt()
+        }
+        source.resume()
+    }
+
+    func stop() {
+        source.cancel()
+        signal(SIGINT, SIG_DFL)
+    }
+
+    /// Shared with the signal handler's queue.
+    final class QuitFlag: @unchecked Sendable {
+        private let lock = NSLock()
+        private var flag = false
+        var value: Bool {
+            get { lock.withLock { flag } }
+            set { lock.withLock { flag = newValue } }
+        }
     }
 }

@@ -6,24 +6,30 @@ import Foundation
 public struct ChatLaunchOptions: Sendable {
     /// `--model PATH` (repeatable): added to the configured models for this run, loaded first.
     public var modelPaths: [String]
+    /// `--tokenizer PATH`: the tokenizer.model for the `--model` files (without `--model`, for every
+    /// configured model that names none), for GGUF files that do not carry their own.
+    public var tokenizerPath: String?
     /// `--theme NAME`, over config.toml's `theme`.
     public var themeName: String?
     public var environment: [String: String]
-    public var executablePath: String
 
-    public init(modelPaths: [String] = [], themeName: String? = nil,
-                environment: [String: String] = ProcessInfo.processInfo.environment,
-                executablePath: String = CommandLine.arguments.first ?? "glmchat") {
+    public init(modelPaths: [String] = [], tokenizerPath: String? = nil, themeName: String? = nil,
+                environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.modelPaths = modelPaths
+        self.tokenizerPath = tokenizerPath
         self.themeName = themeName
         self.environment = environment
-        self.executablePath = executablePath
     }
 
     /// config.toml plus the command line.
     public func configuration() throws(ConfigError) -> ChatConfiguration {
         var configuration = try ChatConfiguration.load(environment: environment)
-        for path in modelPaths.reversed() { configuration.addModel(path: path) }
+        if let tokenizerPath, modelPaths.isEmpty {
+            for index in configuration.models.indices where configuration.models[index].tokenizer == nil {
+                configuration.models[index].tokenizer = tokenizerPath
+            }
+        }
+        for path in modelPaths.reversed() { configuration.addModel(path: path, tokenizer: tokenizerPath) }
         return configuration
     }
 }
@@ -36,6 +42,12 @@ public enum TerminalChat {
         return isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 && !term.isEmpty && term != "dumb"
     }
 
+    /// A terminal on both ends that cannot be addressed (`TERM=dumb` or unset): the chat goes line by line.
+    public static func isLineByLineTerminal(environment: [String: String]) -> Bool {
+        let term = environment["TERM"] ?? ""
+        return isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 && (term.isEmpty || term == "dumb")
+    }
+
     /// Runs until the user quits; the terminal is restored however it ends.
     @MainActor
     public static func run(options: ChatLaunchOptions, configuration: ChatConfiguration,
@@ -43,7 +55,7 @@ public enum TerminalChat {
         let backend = try NcursesBackend(environment: options.environment)
         defer { backend.close() }
         let themeName = options.themeName ?? configuration.theme ?? "default"
-        let directories = ChatConfiguration.themeDirectories(environment: options.environment, executablePath: options.executablePath)
+        let directories = ChatConfiguration.themeDirectories(environment: options.environment)
         let (spec, problem) = ThemeLoader.load(named: themeName, from: directories)
         guard !configuration.models.isEmpty else {
             let configPath = ChatConfiguration.directory(environment: options.environment).appendingPathComponent("config.toml").path
@@ -51,7 +63,8 @@ public enum TerminalChat {
             return
         }
         let app = ChatApp(provider: provider, store: store, models: configuration.models,
-                          initialModel: configuration.initialModel, theme: spec.resolved(colorCount: backend.colorCount))
+                          initialModel: configuration.initialModel, theme: spec.resolved(colorCount: backend.colorCount),
+                          keyMap: configuration.keyMap, environment: options.environment)
         await AppRunner(app: app, backend: backend).run(problem: problem)
     }
 }

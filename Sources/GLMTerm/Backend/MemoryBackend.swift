@@ -44,6 +44,25 @@ public final class MemoryBackend: TerminalBackend {
         suspensions += 1
     }
 
+    /// What was put on the clipboard, in order.
+    public private(set) var copied: [String] = []
+    public private(set) var mouseCapture = true
+    /// How many times the terminal was handed to something else (an editor).
+    public private(set) var outsideRuns = 0
+
+    public func copyToClipboard(_ text: String) {
+        copied.append(text)
+    }
+
+    public func setMouseCapture(_ on: Bool) {
+        mouseCapture = on
+    }
+
+    public func runOutside(_ body: () -> Void) {
+        outsideRuns += 1
+        body()
+    }
+
     public func readInput(timeoutMilliseconds: Int) -> [RawInput] {
         pending.isEmpty ? [] : pending.removeFirst()
     }

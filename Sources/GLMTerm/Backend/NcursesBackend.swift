@@ -50,7 +50,7 @@ public final class NcursesBackend: TerminalBackend {
         }
         colorCount = ThemeLoader.colorCount(terminalColors: colors, environment: environment)
         mouseinterval(0)
-        mousemask(glmchat_button4_pressed() | glmchat_button5_pressed(), nil)
+        mousemask(Self.mouseEvents, nil)
         glmchat_bracketed_paste(1)
         size = Size(rows: Int(glmchat_rows()), columns: Int(glmchat_columns()))
     }
@@ -86,6 +86,32 @@ public final class NcursesBackend: TerminalBackend {
 
     public func suspend() {
         glmchat_suspend()
+    }
+
+    /// The wheel and left-button presses (clicks open sessions and place the transcript's cursor).
+    private static var mouseEvents: mmask_t {
+        glmchat_button1_pressed() | glmchat_button4_pressed() | glmchat_button5_pressed()
+    }
+    private var mouseOn = true
+
+    public func setMouseCapture(_ on: Bool) {
+        mouseOn = on
+        mousemask(on ? Self.mouseEvents : 0, nil)
+    }
+
+    public func copyToClipboard(_ text: String) {
+        let sequence = Clipboard.osc52(text)
+        sequence.withCString { glmchat_write_raw($0, strlen($0)) }
+        Clipboard.copyWithLocalTool(text)
+    }
+
+    public func runOutside(_ body: () -> Void) {
+        glmchat_leave_screen()
+        body()
+        glmchat_return_screen()
+        // the editor may have left the mouse modes off: ask for them again
+        mousemask(0, nil)
+        if mouseOn { mousemask(Self.mouseEvents, nil) }
     }
 
     public func invalidate() {
@@ -133,6 +159,9 @@ public final class NcursesBackend: TerminalBackend {
             guard getmouse(&event) == OK else { return nil }
             if event.bstate & glmchat_button4_pressed() != 0 { return .wheel(up: true) }
             if event.bstate & glmchat_button5_pressed() != 0 { return .wheel(up: false) }
+            if event.bstate & glmchat_button1_pressed() != 0 {
+                return .click(Position(row: Int(event.y), column: Int(event.x)))
+            }
             return nil
         default:
             for number in 1...12 where code == glmchat_key_f(Int32(number)) {

@@ -3,6 +3,8 @@ public enum RawInput: Equatable, Sendable {
     case scalar(Unicode.Scalar)
     case key(FunctionKey)
     case wheel(up: Bool)
+    /// The left mouse button pressed at this cell.
+    case click(Position)
     case resize(Size)
 }
 
@@ -30,6 +32,14 @@ public protocol TerminalBackend: AnyObject {
     func suspend()
     /// Waits up to `timeoutMilliseconds` for input and returns everything available then.
     func readInput(timeoutMilliseconds: Int) -> [RawInput]
+    /// Puts `text` on the clipboard: OSC 52 (works over SSH and inside tmux), and a local tool
+    /// (wl-copy, xclip, xsel, pbcopy) where there is one.
+    func copyToClipboard(_ text: String)
+    /// Mouse reporting on (wheel and clicks reach the app; Shift+drag selects) or off (the
+    /// terminal selects text as usual).
+    func setMouseCapture(_ on: Bool)
+    /// Gives the terminal to `body` (an editor) and takes it back afterwards, redrawn in full.
+    func runOutside(_ body: () -> Void)
 }
 
 /// Keeps the last frame and sends a backend only what changed.

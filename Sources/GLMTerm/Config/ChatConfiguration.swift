@@ -9,17 +9,24 @@ import TOMLKit
 ///     model = "glm3-chat"       # optional; the model loaded first (default: the first listed)
 ///     slide = "exact"           # optional; how a full window slides: exact (equals a fresh run
 ///                               # over the kept text) or shift (drifts); --slide overrides it
+///     keys = "vi"               # optional; vi keys in the transcript (see KeyMap), and [bind]
+///                               # moves actions to other keys: copy = "ctrl+y"
 ///
 ///     [[models]]
 ///     name = "glm3-chat"
 ///     kind = "chat"             # chat, base or chat-32k
 ///     path = "~/models/chatglm3-6b-q4_0.gguf"   # a GGUF file or a Hugging Face directory
 ///     ctx_size = 4096           # optional; a window smaller than the model's (--ctx-size overrides it)
+///     tokenizer = "~/models/tokenizer.model"    # optional; for a GGUF file without its own
+///     temperature = 0.6         # optional sampling for new sessions with this model: temperature,
+///                               # top_p, top_k, repeat_penalty, seed, max_tokens ("/set" per session)
 public struct ChatConfiguration: Equatable, Sendable {
     public var models: [ModelEntry] = []
     public var theme: String?
     public var initialModel: String?
     public var slide: SlidePolicy?
+    /// `keys` and `[bind]`.
+    public var keyMap = KeyMap.standard
 
     public init(models: [ModelEntry] = [], theme: String? = nil, initialModel: String? = nil) {
         self.models = models
@@ -43,6 +50,14 @@ public struct ChatConfiguration: Equatable, Sendable {
                     throw ConfigError(path: path, "slide must be \"exact\" or \"shift\"")
                 }
                 configuration.slide = policy
+            case "keys":
+                guard let text = table[key]?.string, let style = KeyStyle(rawValue: text) else {
+                    throw ConfigError(path: path, "keys must be \"default\" or \"vi\"")
+                }
+                configuration.keyMap = KeyMap(style: style, bindings: configuration.keyMap.bindings)
+            case "bind":
+                guard let bindings = table[key]?.table else { throw ConfigError(path: path, "bind must be a table: [bind]") }
+                try configuration.keyMap.apply(bindings, path: path)
             case "models":
                 guard let array = table[key]?.array else { throw ConfigError(path: path, "models must be an array of tables: [[models]]") }
                 for (index, element) in array.enumerated() {
@@ -50,7 +65,7 @@ public struct ChatConfiguration: Equatable, Sendable {
                     configuration.models.append(try model(entry, index: index, path: path, home: home))
                 }
             default:
-                throw ConfigError(path: path, "unknown key '\(key)' (known: theme, model, slide, [[models]])")
+                throw ConfigError(path: path, "unknown key '\(key)' (known: theme, model, slide, keys, [bind], [[models]])")
             }
         }
         var seen = Set<String>()
@@ -64,9 +79,10 @@ public struct ChatConfiguration: Equatable, Sendable {
     }
 
     private static func model(_ table: TOMLTable, index: Int, path: String, home: String?) throws(ConfigError) -> ModelEntry {
-        let known: Set<String> = ["name", "kind", "path", "ctx_size"]
+        let known: Set<String> = Set(["name", "kind", "path", "ctx_size", "tokenizer"] + SamplingField.allCases.map(\.rawValue))
         if let unknown = table.keys.first(where: { !known.contains($0) }) {
-            throw ConfigError(path: path, "models[\(index)]: unknown key '\(unknown)' (known: name, kind, path, ctx_size)")
+            throw ConfigError(path: path, "models[\(index)]: unknown key '\(unknown)' (known: name, kind, path, ctx_size, "
+                              + "tokenizer, \(SamplingField.names))")
         }
         guard let name = table["name"]?.string, !name.isEmpty else {
             throw ConfigError(path: path, "models[\(index)] needs name = \"…\"")
@@ -87,7 +103,16 @@ public struct ChatConfiguration: Equatable, Sendable {
             }
             contextSize = size
         }
-        return ModelEntry(name: name, kind: kind, path: expandTilde(modelPath, home: home), contextSize: contextSize)
+        var tokenizer: String?
+        if let value = table["tokenizer"] {
+            guard let text = value.string, !text.isEmpty else {
+                throw ConfigError(path: path, "model '\(name)': tokenizer must be the path of a tokenizer.model file")
+            }
+            tokenizer = expandTilde(text, home: home)
+        }
+        let sampling = try SamplingField.settings(from: table, model: name, path: path)
+        return ModelEntry(name: name, kind: kind, path: expandTilde(modelPath, home: home), contextSize: contextSize,
+                          tokenizer: tokenizer, sampling: sampling)
     }
 
     /// The file's directory: `$XDG_CONFIG_HOME/glmchat`, else `~/.config/glmchat`.
@@ -114,7 +139,7 @@ public struct ChatConfiguration: Equatable, Sendable {
 
     /// `--model PATH`: adds a model for this run (named after the file, kind guessed from the
     /// name: "32k" → chat-32k, "base" → base, else chat) and makes it the one loaded first.
-    public mutating func addModel(path: String, kind: ModelKind? = nil) {
+    public mutating func addModel(path: String, kind: ModelKind? = nil, tokenizer: String? = nil) {
         let fileName = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         let lowered = fileName.lowercased()
         let guessed: ModelKind = lowered.contains("32k") ? .chat32k : (lowered.contains("base") ? .base : .chat)
@@ -124,19 +149,14 @@ public struct ChatConfiguration: Equatable, Sendable {
             name = "\(fileName)-\(suffix)"
             suffix += 1
         }
-        models.insert(ModelEntry(name: name, kind: kind ?? guessed, path: path), at: 0)
+        models.insert(ModelEntry(name: name, kind: kind ?? guessed, path: path, tokenizer: tokenizer), at: 0)
         initialModel = name
     }
 
-    /// Where themes are looked for: the user's config directory, then `share/glmchat/themes`
-    /// beside the executable, then `themes/` in the working directory (a source checkout).
-    public static func themeDirectories(environment: [String: String], executablePath: String) -> [URL] {
-        let executable = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath()
-        return [
-            directory(environment: environment).appendingPathComponent("themes"),
-            executable.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("share/glmchat/themes"),
-            URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("themes"),
-        ]
+    /// Where the user's own themes are looked for: `themes/` in the config directory. They win over
+    /// the themes built into glmchat (`ThemeLoader`), which work from any folder.
+    public static func themeDirectories(environment: [String: String]) -> [URL] {
+        [directory(environment: environment).appendingPathComponent("themes")]
     }
 
     /// The smallest window worth chatting in: a system prompt and a turn or two.

@@ -7,11 +7,19 @@ public struct ModelEntry: Equatable, Sendable {
     public var path: String
     /// `ctx_size`: a window smaller than the model's (less memory for the KV cache), or nil.
     public var contextSize: Int?
+    /// `tokenizer`: the tokenizer.model of a GGUF file that does not carry its own, or nil.
+    public var tokenizer: String?
+    /// `temperature`, `top_p`, `top_k`, `repeat_penalty`, `seed`, `max_tokens`: how a new session
+    /// with this model samples ("/set" changes a session's own).
+    public var sampling: SamplingSettings
 
-    public init(name: String, kind: ModelKind, path: String, contextSize: Int? = nil) {
+    public init(name: String, kind: ModelKind, path: String, contextSize: Int? = nil, tokenizer: String? = nil,
+                sampling: SamplingSettings = .default) {
         self.name = name
         self.kind = kind
         self.path = path
         self.contextSize = contextSize
+        self.tokenizer = tokenizer
+        self.sampling = sampling
     }
 }

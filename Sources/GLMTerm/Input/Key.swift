@@ -15,5 +15,7 @@ public enum Key: Equatable, Sendable {
     case up, down, left, right, home, end, pageUp, pageDown, wordLeft, wordRight
     case function(Int)
     case wheelUp, wheelDown
+    /// The left mouse button at this cell.
+    case click(Position)
     case resize(Size)
 }

@@ -7,7 +7,8 @@ public struct KeyDecoder: Sendable {
         case escape
         case csi(String)
         case ss3
-        case paste(String.UnicodeScalarView)
+        /// The paste so far. Appending must not copy it: see `scalarInput`.
+        case paste([Unicode.Scalar])
     }
 
     private var state: State = .ground
@@ -37,6 +38,8 @@ public struct KeyDecoder: Sendable {
                 functionKey(key)
             case .wheel(let up):
                 emit(up ? .wheelUp : .wheelDown)
+            case .click(let position):
+                emit(.click(position))
             case .resize(let size):
                 emit(.resize(size))
             }
@@ -58,9 +61,11 @@ public struct KeyDecoder: Sendable {
     private mutating func scalarInput(_ scalar: Unicode.Scalar, moreTextFollows: Bool) {
         switch state {
         case .paste(var buffer):
+            // Take the buffer out of the state first, so that it is the only reference and the
+            // append does not copy it: a copy per character made a 200,000-character paste take a minute.
+            state = .ground
             buffer.append(scalar)
-            if buffer.count >= 6, String(String.UnicodeScalarView(buffer.suffix(6))) == "\u{1B}[201~" {
-                state = .ground
+            if buffer.count >= 6, buffer[(buffer.count - 6)...].elementsEqual(Self.pasteEnd) {
                 emit(.paste(Self.normalizeLineBreaks(String(String.UnicodeScalarView(buffer.dropLast(6))))))
             } else {
                 state = .paste(buffer)
@@ -118,7 +123,7 @@ public struct KeyDecoder: Sendable {
 
     private mutating func csi(_ parameters: String, final: Character) {
         switch (parameters, final) {
-        case ("200", "~"): state = .paste(String.UnicodeScalarView())
+        case ("200", "~"): state = .paste([])
         case ("201", "~"): break
         case (_, "A"): emit(.up)
         case (_, "B"): emit(.down)
@@ -136,6 +141,13 @@ public struct KeyDecoder: Sendable {
         case ("13;2", "u"), ("13;3", "u"), ("27;2;13", "~"): emit(.newline)   // kitty / xterm modifyOtherKeys
         case (let p, "M") where p.hasPrefix("<64;"): emit(.wheelUp)
         case (let p, "M") where p.hasPrefix("<65;"): emit(.wheelDown)
+        case (let p, "M") where p.hasPrefix("<0;"):
+            // SGR mouse report of a left press: "<0;COLUMN;ROW", both from 1
+            let numbers = p.dropFirst(3).split(separator: ";").compactMap { Int($0) }
+            if numbers.count == 2, numbers[0] >= 1, numbers[1] >= 1 {
+                emit(.click(Position(row: numbers[1] - 1, column: numbers[0] - 1)))
+            }
+        case (let p, "m") where p.hasPrefix("<"): break     // a button released
         default:
             if final == "~", let number = Int(parameters), let function = Self.functionNumber[number] {
                 emit(.function(function))
@@ -149,6 +161,7 @@ public struct KeyDecoder: Sendable {
 
     private mutating func functionKey(_ key: FunctionKey) {
         if case .paste(var buffer) = state {
+            state = .ground
             if key == .enter { buffer.append("\n") }
             state = .paste(buffer)
             return
@@ -188,6 +201,8 @@ public struct KeyDecoder: Sendable {
         keys.append(.text(String(typed)))
         typed.removeAll()
     }
+
+    private static let pasteEnd = Array("\u{1B}[201~".unicodeScalars)
 
     static func normalizeLineBreaks(_ text: String) -> String {
         String(text.map { $0 == "\r\n" || $0 == "\r" ? "\n" : $0 })

@@ -19,8 +19,8 @@ public final class EngineModelProvider: ModelProvider {
 
     public func load(_ model: ModelEntry) -> AsyncStream<LoadEvent> {
         let (stream, continuation) = AsyncStream<LoadEvent>.makeStream()
-        let options = ModelLoadOptions(path: model.path, threads: threads, contextLimit: contextSize ?? model.contextSize,
-                                       kind: model.kind)
+        let options = ModelLoadOptions(path: model.path, tokenizerPath: model.tokenizer, threads: threads,
+                                       contextLimit: contextSize ?? model.contextSize, kind: model.kind)
         let slidePolicy = slidePolicy
         loading?.cancel()
         loading = Task.detached(priority: .userInitiated) {

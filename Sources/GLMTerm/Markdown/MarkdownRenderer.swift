@@ -14,6 +14,12 @@ final class MarkdownRenderer {
     private(set) var blocksRendered = 0
 
     func render(_ text: String, width: Int, theme: Theme, key: MessageID) -> [TranscriptRow] {
+        renderWithCode(text, width: width, theme: theme, key: key).rows
+    }
+
+    /// The rows, and where each code block is among them with its text (what "copy" takes).
+    func renderWithCode(_ text: String, width: Int, theme: Theme, key: MessageID)
+        -> (rows: [TranscriptRow], code: [(rows: Range<Int>, text: String)]) {
         let blocks = MarkdownBlock.split(text)
         let previous = cache[key]?.width == width ? cache[key]?.blocks ?? [] : []
         var rendered: [CachedBlock] = []
@@ -26,7 +32,15 @@ final class MarkdownRenderer {
             }
         }
         cache[key] = (width, rendered)
-        return rendered.flatMap(\.rows)
+        var code: [(rows: Range<Int>, text: String)] = []
+        var offset = 0
+        for block in rendered {
+            if case .code = block.block.kind {
+                code.append((offset..<(offset + block.rows.count), block.block.lines.joined(separator: "\n")))
+            }
+            offset += block.rows.count
+        }
+        return (rendered.flatMap(\.rows), code)
     }
 
     /// Forgets answers no longer shown.

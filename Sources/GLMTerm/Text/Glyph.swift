@@ -1,3 +1,5 @@
+import GLMEngine
+
 /// One drawable cell's content: the scalars sent to the terminal for one grapheme and the
 /// number of display cells (0 for dropped format characters, 1 or 2) it occupies.
 public struct Glyph: Equatable, Sendable {
@@ -142,14 +144,10 @@ public enum Glyphs {
     }
 
     /// Control characters become their visible Unicode "control picture" (␛, ␀, ␡) or U+FFFD for
-    /// C1 controls, so they take one cell and never move the terminal's cursor.
+    /// C1 controls, so they take one cell and never move the terminal's cursor (the same pictures
+    /// the CLI prints: `ControlPictures`).
     static func visibleControl(_ scalar: Unicode.Scalar) -> Unicode.Scalar? {
-        switch scalar.value {
-        case 0x00...0x1F: return Unicode.Scalar(0x2400 + scalar.value)
-        case 0x7F: return Unicode.Scalar(0x2421)
-        case 0x80...0x9F, 0x2028, 0x2029: return Unicode.Scalar(0xFFFD)
-        default: return nil
-        }
+        ControlPictures.picture(for: scalar)
     }
 
     static func isRegionalIndicator(_ scalar: Unicode.Scalar) -> Bool {

@@ -1,7 +1,7 @@
 import Foundation
 import TOMLKit
 
-/// Reads `themes/NAME.toml`. A theme file has a table per role, each with `fg` and `bg` colours
+/// Reads `themes/NAME.toml` (the user's, or one built into glmchat). A theme file has a table per role, each with `fg` and `bg` colours
 /// (`default`, an ANSI name such as `cyan` or `bright-red`, 0–255, or `#rrggbb`) and the flags
 /// `bold`, `dim`, `italic`, `underline`, `reverse`:
 ///
@@ -68,9 +68,11 @@ public enum ThemeLoader {
         return style
     }
 
-    /// Finds and reads theme `name` in `directories` (first match wins). "default" needs no file.
-    /// A missing or broken theme gives the default theme and the message to show.
-    public static func load(named name: String, from directories: [URL]) -> (spec: ThemeSpec, problem: String?) {
+    /// Finds and reads theme `name`: a file in `directories` first (the user's own themes win),
+    /// then the themes built into glmchat (the text of `themes/*.toml`). A missing or broken theme
+    /// gives the default theme and the message to show.
+    public static func load(named name: String, from directories: [URL],
+                            builtIn: [(name: String, text: String)] = BuiltinThemes.files) -> (spec: ThemeSpec, problem: String?) {
         for directory in directories {
             let url = directory.appendingPathComponent("\(name).toml")
             guard FileManager.default.fileExists(atPath: url.path) else { continue }
@@ -83,9 +85,18 @@ public enum ThemeLoader {
                 return (.standard, "\(url.path): \(error.localizedDescription) — using the default theme")
             }
         }
+        if let shipped = builtIn.first(where: { $0.name.isByteEqual(to: name) }) {
+            do {
+                return (try parse(shipped.text, path: "(built in) \(name).toml"), nil)
+            } catch {
+                return (.standard, "\(error) — using the default theme")
+            }
+        }
         if name == "default" { return (.standard, nil) }
         let searched = directories.map(\.path).joined(separator: ", ")
-        return (.standard, "theme '\(name)' not found (looked in \(searched.isEmpty ? "no directories" : searched)) — using the default theme")
+        let shippedNames = builtIn.map(\.name).joined(separator: ", ")
+        return (.standard, "theme '\(name)' not found: the built-in themes are \(shippedNames); "
+                + "your own go in \(searched.isEmpty ? "a themes folder" : searched) — using the default theme")
     }
 
     /// The colour count to resolve a theme for: none when NO_COLOR is set (https://no-color.org).

@@ -2,6 +2,8 @@
 /// the caret row is visible. Returns where the terminal cursor goes.
 struct InputBoxView {
     var editor: InputEditor
+    /// The editor's text laid out at this box's width (the app keeps it between frames).
+    var layout: EditorLayout
     var title: String
     var notice: String?
     var noticeIsError: Bool
@@ -18,7 +20,6 @@ struct InputBoxView {
         let textRows = rect.rows - 1
         guard textRows > 0 else { return nil }
         let width = rect.columns - 2
-        let layout = editor.layout(width: width)
         let first = max(0, layout.caret.row - textRows + 1)
         for (offset, line) in layout.lines.dropFirst(first).prefix(textRows).enumerated() {
             grid.draw(line, row: rect.row + 1 + offset, column: rect.column + 1, limit: rect.column + 1 + width)
@@ -26,8 +27,6 @@ struct InputBoxView {
         return Position(row: rect.row + 1 + layout.caret.row - first, column: rect.column + 1 + layout.caret.column)
     }
 
-    /// Rows the text needs at this width (the box grows with it, up to its limit).
-    static func neededRows(for editor: InputEditor, columns: Int) -> Int {
-        editor.layout(width: max(2, columns - 2)).lines.count
-    }
+    /// The width the text gets in a box `columns` wide.
+    static func textWidth(columns: Int) -> Int { max(2, columns - 2) }
 }

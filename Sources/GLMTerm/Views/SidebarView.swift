@@ -30,7 +30,7 @@ struct SidebarView {
         guard listRows > 0 else { return cursor }
         let rowsPerItem = hits == nil ? 1 : 2
         let visibleItems = max(1, listRows / rowsPerItem)
-        let first = max(0, min(selected - visibleItems + 1, sessions.count - visibleItems))
+        let first = Self.firstShown(selected: selected, count: sessions.count, visibleItems: visibleItems)
         for (offset, session) in sessions.dropFirst(first).prefix(visibleItems).enumerated() {
             let index = first + offset
             let row = rect.row + 1 + offset * rowsPerItem
@@ -41,13 +41,20 @@ struct SidebarView {
             let marker = session.id == current ? "▸ " : "  "
             let column = grid.write(marker, style: style, row: row, column: rect.column, limit: rect.column + inner)
             let hit = hits.flatMap { $0.indices.contains(index) ? $0[index] : nil }
+            // base and 32K sessions say so at the right edge; the title is cut before the tag
+            let tag = Self.kindTag(session).map { " " + $0 } ?? ""
+            let tagWidth = Glyphs.width(of: tag)
             let end = drawHighlighted(session.displayTitle, matches: hit.map { Self.offsets($0.titleMatches, in: session.title) } ?? [],
                                       style: style, into: &grid,
-                                      row: row, column: column, limit: rect.column + inner)
+                                      row: row, column: column, limit: rect.column + inner - tagWidth)
+            if !tag.isEmpty {
+                let tagStyle = focused && index == selected ? style : theme[.dim].adding(.bold)
+                grid.write(tag, style: tagStyle, row: row, column: rect.column + inner - tagWidth, limit: rect.column + inner)
+            }
             if hits != nil, session.isArchived {
                 // search reaches archived sessions too: say which ones are not in the main list
                 let tagStyle = focused && index == selected ? style : theme[.dim]
-                grid.write(" (archived)", style: tagStyle, row: row, column: end, limit: rect.column + inner)
+                grid.write(" (archived)", style: tagStyle, row: row, column: end, limit: rect.column + inner - tagWidth)
             }
             if let snippet = hit?.snippet, row + 1 < rect.bottom {
                 let (text, matches) = Self.window(snippet.text, matches: Self.offsets(snippet.matches, in: snippet.text))
@@ -61,6 +68,26 @@ struct SidebarView {
             grid.write(Glyphs.truncated(empty, toCells: inner), style: theme[.dim], row: rect.row + 1, column: rect.column)
         }
         return cursor
+    }
+
+    /// What marks a session written with a base or 32K model ("base", "32K"); nil for chat.
+    static func kindTag(_ session: Session) -> String? {
+        guard let kind = ModelKind(rawValue: session.modelKind), kind != .chat else { return nil }
+        return kind.label
+    }
+
+    /// The first session shown: the list scrolls just enough to show the selected one.
+    static func firstShown(selected: Int, count: Int, visibleItems: Int) -> Int {
+        max(0, min(selected - visibleItems + 1, count - visibleItems))
+    }
+
+    /// The session drawn at screen row `row` of a list drawn in `rect`, if any (a click).
+    static func session(atRow row: Int, in rect: Rect, selected: Int, count: Int, searching: Bool) -> Int? {
+        let rowsPerItem = searching ? 2 : 1
+        let visibleItems = max(1, (rect.rows - 1) / rowsPerItem)
+        guard row > rect.row else { return nil }
+        let index = firstShown(selected: selected, count: count, visibleItems: visibleItems) + (row - rect.row - 1) / rowsPerItem
+        return index < count ? index : nil
     }
 
     private func drawHeading(into grid: inout CellGrid, rect: Rect, inner: Int) -> Position? {

@@ -30,6 +30,8 @@ struct StatusLineView {
     var contextUsed: Int
     var tokensPerSecond: Double?
     var activity: Activity
+    /// The alternative shown of the turn `[` and `]` act on, and how many it has.
+    var alternatives: (position: Int, count: Int)?
     var theme: Theme
 
     func draw(into grid: inout CellGrid, rect: Rect) {
@@ -46,6 +48,7 @@ struct StatusLineView {
             left += "no model"
         }
         var right: [String] = []
+        if let alternatives { right.append("alt \(alternatives.position)/\(alternatives.count)") }
         if let model { right.append("ctx \(contextUsed)/\(model.contextWindow)") }
         if let tokensPerSecond { right.append(String(format: "%.1f tok/s", tokensPerSecond)) }
         right.append(activity.label)

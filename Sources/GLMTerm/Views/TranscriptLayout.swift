@@ -8,6 +8,15 @@ struct TranscriptRow: Equatable, Sendable {
     var fill: Style?
 }
 
+/// Something the transcript's cursor can rest on and "copy" can take: a whole message, or a code
+/// block inside an answer. `rows` are rows of the whole transcript.
+struct TranscriptBlock: Equatable, Sendable {
+    var message: Int
+    var rows: Range<Int>
+    var text: String
+    var isCode: Bool
+}
+
 /// Turns messages into transcript rows and remembers them per message, so a frame only lays out
 /// the message that changed (the answer being streamed).
 @MainActor
@@ -17,6 +26,8 @@ final class TranscriptLayout {
         var state: MessageState
         var width: Int
         var rows: [TranscriptRow]
+        /// Code blocks, as rows of this message.
+        var code: [(rows: Range<Int>, text: String)]
     }
 
     private var cache: [MessageID: Entry] = [:]
@@ -31,46 +42,58 @@ final class TranscriptLayout {
         self.theme = theme
     }
 
-    /// All rows, and the index of each message's first row.
-    func rows(for messages: [Message], width: Int) -> (rows: [TranscriptRow], starts: [Int]) {
+    /// All rows, the index of each message's first row, and the blocks the cursor can rest on.
+    func rows(for messages: [Message], width: Int) -> (rows: [TranscriptRow], starts: [Int], blocks: [TranscriptBlock]) {
         var rows: [TranscriptRow] = []
         var starts: [Int] = []
+        var blocks: [TranscriptBlock] = []
         var live = Set<MessageID>()
-        for message in messages {
-            starts.append(rows.count)
+        for (index, message) in messages.enumerated() {
+            let start = rows.count
+            starts.append(start)
             live.insert(message.id)
-            if let entry = cache[message.id], entry.text.isByteEqual(to: message.content), entry.state == message.state, entry.width == width {
-                rows += entry.rows
-                continue
+            let entry: Entry
+            if let cached = cache[message.id], cached.text.isByteEqual(to: message.content), cached.state == message.state,
+               cached.width == width {
+                entry = cached
+            } else {
+                let (laidOut, code) = layOut(message, width: width)
+                entry = Entry(text: message.content, state: message.state, width: width, rows: laidOut, code: code)
+                cache[message.id] = entry
             }
-            let laidOut = layOut(message, width: width)
-            cache[message.id] = Entry(text: message.content, state: message.state, width: width, rows: laidOut)
-            rows += laidOut
+            rows += entry.rows
+            // the message without its trailing blank row, then its code blocks
+            blocks.append(TranscriptBlock(message: index, rows: start..<(start + max(1, entry.rows.count - 1)),
+                                          text: message.content, isCode: false))
+            for code in entry.code {
+                blocks.append(TranscriptBlock(message: index, rows: (start + code.rows.lowerBound)..<(start + code.rows.upperBound),
+                                              text: code.text, isCode: true))
+            }
         }
         cache = cache.filter { live.contains($0.key) }
         markdown.keep(only: live)
-        return (rows, starts)
+        return (rows, starts, blocks)
     }
 
     func invalidate() {
         cache.removeAll()
     }
 
-    private func layOut(_ message: Message, width: Int) -> [TranscriptRow] {
+    private func layOut(_ message: Message, width: Int) -> ([TranscriptRow], [(rows: Range<Int>, text: String)]) {
         let bodyWidth = max(2, width - 2)
         switch message.role {
         case .system where message.isContextClear:
             let rule = "── context cleared ──"
-            return [row([Span(rule, style: theme[.dim])], width: width), blank()]
+            return ([row([Span(rule, style: theme[.dim])], width: width), blank()], [])
         case .system:
             var rows = [row([Span("System", style: theme[.system].adding(.bold))], width: width)]
             rows += TextLayout.wrap(message.content, width: bodyWidth, style: theme[.system]).map { TranscriptRow(line: $0, indent: 2) }
-            return rows + [blank()]
+            return (rows + [blank()], [])
         case .user, .observation:
             let name = message.role == .observation ? "Observation" : (completion ? "Prompt" : "You")
             var rows = [row([Span(name, style: theme[.user])], width: width)]
             rows += TextLayout.wrap(message.content, width: bodyWidth).map { TranscriptRow(line: $0, indent: 2) }
-            return rows + [blank()]
+            return (rows + [blank()], [])
         case .assistant:
             var header = [Span(completion ? "Continuation" : "GLM", style: theme[.assistant])]
             switch message.state {
@@ -80,15 +103,17 @@ final class TranscriptLayout {
             case .complete: break
             }
             var rows = [row(header, width: width)]
-            rows += markdown.render(message.content, width: bodyWidth, theme: theme, key: message.id).map {
+            let rendered = markdown.renderWithCode(message.content, width: bodyWidth, theme: theme, key: message.id)
+            rows += rendered.rows.map {
                 var shifted = $0
                 shifted.indent += 2
                 return shifted
             }
+            let code = rendered.code.map { (rows: ($0.rows.lowerBound + 1)..<($0.rows.upperBound + 1), text: $0.text) }
             if message.state == .failed {
                 rows += TextLayout.wrap(message.error ?? "failed", width: bodyWidth, style: theme[.error]).map { TranscriptRow(line: $0, indent: 2) }
             }
-            return rows + [blank()]
+            return (rows + [blank()], code)
         }
     }
 

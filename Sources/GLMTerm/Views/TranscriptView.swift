@@ -13,6 +13,15 @@ final class TranscriptView {
     private var lastViewRows = 0
     /// A message to bring to the top of the view at the next draw (a search hit being opened).
     private var pendingReveal: Int?
+    /// What the cursor can rest on, as laid out in the last frame.
+    private(set) var blocks: [TranscriptBlock] = []
+    /// The block the cursor is on while the transcript has the focus (an index into `blocks`).
+    private(set) var selectedBlock: Int?
+    /// Scroll the selected block into view at the next draw.
+    private var revealSelection = false
+    /// Where the last frame was drawn, and its first row (for the mouse).
+    private var lastRect = Rect(row: 0, column: 0, rows: 0, columns: 0)
+    private var lastTop = 0
     let layout: TranscriptLayout
 
     init(theme: Theme) {
@@ -40,6 +49,41 @@ final class TranscriptView {
         pendingReveal = nil
     }
 
+    // MARK: The cursor
+
+    /// Puts the cursor on block `index` (clamped), or takes it away (nil), and scrolls it into view.
+    func select(block index: Int?) {
+        guard let index, !blocks.isEmpty else {
+            selectedBlock = nil
+            return
+        }
+        selectedBlock = max(0, min(index, blocks.count - 1))
+        revealSelection = true
+    }
+
+    /// Moves the cursor `delta` blocks; from nowhere, it starts at the last block.
+    func moveSelection(by delta: Int) {
+        select(block: selectedBlock.map { $0 + delta } ?? blocks.count - 1)
+    }
+
+    /// Scrolls by `rows` and puts the cursor on the block in the middle of the view (vi's Ctrl+D, Ctrl+U).
+    func scrollSelection(by rows: Int) {
+        scroll(by: rows)
+        let top = max(0, lastTotal - lastViewRows - offsetFromBottom)
+        let middle = top + lastViewRows / 2
+        let index = blocks.lastIndex { !$0.isCode && $0.rows.lowerBound <= middle } ?? 0
+        selectedBlock = blocks.isEmpty ? nil : index
+    }
+
+    /// The block drawn at `screenRow` (a click), preferring a code block over its message.
+    func block(atScreenRow screenRow: Int) -> Int? {
+        guard (lastRect.row..<lastRect.bottom).contains(screenRow) else { return nil }
+        let row = lastTop + screenRow - lastRect.row
+        return blocks.lastIndex { $0.rows.contains(row) }
+    }
+
+    var selected: TranscriptBlock? { selectedBlock.map { blocks[$0] } }
+
     /// Scrolls so that message `index` starts near the top (or, near the end, so that it is in view).
     func reveal(message index: Int) {
         pendingReveal = index
@@ -49,7 +93,9 @@ final class TranscriptView {
         guard rect.rows > 0, rect.columns > 2 else { return }
         grid.fill(rect, style: .plain)
         let width = rect.columns - 1
-        let (rows, starts) = layout.rows(for: messages, width: width)
+        let (rows, starts, laidOutBlocks) = layout.rows(for: messages, width: width)
+        blocks = laidOutBlocks
+        if let selected = selectedBlock { selectedBlock = blocks.isEmpty ? nil : min(selected, blocks.count - 1) }
         if let index = pendingReveal, starts.indices.contains(index) {
             pendingReveal = nil
             let top = max(0, starts[index] - 1)   // one row of what comes before, for context
@@ -57,6 +103,16 @@ final class TranscriptView {
             unseenLines = 0
         }
         adjustScroll(total: rows.count, starts: starts, width: width, viewRows: rect.rows)
+        if revealSelection, let selected = selectedBlock {
+            revealSelection = false
+            let block = blocks[selected].rows
+            var top = max(0, rows.count - rect.rows - offsetFromBottom)
+            if block.lowerBound < top || block.count > rect.rows { top = block.lowerBound }
+            else if block.upperBound > top + rect.rows { top = block.upperBound - rect.rows }
+            offsetFromBottom = max(0, rows.count - rect.rows - top)
+            if offsetFromBottom == 0 { unseenLines = 0 }
+        }
+        lastRect = rect
         if messages.isEmpty {
             for (index, line) in TextLayout.wrap(emptyHint, width: width, style: theme[.dim]).prefix(rect.rows).enumerated() {
                 grid.draw(line, row: rect.row + index, column: rect.column + 1, limit: rect.right)
@@ -64,6 +120,8 @@ final class TranscriptView {
             return
         }
         let top = max(0, rows.count - rect.rows - offsetFromBottom)
+        lastTop = top
+        let cursorRows = selectedBlock.map { blocks[$0].rows } ?? 0..<0
         for (index, row) in rows.dropFirst(top).prefix(rect.rows).enumerated() {
             let screenRow = rect.row + index
             if let fill = row.fill {
@@ -71,6 +129,9 @@ final class TranscriptView {
                                columns: rect.columns - 1 - row.indent), style: fill)
             }
             grid.draw(row.line, row: screenRow, column: rect.column + 1 + row.indent, limit: rect.right)
+            if cursorRows.contains(top + index) {
+                grid.put(Glyph("▌", width: 1), style: theme[.user], row: screenRow, column: rect.column)
+            }
         }
         if offsetFromBottom > 0 && unseenLines > 0 {
             let label = " ↓ \(unseenLines) new line\(unseenLines == 1 ? "" : "s") (End) "

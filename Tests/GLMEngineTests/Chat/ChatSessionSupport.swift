@@ -60,15 +60,42 @@ final class MemoryConversationStore: ConversationStore, @unchecked Sendable {
     func messages(in session: SessionID) throws -> [Message] { lock.withLock { stored[session] ?? [] } }
 
     func appendMessage(_ new: NewMessage, to session: SessionID) throws -> Message {
-        let message = Message(sessionID: session, role: new.role, content: new.content, metadata: new.metadata, model: new.model)
+        let message = Message(sessionID: session, role: new.role, content: new.content, metadata: new.metadata, model: new.model,
+                              parentID: pathEnd(session))
         try put(message)
         return message
     }
 
     func beginAnswer(in session: SessionID, model: String, seed: UInt64?) throws -> any AnswerSink {
-        let message = Message(sessionID: session, role: .assistant, content: "", model: model, seed: seed, state: .streaming)
+        let message = Message(sessionID: session, role: .assistant, content: "", model: model, seed: seed, state: .streaming,
+                              parentID: pathEnd(session))
         try put(message)
         return MemoryAnswerSink(store: self, message: message)
+    }
+
+    /// New messages follow the end of the chosen path, as in the SQLite store.
+    private func pathEnd(_ session: SessionID) -> MessageID? {
+        lock.withLock { MessageTree.chosenPath(stored[session] ?? []).last?.id }
+    }
+
+    func retractMessage(_ id: MessageID) throws {
+        lock.withLock {
+            for key in stored.keys {
+                if let index = stored[key]?.firstIndex(where: { $0.id == id }) { stored[key]?[index].isChosen = false }
+            }
+        }
+    }
+
+    func chooseMessage(_ id: MessageID) throws {
+        lock.withLock {
+            for key in stored.keys {
+                guard var messages = stored[key], let chosen = messages.first(where: { $0.id == id }) else { continue }
+                for index in messages.indices where messages[index].parentID == chosen.parentID {
+                    messages[index].isChosen = messages[index].id == id
+                }
+                stored[key] = messages
+            }
+        }
     }
 
     func setSystemPrompt(_ text: String, of session: SessionID) throws {

@@ -77,7 +77,7 @@ import Testing
         #expect(why.contains("too long"))
         #expect(chat.messages.last?.state == .failed)
         #expect(chat.messages.last?.content == "par")
-        try chat.removeExchange(from: 1)
+        try chat.retract(from: 1)
         _ = await Self.drain(chat.reply(using: backend))
         #expect(backend.asked.last?.messages.map(\.content) == ["hi"])
         #expect(chat.messages.map(\.content) == ["hi", "ok"])

@@ -10,6 +10,7 @@ import Testing
         case .f16: return amax / 1024
         case .bf16: return amax / 128
         case .f32: return 0
+        default: preconditionFailure("glmchat does not write \(type)")
         }
     }
 
