@@ -22,7 +22,7 @@ extension GGUFConversion {
             metadata[key] = value
         }
         metadata["general.file_type"] = .uint32(GGUFTensorType.fileType(for: matrixType))
-        if let name { metadata["general.name"] = .string(name) }
+        if let name { metadata["general.name"] = .string(ExactText(name)) }
         if let sentencePieceModel { metadata[ChatGLMGGUF.sentencePieceModelKey] = .array(.uint8(sentencePieceModel)) }
         let sources = try ChatGLMGGUF.tensorSources(
             checkpoint: opened.checkpoint, config: opened.config, path: opened.path,
