@@ -15,6 +15,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
     ],
     targets: [
         .systemLibrary(name: "CNcurses", pkgConfig: "ncursesw",
@@ -40,14 +44,21 @@ let package = Package(
             name: "GLMStore",
             dependencies: ["GLMConversation", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        .target(name: "GLMOpenAI", dependencies: ["GLMEngine"]),
+        .target(name: "GLMServer",
+                dependencies: ["GLMOpenAI", .product(name: "Hummingbird", package: "hummingbird"),
+                               .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log")]),
+        .target(name: "GLMRemote",
+                dependencies: ["GLMOpenAI", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                               .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")]),
         .target(
             name: "GLMTerm",
-            dependencies: ["CNcurses", "GLMEngine", "GLMStore",
+            dependencies: ["CNcurses", "GLMEngine", "GLMStore", "GLMRemote",
                            .product(name: "TOMLKit", package: "TOMLKit")]
         ),
         .executableTarget(
             name: "glmchat",
-            dependencies: ["GLMEngine", "GLMStore", "GLMTerm",
+            dependencies: ["GLMEngine", "GLMStore", "GLMTerm", "GLMServer", "GLMRemote",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "GLMEngineTests", dependencies: ["GLMEngine"],
@@ -55,6 +66,7 @@ let package = Package(
         .testTarget(name: "GLMStoreTests", dependencies: ["GLMStore"]),
         .testTarget(name: "GLMTermTests", dependencies: ["GLMTerm", "GLMEngine", "GLMStore"]),
         .testTarget(name: "GLMChatCLITests", dependencies: ["GLMEngine", "GLMStore"]),
+        .testTarget(name: "GLMServerTests", dependencies: ["GLMServer", "GLMRemote", "GLMOpenAI", "GLMEngine"]),
     ],
     swiftLanguageModes: [.v6]
 )

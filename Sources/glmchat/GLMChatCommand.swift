@@ -7,6 +7,6 @@ struct GLMChatCommand: AsyncParsableCommand {
         commandName: "glmchat",
         abstract: "Chat with ChatGLM3 models (chat, base, 32K) on your own CPU.",
         subcommands: [ChatSubcommand.self, RunCommand.self, GenerateCommand.self, TokenizeCommand.self,
-                      ConvertCommand.self, BenchCommand.self, SessionsCommand.self],
+                      ConvertCommand.self, BenchCommand.self, SessionsCommand.self, ServeCommand.self],
         defaultSubcommand: ChatSubcommand.self)
 }
