@@ -1,6 +1,7 @@
 import GLMStore
 import Foundation
 import GLMEngine
+import GLMRemote
 import TOMLKit
 
 /// `$XDG_CONFIG_HOME/glmchat/config.toml`:
@@ -15,6 +16,14 @@ import TOMLKit
 ///     kind = "chat"             # chat, base or chat-32k
 ///     path = "~/models/chatglm3-6b-q4_0.gguf"   # a GGUF file or a Hugging Face directory
 ///     ctx_size = 4096           # optional; a window smaller than the model's (--ctx-size overrides it)
+///
+///     [[models]]                # a model served elsewhere over the OpenAI API
+///     name = "team-glm"
+///     kind = "chat"
+///     backend = "openai"        # local (the default) or openai
+///     url = "http://gpu-box:8000/v1"
+///     model = "chatglm3-6b"     # the model's name on that server
+///     api_key_env = "TEAM_KEY"  # optional; the environment variable holding the API key
 public struct ChatConfiguration: Equatable, Sendable {
     public var models: [ModelEntry] = []
     public var theme: String?
@@ -64,9 +73,9 @@ public struct ChatConfiguration: Equatable, Sendable {
     }
 
     private static func model(_ table: TOMLTable, index: Int, path: String, home: String?) throws(ConfigError) -> ModelEntry {
-        let known: Set<String> = ["name", "kind", "path", "ctx_size"]
+        let known: Set<String> = ["name", "kind", "path", "ctx_size", "backend", "url", "model", "api_key_env"]
         if let unknown = table.keys.first(where: { !known.contains($0) }) {
-            throw ConfigError(path: path, "models[\(index)]: unknown key '\(unknown)' (known: name, kind, path, ctx_size)")
+            throw ConfigError(path: path, "models[\(index)]: unknown key '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))")
         }
         guard let name = table["name"]?.string, !name.isEmpty else {
             throw ConfigError(path: path, "models[\(index)] needs name = \"…\"")
@@ -77,9 +86,6 @@ public struct ChatConfiguration: Equatable, Sendable {
         guard let kind = ModelKind(rawValue: kindText) else {
             throw ConfigError(path: path, "model '\(name)': kind '\(kindText)' is not chat, base or chat-32k")
         }
-        guard let modelPath = table["path"]?.string, !modelPath.isEmpty else {
-            throw ConfigError(path: path, "model '\(name)' needs path = \"…\" (a GGUF file or a Hugging Face directory)")
-        }
         var contextSize: Int?
         if let value = table["ctx_size"] {
             guard let size = value.int, size >= minimumContextSize else {
@@ -87,7 +93,43 @@ public struct ChatConfiguration: Equatable, Sendable {
             }
             contextSize = size
         }
-        return ModelEntry(name: name, kind: kind, path: expandTilde(modelPath, home: home), contextSize: contextSize)
+        let backend = table["backend"].map { $0.string ?? "" } ?? "local"
+        switch backend {
+        case "local":
+            for key in ["url", "model", "api_key_env"] where table[key] != nil {
+                throw ConfigError(path: path, "model '\(name)': \(key) is for backend = \"openai\"")
+            }
+            guard let modelPath = table["path"]?.string, !modelPath.isEmpty else {
+                throw ConfigError(path: path, "model '\(name)' needs path = \"…\" (a GGUF file or a Hugging Face directory)")
+            }
+            return ModelEntry(name: name, kind: kind, path: expandTilde(modelPath, home: home), contextSize: contextSize)
+        case "openai":
+            guard table["path"] == nil else {
+                throw ConfigError(path: path, "model '\(name)': a backend = \"openai\" model has url and model, not path")
+            }
+            guard let url = table["url"]?.string, !url.isEmpty else {
+                throw ConfigError(path: path, "model '\(name)' needs url = \"http://host:port/v1\"")
+            }
+            guard let remoteName = table["model"]?.string, !remoteName.isEmpty else {
+                throw ConfigError(path: path, "model '\(name)' needs model = \"…\" (the model's name on that server)")
+            }
+            var variable: String?
+            if let value = table["api_key_env"] {
+                guard let text = value.string, !text.isEmpty else {
+                    throw ConfigError(path: path, "model '\(name)': api_key_env must name an environment variable")
+                }
+                variable = text
+            }
+            let endpoint = RemoteEndpoint(baseURL: url, model: remoteName, apiKeyVariable: variable)
+            do {
+                try endpoint.validate()
+            } catch {
+                throw ConfigError(path: path, "model '\(name)': \(error)")
+            }
+            return ModelEntry(name: name, kind: kind, remote: endpoint, contextSize: contextSize)
+        default:
+            throw ConfigError(path: path, "model '\(name)': backend must be \"local\" or \"openai\", not '\(backend)'")
+        }
     }
 
     /// The file's directory: `$XDG_CONFIG_HOME/glmchat`, else `~/.config/glmchat`.

@@ -1,17 +1,28 @@
 import GLMEngine
+import GLMRemote
 import GLMStore
-/// One configured model: a name the user picks, its kind, and a GGUF file or Hugging Face directory.
+/// One configured model: a name the user picks, its kind, and a GGUF file or Hugging Face directory,
+/// or a model served elsewhere over the OpenAI API (`backend = "openai"`).
 public struct ModelEntry: Equatable, Sendable {
     public var name: String
     public var kind: ModelKind
+    /// The file or directory; for a remote model, its API address (what the model picker shows).
     public var path: String
     /// `ctx_size`: a window smaller than the model's (less memory for the KV cache), or nil.
     public var contextSize: Int?
+    /// Where a remote model is served; nil for a local one.
+    public var remote: RemoteEndpoint?
 
     public init(name: String, kind: ModelKind, path: String, contextSize: Int? = nil) {
         self.name = name
         self.kind = kind
         self.path = path
         self.contextSize = contextSize
+    }
+
+    /// A model served over the OpenAI API.
+    public init(name: String, kind: ModelKind, remote: RemoteEndpoint, contextSize: Int? = nil) {
+        self.init(name: name, kind: kind, path: remote.baseURL, contextSize: contextSize)
+        self.remote = remote
     }
 }
