@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "CNcurses", pkgConfig: "ncursesw",
@@ -47,7 +48,8 @@ let package = Package(
         .target(name: "GLMOpenAI", dependencies: ["GLMEngine"]),
         .target(name: "GLMServer",
                 dependencies: ["GLMOpenAI", .product(name: "Hummingbird", package: "hummingbird"),
-                               .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log")]),
+                               .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .target(name: "GLMRemote",
                 dependencies: ["GLMOpenAI", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")]),

@@ -4,6 +4,7 @@ import GLMOpenAI
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// A request's context: Hummingbird's, plus the connection (to notice a client that leaves).
 struct ServerContext: RequestContext {
@@ -28,8 +29,8 @@ struct ChannelWatch: ConnectionWatch {
 /// `glmchat serve`: the OpenAI-compatible API over HTTP/1.1 on Hummingbird.
 public enum HTTPServer {
     /// Serves until SIGTERM or SIGINT: then new requests are refused, queued ones get 503, answers being
-    /// written get `shutdownGraceSeconds` to finish and are stopped after that, and it returns. A second
-    /// signal exits at once. `onListening` gets the address (with the port, when 0 asked for any).
+    /// written get `shutdownGraceSeconds` to finish and are stopped after that, and it returns (at the
+    /// latest five seconds after the grace period, when the remaining work is cancelled). `onListening` gets the address (with the port, when 0 asked for any).
     public static func run(_ service: OpenAIService, options: ServerOptions, onListening: @escaping @Sendable (String) -> Void) async throws {
         let router = Router(context: ServerContext.self)
         router.add(middleware: APIMiddleware(service: service, apiKey: options.apiKey))
@@ -75,9 +76,13 @@ public enum HTTPServer {
                 onListening(host.contains(":") ? "http://[\(host)]:\(port)" : "http://\(host):\(port)")
             },
             logger: logger)
-        let shutdown = ShutdownSignals(service: service, grace: options.shutdownGraceSeconds)
-        shutdown.install()
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        // Services shut down in reverse order: the watcher first (it closes the service and starts the
+        // grace period), then the server (stops accepting, waits for the answers being written).
+        var configuration = ServiceGroupConfiguration(
+            services: [.init(service: app), .init(service: ShutdownWatcher(service: service, grace: options.shutdownGraceSeconds))],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = .seconds(options.shutdownGraceSeconds + 5)
+        try await ServiceGroup(configuration: configuration).run()
     }
 
     /// The body as JSON: 413 over the limit, 400 when it is not JSON.
@@ -176,42 +181,19 @@ struct APIMiddleware: RouterMiddleware {
     }
 }
 
-/// SIGTERM and SIGINT: the first closes the service (queued requests fail, running answers get a
-/// grace period, then stop) while Hummingbird stops accepting and drains; a second exits at once.
-final class ShutdownSignals: @unchecked Sendable {
-    private let service: OpenAIService
-    private let grace: Double
-    private var sources: [any DispatchSourceSignal] = []
-    private let lock = NSLock()
-    private var signalled = false
+/// The first service to hear of a graceful shutdown (SIGTERM, SIGINT): it closes the OpenAI service
+/// (queued requests fail with 503, new ones are refused) and stops the answers still being written
+/// once the grace period is over; the HTTP server then stops accepting and drains.
+struct ShutdownWatcher: Service {
+    let service: OpenAIService
+    let grace: Double
 
-    init(service: OpenAIService, grace: Double) {
-        self.service = service
-        self.grace = grace
-    }
-
-    func install() {
-        for number in [SIGTERM, SIGINT] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [self] in received() }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    private func received() {
-        let again = lock.withLock {
-            defer { signalled = true }
-            return signalled
-        }
-        if again {
-            service.log("second signal: exiting now")
-            exit(1)
-        }
+    func run() async throws {
+        try? await gracefulShutdown()
         service.log("shutting down: no new requests; \(service.activeAnswers) answer(s) get \(grace) s to finish")
         service.beginShutdown()
-        DispatchQueue.global().asyncAfter(deadline: .now() + grace) { [service] in
+        let service = self.service
+        DispatchQueue.global().asyncAfter(deadline: .now() + grace) {
             if service.activeAnswers > 0 { service.log("stopping \(service.activeAnswers) answer(s)") }
             service.stopAllAnswers()
         }

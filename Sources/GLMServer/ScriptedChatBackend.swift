@@ -6,17 +6,20 @@ import GLMEngine
 /// `<|assistant|>`), streamed a few characters at a time through the same reply splitting as the
 /// engine. For trying a client's handling of tool calls and errors without a model.
 ///
-/// The file is JSON: `{"name": "NAME", "kind": "chat", "replies": ["reply", ...]}`.
+/// The file is JSON: `{"name": "NAME", "kind": "chat", "replies": ["reply", ...], "pace_ms": 0}`;
+/// `pace_ms` waits that long before each piece (an answer slow enough to interrupt).
 public final class ScriptedChatBackend: ChatBackend, @unchecked Sendable {
     public let info: ModelInfo
     public var stopTokenIDs: [Int32] { [] }
     private let lock = NSLock()
     private let replies: [String]
+    private let pace: Duration
     private var next = 0
 
-    public init(name: String, kind: ModelKind, replies: [String]) {
+    public init(name: String, kind: ModelKind, replies: [String], pace: Duration = .zero) {
         info = ModelInfo(name: name, kind: kind, quantization: "scripted", contextWindow: kind.trainedWindow)
         self.replies = replies
+        self.pace = pace
     }
 
     /// Reads a script file; errors name the file and the field.
@@ -39,7 +42,14 @@ public final class ScriptedChatBackend: ChatBackend, @unchecked Sendable {
         guard let kind = ModelKind.allCases.first(where: { $0.rawValue.isByteEqual(to: kindName) }) else {
             throw GLMError(.badFormat, path: path, "\"kind\" must be chat, base or chat-32k")
         }
-        return ScriptedChatBackend(name: script["name"]?.stringValue ?? "scripted", kind: kind, replies: replies)
+        var pace = Duration.zero
+        if let value = script["pace_ms"] {
+            guard case .int(let milliseconds) = value, (0...60_000).contains(milliseconds) else {
+                throw GLMError(.badFormat, path: path, "\"pace_ms\" must be a whole number of milliseconds from 0 to 60000")
+            }
+            pace = .milliseconds(milliseconds)
+        }
+        return ScriptedChatBackend(name: script["name"]?.stringValue ?? "scripted", kind: kind, replies: replies, pace: pace)
     }
 
     public func reply(to conversation: Conversation, settings: ReplySettings,
@@ -54,6 +64,7 @@ public final class ScriptedChatBackend: ChatBackend, @unchecked Sendable {
         var splitter = ReplySplitter()
         let pieces = Self.pieces(raw)
         for piece in pieces {
+            if pace > .zero { try? await Task.sleep(for: pace) }
             if Task.isCancelled { return (.cancelled, stats) }
             if let limit = settings.maxTokens, stats.generatedTokens >= limit { return (.maxTokens, stats) }
             stats.generatedTokens += 1

@@ -46,6 +46,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Threads for the matrix kernels (default: physical cores).")
     var threads: Int?
 
+    @Option(help: "Weight precision when loading: f32, f16, q8_0, q4_0 (default: q4_0 for a checkpoint directory, the file's own for GGUF).")
+    var type: StorageType?
+
     @Option(help: "How a full window slides: exact or shift.")
     var slide: SlidePolicy = .exact
 
@@ -123,7 +126,7 @@ struct ServeCommand: AsyncParsableCommand {
                 continue
             }
             log("loading \(entry.name) from \(entry.path)")
-            let loaded = try ModelLoader.load(ModelLoadOptions(path: entry.path, threads: threads,
+            let loaded = try ModelLoader.load(ModelLoadOptions(path: entry.path, matrixType: type, threads: threads,
                                                                contextLimit: contextSize ?? entry.contextSize, kind: entry.kind))
             let engine = InferenceEngine(model: loaded.model, tokenizer: loaded.tokenizer, kind: loaded.kind,
                                          contextLimit: loaded.contextLimit, slidePolicy: slide)
