@@ -59,10 +59,11 @@ import Testing
         var socketPath: String { config.appendingPathComponent("tmux.sock").path }
 
         /// `arguments` follow the glmchat binary in the shell command tmux runs; config and data
-        /// live in a fresh folder.
-        init(columns: Int, rows: Int, arguments: String = "--demo") throws {
+        /// live in a fresh folder, which `prepare` may fill (a config.toml) before glmchat starts.
+        init(columns: Int, rows: Int, arguments: String = "--demo", prepare: (URL) throws -> Void = { _ in }) throws {
             config = FileManager.default.temporaryDirectory.appendingPathComponent("glmterm-e2e-\(UUID().uuidString.prefix(8))")
             try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
+            try prepare(config)
             let command = "\(TmuxEndToEndTests.binary ?? "glmchat") \(arguments)"
             try run(["new-session", "-d", "-x", "\(columns)", "-y", "\(rows)", "-e", "XDG_CONFIG_HOME=\(config.path)",
                      "-e", "XDG_DATA_HOME=\(config.path)", "-e", "LANG=C.UTF-8", "-e", "TERM=xterm-256color", command])
