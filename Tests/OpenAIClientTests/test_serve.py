@@ -101,6 +101,30 @@ class TinyModelTests(unittest.TestCase):
         self.assertTrue(all(chunk.choices for chunk in chunks))
         self.assertIsNotNone(chunks[-1].choices[0].finish_reason)
 
+    def test_stop_strings_cut_the_answer_before_them(self):
+        case = CASES["multi_turn_chat"]
+        messages, _ = oracle_chat(case)
+        expected = case["greedy"]["text"]
+        stop = "it数"
+        self.assertIn(stop, expected)
+        reply = self.client.chat.completions.create(model=TINY_NAME, messages=messages, temperature=0, max_tokens=16,
+                                                    stop=["never there", stop])
+        self.assertEqual(reply.choices[0].message.content, expected[:expected.index(stop)])
+        self.assertEqual(reply.choices[0].finish_reason, "stop")
+        chunks = list(self.client.chat.completions.create(model=TINY_NAME, messages=messages, temperature=0,
+                                                          max_tokens=16, stop=stop, stream=True))
+        self.assertEqual("".join(chunk.choices[0].delta.content or "" for chunk in chunks), expected[:expected.index(stop)])
+        self.assertEqual(chunks[-1].choices[0].finish_reason, "stop")
+
+    def test_a_continued_conversation_reuses_the_cached_prefix(self):
+        first_turn = [{"role": "user", "content": "Tell me about Paris."}]
+        first = self.client.chat.completions.create(model=TINY_NAME, messages=first_turn, temperature=0, max_tokens=6)
+        second_turn = first_turn + [{"role": "assistant", "content": first.choices[0].message.content},
+                                    {"role": "user", "content": "And Rome?"}]
+        second = self.client.chat.completions.create(model=TINY_NAME, messages=second_turn, temperature=0, max_tokens=6)
+        self.assertGreaterEqual(second.usage.prompt_tokens_details.cached_tokens, first.usage.prompt_tokens)
+        self.assertGreater(second.usage.prompt_tokens, first.usage.prompt_tokens + first.usage.completion_tokens)
+
     def test_plain_completions_equal_the_oracle(self):
         for name in ["english", "mixed"]:
             case = CASES[name]
@@ -298,6 +322,15 @@ class ToolRoundTripTests(unittest.TestCase):
                                     {"role": "function", "name": "get_weather", "content": "22"}]
         second = self.client.chat.completions.create(model="scripted-glm", messages=messages, functions=[WEATHER_TOOL["function"]])
         self.assertEqual(second.choices[0].message.content, "It is 22 °C in Paris.")
+
+
+    def test_listening_beyond_loopback_without_a_key_warns(self):
+        script = write_script(self.directory.name, [ANSWER_REPLY], name="open")
+        server = Server("--scripted", script, "--host", "0.0.0.0")
+        try:
+            self.assertTrue(any("warning" in line and "without an API key" in line for line in server.log), server.log)
+        finally:
+            server.close()
 
 
 class BusyAndShutdownTests(unittest.TestCase):
