@@ -32,6 +32,9 @@ public final class RequestGate: @unchecked Sendable {
         lock.withLock { (running, places.count - running) }
     }
 
+    /// Requests that have begun waiting for a slot, in line.
+    var queueLength: Int { lock.withLock { queue.count } }
+
     /// A place in the gate, or an error at once (503) when every slot and the queue are taken.
     public func admit() throws(APIError) -> Ticket {
         lock.lock()
