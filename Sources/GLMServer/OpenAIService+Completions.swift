@@ -25,7 +25,7 @@ extension OpenAIService {
         let settings = ReplySettings(sampling: parameters.sampling, seed: parameters.seed ?? .random(in: 0...UInt64.max),
                                      maxTokens: parameters.maxTokens)
         let generation = try await startAnswer(model: model, connection: connection) { onEvent in
-            try await local.complete(prompt, settings: settings, onEvent: onEvent)
+            try await model.complete(prompt, settings: settings, onEvent: onEvent)
         }
         let echo: String? = request.echo ? tokenizer.decode(prompt) : nil
         let streamer = ReplyStreamer(stops: parameters.stop, toolOffer: nil, segmented: false)

@@ -80,7 +80,19 @@ public final class OpenAIService: @unchecked Sendable {
     }
 
     public func metricsText() -> String {
-        metrics.render(gates: zip(models.all, gates).map { ($0.name, $1) })
+        var text = metrics.render(gates: zip(models.all, gates).map { ($0.name, $1) })
+        let batched = models.all.compactMap { model in model.batched.map { (model.name, $0.decoder) } }
+        if !batched.isEmpty {
+            func family(_ name: String, _ help: String, _ value: (BatchDecoder) -> Int) {
+                text += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n"
+                for (model, decoder) in batched { text += "\(name){model=\"\(ServerMetrics.escape(model))\"} \(value(decoder))\n" }
+            }
+            family("glmchat_kv_budget_bytes", "The KV memory the answers decoding together may reserve.") { $0.memoryBudgetBytes }
+            family("glmchat_kv_reserved_bytes", "KV memory reserved by the answers decoding now.") { $0.kvReservedBytes.now }
+            family("glmchat_kv_reserved_peak_bytes", "The most KV memory reserved at once.") { $0.kvReservedBytes.peak }
+            family("glmchat_batch_running", "Answers decoding together now.") { $0.counts.running }
+        }
+        return text
     }
 
     /// `POST /tokenize` (vLLM's shape): the ids the model reads for a prompt or a conversation.

@@ -2,9 +2,8 @@ import Foundation
 import GLMOpenAI
 
 /// Admits requests to one model: at most `parallel` at work and `queueLimit` more waiting, served in
-/// the order they came; a request beyond both is refused at once (503 with `Retry-After`). Today the
-/// engine answers one request at a time, so with `parallel` above 1 the admitted requests wait their
-/// turn inside the engine; continuous batching will let them decode together.
+/// the order they came; a request beyond both is refused at once (503 with `Retry-After`). With
+/// `parallel` above 1 the admitted requests' answers decode together (`BatchDecoder`).
 public final class RequestGate: @unchecked Sendable {
     public let parallel: Int
     public let queueLimit: Int

@@ -8,15 +8,34 @@ public struct ServedModel: Sendable {
     public let name: String
     public let chat: any ChatBackend
     public let local: LocalChatBackend?
+    /// Set when answers decode together (`--parallel` above 1).
+    public let batched: BatchedChatBackend?
 
     public init(name: String, chat: any ChatBackend, local: LocalChatBackend?) {
         self.name = name
         self.chat = chat
         self.local = local
+        batched = nil
     }
 
     public init(local: LocalChatBackend) {
         self.init(name: local.info.name, chat: local, local: local)
+    }
+
+    /// A local model whose answers decode together.
+    public init(batched: BatchedChatBackend) {
+        name = batched.info.name
+        chat = batched
+        local = batched.local
+        self.batched = batched
+    }
+
+    /// Plain completion, through the batch when there is one (the engine and the batch must not both run the model).
+    func complete(_ prompt: [Int32], settings: ReplySettings,
+                  onEvent: @escaping @Sendable (ChatEvent) -> Void) async throws -> (FinishReason, GenerationStats) {
+        if let batched { return try await batched.complete(prompt, settings: settings, onEvent: onEvent) }
+        let local = try engine(for: "plain completion")
+        return try await local.complete(prompt, settings: settings, onEvent: onEvent)
     }
 
     var info: ModelInfo { chat.info }

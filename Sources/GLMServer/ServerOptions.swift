@@ -4,7 +4,7 @@ public struct ServerOptions: Sendable {
     public var port = 8000
     /// Requests to the API must send `Authorization: Bearer KEY` (nil: no key).
     public var apiKey: String?
-    /// Requests each model works on at once (today the engine answers them one after another).
+    /// Requests each model works on at once (above 1, their answers decode together).
     public var parallel = 1
     /// Requests that may wait for a slot beyond those; more are refused with 503.
     public var queueLimit = 32

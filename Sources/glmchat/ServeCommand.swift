@@ -11,9 +11,11 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Serve models over an OpenAI-compatible HTTP API (chat, completions, tokenize, models, health, metrics).",
         discussion: """
             Models: each --model is a GGUF file, a Hugging Face directory or the name of a config.toml entry; \
-            without --model, every local model of config.toml is served. Requests for one model are answered \
-            one at a time by its engine, in the order they came; --parallel admits that many at once and \
-            --queue that many more waiting; beyond both the server answers 503 with Retry-After.
+            without --model, every local model of config.toml is served. With --parallel 1 (the default) a \
+            model's engine answers one request at a time and reuses the cached prefix of a continued \
+            conversation; with --parallel N the answers of up to N requests decode together, one pass over \
+            the weights per step for all of them, within --kv-budget-mb. --queue more may wait; beyond both \
+            the server answers 503 with Retry-After.
             """)
 
     @Option(name: .customLong("model"), help: "A GGUF file, a Hugging Face directory, or a config.toml model name (repeatable).")
@@ -28,8 +30,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("api-key"), help: "Require Authorization: Bearer KEY (default: $GLMCHAT_API_KEY).")
     var apiKey: String?
 
-    @Option(help: "Requests each model works on at once.")
+    @Option(help: "Requests each model works on at once; above 1 their answers decode together (continuous batching).")
     var parallel = 1
+
+    @Option(name: .customLong("kv-budget-mb"), help: "With --parallel above 1: the KV cache memory the answers decoding together may reserve, in MiB (default: a full window for each).")
+    var kvBudgetMB: Double?
 
     @Option(help: "Requests that may wait beyond --parallel; more get 503.")
     var queue = 32
@@ -57,6 +62,10 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard parallel >= 1 else { throw ValidationError("--parallel must be at least 1") }
+        if let kvBudgetMB {
+            guard kvBudgetMB > 0, kvBudgetMB <= 1_048_576 else { throw ValidationError("--kv-budget-mb must be above 0 and at most 1048576") }
+            guard parallel > 1 else { throw ValidationError("--kv-budget-mb bounds answers decoding together: it needs --parallel above 1") }
+        }
         guard queue >= 0 else { throw ValidationError("--queue must be 0 or more") }
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
@@ -130,7 +139,18 @@ struct ServeCommand: AsyncParsableCommand {
                                                                contextLimit: contextSize ?? entry.contextSize, kind: entry.kind))
             let engine = InferenceEngine(model: loaded.model, tokenizer: loaded.tokenizer, kind: loaded.kind,
                                          contextLimit: loaded.contextLimit, slidePolicy: slide)
-            served.append(ServedModel(local: LocalChatBackend(engine: engine, name: entry.name)))
+            let local = LocalChatBackend(engine: engine, name: entry.name)
+            guard parallel > 1 else {
+                served.append(ServedModel(local: local))
+                continue
+            }
+            let bytesPerPosition = 2 * loaded.model.config.numLayers * loaded.model.config.kvDim
+                * (KVPrecision.matching(loaded.model.weights.matrixType) == .f32 ? 4 : 2)
+            let budget = kvBudgetMB.map { Int($0 * 1_048_576) } ?? parallel * engine.contextWindow * bytesPerPosition
+            let decoder = BatchDecoder(model: loaded.model, tokenizer: loaded.tokenizer, contextWindow: engine.contextWindow,
+                                       maxSequences: parallel, memoryBudgetBytes: budget)
+            log("\(entry.name): up to \(parallel) answers decode together, KV budget \(String(format: "%.1f", Double(budget) / 1_048_576)) MiB")
+            served.append(ServedModel(batched: BatchedChatBackend(local: local, decoder: decoder)))
         }
         guard !served.isEmpty else {
             throw ValidationError("no model to serve: give --model PATH, or list models in config.toml")

@@ -10,6 +10,7 @@ import tempfile
 import threading
 import time
 import unittest
+from concurrent.futures import ThreadPoolExecutor
 
 import openai
 
@@ -329,6 +330,44 @@ class ToolRoundTripTests(unittest.TestCase):
         server = Server("--scripted", script, "--host", "0.0.0.0")
         try:
             self.assertTrue(any("warning" in line and "without an API key" in line for line in server.log), server.log)
+        finally:
+            server.close()
+
+
+class ManyClientsTests(unittest.TestCase):
+    """`--parallel 8`: eight clients at once; their answers decode together (continuous batching)."""
+
+    def test_eight_concurrent_clients_get_their_single_client_answers(self):
+        # 0.3 MiB: 614 positions of the tiny model's f32 cache, fewer than the eight answers need at once,
+        # so some wait for others to finish.
+        budget_mb = 0.3
+        server = Server("--model", TINY_MODEL, "--type", "f32", "--parallel", "8", "--kv-budget-mb", str(budget_mb))
+        try:
+            client = openai.OpenAI(base_url=server.base_url, api_key="unused", max_retries=0, timeout=300)
+            oracle = [CASES[name] for name in ["multi_turn_chat", "tool_observation_chat"]]
+            requests = [oracle_chat(case) for case in oracle]
+            requests += [([{"role": "user", "content": f"Question {index}: what is {index} + {index}?"}], None) for index in range(6)]
+
+            def ask(request, seed):
+                messages, tools = request
+                reply = client.chat.completions.create(model=TINY_NAME, messages=messages, max_tokens=24, seed=seed,
+                                                       temperature=0.8, top_p=0.8, **({"tools": tools} if tools else {}))
+                return reply.choices[0].message.content, reply.usage.completion_tokens
+
+            alone = [ask(request, 1000 + index) for index, request in enumerate(requests)]
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                together = list(pool.map(lambda item: ask(item[1], 1000 + item[0]), enumerate(requests)))
+            self.assertEqual(together, alone)
+            greedy = [client.chat.completions.create(model=TINY_NAME, messages=oracle_chat(case)[0], max_tokens=16,
+                                                     temperature=0, **({"tools": oracle_chat(case)[1]} if oracle_chat(case)[1] else {}))
+                      for case in oracle]
+            self.assertEqual([reply.choices[0].message.content for reply in greedy], [case["greedy"]["text"] for case in oracle])
+            budget = server.metric("glmchat_kv_budget_bytes", f'model="{TINY_NAME}"')
+            self.assertEqual(budget, int(budget_mb * 1048576))
+            peak = server.metric("glmchat_kv_reserved_peak_bytes", f'model="{TINY_NAME}"')
+            self.assertGreater(peak, 0)
+            self.assertLessEqual(peak, budget)
+            self.assertEqual(server.wait_for_metric("glmchat_batch_running", f'model="{TINY_NAME}"', lambda v: v == 0), 0)
         finally:
             server.close()
 

@@ -47,6 +47,13 @@ public final class BatchDecoder: @unchecked Sendable {
         condition.withLock { (runningCount, inbox.count) }
     }
     private var runningCount = 0
+    private var reservedBytes = 0
+    private var peakReservedBytes = 0
+
+    /// KV memory reserved by the running answers now, and the most it has been.
+    public var kvReservedBytes: (now: Int, peak: Int) {
+        condition.withLock { (reservedBytes, peakReservedBytes) }
+    }
 
     /// Answers `request` among the others, handing its events to `onEvent` on the decoder's thread.
     /// Cancelling the calling task ends it (`cancelled`) before its next token.
@@ -100,7 +107,6 @@ public final class BatchDecoder: @unchecked Sendable {
 
     private func loop() {
         var active: [BatchJob] = []
-        var reserved = 0
         var logits: [Float] = []
         while true {
             condition.lock()
@@ -110,10 +116,11 @@ public final class BatchDecoder: @unchecked Sendable {
             inbox.removeAll { $0.flag.isRaised }
             // Admit in order while there is room; a job that does not fit waits (and keeps the later ones waiting).
             while let next = inbox.first, active.count < maxSequences,
-                  active.isEmpty || reserved + next.reservedPositions * bytesPerPosition <= memoryBudgetBytes {
+                  active.isEmpty || reservedBytes + next.reservedPositions * bytesPerPosition <= memoryBudgetBytes {
                 inbox.removeFirst()
                 active.append(next)
-                reserved += next.reservedPositions * bytesPerPosition
+                reservedBytes += next.reservedPositions * bytesPerPosition
+                peakReservedBytes = max(peakReservedBytes, reservedBytes)
             }
             runningCount = active.count
             condition.unlock()
@@ -135,7 +142,7 @@ public final class BatchDecoder: @unchecked Sendable {
             if !finished.isEmpty {
                 active.removeAll(where: \.isFinished)
                 condition.withLock {
-                    reserved -= finished.reduce(0) { $0 + $1.reservedPositions } * bytesPerPosition
+                    reservedBytes -= finished.reduce(0) { $0 + $1.reservedPositions } * bytesPerPosition
                     runningCount = active.count
                 }
                 for job in finished { job.complete() }
@@ -187,7 +194,8 @@ final class BatchJob: @unchecked Sendable {
 
     /// Reads the next chunk of the prompt; after the last one the answer's first logits are ready.
     func readPromptChunk(model: GLMModel, window: Int, precision: KVPrecision, chunk: Int) {
-        let cache = self.cache ?? KVCache(config: model.config, maxPositions: window, precision: precision)
+        // Never more than its reservation: the budget bounds the memory, not only the count.
+        let cache = self.cache ?? KVCache(config: model.config, maxPositions: reservedPositions, precision: precision)
         self.cache = cache
         let end = min(prompt.count, promptRead + chunk)
         let isLast = end == prompt.count
@@ -224,7 +232,7 @@ final class BatchJob: @unchecked Sendable {
         self.detokenizer = detokenizer
         onEvent(.token(GeneratedToken(id: next, text: text, logits: nil, context: nil, progress: progress)))
         if stats.generatedTokens >= request.maxTokens { return end(.maxTokens) }
-        if (cache?.count ?? window) >= window { return end(.maxTokens) }
+        if let cache, cache.count >= cache.maxPositions { return end(.maxTokens) }
         pendingToken = next
         return true
     }
