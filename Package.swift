@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "GLMEngine", targets: ["GLMEngine"]),
         .library(name: "GLMStore", targets: ["GLMStore"]),
         .library(name: "GLMTerm", targets: ["GLMTerm"]),
+        .library(name: "GLMHub", targets: ["GLMHub"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -17,7 +18,9 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
@@ -58,16 +61,30 @@ let package = Package(
             dependencies: ["CNcurses", "GLMEngine", "GLMStore", "GLMRemote",
                            .product(name: "TOMLKit", package: "TOMLKit")]
         ),
+        .target(
+            name: "GLMHub",
+            dependencies: ["GLMEngine",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio"),
+                           .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                           .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .executableTarget(
             name: "glmchat",
-            dependencies: ["GLMEngine", "GLMStore", "GLMTerm", "GLMServer", "GLMRemote",
+            dependencies: ["GLMEngine", "GLMStore", "GLMTerm", "GLMHub", "GLMServer", "GLMRemote",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "GLMEngineTests", dependencies: ["GLMEngine"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "GLMStoreTests", dependencies: ["GLMStore"]),
-        .testTarget(name: "GLMTermTests", dependencies: ["GLMTerm", "GLMEngine", "GLMStore"]),
-        .testTarget(name: "GLMChatCLITests", dependencies: ["GLMEngine", "GLMStore"]),
+        .testTarget(name: "GLMTermTests", dependencies: ["GLMTerm", "GLMEngine", "GLMStore", "GLMTestSupport"]),
+        .testTarget(name: "GLMChatCLITests", dependencies: ["GLMEngine", "GLMStore", "GLMTestSupport"]),
+        // What several test targets share (finding the built program); not part of the product.
+        .target(name: "GLMTestSupport", path: "Tests/GLMTestSupport"),
+        .testTarget(name: "GLMHubTests", dependencies: ["GLMHub", "GLMTerm", "GLMTestSupport",
+                                                        .product(name: "Crypto", package: "swift-crypto")],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "GLMServerTests", dependencies: ["GLMServer", "GLMRemote", "GLMOpenAI", "GLMEngine"]),
     ],
     swiftLanguageModes: [.v6]

@@ -7,6 +7,7 @@ struct GLMChatCommand: AsyncParsableCommand {
         commandName: "glmchat",
         abstract: "Chat with ChatGLM3 models (chat, base, 32K) on your own CPU.",
         subcommands: [ChatSubcommand.self, RunCommand.self, GenerateCommand.self, TokenizeCommand.self,
-                      ConvertCommand.self, BenchCommand.self, SessionsCommand.self, ServeCommand.self],
+                      ConvertCommand.self, BenchCommand.self, SessionsCommand.self, PullCommand.self,
+                      ModelsCommand.self, ServeCommand.self],
         defaultSubcommand: ChatSubcommand.self)
 }

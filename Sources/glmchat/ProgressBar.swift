@@ -5,14 +5,17 @@ import Foundation
 final class ProgressBar {
     private let label: String
     private let total: Int64
+    /// Bytes already there when the bar started (a resumed download); the rate counts only the rest.
+    private let initial: Int64
     private let start = Date()
     private var lastDraw = Date.distantPast
     private var lastDecile = -1
     private let isTerminal = isatty(STDERR_FILENO) == 1
 
-    init(label: String, total: Int64) {
+    init(label: String, total: Int64, initial: Int64 = 0) {
         self.label = label
         self.total = max(total, 1)
+        self.initial = min(max(initial, 0), self.total)
     }
 
     func update(_ done: Int64) {
@@ -37,7 +40,7 @@ final class ProgressBar {
         let filled = min(width, Int(fraction * Double(width)))
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
         let elapsed = now.timeIntervalSince(start)
-        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        let rate = elapsed > 0 ? Double(done - initial) / elapsed : 0
         let eta = rate > 0 ? Double(total - done) / rate : 0
         return String(format: "%@ %@ %3.0f%%  %@ / %@  %@/s  ETA %@", label, bar, fraction * 100,
                       Self.bytes(Double(done)), Self.bytes(Double(total)), Self.bytes(rate), Self.duration(eta))

@@ -1,18 +1,11 @@
 import Foundation
+import GLMTestSupport
 import Testing
 
 /// Runs the built `glmchat` binary as a user would, and reads what it prints.
 enum CLI {
     /// glmchat is built next to the test bundle (`swift build --build-tests` builds both).
-    static let binary: String? = {
-        var directory = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()
-        for _ in 0..<3 {
-            let candidate = directory.appendingPathComponent("glmchat").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        return nil
-    }()
+    static let binary: String? = BuiltProgram.glmchat
 
     static var isBuilt: Bool { binary != nil }
 

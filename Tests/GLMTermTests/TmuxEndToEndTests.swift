@@ -1,4 +1,5 @@
 import Foundation
+import GLMTestSupport
 import Testing
 @testable import GLMTerm
 
@@ -9,15 +10,7 @@ import Testing
         .first { FileManager.default.isExecutableFile(atPath: $0) }
 
     /// glmchat is built next to the test bundle.
-    static let binary: String? = {
-        var directory = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()
-        for _ in 0..<3 {
-            let candidate = directory.appendingPathComponent("glmchat").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        return nil
-    }()
+    static let binary: String? = BuiltProgram.glmchat
 
     /// Runs only where tmux is installed and glmchat is built with the chat as its default
     /// command: `glmchat --demo` with nothing on stdin then answers nothing and exits 0.
