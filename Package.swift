@@ -31,18 +31,20 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .target(
             name: "CSentencePiece",
-            cxxSettings: [.unsafeFlags(["-std=c++17"])],
             linkerSettings: [.linkedLibrary("sentencepiece"), .linkedLibrary("stdc++")]
         ),
         .target(
             name: "CKernels",
-            cSettings: [.unsafeFlags(["-O2"])],
             linkerSettings: [.linkedLibrary("pthread")]
         ),
         .target(name: "GLMConversation"),
         .target(
             name: "GLMEngine",
             dependencies: ["GLMConversation", "COpenBLAS", "CSentencePiece", "CKernels"]
+        ),
+        .target(
+            name: "GLMBench",
+            dependencies: ["GLMEngine", "CKernels"]
         ),
         .target(
             name: "GLMStore",
@@ -72,11 +74,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "glmchat",
-            dependencies: ["GLMEngine", "GLMStore", "GLMTerm", "GLMHub", "GLMServer", "GLMRemote",
+            dependencies: ["GLMBench", "GLMEngine", "GLMStore", "GLMTerm", "GLMHub", "GLMServer", "GLMRemote",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "GLMEngineTests", dependencies: ["GLMEngine"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "GLMBenchTests", dependencies: ["GLMBench", "GLMEngine", "CKernels", "GLMTestSupport"]),
         .testTarget(name: "GLMStoreTests", dependencies: ["GLMStore"]),
         .testTarget(name: "GLMTermTests", dependencies: ["GLMTerm", "GLMEngine", "GLMStore", "GLMTestSupport"]),
         .testTarget(name: "GLMChatCLITests", dependencies: ["GLMEngine", "GLMStore", "GLMTestSupport"]),
@@ -87,5 +90,6 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "GLMServerTests", dependencies: ["GLMServer", "GLMRemote", "GLMOpenAI", "GLMEngine"]),
     ],
-    swiftLanguageModes: [.v6]
+    swiftLanguageModes: [.v6],
+    cxxLanguageStandard: .cxx17
 )

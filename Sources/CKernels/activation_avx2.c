@@ -1,6 +1,7 @@
 // Softmax and SiLU gating with a vectorized exp (see vexp.h): the scalar expf calls were the
 // largest serial step of a token at long contexts (softmax) and in the MLP (SwiGLU).
 #include "ckernels.h"
+#if defined(__x86_64__)
 #include "vexp.h"
 
 #pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
@@ -11,10 +12,7 @@ void ck_softmax_avx2(float *x, int64_t n) {
     int64_t i = 0;
     __m256 mv = _mm256_set1_ps(x[0]);
     for (; i + 8 <= n; i += 8) mv = _mm256_max_ps(mv, _mm256_loadu_ps(x + i));
-    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(mv), _mm256_extractf128_ps(mv, 1));
-    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
-    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
-    m = _mm_cvtss_f32(m4);
+    m = ck_hmax8(mv);
     for (; i < n; i++) m = x[i] > m ? x[i] : m;
     const __m256 mb = _mm256_set1_ps(m);
     __m256 sv = _mm256_setzero_ps();
@@ -52,3 +50,4 @@ void ck_silu_gate_avx2(const float *a, const float *b, int64_t n, float *out) {
 }
 
 #pragma clang attribute pop
+#endif

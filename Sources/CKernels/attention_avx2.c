@@ -2,6 +2,7 @@
 // key / value row is converted to f32 once per block of positions (into an L1 buffer) and then
 // used by every head, so a group's cache is read from memory once per token, not once per head.
 #include "ckernels.h"
+#if defined(__x86_64__)
 #include "simd_avx2.h"
 #include <immintrin.h>
 
@@ -84,3 +85,4 @@ void ck_attn_values_f16_avx2(const uint16_t *values, int64_t stride, int64_t pos
 }
 
 #pragma clang attribute pop
+#endif

@@ -5,6 +5,7 @@
 // arithmetic that dominates generation (2 x 16 heads x 128 x 32K multiply-adds per layer), so the
 // inner loops are plain FMAs fed from L1.
 #include "ckernels.h"
+#if defined(__x86_64__)
 #include "vexp.h"
 #include <immintrin.h>
 #include <math.h>
@@ -114,3 +115,4 @@ void ck_attn_group_f16_avx512(const uint16_t *keys, const uint16_t *values, int6
 }
 
 #pragma clang attribute pop
+#endif

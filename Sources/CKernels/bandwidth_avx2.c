@@ -1,6 +1,8 @@
 // The read loop of the bandwidth probe, in C so that what it measures is plain loads (a Swift
 // SIMD loop measured 54 GB/s on a machine whose every C read loop, and the weights, top out at 33).
 #include "ckernels.h"
+#if defined(__x86_64__)
+#include "simd_avx2.h"
 #include <immintrin.h>
 
 __attribute__((target("avx2"))) float ck_read_sum_avx2(const void *p, size_t n) {
@@ -12,9 +14,6 @@ __attribute__((target("avx2"))) float ck_read_sum_avx2(const void *p, size_t n) 
         s2 = _mm256_add_ps(s2, _mm256_loadu_ps((const float *)(b + i + 64)));
         s3 = _mm256_add_ps(s3, _mm256_loadu_ps((const float *)(b + i + 96)));
     }
-    __m256 s = _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3));
-    __m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
-    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-    h = _mm_add_ss(h, _mm_movehdup_ps(h));
-    return _mm_cvtss_f32(h);
+    return ck_hsum8(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
 }
+#endif

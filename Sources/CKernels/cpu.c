@@ -1,5 +1,6 @@
 #include "ckernels.h"
 
+#if defined(__x86_64__)
 int ck_cpu_has_avx512vnni(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
@@ -16,3 +17,9 @@ int ck_cpu_has_avx512vbmi(void) {
     __builtin_cpu_init();
     return ck_cpu_has_avx512vnni() && __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("gfni");
 }
+#else
+// Elsewhere only the portable Swift kernels run.
+int ck_cpu_has_avx512vnni(void) { return 0; }
+int ck_cpu_has_avx2(void) { return 0; }
+int ck_cpu_has_avx512vbmi(void) { return 0; }
+#endif

@@ -6,16 +6,12 @@
 // ck_put_act_group_block), so four dpbusd give each block's integer dot in two lanes, and one
 // shuffle pair and add per quad fold them so that lane b holds block b whole. The float work
 // (convert, scale, accumulate) and the scale unpacking run once per quad.
-// Why: on Zen 4 the kernel is bound by its loads and zmm ops when its rows are in cache. Earlier,
-// each group of four blocks had its own permute and a block took four lanes, which took a 9-op fold
-// per quad where this takes 3. In a /tmp harness (one core, L2-resident 4096- and 13696-column rows,
-// best of 31 runs alternating) that took a single-token product from 36.8-37.2 to 38.1-38.4 GB/s;
-// in the engine, pp512 (this batched kernel) went from a median 31.0 to 35.9 tokens/s (9 runs each,
-// alternating). Generation streams from memory and did not gain.
-// The integer sums are exact in any order, so the one float multiply per block also rounds less than
-// four would. The batched kernel runs each (row, token) through the same function, so it is
-// bit-identical to the single-token kernel.
+// Why: with its rows in cache the kernel is bound by its zmm ops, and this layout folds a quad in 3
+// ops where a block in four lanes took 9 (docs/PERFORMANCE.md has the measurements). The integer
+// sums are exact in any order, and the batched kernel runs each (row, token) through the same
+// function, so it is bit-identical to the single-token kernel.
 #include "ckernels.h"
+#if defined(__x86_64__)
 #include "blocks.h"
 #include <immintrin.h>
 
@@ -97,35 +93,12 @@ static inline __attribute__((always_inline)) __m512 ck_quad_scales(const ck_pair
     return _mm512_cvtph_ps(_mm256_inserti128_si256(_mm512_castsi512_si256(s0), _mm512_castsi512_si128(s1), 1));
 }
 
-/// How far ahead of its reads a pass that streams weights from memory fetches them. The
-/// hardware prefetcher alone kept too few lines in flight while the core computed: against a plain
-/// read of the same memory, the matvec ran at 0.57 of it when memory gave 45+ GB/s and 0.82-0.87
-/// at under 40; fetching 8-16 KB ahead into L2 made that 0.77-0.79 and 0.89 (/tmp harness, 2
-/// threads, 1 GB of the 6B model's matrix shapes, rounds alternating with the plain read).
-/// Fetching only into L1, or only 2-4 KB ahead, did not help; on top of the L2 fetch, also fetching
-/// 2 KB ahead from there into L1 took the under-40 ratio from 0.87-0.89 to 0.92-0.93 (120 and 69
-/// rounds) and cost 1-2% when memory was fast. For 4-token batches the L2 fetch replaced fetching
-/// the next rows into L1 (pp4 18-19 -> 22-28 tokens/s). In a matvec,
-/// rows whose fetch would pass the end of the caller's rows fetch nothing: the bytes there are
-/// another thread's chunk (16 KB of wasted reads per chunk, 2% of a token's reads). A batch's tiles
-/// are short and the next one is read right after, so stopping early measured slower there
-/// (pp4 median 21.5 against 23.9 tokens/s).
-/// Each line is asked for into L2 three times, at 16, 12 and 8 KB ahead. Measured in generation,
-/// tokens alternating between two fetch plans in one run:
-/// - An L2 ask that is not carried out costs a lot: asking for every other line only (leaving the
-///   neighbour to the hardware) used 48-51% of the bandwidth, against 77-80% for every line.
-/// - A second ask for each line took the median token from 77-80% to 87-88% while memory was fast
-///   (55-62 GB/s, 3 runs) and from 90% to 93.5% while slow (35 GB/s, 1 run); a third added 0.9-1.8
-///   points in both states (4 runs). A fourth (4 KB) lost 2-3 points when fast; 32 + 16 KB, 24 + 16
-///   + 8, 20 + 14 + 8 and 12 + 6 KB were no better, nor was a second L1 ask (1 KB).
-/// - Why a repeat helps was not measured (no performance counters here); Zen 4 has been seen to drop
-///   some T1 fetches (Wang et al. 2024, on CXL and DRAM), and a later ask would recover those.
-/// - The fetch plan, not the arithmetic, is now what bounds the fast state: the same loads and asks
-///   with almost no arithmetic used 81-84% while fast, below the real kernel's 88% in the same runs.
-///   With the single ask, the same test gave 88-91% against 98% without any asks (slow state), and
-///   the real kernel without asks 83-84% (60% fast), so the asks cannot be dropped either.
-/// In rounds alternating with llama.cpp: 92.7-95.2% slow and 86.4-88.1% fast, where the single ask
-/// gave 87.6-89.7% and 76.9-80.6%. pp512 (the batches ask too) was unchanged: 33-37 t/s either way.
+/// How far ahead of its reads a pass that streams weights from memory fetches them: the hardware
+/// prefetcher alone keeps too few lines in flight while the core computes. Each line is asked for
+/// into L2 three times (repeats measured better; the likely reason, that some asks are dropped, was
+/// not measured) and into L1 once. In a matvec, rows whose fetch would pass the end of the caller's
+/// rows fetch nothing: those bytes are another thread's chunk. The distances, and the plans that
+/// measured worse, are in docs/PERFORMANCE.md.
 enum { CK_FETCH_AHEAD = 16384, CK_FETCH_AGAIN = 12288, CK_FETCH_LAST = 8192, CK_FETCH_AHEAD_L1 = 2048 };
 
 /// Whether rows up to `end` can fetch CK_FETCH_AHEAD bytes on without passing the matvec's `rows`.
@@ -189,16 +162,14 @@ static inline __attribute__((always_inline)) void ck_rows_vbmi(const char *row, 
 void ck_matvec_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y) {
     const __m512i nibble_index = _mm512_load_si512(ck_pair_nibble_index);
     const __m512i pair_index = _mm512_load_si512(ck_pair_scale_index);
-    // the rows' own fetches start CK_FETCH_AHEAD on: fetch what comes before that at once (ratio to a
-    // plain read 0.910-0.913 -> 0.918-0.920 at under 40 GB/s, 0.83 -> 0.85 above 45; same harness)
+    // the rows' own fetches start CK_FETCH_AHEAD on: fetch what comes before that at once
     const size_t bytes = (size_t)rows * row_bytes;
     for (size_t offset = 0; offset < CK_FETCH_AHEAD && offset < bytes; offset += 64)
         _mm_prefetch((const char *)w + offset, _MM_HINT_T1);
     for (size_t offset = 0; offset < CK_FETCH_AHEAD_L1 && offset < bytes; offset += 64)
         _mm_prefetch((const char *)w + offset, _MM_HINT_T0);
-    // one row at a time: two rows sharing each activation load computed 11% faster from L2 (42.5-42.9
-    // GB/s, same harness) but used 2-3.5 points less of the bandwidth in generation when memory was
-    // fast (tokens alternating between the two, 5 of 6 runs)
+    // one row at a time: two rows sharing each activation load compute faster from L2 but stream
+    // from memory worse (two streams per thread)
     for (int64_t r = 0; r < rows; r++)
         ck_rows_vbmi((const char *)w + r * row_bytes, row_bytes, 1, x, 1, y + r, 0, nibble_index, pair_index,
                      ck_fetch_fits(r + 1, rows, row_bytes));
@@ -217,9 +188,7 @@ void ck_matmul_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, co
     // tokens outside, rows inside: four tokens' activations stay in L1 while the (L2-sized) tile's
     // rows pass; only the first pass streams the tile from memory. Rows whose four tokens'
     // activations fit L1 go one at a time; longer rows go in pairs that share each activation load
-    // (/tmp harness, 8 tokens, L2-resident tile: singly, 13696-column rows ran 36% slower than in
-    // pairs, their activations coming from L2; in pairs, 4096-column rows ran 4-7% slower than
-    // singly, a pair's unpacked weights and sums not fitting the registers)
+    // (a pair's unpacked weights no longer fit the registers for short rows)
     const int pair_rows = xs->nblocks > CK_BATCH_SINGLE_ROW_BLOCKS;
     for (int64_t t = 0; t < ntok; t += 4) {
         const int nt = ntok - t < 4 ? (int)(ntok - t) : 4;
@@ -239,3 +208,4 @@ void ck_matmul_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, co
 }
 
 #pragma clang attribute pop
+#endif

@@ -1,18 +1,13 @@
 // Vectorized quantizers, bit-identical to ggml's reference ones (and to QuantRow in Swift):
 // same float operations in the same order, roundf's halves-away-from-zero, C's truncating casts.
 #include "ckernels.h"
+#if defined(__x86_64__)
 #include "blocks.h"
+#include "simd_avx2.h"
 #include <immintrin.h>
 #include <string.h>
 
 #pragma clang attribute push(__attribute__((target("avx2,fma,f16c"))), apply_to = function)
-
-static inline float ck_hmax8(__m256 v) {
-    __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
-    m = _mm_max_ss(m, _mm_movehdup_ps(m));
-    return _mm_cvtss_f32(m);
-}
 
 /// roundf: nearest integer, halves away from zero.
 static inline __m256 ck_roundf(__m256 t) {
@@ -140,3 +135,4 @@ void ck_quantize_row_q4_0_avx2(const float *x, int64_t n, void *out) {
 }
 
 #pragma clang attribute pop
+#endif

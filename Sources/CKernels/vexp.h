@@ -1,5 +1,6 @@
 #ifndef GLMCHAT_CKERNELS_VEXP_H
 #define GLMCHAT_CKERNELS_VEXP_H
+#if defined(__x86_64__)
 #include <immintrin.h>
 #include "simd_avx2.h"
 
@@ -24,4 +25,5 @@ static inline __attribute__((target("avx2,fma"))) __m256 ck_exp8(__m256 x) {
     return _mm256_andnot_ps(small, _mm256_mul_ps(p, _mm256_castsi256_ps(bits)));
 }
 
+#endif
 #endif

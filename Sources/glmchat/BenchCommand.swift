@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GLMBench
 import GLMEngine
 
 /// Speed of prompt reading and generation, measured on a real file or a random model of the real shape.
@@ -142,3 +143,5 @@ func peakResidentBytes() -> Int {
     getrusage(RUSAGE_SELF.rawValue, &usage)
     return Int(usage.ru_maxrss) * 1024
 }
+
+extension RandomModel.Shape: ExpressibleByArgument {}

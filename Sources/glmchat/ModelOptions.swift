@@ -54,4 +54,3 @@ struct StandardError: TextOutputStream {
         FileHandle.standardError.write(Data(string.utf8))
     }
 }
-extension RandomModel.Shape: ExpressibleByArgument {}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GLMBench
 import GLMEngine
 
 /// `--parallel 1,2,4,8`: stream counts, each at least 1.

@@ -5,7 +5,9 @@ import Testing
 
 /// Ten thousand sessions: how long listing and searching take. The times are printed, not
 /// asserted (they depend on the machine); what is asserted is that the answers are right.
-@Suite struct ListingBenchmark {
+@Suite(.enabled(if: ProcessInfo.processInfo.environment["GLMCHAT_BENCHMARK_TESTS"] == "1",
+                    "a 10,000-session benchmark: scripts/test --benchmarks runs it"))
+struct ListingBenchmark {
     static let sessionCount = 10_000
     static let messagesPerSession = 4
 

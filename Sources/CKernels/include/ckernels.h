@@ -2,7 +2,8 @@
 #define GLMCHAT_CKERNELS_H
 // Hand-vectorized kernels for the GLMEngine hot loops. Every function has a Swift scalar
 // reference (ReferenceKernels) that tests compare it with. Callers pick a variant at run time
-// from ck_cpu_*; calling a variant the CPU lacks is undefined.
+// from ck_cpu_*; calling a variant the CPU lacks is undefined. The vector kernels exist only on
+// x86-64; elsewhere the ck_cpu_* functions return 0 and only the portable parts below are built.
 #include <stddef.h>
 #include <stdint.h>
 
@@ -76,14 +77,18 @@ static inline int64_t ck_act_groups_padded(int64_t nblocks) { return (nblocks + 
 /// (ck_act_groups_padded(nblocks) groups).
 void ck_pack_act_groups(const int8_t *q, const float *d, const int32_t *sum, int64_t nblocks, int8_t *gq, float *gd,
                         int32_t *gbias4);
-/// Quantizes blocks begin..<end of x (32 floats each) straight into the group layout, bytes equal to
-/// ck_quantize_act_avx2 + ck_pack_act_groups. With `norm`, the block is x * scale * norm first,
-/// rounded as an RMS norm writes it, so a normalized vector is quantized without being stored.
-void ck_quantize_act_groups_avx2(const float *x, const float *norm, float scale, int64_t begin, int64_t end,
-                                 int8_t *gq, float *gd, int32_t *gbias4);
 /// Zeros the group layout's blocks from `nblocks` to the end of its last quad.
 void ck_clear_act_group_padding(int64_t nblocks, int8_t *gq, float *gd, int32_t *gbias4);
 
+/// Longest head the attention kernels take (dim must also be a multiple of 8).
+enum { CK_ATTN_DIM_LIMIT = 256 };
+/// Floats of `work` that ck_attn_group_f16_avx512 needs.
+static inline int64_t ck_attn_group_work_floats(int64_t positions, int64_t dim) {
+    return 32 * dim + 32 * dim + 16 * positions;
+}
+
+#if defined(__x86_64__)
+// ---- x86-64 matrix-vector products (rows of a row-major matrix; y[r] = row r . x) -----------
 void ck_matvec_q4_0_avx512vnni(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y);
 void ck_matvec_q4_0_avx2(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y);
 void ck_matvec_q8_0_avx512vnni(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y);
@@ -108,6 +113,11 @@ void ck_quantize_act_avx2(const float *x, int64_t nblocks, int8_t *q, float *d, 
 /// One row of n floats (n % 32 == 0) as ggml Q8_0 / Q4_0 blocks.
 void ck_quantize_row_q8_0_avx2(const float *x, int64_t n, void *out);
 void ck_quantize_row_q4_0_avx2(const float *x, int64_t n, void *out);
+/// Quantizes blocks begin..<end of x (32 floats each) straight into the group layout, bytes equal to
+/// ck_quantize_act_avx2 + ck_pack_act_groups. With `norm`, the block is x * scale * norm first,
+/// rounded as an RMS norm writes it, so a normalized vector is quantized without being stored.
+void ck_quantize_act_groups_avx2(const float *x, const float *norm, float scale, int64_t begin, int64_t end,
+                                 int8_t *gq, float *gd, int32_t *gbias4);
 
 // ---- memory bandwidth probe (AVX2) ----------------------------------------------------------
 /// Sum of n / 4 floats read with four independent 256-bit streams (n a multiple of 128 bytes):
@@ -122,8 +132,6 @@ void ck_f32_to_f16_avx2(const float *x, uint16_t *out, int64_t n);
 void ck_f16_to_f32_avx2(const uint16_t *x, float *out, int64_t n);
 
 // ---- attention over an F16 cache (AVX2 + FMA + F16C) ----------------------------------------
-/// Longest head the attention kernels take (dim must also be a multiple of 8).
-enum { CK_ATTN_DIM_LIMIT = 256 };
 /// scores[h * sstride + j] = scale * (queries[h * qstride ..< +dim] . keys[j * stride ..< +dim])
 /// for h < heads, j < positions: several heads sharing one KV group.
 void ck_attn_scores_f16_avx2(const uint16_t *keys, int64_t stride, int64_t positions, const float *queries,
@@ -143,9 +151,8 @@ void ck_attn_values_f16_avx2(const uint16_t *values, int64_t stride, int64_t pos
 void ck_attn_group_f16_avx512(const uint16_t *keys, const uint16_t *values, int64_t stride, int64_t positions,
                               const float *queries, int64_t qstride, int64_t heads, int64_t dim, float scale,
                               float *work, float *out, int64_t ostride);
-static inline int64_t ck_attn_group_work_floats(int64_t positions, int64_t dim) {
-    return 32 * dim + 32 * dim + 16 * positions;
-}
+
+#endif
 
 #ifdef __cplusplus
 }

@@ -34,12 +34,8 @@ public final class CachedSequence: @unchecked Sendable {
     public var slideSlack: Int?
     public var slidePolicy = SlidePolicy.exact
     /// Rows of the next exact slide's kept part fed alongside each generated token once the window is
-    /// nearly full (0: no read-ahead; the slide then reads the whole kept tail at once). Two is the
-    /// cheapest per row on the 6B model: `bench -p N` takes 131 / 154 / 168 / 199 / 352 ms a batch for
-    /// N = 1 / 2 / 3 / 4 / 8, i.e. 23 / 18.5 / 23 / 32 ms per extra row, against about 33 per row when the
-    /// kept tail is read at the slide as one long pause. With two rows, tokens came 130 ms apart before
-    /// and 175-190 ms apart while the last quarter of a 1024-token window filled, and the whole run took
-    /// as long as with the pause.
+    /// nearly full (0: no read-ahead; the slide then reads the whole kept tail at once). Two rows cost
+    /// the least per row on the 6B model (measured in docs/PERFORMANCE.md).
     public var readAheadRowsPerToken = CachedSequence.defaultReadAheadRows
     public static let defaultReadAheadRows = 2
     private(set) var readAhead: SlideReadAhead?

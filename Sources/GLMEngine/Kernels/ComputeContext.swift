@@ -60,17 +60,14 @@ public final class ComputeContext: @unchecked Sendable {
         }
     }
 
-    /// A chunk is 1 / (sharesPerThread x threads) of the items left. Measured on the 6B model
-    /// (generation, tokens alternating between the two in one run): 2 beat 4, and this split beat
-    /// 16 fixed chunks per thread by 0.2-0.5 points of bandwidth share when memory was slow, 1-5
-    /// when it was fast, where the end of each matrix weighs more.
+    /// A chunk is 1 / (sharesPerThread x threads) of the items left: shrinking chunks keep the wait
+    /// at the end of a job short (2 measured better than 4, and than fixed chunks; see
+    /// docs/PERFORMANCE.md).
     public static let sharesPerThread = 2
 
-    /// The shares of a matrix-vector product, which streams its weights from memory. Once the Q4_0
-    /// kernel asked for each line three times, 1 beat 2 in 9 of 10 runs (median +1.2 points of
-    /// bandwidth share, either state; 3 lost 1.2-1.8): each chunk starts its stream cold, and fewer,
-    /// longer chunks start it fewer times (the A/B changed every job; only the products use it here).
-    /// Batches stay at 2: with 1 for everything, one pp512 run in 6 fell to 25.5 t/s against 32-36.
+    /// The shares of a matrix-vector product, which streams its weights from memory: each chunk
+    /// starts its stream cold, and fewer, longer chunks start it fewer times (1 measured better than
+    /// 2 or 3 here; batches measured worse with 1 and keep `sharesPerThread`).
     static let streamingShares = 1
 
     /// `parallelFor` for a matrix-vector product over `count` items of `itemBytes` weight bytes each

@@ -74,10 +74,9 @@ extension Kernels {
     /// out = silu(a) * b, with the vectorized exp where the CPU has AVX2.
     static func siluGate(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int,
                          into out: UnsafeMutablePointer<Float>, path: KernelPath) {
-        if path.hasF16C {
-            ck_silu_gate_avx2(a, b, Int64(count), out)
-        } else {
-            siluGate(a, b, count: count, into: out)
-        }
+        #if arch(x86_64)
+        if path.hasF16C { return ck_silu_gate_avx2(a, b, Int64(count), out) }
+        #endif
+        siluGate(a, b, count: count, into: out)
     }
 }

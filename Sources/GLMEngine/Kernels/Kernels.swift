@@ -78,25 +78,30 @@ public enum Kernels {
     /// Writes row `row` of `w` as floats.
     public static func dequantizeRow(_ w: WeightMatrix, _ row: Int, into out: UnsafeMutablePointer<Float>,
                                      path: KernelPath = .best) {
+        #if arch(x86_64)
         if w.type == .f16 && path.hasF16C {
-            ck_f16_to_f32_avx2(w.rowPointer(row).assumingMemoryBound(to: UInt16.self), out, Int64(w.cols))
-            return
+            return ck_f16_to_f32_avx2(w.rowPointer(row).assumingMemoryBound(to: UInt16.self), out, Int64(w.cols))
         }
+        #endif
         QuantRow.dequantize(w.type, w.rowPointer(row), count: w.cols, into: out)
     }
 
     static func quantizedRows(_ w: WeightMatrix, _ rows: Range<Int>, _ cx: UnsafePointer<ck_q8_act>,
                                       _ act: QuantizedActivation, _ y: UnsafeMutablePointer<Float>, _ path: KernelPath) {
         precondition(!act.groupsOnly || readsGroupsOnly(w, path), "activation quantized for another kernel")
+        #if arch(x86_64)
         let start = w.rowPointer(rows.lowerBound)
         let n = Int64(rows.count)
         let out = y + rows.lowerBound
+        #endif
         switch (w.type, path) {
+        #if arch(x86_64)
         case (.q4_0, .avx512vbmi): ck_matvec_q4_0_avx512vbmi(start, w.rowBytes, n, cx, out)
         case (.q4_0, .avx512vnni): ck_matvec_q4_0_avx512vnni(start, w.rowBytes, n, cx, out)
         case (.q4_0, .avx2): ck_matvec_q4_0_avx2(start, w.rowBytes, n, cx, out)
         case (.q8_0, .avx512vnni), (.q8_0, .avx512vbmi): ck_matvec_q8_0_avx512vnni(start, w.rowBytes, n, cx, out)
         case (.q8_0, .avx2): ck_matvec_q8_0_avx2(start, w.rowBytes, n, cx, out)
+        #endif
         default:
             for r in rows { y[r] = PortableKernels.dot(w.type, w.rowPointer(r), act) }
         }
@@ -104,11 +109,14 @@ public enum Kernels {
 
     private static func floatRows(_ w: WeightMatrix, _ rows: Range<Int>, _ x: UnsafePointer<Float>,
                                   _ y: UnsafeMutablePointer<Float>, _ path: KernelPath) {
+        #if arch(x86_64)
         let n = Int64(rows.count)
         let cols = Int64(w.cols)
         let out = y + rows.lowerBound
         let start = w.rowPointer(rows.lowerBound)
+        #endif
         switch (w.type, path) {
+        #if arch(x86_64)
         case (.f32, .avx512vnni), (.f32, .avx512vbmi):
             ck_matvec_f32_avx512(start.assumingMemoryBound(to: Float.self), n, cols, x, out)
         case (.f32, .avx2):
@@ -117,6 +125,7 @@ public enum Kernels {
             ck_matvec_f16_avx512(start.assumingMemoryBound(to: UInt16.self), n, cols, x, out)
         case (.f16, .avx2):
             ck_matvec_f16_avx2(start.assumingMemoryBound(to: UInt16.self), n, cols, x, out)
+        #endif
         case (.f32, _):
             for r in rows { y[r] = PortableKernels.dot(w.rowPointer(r).assumingMemoryBound(to: Float.self), x, count: w.cols) }
         default:

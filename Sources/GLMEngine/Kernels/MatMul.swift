@@ -75,15 +75,19 @@ extension Kernels {
             ctx.parallelFor(tiles) { range in
                 for tile in range {
                     let rows = tile * tileRows..<min(w.rows, (tile + 1) * tileRows)
+                    #if arch(x86_64)
                     if w.type == .q4_0 && path == .avx512vbmi {
                         ck_matmul_q4_0_avx512vbmi(w.rowPointer(rows.lowerBound), w.rowBytes, Int64(rows.count),
                                                   first, Int64(n), y + rows.lowerBound, Int64(w.rows))
-                    } else if w.type == .q4_0 && path == .avx512vnni {
+                        continue
+                    }
+                    if w.type == .q4_0 && path == .avx512vnni {
                         ck_matmul_q4_0_avx512vnni(w.rowPointer(rows.lowerBound), w.rowBytes, Int64(rows.count),
                                                   first, Int64(n), y + rows.lowerBound, Int64(w.rows))
-                    } else {
-                        for t in 0..<n { quantizedRows(w, rows, first + t, acts[t], y + t * w.rows, path) }
+                        continue
                     }
+                    #endif
+                    for t in 0..<n { quantizedRows(w, rows, first + t, acts[t], y + t * w.rows, path) }
                 }
             }
         }

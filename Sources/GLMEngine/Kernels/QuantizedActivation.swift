@@ -28,12 +28,14 @@ final class QuantizedActivation {
         reserve(blocks: blocks)
         self.blocks = blocks
         groupsOnly = false
+        #if arch(x86_64)
         if vectorized {
             ck_quantize_act_avx2(x, Int64(blocks), q.pointer, d.pointer, sum.pointer,
                                  pairQ.pointer, pairD.pointer, pairBias4.pointer, pairBias8.pointer)
             packGroups()
             return
         }
+        #endif
         for b in 0..<blocks {
             let src = x + b * 32
             let (scale, inverse) = QuantRow.q8Scale(src)
@@ -66,8 +68,12 @@ final class QuantizedActivation {
     func fillGroups(_ x: UnsafePointer<Float>, blocks range: Range<Int>,
                     norm: (weight: UnsafePointer<Float>, scale: Float)? = nil) {
         precondition(groupsOnly && range.upperBound <= blocks, "fillGroups needs prepareGroups for these blocks")
+        #if arch(x86_64)
         ck_quantize_act_groups_avx2(x, norm?.weight, norm?.scale ?? 1, Int64(range.lowerBound), Int64(range.upperBound),
                                     groupQ.pointer, groupD.pointer, groupBias4.pointer)
+        #else
+        preconditionFailure("only the x86-64 kernels read the group layout alone")
+        #endif
     }
 
     private func packGroups() {

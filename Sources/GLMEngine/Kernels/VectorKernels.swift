@@ -64,8 +64,12 @@ extension Kernels {
     /// a . b with b in half precision (a key in the F16 cache).
     public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float16>, count: Int,
                            path: KernelPath = .best) -> Float {
-        guard path.hasF16C else { return ReferenceKernels.dot(a, b, count: count) }
-        return b.withMemoryRebound(to: UInt16.self, capacity: count) { ck_dot_f32_f16_avx2(a, $0, Int64(count)) }
+        #if arch(x86_64)
+        if path.hasF16C {
+            return b.withMemoryRebound(to: UInt16.self, capacity: count) { ck_dot_f32_f16_avx2(a, $0, Int64(count)) }
+        }
+        #endif
+        return ReferenceKernels.dot(a, b, count: count)
     }
 
     /// y += alpha * x
@@ -86,21 +90,33 @@ extension Kernels {
     /// y += alpha * x with x in half precision (a value in the F16 cache).
     public static func axpy(_ alpha: Float, _ x: UnsafePointer<Float16>, _ y: UnsafeMutablePointer<Float>, count: Int,
                             path: KernelPath = .best) {
-        guard path.hasF16C else { return ReferenceKernels.axpy(alpha, x, y, count: count) }
-        x.withMemoryRebound(to: UInt16.self, capacity: count) { ck_axpy_f16_avx2(alpha, $0, y, Int64(count)) }
+        #if arch(x86_64)
+        if path.hasF16C {
+            return x.withMemoryRebound(to: UInt16.self, capacity: count) { ck_axpy_f16_avx2(alpha, $0, y, Int64(count)) }
+        }
+        #endif
+        ReferenceKernels.axpy(alpha, x, y, count: count)
     }
 
     /// Rounds to half precision, nearest even.
     public static func toF16(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float16>, count: Int,
                              path: KernelPath = .best) {
-        guard path.hasF16C else { return ReferenceKernels.toF16(x, out, count: count) }
-        out.withMemoryRebound(to: UInt16.self, capacity: count) { ck_f32_to_f16_avx2(x, $0, Int64(count)) }
+        #if arch(x86_64)
+        if path.hasF16C {
+            return out.withMemoryRebound(to: UInt16.self, capacity: count) { ck_f32_to_f16_avx2(x, $0, Int64(count)) }
+        }
+        #endif
+        ReferenceKernels.toF16(x, out, count: count)
     }
 
     public static func fromF16(_ x: UnsafePointer<Float16>, _ out: UnsafeMutablePointer<Float>, count: Int,
                                path: KernelPath = .best) {
-        guard path.hasF16C else { return ReferenceKernels.fromF16(x, out, count: count) }
-        x.withMemoryRebound(to: UInt16.self, capacity: count) { ck_f16_to_f32_avx2($0, out, Int64(count)) }
+        #if arch(x86_64)
+        if path.hasF16C {
+            return x.withMemoryRebound(to: UInt16.self, capacity: count) { ck_f16_to_f32_avx2($0, out, Int64(count)) }
+        }
+        #endif
+        ReferenceKernels.fromF16(x, out, count: count)
     }
 
     private static func scaleMultiply(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ scale: Float, count: Int,

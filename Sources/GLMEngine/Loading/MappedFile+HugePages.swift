@@ -18,22 +18,17 @@ extension MappedFile {
     /// Below this, a file is not worth a second read (the tokenizer, a tiny model).
     public static let hugePageMinimumBytes = 256 << 20
 
-    /// Makes the page cache hold the whole file in 2 MB folios, mapped as 2 MB pages.
+    /// Makes the page cache hold the whole file in 2 MB folios, mapped as 2 MB pages: generation reads
+    /// every weight once per token, and 4 KB pages read measurably slower (the prefetchers stop at
+    /// every page, and each page costs a TLB miss; docs/PERFORMANCE.md). `mapHugeAligned` gets 2 MB
+    /// pages only for parts read after the mapping, and a file the page cache already holds in 4 KB
+    /// folios (written there, or read first by another program) stays that way.
     ///
-    /// Generation reads every weight once per token, and reads of 4 KB pages ran at 23-28 GB/s against
-    /// 32-34 in 2 MB pages (the prefetchers stop at every page, and each page costs a TLB miss).
-    /// `mapHugeAligned` gets 2 MB pages for the parts of the file read after it mapped them. But a file
-    /// the page cache already holds in 4 KB folios stays that way: it was written there, or another
-    /// program read it first. Measured on the random 6B file, half of it was in 2 MB pages. After
-    /// dropping the 4 KB part and reading it again through this mapping, all of it was, and generation
-    /// went from tied with llama.cpp to ahead of it.
-    ///
-    /// This re-reads when less than 90% of the mapping is in 2 MB pages and the kernel and file system
-    /// make them: either some of the file already is, or a 4 MB trial re-read comes back in them. A copy
-    /// of the 6B file just written had none (`cp`), and was re-read in 2.5 s; the next start found all
-    /// of it in 2 MB pages. It costs one read of the file, once: the page cache keeps the large folios
-    /// for later runs. Pages that another process maps are not dropped, so they stay as they were. The
-    /// mapping stays at the same address throughout, so the tensors pointing into it stay valid.
+    /// So this drops and re-reads the file, once, when less than 90% of the mapping is in 2 MB pages
+    /// and the kernel and file system make them (some of the file already is, or a 4 MB trial re-read
+    /// comes back in them); the page cache keeps the large folios for later runs. Pages another
+    /// process maps are not dropped. The mapping keeps its address, so tensors pointing into it stay
+    /// valid.
     public func settleInHugePages(minimumBytes: Int = hugePageMinimumBytes) throws -> HugePageReport? {
         guard size >= minimumBytes, size >= 4 * Self.hugePageBytes, base != nil,
               let before = hugePageCoverage(), before.resident >= size / 10 * 9 else { return nil }

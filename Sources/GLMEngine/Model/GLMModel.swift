@@ -244,10 +244,12 @@ public final class GLMModel: @unchecked Sendable {
     private func attend(layer: Int, _ segment: Segment) {
         let c = config
         let cache = segment.cache
+        #if arch(x86_64)
         if compute.path.hasF16C, c.headDim % 8 == 0, c.headDim <= Int(CK_ATTN_DIM_LIMIT), cache.precision == .f16 {
             attendGrouped(layer: layer, segment)
             return
         }
+        #endif
         let s = scratch
         let half = c.ropeDims / 2
         let scale = 1 / Float(c.headDim).squareRoot()
@@ -276,6 +278,7 @@ public final class GLMModel: @unchecked Sendable {
         }
     }
 
+    #if arch(x86_64)
     /// The F16-cache attention: the heads of one KV group go together through the group's cache
     /// (each key and value row read once per token for all of them), and the work is split into
     /// as few units per group as keep every thread busy, so a long cache is not read once per head.
@@ -327,4 +330,5 @@ public final class GLMModel: @unchecked Sendable {
             }
         }
     }
+    #endif
 }

@@ -81,8 +81,10 @@ public final class KVCache: @unchecked Sendable {
         capacity = newCapacity
     }
 
-    /// Writes the key and value of `position` (f32 in, stored in the cache's precision).
-    func store(layer: Int, position: Int, key: UnsafePointer<Float>, value: UnsafePointer<Float>) {
+    /// Writes the key and value of `position` (kvDim floats each, stored in the cache's precision);
+    /// `position` must be below `capacity` (see `reserve`), and counts once `advance` covers it.
+    public func store(layer: Int, position: Int, key: UnsafePointer<Float>, value: UnsafePointer<Float>) {
+        precondition(layer < layerCount && position < capacity, "KV store outside the reserved cache")
         for g in 0..<kvGroups {
             writeHead(key + g * headDim, to: slot(keys[layer], group: g, position: position))
             writeHead(value + g * headDim, to: slot(values[layer], group: g, position: position))
@@ -149,26 +151,9 @@ public final class KVCache: @unchecked Sendable {
     }
 
     /// Marks `n` more positions as filled (after the forward pass wrote them).
-    func advance(by n: Int) {
+    public func advance(by n: Int) {
         precondition(count + n <= capacity)
         count += n
-    }
-
-    /// Fills positions up to `positions` with random keys and values, as if a long conversation had
-    /// been read: lets the benchmark time generation at 8K or 32K context without reading 32K tokens.
-    public func fillForBenchmark(positions: Int, seed: UInt64) {
-        reserve(positions)
-        var generator = SeededGenerator(seed: seed)
-        var row = [Float](repeating: 0, count: kvDim)
-        for layer in 0..<layerCount {
-            for position in count..<positions {
-                for i in 0..<kvDim { row[i] = Float(generator.next() >> 40) / Float(1 << 24) - 0.5 }
-                row.withUnsafeBufferPointer { r in
-                    if let p = r.baseAddress { store(layer: layer, position: position, key: p, value: p) }
-                }
-            }
-        }
-        count = max(count, positions)
     }
 
     /// Removes the positions in `range` and moves the later ones down by `range.count`, turning their

@@ -5,21 +5,26 @@ import CKernels
 public enum FastQuantRow {
     public static func quantize(_ x: UnsafePointer<Float>, count: Int, to type: StorageType,
                                 into out: UnsafeMutableRawPointer, path: KernelPath = .best) {
-        guard path.hasF16C else { return QuantRow.quantize(x, count: count, to: type, into: out) }
-        switch type {
-        case .q4_0: ck_quantize_row_q4_0_avx2(x, Int64(count), out)
-        case .q8_0: ck_quantize_row_q8_0_avx2(x, Int64(count), out)
-        case .f16: ck_f32_to_f16_avx2(x, out.assumingMemoryBound(to: UInt16.self), Int64(count))
-        case .f32, .bf16: QuantRow.quantize(x, count: count, to: type, into: out)
+        #if arch(x86_64)
+        if path.hasF16C {
+            switch type {
+            case .q4_0: return ck_quantize_row_q4_0_avx2(x, Int64(count), out)
+            case .q8_0: return ck_quantize_row_q8_0_avx2(x, Int64(count), out)
+            case .f16: return ck_f32_to_f16_avx2(x, out.assumingMemoryBound(to: UInt16.self), Int64(count))
+            case .f32, .bf16: break
+            }
         }
+        #endif
+        QuantRow.quantize(x, count: count, to: type, into: out)
     }
 
     public static func dequantize(_ type: StorageType, _ src: UnsafeRawPointer, count: Int,
                                   into out: UnsafeMutablePointer<Float>, path: KernelPath = .best) {
+        #if arch(x86_64)
         if type == .f16 && path.hasF16C && Int(bitPattern: src) % 2 == 0 {
-            ck_f16_to_f32_avx2(src.assumingMemoryBound(to: UInt16.self), out, Int64(count))
-            return
+            return ck_f16_to_f32_avx2(src.assumingMemoryBound(to: UInt16.self), out, Int64(count))
         }
+        #endif
         QuantRow.dequantize(type, src, count: count, into: out)
     }
 }

@@ -16,9 +16,9 @@ import Testing
                 Array(UnsafeBufferPointer(start: view.gbias4, count: count * 4)))
     }
 
-    @Test(arguments: [1, 5, 16, 17, 128, 428])
+    @Test(.enabled(if: KernelPath.avx2.isSupported, "the fused norm-quantizer needs AVX2"),
+          arguments: [1, 5, 16, 17, 128, 428])
     func normalizedGroupsEqualNormThenQuantize(_ blocks: Int) {
-        guard KernelPath.avx2.isSupported else { return }
         let count = blocks * 32
         var rng = SeededRandom(seed: UInt64(blocks))
         var x = rng.floats(count, scale: 4)

@@ -25,9 +25,9 @@ import Testing
         return x
     }
 
-    @Test(arguments: [StorageType.q4_0, .q8_0, .f16])
+    @Test(.enabled(if: KernelPath.best.hasF16C, "the vectorized quantizers need AVX2 and F16C"),
+          arguments: [StorageType.q4_0, .q8_0, .f16])
     func vectorizedRowsMatchReferenceBytes(_ type: StorageType) {
-        guard KernelPath.best.hasF16C else { return }
         let x = Self.awkwardRow()
         let bytes = type.byteCount(elements: x.count)
         var fast = [UInt8](repeating: 0xAA, count: bytes), slow = [UInt8](repeating: 0x55, count: bytes)
@@ -42,8 +42,8 @@ import Testing
         }
     }
 
-    @Test func vectorizedActivationMatchesScalar() {
-        guard KernelPath.best.hasF16C else { return }
+    @Test(.enabled(if: KernelPath.best.hasF16C, "the vectorized activation quantizer needs AVX2 and F16C"))
+    func vectorizedActivationMatchesScalar() {
         for count in [32, 96, 4096, 13696] {
             var x = Self.awkwardRow()
             var rng = SeededRandom(seed: UInt64(count))

@@ -7,7 +7,9 @@ import Testing
 /// moving through it and searching take. Times are printed, not asserted (they depend on the
 /// machine); what is asserted is that the list and the screen are right.
 @MainActor
-@Suite("Integration: the sidebar with 10,000 stored sessions")
+@Suite("Integration: the sidebar with 10,000 stored sessions",
+       .enabled(if: ProcessInfo.processInfo.environment["GLMCHAT_BENCHMARK_TESTS"] == "1",
+                    "a 10,000-session benchmark: scripts/test --benchmarks runs it"))
 struct TenThousandSessionsBenchmark {
     nonisolated static let sessionCount = 10_000
 

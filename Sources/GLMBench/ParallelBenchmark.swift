@@ -1,4 +1,5 @@
 import Foundation
+import GLMEngine
 
 /// Generation speed with several streams decoding together (`bench --parallel 1,2,4,8`), as
 /// llama.cpp's `llama-batched-bench` measures it: each stream reads a prompt of its own, then every

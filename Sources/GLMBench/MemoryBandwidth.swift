@@ -1,5 +1,6 @@
 import CKernels
 import Foundation
+import GLMEngine
 
 /// Measures how fast the machine reads memory with every kernel thread, the ceiling for generation
 /// (which reads every weight once per token).
@@ -48,13 +49,20 @@ public enum MemoryBandwidth {
             let vectorized = compute.path.hasF16C
             let start = DispatchTime.now()
             compute.parallelFor(chunks.count) { range in
-                for c in range {
-                    sums[c] = vectorized ? ck_read_sum_avx2(chunks[c], Self.chunk) : scalarSum(chunks[c], Self.chunk)
-                }
+                for c in range { sums[c] = vectorized ? vectorSum(chunks[c], Self.chunk) : scalarSum(chunks[c], Self.chunk) }
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
             return Double(bytes) / seconds
         }
+    }
+
+    /// The C read loop where there is one (plain loads; see bandwidth_avx2.c).
+    private static func vectorSum(_ p: UnsafeRawPointer, _ n: Int) -> Float {
+        #if arch(x86_64)
+        return ck_read_sum_avx2(p, n)
+        #else
+        return scalarSum(p, n)
+        #endif
     }
 
     private static func scalarSum(_ p: UnsafeRawPointer, _ n: Int) -> Float {

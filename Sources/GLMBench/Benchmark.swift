@@ -1,4 +1,5 @@
 import Foundation
+import GLMEngine
 
 /// What `glmchat bench` measures, in the spirit of llama-bench: prompt reading (pp) and generation (tg)
 /// speeds over repetitions, time to first token, load time, memory, and generation's share of the
@@ -103,7 +104,7 @@ public enum Benchmark {
             if options.generatedTokens > 0 {
                 if options.context > 0 {
                     cache.truncate(to: 0)
-                    cache.fillForBenchmark(positions: options.context, seed: UInt64(repetition))
+                    cache.fillWithRandomRows(upTo: options.context, seed: UInt64(repetition))
                 } else if options.promptTokens == 0 {
                     // no prompt test to start from: generate from an empty cache, not after the last TTFT prompt
                     cache.truncate(to: 0)

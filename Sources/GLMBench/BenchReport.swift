@@ -2,23 +2,38 @@ import Foundation
 import GLMEngine
 
 /// The bench results as a llama-bench-like table or as JSON.
-struct BenchReport {
-    let name: String
-    let type: StorageType
-    let fileBytes: Int
-    let threads: Int
-    let kernel: KernelPath
-    let options: BenchmarkOptions
-    let result: BenchmarkResult
-    let loadSeconds: Double
-    let peakRSS: Int
-    let hugePages: HugePageReport?
+public struct BenchReport {
+    public let name: String
+    public let type: StorageType
+    public let fileBytes: Int
+    public let threads: Int
+    public let kernel: KernelPath
+    public let options: BenchmarkOptions
+    public let result: BenchmarkResult
+    public let loadSeconds: Double
+    public let peakRSS: Int
+    public let hugePages: HugePageReport?
+
+    public init(name: String, type: StorageType, fileBytes: Int, threads: Int, kernel: KernelPath,
+                options: BenchmarkOptions, result: BenchmarkResult, loadSeconds: Double, peakRSS: Int,
+                hugePages: HugePageReport?) {
+        self.name = name
+        self.type = type
+        self.fileBytes = fileBytes
+        self.threads = threads
+        self.kernel = kernel
+        self.options = options
+        self.result = result
+        self.loadSeconds = loadSeconds
+        self.peakRSS = peakRSS
+        self.hugePages = hugePages
+    }
 
     private func speed(_ values: [Double]) -> String {
         String(format: "%.2f ± %.2f", mean(values), standardDeviation(values))
     }
 
-    func table() -> String {
+    public func table() -> String {
         let gb = { (bytes: Double) in String(format: "%.2f GB", bytes / 1e9) }
         var rows: [[String]] = [["model", "type", "size", "threads", "kernel", "test", "t/s"]]
         let base = [name, type.rawValue, gb(Double(fileBytes)), "\(threads)", kernel.rawValue]
@@ -65,7 +80,7 @@ struct BenchReport {
         return lines.joined(separator: "\n")
     }
 
-    func json() -> String {
+    public func json() -> String {
         let object: [String: Any] = [
             "model": name, "type": type.rawValue, "file_bytes": fileBytes, "threads": threads, "kernel": kernel.rawValue,
             "prompt_tokens": options.promptTokens, "generated_tokens": options.generatedTokens,

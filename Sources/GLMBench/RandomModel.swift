@@ -1,4 +1,5 @@
 import Foundation
+import GLMEngine
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -30,9 +31,15 @@ public enum RandomModel {
     /// Writes the random model (deterministic for a seed). Matrices are `type`, norms are 1, biases small.
     public static func write(_ shape: Shape, type: StorageType, to path: String, seed: UInt64 = 1,
                              progress: (_ written: Int64, _ total: Int64) -> Void = { _, _ in }) throws {
-        let config = shape.config
+        try write(config: shape.config, name: "random-\(shape.rawValue)", type: type, to: path, seed: seed,
+                  progress: progress)
+    }
+
+    /// The same for any shape (tests use small windows).
+    public static func write(config: ModelConfig, name: String, type: StorageType, to path: String, seed: UInt64 = 1,
+                             progress: (_ written: Int64, _ total: Int64) -> Void = { _, _ in }) throws {
         let vocabulary = syntheticVocabulary(rows: config.vocabRows)
-        var metadata = try ChatGLMGGUF.metadata(config: config, name: "random-\(shape.rawValue)", fileType: type,
+        var metadata = try ChatGLMGGUF.metadata(config: config, name: name, fileType: type,
                                                 vocabulary: vocabulary, path: path)
         // No SentencePiece model: benchmarks feed token ids, and a tokenizer made up here would mislead.
         metadata[ChatGLMGGUF.sentencePieceModelKey] = nil

@@ -1,0 +1,52 @@
+#ifndef GLMCHAT_CKERNELS_PAIRS_H
+#define GLMCHAT_CKERNELS_PAIRS_H
+// A pair of Q4_0 or Q8_0 blocks against the paired activation layout of ck_q8_act, at 256-bit width.
+// The including file defines its instruction set's integer dot first (dots_avx2.h or dots_vnni.h):
+//   ck_q4_dot(lo, hi, xlo, xhi, bias4)   bias4 + lo . xlo + hi . xhi, nibbles times activations
+//   ck_q8_dot(wlo, whi, xlo, xhi, bias8)  wlo . xlo + whi . xhi, signed weight bytes (bias8 undoes
+//                                         an offset to unsigned, where the set needs one)
+// Every set gives the exact int32 sums in the same lanes, so the float work below gives the same
+// bits on all of them.
+#if defined(__x86_64__)
+#include "blocks.h"
+#include "simd_avx2.h"
+
+/// One pair of blocks: its weights in two registers, and [dw0 x4, dw1 x4] (a missing block's are 0).
+typedef struct { __m256i lo, hi; __m256 scales; } ck_pair;
+
+/// The fp16 weight scales of a pair as [d0 x4, d1 x4].
+static inline __attribute__((always_inline)) __m256 ck_pair_weight_scales(uint16_t d0, uint16_t d1) {
+    return _mm256_cvtph_ps(_mm_unpacklo_epi64(_mm_set1_epi16((short)d0), _mm_set1_epi16((short)d1)));
+}
+
+/// Q4_0 blocks b[0] and b[1] as low and high nibbles (0..15); with `whole` false only b[0] is read
+/// and the second block is zeros.
+static inline __attribute__((always_inline)) ck_pair ck_load_q4_pair(const ck_block_q4_0 *b, int whole) {
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    const __m256i v = whole ? ck_halves(b[0].qs, b[1].qs) : ck_low_half(b[0].qs);
+    const ck_pair pair = {_mm256_and_si256(v, low4), _mm256_and_si256(_mm256_srli_epi16(v, 4), low4),
+                          ck_pair_weight_scales(b[0].d, whole ? b[1].d : 0)};
+    return pair;
+}
+
+/// Q8_0 blocks b[0] and b[1]: their first 16 quants in `lo`, the last 16 in `hi`; as ck_load_q4_pair.
+static inline __attribute__((always_inline)) ck_pair ck_load_q8_pair(const ck_block_q8_0 *b, int whole) {
+    const ck_pair pair = {whole ? ck_halves(b[0].qs, b[1].qs) : ck_low_half(b[0].qs),
+                          whole ? ck_halves(b[0].qs + 16, b[1].qs + 16) : ck_low_half(b[0].qs + 16),
+                          ck_pair_weight_scales(b[0].d, whole ? b[1].d : 0)};
+    return pair;
+}
+
+/// acc + the integer dot of a Q4_0 pair (q8 = 0) or a Q8_0 pair (q8 = 1) with activation pair p,
+/// times the weight and activation scales.
+static inline __attribute__((always_inline)) __m256 ck_pair_fma(ck_pair w, const ck_q8_act *x, int64_t p, __m256 acc,
+                                                              const int q8) {
+    const int8_t *xq = x->q + p * 64;
+    const __m256i xlo = _mm256_loadu_si256((const __m256i *)xq);
+    const __m256i xhi = _mm256_loadu_si256((const __m256i *)(xq + 32));
+    const __m256i dot = q8 ? ck_q8_dot(w.lo, w.hi, xlo, xhi, _mm256_loadu_si256((const __m256i *)(x->bias8 + p * 8)))
+                           : ck_q4_dot(w.lo, w.hi, xlo, xhi, _mm256_loadu_si256((const __m256i *)(x->bias4 + p * 8)));
+    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(w.scales, _mm256_loadu_ps(x->d + p * 8)), acc);
+}
+#endif
+#endif
