@@ -16,10 +16,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
-        .package(url: "https://github.com/apple/swift-nio", from: "2.100.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "CNcurses", pkgConfig: "ncursesw",
@@ -47,9 +50,17 @@ let package = Package(
             name: "GLMStore",
             dependencies: ["GLMConversation", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        .target(name: "GLMOpenAI", dependencies: ["GLMEngine"]),
+        .target(name: "GLMServer",
+                dependencies: ["GLMOpenAI", .product(name: "Hummingbird", package: "hummingbird"),
+                               .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
+        .target(name: "GLMRemote",
+                dependencies: ["GLMOpenAI", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                               .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")]),
         .target(
             name: "GLMTerm",
-            dependencies: ["CNcurses", "GLMEngine", "GLMStore",
+            dependencies: ["CNcurses", "GLMEngine", "GLMStore", "GLMRemote",
                            .product(name: "TOMLKit", package: "TOMLKit")]
         ),
         .target(
@@ -70,7 +81,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "glmchat",
-            dependencies: ["GLMBench", "GLMEngine", "GLMStore", "GLMTerm", "GLMHub",
+            dependencies: ["GLMBench", "GLMEngine", "GLMStore", "GLMTerm", "GLMHub", "GLMServer", "GLMRemote",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "GLMEngineTests", dependencies: ["GLMEngine", "GLMBench"],
@@ -84,6 +95,7 @@ let package = Package(
         .testTarget(name: "GLMHubTests", dependencies: ["GLMHub", "GLMTerm", "GLMTestSupport",
                                                         .product(name: "Crypto", package: "swift-crypto")],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "GLMServerTests", dependencies: ["GLMServer", "GLMRemote", "GLMOpenAI", "GLMEngine"]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17

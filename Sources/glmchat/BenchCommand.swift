@@ -22,12 +22,18 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Start generation after N cached tokens.") var context = 0
     @Option(name: .customLong("cache-dir"), help: "Where random models are kept (default: $XDG_CACHE_HOME/glmchat).")
     var cacheDirectory: String?
+    @Option(help: "Streams decoding together, as a list (1,2,4,8): aggregate and per-stream generation speed (with -p and -n per stream).")
+    var parallel: ParallelCounts?
     @Flag(help: "Print the results as JSON.") var json = false
 
     func validate() throws {
         guard (model == nil) != (random == nil) else { throw ValidationError("give exactly one of --model and --random") }
         guard repetitions >= 1, promptTokens >= 0, generatedTokens >= 0, context >= 0 else {
             throw ValidationError("-p, -n and --context must be >= 0, --repetitions >= 1")
+        }
+        if parallel != nil {
+            guard context == 0 else { throw ValidationError("--parallel starts each stream from its own -p prompt, not --context") }
+            guard generatedTokens > 0 else { throw ValidationError("--parallel measures generation: -n must be at least 1") }
         }
         if let kernel, !kernel.isSupported {
             let supported = KernelPath.supported.map(\.rawValue).joined(separator: ", ")
@@ -48,6 +54,15 @@ struct BenchCommand: ParsableCommand {
             let hugePages = try ModelLoader.settleInHugePages(opened, weights: weights)
             let loadSeconds = Date().timeIntervalSince(loadStart)
             let glm = GLMModel(weights: weights, compute: compute)
+            if let parallel {
+                let results = try ParallelBenchmark.run(model: glm, counts: parallel.counts, promptTokens: promptTokens,
+                                                        generatedTokens: generatedTokens, repetitions: repetitions) { line in
+                    if !json { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+                }
+                print(json ? ParallelBenchReport.json(results) : ParallelBenchReport.table(results, promptTokens: promptTokens,
+                                                                                           generatedTokens: generatedTokens))
+                return
+            }
             var options = BenchmarkOptions()
             options.promptTokens = promptTokens
             options.generatedTokens = generatedTokens

@@ -9,7 +9,7 @@ extension SlidePolicy: ExpressibleByArgument {}
 /// The options every command that loads a model shares.
 struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "A GGUF file or a Hugging Face ChatGLM3 directory.")
-    var model: String
+    var model: String?
 
     @Option(name: .long, help: "tokenizer.model to use when the model file does not embed one.")
     var tokenizer: String?
@@ -35,9 +35,10 @@ struct ModelOptions: ParsableArguments {
         }
     }
 
-    func loadOptions(kind: ModelKind?) -> ModelLoadOptions {
-        ModelLoadOptions(path: model, tokenizerPath: tokenizer, matrixType: type, threads: threads,
-                         contextLimit: contextSize, kind: kind)
+    func loadOptions(kind: ModelKind?) throws -> ModelLoadOptions {
+        guard let model else { throw ValidationError("--model PATH is required") }
+        return ModelLoadOptions(path: model, tokenizerPath: tokenizer, matrixType: type, threads: threads,
+                                contextLimit: contextSize, kind: kind)
     }
 }
 

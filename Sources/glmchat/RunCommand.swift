@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GLMEngine
+import GLMRemote
 import GLMTerm
 
 /// One prompt in, the answer streamed to stdout: plain text, fine in a pipe.
@@ -27,6 +28,27 @@ struct RunCommand: AsyncParsableCommand {
     @Argument(help: "The prompt; read from stdin when omitted.")
     var prompt: String?
 
+    @Option(help: "Answer with a model served over the OpenAI API at this address (http://host:port/v1) instead of --model.")
+    var remote: String?
+
+    @Option(name: .customLong("remote-model"), help: "The model's name on the --remote server.")
+    var remoteModel: String?
+
+    @Option(name: .customLong("api-key-env"), help: "The environment variable holding the --remote server's API key.")
+    var apiKeyEnvironment: String?
+
+    func validate() throws {
+        if remote != nil {
+            guard remoteModel != nil else { throw ValidationError("--remote needs --remote-model NAME") }
+            guard modelOptions.model == nil else { throw ValidationError("give --model or --remote, not both") }
+        } else {
+            guard modelOptions.model != nil else { throw ValidationError("--model PATH (or --remote URL --remote-model NAME) is required") }
+            guard remoteModel == nil, apiKeyEnvironment == nil else {
+                throw ValidationError("--remote-model and --api-key-env go with --remote")
+            }
+        }
+    }
+
     enum PromptMode: String, EnumerableFlag {
         case chat, base
     }
@@ -34,18 +56,28 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let text = try promptText()
-            let kindOverride: ModelKind? = mode == .base ? .base : nil
             let loadStart = Date()
-            let loaded = try ModelLoader.load(modelOptions.loadOptions(kind: kindOverride))
-            let engine = InferenceEngine(model: loaded.model, tokenizer: loaded.tokenizer, kind: loaded.kind,
-                                         contextLimit: loaded.contextLimit, slidePolicy: modelOptions.slide,
-                                         readAheadRows: modelOptions.readAhead)
+            let backend: any ChatBackend
+            var hugePages: String?
+            if let remote, let remoteModel {
+                let endpoint = RemoteEndpoint(baseURL: remote, model: remoteModel, apiKeyVariable: apiKeyEnvironment)
+                backend = try await RemoteChatBackend.connect(endpoint, kind: mode == .base ? .base : .chat,
+                                                              apiKey: try endpoint.apiKey(environment: ProcessInfo.processInfo.environment),
+                                                              contextWindow: modelOptions.contextSize)
+            } else {
+                let kindOverride: ModelKind? = mode == .base ? .base : nil
+                let loaded = try ModelLoader.load(modelOptions.loadOptions(kind: kindOverride))
+                let engine = InferenceEngine(model: loaded.model, tokenizer: loaded.tokenizer, kind: loaded.kind,
+                                             contextLimit: loaded.contextLimit, slidePolicy: modelOptions.slide,
+                                             readAheadRows: modelOptions.readAhead)
+                let name = URL(fileURLWithPath: modelOptions.model ?? "").deletingPathExtension().lastPathComponent
+                backend = LocalChatBackend(engine: engine, name: name)
+                hugePages = loaded.hugePages?.summary
+            }
             let loadSeconds = Date().timeIntervalSince(loadStart)
-            guard loaded.kind.usesChatFormat || system == nil else {
+            guard backend.info.kind.usesChatFormat || system == nil else {
                 throw ValidationError("--system needs the chat format; the base model completes plain text")
             }
-            let name = URL(fileURLWithPath: modelOptions.model).deletingPathExtension().lastPathComponent
-            let backend = LocalChatBackend(engine: engine, name: name)
             let chat = ChatSession(store: nil, systemPrompt: system ?? "", sampling: samplingOptions.settings)
             try chat.append(.user, text, model: backend.info)
             let out = AnswerOutput(raw: raw)
@@ -71,7 +103,7 @@ struct RunCommand: AsyncParsableCommand {
                     print("slides \(stats.slides): \(stats.readAheadTokens) kept tokens read ahead, \(stats.rereadTokens) read at the slides",
                           to: &stderr)
                 }
-                if let hugePages = loaded.hugePages { print("weights in 2 MB pages: " + hugePages.summary, to: &stderr) }
+                if let hugePages { print("weights in 2 MB pages: " + hugePages, to: &stderr) }
             }
         } catch let error as ValidationError {
             throw error

@@ -29,19 +29,25 @@ public actor LocalChatBackend: ChatBackend {
         let request = GenerationRequest(prompt: prompt.tokens, sampling: settings.sampling, seed: settings.seed,
                                         maxTokens: settings.maxTokens ?? window, stopTokens: engine.defaultStopTokens(),
                                         layout: prompt.layout, promptMaySlide: true)
-        let reply = ReplyAssembler(splitsMetadata: info.kind.usesChatFormat, onEvent: onEvent)
+        let reply = ReplyAssembler(splitsMetadata: info.kind.usesChatFormat,
+                                   segmentHeader: info.kind.usesChatFormat ? engine.tokenizer.id(.assistant) : nil,
+                                   onEvent: onEvent)
         return try await engine.run(request) { reply.take($0) }
     }
 }
 
 /// Turns the engine's token events into chat events, on the engine's thread, one event at a time.
+/// An `<|assistant|>` token inside a reply starts a new segment (SPEC section 7): it shows in the
+/// content as its text, where `ToolCallParser.segments` splits the reply.
 final class ReplyAssembler: @unchecked Sendable {
     private var splitter = ReplySplitter()
     private let splitsMetadata: Bool
+    private let segmentHeader: Int32?
     private let onEvent: @Sendable (ChatEvent) -> Void
 
-    init(splitsMetadata: Bool, onEvent: @escaping @Sendable (ChatEvent) -> Void) {
+    init(splitsMetadata: Bool, segmentHeader: Int32? = nil, onEvent: @escaping @Sendable (ChatEvent) -> Void) {
         self.splitsMetadata = splitsMetadata
+        self.segmentHeader = segmentHeader
         self.onEvent = onEvent
     }
 
@@ -50,6 +56,7 @@ final class ReplyAssembler: @unchecked Sendable {
         case .promptProgress(let done, let total): onEvent(.promptProgress(done: done, total: total))
         case .token(let token):
             text(token.text)
+            if token.id == segmentHeader { text(ToolCallParser.segmentHeader) }
             onEvent(.progress(token.progress))
         case .text(let piece): text(piece)
         case .contextSlid(let report): onEvent(.contextSlid(report))

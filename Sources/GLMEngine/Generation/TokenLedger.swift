@@ -52,7 +52,12 @@ public final class CachedSequence: @unchecked Sendable {
 
     /// Positions to free when sliding: the slack, but never so many that the prefix and one token no longer fit.
     private func freeAfterSlide(keepPrefix: Int) -> Int {
-        max(1, min(slideSlack ?? window / 2, window - 1 - keepPrefix))
+        Self.freeAfterSlide(window: window, keepPrefix: keepPrefix, slack: slideSlack)
+    }
+
+    /// Positions a slide leaves free: the slack (half the window unless set), at least one.
+    static func freeAfterSlide(window: Int, keepPrefix: Int, slack: Int?) -> Int {
+        max(1, min(slack ?? window / 2, window - 1 - keepPrefix))
     }
 
     /// Cuts the cache back to the longest common prefix with `prompt` (after fitting it to the window),

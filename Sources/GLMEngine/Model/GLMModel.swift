@@ -49,8 +49,8 @@ public final class GLMModel: @unchecked Sendable {
     /// generation loop's form, which allocates nothing per token.
     public func forwardToken(_ token: Int32, cache: KVCache, into logits: inout [Float]) {
         tokenBatch[0] = token
-        copy(forwardRows(tokenBatch[0..<1], Segment(cache: cache, start: cache.count, rows: 0..<1), nil, logits: .last),
-             into: &logits)
+        copy(forwardRows(tokenBatch[0..<1], CollectionOfOne(Segment(cache: cache, start: cache.count, rows: 0..<1)),
+                         logitsRows: 0..<1), into: &logits)
     }
 
     /// `forwardToken`, with `companion` fed to `companionCache` (at the positions after what it holds) in
@@ -64,9 +64,11 @@ public final class GLMModel: @unchecked Sendable {
         tokenBatch[0] = token
         for (offset, id) in companion.enumerated() { tokenBatch[1 + offset] = id }
         let n = 1 + companion.count
-        let rows = forwardRows(tokenBatch[0..<n], Segment(cache: cache, start: cache.count, rows: 0..<1),
-                               companion.isEmpty ? nil : Segment(cache: companionCache, start: companionCache.count, rows: 1..<n),
-                               logits: .last)
+        let own = Segment(cache: cache, start: cache.count, rows: 0..<1)
+        let rows = companion.isEmpty
+            ? forwardRows(tokenBatch[0..<n], CollectionOfOne(own), logitsRows: 0..<1)
+            : forwardRows(tokenBatch[0..<n], [own, Segment(cache: companionCache, start: companionCache.count, rows: 1..<n)],
+                          logitsRows: 0..<1)
         copy(rows, into: &logits)
     }
 
@@ -79,7 +81,27 @@ public final class GLMModel: @unchecked Sendable {
     }
 
     private func forwardBatch(_ tokens: ArraySlice<Int32>, cache: KVCache, logits request: LogitsRequest) -> [Float] {
-        Array(forwardRows(tokens, Segment(cache: cache, start: cache.count, rows: 0..<tokens.count), nil, logits: request))
+        let n = tokens.count
+        let rows: Range<Int>
+        switch request {
+        case .none: rows = 0..<0
+        case .last: rows = (n - 1)..<n
+        case .all: rows = 0..<n
+        }
+        return Array(forwardRows(tokens, CollectionOfOne(Segment(cache: cache, start: cache.count, rows: 0..<n)), logitsRows: rows))
+    }
+
+    /// One decoding step for several sequences in one pass over the weights: `tokens[i]` goes to
+    /// `caches[i]` at the position after what it holds, and `logits` gets each sequence's row
+    /// (`vocabRows` floats each, in order). Every row is computed exactly as a lone row, so each
+    /// sequence's logits equal those of `forwardToken` on its own.
+    public func forwardTokens(_ tokens: [Int32], caches: [KVCache], into logits: inout [Float]) {
+        precondition(tokens.count == caches.count && !tokens.isEmpty, "one token per cache")
+        precondition(tokens.count <= maxBatch, "\(tokens.count) sequences exceed the batch of \(maxBatch)")
+        precondition(Set(caches.map(ObjectIdentifier.init)).count == caches.count, "every sequence needs a cache of its own")
+        for (index, id) in tokens.enumerated() { tokenBatch[index] = id }
+        let segments = caches.enumerated().map { index, cache in Segment(cache: cache, start: cache.count, rows: index..<(index + 1)) }
+        copy(forwardRows(tokenBatch[0..<tokens.count], segments, logitsRows: 0..<tokens.count), into: &logits)
     }
 
     /// Rows of one batch that belong to one sequence: its cache and the position of its first row.
@@ -94,18 +116,21 @@ public final class GLMModel: @unchecked Sendable {
         var end: Int { start + rows.count }
     }
 
-    /// The forward pass over one batch whose rows belong to one or two sequences (`last` after `first`);
-    /// the logits rows asked for are `first`'s and stay in the scratch buffer the result points into
+    /// The forward pass over one batch whose rows belong to one or more sequences (consecutive rows
+    /// each); the logits of batch rows `logitsRows` stay in the scratch buffer the result points into
     /// (valid until the next call).
-    private func forwardRows(_ tokens: ArraySlice<Int32>, _ first: Segment, _ last: Segment?,
-                             logits request: LogitsRequest) -> UnsafeBufferPointer<Float> {
+    private func forwardRows<Segments: Collection<Segment>>(_ tokens: ArraySlice<Int32>, _ segments: Segments,
+                                                            logitsRows rows: Range<Int>) -> UnsafeBufferPointer<Float> {
         let c = config
         let n = tokens.count
         let s = scratch
-        precondition(first.rows.count + (last?.rows.count ?? 0) == n, "segments must cover the batch")
-        first.cache.reserve(first.end)
-        last.map { $0.cache.reserve($0.end) }
-        s.reserveScores(max(first.end, last?.end ?? 0))
+        precondition(segments.reduce(0) { $0 + $1.rows.count } == n, "segments must cover the batch")
+        var longest = 0
+        for segment in segments {
+            segment.cache.reserve(segment.end)
+            longest = max(longest, segment.end)
+        }
+        s.reserveScores(longest)
 
         // 1. Embedding: no scaling, no position embedding. Padding ids have rows and are fed like any other.
         for (t, id) in tokens.enumerated() {
@@ -118,19 +143,16 @@ public final class GLMModel: @unchecked Sendable {
                 rope.angles(position: segment.position(ofRow: t), cos: s.ropeCos + t * half, sin: s.ropeSin + t * half)
             }
         }
-        angles(first)
-        last.map(angles)
+        segments.forEach(angles)
 
         for (layerIndex, layer) in weights.layers.enumerated() {
             // 2a. Attention block (pre-norm).
             withElements(layer.qkvBias) { bias in
                 normalizedMatMul(layer.qkv, layer.inputNorm, rows: s.x, n: n, into: s.qkv, then: .addBias(bias))
             }
-            storeKeysAndValues(layer: layerIndex, first)
-            last.map { storeKeysAndValues(layer: layerIndex, $0) }
+            for segment in segments { storeKeysAndValues(layer: layerIndex, segment) }
             let attentionStart = DispatchTime.now()
-            attend(layer: layerIndex, first)
-            last.map { attend(layer: layerIndex, $0) }
+            for segment in segments { attend(layer: layerIndex, segment) }
             attentionSeconds += Double(DispatchTime.now().uptimeNanoseconds - attentionStart.uptimeNanoseconds) / 1e9
             matMul(layer.dense, s.attention, n: n, into: s.projected, then: .addInto(s.x))
 
@@ -141,16 +163,10 @@ public final class GLMModel: @unchecked Sendable {
                 matMul(layer.down, s.activated, n: n, into: s.projected, then: .addInto(s.x))
             }
         }
-        first.cache.advance(by: first.rows.count)
-        last.map { $0.cache.advance(by: $0.rows.count) }
+        for segment in segments { segment.cache.advance(by: segment.rows.count) }
 
         // 3. Final norm and the output projection, only for the rows asked for.
-        let rows: Range<Int>
-        switch request {
-        case .none: return UnsafeBufferPointer(start: s.logits, count: 0)
-        case .last: rows = (first.rows.upperBound - 1)..<first.rows.upperBound
-        case .all: rows = first.rows
-        }
+        guard !rows.isEmpty else { return UnsafeBufferPointer(start: s.logits, count: 0) }
         normalizedMatMul(weights.output, weights.finalNorm, rows: s.x + rows.lowerBound * c.hiddenSize, n: rows.count,
                          into: s.logits)
         return UnsafeBufferPointer(start: s.logits, count: rows.count * c.vocabRows)

@@ -1,6 +1,7 @@
 import GLMStore
 import Foundation
 import GLMEngine
+import GLMRemote
 import TOMLKit
 
 /// `$XDG_CONFIG_HOME/glmchat/config.toml`:
@@ -20,6 +21,14 @@ import TOMLKit
 ///     tokenizer = "~/models/tokenizer.model"    # optional; for a GGUF file without its own
 ///     temperature = 0.6         # optional sampling for new sessions with this model: temperature,
 ///                               # top_p, top_k, repeat_penalty, seed, max_tokens ("/set" per session)
+///
+///     [[models]]                # a model served elsewhere over the OpenAI API
+///     name = "team-glm"
+///     kind = "chat"
+///     backend = "openai"        # local (the default) or openai
+///     url = "http://gpu-box:8000/v1"
+///     model = "chatglm3-6b"     # the model's name on that server
+///     api_key_env = "TEAM_KEY"  # optional; the environment variable holding the API key
 public struct ChatConfiguration: Equatable, Sendable {
     public var models: [ModelEntry] = []
     public var theme: String?
@@ -79,10 +88,10 @@ public struct ChatConfiguration: Equatable, Sendable {
     }
 
     private static func model(_ table: TOMLTable, index: Int, path: String, home: String?) throws(ConfigError) -> ModelEntry {
-        let known: Set<String> = Set(["name", "kind", "path", "ctx_size", "tokenizer"] + SamplingField.allCases.map(\.rawValue))
+        let known: Set<String> = Set(["name", "kind", "path", "ctx_size", "tokenizer", "backend", "url", "model", "api_key_env"]
+                                     + SamplingField.allCases.map(\.rawValue))
         if let unknown = table.keys.first(where: { !known.contains($0) }) {
-            throw ConfigError(path: path, "models[\(index)]: unknown key '\(unknown)' (known: name, kind, path, ctx_size, "
-                              + "tokenizer, \(SamplingField.names))")
+            throw ConfigError(path: path, "models[\(index)]: unknown key '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))")
         }
         guard let name = table["name"]?.string, !name.isEmpty else {
             throw ConfigError(path: path, "models[\(index)] needs name = \"…\"")
@@ -93,9 +102,6 @@ public struct ChatConfiguration: Equatable, Sendable {
         guard let kind = ModelKind(rawValue: kindText) else {
             throw ConfigError(path: path, "model '\(name)': kind '\(kindText)' is not chat, base or chat-32k")
         }
-        guard let modelPath = table["path"]?.string, !modelPath.isEmpty else {
-            throw ConfigError(path: path, "model '\(name)' needs path = \"…\" (a GGUF file or a Hugging Face directory)")
-        }
         var contextSize: Int?
         if let value = table["ctx_size"] {
             guard let size = value.int, size >= minimumContextSize else {
@@ -103,16 +109,58 @@ public struct ChatConfiguration: Equatable, Sendable {
             }
             contextSize = size
         }
-        var tokenizer: String?
-        if let value = table["tokenizer"] {
-            guard let text = value.string, !text.isEmpty else {
-                throw ConfigError(path: path, "model '\(name)': tokenizer must be the path of a tokenizer.model file")
-            }
-            tokenizer = expandTilde(text, home: home)
-        }
         let sampling = try SamplingField.settings(from: table, model: name, path: path)
-        return ModelEntry(name: name, kind: kind, path: expandTilde(modelPath, home: home), contextSize: contextSize,
-                          tokenizer: tokenizer, sampling: sampling)
+        let backend = table["backend"].map { $0.string ?? "" } ?? "local"
+        switch backend {
+        case "local":
+            for key in ["url", "model", "api_key_env"] where table[key] != nil {
+                throw ConfigError(path: path, "model '\(name)': \(key) is for backend = \"openai\"")
+            }
+            guard let modelPath = table["path"]?.string, !modelPath.isEmpty else {
+                throw ConfigError(path: path, "model '\(name)' needs path = \"…\" (a GGUF file or a Hugging Face directory)")
+            }
+            var tokenizer: String?
+            if let value = table["tokenizer"] {
+                guard let text = value.string, !text.isEmpty else {
+                    throw ConfigError(path: path, "model '\(name)': tokenizer must be the path of a tokenizer.model file")
+                }
+                tokenizer = expandTilde(text, home: home)
+            }
+            return ModelEntry(name: name, kind: kind, path: expandTilde(modelPath, home: home), contextSize: contextSize,
+                              tokenizer: tokenizer, sampling: sampling)
+        case "openai":
+            let endpoint = try remoteEndpoint(table, model: name, path: path)
+            return ModelEntry(name: name, kind: kind, remote: endpoint, contextSize: contextSize, sampling: sampling)
+        default:
+            throw ConfigError(path: path, "model '\(name)': backend must be \"local\" or \"openai\", not '\(backend)'")
+        }
+    }
+
+    /// A `backend = "openai"` entry's server: url, the model's name there, and the key's variable.
+    private static func remoteEndpoint(_ table: TOMLTable, model name: String, path: String) throws(ConfigError) -> RemoteEndpoint {
+        for key in ["path", "tokenizer"] where table[key] != nil {
+            throw ConfigError(path: path, "model '\(name)': a backend = \"openai\" model has url and model, not \(key)")
+        }
+        guard let url = table["url"]?.string, !url.isEmpty else {
+            throw ConfigError(path: path, "model '\(name)' needs url = \"http://host:port/v1\"")
+        }
+        guard let remoteName = table["model"]?.string, !remoteName.isEmpty else {
+            throw ConfigError(path: path, "model '\(name)' needs model = \"…\" (the model's name on that server)")
+        }
+        var variable: String?
+        if let value = table["api_key_env"] {
+            guard let text = value.string, !text.isEmpty else {
+                throw ConfigError(path: path, "model '\(name)': api_key_env must name an environment variable")
+            }
+            variable = text
+        }
+        let endpoint = RemoteEndpoint(baseURL: url, model: remoteName, apiKeyVariable: variable)
+        do {
+            try endpoint.validate()
+        } catch {
+            throw ConfigError(path: path, "model '\(name)': \(error)")
+        }
+        return endpoint
     }
 
     /// The file's directory: `$XDG_CONFIG_HOME/glmchat`, else `~/.config/glmchat`.

@@ -1,8 +1,10 @@
 import Foundation
 import GLMEngine
+import GLMRemote
 
 /// Models from disk: each loads on a background thread with progress and becomes a `LocalChatBackend`
-/// (an `InferenceEngine` that keeps its KV cache and token ledger across turns).
+/// (an `InferenceEngine` that keeps its KV cache and token ledger across turns). A remote entry
+/// (`backend = "openai"`) becomes a `RemoteChatBackend` once its server has listed the model.
 @MainActor
 public final class EngineModelProvider: ModelProvider {
     private let threads: Int?
@@ -10,14 +12,19 @@ public final class EngineModelProvider: ModelProvider {
     /// `--ctx-size`: the window of every model, over each entry's `ctx_size`.
     private let contextSize: Int?
     private var loading: Task<Void, Never>?
+    /// Where remote entries' API keys are read (`api_key_env`).
+    private let environment: [String: String]
 
-    public init(threads: Int? = nil, slidePolicy: SlidePolicy = .exact, contextSize: Int? = nil) {
+    public init(threads: Int? = nil, slidePolicy: SlidePolicy = .exact, contextSize: Int? = nil,
+                environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.threads = threads
         self.slidePolicy = slidePolicy
         self.contextSize = contextSize
+        self.environment = environment
     }
 
     public func load(_ model: ModelEntry) -> AsyncStream<LoadEvent> {
+        if let remote = model.remote { return connect(remote, entry: model) }
         let (stream, continuation) = AsyncStream<LoadEvent>.makeStream()
         let options = ModelLoadOptions(path: model.path, tokenizerPath: model.tokenizer, threads: threads,
                                        contextLimit: contextSize ?? model.contextSize, kind: model.kind)
@@ -30,6 +37,24 @@ public final class EngineModelProvider: ModelProvider {
                 let engine = InferenceEngine(model: loaded.model, tokenizer: loaded.tokenizer, kind: loaded.kind,
                                              contextLimit: loaded.contextLimit, slidePolicy: slidePolicy)
                 continuation.yield(.loaded(LocalChatBackend(engine: engine, name: model.name)))
+            } catch {
+                continuation.yield(.failed("\(error)"))
+            }
+            continuation.finish()
+        }
+        return stream
+    }
+
+    private func connect(_ remote: RemoteEndpoint, entry: ModelEntry) -> AsyncStream<LoadEvent> {
+        let (stream, continuation) = AsyncStream<LoadEvent>.makeStream()
+        let environment = self.environment
+        loading?.cancel()
+        loading = Task.detached(priority: .userInitiated) {
+            do {
+                continuation.yield(.progress(0.5))
+                let backend = try await RemoteChatBackend.connect(remote, kind: entry.kind, apiKey: try remote.apiKey(environment: environment),
+                                                                  contextWindow: entry.contextSize)
+                continuation.yield(.loaded(backend))
             } catch {
                 continuation.yield(.failed("\(error)"))
             }

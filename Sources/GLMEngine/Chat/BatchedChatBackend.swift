@@ -1,0 +1,38 @@
+/// A local model whose answers decode together (`glmchat serve --parallel N`): prompts are built as
+/// `LocalChatBackend` builds them and answered by a `BatchDecoder`, so several conversations share
+/// each pass over the weights. No cached prefix is kept between requests (each prompt is read whole).
+public final class BatchedChatBackend: ChatBackend {
+    public let local: LocalChatBackend
+    public let decoder: BatchDecoder
+
+    public init(local: LocalChatBackend, decoder: BatchDecoder) {
+        self.local = local
+        self.decoder = decoder
+    }
+
+    public var info: ModelInfo { local.info }
+    public var stopTokenIDs: [Int32] { local.stopTokenIDs }
+
+    public func reply(to conversation: Conversation, settings: ReplySettings,
+                      onEvent: @escaping @Sendable (ChatEvent) -> Void) async throws -> (FinishReason, GenerationStats) {
+        let prompt = await local.prompt(for: conversation)
+        let engine = local.engine
+        let chat = info.kind.usesChatFormat
+        let request = GenerationRequest(prompt: prompt.tokens, sampling: settings.sampling, seed: settings.seed,
+                                        maxTokens: settings.maxTokens ?? decoder.contextWindow,
+                                        stopTokens: engine.defaultStopTokens(), layout: prompt.layout, promptMaySlide: true)
+        let reply = ReplyAssembler(splitsMetadata: chat, segmentHeader: chat ? engine.tokenizer.id(.assistant) : nil,
+                                   onEvent: onEvent)
+        return try await decoder.run(request) { reply.take($0) }
+    }
+
+    /// Plain completion, as `LocalChatBackend.complete`: the prompt read as it is, stopping at `</s>`.
+    public func complete(_ prompt: [Int32], settings: ReplySettings,
+                         onEvent: @escaping @Sendable (ChatEvent) -> Void) async throws -> (FinishReason, GenerationStats) {
+        let request = GenerationRequest(prompt: prompt, sampling: settings.sampling, seed: settings.seed,
+                                        maxTokens: settings.maxTokens ?? decoder.contextWindow,
+                                        stopTokens: [local.engine.tokenizer.eosId], layout: .plain, promptMaySlide: false)
+        let reply = ReplyAssembler(splitsMetadata: false, onEvent: onEvent)
+        return try await decoder.run(request) { reply.take($0) }
+    }
+}

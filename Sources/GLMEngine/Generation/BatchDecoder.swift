@@ -1,0 +1,268 @@
+import Foundation
+
+/// Continuous batching: the answers being written decode together, one pass over the weights per
+/// step for all of them (generation waits on memory, so a few more rows cost far less than a pass of
+/// their own). A new request's prompt is read between steps, a chunk at a time; each answer has a KV
+/// cache of its own; `maxSequences` and a KV memory budget bound how many run at once, and the rest
+/// wait in order. Every row of a batch is computed exactly as a lone row, so each answer equals the
+/// one it would get alone.
+///
+/// Unlike `InferenceEngine` it keeps no ledger between requests (each prompt is read in full) and
+/// does not slide during an answer: a conversation longer than the window has its oldest turns cut
+/// before it is read, and an answer that fills the window ends there (`maxTokens`).
+/// It owns the model while it lives: nothing else may run a forward pass on it.
+public final class BatchDecoder: @unchecked Sendable {
+    public let model: GLMModel
+    public let tokenizer: Tokenizer
+    public let contextWindow: Int
+    public let maxSequences: Int
+    /// The KV memory the running answers may reserve (each reserves its prompt plus its token limit, up to the window).
+    public let memoryBudgetBytes: Int
+    private let precision: KVPrecision
+    /// Prompt tokens read between two decoding steps.
+    private let promptChunk: Int
+    private let condition = NSCondition()
+    private var inbox: [BatchJob] = []
+    private var thread: Thread?
+
+    public init(model: GLMModel, tokenizer: Tokenizer, contextWindow: Int, maxSequences: Int, memoryBudgetBytes: Int,
+                promptChunk: Int = 64) {
+        self.model = model
+        self.tokenizer = tokenizer
+        self.contextWindow = max(2, min(contextWindow, model.config.contextLength))
+        self.maxSequences = max(1, min(maxSequences, model.maxBatch))
+        self.memoryBudgetBytes = memoryBudgetBytes
+        precision = KVPrecision.matching(model.weights.matrixType)
+        self.promptChunk = max(1, min(promptChunk, model.maxBatch))
+    }
+
+    /// KV bytes of one cached position.
+    public var bytesPerPosition: Int {
+        let c = model.config
+        return 2 * c.numLayers * c.kvDim * precision.bytesPerValue
+    }
+
+    /// Requests at work and waiting.
+    public var counts: (running: Int, waiting: Int) {
+        condition.withLock { (runningCount, inbox.count) }
+    }
+    private var runningCount = 0
+    private var reservedBytes = 0
+    private var peakReservedBytes = 0
+
+    /// KV memory reserved by the running answers now, and the most it has been.
+    public var kvReservedBytes: (now: Int, peak: Int) {
+        condition.withLock { (reservedBytes, peakReservedBytes) }
+    }
+
+    /// Answers `request` among the others, handing its events to `onEvent` on the decoder's thread.
+    /// Cancelling the calling task ends it (`cancelled`) before its next token.
+    public func run(_ request: GenerationRequest,
+                    onEvent: @escaping @Sendable (GenerationEvent) -> Void) async throws -> (FinishReason, GenerationStats) {
+        try request.sampling.validate()
+        let prompt = try fitted(request)
+        let positions = min(contextWindow, prompt.count + max(1, request.maxTokens))
+        guard positions * bytesPerPosition <= memoryBudgetBytes else {
+            throw GLMError(.badValue, "this answer needs \(positions * bytesPerPosition / 1_048_576) MB of KV cache; the budget is \(memoryBudgetBytes / 1_048_576) MB")
+        }
+        let flag = CancellationFlag()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let job = BatchJob(request: request, prompt: prompt, reservedPositions: positions, flag: flag,
+                                   vocabulary: tokenizer.realVocabSize, onEvent: onEvent, continuation: continuation)
+                condition.withLock {
+                    inbox.append(job)
+                    if thread == nil {
+                        let worker = Thread { [self] in loop() }
+                        worker.name = "glmchat.batch"
+                        worker.stackSize = 4 << 20
+                        thread = worker
+                        worker.start()
+                    }
+                    condition.signal()
+                }
+            }
+        } onCancel: {
+            flag.raise()
+            condition.withLock { condition.signal() }
+        }
+    }
+
+    /// The prompt as it will be read: whole, or (a conversation that may slide) with its oldest turns cut.
+    private func fitted(_ request: GenerationRequest) throws -> [Int32] {
+        let prompt = request.prompt
+        guard !prompt.isEmpty else { throw GLMError(.badValue, "the prompt is empty") }
+        guard prompt.count >= contextWindow else { return prompt }
+        guard request.promptMaySlide else {
+            throw GLMError(.contextOverflow, "the prompt has \(prompt.count) tokens; the window holds \(contextWindow)")
+        }
+        let free = CachedSequence.freeAfterSlide(window: contextWindow, keepPrefix: request.layout.keepPrefix, slack: nil)
+        guard let plan = ContextWindow.plan(prompt, layout: request.layout, window: contextWindow, free: free) else {
+            throw GLMError(.contextOverflow, "the prompt's fixed prefix does not fit the window of \(contextWindow)")
+        }
+        return plan.kept
+    }
+
+    // MARK: The decoder's thread
+
+    private func loop() {
+        var active: [BatchJob] = []
+        var logits: [Float] = []
+        while true {
+            condition.lock()
+            while inbox.isEmpty && active.isEmpty { condition.wait() }
+            // A waiting request whose caller left ends at once.
+            let abandoned = inbox.filter { $0.flag.isRaised }
+            inbox.removeAll { $0.flag.isRaised }
+            // Admit in order while there is room; a job that does not fit waits (and keeps the later ones waiting).
+            while let next = inbox.first, active.count < maxSequences,
+                  active.isEmpty || reservedBytes + next.reservedPositions * bytesPerPosition <= memoryBudgetBytes {
+                inbox.removeFirst()
+                active.append(next)
+                reservedBytes += next.reservedPositions * bytesPerPosition
+                peakReservedBytes = max(peakReservedBytes, reservedBytes)
+            }
+            runningCount = active.count
+            condition.unlock()
+            for job in abandoned { job.abandon() }
+
+            for job in active where job.isReadingPrompt && !job.flag.isRaised {
+                job.readPromptChunk(model: model, window: contextWindow, precision: precision, chunk: promptChunk)
+            }
+            var stepping: [BatchJob] = []
+            for job in active where !job.isReadingPrompt || job.flag.isRaised {
+                if job.chooseNext(tokenizer: tokenizer, window: contextWindow) { stepping.append(job) }
+            }
+            if !stepping.isEmpty {
+                model.forwardTokens(stepping.map(\.pendingToken), caches: stepping.map(\.cacheForStep), into: &logits)
+                let rows = model.config.vocabRows
+                for (index, job) in stepping.enumerated() { job.takeLogits(logits[(index * rows)..<((index + 1) * rows)]) }
+            }
+            let finished = active.filter(\.isFinished)
+            if !finished.isEmpty {
+                active.removeAll(where: \.isFinished)
+                condition.withLock {
+                    reservedBytes -= finished.reduce(0) { $0 + $1.reservedPositions } * bytesPerPosition
+                    runningCount = active.count
+                }
+                for job in finished { job.complete() }
+            }
+        }
+    }
+}
+
+/// One answer in a `BatchDecoder`: its prompt (read a chunk at a time), its cache, sampler and stats.
+/// Touched only by the decoder's thread, except the flag.
+final class BatchJob: @unchecked Sendable {
+    let request: GenerationRequest
+    let prompt: [Int32]
+    let reservedPositions: Int
+    let flag: CancellationFlag
+    private let onEvent: @Sendable (GenerationEvent) -> Void
+    private let continuation: CheckedContinuation<(FinishReason, GenerationStats), Error>
+    private var cache: KVCache?
+    private var promptRead = 0
+    private var logits: [Float] = []
+    private var sampler: Sampler
+    private var detokenizer: StreamingDetokenizer?
+    private var history: [Int32]
+    private var stats = GenerationStats()
+    private var reason: FinishReason?
+    private(set) var pendingToken: Int32 = 0
+    private let queuedAt = DispatchTime.now().uptimeNanoseconds
+    private var generationStart: UInt64 = 0
+    private var firstTokenTime: UInt64?
+    private var lastTokenTime: UInt64?
+
+    init(request: GenerationRequest, prompt: [Int32], reservedPositions: Int, flag: CancellationFlag, vocabulary: Int,
+         onEvent: @escaping @Sendable (GenerationEvent) -> Void,
+         continuation: CheckedContinuation<(FinishReason, GenerationStats), Error>) {
+        self.request = request
+        self.prompt = prompt
+        self.reservedPositions = reservedPositions
+        self.flag = flag
+        self.onEvent = onEvent
+        self.continuation = continuation
+        history = prompt
+        sampler = Sampler(parameters: request.sampling, seed: request.seed, allowedVocabulary: vocabulary)
+        stats.promptTokens = prompt.count
+    }
+
+    var isReadingPrompt: Bool { promptRead < prompt.count }
+    var isFinished: Bool { reason != nil }
+    var cacheForStep: KVCache { cache! }
+
+    /// Reads the next chunk of the prompt; after the last one the answer's first logits are ready.
+    func readPromptChunk(model: GLMModel, window: Int, precision: KVPrecision, chunk: Int) {
+        // Never more than its reservation: the budget bounds the memory, not only the count.
+        let cache = self.cache ?? KVCache(config: model.config, maxPositions: reservedPositions, precision: precision)
+        self.cache = cache
+        let end = min(prompt.count, promptRead + chunk)
+        let isLast = end == prompt.count
+        let rows = model.forward(Array(prompt[promptRead..<end]), cache: cache, logits: isLast ? .last : .none)
+        promptRead = end
+        onEvent(.promptProgress(done: promptRead, total: prompt.count))
+        if isLast {
+            logits = rows
+            stats.promptSeconds = Double(DispatchTime.now().uptimeNanoseconds - queuedAt) / 1e9
+            generationStart = DispatchTime.now().uptimeNanoseconds
+        }
+    }
+
+    /// Samples the next token from the last logits and emits it; true when it must be fed (the answer
+    /// goes on), false when the answer has ended (stop id, token limit, full window, cancelled).
+    func chooseNext(tokenizer: Tokenizer, window: Int) -> Bool {
+        if flag.isRaised { return end(.cancelled) }
+        let next = sampler.next(logits: logits, history: history)
+        if request.stopTokens.contains(next) { return end(.stopToken(next)) }
+        stats.generatedTokens += 1
+        history.append(next)
+        let now = DispatchTime.now().uptimeNanoseconds
+        if let previous = lastTokenTime {
+            stats.longestTokenGapSeconds = max(stats.longestTokenGapSeconds, Double(now - previous) / 1e9)
+        }
+        lastTokenTime = now
+        firstTokenTime = firstTokenTime ?? now
+        let used = (cache?.count ?? 0) + 1
+        let progress = GenerationProgress(generatedTokens: stats.generatedTokens,
+                                          generationSeconds: Double(now - (firstTokenTime ?? now)) / 1e9,
+                                          contextUsed: used, contextWindow: window)
+        var detokenizer = self.detokenizer ?? StreamingDetokenizer(tokenizer: tokenizer)
+        let text = detokenizer.append(next)
+        self.detokenizer = detokenizer
+        onEvent(.token(GeneratedToken(id: next, text: text, logits: nil, context: nil, progress: progress)))
+        if stats.generatedTokens >= request.maxTokens { return end(.maxTokens) }
+        if let cache, cache.count >= cache.maxPositions { return end(.maxTokens) }
+        pendingToken = next
+        return true
+    }
+
+    func takeLogits(_ row: ArraySlice<Float>) {
+        logits = Array(row)
+    }
+
+    private func end(_ why: FinishReason) -> Bool {
+        reason = why
+        return false
+    }
+
+    /// Ends a request that never started (its caller left while it waited).
+    func abandon() {
+        reason = .cancelled
+        complete()
+    }
+
+    /// Sends the last text and `finished`, and resumes the waiting caller.
+    func complete() {
+        let why = reason ?? .cancelled
+        if var detokenizer {
+            let tail = detokenizer.finish()
+            if !tail.isEmpty { onEvent(.text(tail)) }
+        }
+        if generationStart > 0 { stats.generationSeconds = Double(DispatchTime.now().uptimeNanoseconds - generationStart) / 1e9 }
+        stats.contextUsed = cache?.count ?? 0
+        stats.contextWindow = cache?.maxPositions ?? 0
+        onEvent(.finished(why, stats))
+        continuation.resume(returning: (why, stats))
+    }
+}

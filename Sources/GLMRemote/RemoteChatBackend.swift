@@ -1,0 +1,171 @@
+import AsyncHTTPClient
+import Foundation
+import GLMEngine
+import GLMOpenAI
+import NIOCore
+import NIOHTTP1
+
+/// A model served over the OpenAI API as a `ChatBackend`: the app and `glmchat run` stream from it
+/// exactly as from the local engine. Chat models use `/chat/completions` (tools as `tools`, tool
+/// turns as `tool_calls`, observations as `tool` messages), the base model `/completions`.
+/// Cancelling the calling task cancels the HTTP request; an error carries the server's message; a
+/// connection that drops mid-answer ends it as failed, keeping what was written. For ChatGLM3 the
+/// request names its stop ids (`stop_token_ids`, which vLLM and SGLang read and others ignore).
+public final class RemoteChatBackend: ChatBackend {
+    public let info: ModelInfo
+    public let endpoint: RemoteEndpoint
+    private let apiKey: String?
+    private let client: HTTPClient
+
+    /// ChatGLM3's `</s>`, `<|user|>`, `<|observation|>` in the real vocabulary (SPEC section 4).
+    public static let chatGLM3StopIDs: [Int32] = [2, 64795, 64797]
+
+    public var stopTokenIDs: [Int32] { info.kind.usesChatFormat ? Self.chatGLM3StopIDs : [2] }
+
+    public init(endpoint: RemoteEndpoint, kind: ModelKind, apiKey: String?, contextWindow: Int? = nil,
+                client: HTTPClient = .shared) {
+        self.endpoint = endpoint
+        info = ModelInfo(name: endpoint.displayName, kind: kind, quantization: "remote",
+                         contextWindow: contextWindow ?? kind.trainedWindow)
+        self.apiKey = apiKey
+        self.client = client
+    }
+
+    /// Asks the server for its models (`GET /models`) to check the address, the key and the name,
+    /// and takes the window from the listing when the server gives it (vLLM's `max_model_len`,
+    /// llama-server's `meta.n_ctx_train`).
+    public static func connect(_ endpoint: RemoteEndpoint, kind: ModelKind, apiKey: String?, contextWindow: Int? = nil,
+                               client: HTTPClient = .shared) async throws -> RemoteChatBackend {
+        try endpoint.validate()
+        let listing = try await send(.GET, endpoint.baseURL + "/models", body: nil, apiKey: apiKey, client: client, timeout: .seconds(15))
+        var window = contextWindow
+        if case .array(let models)? = listing["data"] {
+            let ids = models.compactMap { $0["id"]?.stringValue }
+            let entry = models.first { $0["id"]?.stringValue?.isByteEqual(to: endpoint.model) == true }
+            guard entry != nil || ids.count == 1 else {
+                throw GLMError(.notFound, "\(endpoint.baseURL) does not serve \(endpoint.model) (it serves: \(ids.joined(separator: ", ")))")
+            }
+            let listed = entry ?? models[0]
+            if window == nil, let length = [listed["max_model_len"], listed["context_length"], listed["meta"]?["n_ctx_train"]]
+                .compactMap({ value -> Int? in if case .int(let number)? = value { number } else { nil } }).first {
+                window = length
+            }
+        }
+        return RemoteChatBackend(endpoint: endpoint, kind: kind, apiKey: apiKey, contextWindow: window, client: client)
+    }
+
+    public func reply(to conversation: Conversation, settings: ReplySettings,
+                      onEvent: @escaping @Sendable (ChatEvent) -> Void) async throws -> (FinishReason, GenerationStats) {
+        let chat = info.kind.usesChatFormat
+        let body = requestBody(conversation, settings: settings, chat: chat)
+        let path = chat ? "/chat/completions" : "/completions"
+        var request = HTTPClientRequest(url: endpoint.baseURL + path)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Accept", value: "text/event-stream")
+        if let apiKey { request.headers.add(name: "Authorization", value: "Bearer " + apiKey) }
+        request.body = .bytes(ByteBuffer(string: body.pythonDumps()))
+        let stop = stopTokenIDs
+        var reader = RemoteReplyReader(contextWindow: info.contextWindow, stopIDs: (stop[0], stop.last ?? stop[0]), onEvent: onEvent)
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(request, timeout: .hours(24))
+        } catch {
+            if Task.isCancelled { return (.cancelled, reader.stats) }
+            throw GLMError(.io, "cannot reach \(endpoint.baseURL): \(Self.describe(error))")
+        }
+        guard response.status == .ok else {
+            let text = try? await response.body.collect(upTo: 1 << 20)
+            throw GLMError(.io, "\(endpoint.baseURL) answered \(response.status.code) \(response.status.reasonPhrase): "
+                + Self.serverMessage(text.map { String(buffer: $0) } ?? ""))
+        }
+        var events = ServerSentEventReader()
+        var ended = false
+        do {
+            reading: for try await buffer in response.body {
+                for data in try events.feed(buffer.readableBytesView) where !reader.take(data) {
+                    ended = true
+                    break reading
+                }
+            }
+        } catch {
+            reader.flushToolCalls()
+            if Task.isCancelled || error is CancellationError { return (.cancelled, reader.stats) }
+            return (.failed("the connection to \(endpoint.baseURL) broke mid-answer (\(Self.describe(error))); the text so far is kept"),
+                    reader.stats)
+        }
+        if Task.isCancelled { return (.cancelled, reader.stats) }
+        reader.flushToolCalls()
+        guard let outcome = reader.outcome else {
+            return (.failed("the connection to \(endpoint.baseURL) closed before the answer ended\(ended ? "" : " (no [DONE])"); the text so far is kept"),
+                    reader.stats)
+        }
+        return (outcome, reader.stats)
+    }
+
+    /// The request: the conversation, its tools, the sampling settings, the stream with usage.
+    private func requestBody(_ conversation: Conversation, settings: ReplySettings, chat: Bool) -> JSONValue {
+        var members: [(key: String, value: JSONValue)] = [("model", .string(endpoint.model))]
+        if chat {
+            let parts = MessageMapping.openAIRequestParts(for: conversation)
+            members.append(("messages", parts.messages))
+            if let tools = parts.tools { members.append(("tools", tools)) }
+            members.append(("stop_token_ids", .array(stopTokenIDs.map { .int(Int($0)) })))
+        } else {
+            let text = conversation.messages.filter { $0.role != .system }.map(\.content).joined()
+            members.append(("prompt", .string(text)))
+        }
+        let sampling = settings.sampling
+        members += [("stream", .bool(true)), ("stream_options", .object([("include_usage", .bool(true))])),
+                    ("temperature", .double(Double(sampling.temperature))), ("top_p", .double(Double(sampling.topP))),
+                    ("seed", .int(Int(Int64(bitPattern: settings.seed))))]
+        if sampling.topK > 0 { members.append(("top_k", .int(sampling.topK))) }
+        if sampling.repetitionPenalty != 1 { members.append(("repetition_penalty", .double(Double(sampling.repetitionPenalty)))) }
+        if let maxTokens = settings.maxTokens { members.append(("max_tokens", .int(maxTokens))) }
+        return .object(members)
+    }
+
+    /// A small JSON request (the model listing); errors carry the server's message.
+    private static func send(_ method: HTTPMethod, _ url: String, body: JSONValue?, apiKey: String?, client: HTTPClient,
+                             timeout: TimeAmount) async throws -> JSONValue {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        if let apiKey { request.headers.add(name: "Authorization", value: "Bearer " + apiKey) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body.pythonDumps()))
+        }
+        let response: HTTPClientResponse
+        let buffer: ByteBuffer
+        do {
+            response = try await client.execute(request, timeout: timeout)
+            buffer = try await response.body.collect(upTo: 8 << 20)
+        } catch {
+            throw GLMError(.io, "cannot reach \(url): \(describe(error))")
+        }
+        let text = String(buffer: buffer)
+        guard response.status == .ok else {
+            throw GLMError(.io, "\(url) answered \(response.status.code) \(response.status.reasonPhrase): \(serverMessage(text))")
+        }
+        do {
+            return try JSONValue.parse(text, source: url)
+        } catch {
+            throw GLMError(.badFormat, "\(url) did not answer with JSON: \(String(text.prefix(200)))")
+        }
+    }
+
+    /// The message of an OpenAI-shaped error body, else the body's start.
+    static func serverMessage(_ body: String) -> String {
+        if let parsed = try? JSONValue.parse(body) {
+            if let message = parsed["error"]?["message"]?.stringValue { return message }
+            if let message = parsed["error"]?.stringValue ?? parsed["message"]?.stringValue { return message }
+        }
+        let trimmed = body.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.isEmpty ? "(no message)" : String(trimmed.prefix(300))
+    }
+
+    static func describe(_ error: Error) -> String {
+        if let error = error as? HTTPClientError { return "\(error)" }
+        return String(describing: error)
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import GLMBench
+import GLMEngine
+
+/// `--parallel 1,2,4,8`: stream counts, each at least 1.
+struct ParallelCounts: ExpressibleByArgument {
+    let counts: [Int]
+
+    init?(argument: String) {
+        let parts = argument.split(separator: ",", omittingEmptySubsequences: false)
+        let numbers = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !numbers.isEmpty, numbers.count == parts.count, numbers.allSatisfy({ (1...256).contains($0) }) else { return nil }
+        counts = numbers
+    }
+}
+
+/// What `bench --parallel` prints: medians over the repetitions, per stream count.
+enum ParallelBenchReport {
+    static func table(_ results: [ParallelBenchmark.Result], promptTokens: Int, generatedTokens: Int) -> String {
+        var lines = ["streams  aggregate tg t/s  per-stream tg t/s  (pp\(promptTokens) per stream, tg\(generatedTokens), medians)"]
+        let single = results.first { $0.parallel == 1 }.map { median($0.aggregateTokensPerSecond) }
+        for result in results {
+            let aggregate = median(result.aggregateTokensPerSecond)
+            var line = String(format: "%7d  %16.2f  %17.2f", result.parallel, aggregate, median(result.perStreamTokensPerSecond))
+            if let single, single > 0, result.parallel > 1 { line += String(format: "  (%.2fx one stream)", aggregate / single) }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// One object per stream count.
+    static func json(_ results: [ParallelBenchmark.Result]) -> String {
+        let objects: [[String: Any]] = results.map { result in
+            ["parallel": result.parallel,
+             "aggregate_tg_tokens_per_second": median(result.aggregateTokensPerSecond),
+             "per_stream_tg_tokens_per_second": median(result.perStreamTokensPerSecond),
+             "aggregate_tg_tokens_per_second_runs": result.aggregateTokensPerSecond]
+        }
+        guard let data = try? JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys, .prettyPrinted]),
+              let text = String(data: data, encoding: .utf8) else { return "[]" }
+        return text
+    }
+}

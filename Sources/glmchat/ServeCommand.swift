@@ -1,0 +1,160 @@
+import ArgumentParser
+import Foundation
+import GLMEngine
+import GLMServer
+import GLMTerm
+
+/// `glmchat serve`: the OpenAI-compatible HTTP API (see the README's "Serving" section).
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve models over an OpenAI-compatible HTTP API (chat, completions, tokenize, models, health, metrics).",
+        discussion: """
+            Models: each --model is a GGUF file, a Hugging Face directory or the name of a config.toml entry; \
+            without --model, every local model of config.toml is served. With --parallel 1 (the default) a \
+            model's engine answers one request at a time and reuses the cached prefix of a continued \
+            conversation; with --parallel N the answers of up to N requests decode together, one pass over \
+            the weights per step for all of them, within --kv-budget-mb. --queue more may wait; beyond both \
+            the server answers 503 with Retry-After.
+            """)
+
+    @Option(name: .customLong("model"), help: "A GGUF file, a Hugging Face directory, or a config.toml model name (repeatable).")
+    var models: [String] = []
+
+    @Option(help: "The address to listen on (anything but loopback without an API key prints a warning).")
+    var host = "127.0.0.1"
+
+    @Option(help: "The port (0 picks a free one, printed when listening).")
+    var port = 8000
+
+    @Option(name: .customLong("api-key"), help: "Require Authorization: Bearer KEY (default: $GLMCHAT_API_KEY).")
+    var apiKey: String?
+
+    @Option(help: "Requests each model works on at once; above 1 their answers decode together (continuous batching).")
+    var parallel = 1
+
+    @Option(name: .customLong("kv-budget-mb"), help: "With --parallel above 1: the KV cache memory the answers decoding together may reserve, in MiB (default: a full window for each).")
+    var kvBudgetMB: Double?
+
+    @Option(help: "Requests that may wait beyond --parallel; more get 503.")
+    var queue = 32
+
+    @Option(name: .customLong("max-body-bytes"), help: "The largest request body accepted (413 beyond).")
+    var maxBodyBytes = 4 * 1024 * 1024
+
+    @Option(name: .customLong("shutdown-grace"), help: "Seconds answers get to finish at SIGTERM before they are stopped.")
+    var shutdownGrace = 3.0
+
+    @Option(name: .customLong("ctx-size"), help: "Limit every model's context window to N tokens.")
+    var contextSize: Int?
+
+    @Option(help: "Threads for the matrix kernels (default: physical cores).")
+    var threads: Int?
+
+    @Option(help: "Weight precision when loading: f32, f16, q8_0, q4_0 (default: q4_0 for a checkpoint directory, the file's own for GGUF).")
+    var type: StorageType?
+
+    @Option(help: "How a full window slides: exact or shift.")
+    var slide: SlidePolicy = .exact
+
+    @Option(help: "Serve a scripted model instead of a real one: a JSON file {\"name\", \"kind\", \"replies\": [raw replies]} (for testing clients).")
+    var scripted: String?
+
+    func validate() throws {
+        guard parallel >= 1 else { throw ValidationError("--parallel must be at least 1") }
+        if let kvBudgetMB {
+            guard kvBudgetMB > 0, kvBudgetMB <= 1_048_576 else { throw ValidationError("--kv-budget-mb must be above 0 and at most 1048576") }
+            guard parallel > 1 else { throw ValidationError("--kv-budget-mb bounds answers decoding together: it needs --parallel above 1") }
+        }
+        guard queue >= 0 else { throw ValidationError("--queue must be 0 or more") }
+        guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard shutdownGrace >= 0 else { throw ValidationError("--shutdown-grace must be 0 or more") }
+        if let contextSize, contextSize < ChatConfiguration.minimumContextSize {
+            throw ValidationError("--ctx-size must be at least \(ChatConfiguration.minimumContextSize) tokens")
+        }
+    }
+
+    func run() async throws {
+        let log = ServerLog()
+        var options = ServerOptions()
+        options.host = host
+        options.port = port
+        options.apiKey = apiKey ?? ProcessInfo.processInfo.environment["GLMCHAT_API_KEY"]
+        if options.apiKey?.isEmpty == true { throw ValidationError("the API key is empty") }
+        options.parallel = parallel
+        options.queueLimit = queue
+        options.maxBodyBytes = maxBodyBytes
+        options.shutdownGraceSeconds = shutdownGrace
+        let served: [ServedModel]
+        do {
+            served = try loadModels(log: log)
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            exitWithError(error)
+        }
+        if options.apiKey == nil, !options.isLoopbackOnly {
+            log("warning: listening on \(host) without an API key: anyone who can reach this port can use the models (set --api-key or GLMCHAT_API_KEY)")
+        }
+        let service = OpenAIService(models: ServedModels(served), parallel: parallel, queueLimit: queue,
+                                    metrics: ServerMetrics(), log: log)
+        let names = served.map(\.name).joined(separator: ", ")
+        let keyNote = options.apiKey == nil ? "no API key" : "API key required"
+        let serverOptions = options
+        do {
+            try await HTTPServer.run(service, options: serverOptions) { address in
+                log("listening on \(address) (models: \(names); \(keyNote))")
+            }
+        } catch {
+            exitWithError(error)
+        }
+        log("stopped")
+    }
+
+    private func loadModels(log: ServerLog) throws -> [ServedModel] {
+        if let scripted {
+            let backend = try ScriptedChatBackend.load(path: scripted)
+            return [ServedModel(name: backend.info.name, chat: backend, local: nil)]
+        }
+        var configuration = try ChatConfiguration.load(environment: ProcessInfo.processInfo.environment)
+        var entries: [ModelEntry] = []
+        for value in models {
+            if let entry = configuration.models.first(where: { $0.name.isByteEqual(to: value) }) {
+                entries.append(entry)
+            } else {
+                configuration.addModel(path: value)
+                entries.append(configuration.models[0])
+            }
+        }
+        if models.isEmpty { entries = configuration.models }
+        var served: [ServedModel] = []
+        for entry in entries {
+            if entry.remote != nil {
+                log("skipping \(entry.name): it is a remote model (\(entry.path))")
+                continue
+            }
+            log("loading \(entry.name) from \(entry.path)")
+            let loaded = try ModelLoader.load(ModelLoadOptions(path: entry.path, matrixType: type, threads: threads,
+                                                               contextLimit: contextSize ?? entry.contextSize, kind: entry.kind))
+            let engine = InferenceEngine(model: loaded.model, tokenizer: loaded.tokenizer, kind: loaded.kind,
+                                         contextLimit: loaded.contextLimit, slidePolicy: slide)
+            let local = LocalChatBackend(engine: engine, name: entry.name)
+            guard parallel > 1 else {
+                served.append(ServedModel(local: local))
+                continue
+            }
+            let bytesPerPosition = 2 * loaded.model.config.numLayers * loaded.model.config.kvDim
+                * (KVPrecision.matching(loaded.model.weights.matrixType) == .f32 ? 4 : 2)
+            let budget = kvBudgetMB.map { Int($0 * 1_048_576) } ?? parallel * engine.contextWindow * bytesPerPosition
+            let decoder = BatchDecoder(model: loaded.model, tokenizer: loaded.tokenizer, contextWindow: engine.contextWindow,
+                                       maxSequences: parallel, memoryBudgetBytes: budget)
+            log("\(entry.name): up to \(parallel) answers decode together, KV budget \(String(format: "%.1f", Double(budget) / 1_048_576)) MiB")
+            served.append(ServedModel(batched: BatchedChatBackend(local: local, decoder: decoder)))
+        }
+        guard !served.isEmpty else {
+            throw ValidationError("no model to serve: give --model PATH, or list models in config.toml")
+        }
+        return served
+    }
+}

@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""llama.cpp's batched generation speed, as `llama-batched-bench` measures it (through
+llama-cpp-python's low-level API, which ships no llama-batched-bench binary): for each count N, N
+sequences each read a P-token prompt of their own, then every step one llama_decode feeds one token
+to each of the N sequences. Aggregate t/s counts every sequence's tokens. Not used by tests or CI.
+The counterpart of `glmchat bench --parallel 1,2,4,8 -p P -n N`.
+
+  python3 scripts/bench_llamacpp_batched.py ~/.cache/glmchat/random-6b-q4_0.gguf --parallel 1,2,4,8 -p 32 -n 32 -t 2 -r 2
+"""
+import argparse
+import ctypes
+import json
+import random
+import statistics
+import sys
+import time
+
+import llama_cpp as L
+
+
+def fill(batch, entries):
+    """entries: (token, position, sequence, wants_logits) for each row of one llama_decode."""
+    batch.n_tokens = len(entries)
+    for row, (token, position, sequence, logits) in enumerate(entries):
+        batch.token[row] = token
+        batch.pos[row] = position
+        batch.n_seq_id[row] = 1
+        batch.seq_id[row][0] = sequence
+        batch.logits[row] = 1 if logits else 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("model")
+    ap.add_argument("--parallel", default="1,2,4,8")
+    ap.add_argument("-p", type=int, default=32)
+    ap.add_argument("-n", type=int, default=32)
+    ap.add_argument("-t", "--threads", type=int, default=2)
+    ap.add_argument("-r", "--repetitions", type=int, default=2)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    counts = [int(part) for part in args.parallel.split(",")]
+
+    quiet = L.llama_log_callback(lambda level, text, user: None)
+    L.llama_log_set(quiet, ctypes.c_void_p())
+    L.llama_backend_init()
+    mparams = L.llama_model_default_params()
+    mparams.use_mmap = True
+    model = L.llama_model_load_from_file(args.model.encode(), mparams)
+    if not model:
+        sys.exit(f"llama.cpp could not load {args.model}")
+    n_vocab = L.llama_vocab_n_tokens(L.llama_model_get_vocab(model))
+    largest = max(counts)
+    cparams = L.llama_context_default_params()
+    cparams.n_ctx = largest * (args.p + args.n + 1)
+    cparams.n_batch = max(args.p, largest)
+    cparams.n_ubatch = max(args.p, largest)
+    cparams.n_seq_max = largest
+    cparams.kv_unified = True
+    cparams.n_threads = args.threads
+    cparams.n_threads_batch = args.threads
+    ctx = L.llama_init_from_model(model, cparams)
+    if not ctx:
+        sys.exit("llama.cpp could not create a context")
+    mem = L.llama_get_memory(ctx)
+    batch = L.llama_batch_init(max(args.p, largest), 0, 1)
+    rng = random.Random(0)
+
+    def decode():
+        rc = L.llama_decode(ctx, batch)
+        if rc != 0:
+            raise RuntimeError(f"llama_decode returned {rc}")
+
+    def run(count):
+        L.llama_memory_clear(mem, True)
+        for sequence in range(count):
+            fill(batch, [(rng.randrange(n_vocab), i, sequence, i == args.p - 1) for i in range(args.p)])
+            decode()
+        L.llama_synchronize(ctx)
+        start = time.perf_counter()
+        for step in range(args.n):
+            fill(batch, [(rng.randrange(n_vocab), args.p + step, sequence, True) for sequence in range(count)])
+            decode()
+        L.llama_synchronize(ctx)
+        return count * args.n / (time.perf_counter() - start)
+
+    run(1)  # warm-up: pages in the weights
+    results = []
+    for count in counts:
+        runs = [run(count) for _ in range(args.repetitions)]
+        aggregate = statistics.median(runs)
+        results.append({"parallel": count, "aggregate_tg_tokens_per_second": aggregate,
+                        "per_stream_tg_tokens_per_second": aggregate / count, "aggregate_tg_tokens_per_second_runs": runs})
+        if not args.json:
+            print(f"parallel {count}: {aggregate:.2f} t/s aggregate, {aggregate / count:.2f} per stream  (runs {runs})", flush=True)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    L.llama_batch_free(batch)
+
+
+if __name__ == "__main__":
+    main()
