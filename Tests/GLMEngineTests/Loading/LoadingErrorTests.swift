@@ -183,15 +183,16 @@ import Testing
         #expect(binError?.path == binDir + "/pytorch_model.bin")
         #expect(binError?.problem.contains("torch.LongStorage") == true)
 
-        // A Q4_K tensor (ggml type 12) in an otherwise valid GGUF file.
+        // An IQ2_XXS tensor (ggml type 16: llama.cpp writes it, glmchat does not read it) in an
+        // otherwise valid GGUF file.
         var encoder = GGUFEncoder()
         encoder.u32(GGUFReader.magic); encoder.u32(3); encoder.u64(1); encoder.u64(0)
-        encoder.string("blk.0.ffn_down.weight"); encoder.u32(1); encoder.u64(256); encoder.u32(12); encoder.u64(0)
+        encoder.string("blk.0.ffn_down.weight"); encoder.u32(1); encoder.u64(256); encoder.u32(16); encoder.u64(0)
         let gguf = dir + "/k.gguf"
         try F.write(encoder.bytes + [UInt8](repeating: 0, count: 256), to: gguf)
         let ggufError = F.error { _ = try GGUFReader.read(path: gguf) }
         #expect(ggufError?.kind == .unsupported)
-        #expect(ggufError?.description == "\(gguf): tensor blk.0.ffn_down.weight has type Q4_K; supported are F32, F16, BF16, Q8_0 and Q4_0")
+        #expect(ggufError?.description == "\(gguf): tensor blk.0.ffn_down.weight has type IQ2_XXS; glmchat reads \(GGUFTensorType.supportedNames)")
     }
 
     @Test func compressedArchiveEntryIsRefused() throws {
