@@ -4,31 +4,10 @@ import GLMEngine
 import GLMRemote
 import TOMLKit
 
-/// `$XDG_CONFIG_HOME/glmchat/config.toml`:
-///
-///     theme = "dark"            # optional; --theme overrides it
-///     model = "glm3-chat"       # optional; the model loaded first (default: the first listed)
-///     slide = "exact"           # optional; how a full window slides: exact (equals a fresh run
-///                               # over the kept text) or shift (drifts); --slide overrides it
-///     keys = "vi"               # optional; vi keys in the transcript (see KeyMap), and [bind]
-///                               # moves actions to other keys: copy = "ctrl+y"
-///
-///     [[models]]
-///     name = "glm3-chat"
-///     kind = "chat"             # chat, base or chat-32k
-///     path = "~/models/chatglm3-6b-q4_0.gguf"   # a GGUF file or a Hugging Face directory
-///     ctx_size = 4096           # optional; a window smaller than the model's (--ctx-size overrides it)
-///     tokenizer = "~/models/tokenizer.model"    # optional; for a GGUF file without its own
-///     temperature = 0.6         # optional sampling for new sessions with this model: temperature,
-///                               # top_p, top_k, repeat_penalty, seed, max_tokens ("/set" per session)
-///
-///     [[models]]                # a model served elsewhere over the OpenAI API
-///     name = "team-glm"
-///     kind = "chat"
-///     backend = "openai"        # local (the default) or openai
-///     url = "http://gpu-box:8000/v1"
-///     model = "chatglm3-6b"     # the model's name on that server
-///     api_key_env = "TEAM_KEY"  # optional; the environment variable holding the API key
+/// `$XDG_CONFIG_HOME/glmchat/config.toml`: top-level `theme`, `model`, `slide`, `keys` and `[bind]`,
+/// and `[[models]]` entries, local (`path`, optional `ctx_size`, `tokenizer`, sampling) or remote
+/// (`backend = "openai"`, `url`, `model`, `api_key_env`). The README's "Configuration" shows an example;
+/// every unknown key or wrong value is an error naming the file and the entry.
 public struct ChatConfiguration: Equatable, Sendable {
     public var models: [ModelEntry] = []
     public var theme: String?

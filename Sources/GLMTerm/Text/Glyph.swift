@@ -12,24 +12,10 @@ public struct Glyph: Equatable, Sendable {
     }
 }
 
-/// Turns graphemes into glyphs whose width the terminal and ncurses agree on. This is the one
-/// place text is measured: drawing, layout, cutting with "…" and the CLI's tables all use it.
-///
-/// ncurses gives every cell one spacing character plus a few zero-width ones and computes widths
-/// per scalar with `wcwidth`; terminals differ on emoji sequences (some draw a ZWJ family or a
-/// skin-toned thumb as one 2-cell picture, others as several). Where they might disagree we draw
-/// the part everyone agrees on. The rule, per grapheme:
-/// - a scalar's width is libc's `wcwidth` in a UTF-8 locale (`ScalarWidth`): CJK and fullwidth
-///   forms and emoji 2, most others 1;
-/// - an emoji ZWJ sequence draws its first emoji only (👨‍👩‍👧 is 👨, 2 cells);
-/// - skin-tone modifiers, VS16 and VS15 are not sent, so the base's own width counts
-///   (👍🏽 is 👍, 2 cells; ❤️ and ❤︎ are ❤, 1 cell);
-/// - each regional indicator is a cell of its own (🇨🇳 is two 1-cell glyphs);
-/// - combining marks stay in their base's cell (at most four); a lone one sits on ◌;
-/// - control characters are drawn as one-cell control pictures (␛, ␡) or U+FFFD; invisible
-///   format characters (ZWSP, bidi controls, BOM, tags) are dropped. A tab is one cell here; a
-///   caller that expands tabs uses `tabCells(atColumn:)`.
-/// The stored text is never changed, only what is drawn.
+/// Turns graphemes into glyphs whose width the terminal and ncurses agree on: the one place text
+/// is measured (drawing, layout, cutting with "…", the CLI's tables). Where terminals disagree on
+/// emoji sequences, only the part everyone draws alike is sent; the rules, grapheme by grapheme,
+/// are in docs/ARCHITECTURE.md ("Cell width"). The stored text is never changed.
 public enum Glyphs {
     /// Tab stops for expanded tabs.
     public static let tabWidth = 8
