@@ -18,6 +18,8 @@ public final class ChatSession: @unchecked Sendable {
     private var path: [Message]
     private var system: String
     private var samplingSettings: SamplingSettings
+    /// The tool list offered with the system message (`setTools`); nil: none.
+    private var toolList: JSONValue?
     private var replyTask: Task<Void, Never>?
     private var streamingID: MessageID?
 
@@ -60,13 +62,21 @@ public final class ChatSession: @unchecked Sendable {
     public var allMessages: [Message] { locked { all } }
     public var systemPrompt: String { locked { system } }
     public var sampling: SamplingSettings { locked { samplingSettings } }
+    /// The tools offered to the model with the system message (ChatGLM3's tool list), or nil.
+    public var tools: JSONValue? { locked { toolList } }
     /// The answer being written, if any.
     public var streamingMessage: MessageID? { locked { streamingID } }
     public var isReplying: Bool { streamingMessage != nil }
 
     /// What the model is asked next: the system prompt and the messages since the last "/clear".
     public var conversation: Conversation {
-        locked { Conversation.visible(systemPrompt: system, messages: path) }
+        locked { Conversation.visible(systemPrompt: system, messages: path, tools: toolList) }
+    }
+
+    /// Offers `tools` (a ChatGLM3 tool list: `[{name, description, parameters}]`) with the system
+    /// message of every later answer; nil offers none. The front end keeps them with the session.
+    public func setTools(_ tools: JSONValue?) {
+        locked { toolList = tools }
     }
 
     /// Reads the stored session again (after a rename or an archive elsewhere).
@@ -175,6 +185,37 @@ public final class ChatSession: @unchecked Sendable {
         }
     }
 
+    /// Rewrites the finished last answer `id` as `replacements` (the segments of a reply that held
+    /// several, a tool call with the arguments the user edited): the answer is deleted and they are
+    /// appended in its place, each committed, so the prompt is rebuilt from them as the original
+    /// builds it from its history.
+    @discardableResult
+    public func replaceAnswer(_ id: MessageID, with replacements: [NewMessage]) throws -> [Message] {
+        try locked {
+            guard streamingID != id else { throw GLMError(.badValue, "an answer is still being written") }
+            guard let last = path.last, last.id == id, last.role == .assistant else {
+                throw GLMError(.badValue, "only the last answer can be rewritten")
+            }
+            try store?.deleteMessage(id)
+            all.removeAll { $0.id == id }
+            path.removeLast()
+            var added: [Message] = []
+            for new in replacements {
+                let message: Message
+                if let store, let sessionID = storedSession?.id {
+                    message = try store.appendMessage(new, to: sessionID)
+                } else {
+                    message = Message(sessionID: storedSession?.id ?? .unsaved, role: new.role, content: new.content,
+                                      metadata: new.metadata, model: new.model, parentID: path.last?.id)
+                }
+                all.append(message)
+                path.append(message)
+                added.append(message)
+            }
+            return added
+        }
+    }
+
     /// The stored session's id, creating it first when there is a store and none yet.
     private func ensureStoredSession(model: ModelInfo?) throws -> SessionID? {
         guard let store else { return nil }
@@ -197,7 +238,7 @@ public final class ChatSession: @unchecked Sendable {
         do {
             started = try locked {
                 guard streamingID == nil else { throw GLMError(.badValue, "an answer is still being written") }
-                let conversation = Conversation.visible(systemPrompt: system, messages: path)
+                let conversation = Conversation.visible(systemPrompt: system, messages: path, tools: toolList)
                 guard conversation.messages.contains(where: { $0.role != .system }) else {
                     throw GLMError(.badValue, "there is no message to answer")
                 }
