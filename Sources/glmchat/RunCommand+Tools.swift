@@ -43,14 +43,21 @@ extension RunCommand {
         let loop = AgentLoop(session: chat, registry: registry, approver: approver,
                              maxToolRounds: configuration.maxToolRounds ?? AgentLoop.defaultMaxToolRounds)
         var failure: String?
+        var answers = 0
         for await event in loop.answer(using: backend) {
             switch event {
             case .reply(.metadata(let metadata)):
                 out.write(metadata + "\n")
             case .reply(.text(let piece)):
                 out.write(piece)
-            case .reply(.finished):
+            case .reply(.finished(_, let stats)):
                 out.write("\n")
+                answers += 1
+                if verbose {
+                    print(String(format: "answer %d: prompt %d tokens, %.1f tokens/s; generation %d tokens, %.1f tokens/s",
+                                 answers, stats.promptTokens, stats.promptTokensPerSecond,
+                                 stats.generatedTokens, stats.generationTokensPerSecond), to: &stderr)
+                }
             case .callProposed(let call, _):
                 print("glmchat: call \(call.tool) " + (call.kind == .interpreter ? "(code)" : call.arguments.pythonDumps()), to: &stderr)
             case .callRefused(let tool, let reason):

@@ -98,7 +98,7 @@ struct ToolsCommandTests {
         let glmchat = try #require(CLI.binary)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        process.arguments = [glmchat, "run", "--model", Self.tiny, "--type", "f32", "--tools", directory + "/tools.json",
+        process.arguments = ["--wait", glmchat, "run", "--model", Self.tiny, "--type", "f32", "--tools", directory + "/tools.json",
                              "--max-tokens", "2", "Hi"]
         process.environment = ProcessInfo.processInfo.environment.merging(["XDG_CONFIG_HOME": directory]) { $1 }
         let errors = Pipe()

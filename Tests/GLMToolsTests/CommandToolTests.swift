@@ -26,27 +26,50 @@ import Testing
         #expect(result == ToolResult(text: "t was killed by signal 9", isError: true))
     }
 
+    /// A command that starts a background child (its pid written to `pidFile` first), then runs `rest`.
+    func withChild(_ pidFile: String, then rest: String) -> String {
+        "sh -c 'echo $$ > \(pidFile); exec sleep 60' & while [ ! -s \(pidFile) ]; do sleep 0.05; done; \(rest)"
+    }
+
     @Test func theTimeoutKillsTheCommandAndItsChildren() async throws {
-        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("glmchat-child-\(UUID().uuidString)").path
-        // A background child that would write the marker after the timeout, and a foreground sleep.
-        let script = "(sleep 2; touch \(marker)) & sleep 30"
-        let result = try await tool(script, timeout: 0.5).call("t", arguments: .object([]))
+        let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("glmchat-child-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: pidFile) }
+        let result = try await tool(withChild(pidFile, then: "sleep 60"), timeout: 2).call("t", arguments: .object([]))
         #expect(result.isError)
-        #expect(result.text.hasPrefix("t did not finish within 0.5 s and was stopped"))
-        // The child was in the killed process group: after its 2 s it never writes the marker.
-        let waited = try await waitForAbsence(of: marker, seconds: 3)
-        #expect(waited, "the background child survived the timeout")
+        #expect(result.text.hasPrefix("t did not finish within 2 s and was stopped"))
+        let child = try #require(childPid(pidFile), "the background child did not start before the timeout")
+        #expect(await isGone(child), "the background child survived the timeout")
     }
 
     @Test func childrenLeftBehindByAFinishedCommandAreStopped() async throws {
-        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("glmchat-left-\(UUID().uuidString)").path
-        let result = try await tool("(sleep 1; touch \(marker)) & echo done").call("t", arguments: .object([]))
+        let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("glmchat-left-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: pidFile) }
+        let result = try await tool(withChild(pidFile, then: "echo done")).call("t", arguments: .object([]))
         #expect(result == ToolResult(text: "done"))
-        #expect(try await waitForAbsence(of: marker, seconds: 2.5))
+        let child = try #require(childPid(pidFile))
+        #expect(await isGone(child), "a child the command left behind still runs")
+    }
+
+    func childPid(_ file: String) -> Int32? {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return nil }
+        return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// Whether process `pid` ended (gone, or a zombie nobody reaped yet), checked for up to 10 s.
+    func isGone(_ pid: Int32) async -> Bool {
+        for _ in 0..<200 {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+            // The state follows the command name in parentheses: "123 (sleep) S ...".
+            if let close = stat.lastIndex(of: ")"), stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z") {
+                return true
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return false
     }
 
     @Test func bigOutputIsCutAndSaidSo() async throws {
-        let result = try await tool("head -c 5000000 /dev/zero | tr '\\\\0' x").call("t", arguments: .object([]))
+        let result = try await tool("head -c 5000000 /dev/zero | tr '\\0' x").call("t", arguments: .object([]))
         #expect(!result.isError)
         #expect(result.text.hasPrefix(String(repeating: "x", count: 1000)))
         #expect(result.text.hasSuffix("[output cut: 4999000 more bytes after the first 1000]"))
@@ -79,9 +102,4 @@ import Testing
         }
     }
 
-    /// True when `path` still does not exist after `seconds` (polled; the file would appear earlier).
-    func waitForAbsence(of path: String, seconds: Double) async throws -> Bool {
-        try await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
-        return !FileManager.default.fileExists(atPath: path)
-    }
 }
