@@ -51,6 +51,8 @@ let package = Package(
             dependencies: ["GLMConversation", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(name: "GLMOpenAI", dependencies: ["GLMEngine"]),
+        // The code interpreter's sandbox (bubblewrap + one Python per session); docs/SANDBOX.md.
+        .target(name: "GLMInterpreter", dependencies: ["GLMConversation"]),
         .target(name: "GLMServer",
                 dependencies: ["GLMOpenAI", .product(name: "Hummingbird", package: "hummingbird"),
                                .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
@@ -95,6 +97,7 @@ let package = Package(
         .testTarget(name: "GLMHubTests", dependencies: ["GLMHub", "GLMTerm", "GLMTestSupport",
                                                         .product(name: "Crypto", package: "swift-crypto")],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "GLMInterpreterTests", dependencies: ["GLMInterpreter", "GLMConversation"]),
         .testTarget(name: "GLMServerTests", dependencies: ["GLMServer", "GLMRemote", "GLMOpenAI", "GLMEngine"]),
     ],
     swiftLanguageModes: [.v6],
