@@ -33,6 +33,16 @@ public enum InterpreterFolder {
     /// The path the model was trained on.
     public static let mountPoint = "/mnt/data"
 
+    /// A chat session's folder: `DATA_DIR/interpreter/SESSION_ID` (DATA_DIR as in `StorePaths`);
+    /// characters other than letters, digits, `-` and `_` in the id become `_`.
+    public static func sessionFolder(dataDirectory: URL, session: SessionID) -> URL {
+        let safe = String(session.rawValue.unicodeScalars.map { scalar in
+            scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || scalar == "-" || scalar == "_")
+                ? Character(scalar) : "_"
+        })
+        return dataDirectory.appendingPathComponent("interpreter").appendingPathComponent(safe.isEmpty ? "_" : safe)
+    }
+
     /// Copies the regular file at `source` into `folder` under its own name, replacing a file of
     /// that name. A directory, a missing file or a name that would leave the folder is an error.
     public static func upload(_ source: String, into folder: URL) throws(GLMError) -> UploadedFile {
