@@ -57,6 +57,9 @@ final class ChildProcess {
         for end in childEnds {
             posix_spawn_file_actions_adddup2(&actions, end.fd, end.target)
         }
+        // Nothing else may pass into the sandbox, nor keep another program's pipe open (a
+        // descriptor some other part of glmchat opened without close-on-exec).
+        SpawnCloser.closeFrom(5, in: &actions)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -172,5 +175,26 @@ enum ExitDescription {
                                       SIGBUS: "SIGBUS, bus error", SIGFPE: "SIGFPE, arithmetic error",
                                       SIGILL: "SIGILL, illegal instruction", SIGTERM: "SIGTERM"]
         return "signal " + (names[number] ?? String(number))
+    }
+}
+
+/// Closing every descriptor from a number up in the child of `posix_spawn`: glibc's
+/// `posix_spawn_file_actions_addclosefrom_np` (2.34 and later, looked up at run time because Swift
+/// does not import it), else one close action for each descriptor open now.
+enum SpawnCloser {
+    private typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
+
+    private nonisolated(unsafe) static let closeFromFunction: CloseFrom? = {
+        guard let handle = dlopen(nil, RTLD_NOW),
+              let symbol = dlsym(handle, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: CloseFrom.self)
+    }()
+
+    static func closeFrom(_ lowest: Int32, in actions: inout posix_spawn_file_actions_t) {
+        if let closeFrom = closeFromFunction, closeFrom(&actions, lowest) == 0 { return }
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        for name in open {
+            if let fd = Int32(name), fd >= lowest { posix_spawn_file_actions_addclose(&actions, fd) }
+        }
     }
 }

@@ -112,6 +112,8 @@ struct SandboxLayout: Sendable {
         if tmpfsSizeSupported { arguments += ["--size", String(512 << 20)] }
         arguments += ["--tmpfs", "/tmp",
                       "--bind", folder, InterpreterFolder.mountPoint,
+                      // bubblewrap's own root (where /mnt, /root... were made) is writable until now.
+                      "--remount-ro", "/",
                       "--chdir", InterpreterFolder.mountPoint, "--"]
         return arguments + command
     }
