@@ -21,17 +21,18 @@ final class Kernel {
         var stdout = OutputCapture(keep: 4000)
         let deadline = Monotonic.now() + startTimeout
         var version: String?
-        var answerOpen = true
-        while version == nil {
+        var open = [child.answerFD, child.stderrFD, child.stdoutFD]
+        while version == nil, open.contains(child.answerFD) {
             let remaining = deadline - Monotonic.now()
-            guard remaining > 0, answerOpen else { break }
-            let ready = Poller.wait([child.answerFD, child.stderrFD, child.stdoutFD], timeout: remaining)
-            for fd in ready {
-                let bytes = Poller.read(fd)
-                if fd == child.stderrFD { errors.append(bytes ?? []) }
-                if fd == child.stdoutFD { stdout.append(bytes ?? []) }
+            guard remaining > 0 else { break }
+            for fd in Poller.wait(open, timeout: remaining) {
+                guard let bytes = Poller.read(fd) else {
+                    open.removeAll { $0 == fd }
+                    continue
+                }
+                if fd == child.stderrFD { errors.append(bytes) }
+                if fd == child.stdoutFD { stdout.append(bytes) }
                 if fd == child.answerFD {
-                    guard let bytes else { answerOpen = false; continue }
                     answers.append(bytes)
                     do {
                         if let value = try answers.next(), case .ready(let text) = try DriverAnswer(value) {
@@ -48,7 +49,7 @@ final class Kernel {
             child.terminate()
             // Collect what the sandbox said on its way out.
             while let bytes = Poller.read(child.stderrFD, blocking: false), !bytes.isEmpty { errors.append(bytes) }
-            let said = errors.text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let said = (stdout.text + errors.text).trimmingCharacters(in: .whitespacesAndNewlines)
             let how = child.waitStatus.map { ExitDescription.describe($0, sandboxed: sandboxed) } ?? "no answer"
             throw GLMError(.io, (sandboxed ? "the sandbox (bubblewrap) could not start Python" : "Python could not start")
                            + " (\(how))" + (said.isEmpty ? "" : ": \(said)"))

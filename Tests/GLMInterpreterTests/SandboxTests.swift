@@ -116,6 +116,15 @@ struct SandboxTests {
         #expect(after.stdout == "10\n")
     }
 
+    @Test func theCPULimitEndsABusyPython() async throws {
+        let folder = try TemporaryFolder()
+        let session = try InterpreterSession(settings: InterpreterSettings(timeoutSeconds: 120, cpuSeconds: 1), folder: folder.url)
+        defer { session.shutdown() }
+        let result = await session.run("while True:\n    pass")
+        #expect(result.outcome == .crashed("signal SIGXCPU, the CPU time limit"))
+        #expect(result.stateLost)
+    }
+
     @Test func variablesPersistBetweenBlocks() async throws {
         let sandbox = try SandboxUnderTest()
         let first = await sandbox.session.run("x = 41\nimport math")
