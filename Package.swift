@@ -62,7 +62,7 @@ let package = Package(
                                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")]),
         .target(
             name: "GLMTerm",
-            dependencies: ["CNcurses", "GLMEngine", "GLMStore", "GLMRemote",
+            dependencies: ["CNcurses", "GLMEngine", "GLMStore", "GLMRemote", "GLMInterpreter",
                            .product(name: "TOMLKit", package: "TOMLKit")]
         ),
         .target(
@@ -79,11 +79,11 @@ let package = Package(
         // One fuzz target per reader of outside bytes; an ordinary build replays inputs (scripts/fuzz).
         .executableTarget(
             name: "glmfuzz",
-            dependencies: ["GLMEngine", "GLMStore", "GLMTerm", "CFuzzerDriver"]
+            dependencies: ["GLMEngine", "GLMStore", "GLMTerm", "GLMInterpreter", "CFuzzerDriver"]
         ),
         .executableTarget(
             name: "glmchat",
-            dependencies: ["GLMBench", "GLMEngine", "GLMStore", "GLMTerm", "GLMHub", "GLMServer", "GLMRemote",
+            dependencies: ["GLMBench", "GLMEngine", "GLMStore", "GLMTerm", "GLMHub", "GLMServer", "GLMRemote", "GLMInterpreter",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "GLMEngineTests", dependencies: ["GLMEngine", "GLMBench"],

@@ -2,6 +2,7 @@ import GLMStore
 import Foundation
 import GLMEngine
 import GLMRemote
+import GLMInterpreter
 import TOMLKit
 
 /// `$XDG_CONFIG_HOME/glmchat/config.toml`: top-level `theme`, `model`, `slide`, `keys` and `[bind]`,
@@ -10,6 +11,8 @@ import TOMLKit
 /// every unknown key or wrong value is an error naming the file and the entry.
 public struct ChatConfiguration: Equatable, Sendable {
     public var models: [ModelEntry] = []
+    /// `[interpreter]`: the code interpreter's Python and sandbox limits (ChatConfiguration+Interpreter.swift).
+    public var interpreter = InterpreterSettings()
     public var theme: String?
     public var initialModel: String?
     public var slide: SlidePolicy?
@@ -46,6 +49,8 @@ public struct ChatConfiguration: Equatable, Sendable {
             case "bind":
                 guard let bindings = table[key]?.table else { throw ConfigError(path: path, "bind must be a table: [bind]") }
                 try configuration.keyMap.apply(bindings, path: path)
+            case "interpreter":
+                configuration.interpreter = try interpreterSettings(table[key] ?? TOMLTable(), path: path)
             case "models":
                 guard let array = table[key]?.array else { throw ConfigError(path: path, "models must be an array of tables: [[models]]") }
                 for (index, element) in array.enumerated() {
@@ -53,7 +58,7 @@ public struct ChatConfiguration: Equatable, Sendable {
                     configuration.models.append(try model(entry, index: index, path: path, home: home))
                 }
             default:
-                throw ConfigError(path: path, "unknown key '\(key)' (known: theme, model, slide, keys, [bind], [[models]])")
+                throw ConfigError(path: path, "unknown key '\(key)' (known: theme, model, slide, keys, [bind], [interpreter], [[models]])")
             }
         }
         var seen = Set<String>()
