@@ -1,5 +1,6 @@
 import Foundation
 import GLMEngine
+import GLMInterpreter
 import GLMStore
 import GLMTerm
 
@@ -10,6 +11,7 @@ import GLMTerm
 enum FuzzTarget: String, CaseIterable, Sendable {
     case gguf, safetensors, torchZip = "torch-zip", pickle, configJSON = "config-json"
     case tokenizerModel = "tokenizer-model", configTOML = "config-toml", theme, sessionImport = "session-import"
+    case interpreterFrames = "interpreter-frames"
 
     /// What the target reads, for `glmfuzz list`.
     var summary: String {
@@ -23,6 +25,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         case .configTOML: "glmchat's config.toml"
         case .theme: "a theme file (themes/NAME.toml)"
         case .sessionImport: "a session export read by `glmchat sessions import`"
+        case .interpreterFrames: "the code interpreter's answer frames and output streams from inside the sandbox"
         }
     }
 
@@ -66,6 +69,8 @@ enum FuzzTarget: String, CaseIterable, Sendable {
             _ = try ThemeLoader.parse(text, path: "theme.toml")
         case .sessionImport:
             try workspace.store().importSession(from: Data(input), path: "session.json", assignNewIDs: true)
+        case .interpreterFrames:
+            try InterpreterFuzzing.read(input)
         }
     }
 
