@@ -53,7 +53,7 @@ public final class InterpreterSession: Sendable {
             python = try ResolvedPython.resolve(settings.python, environment: environment)
         } else {
             guard let bwrap = ExecutableSearch.find("bwrap", environment: environment) else {
-                throw GLMError(.fileNotFound, path: "bwrap", SandboxLayout.missingMessage)
+                throw GLMError(.fileNotFound, SandboxLayout.missingMessage)
             }
             python = try ResolvedPython.resolve(settings.python, environment: environment)
             layout = SandboxLayout(bwrap: bwrap, python: python, folder: self.folder.path,
