@@ -80,6 +80,13 @@ public final class ChatSession: @unchecked Sendable {
         locked { Conversation.visible(systemPrompt: system, messages: path, tools: offeredTools) }
     }
 
+    /// Offers `tools` (a ChatGLM3 tool list: `[{name, description, parameters}]`) with the system
+    /// message of every later answer; nil offers none. Not stored: `setMode(_:tools:)` keeps the
+    /// mode and the tools with the session.
+    public func setTools(_ tools: JSONValue?) {
+        locked { offeredTools = tools }
+    }
+
     /// Reads the stored session again (after a rename or an archive elsewhere).
     public func reloadSession() throws {
         guard let store, let id = session?.id else { return }
@@ -206,6 +213,37 @@ public final class ChatSession: @unchecked Sendable {
             }
             path = MessageTree.chosenPath(all)
             return true
+        }
+    }
+
+    /// Rewrites the finished last answer `id` as `replacements` (the segments of a reply that held
+    /// several, a tool call with the arguments the user edited): the answer is deleted and they are
+    /// appended in its place, each committed, so the prompt is rebuilt from them as the original
+    /// builds it from its history.
+    @discardableResult
+    public func replaceAnswer(_ id: MessageID, with replacements: [NewMessage]) throws -> [Message] {
+        try locked {
+            guard streamingID != id else { throw GLMError(.badValue, "an answer is still being written") }
+            guard let last = path.last, last.id == id, last.role == .assistant else {
+                throw GLMError(.badValue, "only the last answer can be rewritten")
+            }
+            try store?.deleteMessage(id)
+            all.removeAll { $0.id == id }
+            path.removeLast()
+            var added: [Message] = []
+            for new in replacements {
+                let message: Message
+                if let store, let sessionID = storedSession?.id {
+                    message = try store.appendMessage(new, to: sessionID)
+                } else {
+                    message = Message(sessionID: storedSession?.id ?? .unsaved, role: new.role, content: new.content,
+                                      metadata: new.metadata, model: new.model, parentID: path.last?.id)
+                }
+                all.append(message)
+                path.append(message)
+                added.append(message)
+            }
+            return added
         }
     }
 
