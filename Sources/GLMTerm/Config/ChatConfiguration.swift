@@ -3,6 +3,7 @@ import Foundation
 import GLMEngine
 import GLMRemote
 import GLMInterpreter
+import GLMTools
 import TOMLKit
 
 /// `$XDG_CONFIG_HOME/glmchat/config.toml`: top-level `theme`, `model`, `slide`, `keys` and `[bind]`,
@@ -18,6 +19,10 @@ public struct ChatConfiguration: Equatable, Sendable {
     public var slide: SlidePolicy?
     /// `keys` and `[bind]`.
     public var keyMap = KeyMap.standard
+    /// `[[tools]]`, `[[mcp_servers]]` and `max_tool_rounds` (ChatConfiguration+Tools.swift).
+    public var commandTools: [CommandToolSpec] = []
+    public var mcpServers: [MCPServerSpec] = []
+    public var maxToolRounds: Int?
 
     public init(models: [ModelEntry] = [], theme: String? = nil, initialModel: String? = nil) {
         self.models = models
@@ -57,8 +62,14 @@ public struct ChatConfiguration: Equatable, Sendable {
                     guard let entry = element.table else { throw ConfigError(path: path, "models[\(index)] must be a table") }
                     configuration.models.append(try model(entry, index: index, path: path, home: home))
                 }
+            case "tools":
+                configuration.commandTools = try commandTools(table[key], path: path)
+            case "mcp_servers":
+                configuration.mcpServers = try mcpServers(table[key], path: path)
+            case "max_tool_rounds":
+                configuration.maxToolRounds = try toolRounds(table[key], path: path)
             default:
-                throw ConfigError(path: path, "unknown key '\(key)' (known: theme, model, slide, keys, [bind], [interpreter], [[models]])")
+                throw ConfigError(path: path, "unknown key '\(key)' (known: theme, model, slide, keys, max_tool_rounds, [bind], [interpreter], [[models]], [[tools]], [[mcp_servers]])")
             }
         }
         var seen = Set<String>()
