@@ -31,9 +31,9 @@ public struct BenchmarkResult: Sendable {
     public var context = 0
     /// Slowest and fastest probe pass (the spread says how noisy the machine was).
     public var bandwidthRange: ClosedRange<Double> = 0...0
-    /// CPU seconds per generated token, all threads together (process CPU time), per repetition: on a
-    /// machine shared with other tenants the steadier figure, as a token's wall time includes the
-    /// time its threads waited for a core.
+    /// CPU seconds per generated token, all threads together (process CPU time over each token's
+    /// step, the probe passes left out), per repetition: on a machine shared with other tenants the
+    /// steadier figure, as a token's wall time includes the time its threads waited for a core.
     public var generationCPUSecondsPerToken: [Double] = []
     /// Generation with `readAheadRows` rows riding along with each token, per repetition.
     public var readAheadTokensPerSecond: [Double] = []
@@ -131,14 +131,16 @@ public enum Benchmark {
                 var token = randomTokens(1)[0]
                 var logits: [Float] = []
                 var seconds = 0.0
-                let cpuStart = processCPUSeconds()
+                var cpuSeconds = 0.0
                 var probed: [Double] = []
                 var shares: [Double] = []
                 for _ in 0..<options.generatedTokens {
                     let start = DispatchTime.now()
+                    let cpuStart = processCPUSeconds()
                     // the engine's generation step: one token in, logits into a reused buffer
                     model.forwardToken(token, cache: cache, into: &logits)
                     token = Int32(Sampler.argmax(logits, count: 64_000))
+                    cpuSeconds += processCPUSeconds() - cpuStart
                     let tokenSeconds = elapsed(since: start)
                     seconds += tokenSeconds
                     if let probe {
@@ -149,19 +151,7 @@ public enum Benchmark {
                 }
                 let tokensPerSecond = Double(options.generatedTokens) / seconds
                 result.generationTokensPerSecond.append(tokensPerSecond)
-                // the probe passes between tokens are CPU time too: only without a probe is this the tokens' own
-                if probe == nil {
-                    result.generationCPUSecondsPerToken.append((processCPUSeconds() - cpuStart) / Double(options.generatedTokens))
-                }
-                if options.readAheadRows > 0 {
-                    let depth = cache.count - options.generatedTokens
-                    cache.truncate(to: depth)
-                    let speed = readAhead(model, cache: cache, companion: companion, depth: depth, options: options,
-                                          seed: UInt64(repetition), first: token)
-                    result.readAheadTokensPerSecond.append(speed)
-                    log(String(format: "tg%d +%d read-ahead rows #%d: %.2f tokens/s (%.1f%% of tg)", options.generatedTokens,
-                               options.readAheadRows, repetition + 1, speed, speed / tokensPerSecond * 100))
-                }
+                result.generationCPUSecondsPerToken.append(cpuSeconds / Double(options.generatedTokens))
                 if options.context > 0 { result.attentionShare = model.attentionSeconds / seconds }
                 var line = String(format: "tg%d #%d: %.2f tokens/s", options.generatedTokens, repetition + 1, tokensPerSecond)
                 if !probed.isEmpty {
@@ -176,6 +166,16 @@ public enum Benchmark {
                                    share * 100)
                 }
                 log(line)
+                if options.readAheadRows > 0 {
+                    // the same tokens again from the same depth (after the attention share was taken)
+                    let depth = cache.count - options.generatedTokens
+                    cache.truncate(to: depth)
+                    let speed = readAhead(model, cache: cache, companion: companion, depth: depth, options: options,
+                                          seed: UInt64(repetition), first: token)
+                    result.readAheadTokensPerSecond.append(speed)
+                    log(String(format: "tg%d +%d read-ahead rows #%d: %.2f tokens/s (%.1f%% of tg)", options.generatedTokens,
+                               options.readAheadRows, repetition + 1, speed, speed / tokensPerSecond * 100))
+                }
             }
             // Time to first token for a short chat turn: a 20-token prompt on an empty cache, then one sample.
             cache.truncate(to: 0)

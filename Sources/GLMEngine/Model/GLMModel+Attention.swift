@@ -49,12 +49,6 @@ extension GLMModel {
     /// Causal grouped attention: query head h reads KV group h / headsPerGroup, scale 1/sqrt(headDim).
     func attend(layer: Int, _ segment: Segment) {
         let c = config
-        #if arch(x86_64)
-        if Self.legacyAttention, compute.path.hasF16C, segment.cache.precision == .f16 {
-            attendGrouped(layer: layer, segment)
-            return
-        }
-        #endif
         if segment.cache.precision == .f16, let pass = StreamingAttention.choose(compute.path, headDim: c.headDim) {
             attendStreaming(layer: layer, segment, pass: pass)
             return
