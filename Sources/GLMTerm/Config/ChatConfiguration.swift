@@ -83,7 +83,8 @@ public struct ChatConfiguration: Equatable, Sendable {
     }
 
     private static func model(_ table: TOMLTable, index: Int, path: String, home: String?) throws(ConfigError) -> ModelEntry {
-        let known: Set<String> = Set(["name", "kind", "path", "ctx_size", "tokenizer", "backend", "url", "model", "api_key_env"]
+        let known: Set<String> = Set(["name", "kind", "path", "ctx_size", "tokenizer", "backend", "url", "model", "api_key_env",
+                                      "speculate"]
                                      + SamplingField.allCases.map(\.rawValue))
         if let unknown = table.keys.first(where: { !known.contains($0) }) {
             throw ConfigError(path: path, "models[\(index)]: unknown key '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))")
@@ -121,8 +122,15 @@ public struct ChatConfiguration: Equatable, Sendable {
                 }
                 tokenizer = expandTilde(text, home: home)
             }
-            return ModelEntry(name: name, kind: kind, path: expandTilde(modelPath, home: home), contextSize: contextSize,
-                              tokenizer: tokenizer, sampling: sampling)
+            var entry = ModelEntry(name: name, kind: kind, path: expandTilde(modelPath, home: home), contextSize: contextSize,
+                                   tokenizer: tokenizer, sampling: sampling)
+            if let value = table["speculate"] {
+                guard let mode = value.string.flatMap(SpeculationMode.init(rawValue:)) else {
+                    throw ConfigError(path: path, "model '\(name)': speculate must be \"ngram\" or \"off\"")
+                }
+                entry.speculate = mode
+            }
+            return entry
         case "openai":
             let endpoint = try remoteEndpoint(table, model: name, path: path)
             return ModelEntry(name: name, kind: kind, remote: endpoint, contextSize: contextSize, sampling: sampling)
@@ -133,7 +141,7 @@ public struct ChatConfiguration: Equatable, Sendable {
 
     /// A `backend = "openai"` entry's server: url, the model's name there, and the key's variable.
     private static func remoteEndpoint(_ table: TOMLTable, model name: String, path: String) throws(ConfigError) -> RemoteEndpoint {
-        for key in ["path", "tokenizer"] where table[key] != nil {
+        for key in ["path", "tokenizer", "speculate"] where table[key] != nil {
             throw ConfigError(path: path, "model '\(name)': a backend = \"openai\" model has url and model, not \(key)")
         }
         guard let url = table["url"]?.string, !url.isEmpty else {
