@@ -18,19 +18,22 @@ public final class ChatSession: @unchecked Sendable {
     private var path: [Message]
     private var system: String
     private var samplingSettings: SamplingSettings
-    /// The tool list offered with the system message (`setTools`); nil: none.
-    private var toolList: JSONValue?
+    private var sessionMode: SessionMode
+    private var offeredTools: JSONValue?
     private var replyTask: Task<Void, Never>?
     private var streamingID: MessageID?
 
     /// A new conversation; with a store, it is saved from its first message on.
-    public init(store: (any ConversationStore)?, systemPrompt: String = "", sampling: SamplingSettings = .default) {
+    public init(store: (any ConversationStore)?, systemPrompt: String = "", sampling: SamplingSettings = .default,
+                mode: SessionMode = .chat, tools: JSONValue? = nil) {
         self.store = store
         storedSession = nil
         all = []
         path = []
         system = systemPrompt
         samplingSettings = sampling
+        sessionMode = mode
+        offeredTools = tools
     }
 
     /// A saved session, with its messages. An answer left `streaming` by an earlier run shows as stopped.
@@ -46,6 +49,8 @@ public final class ChatSession: @unchecked Sendable {
         path = MessageTree.chosenPath(all)
         system = session.systemPrompt
         samplingSettings = session.sampling
+        sessionMode = session.mode
+        offeredTools = session.tools
     }
 
     private func locked<T>(_ body: () throws -> T) rethrows -> T {
@@ -62,21 +67,24 @@ public final class ChatSession: @unchecked Sendable {
     public var allMessages: [Message] { locked { all } }
     public var systemPrompt: String { locked { system } }
     public var sampling: SamplingSettings { locked { samplingSettings } }
-    /// The tools offered to the model with the system message (ChatGLM3's tool list), or nil.
-    public var tools: JSONValue? { locked { toolList } }
+    /// Chat, Tool or Code; kept with the session.
+    public var mode: SessionMode { locked { sessionMode } }
+    /// The tool list the system message carries (nil: none), exactly as it is sent and stored.
+    public var tools: JSONValue? { locked { offeredTools } }
     /// The answer being written, if any.
     public var streamingMessage: MessageID? { locked { streamingID } }
     public var isReplying: Bool { streamingMessage != nil }
 
     /// What the model is asked next: the system prompt and the messages since the last "/clear".
     public var conversation: Conversation {
-        locked { Conversation.visible(systemPrompt: system, messages: path, tools: toolList) }
+        locked { Conversation.visible(systemPrompt: system, messages: path, tools: offeredTools) }
     }
 
     /// Offers `tools` (a ChatGLM3 tool list: `[{name, description, parameters}]`) with the system
-    /// message of every later answer; nil offers none. The front end keeps them with the session.
+    /// message of every later answer; nil offers none. Not stored: `setMode(_:tools:)` keeps the
+    /// mode and the tools with the session.
     public func setTools(_ tools: JSONValue?) {
-        locked { toolList = tools }
+        locked { offeredTools = tools }
     }
 
     /// Reads the stored session again (after a rename or an archive elsewhere).
@@ -117,6 +125,29 @@ public final class ChatSession: @unchecked Sendable {
             if let store, let id = try ensureStoredSession(model: model) { try store.setSystemPrompt(text, of: id) }
             system = text
             storedSession?.systemPrompt = text
+        }
+    }
+
+    /// Switches the mode and the tools offered, stored with the session. A mode with a system
+    /// prompt of its own (Tool, Code) puts it in place of an empty prompt or another mode's; going
+    /// back to Chat removes a mode's prompt. A prompt the user wrote ("/system") is left alone.
+    public func setMode(_ mode: SessionMode, tools: JSONValue?, model: ModelInfo? = nil) throws {
+        try locked {
+            let modePrompts = SessionMode.allCases.compactMap(\.systemPrompt)
+            var prompt = system
+            if prompt.isEmpty || modePrompts.contains(where: { $0.isByteEqual(to: prompt) }) {
+                prompt = mode.systemPrompt ?? ""
+            }
+            if let store, let id = try ensureStoredSession(model: model) {
+                try store.setMode(mode, tools: tools, of: id)
+                if !prompt.isByteEqual(to: system) { try store.setSystemPrompt(prompt, of: id) }
+            }
+            sessionMode = mode
+            offeredTools = tools
+            system = prompt
+            storedSession?.mode = mode
+            storedSession?.tools = tools
+            storedSession?.systemPrompt = prompt
         }
     }
 
@@ -222,7 +253,8 @@ public final class ChatSession: @unchecked Sendable {
         if let storedSession { return storedSession.id }
         let session = try store.createSession(NewSession(modelKind: (model?.kind ?? .chat).rawValue,
                                                          modelName: model?.name ?? "", systemPrompt: system,
-                                                         sampling: samplingSettings))
+                                                         sampling: samplingSettings, mode: sessionMode,
+                                                         tools: offeredTools))
         storedSession = session
         return session.id
     }
@@ -238,7 +270,7 @@ public final class ChatSession: @unchecked Sendable {
         do {
             started = try locked {
                 guard streamingID == nil else { throw GLMError(.badValue, "an answer is still being written") }
-                let conversation = Conversation.visible(systemPrompt: system, messages: path, tools: toolList)
+                let conversation = Conversation.visible(systemPrompt: system, messages: path, tools: offeredTools)
                 guard conversation.messages.contains(where: { $0.role != .system }) else {
                     throw GLMError(.badValue, "there is no message to answer")
                 }
