@@ -55,7 +55,7 @@ let package = Package(
         // The code interpreter's sandbox (bubblewrap + one Python per session); docs/SANDBOX.md.
         .target(name: "GLMInterpreter", dependencies: ["GLMConversation"]),
         // Tool sources (command tools, MCP servers, the interpreter), the registry and the agent loop.
-        .target(name: "GLMTools", dependencies: ["GLMConversation", "GLMEngine",
+        .target(name: "GLMTools", dependencies: ["GLMConversation", "GLMEngine", "GLMInterpreter",
                                                  .product(name: "MCP", package: "swift-sdk"),
                                                  .product(name: "Logging", package: "swift-log")]),
         .target(name: "GLMServer",

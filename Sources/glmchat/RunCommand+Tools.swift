@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GLMEngine
+import GLMInterpreter
 import GLMTerm
 import GLMTools
 
@@ -25,7 +26,11 @@ extension RunCommand {
             extra.append(try ToolListFile.parse(text, source: tools).source(name: tools))
         }
         var codeRunner: (any CodeRunner)?
-        if interpreter { codeRunner = try InterpreterSetup.runner() }
+        if interpreter {
+            let runner = try InterpreterSetup.runner(settings: configuration.interpreter)
+            codeRunner = runner
+            print("glmchat: the interpreter's folder (/mnt/data): \(runner.session.folder.path)", to: &stderr)
+        }
         let registry = ToolSetup.registry(commandTools: [], mcpServers: [], extra: extra, interpreter: codeRunner)
         for status in await registry.refresh() {
             if let error = status.error { print("glmchat: tools of \(status.name): \(error)", to: &stderr) }
@@ -91,9 +96,11 @@ extension RunCommand {
     }
 }
 
-/// The interpreter for `run --interpreter` until the sandbox's is wired in.
+/// The interpreter of `run --interpreter` and `tools list`: the config's `[interpreter]` settings and
+/// a fresh folder of its own under the temporary directory (a run has no session to keep one with).
 enum InterpreterSetup {
-    static func runner() throws -> any CodeRunner {
-        throw GLMError(.unsupported, "the code interpreter is not built into this glmchat yet")
+    static func runner(settings: InterpreterSettings) throws -> InterpreterRunner {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("glmchat-interpreter-\(UUID().uuidString)")
+        return try InterpreterRunner.make(settings: settings, folder: folder)
     }
 }

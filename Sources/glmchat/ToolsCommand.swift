@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GLMEngine
+import GLMInterpreter
 import GLMTerm
 import GLMTools
 
@@ -64,7 +65,7 @@ struct ToolsListCommand: AsyncParsableCommand {
         let registry = ToolSetup.registry(commandTools: configuration.commandTools, mcpServers: configuration.mcpServers)
         let statuses = await registry.refresh()
         await registry.shutdown()
-        let interpreter = InterpreterStatus.describe()
+        let interpreter = await InterpreterStatus.describe(configuration.interpreter)
         if json {
             let sources = statuses.map { status -> JSONValue in
                 .object([("source", .string(status.name)),
@@ -94,9 +95,15 @@ struct ToolsListCommand: AsyncParsableCommand {
     }
 }
 
-/// The interpreter's state for `tools list` until the sandbox's interpreter is wired in.
+/// The interpreter's state for `tools list`: ready (sandboxed or not, which Python), or why it cannot start.
 enum InterpreterStatus {
-    static func describe() -> String {
-        "not built into this glmchat yet"
+    static func describe(_ settings: InterpreterSettings) async -> String {
+        do {
+            let runner = try InterpreterSetup.runner(settings: settings)
+            defer { try? FileManager.default.removeItem(at: runner.session.folder) }
+            return await runner.status()
+        } catch {
+            return "cannot start: \(error)"
+        }
     }
 }

@@ -1,0 +1,45 @@
+import Foundation
+import GLMConversation
+import GLMInterpreter
+
+/// The sandbox's interpreter as the agent loop's `CodeRunner`: one Python per session (variables
+/// persist between blocks), the observation as the fenced `result` block of SPEC section 7, and
+/// the files a block wrote (figures) for the transcript.
+public final class InterpreterRunner: CodeRunner, @unchecked Sendable {
+    public let session: InterpreterSession
+
+    public init(session: InterpreterSession) {
+        self.session = session
+    }
+
+    /// The interpreter for a session's folder, or the reason it cannot start (no bubblewrap, no Python).
+    public static func make(settings: InterpreterSettings, folder: URL) throws -> InterpreterRunner {
+        do {
+            return InterpreterRunner(session: try InterpreterSession(settings: settings, folder: folder))
+        } catch {
+            throw error
+        }
+    }
+
+    public func status() async -> String {
+        let mode = session.isSandboxed ? "sandboxed (bubblewrap)" : "UNSANDBOXED (interpreter unsandboxed = true)"
+        return "ready, \(mode), \(session.pythonExecutable) \(session.pythonVersion), /mnt/data = \(session.folder.path)"
+    }
+
+    public func run(code: String) async throws -> ToolResult {
+        let result = await session.run(code)
+        switch result.outcome {
+        case .cancelled:
+            throw CancellationError()
+        case .finished:
+            return ToolResult(text: result.observation, isError: false, files: result.files)
+        case .exception, .timedOut, .crashed, .failedToStart:
+            // The model gets the traceback or the reason in the result block and can correct itself.
+            return ToolResult(text: result.observation, isError: true, files: result.files)
+        }
+    }
+
+    public func cancel() async {
+        session.cancel()
+    }
+}
