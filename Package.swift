@@ -52,6 +52,8 @@ let package = Package(
             dependencies: ["GLMConversation", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(name: "GLMOpenAI", dependencies: ["GLMEngine"]),
+        // The code interpreter's sandbox (bubblewrap + one Python per session); docs/SANDBOX.md.
+        .target(name: "GLMInterpreter", dependencies: ["GLMConversation"]),
         // Tool sources (command tools, MCP servers, the interpreter), the registry and the agent loop.
         .target(name: "GLMTools", dependencies: ["GLMConversation", "GLMEngine",
                                                  .product(name: "MCP", package: "swift-sdk"),
@@ -65,7 +67,7 @@ let package = Package(
                                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")]),
         .target(
             name: "GLMTerm",
-            dependencies: ["CNcurses", "GLMEngine", "GLMStore", "GLMRemote", "GLMTools",
+            dependencies: ["CNcurses", "GLMEngine", "GLMStore", "GLMRemote", "GLMInterpreter", "GLMTools",
                            .product(name: "TOMLKit", package: "TOMLKit")]
         ),
         .target(
@@ -82,11 +84,11 @@ let package = Package(
         // One fuzz target per reader of outside bytes; an ordinary build replays inputs (scripts/fuzz).
         .executableTarget(
             name: "glmfuzz",
-            dependencies: ["GLMEngine", "GLMStore", "GLMTerm", "GLMTools", "CFuzzerDriver"]
+            dependencies: ["GLMEngine", "GLMStore", "GLMTerm", "GLMInterpreter", "GLMTools", "CFuzzerDriver"]
         ),
         .executableTarget(
             name: "glmchat",
-            dependencies: ["GLMBench", "GLMEngine", "GLMStore", "GLMTerm", "GLMHub", "GLMServer", "GLMRemote", "GLMTools",
+            dependencies: ["GLMBench", "GLMEngine", "GLMStore", "GLMTerm", "GLMHub", "GLMServer", "GLMRemote", "GLMInterpreter", "GLMTools",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "GLMEngineTests", dependencies: ["GLMEngine", "GLMBench"],
@@ -100,6 +102,7 @@ let package = Package(
         .testTarget(name: "GLMHubTests", dependencies: ["GLMHub", "GLMTerm", "GLMTestSupport",
                                                         .product(name: "Crypto", package: "swift-crypto")],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "GLMInterpreterTests", dependencies: ["GLMInterpreter", "GLMConversation"]),
         .testTarget(name: "GLMToolsTests", dependencies: ["GLMTools", "GLMEngine", "GLMTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "GLMServerTests", dependencies: ["GLMServer", "GLMRemote", "GLMOpenAI", "GLMEngine"]),

@@ -19,17 +19,30 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Kernel path: \(KernelPath.allCases.map(\.rawValue).joined(separator: ", ")) (default: the fastest this CPU has).")
     var kernel: KernelPath?
     @Option(name: [.customShort("r"), .long], help: "Repetitions of each test.") var repetitions = 3
-    @Option(help: "Start generation after N cached tokens.") var context = 0
+    @Option(help: "Read the prompt and generate after N cached tokens (as llama-bench -d).") var context = 0
+    @Option(name: .customLong("read-ahead"),
+            help: "Also time generation with N rows of a slide's kept part read along with each token.")
+    var readAheadRows = 0
     @Option(name: .customLong("cache-dir"), help: "Where random models are kept (default: $XDG_CACHE_HOME/glmchat).")
     var cacheDirectory: String?
     @Option(help: "Streams decoding together, as a list (1,2,4,8): aggregate and per-stream generation speed (with -p and -n per stream).")
     var parallel: ParallelCounts?
+    @Option(help: "Measure speculative decoding: oracle (the plain answer as drafts: all accepted, the mechanics' bound), ngram (drafts from a prompt that pastes a passage and starts it again) or off; plain generation runs alternately, and the cost of verifying drafts is measured.")
+    var speculate: SpeculationBenchmark.Mode?
+    @Option(help: "Drafts per verification pass with --speculate.") var drafts = Speculation.defaultMaxDrafts
     @Flag(help: "Print the results as JSON.") var json = false
 
     func validate() throws {
         guard (model == nil) != (random == nil) else { throw ValidationError("give exactly one of --model and --random") }
-        guard repetitions >= 1, promptTokens >= 0, generatedTokens >= 0, context >= 0 else {
-            throw ValidationError("-p, -n and --context must be >= 0, --repetitions >= 1")
+        guard repetitions >= 1, promptTokens >= 0, generatedTokens >= 0, context >= 0, readAheadRows >= 0 else {
+            throw ValidationError("-p, -n, --context and --read-ahead must be >= 0, --repetitions >= 1")
+        }
+        guard readAheadRows < 64 else { throw ValidationError("--read-ahead takes at most 63 rows") }
+        if speculate != nil {
+            guard parallel == nil, context == 0, !json else { throw ValidationError("--speculate goes without --parallel, --context and --json") }
+            guard generatedTokens > 1, (1...64).contains(drafts) else {
+                throw ValidationError("--speculate needs -n of at least 2 and --drafts from 1 to 64")
+            }
         }
         if parallel != nil {
             guard context == 0 else { throw ValidationError("--parallel starts each stream from its own -p prompt, not --context") }
@@ -54,6 +67,20 @@ struct BenchCommand: ParsableCommand {
             let hugePages = try ModelLoader.settleInHugePages(opened, weights: weights)
             let loadSeconds = Date().timeIntervalSince(loadStart)
             let glm = GLMModel(weights: weights, compute: compute)
+            if let speculate {
+                var options = SpeculationBenchmark.Options()
+                options.mode = speculate
+                options.maxDrafts = drafts
+                options.promptTokens = promptTokens
+                options.generatedTokens = generatedTokens
+                options.repetitions = repetitions
+                let result = try SpeculationBenchmark.run(model: glm, options: options) { line in
+                    FileHandle.standardError.write(Data((line + "\n").utf8))
+                }
+                let name = random.map { "random-\($0.rawValue)" } ?? URL(fileURLWithPath: path).lastPathComponent
+                print(result.table(model: name, type: weights.matrixType, threads: compute.threads, options: options))
+                return
+            }
             if let parallel {
                 let results = try ParallelBenchmark.run(model: glm, counts: parallel.counts, promptTokens: promptTokens,
                                                         generatedTokens: generatedTokens, repetitions: repetitions) { line in
@@ -68,6 +95,7 @@ struct BenchCommand: ParsableCommand {
             options.generatedTokens = generatedTokens
             options.repetitions = repetitions
             options.context = context
+            options.readAheadRows = readAheadRows
             var result = try Benchmark.run(model: glm, options: options, probe: weightProbe(weights, compute)) { line in
                 if !json { FileHandle.standardError.write(Data((line + "\n").utf8)) }
             }
@@ -145,3 +173,4 @@ func peakResidentBytes() -> Int {
 }
 
 extension RandomModel.Shape: ExpressibleByArgument {}
+extension SpeculationBenchmark.Mode: ExpressibleByArgument {}

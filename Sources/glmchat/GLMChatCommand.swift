@@ -9,7 +9,7 @@ struct GLMChatCommand: AsyncParsableCommand {
         version: GLMChatVersion.current,
         subcommands: [ChatSubcommand.self, RunCommand.self, GenerateCommand.self, TokenizeCommand.self,
                       ConvertCommand.self, BenchCommand.self, SessionsCommand.self, PullCommand.self, ToolsCommand.self,
-                      ModelsCommand.self, ServeCommand.self],
+                      ModelsCommand.self, ServeCommand.self, InterpreterCommand.self],
         defaultSubcommand: ChatSubcommand.self)
 
     /// `glmchat --help` shows the chat's own options beside the subcommands (the chat is what

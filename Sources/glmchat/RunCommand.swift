@@ -85,7 +85,8 @@ struct RunCommand: AsyncParsableCommand {
                 let loaded = try ModelLoader.load(modelOptions.loadOptions(kind: kindOverride))
                 let engine = InferenceEngine(model: loaded.model, tokenizer: loaded.tokenizer, kind: loaded.kind,
                                              contextLimit: loaded.contextLimit, slidePolicy: modelOptions.slide,
-                                             readAheadRows: modelOptions.readAhead)
+                                             readAheadRows: modelOptions.readAhead,
+                                             speculation: modelOptions.speculate.speculation())
                 let name = URL(fileURLWithPath: modelOptions.model ?? "").deletingPathExtension().lastPathComponent
                 backend = LocalChatBackend(engine: engine, name: name)
                 hugePages = loaded.hugePages?.summary
@@ -119,6 +120,10 @@ struct RunCommand: AsyncParsableCommand {
                              loadSeconds, stats.promptTokens, stats.promptTokensPerSecond,
                              stats.generatedTokens, stats.generationTokensPerSecond, stats.longestTokenGapSeconds),
                       to: &stderr)
+                if stats.verifyPasses > 0 {
+                    print("speculation: \(stats.acceptedTokens) of \(stats.draftedTokens) drafted tokens accepted in \(stats.verifyPasses) passes",
+                          to: &stderr)
+                }
                 if stats.slides > 0 {
                     print("slides \(stats.slides): \(stats.readAheadTokens) kept tokens read ahead, \(stats.rereadTokens) read at the slides",
                           to: &stderr)

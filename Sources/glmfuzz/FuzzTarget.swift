@@ -1,5 +1,6 @@
 import Foundation
 import GLMEngine
+import GLMInterpreter
 import GLMStore
 import GLMTerm
 import GLMTools
@@ -11,6 +12,7 @@ import GLMTools
 enum FuzzTarget: String, CaseIterable, Sendable {
     case gguf, safetensors, torchZip = "torch-zip", pickle, configJSON = "config-json"
     case tokenizerModel = "tokenizer-model", configTOML = "config-toml", theme, sessionImport = "session-import"
+    case interpreterFrames = "interpreter-frames"
     case toolCall = "tool-call"
 
     /// What the target reads, for `glmfuzz list`.
@@ -25,6 +27,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         case .configTOML: "glmchat's config.toml"
         case .theme: "a theme file (themes/NAME.toml)"
         case .sessionImport: "a session export read by `glmchat sessions import`"
+        case .interpreterFrames: "the code interpreter's answer frames and output streams from inside the sandbox"
         case .toolCall: "a model's reply read as the agent loop reads it (segments, tool_call literals, code), or a --tools file"
         }
     }
@@ -69,6 +72,8 @@ enum FuzzTarget: String, CaseIterable, Sendable {
             _ = try ThemeLoader.parse(text, path: "theme.toml")
         case .sessionImport:
             try workspace.store().importSession(from: Data(input), path: "session.json", assignNewIDs: true)
+        case .interpreterFrames:
+            try InterpreterFuzzing.read(input)
         case .toolCall:
             // Replies are decoded text (the engine never hands on invalid UTF-8); a file starting
             // with "[" is a tool list for `run --tools`.

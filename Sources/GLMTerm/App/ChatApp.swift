@@ -57,6 +57,8 @@ public final class ChatApp {
     public internal(set) var activity: Activity = .idle
     var contextUsed = 0
     var tokensPerSecond: Double?
+    /// Speculative decoding of the latest answer: drafted tokens the model accepted, of those drafted.
+    var drafts: (accepted: Int, drafted: Int)?
     public internal(set) var notice: (text: String, isError: Bool)?
 
     var sidebarWanted = true

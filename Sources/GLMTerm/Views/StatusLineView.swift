@@ -37,6 +37,8 @@ struct StatusLineView {
     var loadingName: String?
     var contextUsed: Int
     var tokensPerSecond: Double?
+    /// Speculative decoding: drafted tokens accepted, of those drafted (nil when nothing was drafted).
+    var drafts: (accepted: Int, drafted: Int)? = nil
     var activity: Activity
     /// The alternative shown of the turn `[` and `]` act on, and how many it has.
     var alternatives: (position: Int, count: Int)?
@@ -62,6 +64,7 @@ struct StatusLineView {
         if let alternatives { right.append("alt \(alternatives.position)/\(alternatives.count)") }
         if let model { right.append("ctx \(contextUsed)/\(model.contextWindow)") }
         if let tokensPerSecond { right.append(String(format: "%.1f tok/s", tokensPerSecond)) }
+        if let drafts { right.append("drafts \(drafts.accepted)/\(drafts.drafted)") }
         right.append(activity.label)
         let rightText = right.joined(separator: "  ") + " "
         let rightWidth = Glyphs.width(of: rightText)
