@@ -77,7 +77,8 @@ func runChat(_ options: ChatOptions, dataDirectory: String?, threads: Int?) asyn
         if lineByLine {
             return await PlainChat.run(configuration: configuration, provider: provider, store: store, interactive: true)
         }
-        try await TerminalChat.run(options: launch, configuration: configuration, provider: provider, store: store)
+        try await TerminalChat.run(options: launch, configuration: configuration, provider: provider, store: store,
+                                   extraToolSources: options.demo ? [DemoToolSource()] : [])
         return 0
     } catch {
         FileHandle.standardError.write(Data("glmchat: \(error)\n".utf8))

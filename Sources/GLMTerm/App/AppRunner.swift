@@ -46,6 +46,7 @@ public final class AppRunner {
         }
         await Task.yield()
         app.expirePendingDeletion()
+        app.tick()
         drawIfDue()
     }
 

@@ -23,7 +23,8 @@ extension ChatApp {
         if let shownNotice, noticeLines > 0 {
             NoticeView(text: shownNotice.text, isError: shownNotice.isError, theme: theme).draw(into: &grid, rect: layout.notice)
         }
-        let inputTitle = isCompletion ? "text to continue (base model: no roles)" : "message · F1 help"
+        var inputTitle = isCompletion ? "text to continue (base model: no roles)" : "message · F1 help"
+        if let approval { inputTitle = approvalPrompt(approval) }
         let borderNotice = noticeLines > 0 ? nil : shownNotice
         var cursor = InputBoxView(editor: editor, layout: inputLayout(columns: layout.input.columns), title: inputTitle,
                                   notice: borderNotice?.text, noticeIsError: borderNotice?.isError ?? false,

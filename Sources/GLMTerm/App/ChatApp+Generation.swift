@@ -42,6 +42,9 @@ extension ChatApp {
             showError("No model loaded\(loadFailure.map { ": \($0)" } ?? "") — F3 chooses one")
             return
         }
+        if mode != .chat, !isCompletion {
+            return startAgentTurn(using: backend)
+        }
         activity = .readingPrompt(0)
         tokensPerSecond = nil
         drafts = nil
@@ -88,6 +91,7 @@ extension ChatApp {
     func stopGeneration() {
         pendingSend = false
         guard isGenerating else { return }
+        if agentRunning { return stopAgent() }
         activity = .stopping
         chat.cancelReply()
         isDirty = true

@@ -26,6 +26,7 @@ extension ChatApp {
             handleOverlay(key)
             return
         }
+        if approval != nil, handleApproval(key) { return }
         if case .click(let position) = key { return handleClick(at: position) }
         if case .wheelUp = key { transcript.scroll(by: 3); return }
         if case .wheelDown = key { transcript.scroll(by: -3); return }

@@ -1,6 +1,7 @@
 import Foundation
 import GLMEngine
 import GLMStore
+import GLMTools
 
 /// The chat app's state and its drawing. Keys come in through `handle(_:)` (ChatApp+Keys),
 /// model and answer events through the streams started in ChatApp+Generation; `render(size:)`
@@ -81,6 +82,21 @@ public final class ChatApp {
     let transcript: TranscriptView
     /// The enabled tools as ChatGLM3's tool list (what Tool mode offers), nil when there are none.
     var promptTools: JSONValue?
+    /// Where tools come from (config command tools, MCP servers, the demo's); nil: none configured.
+    var toolRegistry: ToolRegistry?
+    /// The sources as last listed (`/tools`).
+    var toolStatuses: [ToolRegistry.SourceStatus] = []
+    /// The open session's agent loop (it remembers "always" for that session only).
+    var agent: AgentLoop?
+    /// A question is being answered through the agent loop (Tool or Code mode).
+    var agentRunning = false
+    /// A call waiting for the user's key, and the call running now (the spinner).
+    var approval: PendingApproval?
+    var runningCall: ProposedCall?
+    /// Files the running call wrote (the interpreter's figures), named on its result card.
+    var filesOfNextResult: [String] = []
+    /// At most this many calls per question (config `max_tool_rounds`).
+    public var maxToolRounds = AgentLoop.defaultMaxToolRounds
 
     /// How many times the session list was read (an answer streaming must not read it per piece).
     var sessionListReads = 0
@@ -115,10 +131,16 @@ public final class ChatApp {
     /// What the transcript shows: the session's system prompt first (when it has one), then the messages.
     var transcriptMessages: [Message] {
         let prompt = chat.systemPrompt
-        guard !prompt.isEmpty else { return messages }
-        let shown = Message(id: MessageID("system-prompt"), sessionID: currentSession?.id ?? .unsaved, role: .system,
-                            content: prompt)
-        return [shown] + messages
+        var shown = messages
+        if !prompt.isEmpty {
+            shown.insert(Message(id: MessageID("system-prompt"), sessionID: currentSession?.id ?? .unsaved, role: .system,
+                                 content: prompt), at: 0)
+        }
+        if let approval {
+            shown.append(Message(id: MessageID("approval"), sessionID: currentSession?.id ?? .unsaved, role: .system,
+                                 content: approvalPrompt(approval), metadata: TranscriptLayout.approvalMarker))
+        }
+        return shown
     }
     /// The open session once it is saved (its first message, or its system prompt, saves it).
     public var currentSession: Session? { chat.session }

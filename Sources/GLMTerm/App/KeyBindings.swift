@@ -60,6 +60,8 @@ public enum KeyBindings {
         bindings += [
             Binding(keys: "/set [NAME VALUE]", action: "this session's sampling: temperature, top_p, top_k, repeat_penalty, seed, max_tokens"),
             Binding(keys: "/rename TITLE", action: "rename this session"),
+            Binding(keys: "/tools [NAME]", action: "list the tool sources and their tools; with a name, switch that tool on or off"),
+            Binding(keys: "Tool call: y, a, n, e, m", action: "run once, always for this tool, refuse, edit the arguments, type the result"),
             Binding(keys: "Tool call: y, a, n, e, m", action: "run once, always for this tool, refuse, edit the arguments, type the result"),
             Binding(keys: "Ctrl+L", action: "redraw the screen"),
             Binding(keys: "Ctrl+Z", action: "suspend (fg to come back)"),

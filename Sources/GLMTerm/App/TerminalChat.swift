@@ -1,5 +1,6 @@
 import GLMEngine
 import GLMStore
+import GLMTools
 import Foundation
 
 /// What `glmchat` (no subcommand) is started with.
@@ -51,7 +52,8 @@ public enum TerminalChat {
     /// Runs until the user quits; the terminal is restored however it ends.
     @MainActor
     public static func run(options: ChatLaunchOptions, configuration: ChatConfiguration,
-                           provider: any ModelProvider, store: GLMStore) async throws(ConfigError) {
+                           provider: any ModelProvider, store: GLMStore,
+                           extraToolSources: [any ToolSource] = []) async throws(ConfigError) {
         let backend = try NcursesBackend(environment: options.environment)
         defer { backend.close() }
         let themeName = options.themeName ?? configuration.theme ?? "default"
@@ -65,6 +67,16 @@ public enum TerminalChat {
         let app = ChatApp(provider: provider, store: store, models: configuration.models,
                           initialModel: configuration.initialModel, theme: spec.resolved(colorCount: backend.colorCount),
                           keyMap: configuration.keyMap, environment: options.environment)
+        app.maxToolRounds = configuration.maxToolRounds ?? AgentLoop.defaultMaxToolRounds
+        var registry: ToolRegistry?
+        if !configuration.commandTools.isEmpty || !configuration.mcpServers.isEmpty || !extraToolSources.isEmpty {
+            let tools = ToolSetup.registry(commandTools: configuration.commandTools, mcpServers: configuration.mcpServers,
+                                           extra: extraToolSources)
+            registry = tools
+            // MCP servers start in the background; Tool mode offers their tools once they are listed
+            Task { await app.useTools(tools) }
+        }
         await AppRunner(app: app, backend: backend).run(problem: problem)
+        await registry?.shutdown()
     }
 }

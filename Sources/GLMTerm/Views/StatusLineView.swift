@@ -10,6 +10,10 @@ public enum Activity: Equatable, Sendable {
     case generating
     case stopping
     case failed
+    /// A proposed call waits for the user's key.
+    case waitingForApproval
+    /// A tool (or the interpreter) runs; `frame` turns the spinner.
+    case runningTool(String, frame: Int)
 
     var label: String {
         switch self {
@@ -19,6 +23,10 @@ public enum Activity: Equatable, Sendable {
         case .generating: return "generating"
         case .stopping: return "stopping"
         case .failed: return "no model"
+        case .waitingForApproval: return "waiting for you"
+        case .runningTool(let name, let frame):
+            let spinner = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
+            return "running \(name) \(spinner[(frame / 4) % spinner.count])"
         }
     }
 }

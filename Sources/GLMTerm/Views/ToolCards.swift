@@ -100,7 +100,7 @@ enum ToolCards {
     }
 
     /// The rows of a result card; `tool` names the call it answers (nil: unknown).
-    static func resultRows(_ message: Message, tool: String?, expanded: Bool, width: Int,
+    static func resultRows(_ message: Message, tool: String?, expanded: Bool, files: [String] = [], width: Int,
                            theme: Theme) -> [TranscriptRow] {
         let title = tool.map { isInterpreter($0) ? "Result · python" : "Result · \($0)" } ?? "Result"
         var rows = [rule("┌─ ", title, width: width, theme: theme)]
@@ -119,7 +119,8 @@ enum ToolCards {
                 rows += framed([Span("(\(expandKeyName) or Ctrl+O collapses)", style: theme[.dim])], width: width, theme: theme)
             }
         }
-        for figure in figures(in: message.content) {
+        let written = files.map { $0.hasPrefix("/") ? $0 : "/mnt/data/" + $0 }
+        for figure in written + figures(in: message.content).filter({ !written.contains($0) }) {
             rows += framed([Span("▣ figure: ", style: theme[.assistant]), Span(figure)], width: width, theme: theme)
         }
         rows.append(rule("└", "", width: width, theme: theme))

@@ -39,8 +39,12 @@ final class TranscriptLayout {
     var completion = false {
         didSet { if completion != oldValue { invalidate() } }
     }
+    /// The metadata of the card's key line (a row of the transcript only, never stored).
+    static let approvalMarker = "glmchat:approval"
     /// Results shown whole (a long result is collapsed to its first rows until expanded).
     var expandedResults = Set<MessageID>()
+    /// Files a result's run wrote into the session's folder (named on its card, this run only).
+    var figures: [MessageID: [String]] = [:]
 
     init(theme: Theme) {
         self.theme = theme
@@ -59,6 +63,7 @@ final class TranscriptLayout {
             let entry: Entry
             let tool = message.role == .observation && index > 0 ? toolName(answeredBy: messages[index - 1]) : nil
             let variant = message.metadata + "\u{0}" + (tool ?? "") + (expandedResults.contains(message.id) ? "\u{0}+" : "")
+                + (figures[message.id] ?? []).joined(separator: "\u{0}")
             if let cached = cache[message.id], cached.text.isByteEqual(to: message.content), cached.state == message.state,
                cached.width == width, cached.variant.isByteEqual(to: variant) {
                 entry = cached
@@ -97,6 +102,10 @@ final class TranscriptLayout {
         case .system where message.isContextClear:
             let rule = "── context cleared ──"
             return ([row([Span(rule, style: theme[.dim])], width: width), blank()], [])
+        case .system where message.metadata.isByteEqual(to: Self.approvalMarker):
+            let lines = TextLayout.wrap([Span("▶ ", style: theme[.user]), Span(message.content, style: theme[.user].adding(.bold))],
+                                        width: bodyWidth)
+            return (lines.map { TranscriptRow(line: $0, indent: 2) } + [blank()], [])
         case .system:
             var rows = [row([Span("System", style: theme[.system].adding(.bold))], width: width)]
             rows += TextLayout.wrap(message.content, width: bodyWidth, style: theme[.system]).map { TranscriptRow(line: $0, indent: 2) }
@@ -104,7 +113,7 @@ final class TranscriptLayout {
         case .observation:
             var rows = [row([Span("Result", style: theme[.user])], width: width)]
             rows += ToolCards.resultRows(message, tool: tool, expanded: expandedResults.contains(message.id),
-                                         width: bodyWidth, theme: theme).map { shifted($0) }
+                                         files: figures[message.id] ?? [], width: bodyWidth, theme: theme).map { shifted($0) }
             return (rows + [blank()], [])
         case .assistant where ToolCards.isCall(message):
             var header = [Span("GLM", style: theme[.assistant])]

@@ -1,0 +1,141 @@
+import GLMEngine
+import GLMTools
+
+/// A call waiting for the user: its card is in the transcript, its keys in the input's border.
+struct PendingApproval {
+    enum Stage: Equatable {
+        /// y, a, n, e, m.
+        case choosing
+        /// `e`: the arguments (JSON) or the code are in the input; Enter runs them.
+        case editing
+        /// `m`: the user types the result; Enter sends it as the observation.
+        case typingResult
+    }
+
+    var call: ProposedCall
+    var stage = Stage.choosing
+    let reply: ApprovalReply
+    /// What the input held before the card took it over (given back afterwards).
+    var draft: String
+}
+
+/// The agent's turns in the app: in Tool and Code mode a question goes to the session's
+/// `AgentLoop`, which streams the answer, puts each call before the user (ChatApp+Approval), runs
+/// it with a spinner, adds the result and lets the model continue. Esc stops it at any step.
+extension ChatApp {
+    /// The session's loop (made on first use; it remembers "always" for this session only).
+    func agentLoop() -> AgentLoop {
+        if let agent, agent.session === chat { return agent }
+        let registry = toolRegistry ?? ToolRegistry(sources: [])
+        let approver = AppApprover { [weak self] call, reply in
+            Task { @MainActor in
+                guard let self else {
+                    reply.resolve(.refuse(reason: "the app closed"))
+                    return
+                }
+                self.askApproval(call, reply)
+            }
+        }
+        let made = AgentLoop(session: chat, registry: registry, approver: approver, maxToolRounds: maxToolRounds)
+        agent = made
+        return made
+    }
+
+    /// Answers with tools: the same start as a plain answer, through the loop.
+    func startAgentTurn(using backend: any ChatBackend) {
+        let loop = agentLoop()
+        activity = .readingPrompt(0)
+        tokensPerSecond = nil
+        agentRunning = true
+        transcript.scrollToBottom()
+        let registry = loop.registry
+        let offered = Set(toolNames(in: chat.tools).map { ExactText($0) })
+        generationTask = Task { [weak self] in
+            // the registry runs only what this session offers
+            for tool in await registry.allTools {
+                await registry.setEnabled(tool.name, offered.contains(ExactText(tool.name)))
+            }
+            let stream = loop.answer(using: backend)
+            for await event in stream {
+                self?.apply(agent: event)
+            }
+        }
+    }
+
+    func apply(agent event: AgentEvent) {
+        isDirty = true
+        // the card may be up before the answer's last queued events arrive: it keeps the status
+        defer { if approval != nil, activity != .stopping { activity = .waitingForApproval } }
+        switch event {
+        case .answerStarted:
+            if activity != .stopping { activity = .readingPrompt(0) }
+        case .reply(let reply):
+            if case .finished(let reason, let stats) = reply {
+                noteAnswerEnd(reason, stats)
+            } else {
+                apply(reply)
+            }
+        case .messagesReplaced:
+            break
+        case .callProposed(let call, let approval):
+            switch approval {
+            case .asking: break
+            case .automatic: showNotice("\(call.tool) runs without asking (auto = true in config.toml)")
+            case .alwaysForThisTool: showNotice("\(call.tool) runs: you allowed it always in this session")
+            }
+        case .callRefused(let tool, let reason):
+            showNotice("The call of \(tool) was not run: \(reason) (the model was told)")
+        case .decided:
+            clearApproval()
+        case .running(let call):
+            runningCall = call
+            if activity != .stopping { activity = .runningTool(call.kind == .interpreter ? "python" : call.tool, frame: 0) }
+        case .filesWritten(let files):
+            filesOfNextResult = files
+        case .observation(let message, let isError):
+            runningCall = nil
+            if !filesOfNextResult.isEmpty {
+                transcript.layout.figures[message.id] = filesOfNextResult
+                filesOfNextResult = []
+            }
+            if isError { showNotice("The tool reported an error; the model was told") }
+            if activity != .stopping { activity = .readingPrompt(0) }
+        case .roundLimit(let rounds):
+            showNotice("Stopped after \(rounds) tool calls for one question (max_tool_rounds in config.toml)")
+        case .error(let message):
+            showError(message)
+        case .finished(let outcome):
+            clearApproval()
+            runningCall = nil
+            agentRunning = false
+            generationTask = nil
+            activity = loadingModel != nil ? .loading(loadProgress) : (model == nil ? .failed : .idle)
+            if case .failed(let message) = outcome { showError("The answer failed: \(message)") }
+            if case .cancelled = outcome { showNotice("Stopped; everything written so far is kept") }
+            reloadSessions()
+        }
+    }
+
+    /// The end of one answer inside the loop: its stats, not the end of the turn.
+    private func noteAnswerEnd(_ reason: FinishReason, _ stats: GenerationStats) {
+        if case .failed(let message) = reason { showError("The answer failed: \(message)") }
+        if stats.generatedTokens > 0 { tokensPerSecond = stats.generationTokensPerSecond }
+        if stats.contextUsed > 0 { contextUsed = stats.contextUsed }
+    }
+
+    /// Esc: stops the loop wherever it is; a card waiting for a key is answered "no".
+    func stopAgent() {
+        activity = .stopping
+        agent?.cancel()
+        approval?.reply.resolve(.refuse(reason: "stopped by the user"))
+        clearApproval()
+    }
+
+    /// Called by the spinner's clock (each step of the main loop): the running tool's frame.
+    public func tick() {
+        if case .runningTool(let name, let frame) = activity {
+            activity = .runningTool(name, frame: frame + 1)
+            isDirty = true
+        }
+    }
+}
