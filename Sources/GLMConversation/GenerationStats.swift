@@ -59,6 +59,11 @@ public struct GenerationStats: Sendable, Equatable {
     /// The longest time between two tokens of the answer (a slide that reads at once shows here).
     public var longestTokenGapSeconds = 0.0
     public var generatedTokens = 0
+    /// Speculative decoding: tokens guessed, those the model agreed with (each one a pass over the
+    /// weights saved), and the passes that checked them.
+    public var draftedTokens = 0
+    public var acceptedTokens = 0
+    public var verifyPasses = 0
     public var promptSeconds = 0.0
     public var generationSeconds = 0.0
     /// Tokens in the cache when the answer ended, and the window it can grow to.
@@ -86,12 +91,18 @@ public struct GenerationProgress: Sendable, Equatable {
     public var generationSeconds: Double
     public var contextUsed: Int
     public var contextWindow: Int
+    /// Speculative decoding so far: tokens guessed and those the model agreed with.
+    public var draftedTokens: Int
+    public var acceptedTokens: Int
 
-    public init(generatedTokens: Int, generationSeconds: Double, contextUsed: Int, contextWindow: Int) {
+    public init(generatedTokens: Int, generationSeconds: Double, contextUsed: Int, contextWindow: Int,
+                draftedTokens: Int = 0, acceptedTokens: Int = 0) {
         self.generatedTokens = generatedTokens
         self.generationSeconds = generationSeconds
         self.contextUsed = contextUsed
         self.contextWindow = contextWindow
+        self.draftedTokens = draftedTokens
+        self.acceptedTokens = acceptedTokens
     }
 
     public var tokensPerSecond: Double? {

@@ -27,6 +27,9 @@ struct BenchCommand: ParsableCommand {
     var cacheDirectory: String?
     @Option(help: "Streams decoding together, as a list (1,2,4,8): aggregate and per-stream generation speed (with -p and -n per stream).")
     var parallel: ParallelCounts?
+    @Option(help: "Measure speculative decoding: oracle (the plain answer as drafts: all accepted, the mechanics' bound), ngram (drafts from a prompt that pastes a passage and starts it again) or off; plain generation runs alternately, and the cost of verifying drafts is measured.")
+    var speculate: SpeculationBenchmark.Mode?
+    @Option(help: "Drafts per verification pass with --speculate.") var drafts = Speculation.defaultMaxDrafts
     @Flag(help: "Print the results as JSON.") var json = false
 
     func validate() throws {
@@ -35,6 +38,12 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("-p, -n, --context and --read-ahead must be >= 0, --repetitions >= 1")
         }
         guard readAheadRows < 64 else { throw ValidationError("--read-ahead takes at most 63 rows") }
+        if speculate != nil {
+            guard parallel == nil, context == 0, !json else { throw ValidationError("--speculate goes without --parallel, --context and --json") }
+            guard generatedTokens > 1, (1...64).contains(drafts) else {
+                throw ValidationError("--speculate needs -n of at least 2 and --drafts from 1 to 64")
+            }
+        }
         if parallel != nil {
             guard context == 0 else { throw ValidationError("--parallel starts each stream from its own -p prompt, not --context") }
             guard generatedTokens > 0 else { throw ValidationError("--parallel measures generation: -n must be at least 1") }
@@ -58,6 +67,20 @@ struct BenchCommand: ParsableCommand {
             let hugePages = try ModelLoader.settleInHugePages(opened, weights: weights)
             let loadSeconds = Date().timeIntervalSince(loadStart)
             let glm = GLMModel(weights: weights, compute: compute)
+            if let speculate {
+                var options = SpeculationBenchmark.Options()
+                options.mode = speculate
+                options.maxDrafts = drafts
+                options.promptTokens = promptTokens
+                options.generatedTokens = generatedTokens
+                options.repetitions = repetitions
+                let result = try SpeculationBenchmark.run(model: glm, options: options) { line in
+                    FileHandle.standardError.write(Data((line + "\n").utf8))
+                }
+                let name = random.map { "random-\($0.rawValue)" } ?? URL(fileURLWithPath: path).lastPathComponent
+                print(result.table(model: name, type: weights.matrixType, threads: compute.threads, options: options))
+                return
+            }
             if let parallel {
                 let results = try ParallelBenchmark.run(model: glm, counts: parallel.counts, promptTokens: promptTokens,
                                                         generatedTokens: generatedTokens, repetitions: repetitions) { line in
@@ -150,3 +173,4 @@ func peakResidentBytes() -> Int {
 }
 
 extension RandomModel.Shape: ExpressibleByArgument {}
+extension SpeculationBenchmark.Mode: ExpressibleByArgument {}

@@ -18,6 +18,9 @@ struct ChatOptions: ParsableArguments {
     @Option(help: "How a full window slides: exact (equals a fresh run over the kept text) or shift (turns the cached keys back; drifts). Default: config.toml's slide, else exact.")
     var slide: SlidePolicy?
 
+    @Option(help: "Speculative decoding for every model: ngram (guesses from the conversation, checked in one pass; the same answer, faster where text repeats) or off. Default: each model's speculate in config.toml, else \(SpeculationMode.standard.rawValue).")
+    var speculate: SpeculationMode?
+
     @Option(name: .customLong("ctx-size"), help: "Limit every model's context window to N tokens (over config.toml's ctx_size); a smaller window holds a smaller KV cache.")
     var contextSize: Int?
 
@@ -59,7 +62,7 @@ func runChat(_ options: ChatOptions, dataDirectory: String?, threads: Int?) asyn
         }
     } else {
         provider = EngineModelProvider(threads: threads, slidePolicy: options.slide ?? configuration.slide ?? .exact,
-                                       contextSize: options.contextSize)
+                                       contextSize: options.contextSize, speculate: options.speculate)
     }
     let lineByLine = TerminalChat.isLineByLineTerminal(environment: launch.environment)
     guard lineByLine || TerminalChat.canRunFullScreen(environment: launch.environment) else {

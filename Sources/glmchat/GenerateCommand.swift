@@ -45,7 +45,8 @@ struct GenerateCommand: AsyncParsableCommand {
             let loaded = try ModelLoader.load(modelOptions.loadOptions(kind: nil))
             let engine = InferenceEngine(model: loaded.model, tokenizer: loaded.tokenizer, kind: loaded.kind,
                                          contextLimit: loaded.contextLimit, slidePolicy: modelOptions.slide,
-                                         readAheadRows: modelOptions.readAhead)
+                                         readAheadRows: modelOptions.readAhead,
+                                         speculation: modelOptions.speculate.speculation())
             let promptIDs = try promptTokens(loaded.tokenizer)
             let sampling = SamplingSettings(temperature: temperature, topP: topP, topK: topK,
                                             repetitionPenalty: repeatPenalty)

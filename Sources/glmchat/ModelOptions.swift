@@ -5,6 +5,7 @@ import GLMEngine
 extension StorageType: ExpressibleByArgument {}
 extension KernelPath: ExpressibleByArgument {}
 extension SlidePolicy: ExpressibleByArgument {}
+extension SpeculationMode: ExpressibleByArgument {}
 
 /// The options every command that loads a model shares.
 struct ModelOptions: ParsableArguments {
@@ -28,6 +29,9 @@ struct ModelOptions: ParsableArguments {
 
     @Option(name: .customLong("read-ahead"), help: "Rows of the next exact slide's kept part read alongside each generated token once the window is nearly full (0-16; 0 reads it all at the slide, a pause).")
     var readAhead: Int = CachedSequence.defaultReadAheadRows
+
+    @Option(help: "Speculative decoding: ngram (guesses from the conversation, checked several at a time in one pass; the same answer, faster where text repeats) or off.")
+    var speculate: SpeculationMode = .standard
 
     func validate() throws {
         guard (0...16).contains(readAhead) else {

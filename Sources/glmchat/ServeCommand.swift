@@ -57,6 +57,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "How a full window slides: exact or shift.")
     var slide: SlidePolicy = .exact
 
+    @Option(help: "Speculative decoding: ngram or off (default: each model's speculate in config.toml, else \(SpeculationMode.standard.rawValue)). Answers decoding together (--parallel) do not speculate.")
+    var speculate: SpeculationMode?
+
     @Option(help: "Serve a scripted model instead of a real one: a JSON file {\"name\", \"kind\", \"replies\": [raw replies]} (for testing clients).")
     var scripted: String?
 
@@ -138,7 +141,8 @@ struct ServeCommand: AsyncParsableCommand {
             let loaded = try ModelLoader.load(ModelLoadOptions(path: entry.path, matrixType: type, threads: threads,
                                                                contextLimit: contextSize ?? entry.contextSize, kind: entry.kind))
             let engine = InferenceEngine(model: loaded.model, tokenizer: loaded.tokenizer, kind: loaded.kind,
-                                         contextLimit: loaded.contextLimit, slidePolicy: slide)
+                                         contextLimit: loaded.contextLimit, slidePolicy: slide,
+                                         speculation: (speculate ?? entry.speculate ?? .standard).speculation())
             let local = LocalChatBackend(engine: engine, name: entry.name)
             guard parallel > 1 else {
                 served.append(ServedModel(local: local))

@@ -18,10 +18,14 @@ public struct GenerationRequest: Sendable {
     public var keepLogits: Bool
     /// Keep the cached token ids behind every step (for `generate --dump-context`).
     public var keepContexts: Bool
+    /// Drafts checked in one pass with each generated token (nil: the engine's setting); never
+    /// changes the answer, only its speed.
+    public var speculation: Speculation?
 
     public init(prompt: [Int32], sampling: SamplingSettings, seed: UInt64 = 0, maxTokens: Int, stopTokens: Set<Int32>,
                 layout: PromptLayout = .plain, promptMaySlide: Bool = false, keepLogits: Bool = false,
-                keepContexts: Bool = false) {
+                keepContexts: Bool = false, speculation: Speculation? = nil) {
+        self.speculation = speculation
         self.prompt = prompt
         self.sampling = sampling
         self.seed = seed

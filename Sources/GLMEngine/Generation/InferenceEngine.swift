@@ -11,12 +11,18 @@ public actor InferenceEngine {
     public nonisolated let kind: ModelKind
     public nonisolated let config: ModelConfig
     public nonisolated let matrixType: StorageType
-    private let sequence: CachedSequence
+    let sequence: CachedSequence
+    /// Speculative decoding for requests that do not choose.
+    public nonisolated let speculation: Speculation
+    /// The last answer's tokens: drafts for the next request, which may no longer hold them (/retry).
+    private var previousAnswer: [Int32] = []
     /// The running request's flag, reachable without entering the actor (which is busy generating).
     private nonisolated let running = RunningRequest()
 
     public init(model: GLMModel, tokenizer: Tokenizer, kind: ModelKind, contextLimit: Int? = nil,
-                slidePolicy: SlidePolicy = .exact, readAheadRows: Int = CachedSequence.defaultReadAheadRows) {
+                slidePolicy: SlidePolicy = .exact, readAheadRows: Int = CachedSequence.defaultReadAheadRows,
+                speculation: Speculation = .off) {
+        self.speculation = speculation
         self.tokenizer = tokenizer
         self.kind = kind
         config = model.config
@@ -101,50 +107,53 @@ public actor InferenceEngine {
         stats.promptSeconds = Self.seconds(since: promptStart)
 
         var sampler = Sampler(parameters: request.sampling, seed: request.seed, allowedVocabulary: tokenizer.realVocabSize)
-        var detokenizer = StreamingDetokenizer(tokenizer: tokenizer)
-        var history = request.prompt
-        var logits = prefilled.logits
-        var reason = FinishReason.maxTokens
-        let generationStart = DispatchTime.now().uptimeNanoseconds
-        var firstTokenTime: UInt64?
-        var lastTokenTime: UInt64?
-        while stats.generatedTokens < request.maxTokens {
-            if flag.isRaised { reason = .cancelled; break }
-            let next = sampler.next(logits: logits, history: history)
-            if request.stopTokens.contains(next) {
-                reason = .stopToken(next)
-                break
-            }
-            stats.generatedTokens += 1
-            let now = DispatchTime.now().uptimeNanoseconds
-            if let previous = lastTokenTime {
-                stats.longestTokenGapSeconds = max(stats.longestTokenGapSeconds, Double(now - previous) / 1e9)
-            }
-            lastTokenTime = now
-            firstTokenTime = firstTokenTime ?? now
-            history.append(next)
-            // the rate between tokens: the first one comes straight from the prompt's logits
-            let sinceFirst = Double(now - (firstTokenTime ?? now)) / 1e9
-            let progress = GenerationProgress(generatedTokens: stats.generatedTokens, generationSeconds: sinceFirst,
-                                              contextUsed: sequence.tokens.count, contextWindow: sequence.window)
-            emit(.token(GeneratedToken(id: next, text: detokenizer.append(next),
-                                       logits: request.keepLogits ? logits : nil,
-                                       context: request.keepContexts ? sequence.tokens : nil, progress: progress)))
-            if stats.generatedTokens == request.maxTokens { break }
-            do {
-                // a slide here may read the kept tail again: its notice comes first, then its progress
-                _ = try sequence.step(next, into: &logits, onSlide: { record($0, in: &stats, emit: emit) },
-                                      progress: { done, total in emit(.promptProgress(done: done, total: total)) },
-                                      isCancelled: { flag.isRaised })
-            } catch is CancellationError {
-                reason = .cancelled
-                break
-            }
+        var answer = AnswerEmitter(tokenizer: tokenizer, prompt: request.prompt, window: sequence.window)
+        answer.stats = stats
+        let reason: FinishReason
+        let speculation = request.speculation ?? self.speculation
+        if speculation.maxDrafts > 0, var drafter = speculation.makeSource(prompt: request.prompt, earlier: previousAnswer) {
+            reason = try decodeSpeculating(request, maxDrafts: speculation.maxDrafts, drafter: &drafter, sampler: &sampler, logits: prefilled.logits,
+                                           answer: &answer, flag: flag, emit: emit)
+        } else {
+            reason = try decodePlain(request, sampler: &sampler, logits: prefilled.logits, answer: &answer, flag: flag, emit: emit)
         }
-        let tail = detokenizer.finish()
+        let tail = answer.detokenizer.finish()
         if !tail.isEmpty { emit(.text(tail)) }
-        stats.generationSeconds = Self.seconds(since: generationStart)
+        previousAnswer = Array(answer.history[request.prompt.count...])
+        stats = answer.stats
+        stats.generationSeconds = Self.seconds(since: answer.generationStart)
         return finish(reason)
+    }
+
+    /// One token per pass: sample, emit, feed it (sliding when the window is full).
+    private func decodePlain(_ request: GenerationRequest, sampler: inout Sampler, logits prefillLogits: [Float],
+                             answer: inout AnswerEmitter, flag: CancellationFlag,
+                             emit: (GenerationEvent) -> Void) throws -> FinishReason {
+        var logits = prefillLogits
+        while answer.stats.generatedTokens < request.maxTokens {
+            if flag.isRaised { return .cancelled }
+            let next = sampler.next(logits: logits, history: answer.history)
+            if request.stopTokens.contains(next) { return .stopToken(next) }
+            answer.emit(next, logits: request.keepLogits ? logits : nil,
+                        context: request.keepContexts ? sequence.tokens : nil, contextUsed: sequence.tokens.count, emit: emit)
+            if answer.stats.generatedTokens == request.maxTokens { break }
+            guard try feed(next, into: &logits, answer: &answer, flag: flag, emit: emit) else { return .cancelled }
+        }
+        return .maxTokens
+    }
+
+    /// Feeds one generated token through `step`; false when cancelled during a slide's reading.
+    func feed(_ token: Int32, into logits: inout [Float], answer: inout AnswerEmitter, flag: CancellationFlag,
+              emit: (GenerationEvent) -> Void) throws -> Bool {
+        do {
+            // a slide here may read the kept tail again: its notice comes first, then its progress
+            _ = try sequence.step(token, into: &logits, onSlide: { record($0, in: &answer.stats, emit: emit) },
+                                  progress: { done, total in emit(.promptProgress(done: done, total: total)) },
+                                  isCancelled: { flag.isRaised })
+            return true
+        } catch is CancellationError {
+            return false
+        }
     }
 
     private static func seconds(since start: UInt64) -> Double {

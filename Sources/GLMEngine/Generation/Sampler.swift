@@ -42,12 +42,34 @@ public struct Sampler: Sendable {
 
     /// `history` is every token the penalty applies to (prompt and answer so far).
     public mutating func next(logits: [Float], history: [Int32]) -> Int32 {
+        next(logits: logits[...], history: history)
+    }
+
+    /// `next` on one row of a batch of logits (a verification pass returns several).
+    public mutating func next(logits: ArraySlice<Float>, history: [Int32]) -> Int32 {
+        switch distribution(logits, history: history) {
+        case .empty: return 0
+        case .greedy(let id): return id
+        case .weighted(let total, let whole, let count): return draw(total: total, order: whole ? nil : candidates, count: count)
+        }
+    }
+
+    /// What `distribution` leaves to draw from: nothing, the one greedy pick, or the weights (of the
+    /// whole vocabulary in `weights`, or of `candidates`) with their total.
+    enum Distribution {
+        case empty
+        case greedy(Int32)
+        case weighted(total: Float, wholeVocabulary: Bool, count: Int)
+    }
+
+    /// Penalty, temperature, top-k and top-p applied to a row, in the reference's order.
+    mutating func distribution(_ logits: ArraySlice<Float>, history: [Int32]) -> Distribution {
         let count = min(allowedVocabulary, logits.count)
-        guard count > 0 else { return 0 }
+        guard count > 0 else { return .empty }
         weights.removeAll(keepingCapacity: true)
-        weights.append(contentsOf: logits[0..<count])
+        weights.append(contentsOf: logits.prefix(count))
         if parameters.repetitionPenalty != 1 { applyPenalty(history, count: count) }
-        if parameters.temperature == 0 { return Int32(Self.argmax(weights)) }
+        if parameters.temperature == 0 { return .greedy(Int32(Self.argmax(weights))) }
 
         // weights = e^(score / T - best): the softmax numerators, the best token at 1
         let temperature = parameters.temperature
@@ -59,7 +81,7 @@ public struct Sampler: Sendable {
             // every token stays: draw over the vocabulary as it lies
             var total: Float = 0
             for w in weights { total += w }
-            return draw(total: total, order: nil, count: count)
+            return .weighted(total: total, wholeVocabulary: true, count: count)
         }
         var allTotal: Float = 0
         if parameters.topK == 0 { for w in weights { allTotal += w } }
@@ -67,7 +89,7 @@ public struct Sampler: Sendable {
         while true {
             select(atLeast: threshold, count: count)
             if let kept = decide(allTotal: allTotal, complete: threshold == 0) {
-                return draw(total: kept, order: candidates, count: count)
+                return .weighted(total: kept, wholeVocabulary: false, count: count)
             }
             threshold = threshold > 1e-30 ? threshold * 1e-6 : 0
         }
@@ -106,24 +128,57 @@ public struct Sampler: Sendable {
         return mass
     }
 
-    /// Draws in proportion to the weights of `order` (or of the whole vocabulary when nil).
-    private mutating func draw(total: Float, order: [Candidate]?, count: Int) -> Int32 {
-        let target = Float(Double(generator.next() >> 11) / Double(1 << 53)) * total
+    /// Draws in proportion to the weights of `order` (or of the whole vocabulary when nil), never
+    /// `excluded` (whose weight the caller took out of `total`).
+    private mutating func draw(total: Float, order: [Candidate]?, count: Int, excluding excluded: Int32 = -1) -> Int32 {
+        let target = uniform() * total
         var cumulative: Float = 0
         if let order {
-            for c in order {
+            var last: Int32?
+            for c in order where c.id != excluded {
                 cumulative += c.weight
+                last = c.id
                 if target < cumulative { return c.id }
             }
-            return order.last?.id ?? 0
+            return last ?? order.last?.id ?? 0
         }
         var last = 0
-        for i in 0..<count where weights[i] > 0 {
+        for i in 0..<count where weights[i] > 0 && Int32(i) != excluded {
             cumulative += weights[i]
             last = i
             if target < cumulative { return Int32(i) }
         }
         return Int32(last)
+    }
+
+    /// A draw in [0, 1) from the seeded generator.
+    private mutating func uniform() -> Float {
+        Float(Double(generator.next() >> 11) / Double(1 << 53))
+    }
+
+    /// The weight `distribution` left to `id` (0 when top-k or top-p cut it).
+    private func weight(of id: Int32, wholeVocabulary: Bool) -> Float {
+        if wholeVocabulary { return id >= 0 && Int(id) < weights.count ? weights[Int(id)] : 0 }
+        return candidates.first { $0.id == id }?.weight ?? 0
+    }
+
+    /// Decides a drafted token against the model's row, so that the token kept at this position has
+    /// exactly the distribution `next` draws from (the rule for a deterministic draft): the draft is
+    /// accepted with the probability the model gives it; otherwise the token is drawn from the
+    /// model's distribution without the draft, renormalised. Greedy: accepted when it is the argmax,
+    /// else the argmax replaces it, so the answer is the one plain decoding gives.
+    public mutating func verify(draft: Int32, logits: ArraySlice<Float>, history: [Int32]) -> (token: Int32, accepted: Bool) {
+        switch distribution(logits, history: history) {
+        case .empty: return (0, draft == 0)
+        case .greedy(let id): return (id, id == draft)
+        case .weighted(let total, let whole, let count):
+            let draftWeight = weight(of: draft, wholeVocabulary: whole)
+            if draftWeight > 0, uniform() * total < draftWeight { return (draft, true) }
+            let rest = total - draftWeight
+            // the draft held (up to rounding) all the mass: nothing else can be drawn
+            guard rest > 0 else { return (draft, true) }
+            return (draw(total: rest, order: whole ? nil : candidates, count: count, excluding: draft), false)
+        }
     }
 
     /// HF's repetition penalty, once per distinct id of `history`.

@@ -24,7 +24,7 @@ public final class CachedSequence: @unchecked Sendable {
     public let model: GLMModel
     public private(set) var cache: KVCache
     /// Token ids in the cache, in order; `tokens.count == cache.count` always.
-    public private(set) var tokens: [Int32] = []
+    public internal(set) var tokens: [Int32] = []
     /// Where `tokens` may be cut.
     public private(set) var layout = PromptLayout.plain
     /// Longest run of tokens fed in one forward pass while reading a prompt.

@@ -29,8 +29,8 @@ extension ChatApp {
                                   notice: borderNotice?.text, noticeIsError: borderNotice?.isError ?? false,
                                   theme: theme).draw(into: &grid, rect: layout.input)
         StatusLineView(model: model, loadingName: loadingModel?.name, contextUsed: contextUsed,
-                       tokensPerSecond: tokensPerSecond, activity: activity, alternatives: alternativesShown,
-                       theme: theme).draw(into: &grid, rect: layout.status)
+                       tokensPerSecond: tokensPerSecond, drafts: drafts, activity: activity, alternatives: alternativesShown,
+                       mode: mode, theme: theme).draw(into: &grid, rect: layout.status)
         if let sidebar = layout.sidebar {
             let filterCursor = SidebarView(sessions: listedSessions, hits: isSearching ? searchHits : nil,
                                            current: currentSession?.id, selected: sidebarSelection, focused: sidebarFocused,

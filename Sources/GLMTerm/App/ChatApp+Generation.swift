@@ -44,6 +44,7 @@ extension ChatApp {
         }
         activity = .readingPrompt(0)
         tokensPerSecond = nil
+        drafts = nil
         transcript.scrollToBottom()
         let stream = chat.reply(using: backend)
         generationTask = Task { [weak self] in
@@ -68,12 +69,14 @@ extension ChatApp {
         case .progress(let progress):
             tokensPerSecond = progress.tokensPerSecond ?? tokensPerSecond
             contextUsed = progress.contextUsed
+            if progress.draftedTokens > 0 { drafts = (progress.acceptedTokens, progress.draftedTokens) }
         case .contextSlid(let report):
             let what = report.droppedTurns == 1 ? "the oldest turn" : "the \(report.droppedTurns) oldest turns"
             showNotice("Context full: \(what) (\(report.droppedTokens) tokens) slid out of the model's view; they stay here.")
         case .finished(let reason, let stats):
             if case .failed(let message) = reason { showError("The answer failed: \(message)") }
             if stats.generatedTokens > 0 { tokensPerSecond = stats.generationTokensPerSecond }
+            if stats.draftedTokens > 0 { drafts = (stats.acceptedTokens, stats.draftedTokens) }
             if stats.contextUsed > 0 { contextUsed = stats.contextUsed }
             generationTask = nil
             activity = loadingModel != nil ? .loading(loadProgress) : (model == nil ? .failed : .idle)

@@ -56,6 +56,8 @@ public final class ChatApp {
     public internal(set) var activity: Activity = .idle
     var contextUsed = 0
     var tokensPerSecond: Double?
+    /// Speculative decoding of the latest answer: drafted tokens the model accepted, of those drafted.
+    var drafts: (accepted: Int, drafted: Int)?
     public internal(set) var notice: (text: String, isError: Bool)?
 
     var sidebarWanted = true
@@ -77,6 +79,8 @@ public final class ChatApp {
     public var exportDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
     var overlay: Overlay?
     let transcript: TranscriptView
+    /// The enabled tools as ChatGLM3's tool list (what Tool mode offers), nil when there are none.
+    var promptTools: JSONValue?
 
     /// How many times the session list was read (an answer streaming must not read it per piece).
     var sessionListReads = 0

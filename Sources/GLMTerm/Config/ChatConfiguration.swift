@@ -2,6 +2,8 @@ import GLMStore
 import Foundation
 import GLMEngine
 import GLMRemote
+import GLMInterpreter
+import GLMTools
 import TOMLKit
 
 /// `$XDG_CONFIG_HOME/glmchat/config.toml`: top-level `theme`, `model`, `slide`, `keys` and `[bind]`,
@@ -10,11 +12,17 @@ import TOMLKit
 /// every unknown key or wrong value is an error naming the file and the entry.
 public struct ChatConfiguration: Equatable, Sendable {
     public var models: [ModelEntry] = []
+    /// `[interpreter]`: the code interpreter's Python and sandbox limits (ChatConfiguration+Interpreter.swift).
+    public var interpreter = InterpreterSettings()
     public var theme: String?
     public var initialModel: String?
     public var slide: SlidePolicy?
     /// `keys` and `[bind]`.
     public var keyMap = KeyMap.standard
+    /// `[[tools]]`, `[[mcp_servers]]` and `max_tool_rounds` (ChatConfiguration+Tools.swift).
+    public var commandTools: [CommandToolSpec] = []
+    public var mcpServers: [MCPServerSpec] = []
+    public var maxToolRounds: Int?
 
     public init(models: [ModelEntry] = [], theme: String? = nil, initialModel: String? = nil) {
         self.models = models
@@ -46,14 +54,22 @@ public struct ChatConfiguration: Equatable, Sendable {
             case "bind":
                 guard let bindings = table[key]?.table else { throw ConfigError(path: path, "bind must be a table: [bind]") }
                 try configuration.keyMap.apply(bindings, path: path)
+            case "interpreter":
+                configuration.interpreter = try interpreterSettings(table[key] ?? TOMLTable(), path: path)
             case "models":
                 guard let array = table[key]?.array else { throw ConfigError(path: path, "models must be an array of tables: [[models]]") }
                 for (index, element) in array.enumerated() {
                     guard let entry = element.table else { throw ConfigError(path: path, "models[\(index)] must be a table") }
                     configuration.models.append(try model(entry, index: index, path: path, home: home))
                 }
+            case "tools":
+                configuration.commandTools = try commandTools(table[key], path: path)
+            case "mcp_servers":
+                configuration.mcpServers = try mcpServers(table[key], path: path)
+            case "max_tool_rounds":
+                configuration.maxToolRounds = try toolRounds(table[key], path: path)
             default:
-                throw ConfigError(path: path, "unknown key '\(key)' (known: theme, model, slide, keys, [bind], [[models]])")
+                throw ConfigError(path: path, "unknown key '\(key)' (known: theme, model, slide, keys, max_tool_rounds, [bind], [interpreter], [[models]], [[tools]], [[mcp_servers]])")
             }
         }
         var seen = Set<String>()
@@ -67,7 +83,8 @@ public struct ChatConfiguration: Equatable, Sendable {
     }
 
     private static func model(_ table: TOMLTable, index: Int, path: String, home: String?) throws(ConfigError) -> ModelEntry {
-        let known: Set<String> = Set(["name", "kind", "path", "ctx_size", "tokenizer", "backend", "url", "model", "api_key_env"]
+        let known: Set<String> = Set(["name", "kind", "path", "ctx_size", "tokenizer", "backend", "url", "model", "api_key_env",
+                                      "speculate"]
                                      + SamplingField.allCases.map(\.rawValue))
         if let unknown = table.keys.first(where: { !known.contains($0) }) {
             throw ConfigError(path: path, "models[\(index)]: unknown key '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))")
@@ -105,8 +122,15 @@ public struct ChatConfiguration: Equatable, Sendable {
                 }
                 tokenizer = expandTilde(text, home: home)
             }
-            return ModelEntry(name: name, kind: kind, path: expandTilde(modelPath, home: home), contextSize: contextSize,
-                              tokenizer: tokenizer, sampling: sampling)
+            var entry = ModelEntry(name: name, kind: kind, path: expandTilde(modelPath, home: home), contextSize: contextSize,
+                                   tokenizer: tokenizer, sampling: sampling)
+            if let value = table["speculate"] {
+                guard let mode = value.string.flatMap(SpeculationMode.init(rawValue:)) else {
+                    throw ConfigError(path: path, "model '\(name)': speculate must be \"ngram\" or \"off\"")
+                }
+                entry.speculate = mode
+            }
+            return entry
         case "openai":
             let endpoint = try remoteEndpoint(table, model: name, path: path)
             return ModelEntry(name: name, kind: kind, remote: endpoint, contextSize: contextSize, sampling: sampling)
@@ -117,7 +141,7 @@ public struct ChatConfiguration: Equatable, Sendable {
 
     /// A `backend = "openai"` entry's server: url, the model's name there, and the key's variable.
     private static func remoteEndpoint(_ table: TOMLTable, model name: String, path: String) throws(ConfigError) -> RemoteEndpoint {
-        for key in ["path", "tokenizer"] where table[key] != nil {
+        for key in ["path", "tokenizer", "speculate"] where table[key] != nil {
             throw ConfigError(path: path, "model '\(name)': a backend = \"openai\" model has url and model, not \(key)")
         }
         guard let url = table["url"]?.string, !url.isEmpty else {

@@ -17,6 +17,8 @@ public struct ModelEntry: Equatable, Sendable {
     public var sampling: SamplingSettings
     /// Where a remote model is served; nil for a local one.
     public var remote: RemoteEndpoint?
+    /// `speculate`: "ngram" or "off" for this model (nil: the command line's, else the default).
+    public var speculate: SpeculationMode?
 
     public init(name: String, kind: ModelKind, path: String, contextSize: Int? = nil, tokenizer: String? = nil,
                 sampling: SamplingSettings = .default) {

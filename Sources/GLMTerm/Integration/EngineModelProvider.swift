@@ -11,12 +11,16 @@ public final class EngineModelProvider: ModelProvider {
     private let slidePolicy: SlidePolicy
     /// `--ctx-size`: the window of every model, over each entry's `ctx_size`.
     private let contextSize: Int?
+    /// `--speculate`: every model's, over each entry's `speculate`.
+    private let speculate: SpeculationMode?
     private var loading: Task<Void, Never>?
     /// Where remote entries' API keys are read (`api_key_env`).
     private let environment: [String: String]
 
     public init(threads: Int? = nil, slidePolicy: SlidePolicy = .exact, contextSize: Int? = nil,
+                speculate: SpeculationMode? = nil,
                 environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.speculate = speculate
         self.threads = threads
         self.slidePolicy = slidePolicy
         self.contextSize = contextSize
@@ -29,13 +33,15 @@ public final class EngineModelProvider: ModelProvider {
         let options = ModelLoadOptions(path: model.path, tokenizerPath: model.tokenizer, threads: threads,
                                        contextLimit: contextSize ?? model.contextSize, kind: model.kind)
         let slidePolicy = slidePolicy
+        let speculation = (speculate ?? model.speculate ?? .standard).speculation()
         loading?.cancel()
         loading = Task.detached(priority: .userInitiated) {
             // Loading maps and converts gigabytes: it runs off the main thread, reporting progress back.
             do {
                 let loaded = try ModelLoader.load(options) { fraction in continuation.yield(.progress(fraction)) }
                 let engine = InferenceEngine(model: loaded.model, tokenizer: loaded.tokenizer, kind: loaded.kind,
-                                             contextLimit: loaded.contextLimit, slidePolicy: slidePolicy)
+                                             contextLimit: loaded.contextLimit, slidePolicy: slidePolicy,
+                                             speculation: speculation)
                 continuation.yield(.loaded(LocalChatBackend(engine: engine, name: model.name)))
             } catch {
                 continuation.yield(.failed("\(error)"))

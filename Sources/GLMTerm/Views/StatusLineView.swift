@@ -29,16 +29,21 @@ struct StatusLineView {
     var loadingName: String?
     var contextUsed: Int
     var tokensPerSecond: Double?
+    /// Speculative decoding: drafted tokens accepted, of those drafted (nil when nothing was drafted).
+    var drafts: (accepted: Int, drafted: Int)? = nil
     var activity: Activity
     /// The alternative shown of the turn `[` and `]` act on, and how many it has.
     var alternatives: (position: Int, count: Int)?
+    /// Chat, Tool or Code.
+    var mode: SessionMode = .chat
     var theme: Theme
 
     func draw(into grid: inout CellGrid, rect: Rect) {
         guard rect.rows > 0 else { return }
         let style = theme[.status]
         grid.fill(rect, style: style)
-        var left = " "
+        // a base model has no roles, so no modes
+        var left = model.map { !$0.kind.usesChatFormat } == true ? " " : " \(mode.title) · "
         if let model {
             left += "\(model.name) · \(model.kind.label) · \(model.quantization)"
             if !model.kind.usesChatFormat { left += " · completion, no roles" }
@@ -51,6 +56,7 @@ struct StatusLineView {
         if let alternatives { right.append("alt \(alternatives.position)/\(alternatives.count)") }
         if let model { right.append("ctx \(contextUsed)/\(model.contextWindow)") }
         if let tokensPerSecond { right.append(String(format: "%.1f tok/s", tokensPerSecond)) }
+        if let drafts { right.append("drafts \(drafts.accepted)/\(drafts.drafted)") }
         right.append(activity.label)
         let rightText = right.joined(separator: "  ") + " "
         let rightWidth = Glyphs.width(of: rightText)
