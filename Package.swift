@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", exact: "0.12.1"),
     ],
     targets: [
         .systemLibrary(name: "CNcurses", pkgConfig: "ncursesw",
@@ -51,6 +52,12 @@ let package = Package(
             dependencies: ["GLMConversation", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(name: "GLMOpenAI", dependencies: ["GLMEngine"]),
+        // The code interpreter's sandbox (bubblewrap + one Python per session); docs/SANDBOX.md.
+        .target(name: "GLMInterpreter", dependencies: ["GLMConversation"]),
+        // Tool sources (command tools, MCP servers, the interpreter), the registry and the agent loop.
+        .target(name: "GLMTools", dependencies: ["GLMConversation", "GLMEngine",
+                                                 .product(name: "MCP", package: "swift-sdk"),
+                                                 .product(name: "Logging", package: "swift-log")]),
         .target(name: "GLMServer",
                 dependencies: ["GLMOpenAI", .product(name: "Hummingbird", package: "hummingbird"),
                                .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
@@ -60,7 +67,7 @@ let package = Package(
                                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")]),
         .target(
             name: "GLMTerm",
-            dependencies: ["CNcurses", "GLMEngine", "GLMStore", "GLMRemote",
+            dependencies: ["CNcurses", "GLMEngine", "GLMStore", "GLMRemote", "GLMInterpreter", "GLMTools",
                            .product(name: "TOMLKit", package: "TOMLKit")]
         ),
         .target(
@@ -77,11 +84,11 @@ let package = Package(
         // One fuzz target per reader of outside bytes; an ordinary build replays inputs (scripts/fuzz).
         .executableTarget(
             name: "glmfuzz",
-            dependencies: ["GLMEngine", "GLMStore", "GLMTerm", "CFuzzerDriver"]
+            dependencies: ["GLMEngine", "GLMStore", "GLMTerm", "GLMInterpreter", "GLMTools", "CFuzzerDriver"]
         ),
         .executableTarget(
             name: "glmchat",
-            dependencies: ["GLMBench", "GLMEngine", "GLMStore", "GLMTerm", "GLMHub", "GLMServer", "GLMRemote",
+            dependencies: ["GLMBench", "GLMEngine", "GLMStore", "GLMTerm", "GLMHub", "GLMServer", "GLMRemote", "GLMInterpreter", "GLMTools",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "GLMEngineTests", dependencies: ["GLMEngine", "GLMBench"],
@@ -95,6 +102,9 @@ let package = Package(
         .testTarget(name: "GLMHubTests", dependencies: ["GLMHub", "GLMTerm", "GLMTestSupport",
                                                         .product(name: "Crypto", package: "swift-crypto")],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "GLMInterpreterTests", dependencies: ["GLMInterpreter", "GLMConversation"]),
+        .testTarget(name: "GLMToolsTests", dependencies: ["GLMTools", "GLMEngine", "GLMTestSupport"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "GLMServerTests", dependencies: ["GLMServer", "GLMRemote", "GLMOpenAI", "GLMEngine"]),
     ],
     swiftLanguageModes: [.v6],

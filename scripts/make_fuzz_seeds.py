@@ -185,6 +185,20 @@ ctx_size = 32768
 """
 
 
+def interpreter_seeds(directory):
+    """Answer frames as the interpreter's driver writes them (4 bytes of length, then JSON)."""
+    def frame(message):
+        body = json.dumps(message).encode("ascii")
+        return struct.pack(">I", len(body)) + body
+    ready = frame({"ready": "3.11.7"})
+    finished = frame({"status": "ok", "traceback": None})
+    failed = frame({"status": "error", "traceback": "Traceback (most recent call last):\n  File \"<block 1>\", line 1\nZeroDivisionError: division by zero\n"})
+    open(os.path.join(directory, "ready-ok.bin"), "wb").write(ready + finished)
+    # The same bytes also go through the output scanner: the marker inside the text reaches it.
+    printed = frame({"status": "ok", "traceback": "hello\nglmchat-end-marker"})
+    open(os.path.join(directory, "error-marker.bin"), "wb").write(ready + failed + printed)
+
+
 def main():
     if os.path.isdir(CORPUS):
         shutil.rmtree(CORPUS)
@@ -206,6 +220,7 @@ def main():
     for name in sorted(os.listdir(os.path.join(ROOT, "themes"))):
         shutil.copy(os.path.join(ROOT, "themes", name), os.path.join(themes, name))
     session_seed(os.path.join(target("session-import"), "two-messages.json"))
+    interpreter_seeds(target("interpreter-frames"))
 
 
 if __name__ == "__main__":

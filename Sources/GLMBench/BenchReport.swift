@@ -38,11 +38,17 @@ public struct BenchReport {
         var rows: [[String]] = [["model", "type", "size", "threads", "kernel", "test", "t/s"]]
         let base = [name, type.rawValue, gb(Double(fileBytes)), "\(threads)", kernel.rawValue]
         if !result.promptTokensPerSecond.isEmpty {
-            rows.append(base + ["pp\(options.promptTokens)", speed(result.promptTokensPerSecond)])
+            let test = "pp\(options.promptTokens)" + (result.context > 0 ? " @ ctx \(result.context)" : "")
+            rows.append(base + [test, speed(result.promptTokensPerSecond)])
         }
         if !result.generationTokensPerSecond.isEmpty {
             let test = "tg\(options.generatedTokens)" + (result.context > 0 ? " @ ctx \(result.context)" : "")
             rows.append(base + [test, speed(result.generationTokensPerSecond)])
+        }
+        if !result.readAheadTokensPerSecond.isEmpty {
+            let test = "tg\(options.generatedTokens) +\(options.readAheadRows) read-ahead"
+                + (result.context > 0 ? " @ ctx \(result.context)" : "")
+            rows.append(base + [test, speed(result.readAheadTokensPerSecond)])
         }
         let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
         var lines = rows.map { row in
@@ -74,6 +80,10 @@ public struct BenchReport {
                                 median(result.interleavedRatios) * 100,
                                 result.interleavedRatios.map { String(format: "%.1f%%", $0 * 100) }.joined(separator: ", ")))
         }
+        if !result.generationCPUSecondsPerToken.isEmpty {
+            lines.append(String(format: "tg CPU time per token:     %.1f ms (all threads; median of %d repetitions)",
+                                median(result.generationCPUSecondsPerToken) * 1000, result.generationCPUSecondsPerToken.count))
+        }
         if let share = result.attentionShare {
             lines.append(String(format: "attention share of tg:     %.1f%%", share * 100))
         }
@@ -95,6 +105,9 @@ public struct BenchReport {
             "bandwidth_max_bytes_per_second": result.bandwidthRange.upperBound,
             "generation_bandwidth_ratio": result.generationBandwidthRatio,
             "attention_share": result.attentionShare.map { $0 as Any } ?? NSNull(),
+            "tg_cpu_seconds_per_token": result.generationCPUSecondsPerToken,
+            "read_ahead_rows": options.readAheadRows,
+            "read_ahead_tg_tokens_per_second": result.readAheadTokensPerSecond,
             "interleaved_bandwidth_bytes_per_second": result.interleavedBandwidth,
             "interleaved_generation_bandwidth_ratios": result.interleavedRatios,
             "weights_in_2mb_pages_bytes": hugePages.map { $0.hugeAfter as Any } ?? NSNull(),

@@ -8,8 +8,13 @@ public struct BenchmarkOptions: Sendable {
     public var promptTokens = 512
     public var generatedTokens = 128
     public var repetitions = 3
-    /// Tokens already in the cache when generation is timed (0: right after the prompt).
+    /// Tokens already in the cache when the prompt is read and when generation is timed (0: the prompt
+    /// on an empty cache, generation right after it).
     public var context = 0
+    /// Rows of the next slide's kept part read along with each generated token (0: no such test).
+    /// The tg test then runs a second time at the same depth with these rows riding along, into a
+    /// companion cache holding half as many positions as the main one (the kept part of a slide).
+    public var readAheadRows = 0
     public init() {}
 }
 
@@ -21,10 +26,17 @@ public struct BenchmarkResult: Sendable {
     public var weightBytesPerToken = 0
     public var kvCacheBytes = 0
     public var bandwidthBytesPerSecond = 0.0
-    /// Cached tokens generation started after (the requested --context, or less if the window is smaller).
+    /// Cached tokens the prompt was read and generation started after (the requested --context, or
+    /// less if the window is smaller).
     public var context = 0
     /// Slowest and fastest probe pass (the spread says how noisy the machine was).
     public var bandwidthRange: ClosedRange<Double> = 0...0
+    /// CPU seconds per generated token, all threads together (process CPU time over each token's
+    /// step, the probe passes left out), per repetition: on a machine shared with other tenants the
+    /// steadier figure, as a token's wall time includes the time its threads waited for a core.
+    public var generationCPUSecondsPerToken: [Double] = []
+    /// Generation with `readAheadRows` rows riding along with each token, per repetition.
+    public var readAheadTokensPerSecond: [Double] = []
     /// Share of generation time spent in attention (only measured when a context is set).
     public var attentionShare: Double?
     /// Per repetition (when the bench is given a probe): the median of the probe passes taken after
@@ -62,12 +74,12 @@ public enum Benchmark {
         var result = BenchmarkResult()
         let c = model.config
         var options = requested
-        // A full window (--context 32768 on the 32K model) leaves no room to generate into: measure at
-        // the fullest cache that still takes the -n tokens, and say so.
-        if options.context > 0, options.context + options.generatedTokens + 1 > c.contextLength,
-           c.contextLength - options.generatedTokens - 1 > 0 {
-            options.context = c.contextLength - options.generatedTokens - 1
-            log("--context \(requested.context) leaves no room for \(options.generatedTokens) tokens in a window of \(c.contextLength): generating after \(options.context) cached tokens")
+        // A full window (--context 32768 on the 32K model) leaves no room to read or generate into:
+        // measure at the fullest cache that still takes the -p and -n tokens, and say so.
+        let added = max(options.promptTokens, options.generatedTokens)
+        if options.context > 0, options.context + added + 1 > c.contextLength, c.contextLength - added - 1 > 0 {
+            options.context = c.contextLength - added - 1
+            log("--context \(requested.context) leaves no room for \(added) tokens in a window of \(c.contextLength): reading and generating after \(options.context) cached tokens")
         }
         result.context = options.context
         result.weightBytesPerToken = model.weights.matrixBytes
@@ -77,11 +89,13 @@ public enum Benchmark {
         }
         // room for the longest test: the prompt or the filled context plus the generated tokens, and the
         // 20-token time-to-first-token prompt
-        let window = max(max(options.promptTokens, options.context) + options.generatedTokens + 1, 21)
+        let window = max(options.context + added + 1, options.promptTokens + options.generatedTokens + 1, 21)
         guard window <= c.contextLength else {
             throw GLMError(.contextOverflow, "the benchmark needs \(window) positions; the model's window is \(c.contextLength)")
         }
         let cache = KVCache(config: c, maxPositions: window, precision: KVPrecision.matching(model.weights.matrixType))
+        let companion = KVCache(config: c, maxPositions: window / 2 + 1 + options.generatedTokens * options.readAheadRows,
+                                precision: cache.precision)
 
         // Warm-up: touches every weight page once so the first repetition is not a page-fault benchmark,
         // then a few generation steps, as llama-bench also warms up: in some runs the first tokens after
@@ -90,20 +104,24 @@ public enum Benchmark {
         var warmLogits: [Float] = []
         for _ in 0..<3 { model.forwardToken(randomTokens(1)[0], cache: cache, into: &warmLogits) }
 
+        let depth = options.context > 0 ? " @ ctx \(options.context)" : ""
         for repetition in 0..<options.repetitions {
             if options.promptTokens > 0 {
-                cache.truncate(to: 0)
+                // read after `context` cached tokens, as llama-bench -d does (attention over the cache)
+                cache.truncate(to: options.context)
+                cache.fillWithRandomRows(upTo: options.context, seed: UInt64(repetition))
                 let prompt = randomTokens(options.promptTokens)
                 let start = DispatchTime.now()
                 _ = model.forward(prompt, cache: cache, logits: .last)
                 let seconds = elapsed(since: start)
                 result.promptTokensPerSecond.append(Double(options.promptTokens) / seconds)
-                log(String(format: "pp%d #%d: %.2f tokens/s", options.promptTokens, repetition + 1,
-                           Double(options.promptTokens) / seconds))
+                log("pp\(options.promptTokens)\(depth)" + String(format: " #%d: %.2f tokens/s", repetition + 1,
+                                                                      Double(options.promptTokens) / seconds))
             }
             if options.generatedTokens > 0 {
                 if options.context > 0 {
-                    cache.truncate(to: 0)
+                    // the rows the prompt test filled stay; only what it read after them goes
+                    cache.truncate(to: options.context)
                     cache.fillWithRandomRows(upTo: options.context, seed: UInt64(repetition))
                 } else if options.promptTokens == 0 {
                     // no prompt test to start from: generate from an empty cache, not after the last TTFT prompt
@@ -113,13 +131,16 @@ public enum Benchmark {
                 var token = randomTokens(1)[0]
                 var logits: [Float] = []
                 var seconds = 0.0
+                var cpuSeconds = 0.0
                 var probed: [Double] = []
                 var shares: [Double] = []
                 for _ in 0..<options.generatedTokens {
                     let start = DispatchTime.now()
+                    let cpuStart = processCPUSeconds()
                     // the engine's generation step: one token in, logits into a reused buffer
                     model.forwardToken(token, cache: cache, into: &logits)
                     token = Int32(Sampler.argmax(logits, count: 64_000))
+                    cpuSeconds += processCPUSeconds() - cpuStart
                     let tokenSeconds = elapsed(since: start)
                     seconds += tokenSeconds
                     if let probe {
@@ -130,6 +151,7 @@ public enum Benchmark {
                 }
                 let tokensPerSecond = Double(options.generatedTokens) / seconds
                 result.generationTokensPerSecond.append(tokensPerSecond)
+                result.generationCPUSecondsPerToken.append(cpuSeconds / Double(options.generatedTokens))
                 if options.context > 0 { result.attentionShare = model.attentionSeconds / seconds }
                 var line = String(format: "tg%d #%d: %.2f tokens/s", options.generatedTokens, repetition + 1, tokensPerSecond)
                 if !probed.isEmpty {
@@ -144,6 +166,16 @@ public enum Benchmark {
                                    share * 100)
                 }
                 log(line)
+                if options.readAheadRows > 0 {
+                    // the same tokens again from the same depth (after the attention share was taken)
+                    let depth = cache.count - options.generatedTokens
+                    cache.truncate(to: depth)
+                    let speed = readAhead(model, cache: cache, companion: companion, depth: depth, options: options,
+                                          seed: UInt64(repetition), first: token)
+                    result.readAheadTokensPerSecond.append(speed)
+                    log(String(format: "tg%d +%d read-ahead rows #%d: %.2f tokens/s (%.1f%% of tg)", options.generatedTokens,
+                               options.readAheadRows, repetition + 1, speed, speed / tokensPerSecond * 100))
+                }
             }
             // Time to first token for a short chat turn: a 20-token prompt on an empty cache, then one sample.
             cache.truncate(to: 0)
@@ -154,6 +186,33 @@ public enum Benchmark {
         }
         result.kvCacheBytes = cache.bytes
         return result
+    }
+
+    /// Generation from `depth` cached tokens with `options.readAheadRows` rows fed alongside each token
+    /// to `companion` (filled to half the depth first), as while a slide's kept part is read ahead.
+    private static func readAhead(_ model: GLMModel, cache: KVCache, companion: KVCache, depth: Int,
+                                  options: BenchmarkOptions, seed: UInt64, first: Int32) -> Double {
+        companion.truncate(to: depth / 2)
+        companion.fillWithRandomRows(upTo: depth / 2, seed: seed &+ 7)
+        let rows = [Int32](repeating: 0, count: options.readAheadRows)
+        var token = first
+        var logits: [Float] = []
+        var seconds = 0.0
+        for step in 0..<options.generatedTokens {
+            let companionRows = rows.enumerated().map { Int32(($0.offset * 31 + step * 7 + 11) % 1000) }
+            let start = DispatchTime.now()
+            model.forwardToken(token, cache: cache, alongside: companionRows[...], in: companion, into: &logits)
+            token = Int32(Sampler.argmax(logits, count: 64_000))
+            seconds += elapsed(since: start)
+        }
+        return Double(options.generatedTokens) / seconds
+    }
+
+    /// User + system CPU seconds of this process so far (every thread).
+    static func processCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     static func elapsed(since start: DispatchTime) -> Double {

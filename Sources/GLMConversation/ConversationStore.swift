@@ -12,11 +12,20 @@ public protocol ConversationStore: Sendable {
     func beginAnswer(in session: SessionID, model: String, seed: UInt64?) throws -> any AnswerSink
     func setSystemPrompt(_ text: String, of session: SessionID) throws
     func setSampling(_ sampling: SamplingSettings, of session: SessionID) throws
+    /// Keeps the session's mode and the tool list its system message carries (nil: none).
+    func setMode(_ mode: SessionMode, tools: JSONValue?, of session: SessionID) throws
     func deleteMessage(_ id: MessageID) throws
     /// Takes a message off the chosen path, keeping it as an alternative (`MessageTree`).
     func retractMessage(_ id: MessageID) throws
     /// Puts a message on the chosen path in place of the other alternatives of its turn.
     func chooseMessage(_ id: MessageID) throws
+}
+
+extension ConversationStore {
+    /// A store that cannot keep modes says so instead of losing the setting.
+    public func setMode(_ mode: SessionMode, tools: JSONValue?, of session: SessionID) throws {
+        throw GLMError(.badValue, "this store cannot keep a session's mode (\(mode.title))")
+    }
 }
 
 /// One streaming answer being saved: deltas in, at least once a second to disk, then its end.

@@ -57,10 +57,15 @@ public struct Session: Sendable, Equatable, Identifiable {
     /// The last time a message was added or an answer finished: the sidebar's order.
     public var updatedAt: Date
     public var isArchived: Bool
+    /// Chat, Tool or Code (the original demo's modes).
+    public var mode: SessionMode
+    /// The tool list that goes into the system message (exactly as sent), nil when none is offered.
+    public var tools: JSONValue?
 
     public init(id: SessionID = .random(), title: String = "", titleIsCustom: Bool = false, modelKind: String,
                 modelName: String, systemPrompt: String = "", sampling: SamplingSettings = .default,
-                createdAt: Date = Date(), updatedAt: Date = Date(), isArchived: Bool = false) {
+                createdAt: Date = Date(), updatedAt: Date = Date(), isArchived: Bool = false,
+                mode: SessionMode = .chat, tools: JSONValue? = nil) {
         self.id = id
         self.title = title
         self.titleIsCustom = titleIsCustom
@@ -71,6 +76,8 @@ public struct Session: Sendable, Equatable, Identifiable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.isArchived = isArchived
+        self.mode = mode
+        self.tools = tools
     }
 
     public static let untitled = "New chat"
@@ -85,13 +92,18 @@ public struct NewSession: Sendable, Equatable {
     public var sampling: SamplingSettings
     /// A title the user chose; nil: named after the first user message.
     public var title: String?
+    public var mode: SessionMode
+    public var tools: JSONValue?
 
     public init(modelKind: String, modelName: String, systemPrompt: String = "",
-                sampling: SamplingSettings = .default, title: String? = nil) {
+                sampling: SamplingSettings = .default, title: String? = nil, mode: SessionMode = .chat,
+                tools: JSONValue? = nil) {
         self.modelKind = modelKind
         self.modelName = modelName
         self.systemPrompt = systemPrompt
         self.sampling = sampling
         self.title = title
+        self.mode = mode
+        self.tools = tools
     }
 }

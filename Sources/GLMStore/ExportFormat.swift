@@ -23,6 +23,10 @@ struct ExportedSession: Codable, Equatable {
     var createdAt: String
     var updatedAt: String
     var archived: Bool
+    /// Added with tool calling (schema 6); absent in older exports, which are chat sessions.
+    var mode: String?
+    /// The tool list as its JSON text (exactly what the system message carries); absent: none.
+    var tools: String?
 }
 
 struct ExportedSampling: Codable, Equatable {
@@ -66,7 +70,7 @@ extension ExportDocument {
                                        topK: s.sampling.topK, repetitionPenalty: s.sampling.repetitionPenalty,
                                        maxNewTokens: s.sampling.maxNewTokens, seed: s.sampling.seed),
             createdAt: Timestamp.iso8601(s.createdAt), updatedAt: Timestamp.iso8601(s.updatedAt),
-            archived: s.isArchived)
+            archived: s.isArchived, mode: s.mode.rawValue, tools: s.tools?.pythonDumps())
         self.messages = messages.map { m in
             ExportedMessage(id: m.id.rawValue, role: m.role.rawValue, content: m.content, metadata: m.metadata,
                             model: m.model, promptTokens: m.promptTokens, completionTokens: m.completionTokens,
@@ -101,6 +105,21 @@ extension ExportDocument {
             return text.lowercased()
         }
         let s = session
+        var mode = SessionMode.chat
+        if let name = s.mode {
+            guard let known = SessionMode.allCases.first(where: { $0.rawValue.isByteEqual(to: name) }) else {
+                throw bad("session.mode '\(name)' is unknown (chat, tool or code)")
+            }
+            mode = known
+        }
+        var tools: JSONValue?
+        if let text = s.tools {
+            do {
+                tools = try JSONValue.parse(text)
+            } catch {
+                throw bad("session.tools is not a JSON tool list: \(error)")
+            }
+        }
         let sessionValue = Session(
             id: SessionID(try uuid(s.id, "session.id")), title: s.title, titleIsCustom: s.titleIsCustom,
             modelKind: s.modelKind, modelName: s.modelName, systemPrompt: s.systemPrompt,
@@ -108,7 +127,7 @@ extension ExportDocument {
                                        topK: s.sampling.topK, repetitionPenalty: s.sampling.repetitionPenalty,
                                        maxNewTokens: s.sampling.maxNewTokens, seed: s.sampling.seed),
             createdAt: try date(s.createdAt, "session.createdAt"),
-            updatedAt: try date(s.updatedAt, "session.updatedAt"), isArchived: s.archived)
+            updatedAt: try date(s.updatedAt, "session.updatedAt"), isArchived: s.archived, mode: mode, tools: tools)
         var seen = Set<String>()
         let messageValues = try messages.enumerated().map { index, m -> Message in
             let field = "messages[\(index)]"

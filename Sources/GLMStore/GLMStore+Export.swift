@@ -136,6 +136,8 @@ enum MarkdownExport {
         lines.append("- Model: \(session.modelKind) · \(session.modelName)")
         lines.append("- Created: \(Timestamp.iso8601(session.createdAt)) · Updated: \(Timestamp.iso8601(session.updatedAt))")
         lines.append("- Session: \(session.id)\(session.isArchived ? " (archived)" : "")")
+        if session.mode != .chat { lines.append("- Mode: \(session.mode.title)") }
+        if let tools = session.tools { lines += ["", "## Tools", "", "```json", tools.pythonDumps(indent: 4), "```"] }
         if !session.systemPrompt.isEmpty {
             lines += ["", "## System", "", session.systemPrompt]
         }

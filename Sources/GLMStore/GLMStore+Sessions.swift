@@ -9,7 +9,7 @@ extension GLMStore {
         let session = Session(id: .random(), title: customTitle, titleIsCustom: !customTitle.isEmpty,
                               modelKind: new.modelKind, modelName: new.modelName,
                               systemPrompt: new.systemPrompt, sampling: new.sampling,
-                              createdAt: now, updatedAt: now, isArchived: false)
+                              createdAt: now, updatedAt: now, isArchived: false, mode: new.mode, tools: new.tools)
         try write { db in try RowMapping.insert(session, db) }
         return session
     }
@@ -106,6 +106,11 @@ extension GLMStore {
     /// Sets the session's system prompt (sent before every turn; kept on export and import).
     public func setSystemPrompt(_ prompt: String, of id: SessionID) throws {
         try updateColumns(id, "systemPrompt = ?", [prompt])
+    }
+
+    /// Keeps the session's mode and the tool list its system message carries (nil: none).
+    public func setMode(_ mode: SessionMode, tools: JSONValue?, of id: SessionID) throws {
+        try updateColumns(id, "mode = ?, tools = ?", [mode.rawValue, try RowMapping.toolText(tools)])
     }
 
     public func setModel(_ id: SessionID, kind: String, name: String) throws {

@@ -5,7 +5,7 @@ import GRDB
 enum RowMapping {
     static let sessionColumnNames = [
         "id", "title", "titleIsCustom", "modelKind", "modelName", "systemPrompt", "temperature", "topP", "topK",
-        "repetitionPenalty", "maxNewTokens", "seed", "createdAt", "updatedAt", "archived",
+        "repetitionPenalty", "maxNewTokens", "seed", "createdAt", "updatedAt", "archived", "mode", "tools",
     ]
 
     static let messageColumnNames = [
@@ -25,7 +25,12 @@ enum RowMapping {
     }
 
     static func session(_ row: Row) throws -> Session {
-        Session(
+        let modeText = try row.decode(String.self, forColumn: "mode")
+        guard let mode = SessionMode.allCases.first(where: { $0.rawValue.isByteEqual(to: modeText) }) else {
+            throw GLMError(.database, "a session has an unknown mode '\(modeText)'")
+        }
+        let tools = try row.decode(String?.self, forColumn: "tools").map(toolList)
+        return Session(
             id: SessionID(try row.decode(String.self, forColumn: "id")),
             title: try row.decode(String.self, forColumn: "title"),
             titleIsCustom: try row.decode(Bool.self, forColumn: "titleIsCustom"),
@@ -41,7 +46,27 @@ enum RowMapping {
                 seed: try row.decode(Int64?.self, forColumn: "seed").map { UInt64(bitPattern: $0) }),
             createdAt: Timestamp.date(fromMilliseconds: try row.decode(Int64.self, forColumn: "createdAt")),
             updatedAt: Timestamp.date(fromMilliseconds: try row.decode(Int64.self, forColumn: "updatedAt")),
-            isArchived: try row.decode(Bool.self, forColumn: "archived"))
+            isArchived: try row.decode(Bool.self, forColumn: "archived"), mode: mode, tools: tools)
+    }
+
+    /// A stored tool list back as JSON; a damaged one is an error, never a guess.
+    static func toolList(_ text: String) throws -> JSONValue {
+        do {
+            return try JSONValue.parse(text)
+        } catch {
+            throw GLMError(.database, "a session's tool list is not JSON: \(error)")
+        }
+    }
+
+    /// The tool list as stored: Python's compact `json.dumps`, which `toolList` reads back exactly.
+    /// A list JSON cannot write (a NaN or infinite number) is refused here rather than stored unreadable.
+    static func toolText(_ tools: JSONValue?) throws -> String? {
+        guard let tools else { return nil }
+        let text = tools.pythonDumps()
+        guard (try? JSONValue.parse(text)) == tools else {
+            throw GLMError(.badValue, "the tool list cannot be stored: it holds a number JSON cannot write (NaN or infinity)")
+        }
+        return text
     }
 
     static func message(_ row: Row) throws -> Message {
@@ -76,14 +101,14 @@ enum RowMapping {
     static func insert(_ s: Session, _ db: Database) throws {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO session (\(sessionColumns))
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         try statement.execute(arguments: [
                 s.id.rawValue, s.title, s.titleIsCustom, s.modelKind, s.modelName, s.systemPrompt,
                 Double(s.sampling.temperature), Double(s.sampling.topP), s.sampling.topK,
                 Double(s.sampling.repetitionPenalty), s.sampling.maxNewTokens,
                 s.sampling.seed.map { Int64(bitPattern: $0) }, Timestamp.milliseconds(s.createdAt),
-                Timestamp.milliseconds(s.updatedAt), s.isArchived,
+                Timestamp.milliseconds(s.updatedAt), s.isArchived, s.mode.rawValue, try toolText(s.tools),
             ])
     }
 

@@ -10,7 +10,8 @@ enum Schema {
     static var latestVersion: Int { migrations.count }
 
     static let migrations: [@Sendable (Database) throws -> Void] = [v1Sessions, v2Search, v3DeletionAndRecovery,
-                                                                     v4SeedsAndSystemPrompts, v5Alternatives]
+                                                                     v4SeedsAndSystemPrompts, v5Alternatives,
+                                                                     v6ModesAndTools]
 
     /// Sessions and their messages. Times are milliseconds since 1970.
     private static func v1Sessions(_ db: Database) throws {
@@ -117,6 +118,35 @@ enum Schema {
             """)
         try linkMessagesInOrder(db)
         try db.execute(sql: "CREATE INDEX message_by_parent ON message(sessionId, parentId)")
+    }
+
+    /// Tool calling: each session keeps its mode (chat, tool, code) and the tool list its system
+    /// message carries (JSON as Python's `json.dumps` writes it, so reopening sends the same bytes).
+    /// Search reads a message's metadata too, so a tool's name finds its calls.
+    private static func v6ModesAndTools(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE session ADD COLUMN mode TEXT NOT NULL DEFAULT 'chat';
+            ALTER TABLE session ADD COLUMN tools TEXT;
+            DROP TRIGGER message_fts_insert;
+            DROP TRIGGER message_fts_delete;
+            DROP TRIGGER message_fts_update;
+            DROP TABLE message_fts;
+            CREATE VIRTUAL TABLE message_fts USING fts5(
+                content, metadata, content='message', content_rowid='pk', tokenize='trigram');
+            CREATE TRIGGER message_fts_insert AFTER INSERT ON message BEGIN
+                INSERT INTO message_fts(rowid, content, metadata) VALUES (new.pk, new.content, new.metadata);
+            END;
+            CREATE TRIGGER message_fts_delete AFTER DELETE ON message BEGIN
+                INSERT INTO message_fts(message_fts, rowid, content, metadata)
+                    VALUES ('delete', old.pk, old.content, old.metadata);
+            END;
+            CREATE TRIGGER message_fts_update AFTER UPDATE OF content, metadata ON message BEGIN
+                INSERT INTO message_fts(message_fts, rowid, content, metadata)
+                    VALUES ('delete', old.pk, old.content, old.metadata);
+                INSERT INTO message_fts(rowid, content, metadata) VALUES (new.pk, new.content, new.metadata);
+            END;
+            INSERT INTO message_fts(message_fts) VALUES ('rebuild');
+            """)
     }
 
     /// Makes every message without a parent follow the one before it in its session (messages

@@ -53,7 +53,7 @@ extension GLMStore {
                                                         role: nil, snippet: nil)
                 hit.messageID = message.id
                 hit.role = message.role
-                hit.snippet = SearchQuery.snippet(of: message.content, terms: terms)
+                hit.snippet = SearchQuery.snippet(of: SearchQuery.searchedText(of: message), terms: terms)
                 hits[session.id] = hit
             }
             let ordered = hits.values.sorted {
@@ -82,7 +82,7 @@ extension GLMStore {
     private func messageMatches(_ terms: [String], limit: Int, _ db: Database) throws -> [(Session, Message)] {
         let long = terms.filter { $0.unicodeScalars.count >= 3 }
         let short = terms.filter { $0.unicodeScalars.count < 3 }
-        var conditions = short.map { _ in "m.content LIKE ? ESCAPE '\\'" }
+        var conditions = short.map { _ in "(m.content LIKE ? ESCAPE '\\' OR m.metadata LIKE ? ESCAPE '\\')" }
         var arguments: [(any DatabaseValueConvertible)?] = []
         var prefix = ""
         if !long.isEmpty {
@@ -94,7 +94,7 @@ extension GLMStore {
             conditions.insert("m.pk IN fts", at: 0)
             arguments.append(SearchQuery.ftsQuery(long))
         }
-        arguments += short.map(SearchQuery.likePattern)
+        arguments += short.flatMap { [SearchQuery.likePattern($0), SearchQuery.likePattern($0)] }
         arguments.append(limit)
         // The LIMIT inside keeps SQLite from flattening the walk into a join that would look up
         // every session twice.
@@ -137,6 +137,11 @@ enum SearchQuery {
         var seen = Set<[UInt8]>()
         return query.split(whereSeparator: { $0.isWhitespace }).map(String.init)
             .filter { seen.insert(Array($0.lowercased().utf8)).inserted }
+    }
+
+    /// What search reads of a message: its content, after its metadata (a tool's name) when it has one.
+    static func searchedText(of message: Message) -> String {
+        message.metadata.isEmpty ? message.content : message.metadata + ": " + message.content
     }
 
     /// Case-insensitive, and otherwise exact: no canonical equivalence, so a highlight marks only

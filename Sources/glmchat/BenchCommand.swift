@@ -19,7 +19,10 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Kernel path: \(KernelPath.allCases.map(\.rawValue).joined(separator: ", ")) (default: the fastest this CPU has).")
     var kernel: KernelPath?
     @Option(name: [.customShort("r"), .long], help: "Repetitions of each test.") var repetitions = 3
-    @Option(help: "Start generation after N cached tokens.") var context = 0
+    @Option(help: "Read the prompt and generate after N cached tokens (as llama-bench -d).") var context = 0
+    @Option(name: .customLong("read-ahead"),
+            help: "Also time generation with N rows of a slide's kept part read along with each token.")
+    var readAheadRows = 0
     @Option(name: .customLong("cache-dir"), help: "Where random models are kept (default: $XDG_CACHE_HOME/glmchat).")
     var cacheDirectory: String?
     @Option(help: "Streams decoding together, as a list (1,2,4,8): aggregate and per-stream generation speed (with -p and -n per stream).")
@@ -31,9 +34,10 @@ struct BenchCommand: ParsableCommand {
 
     func validate() throws {
         guard (model == nil) != (random == nil) else { throw ValidationError("give exactly one of --model and --random") }
-        guard repetitions >= 1, promptTokens >= 0, generatedTokens >= 0, context >= 0 else {
-            throw ValidationError("-p, -n and --context must be >= 0, --repetitions >= 1")
+        guard repetitions >= 1, promptTokens >= 0, generatedTokens >= 0, context >= 0, readAheadRows >= 0 else {
+            throw ValidationError("-p, -n, --context and --read-ahead must be >= 0, --repetitions >= 1")
         }
+        guard readAheadRows < 64 else { throw ValidationError("--read-ahead takes at most 63 rows") }
         if speculate != nil {
             guard parallel == nil, context == 0, !json else { throw ValidationError("--speculate goes without --parallel, --context and --json") }
             guard generatedTokens > 1, (1...64).contains(drafts) else {
@@ -91,6 +95,7 @@ struct BenchCommand: ParsableCommand {
             options.generatedTokens = generatedTokens
             options.repetitions = repetitions
             options.context = context
+            options.readAheadRows = readAheadRows
             var result = try Benchmark.run(model: glm, options: options, probe: weightProbe(weights, compute)) { line in
                 if !json { FileHandle.standardError.write(Data((line + "\n").utf8)) }
             }

@@ -8,8 +8,8 @@ struct GLMChatCommand: AsyncParsableCommand {
         abstract: "Chat with ChatGLM3 models (chat, base, 32K) on your own CPU.",
         version: GLMChatVersion.current,
         subcommands: [ChatSubcommand.self, RunCommand.self, GenerateCommand.self, TokenizeCommand.self,
-                      ConvertCommand.self, BenchCommand.self, SessionsCommand.self, PullCommand.self,
-                      ModelsCommand.self, ServeCommand.self],
+                      ConvertCommand.self, BenchCommand.self, SessionsCommand.self, PullCommand.self, ToolsCommand.self,
+                      ModelsCommand.self, ServeCommand.self, InterpreterCommand.self],
         defaultSubcommand: ChatSubcommand.self)
 
     /// `glmchat --help` shows the chat's own options beside the subcommands (the chat is what

@@ -3,6 +3,7 @@ import Foundation
 import GLMEngine
 import GLMRemote
 import GLMTerm
+import GLMTools
 
 /// One prompt in, the answer streamed to stdout: plain text, fine in a pipe.
 struct RunCommand: AsyncParsableCommand {
@@ -37,7 +38,22 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("api-key-env"), help: "The environment variable holding the --remote server's API key.")
     var apiKeyEnvironment: String?
 
+    @Option(help: "Offer the tools of this JSON file (an OpenAI-style or ChatGLM3-style tool list) and run the calls the model makes.")
+    var tools: String?
+
+    @Flag(help: "Let the model run Python in the sandboxed code interpreter (code mode).")
+    var interpreter = false
+
+    @Option(help: "How tool calls are approved: ask (on the terminal), all, or none.")
+    var approve: ApprovalPolicy = .ask
+
     func validate() throws {
+        if tools == nil, !interpreter, approve != .ask {
+            throw ValidationError("--approve goes with --tools or --interpreter")
+        }
+        if tools != nil || interpreter, mode == .base {
+            throw ValidationError("the base model has no chat format and takes no tools")
+        }
         if remote != nil {
             guard remoteModel != nil else { throw ValidationError("--remote needs --remote-model NAME") }
             guard modelOptions.model == nil else { throw ValidationError("give --model or --remote, not both") }
@@ -79,9 +95,13 @@ struct RunCommand: AsyncParsableCommand {
             guard backend.info.kind.usesChatFormat || system == nil else {
                 throw ValidationError("--system needs the chat format; the base model completes plain text")
             }
+            let out = AnswerOutput(raw: raw)
+            if tools != nil || interpreter {
+                try await answerWithTools(text, backend: backend, out: out)
+                return
+            }
             let chat = ChatSession(store: nil, systemPrompt: system ?? "", sampling: samplingOptions.settings)
             try chat.append(.user, text, model: backend.info)
-            let out = AnswerOutput(raw: raw)
             var stats = GenerationStats()
             for await event in chat.reply(using: backend) {
                 switch event {

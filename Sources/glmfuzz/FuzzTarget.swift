@@ -1,7 +1,9 @@
 import Foundation
 import GLMEngine
+import GLMInterpreter
 import GLMStore
 import GLMTerm
+import GLMTools
 
 /// Every reader of bytes from outside (files people download, write or edit), as a fuzz target.
 /// Each takes any bytes and must either accept them or throw the reader's own error
@@ -10,6 +12,8 @@ import GLMTerm
 enum FuzzTarget: String, CaseIterable, Sendable {
     case gguf, safetensors, torchZip = "torch-zip", pickle, configJSON = "config-json"
     case tokenizerModel = "tokenizer-model", configTOML = "config-toml", theme, sessionImport = "session-import"
+    case interpreterFrames = "interpreter-frames"
+    case toolCall = "tool-call"
 
     /// What the target reads, for `glmfuzz list`.
     var summary: String {
@@ -23,6 +27,8 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         case .configTOML: "glmchat's config.toml"
         case .theme: "a theme file (themes/NAME.toml)"
         case .sessionImport: "a session export read by `glmchat sessions import`"
+        case .interpreterFrames: "the code interpreter's answer frames and output streams from inside the sandbox"
+        case .toolCall: "a model's reply read as the agent loop reads it (segments, tool_call literals, code), or a --tools file"
         }
     }
 
@@ -66,8 +72,40 @@ enum FuzzTarget: String, CaseIterable, Sendable {
             _ = try ThemeLoader.parse(text, path: "theme.toml")
         case .sessionImport:
             try workspace.store().importSession(from: Data(input), path: "session.json", assignNewIDs: true)
+        case .interpreterFrames:
+            try InterpreterFuzzing.read(input)
+        case .toolCall:
+            // Replies are decoded text (the engine never hands on invalid UTF-8); a file starting
+            // with "[" is a tool list for `run --tools`.
+            let text = String(decoding: input, as: UTF8.self)
+            if text.hasBytePrefix("[") {
+                _ = try ToolListFile.parse(text, source: "tools.json")
+                return
+            }
+            let report = ReplyReport.read(text)
+            for call in report.calls {
+                do {
+                    try ArgumentValidator.validate(call.arguments, against: Self.fuzzSchema, tool: call.name)
+                } catch {
+                    _ = error.reason
+                }
+            }
+            if let error = report.error { throw GLMError(.badFormat, error) }
         }
     }
+
+    /// A schema with every kind of check, for the calls a fuzzed reply holds.
+    private static let fuzzSchema = JSONValue.object([
+        ("type", .string("object")),
+        ("properties", .object([
+            ("a", .object([("type", .string("string")), ("enum", .array([.string("x"), .string("y")]))])),
+            ("b", .object([("type", .string("array")), ("items", .object([("type", .array([.string("integer"), .string("null")]))])),
+                           ("maxItems", .int(3))])),
+            ("c", .object([("type", .string("object")), ("required", .array([.string("d")])), ("additionalProperties", .bool(false)),
+                           ("properties", .object([("d", .object([("type", .string("number")), ("minimum", .int(0))]))]))])),
+        ])),
+        ("required", .array([.string("a")])),
+    ])
 
     /// Encodes and decodes a text that reaches byte fallback, digits, spaces and special tokens.
     private func exercise(_ tokenizer: Tokenizer) throws {

@@ -80,12 +80,8 @@ void ck_pack_act_groups(const int8_t *q, const float *d, const int32_t *sum, int
 /// Zeros the group layout's blocks from `nblocks` to the end of its last quad.
 void ck_clear_act_group_padding(int64_t nblocks, int8_t *gq, float *gd, int32_t *gbias4);
 
-/// Longest head the attention kernels take (dim must also be a multiple of 8).
+/// Longest head the attention kernels take (ckernels_attention.h; dim must also be a multiple of 16).
 enum { CK_ATTN_DIM_LIMIT = 256 };
-/// Floats of `work` that ck_attn_group_f16_avx512 needs.
-static inline int64_t ck_attn_group_work_floats(int64_t positions, int64_t dim) {
-    return 32 * dim + 32 * dim + 16 * positions;
-}
 
 #if defined(__x86_64__)
 // ---- x86-64 matrix-vector products (rows of a row-major matrix; y[r] = row r . x) -----------
@@ -131,26 +127,11 @@ void ck_axpy_f16_avx2(float alpha, const uint16_t *x, float *y, int64_t n);
 void ck_f32_to_f16_avx2(const float *x, uint16_t *out, int64_t n);
 void ck_f16_to_f32_avx2(const uint16_t *x, float *out, int64_t n);
 
-// ---- attention over an F16 cache (AVX2 + FMA + F16C) ----------------------------------------
-/// scores[h * sstride + j] = scale * (queries[h * qstride ..< +dim] . keys[j * stride ..< +dim])
-/// for h < heads, j < positions: several heads sharing one KV group.
-void ck_attn_scores_f16_avx2(const uint16_t *keys, int64_t stride, int64_t positions, const float *queries,
-                             int64_t qstride, int64_t heads, int64_t dim, float scale, float *scores,
-                             int64_t sstride);
+// ---- softmax and SwiGLU with a vectorized exp (AVX2 + FMA) --------------------------------
 /// In-place softmax of n floats with a vectorized exp (relative error < 1e-6 against expf).
 void ck_softmax_avx2(float *x, int64_t n);
 /// out[i] = silu(a[i]) * b[i] = a[i] / (1 + e^-a[i]) * b[i], with the vectorized exp.
 void ck_silu_gate_avx2(const float *a, const float *b, int64_t n, float *out);
-/// out[h * ostride ..< +dim] = sum over j < positions of weights[h * wstride + j] * values[j * stride ..< +dim].
-void ck_attn_values_f16_avx2(const uint16_t *values, int64_t stride, int64_t positions, const float *weights,
-                             int64_t wstride, int64_t heads, int64_t dim, float *out, int64_t ostride);
-
-/// The whole attention of up to 16 heads sharing one KV group (AVX-512 F/BW/VL + F16C): scores
-/// scaled by `scale`, softmax, weighted values into out[h * ostride ..< +dim]. dim % 16 == 0 and
-/// dim <= CK_ATTN_DIM_LIMIT; `work` holds ck_attn_group_work_floats(positions, dim) floats.
-void ck_attn_group_f16_avx512(const uint16_t *keys, const uint16_t *values, int64_t stride, int64_t positions,
-                              const float *queries, int64_t qstride, int64_t heads, int64_t dim, float scale,
-                              float *work, float *out, int64_t ostride);
 
 #endif
 

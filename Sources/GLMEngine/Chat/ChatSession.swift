@@ -18,17 +18,22 @@ public final class ChatSession: @unchecked Sendable {
     private var path: [Message]
     private var system: String
     private var samplingSettings: SamplingSettings
+    private var sessionMode: SessionMode
+    private var offeredTools: JSONValue?
     private var replyTask: Task<Void, Never>?
     private var streamingID: MessageID?
 
     /// A new conversation; with a store, it is saved from its first message on.
-    public init(store: (any ConversationStore)?, systemPrompt: String = "", sampling: SamplingSettings = .default) {
+    public init(store: (any ConversationStore)?, systemPrompt: String = "", sampling: SamplingSettings = .default,
+                mode: SessionMode = .chat, tools: JSONValue? = nil) {
         self.store = store
         storedSession = nil
         all = []
         path = []
         system = systemPrompt
         samplingSettings = sampling
+        sessionMode = mode
+        offeredTools = tools
     }
 
     /// A saved session, with its messages. An answer left `streaming` by an earlier run shows as stopped.
@@ -44,6 +49,8 @@ public final class ChatSession: @unchecked Sendable {
         path = MessageTree.chosenPath(all)
         system = session.systemPrompt
         samplingSettings = session.sampling
+        sessionMode = session.mode
+        offeredTools = session.tools
     }
 
     private func locked<T>(_ body: () throws -> T) rethrows -> T {
@@ -60,13 +67,24 @@ public final class ChatSession: @unchecked Sendable {
     public var allMessages: [Message] { locked { all } }
     public var systemPrompt: String { locked { system } }
     public var sampling: SamplingSettings { locked { samplingSettings } }
+    /// Chat, Tool or Code; kept with the session.
+    public var mode: SessionMode { locked { sessionMode } }
+    /// The tool list the system message carries (nil: none), exactly as it is sent and stored.
+    public var tools: JSONValue? { locked { offeredTools } }
     /// The answer being written, if any.
     public var streamingMessage: MessageID? { locked { streamingID } }
     public var isReplying: Bool { streamingMessage != nil }
 
     /// What the model is asked next: the system prompt and the messages since the last "/clear".
     public var conversation: Conversation {
-        locked { Conversation.visible(systemPrompt: system, messages: path) }
+        locked { Conversation.visible(systemPrompt: system, messages: path, tools: offeredTools) }
+    }
+
+    /// Offers `tools` (a ChatGLM3 tool list: `[{name, description, parameters}]`) with the system
+    /// message of every later answer; nil offers none. Not stored: `setMode(_:tools:)` keeps the
+    /// mode and the tools with the session.
+    public func setTools(_ tools: JSONValue?) {
+        locked { offeredTools = tools }
     }
 
     /// Reads the stored session again (after a rename or an archive elsewhere).
@@ -107,6 +125,29 @@ public final class ChatSession: @unchecked Sendable {
             if let store, let id = try ensureStoredSession(model: model) { try store.setSystemPrompt(text, of: id) }
             system = text
             storedSession?.systemPrompt = text
+        }
+    }
+
+    /// Switches the mode and the tools offered, stored with the session. A mode with a system
+    /// prompt of its own (Tool, Code) puts it in place of an empty prompt or another mode's; going
+    /// back to Chat removes a mode's prompt. A prompt the user wrote ("/system") is left alone.
+    public func setMode(_ mode: SessionMode, tools: JSONValue?, model: ModelInfo? = nil) throws {
+        try locked {
+            let modePrompts = SessionMode.allCases.compactMap(\.systemPrompt)
+            var prompt = system
+            if prompt.isEmpty || modePrompts.contains(where: { $0.isByteEqual(to: prompt) }) {
+                prompt = mode.systemPrompt ?? ""
+            }
+            if let store, let id = try ensureStoredSession(model: model) {
+                try store.setMode(mode, tools: tools, of: id)
+                if !prompt.isByteEqual(to: system) { try store.setSystemPrompt(prompt, of: id) }
+            }
+            sessionMode = mode
+            offeredTools = tools
+            system = prompt
+            storedSession?.mode = mode
+            storedSession?.tools = tools
+            storedSession?.systemPrompt = prompt
         }
     }
 
@@ -175,13 +216,45 @@ public final class ChatSession: @unchecked Sendable {
         }
     }
 
+    /// Rewrites the finished last answer `id` as `replacements` (the segments of a reply that held
+    /// several, a tool call with the arguments the user edited): the answer is deleted and they are
+    /// appended in its place, each committed, so the prompt is rebuilt from them as the original
+    /// builds it from its history.
+    @discardableResult
+    public func replaceAnswer(_ id: MessageID, with replacements: [NewMessage]) throws -> [Message] {
+        try locked {
+            guard streamingID != id else { throw GLMError(.badValue, "an answer is still being written") }
+            guard let last = path.last, last.id == id, last.role == .assistant else {
+                throw GLMError(.badValue, "only the last answer can be rewritten")
+            }
+            try store?.deleteMessage(id)
+            all.removeAll { $0.id == id }
+            path.removeLast()
+            var added: [Message] = []
+            for new in replacements {
+                let message: Message
+                if let store, let sessionID = storedSession?.id {
+                    message = try store.appendMessage(new, to: sessionID)
+                } else {
+                    message = Message(sessionID: storedSession?.id ?? .unsaved, role: new.role, content: new.content,
+                                      metadata: new.metadata, model: new.model, parentID: path.last?.id)
+                }
+                all.append(message)
+                path.append(message)
+                added.append(message)
+            }
+            return added
+        }
+    }
+
     /// The stored session's id, creating it first when there is a store and none yet.
     private func ensureStoredSession(model: ModelInfo?) throws -> SessionID? {
         guard let store else { return nil }
         if let storedSession { return storedSession.id }
         let session = try store.createSession(NewSession(modelKind: (model?.kind ?? .chat).rawValue,
                                                          modelName: model?.name ?? "", systemPrompt: system,
-                                                         sampling: samplingSettings))
+                                                         sampling: samplingSettings, mode: sessionMode,
+                                                         tools: offeredTools))
         storedSession = session
         return session.id
     }
@@ -197,7 +270,7 @@ public final class ChatSession: @unchecked Sendable {
         do {
             started = try locked {
                 guard streamingID == nil else { throw GLMError(.badValue, "an answer is still being written") }
-                let conversation = Conversation.visible(systemPrompt: system, messages: path)
+                let conversation = Conversation.visible(systemPrompt: system, messages: path, tools: offeredTools)
                 guard conversation.messages.contains(where: { $0.role != .system }) else {
                     throw GLMError(.badValue, "there is no message to answer")
                 }

@@ -40,9 +40,16 @@ public final class ComputeContext: @unchecked Sendable {
     /// holds the others back by one small chunk at most.
     public func parallelFor(_ count: Int, minChunk: Int = 1, shares: Int = ComputeContext.sharesPerThread,
                             _ body: (Range<Int>) -> Void) {
+        parallelFor(count, minChunk: minChunk, shares: shares) { range, _ in body(range) }
+    }
+
+    /// `parallelFor` whose body also gets the index (0..<threads) of the participant running the chunk,
+    /// for scratch of its own.
+    public func parallelFor(_ count: Int, minChunk: Int = 1, shares: Int = ComputeContext.sharesPerThread,
+                            participant body: (Range<Int>, Int) -> Void) {
         guard count > 0 else { return }
         guard let pool, count > 1 else {
-            body(0..<count)
+            body(0..<count, 0)
             return
         }
         var next: Int64 = 0
@@ -51,9 +58,9 @@ public final class ComputeContext: @unchecked Sendable {
                 var job = ParallelJob(count: count, parts: max(1, shares) * threads, minChunk: max(1, minChunk),
                                       next: next, body: body)
                 withUnsafeMutablePointer(to: &job) { job in
-                    ck_pool_run(pool, { context, _ in
+                    ck_pool_run(pool, { context, index in
                         guard let job = context?.assumingMemoryBound(to: ParallelJob.self) else { return }
-                        job.pointee.run()
+                        job.pointee.run(participant: Int(index))
                     }, job)
                 }
             }
@@ -110,14 +117,14 @@ private struct ParallelJob {
     let parts: Int
     let minChunk: Int
     let next: UnsafeMutablePointer<Int64>
-    let body: (Range<Int>) -> Void
+    let body: (Range<Int>, Int) -> Void
 
-    func run() {
+    func run(participant: Int) {
         var end: Int64 = 0
         while true {
             let start = Int(ck_claim_guided(next, Int64(count), Int64(parts), Int64(minChunk), &end))
             guard start < count else { return }
-            body(start..<Int(end))
+            body(start..<Int(end), participant)
         }
     }
 }

@@ -15,7 +15,7 @@ public final class GLMModel: @unchecked Sendable {
     /// Longest batch one `forward` call takes; longer prompts are fed in chunks of this size.
     public let maxBatch: Int
     let rope: RotaryEmbedding
-    private let scratch: ForwardScratch
+    let scratch: ForwardScratch
     /// Seconds spent in attention since last reset (the benchmark reports its share at long context).
     public var attentionSeconds = 0.0
     /// The batch of `forwardToken` (the token, then any companion rows), reused so that a generated
@@ -105,7 +105,7 @@ public final class GLMModel: @unchecked Sendable {
     }
 
     /// Rows of one batch that belong to one sequence: its cache and the position of its first row.
-    private struct Segment {
+    struct Segment {
         let cache: KVCache
         let start: Int
         let rows: Range<Int>
@@ -238,97 +238,4 @@ public final class GLMModel: @unchecked Sendable {
             segment.cache.store(layer: layer, position: segment.position(ofRow: t), key: key, value: key + c.kvDim)
         }
     }
-
-    /// Causal grouped attention: query head h reads KV group h / headsPerGroup, scale 1/sqrt(headDim).
-    /// Heads are independent, so they are split across threads.
-    private func attend(layer: Int, _ segment: Segment) {
-        let c = config
-        let cache = segment.cache
-        #if arch(x86_64)
-        if compute.path.hasF16C, c.headDim % 8 == 0, c.headDim <= Int(CK_ATTN_DIM_LIMIT), cache.precision == .f16 {
-            attendGrouped(layer: layer, segment)
-            return
-        }
-        #endif
-        let s = scratch
-        let half = c.ropeDims / 2
-        let scale = 1 / Float(c.headDim).squareRoot()
-        let rope = self.rope
-        let scoreStride = s.scoreCapacity
-        compute.parallelFor(c.numHeads) { heads in
-            for h in heads {
-                let g = h / c.headsPerGroup
-                let scores = s.scores + h * scoreStride
-                for t in segment.rows {
-                    let positions = segment.position(ofRow: t) + 1
-                    // The query is rotated in place inside the qkv buffer: each head's slice belongs to one thread.
-                    let query = s.qkv + t * c.qkvRows + h * c.headDim
-                    rope.rotate(query, cos: s.ropeCos + t * half, sin: s.ropeSin + t * half)
-                    for j in 0..<positions {
-                        scores[j] = cache.dotKey(query, layer: layer, position: j, offset: g * c.headDim, count: c.headDim) * scale
-                    }
-                    VectorOps.softmax(scores, count: positions)
-                    let out = s.attention + t * c.qDim + h * c.headDim
-                    out.update(repeating: 0, count: c.headDim)
-                    for j in 0..<positions {
-                        cache.addValue(scores[j], layer: layer, position: j, offset: g * c.headDim, count: c.headDim, into: out)
-                    }
-                }
-            }
-        }
-    }
-
-    #if arch(x86_64)
-    /// The F16-cache attention: the heads of one KV group go together through the group's cache
-    /// (each key and value row read once per token for all of them), and the work is split into
-    /// as few units per group as keep every thread busy, so a long cache is not read once per head.
-    private func attendGrouped(layer: Int, _ segment: Segment) {
-        let c = config
-        let cache = segment.cache
-        let s = scratch
-        let half = c.ropeDims / 2
-        let scale = 1 / Float(c.headDim).squareRoot()
-        let rope = self.rope
-        let scoreStride = s.scoreCapacity
-        let partsPerGroup = max(1, (compute.threads + c.kvGroups - 1) / c.kvGroups)
-        let headsPerUnit = (c.headsPerGroup + partsPerGroup - 1) / partsPerGroup
-        let unitsPerGroup = (c.headsPerGroup + headsPerUnit - 1) / headsPerUnit
-        let units = c.kvGroups * unitsPerGroup
-        let wide = compute.path.hasAVX512 && c.headDim % 16 == 0 && headsPerUnit <= 16
-        let workFloats = Int(ck_attn_group_work_floats(Int64(segment.end), Int64(c.headDim)))
-        if wide { s.reserveGroupWork(units: units, floatsPerUnit: workFloats) }
-        let work = s.groupWork, workStride = s.groupWorkStride
-        compute.parallelFor(units) { range in
-            for unit in range {
-                let g = unit / unitsPerGroup
-                let first = g * c.headsPerGroup + (unit % unitsPerGroup) * headsPerUnit
-                let count = min(headsPerUnit, (g + 1) * c.headsPerGroup - first)
-                guard let keys = cache.f16Keys(layer: layer, group: g),
-                      let values = cache.f16Values(layer: layer, group: g) else { continue }
-                for t in segment.rows {
-                    let positions = segment.position(ofRow: t) + 1
-                    let queries = s.qkv + t * c.qkvRows + first * c.headDim
-                    for h in 0..<count {
-                        rope.rotate(queries + h * c.headDim, cos: s.ropeCos + t * half, sin: s.ropeSin + t * half)
-                    }
-                    if wide {
-                        ck_attn_group_f16_avx512(keys, values, Int64(c.headDim),
-                                                 Int64(positions), queries, Int64(c.headDim), Int64(count),
-                                                 Int64(c.headDim), scale, work + unit * workStride,
-                                                 s.attention + t * c.qDim + first * c.headDim, Int64(c.headDim))
-                        continue
-                    }
-                    let scores = s.scores + first * scoreStride
-                    ck_attn_scores_f16_avx2(keys, Int64(c.headDim), Int64(positions), queries,
-                                            Int64(c.headDim), Int64(count), Int64(c.headDim), scale, scores,
-                                            Int64(scoreStride))
-                    for h in 0..<count { ck_softmax_avx2(scores + h * scoreStride, Int64(positions)) }
-                    ck_attn_values_f16_avx2(values, Int64(c.headDim), Int64(positions), scores,
-                                            Int64(scoreStride), Int64(count), Int64(c.headDim),
-                                            s.attention + t * c.qDim + first * c.headDim, Int64(c.headDim))
-                }
-            }
-        }
-    }
-    #endif
 }

@@ -3,7 +3,7 @@ import GLMStore
 extension ChatApp {
     /// The slash commands; each also has a key (see KeyBindings).
     public static let commands = ["/new", "/model", "/system", "/set", "/clear", "/retry", "/edit", "/copy", "/rename",
-                                  "/delete", "/undo", "/archive", "/archived", "/search", "/export", "/help", "/quit"]
+                                  "/delete", "/undo", "/archive", "/archived", "/search", "/export", "/mode", "/help", "/quit"]
 
     /// Enter: a known /command runs, anything else is sent to the model. A leading "//" sends the
     /// text with one "/" (a path, say); an unknown command is refused and stays in the input.
@@ -62,6 +62,7 @@ extension ChatApp {
             if argument.isEmpty { showError("Usage: /search TEXT") } else { startSearch(argument) }
         case "/export":
             if let session = currentSession { export(session, to: argument) } else { showError("Nothing to export: this session has no messages yet") }
+        case "/mode": runModeCommand(argument)
         case "/help": overlay = .help(scroll: 0)
         case "/quit": wantsQuit = true
         default: break

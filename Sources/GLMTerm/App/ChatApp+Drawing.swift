@@ -30,7 +30,7 @@ extension ChatApp {
                                   theme: theme).draw(into: &grid, rect: layout.input)
         StatusLineView(model: model, loadingName: loadingModel?.name, contextUsed: contextUsed,
                        tokensPerSecond: tokensPerSecond, drafts: drafts, activity: activity, alternatives: alternativesShown,
-                       theme: theme).draw(into: &grid, rect: layout.status)
+                       mode: mode, theme: theme).draw(into: &grid, rect: layout.status)
         if let sidebar = layout.sidebar {
             let filterCursor = SidebarView(sessions: listedSessions, hits: isSearching ? searchHits : nil,
                                            current: currentSession?.id, selected: sidebarSelection, focused: sidebarFocused,

@@ -80,6 +80,8 @@ extension ChatApp {
         case .editor: composeInEditor()
         case .previousAlternative: switchAlternative(by: -1)
         case .nextAlternative: switchAlternative(by: 1)
+        case .mode: cycleMode()
+        case .expandResult: toggleResult()
         }
     }
 

@@ -37,6 +37,7 @@ extension ChatApp {
         case .text("N"): findInTranscript(lastTranscriptQuery, forward: false)
         case .enter, .text("y"): copy()
         case .text("c") where !vi: copy()
+        case .text("o"): toggleResult()
         case .text("i") where vi, .text("a") where vi: focus = .input
         case .text, .paste, .backspace:
             // typing goes to the input

@@ -79,6 +79,8 @@ public final class ChatApp {
     public var exportDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
     var overlay: Overlay?
     let transcript: TranscriptView
+    /// The enabled tools as ChatGLM3's tool list (what Tool mode offers), nil when there are none.
+    var promptTools: JSONValue?
 
     /// How many times the session list was read (an answer streaming must not read it per piece).
     var sessionListReads = 0

@@ -70,11 +70,14 @@ public final class DemoScript: @unchecked Sendable {
     /// The conversations answered so far, in order.
     public var requests: [Conversation] { lock.withLock { asked } }
 
-    func take(_ conversation: Conversation) -> String {
+    /// The reply to `conversation`: the agent's turn when it has one to play (a call in Tool or
+    /// Code mode, an answer after a result), else the next canned reply.
+    func take(_ conversation: Conversation) -> DemoReply {
         lock.withLock {
             asked.append(conversation)
+            if let agent = DemoAgentScript.reply(to: conversation) { return agent }
             defer { next += 1 }
-            return queued.isEmpty ? "" : queued[next % queued.count]
+            return DemoReply(content: queued.isEmpty ? "" : queued[next % queued.count])
         }
     }
 
@@ -117,7 +120,8 @@ public final class DemoBackend: ChatBackend {
         stats.contextWindow = info.contextWindow
         let delay = script.pieceDelay
         let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
-        for piece in DemoScript.pieces(of: reply) {
+        if !reply.metadata.isEmpty { onEvent(.metadata(reply.metadata)) }
+        for piece in DemoScript.pieces(of: reply.content) {
             try? await Task.sleep(for: delay)
             if Task.isCancelled { return (.cancelled, stats) }
             stats.generatedTokens += 1

@@ -43,12 +43,14 @@ public enum KeyBindings {
                 Binding(keys: "Transcript: / (then n, N)", action: "find text; next, previous match"),
                 Binding(keys: "Transcript: y, Enter", action: "copy the block under the cursor"),
                 Binding(keys: "Transcript: i, a", action: "back to the input"),
+                Binding(keys: "Transcript: o", action: "expand or collapse the tool result under the cursor"),
             ]
         } else {
             bindings += [
                 Binding(keys: "Transcript: Up, Down, Home, End", action: "move the cursor between messages and code blocks"),
                 Binding(keys: "Transcript: / (then n, N)", action: "find text; next, previous match"),
                 Binding(keys: "Transcript: y, c, Enter, click", action: "copy the block under the cursor"),
+                Binding(keys: "Transcript: o", action: "expand or collapse the tool result under the cursor"),
             ]
         }
         for action in AppAction.allCases {
@@ -58,6 +60,7 @@ public enum KeyBindings {
         bindings += [
             Binding(keys: "/set [NAME VALUE]", action: "this session's sampling: temperature, top_p, top_k, repeat_penalty, seed, max_tokens"),
             Binding(keys: "/rename TITLE", action: "rename this session"),
+            Binding(keys: "Tool call: y, a, n, e, m", action: "run once, always for this tool, refuse, edit the arguments, type the result"),
             Binding(keys: "Ctrl+L", action: "redraw the screen"),
             Binding(keys: "Ctrl+Z", action: "suspend (fg to come back)"),
         ]

@@ -10,6 +10,7 @@
 public enum AppAction: String, CaseIterable, Sendable {
     case help, sidebar, model, copy, newSession = "new_session", retry, edit, system, clear, mouse, quit
     case editor, previousAlternative = "previous_alternative", nextAlternative = "next_alternative"
+    case mode, expandResult = "expand_result"
 
     /// What F1 says it does.
     var summary: String {
@@ -28,6 +29,8 @@ public enum AppAction: String, CaseIterable, Sendable {
         case .editor: "write the message in $EDITOR (also Ctrl+X Ctrl+E)"
         case .previousAlternative: "previous alternative of the turn (empty input, or in the transcript)"
         case .nextAlternative: "next alternative of the turn (empty input, or in the transcript)"
+        case .mode: "next mode: Chat, Tool (the enabled tools), Code (the interpreter); kept with the session"
+        case .expandResult: "expand or collapse a long tool result (the last one, or the one under the cursor)"
         }
     }
 
@@ -43,6 +46,7 @@ public enum AppAction: String, CaseIterable, Sendable {
         case .clear: "/clear"
         case .quit: "/quit"
         case .copy: "/copy"
+        case .mode: "/mode [chat|tool|code]"
         default: nil
         }
     }
@@ -62,7 +66,8 @@ public struct KeyMap: Equatable, Sendable {
         .help: [.function(1)], .sidebar: [.function(2)], .model: [.function(3)], .copy: [.control("y")],
         .newSession: [.control("n")], .retry: [.function(5)], .edit: [.function(6)], .system: [.function(7)],
         .clear: [.function(8)], .mouse: [.function(9)], .quit: [.function(10)], .editor: [.control("g")],
-        .previousAlternative: [.text("[")], .nextAlternative: [.text("]")],
+        .previousAlternative: [.text("[")], .nextAlternative: [.text("]")], .mode: [.function(4)],
+        .expandResult: [.control("o")],
     ])
 
     public init(style: KeyStyle = .standard, bindings: [AppAction: [Key]] = KeyMap.standard.bindings) {

@@ -2,6 +2,8 @@ import GLMStore
 import Foundation
 import GLMEngine
 import GLMRemote
+import GLMInterpreter
+import GLMTools
 import TOMLKit
 
 /// `$XDG_CONFIG_HOME/glmchat/config.toml`: top-level `theme`, `model`, `slide`, `keys` and `[bind]`,
@@ -10,11 +12,17 @@ import TOMLKit
 /// every unknown key or wrong value is an error naming the file and the entry.
 public struct ChatConfiguration: Equatable, Sendable {
     public var models: [ModelEntry] = []
+    /// `[interpreter]`: the code interpreter's Python and sandbox limits (ChatConfiguration+Interpreter.swift).
+    public var interpreter = InterpreterSettings()
     public var theme: String?
     public var initialModel: String?
     public var slide: SlidePolicy?
     /// `keys` and `[bind]`.
     public var keyMap = KeyMap.standard
+    /// `[[tools]]`, `[[mcp_servers]]` and `max_tool_rounds` (ChatConfiguration+Tools.swift).
+    public var commandTools: [CommandToolSpec] = []
+    public var mcpServers: [MCPServerSpec] = []
+    public var maxToolRounds: Int?
 
     public init(models: [ModelEntry] = [], theme: String? = nil, initialModel: String? = nil) {
         self.models = models
@@ -46,14 +54,22 @@ public struct ChatConfiguration: Equatable, Sendable {
             case "bind":
                 guard let bindings = table[key]?.table else { throw ConfigError(path: path, "bind must be a table: [bind]") }
                 try configuration.keyMap.apply(bindings, path: path)
+            case "interpreter":
+                configuration.interpreter = try interpreterSettings(table[key] ?? TOMLTable(), path: path)
             case "models":
                 guard let array = table[key]?.array else { throw ConfigError(path: path, "models must be an array of tables: [[models]]") }
                 for (index, element) in array.enumerated() {
                     guard let entry = element.table else { throw ConfigError(path: path, "models[\(index)] must be a table") }
                     configuration.models.append(try model(entry, index: index, path: path, home: home))
                 }
+            case "tools":
+                configuration.commandTools = try commandTools(table[key], path: path)
+            case "mcp_servers":
+                configuration.mcpServers = try mcpServers(table[key], path: path)
+            case "max_tool_rounds":
+                configuration.maxToolRounds = try toolRounds(table[key], path: path)
             default:
-                throw ConfigError(path: path, "unknown key '\(key)' (known: theme, model, slide, keys, [bind], [[models]])")
+                throw ConfigError(path: path, "unknown key '\(key)' (known: theme, model, slide, keys, max_tool_rounds, [bind], [interpreter], [[models]], [[tools]], [[mcp_servers]])")
             }
         }
         var seen = Set<String>()

@@ -34,13 +34,16 @@ struct StatusLineView {
     var activity: Activity
     /// The alternative shown of the turn `[` and `]` act on, and how many it has.
     var alternatives: (position: Int, count: Int)?
+    /// Chat, Tool or Code.
+    var mode: SessionMode = .chat
     var theme: Theme
 
     func draw(into grid: inout CellGrid, rect: Rect) {
         guard rect.rows > 0 else { return }
         let style = theme[.status]
         grid.fill(rect, style: style)
-        var left = " "
+        // a base model has no roles, so no modes
+        var left = model.map { !$0.kind.usesChatFormat } == true ? " " : " \(mode.title) · "
         if let model {
             left += "\(model.name) · \(model.kind.label) · \(model.quantization)"
             if !model.kind.usesChatFormat { left += " · completion, no roles" }

@@ -25,6 +25,8 @@ final class TranscriptLayout {
         var text: String
         var state: MessageState
         var width: Int
+        /// What else the rows depend on: the metadata, a result's tool and whether it is expanded.
+        var variant: String
         var rows: [TranscriptRow]
         /// Code blocks, as rows of this message.
         var code: [(rows: Range<Int>, text: String)]
@@ -37,6 +39,8 @@ final class TranscriptLayout {
     var completion = false {
         didSet { if completion != oldValue { invalidate() } }
     }
+    /// Results shown whole (a long result is collapsed to its first rows until expanded).
+    var expandedResults = Set<MessageID>()
 
     init(theme: Theme) {
         self.theme = theme
@@ -53,12 +57,15 @@ final class TranscriptLayout {
             starts.append(start)
             live.insert(message.id)
             let entry: Entry
+            let tool = message.role == .observation && index > 0 ? toolName(answeredBy: messages[index - 1]) : nil
+            let variant = message.metadata + "\u{0}" + (tool ?? "") + (expandedResults.contains(message.id) ? "\u{0}+" : "")
             if let cached = cache[message.id], cached.text.isByteEqual(to: message.content), cached.state == message.state,
-               cached.width == width {
+               cached.width == width, cached.variant.isByteEqual(to: variant) {
                 entry = cached
             } else {
-                let (laidOut, code) = layOut(message, width: width)
-                entry = Entry(text: message.content, state: message.state, width: width, rows: laidOut, code: code)
+                let (laidOut, code) = layOut(message, tool: tool, width: width)
+                entry = Entry(text: message.content, state: message.state, width: width, variant: variant, rows: laidOut,
+                              code: code)
                 cache[message.id] = entry
             }
             rows += entry.rows
@@ -79,7 +86,12 @@ final class TranscriptLayout {
         cache.removeAll()
     }
 
-    private func layOut(_ message: Message, width: Int) -> ([TranscriptRow], [(rows: Range<Int>, text: String)]) {
+    /// The tool a result answers: the call just before it (nil when that is no call).
+    private func toolName(answeredBy previous: Message) -> String? {
+        ToolCards.isCall(previous) ? previous.metadata : nil
+    }
+
+    private func layOut(_ message: Message, tool: String?, width: Int) -> ([TranscriptRow], [(rows: Range<Int>, text: String)]) {
         let bodyWidth = max(2, width - 2)
         switch message.role {
         case .system where message.isContextClear:
@@ -89,8 +101,21 @@ final class TranscriptLayout {
             var rows = [row([Span("System", style: theme[.system].adding(.bold))], width: width)]
             rows += TextLayout.wrap(message.content, width: bodyWidth, style: theme[.system]).map { TranscriptRow(line: $0, indent: 2) }
             return (rows + [blank()], [])
-        case .user, .observation:
-            let name = message.role == .observation ? "Observation" : (completion ? "Prompt" : "You")
+        case .observation:
+            var rows = [row([Span("Result", style: theme[.user])], width: width)]
+            rows += ToolCards.resultRows(message, tool: tool, expanded: expandedResults.contains(message.id),
+                                         width: bodyWidth, theme: theme).map { shifted($0) }
+            return (rows + [blank()], [])
+        case .assistant where ToolCards.isCall(message):
+            var header = [Span("GLM", style: theme[.assistant])]
+            header.append(Span(ToolCards.isInterpreter(message.metadata) ? "  runs code" : "  calls a tool", style: theme[.dim]))
+            if message.state == .stopped { header.append(Span("  [stopped]", style: theme[.dim])) }
+            if message.state == .streaming { header.append(Span("  …", style: theme[.dim])) }
+            var rows = [row(header, width: width)]
+            rows += ToolCards.callRows(message, width: bodyWidth, theme: theme).map { shifted($0) }
+            return (rows + [blank()], [])
+        case .user:
+            let name = completion ? "Prompt" : "You"
             var rows = [row([Span(name, style: theme[.user])], width: width)]
             rows += TextLayout.wrap(message.content, width: bodyWidth).map { TranscriptRow(line: $0, indent: 2) }
             return (rows + [blank()], [])
@@ -115,6 +140,12 @@ final class TranscriptLayout {
             }
             return (rows + [blank()], code)
         }
+    }
+
+    private func shifted(_ row: TranscriptRow) -> TranscriptRow {
+        var moved = row
+        moved.indent += 2
+        return moved
     }
 
     private func row(_ spans: [Span], width: Int) -> TranscriptRow {

@@ -48,7 +48,7 @@ final class MemoryConversationStore: ConversationStore, @unchecked Sendable {
 
     func createSession(_ new: NewSession) throws -> Session {
         let session = Session(modelKind: new.modelKind, modelName: new.modelName, systemPrompt: new.systemPrompt,
-                              sampling: new.sampling)
+                              sampling: new.sampling, mode: new.mode, tools: new.tools)
         lock.withLock {
             sessions[session.id] = session
             stored[session.id] = []
@@ -107,6 +107,13 @@ final class MemoryConversationStore: ConversationStore, @unchecked Sendable {
 
     func setSampling(_ sampling: SamplingSettings, of session: SessionID) throws {
         lock.withLock { sessions[session]?.sampling = sampling }
+    }
+
+    func setMode(_ mode: SessionMode, tools: JSONValue?, of session: SessionID) throws {
+        lock.withLock {
+            sessions[session]?.mode = mode
+            sessions[session]?.tools = tools
+        }
     }
 
     func deleteMessage(_ id: MessageID) throws {

@@ -1,0 +1,39 @@
+// The streaming attention pass with the 16 heads in one 512-bit register (attention_stream_body.h).
+#include "ckernels_attention.h"
+#if defined(__x86_64__)
+#include "vexp.h"
+#include <immintrin.h>
+#include <math.h>
+
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma,f16c"))), apply_to = function)
+
+typedef __m512 v16;
+static inline v16 v_zero(void) { return _mm512_setzero_ps(); }
+static inline v16 v_set1(float x) { return _mm512_set1_ps(x); }
+static inline v16 v_load(const float *p) { return _mm512_loadu_ps(p); }
+static inline void v_store(float *p, v16 a) { _mm512_storeu_ps(p, a); }
+static inline v16 v_fmadd(v16 a, v16 b, v16 c) { return _mm512_fmadd_ps(a, b, c); }
+static inline v16 v_add(v16 a, v16 b) { return _mm512_add_ps(a, b); }
+static inline v16 v_sub(v16 a, v16 b) { return _mm512_sub_ps(a, b); }
+static inline v16 v_mul(v16 a, v16 b) { return _mm512_mul_ps(a, b); }
+static inline v16 v_max(v16 a, v16 b) { return _mm512_max_ps(a, b); }
+static inline int v_any_gt(v16 a, v16 b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ) != 0; }
+static inline v16 v_exp(v16 x) {
+    const __m256 lo = ck_exp8(_mm512_castps512_ps256(x));
+    const __m256 hi = ck_exp8(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1)));
+    return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(lo)), _mm256_castps_pd(hi), 1));
+}
+static inline void v_from_f16(const uint16_t *in, float *out) {
+    _mm512_storeu_ps(out, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)in)));
+}
+
+#define CK_AS_CAT2(a, b) a##b
+#define CK_AS_CAT(a, b) CK_AS_CAT2(a, b)
+#define CK_AS_FUNCTION ck_attn_stream_f16_avx512
+// eight independent sums keep both FMA ports busy through their four-cycle latency
+#define CK_AS_TILE 8
+#define CK_AS_VCHUNK 16
+#include "attention_stream_body.h"
+
+#pragma clang attribute pop
+#endif

@@ -1,0 +1,95 @@
+// The body of the streaming attention pass (see ckernels_attention.h), written once over a 16-lane
+// float vector `v16`. The including file defines v16 and its operations for its instruction set:
+//   v_zero() v_set1(x) v_load(p) v_store(p, a) v_fmadd(a, b, c) v_add v_sub v_mul v_max v_exp
+//   v_any_gt(a, b): some lane of a is greater than that of b
+//   v_from_f16(p, out): 16 f16 values at p, converted, stored at out
+// and the tile sizes CK_AS_TILE (positions whose scores are summed together: one accumulator each)
+// and CK_AS_VCHUNK (dimensions whose weighted sums stay in registers over a block), and the name
+// CK_AS_FUNCTION. Heads sit in the lanes: a score is one FMA per dimension (broadcast key element x
+// 16 queries), with no horizontal sums, and the softmax runs on all heads at once.
+
+enum { CK_AS_FETCH_ROWS = 64 }; // rows fetched ahead: 16 KB of each of the two streams
+
+/// Rows j0 ..< j0 + n of `src` as floats in `rows` (dim per row), asking for the row
+/// CK_AS_FETCH_ROWS later meanwhile (no further than `limit`): the FMAs of a block are too many for
+/// the out-of-order window to reach the next rows' loads on its own.
+static inline void CK_AS_CAT(CK_AS_FUNCTION, _rows)(const uint16_t *src, int64_t stride, int64_t j0, int64_t n,
+                                                    int64_t dim, int64_t limit, float *rows) {
+    for (int64_t r = 0; r < n; r++) {
+        const uint16_t *in = src + (j0 + r) * stride;
+        if (j0 + r + CK_AS_FETCH_ROWS < limit) {
+            const char *next = (const char *)(in + CK_AS_FETCH_ROWS * stride);
+            for (int64_t b = 0; b < dim * 2; b += 64) _mm_prefetch(next + b, _MM_HINT_T0);
+        }
+        for (int64_t d = 0; d < dim; d += 16) v_from_f16(in + d, rows + r * dim + d);
+    }
+}
+
+/// Scores of CK_AS_TILE rows: p[r * 16 + h] = qt[., h] . rows[r].
+static inline void CK_AS_CAT(CK_AS_FUNCTION, _tile)(const float *qt, const float *rows, int64_t dim, float *p) {
+    v16 acc[CK_AS_TILE];
+    for (int r = 0; r < CK_AS_TILE; r++) acc[r] = v_zero();
+    for (int64_t d = 0; d < dim; d++) {
+        const v16 q = v_load(qt + d * 16);
+        for (int r = 0; r < CK_AS_TILE; r++) acc[r] = v_fmadd(q, v_set1(rows[r * dim + d]), acc[r]);
+    }
+    for (int r = 0; r < CK_AS_TILE; r++) v_store(p + r * 16, acc[r]);
+}
+
+static inline void CK_AS_CAT(CK_AS_FUNCTION, _one)(const float *qt, const float *row, int64_t dim, float *p) {
+    v16 acc = v_zero();
+    for (int64_t d = 0; d < dim; d++) acc = v_fmadd(v_load(qt + d * 16), v_set1(row[d]), acc);
+    v_store(p, acc);
+}
+
+void CK_AS_FUNCTION(const uint16_t *keys, const uint16_t *values, int64_t stride, int64_t begin, int64_t end,
+                    const float *queries, int64_t qstride, int64_t heads, int64_t dim, float scale, float *work,
+                    float *state) {
+    float *qt = work;                            // dim x 16: scaled queries, heads in lanes (others 0)
+    float *rows = qt + 16 * dim;                 // CK_ATTN_STREAM_BLOCK x dim: a block's rows as floats
+    float *p = rows + CK_ATTN_STREAM_BLOCK * dim; // CK_ATTN_STREAM_BLOCK x 16: scores, then weights
+    float *o = state + 32;                       // dim x 16: weighted values, heads in lanes
+    for (int64_t d = 0; d < dim; d++) {
+        for (int64_t h = 0; h < 16; h++) qt[d * 16 + h] = h < heads ? queries[h * qstride + d] * scale : 0.0f;
+        v_store(o + d * 16, v_zero());
+    }
+    v16 m = v_set1(-INFINITY), l = v_zero();
+    for (int64_t j0 = begin; j0 < end; j0 += CK_ATTN_STREAM_BLOCK) {
+        const int64_t n = end - j0 < CK_ATTN_STREAM_BLOCK ? end - j0 : CK_ATTN_STREAM_BLOCK;
+        CK_AS_CAT(CK_AS_FUNCTION, _rows)(keys, stride, j0, n, dim, end, rows);
+        int64_t r = 0;
+        for (; r + CK_AS_TILE <= n; r += CK_AS_TILE) CK_AS_CAT(CK_AS_FUNCTION, _tile)(qt, rows + r * dim, dim, p + r * 16);
+        for (; r < n; r++) CK_AS_CAT(CK_AS_FUNCTION, _one)(qt, rows + r * dim, dim, p + r * 16);
+
+        // online softmax: a new maximum rescales what was summed so far (rare once the first blocks are in)
+        v16 top = v_load(p);
+        for (r = 1; r < n; r++) top = v_max(top, v_load(p + r * 16));
+        if (v_any_gt(top, m)) {
+            const v16 raised = v_max(m, top);
+            const v16 alpha = v_exp(v_sub(m, raised)); // e^-inf = 0 on the first block
+            l = v_mul(l, alpha);
+            for (int64_t d = 0; d < dim; d++) v_store(o + d * 16, v_mul(v_load(o + d * 16), alpha));
+            m = raised;
+        }
+        for (r = 0; r < n; r++) {
+            const v16 e = v_exp(v_sub(v_load(p + r * 16), m));
+            v_store(p + r * 16, e);
+            l = v_add(l, e);
+        }
+
+        // weighted values, CK_AS_VCHUNK dimensions of sums in registers across the block's rows
+        CK_AS_CAT(CK_AS_FUNCTION, _rows)(values, stride, j0, n, dim, end, rows);
+        for (int64_t d0 = 0; d0 < dim; d0 += CK_AS_VCHUNK) {
+            v16 acc[CK_AS_VCHUNK];
+            for (int i = 0; i < CK_AS_VCHUNK; i++) acc[i] = v_load(o + (d0 + i) * 16);
+            for (r = 0; r < n; r++) {
+                const v16 w = v_load(p + r * 16);
+                const float *v = rows + r * dim + d0;
+                for (int i = 0; i < CK_AS_VCHUNK; i++) acc[i] = v_fmadd(w, v_set1(v[i]), acc[i]);
+            }
+            for (int i = 0; i < CK_AS_VCHUNK; i++) v_store(o + (d0 + i) * 16, acc[i]);
+        }
+    }
+    v_store(state, m);
+    v_store(state + 16, l);
+}

@@ -1,0 +1,91 @@
+// The scalar reference of the streaming attention pass, and the merge of partial states
+// (ckernels_attention.h). Plain loops in the same order of blocks as the SIMD variants: every
+// variant's state equals this one's up to the rounding of its sums and of its exp.
+#include "ckernels_attention.h"
+#include <math.h>
+#include <string.h>
+
+static float ck_f16_to_f32(uint16_t h) {
+    const uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+    const uint32_t exponent = (h >> 10) & 0x1fu;
+    uint32_t mantissa = h & 0x3ffu;
+    uint32_t bits;
+    if (exponent == 0x1fu) {
+        bits = sign | 0x7f800000u | (mantissa << 13);
+    } else if (exponent != 0) {
+        bits = sign | ((exponent + 112u) << 23) | (mantissa << 13);
+    } else if (mantissa == 0) {
+        bits = sign;
+    } else {
+        // subnormal: normalize
+        uint32_t e = 113u;
+        while ((mantissa & 0x400u) == 0) { mantissa <<= 1; e--; }
+        bits = sign | (e << 23) | ((mantissa & 0x3ffu) << 13);
+    }
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+void ck_attn_stream_f16_scalar(const uint16_t *keys, const uint16_t *values, int64_t stride, int64_t begin,
+                               int64_t end, const float *queries, int64_t qstride, int64_t heads, int64_t dim,
+                               float scale, float *work, float *state) {
+    float *q = work;                          // heads x dim: scaled queries
+    float *p = q + 16 * dim;                  // CK_ATTN_STREAM_BLOCK x 16: scores, then weights
+    float *m = state, *l = state + 16, *o = state + 32;
+    for (int64_t h = 0; h < 16; h++) {
+        m[h] = -INFINITY;
+        l[h] = 0;
+        for (int64_t d = 0; d < dim; d++) {
+            q[h * dim + d] = h < heads ? queries[h * qstride + d] * scale : 0.0f;
+            o[d * 16 + h] = 0;
+        }
+    }
+    for (int64_t j0 = begin; j0 < end; j0 += CK_ATTN_STREAM_BLOCK) {
+        const int64_t n = end - j0 < CK_ATTN_STREAM_BLOCK ? end - j0 : CK_ATTN_STREAM_BLOCK;
+        for (int64_t h = 0; h < heads; h++) {
+            float top = -INFINITY;
+            for (int64_t r = 0; r < n; r++) {
+                const uint16_t *k = keys + (j0 + r) * stride;
+                float s = 0;
+                for (int64_t d = 0; d < dim; d++) s += q[h * dim + d] * ck_f16_to_f32(k[d]);
+                p[r * 16 + h] = s;
+                if (s > top) top = s;
+            }
+            if (top > m[h]) {
+                const float alpha = expf(m[h] - top);
+                l[h] *= alpha;
+                for (int64_t d = 0; d < dim; d++) o[d * 16 + h] *= alpha;
+                m[h] = top;
+            }
+            for (int64_t r = 0; r < n; r++) {
+                const float e = expf(p[r * 16 + h] - m[h]);
+                l[h] += e;
+                const uint16_t *v = values + (j0 + r) * stride;
+                for (int64_t d = 0; d < dim; d++) o[d * 16 + h] += e * ck_f16_to_f32(v[d]);
+            }
+        }
+    }
+}
+
+void ck_attn_merge_states(const float *states, int64_t sstride, int64_t parts, int64_t heads, int64_t dim,
+                          float *out, int64_t ostride) {
+    for (int64_t h = 0; h < heads; h++) {
+        float top = -INFINITY;
+        for (int64_t k = 0; k < parts; k++) top = fmaxf(top, states[k * sstride + h]);
+        float sum = 0;
+        float weight[CK_ATTN_MAX_PARTS];
+        const int64_t counted = parts < CK_ATTN_MAX_PARTS ? parts : CK_ATTN_MAX_PARTS;
+        for (int64_t k = 0; k < counted; k++) {
+            const float mk = states[k * sstride + h];
+            weight[k] = mk == -INFINITY ? 0.0f : expf(mk - top);
+            sum += weight[k] * states[k * sstride + 16 + h];
+        }
+        const float inv = sum > 0 ? 1.0f / sum : 0.0f;
+        for (int64_t d = 0; d < dim; d++) {
+            float acc = 0;
+            for (int64_t k = 0; k < counted; k++) acc += weight[k] * states[k * sstride + 32 + d * 16 + h];
+            out[h * ostride + d] = acc * inv;
+        }
+    }
+}
