@@ -9,9 +9,16 @@ extension CachedSequence {
     /// BF16 weights: their batches round differently from a lone row (OpenBLAS from 8 rows, and the
     /// batched SwiGLU and norm in another order: measured, a logit's last bits differ now and then), so
     /// only block-quantized weights, whose every batch row is computed exactly as a lone row, speculate.
+    /// A lone row over a long cache has its attention cut into ranges merged after
+    /// (`StreamingAttention.parts`), a batch row not: no pass reaches where a step would be cut.
     public func draftRoom(wanted: Int) -> Int {
         guard model.weights.matrixType.isBlockQuantized else { return 0 }
-        return max(0, min(wanted, window - tokens.count - 1, model.maxBatch - 1))
+        var room = max(0, min(wanted, window - tokens.count - 1, model.maxBatch - 1))
+        while room > 0, StreamingAttention.parts(positions: tokens.count + 1 + room, threads: model.compute.threads,
+                                                  groupUnits: 1) > 1 {
+            room -= 1
+        }
+        return room
     }
 
     /// Feeds `token` and then `drafts` at the positions after the ledger in one pass and returns the
