@@ -56,6 +56,18 @@ import GLMEngine
         }
     }
 
+    @Test func modelSpeculationIsReadAndChecked() throws {
+        let entry = "[[models]]\nname = \"c\"\nkind = \"chat\"\npath = \"/m\"\n"
+        #expect(try ChatConfiguration.parse(entry, path: "c.toml").models.first?.speculate == nil)
+        #expect(try ChatConfiguration.parse(entry + "speculate = \"ngram\"\n", path: "c.toml").models.first?.speculate == .ngram)
+        #expect(try ChatConfiguration.parse(entry + "speculate = \"off\"\n", path: "c.toml").models.first?.speculate == .off)
+        for bad in ["speculate = \"fast\"", "speculate = 1"] {
+            #expect(throws: ConfigError(path: "c.toml", "model 'c': speculate must be \"ngram\" or \"off\"")) {
+                try ChatConfiguration.parse(entry + bad + "\n", path: "c.toml")
+            }
+        }
+    }
+
     @Test func commandLineModelIsAddedFirst() {
         var configuration = ChatConfiguration(models: [ModelEntry(name: "chat", kind: .chat, path: "/a")])
         configuration.addModel(path: "/models/chatglm3-6b-32k-q4_0.gguf")

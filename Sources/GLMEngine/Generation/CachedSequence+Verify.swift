@@ -5,17 +5,21 @@ import Foundation
 /// batch), then cut the cache and the ledger back to what the model agreed with.
 extension CachedSequence {
     /// Drafts one verification pass may carry after the generated token: as many as fit before the
-    /// window is full (a slide happens only in `step`, one token at a time), and for weights whose
-    /// batches of `exactBatchLimit` rows or more take a different product (OpenBLAS for F32 / F16 /
-    /// BF16), fewer, so that every row is computed exactly as a lone row and greedy answers cannot change.
+    /// window is full (a slide happens only in `step`, one token at a time), and none for F32 / F16 /
+    /// BF16 weights: their batches round differently from a lone row (OpenBLAS from 8 rows, and the
+    /// batched SwiGLU and norm in another order: measured, a logit's last bits differ now and then), so
+    /// only block-quantized weights, whose every batch row is computed exactly as a lone row, speculate.
+    /// A lone row over a long cache has its attention cut into ranges merged after
+    /// (`StreamingAttention.parts`), a batch row not: no pass reaches where a step would be cut.
     public func draftRoom(wanted: Int) -> Int {
-        let fits = window - tokens.count - 1
-        let exact = model.weights.matrixType.isBlockQuantized ? model.maxBatch - 1 : Self.exactBatchLimit - 2
-        return max(0, min(wanted, fits, exact))
+        guard model.weights.matrixType.isBlockQuantized else { return 0 }
+        var room = max(0, min(wanted, window - tokens.count - 1, model.maxBatch - 1))
+        while room > 0, StreamingAttention.parts(positions: tokens.count + 1 + room, threads: model.compute.threads,
+                                                  groupUnits: 1) > 1 {
+            room -= 1
+        }
+        return room
     }
-
-    /// Batches below this many rows repeat the one-row product for unquantized weights (see `Kernels.matMul`).
-    static let exactBatchLimit = 8
 
     /// Feeds `token` and then `drafts` at the positions after the ledger in one pass and returns the
     /// logits of every row (`(1 + drafts.count) * vocabRows` floats): row i predicts the token after

@@ -60,10 +60,10 @@ public struct NGramDrafter: DraftSource {
     private mutating func take(_ history: [Int32]) {
         let known = tokens.count - historyStart
         if history.count < known || (known > 0 && history[known - 1] != tokens[tokens.count - 1]) {
-            // not a continuation of what was indexed: start over on this history
+            // not a continuation of what was indexed: index the earlier text and this history afresh
             tokens.removeSubrange(historyStart...)
-            latest = latest.filter { $0.value <= historyStart }
-            indexedThrough = min(indexedThrough, historyStart)
+            latest.removeAll(keepingCapacity: true)
+            indexedThrough = 0
         }
         tokens += history[(tokens.count - historyStart)...]
         while indexedThrough < tokens.count {

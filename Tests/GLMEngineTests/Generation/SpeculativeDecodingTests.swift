@@ -65,6 +65,7 @@ struct SpeculativeDecodingTests {
                 #expect(run.outcome.ids == plain, "\(item.name) \(name) \(type)")
                 #expect(run.outcome.reason == .maxTokens)
                 #expect(run.outcome.stats.acceptedTokens <= run.outcome.stats.draftedTokens)
+                if type == .f32 { #expect(run.outcome.stats.draftedTokens == 0, "F32 weights do not speculate") }
                 if name == "oracle" {
                     #expect(run.outcome.stats.acceptedTokens == run.outcome.stats.draftedTokens)
                     #expect(run.outcome.stats.verifyPasses <= 3, "16 tokens: the first, then 8 drafts a pass")
@@ -85,14 +86,16 @@ struct SpeculativeDecodingTests {
     }
 
     @Test("long random prompts with repeats: the same ids, logits and contexts as plain decoding",
-          arguments: [StorageType.f32, .q4_0])
+          arguments: [StorageType.q4_0, .q8_0])
     func longRandomPrompts(type: StorageType) async throws {
-        let engine = try Self.engine(type)
         var drafted = 0, accepted = 0
         for seed in UInt64(1)...3 {
             let prompt = Self.repeatingPrompt(seed: seed, count: 300 + 60 * Int(seed))
-            let plain = try await Self.run(engine, prompt, maxTokens: 80, keepLogits: true)
-            let fast = try await Self.run(engine, prompt, maxTokens: 80, speculation: .ngram(maxDrafts: 8), keepLogits: true)
+            // an engine each: a second request on one engine would read the prompt's last token alone,
+            // which for F32 weights rounds differently from the batch of the first (sgemm)
+            let plain = try await Self.run(try Self.engine(type), prompt, maxTokens: 80, keepLogits: true)
+            let fast = try await Self.run(try Self.engine(type), prompt, maxTokens: 80, speculation: .ngram(maxDrafts: 8),
+                                          keepLogits: true)
             #expect(fast.outcome.ids == plain.outcome.ids, "seed \(seed)")
             #expect(fast.logits == plain.logits, "every row bit for bit, seed \(seed)")
             #expect(fast.contexts == plain.contexts, "seed \(seed)")
@@ -127,7 +130,7 @@ struct SpeculativeDecodingTests {
         #expect(b.logits == a.logits)
     }
 
-    @Test("verify then roll back: the cache holds what feeding the kept tokens one by one gives", arguments: [StorageType.f32, .q4_0])
+    @Test("verify then roll back: the cache holds what feeding the kept tokens one by one gives", arguments: [StorageType.q4_0, .q8_0])
     func rollBackMatchesSteps(type: StorageType) throws {
         let model = try OracleModelTests.load("tiny-chatglm3", as: type)
         let item = try #require(BatchDecoderTests.oracleCases().first)
@@ -169,7 +172,7 @@ struct SpeculativeDecodingTests {
         let prompt = Array(Self.repeatingPrompt(seed: 9, count: 30))
         _ = try f32.prefill(prompt)
         _ = try q4.prefill(prompt)
-        #expect(f32.draftRoom(wanted: 16) == 6, "F32: batches of 8 rows go to sgemm")
+        #expect(f32.draftRoom(wanted: 16) == 0, "F32: a batch rounds differently from a lone row")
         #expect(q4.draftRoom(wanted: 16) == 9, "40 positions, 30 held, the generated token")
         #expect(throws: GLMError.self) { try q4.verify(1, drafts: Array(repeating: 5, count: 10)) }
         _ = try q4.verify(1, drafts: Array(repeating: 5, count: 9))

@@ -48,9 +48,9 @@ struct SpeculativeSamplingTests {
     }
 
     static func promptLogits() throws -> (GLMModel, [Int32], [Float]) {
-        let model = try OracleModelTests.load("tiny-chatglm3")
+        let model = try OracleModelTests.load("tiny-chatglm3", as: .q4_0)
         let item = try #require(BatchDecoderTests.oracleCases().first)
-        let cache = KVCache(config: model.config, maxPositions: 256)
+        let cache = KVCache(config: model.config, maxPositions: 256, precision: .f16)
         return (model, item.inputIDs, model.forward(item.inputIDs, cache: cache, logits: .last))
     }
 
@@ -118,7 +118,7 @@ struct SpeculativeSamplingTests {
         let first = Self.exact(logits)
         var second: [Int32: Double] = [:]
         for (token, pFirst) in first {
-            let cache = KVCache(config: model.config, maxPositions: 256)
+            let cache = KVCache(config: model.config, maxPositions: 256, precision: .f16)
             let row = model.forward(prompt + [token], cache: cache, logits: .last)
             for (next, p) in Self.exact(row) { second[next, default: 0] += pFirst * p }
         }
