@@ -24,6 +24,10 @@ extension OpenAIService {
         let settings = ReplySettings(sampling: parameters.sampling, seed: parameters.seed ?? .random(in: 0...UInt64.max),
                                      maxTokens: parameters.maxTokens)
         let conversation = request.conversation
+        if let batched = model.batched {
+            let reserving = await batched.chatRequest(conversation, settings: settings)
+            try model.checkMemoryBudget(reserving, promptField: "messages")
+        }
         let backend = model.chat
         let generation = try await startAnswer(model: model, connection: connection) { onEvent in
             try await backend.reply(to: conversation, settings: settings, onEvent: onEvent)

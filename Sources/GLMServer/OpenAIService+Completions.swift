@@ -24,6 +24,9 @@ extension OpenAIService {
         let parameters = request.parameters
         let settings = ReplySettings(sampling: parameters.sampling, seed: parameters.seed ?? .random(in: 0...UInt64.max),
                                      maxTokens: parameters.maxTokens)
+        if let batched = model.batched {
+            try model.checkMemoryBudget(batched.completionRequest(prompt, settings: settings), promptField: "prompt")
+        }
         let generation = try await startAnswer(model: model, connection: connection) { onEvent in
             try await model.complete(prompt, settings: settings, onEvent: onEvent)
         }

@@ -40,6 +40,29 @@ public struct ServedModel: Sendable {
 
     var info: ModelInfo { chat.info }
 
+    /// A 400 (`context_length_exceeded`) before the answer starts when it alone needs more KV memory
+    /// than the batch's budget (`--kv-budget-mb`): its prompt plus `max_tokens` (the window when not
+    /// given), as the decoder reserves them. Without the check the answer would fail mid-way as a 500.
+    func checkMemoryBudget(_ request: GenerationRequest, promptField: String) throws(APIError) {
+        guard let decoder = batched?.decoder else { return }
+        let needed: (prompt: Int, total: Int)
+        do {
+            needed = try decoder.reservedPositions(request)
+        } catch {
+            throw APIError.contextLengthExceeded("\(error)", param: promptField)
+        }
+        let allowed = decoder.budgetPositions
+        guard needed.total > allowed else { return }
+        let budget = "the server's KV budget (--kv-budget-mb) holds \(allowed) tokens per answer"
+        if needed.prompt >= allowed {
+            throw APIError.contextLengthExceeded("The prompt has \(needed.prompt) tokens; \(budget)", param: promptField)
+        }
+        throw APIError.contextLengthExceeded(
+            "This answer needs \(needed.total) tokens (\(needed.prompt) in the prompt, \(needed.total - needed.prompt) to "
+                + "generate); \(budget): ask for max_tokens of at most \(allowed - needed.prompt)",
+            param: "max_tokens")
+    }
+
     /// The engine, or a 400 naming what this model cannot do without one.
     func engine(for what: String) throws(APIError) -> LocalChatBackend {
         guard let local else { throw APIError.unsupported("model", "the model \(name) answers from a script: it has no tokenizer for \(what)") }

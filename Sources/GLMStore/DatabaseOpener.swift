@@ -71,15 +71,24 @@ enum DatabaseOpener {
                 if version > Schema.latestVersion { throw Schema.tooNew(version, path: path) }
                 let check = try String.fetchAll(db, sql: "PRAGMA quick_check")
                 if check != ["ok"] {
-                    return .corrupt(reason: check.prefix(3).joined(separator: "; "))
+                    return .corrupt(reason: oneLine(check.prefix(3).joined(separator: "; ")))
                 }
                 return .usable(version: version)
             }
         } catch let error as DatabaseError {
-            if isCorruption(error) { return .corrupt(reason: error.message ?? "\(error.resultCode)") }
+            if isCorruption(error) { return .corrupt(reason: oneLine(error.message ?? "\(error.resultCode)")) }
             throw GLMError(.unreadable, path: path,
                              "the session database cannot be opened: \(error.message ?? "\(error.resultCode)")")
         }
+    }
+
+    /// SQLite's words for the notice, which is one line: its integrity check starts with
+    /// "*** in database main ***" and a line break, and may list several problems a line each.
+    static func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+            .joined(separator: " ")
     }
 
     static func isCorruption(_ error: DatabaseError) -> Bool {

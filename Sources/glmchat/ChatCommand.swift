@@ -30,7 +30,7 @@ struct ChatOptions: ParsableArguments {
         }
     }
 
-    @Flag(help: "Use the built-in demo model instead of a real one (for trying the interface and terminal tests); sessions go to a throwaway folder unless --data-dir is given.")
+    @Flag(help: "Use the built-in demo model instead of a real one (for trying the interface and terminal tests): it answers under the configured models' names, or as demo-chat, demo-base and demo-32k when none are configured; sessions go to a throwaway folder unless --data-dir is given.")
     var demo = false
 }
 
@@ -50,12 +50,16 @@ func runChat(_ options: ChatOptions, dataDirectory: String?, threads: Int?) asyn
     var demoDirectory: URL?
     if options.demo {
         provider = DemoModelProvider()
-        configuration.models = [
-            ModelEntry(name: "demo-chat", kind: .chat, path: "(built in)"),
-            ModelEntry(name: "demo-base", kind: .base, path: "(built in)"),
-            ModelEntry(name: "demo-32k", kind: .chat32k, path: "(built in)"),
-        ]
-        configuration.initialModel = nil
+        // The configured models keep their names and kinds (the demo answers for each); with none
+        // configured, three demo models stand in.
+        if configuration.models.isEmpty {
+            configuration.models = [
+                ModelEntry(name: "demo-chat", kind: .chat, path: "(built in)"),
+                ModelEntry(name: "demo-base", kind: .base, path: "(built in)"),
+                ModelEntry(name: "demo-32k", kind: .chat32k, path: "(built in)"),
+            ]
+            configuration.initialModel = nil
+        }
         // A throwaway store, unless --data-dir names one (to try the store's behaviour with the demo).
         if dataDirectory == nil {
             demoDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("glmchat-demo-\(UUID().uuidString)")

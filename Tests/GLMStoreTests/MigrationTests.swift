@@ -150,6 +150,48 @@ import Testing
         #expect(try store.integrityProblems().isEmpty)
     }
 
+    /// A database damaged while its write-ahead log still held the latest rows (a crash, then a bad
+    /// disk block): the log and its index are kept beside the damaged file, byte for byte, and what
+    /// SQLite said is one line of the notice.
+    @Test func aDamagedFileKeepsItsLogBesideItAndTheReasonIsOneLine() throws {
+        let written = try TempDir()
+        let store = try written.open()
+        for i in 0..<200 {
+            let s = try store.makeSession()
+            try store.appendMessage(NewMessage(role: .user, content: "message \(i) " + String(repeating: "lorem ipsum ", count: 40)), to: s.id)
+        }
+        try store.close()
+        let open = try written.open()
+        for i in 0..<5 { _ = try open.makeSession("late \(i)") }
+        // the files as a crash leaves them: the latest rows only in the -wal file
+        let dir = try TempDir()
+        let wal = try Data(contentsOf: URL(fileURLWithPath: written.databaseURL.path + "-wal"))
+        let shm = try Data(contentsOf: URL(fileURLWithPath: written.databaseURL.path + "-shm"))
+        #expect(!wal.isEmpty)
+        try wal.write(to: URL(fileURLWithPath: dir.databaseURL.path + "-wal"))
+        try shm.write(to: URL(fileURLWithPath: dir.databaseURL.path + "-shm"))
+        var bytes = try Data(contentsOf: written.databaseURL)
+        try open.close()
+        for i in (6 * 4096)..<(12 * 4096) { bytes[i] = UInt8(truncatingIfNeeded: i &* 131) }
+        try bytes.write(to: dir.databaseURL)
+
+        let repaired = try dir.open()
+        let notice = try #require(repaired.notice)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: notice.movedTo)) == bytes)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: notice.movedTo + "-wal")) == wal)
+        #expect(FileManager.default.fileExists(atPath: notice.movedTo + "-shm"))
+        #expect(!notice.reason.isEmpty)
+        let breaks = (notice.reason + notice.description).filter(\.isNewline)
+        #expect(breaks.isEmpty, "\(notice.reason)")
+        #expect(notice.recovered.sessions > 100)
+        #expect(try repaired.integrityProblems().isEmpty)
+    }
+
+    @Test func sqliteReportsBecomeOneLine() {
+        #expect(DatabaseOpener.oneLine("*** in database main ***\nOn tree page 7 cell 2: invalid page number 9\n") ==
+                "*** in database main *** On tree page 7 cell 2: invalid page number 9")
+    }
+
     /// Two windows started at the same moment on a machine with no database yet: one creates
     /// the schema, the other waits for it and finds it done.
     @Test func simultaneousFirstOpensMigrateOnce() async throws {

@@ -26,4 +26,24 @@ import Testing
         let figure = try #require(stored.tokensPerSecond)
         #expect(harness.screen.last?.contains(String(format: "%.1f tok/s", figure)) == true)
     }
+
+    /// Counted in tokens, not time: from the key press on, not one more piece reaches the answer or
+    /// the screen, however fast the model writes (a microsecond between pieces here).
+    @Test func noPieceIsDrawnAfterEsc() async throws {
+        let long = String(repeating: "fast ", count: 200_000)
+        let harness = AppHarness(replies: [long], pieceDelay: .microseconds(1))
+        await harness.waitForModel()
+        await harness.type("go\r")
+        await harness.pump { (harness.app.messages.last?.content.count ?? 0) > 500 }
+        await harness.press([.scalar("\u{1B}")])
+        await harness.runner.step(timeoutMilliseconds: 0)      // the lone Esc is known once no more input follows
+        #expect(harness.app.activity == .stopping || harness.app.activity == .idle)
+        let atEsc = try #require(harness.app.messages.last?.content)
+        await harness.pump { harness.app.activity == .idle }
+        #expect(harness.app.messages.last?.content == atEsc)
+        #expect(harness.app.messages.last?.state == .stopped)
+        let id = try #require(harness.app.currentSession?.id)
+        #expect(try harness.store.messages(in: id).last?.content == atEsc)
+    }
 }
+

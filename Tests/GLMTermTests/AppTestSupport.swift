@@ -16,10 +16,11 @@ final class AppHarness {
 
     init(rows: Int = 24, columns: Int = 100, models: [ModelEntry] = AppHarness.models,
          replies: [String] = DemoScript.defaultReplies, loadFailures: [String: String] = [:],
-         pieceDelay: Duration = .milliseconds(1), store existing: GLMStore? = nil) {
+         pieceDelay: Duration = .milliseconds(1), loadStepDelay: Duration = .milliseconds(1),
+         store existing: GLMStore? = nil) {
         backend = MemoryBackend(size: Size(rows: rows, columns: columns))
         provider = DemoModelProvider(replies: replies, pieceDelay: pieceDelay, loadSteps: 2,
-                                     loadStepDelay: .milliseconds(1), loadFailures: loadFailures)
+                                     loadStepDelay: loadStepDelay, loadFailures: loadFailures)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("glmchat-app-\(UUID().uuidString)")
         do {
             store = try existing ?? GLMStore(dataDirectory: directory)

@@ -149,10 +149,12 @@ class TinyModelTests(unittest.TestCase):
         case = CASES["english"]
         status, _, reply = self.server.request("POST", "/tokenize", {"prompt": case["text"]}, headers=auth)
         self.assertEqual(reply["tokens"], case["input_ids"])
-        # The text round trip (the oracle's decode of the special tokens spaces them differently from
-        # the engine's, which follows the real tokenizer's fixture).
-        status, _, reply = self.server.request("POST", "/detokenize", {"tokens": case["input_ids"][2:]}, headers=auth)
-        self.assertEqual((status, reply["prompt"].strip()), (200, case["text"]))
+        # The text round trip: the oracle's own decode, special tokens included, byte for byte.
+        for name in ["english", "mixed", "multi_turn_chat", "tool_observation_chat"]:
+            case = CASES[name]
+            status, _, reply = self.server.request("POST", "/detokenize", {"tokens": case["input_ids"]}, headers=auth)
+            self.assertEqual((status, reply["prompt"]), (200, case["prompt_text_decoded"]), name)
+        self.assertIn("<|user|>\n What is", CASES["multi_turn_chat"]["prompt_text_decoded"])
         status, _, reply = self.server.request("POST", "/detokenize", {"tokens": [5000]}, headers=auth)
         self.assertEqual((status, reply["error"]["param"]), (400, "tokens[0]"))
 
@@ -368,6 +370,41 @@ class ManyClientsTests(unittest.TestCase):
             self.assertGreater(peak, 0)
             self.assertLessEqual(peak, budget)
             self.assertEqual(server.wait_for_metric("glmchat_batch_running", f'model="{TINY_NAME}"', lambda v: v == 0), 0)
+        finally:
+            server.close()
+
+
+class MemoryBudgetTests(unittest.TestCase):
+    """An answer that alone needs more KV memory than `--kv-budget-mb` is a 400 before it starts, never a 500."""
+
+    def test_prompt_and_max_tokens_beyond_the_budget_are_context_length_exceeded(self):
+        # 0.1 MiB: 204 positions of the tiny model's f32 cache (its window is 512).
+        server = Server("--model", TINY_MODEL, "--type", "f32", "--parallel", "2", "--kv-budget-mb", "0.1")
+        try:
+            client = openai.OpenAI(base_url=server.base_url, api_key="unused", max_retries=0, timeout=120)
+            messages = [{"role": "user", "content": "hi"}]
+            for stream in [False, True]:
+                with self.assertRaises(openai.BadRequestError) as raised:
+                    client.chat.completions.create(model=TINY_NAME, messages=messages, max_tokens=300, stream=stream)
+                TinyModelTests.assert_error(self, raised.exception, 400, param="max_tokens", code="context_length_exceeded")
+                self.assertIn("at most", raised.exception.response.json()["error"]["message"])
+            with self.assertRaises(openai.BadRequestError) as raised:       # no max_tokens: the window
+                client.chat.completions.create(model=TINY_NAME, messages=messages)
+            TinyModelTests.assert_error(self, raised.exception, 400, param="max_tokens", code="context_length_exceeded")
+            with self.assertRaises(openai.BadRequestError) as raised:
+                client.completions.create(model=TINY_NAME, prompt="Once upon a time", max_tokens=300)
+            TinyModelTests.assert_error(self, raised.exception, 400, param="max_tokens", code="context_length_exceeded")
+            long_prompt = "tell me more " * 40
+            _, _, counted = server.request("POST", "/tokenize", {"prompt": long_prompt})
+            self.assertTrue(204 <= counted["count"] < 512, counted["count"])       # over the budget, inside the window
+            with self.assertRaises(openai.BadRequestError) as raised:       # the prompt alone
+                client.completions.create(model=TINY_NAME, prompt=long_prompt, max_tokens=4)
+            TinyModelTests.assert_error(self, raised.exception, 400, param="prompt", code="context_length_exceeded")
+            reply = client.chat.completions.create(model=TINY_NAME, messages=messages, max_tokens=8, temperature=0)
+            self.assertLessEqual(reply.usage.completion_tokens, 8)
+            _, _, metrics = server.request("GET", "/metrics")
+            self.assertIn('status="400"', metrics)
+            self.assertNotIn('status="500"', metrics)
         finally:
             server.close()
 

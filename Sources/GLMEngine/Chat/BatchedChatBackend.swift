@@ -15,13 +15,9 @@ public final class BatchedChatBackend: ChatBackend {
 
     public func reply(to conversation: Conversation, settings: ReplySettings,
                       onEvent: @escaping @Sendable (ChatEvent) -> Void) async throws -> (FinishReason, GenerationStats) {
-        let prompt = await local.prompt(for: conversation)
-        let engine = local.engine
+        let request = await chatRequest(conversation, settings: settings)
         let chat = info.kind.usesChatFormat
-        let request = GenerationRequest(prompt: prompt.tokens, sampling: settings.sampling, seed: settings.seed,
-                                        maxTokens: settings.maxTokens ?? decoder.contextWindow,
-                                        stopTokens: engine.defaultStopTokens(), layout: prompt.layout, promptMaySlide: true)
-        let reply = ReplyAssembler(splitsMetadata: chat, segmentHeader: chat ? engine.tokenizer.id(.assistant) : nil,
+        let reply = ReplyAssembler(splitsMetadata: chat, segmentHeader: chat ? local.engine.tokenizer.id(.assistant) : nil,
                                    onEvent: onEvent)
         return try await decoder.run(request) { reply.take($0) }
     }
@@ -29,10 +25,22 @@ public final class BatchedChatBackend: ChatBackend {
     /// Plain completion, as `LocalChatBackend.complete`: the prompt read as it is, stopping at `</s>`.
     public func complete(_ prompt: [Int32], settings: ReplySettings,
                          onEvent: @escaping @Sendable (ChatEvent) -> Void) async throws -> (FinishReason, GenerationStats) {
-        let request = GenerationRequest(prompt: prompt, sampling: settings.sampling, seed: settings.seed,
-                                        maxTokens: settings.maxTokens ?? decoder.contextWindow,
-                                        stopTokens: [local.engine.tokenizer.eosId], layout: .plain, promptMaySlide: false)
         let reply = ReplyAssembler(splitsMetadata: false, onEvent: onEvent)
-        return try await decoder.run(request) { reply.take($0) }
+        return try await decoder.run(completionRequest(prompt, settings: settings)) { reply.take($0) }
+    }
+
+    /// What the decoder is asked for a chat answer (also what a server checks against the KV budget first).
+    public func chatRequest(_ conversation: Conversation, settings: ReplySettings) async -> GenerationRequest {
+        let prompt = await local.prompt(for: conversation)
+        return GenerationRequest(prompt: prompt.tokens, sampling: settings.sampling, seed: settings.seed,
+                                 maxTokens: settings.maxTokens ?? decoder.contextWindow,
+                                 stopTokens: local.engine.defaultStopTokens(), layout: prompt.layout, promptMaySlide: true)
+    }
+
+    /// What the decoder is asked for a plain completion.
+    public func completionRequest(_ prompt: [Int32], settings: ReplySettings) -> GenerationRequest {
+        GenerationRequest(prompt: prompt, sampling: settings.sampling, seed: settings.seed,
+                          maxTokens: settings.maxTokens ?? decoder.contextWindow,
+                          stopTokens: [local.engine.tokenizer.eosId], layout: .plain, promptMaySlide: false)
     }
 }

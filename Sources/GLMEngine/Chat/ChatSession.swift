@@ -22,6 +22,9 @@ public final class ChatSession: @unchecked Sendable {
     private var offeredTools: JSONValue?
     private var replyTask: Task<Void, Never>?
     private var streamingID: MessageID?
+    /// Stop was asked for the answer being written: nothing more is added to it, even a token the
+    /// backend had already made (what the screen showed at the stop is what is kept).
+    private var stopRequested = false
 
     /// A new conversation; with a store, it is saved from its first message on.
     public init(store: (any ConversationStore)?, systemPrompt: String = "", sampling: SamplingSettings = .default,
@@ -288,6 +291,7 @@ public final class ChatSession: @unchecked Sendable {
                 all.append(answer)
                 path.append(answer)
                 streamingID = answer.id
+                stopRequested = false
                 return (conversation, settings, sink, answer.id)
             }
         } catch {
@@ -313,23 +317,34 @@ public final class ChatSession: @unchecked Sendable {
         return stream
     }
 
-    /// Stops the answer being written within one token; what was written is kept (state `stopped`).
+    /// Stops the answer being written within one token; what was written is kept (state `stopped`),
+    /// and nothing arrives after this call, so the answer ends as it was when the stop was asked.
     public func cancelReply() {
-        locked { replyTask }?.cancel()
+        let task = locked { () -> Task<Void, Never>? in
+            if streamingID != nil { stopRequested = true }
+            return replyTask
+        }
+        task?.cancel()
     }
 
     /// Applies one event to the streaming answer; false for events the session delivers itself (`finished`).
     private func take(_ event: ChatEvent, into id: MessageID, sink: (any AnswerSink)?) -> Bool {
         switch event {
         case .text(let delta):
-            locked {
+            let kept = locked { () -> Bool in
+                guard !stopRequested else { return false }
                 update(id) { $0.content += delta }
+                return true
             }
+            guard kept else { return false }
             sink?.append(delta)
         case .metadata(let metadata):
-            locked {
+            let kept = locked { () -> Bool in
+                guard !stopRequested else { return false }
                 update(id) { $0.metadata = metadata }
+                return true
             }
+            guard kept else { return false }
         case .finished:
             return false
         case .promptProgress, .progress, .contextSlid:

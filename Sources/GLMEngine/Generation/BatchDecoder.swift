@@ -61,8 +61,8 @@ public final class BatchDecoder: @unchecked Sendable {
                     onEvent: @escaping @Sendable (GenerationEvent) -> Void) async throws -> (FinishReason, GenerationStats) {
         try request.sampling.validate()
         let prompt = try fitted(request)
-        let positions = min(contextWindow, prompt.count + max(1, request.maxTokens))
-        guard positions * bytesPerPosition <= memoryBudgetBytes else {
+        let positions = reservation(promptTokens: prompt.count, maxTokens: request.maxTokens)
+        guard positions <= budgetPositions else {
             throw GLMError(.badValue, "this answer needs \(positions * bytesPerPosition / 1_048_576) MB of KV cache; the budget is \(memoryBudgetBytes / 1_048_576) MB")
         }
         let flag = CancellationFlag()
@@ -87,6 +87,21 @@ public final class BatchDecoder: @unchecked Sendable {
             condition.withLock { condition.signal() }
         }
     }
+
+    /// The KV positions an answer reserves: its prompt as read and what it may generate, at most the window.
+    private func reservation(promptTokens: Int, maxTokens: Int) -> Int {
+        min(contextWindow, promptTokens + max(1, maxTokens))
+    }
+
+    /// The positions `request` would reserve, so a server can refuse it before it starts (throws as
+    /// `run` does for a prompt that cannot be read).
+    public func reservedPositions(_ request: GenerationRequest) throws -> (prompt: Int, total: Int) {
+        let prompt = try fitted(request)
+        return (prompt.count, reservation(promptTokens: prompt.count, maxTokens: request.maxTokens))
+    }
+
+    /// The most KV positions the budget lets one answer reserve.
+    public var budgetPositions: Int { memoryBudgetBytes / bytesPerPosition }
 
     /// The prompt as it will be read: whole, or (a conversation that may slide) with its oldest turns cut.
     private func fitted(_ request: GenerationRequest) throws -> [Int32] {

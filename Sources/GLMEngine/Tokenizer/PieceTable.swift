@@ -5,9 +5,12 @@ enum PieceSurface: Sendable, Equatable {
     case byte(UInt8)
     /// Control pieces (`<s>`, `</s>`), hidden special tokens, padding ids: no text.
     case invisible
-    /// Text shown as it is, never losing a leading space: the unknown piece's surface, or a
-    /// special token's text when special tokens are shown.
+    /// Text shown as it is, never losing a leading space: the unknown piece's surface.
     case literal([UInt8])
+    /// A special token's text, when special tokens are shown. The original tokenizer decodes the
+    /// pieces between special tokens one run at a time, so the piece after one loses its leading
+    /// "▁" as if the text began there (`<|assistant|>` + "▁Hi" is "<|assistant|>Hi").
+    case special([UInt8])
     /// A normal piece with "▁" already turned into " "; `leadingSpace` when it began with "▁",
     /// which SentencePiece drops at the start of a text (the dummy prefix).
     case text([UInt8], leadingSpace: Bool)
@@ -40,7 +43,7 @@ final class PieceTable: Sendable {
         if index >= 0, index < pieces.count { return pieces[index] }
         let special = index - pieces.count
         guard special >= 0, special < specialTexts.count else { return .invisible }
-        return showSpecialTokens ? .literal(specialTexts[special]) : .invisible
+        return showSpecialTokens ? .special(specialTexts[special]) : .invisible
     }
 
     private static let spaceSymbol: [UInt8] = Array("\u{2581}".utf8)

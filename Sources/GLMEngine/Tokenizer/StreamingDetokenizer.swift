@@ -9,8 +9,8 @@ public struct StreamingDetokenizer: Sendable {
     private let table: PieceTable
     private let showSpecialTokens: Bool
     private var pendingBytes: [UInt8] = []
+    /// Nothing written yet since the start or the last shown special token: a leading "▁" goes.
     private var atStart: Bool
-    private var hasWritten = false
 
     /// `atMessageStart: false` continues text that already began (no dummy prefix to drop).
     public init(tokenizer: Tokenizer, showSpecialTokens: Bool = false, atMessageStart: Bool = true) {
@@ -24,22 +24,24 @@ public struct StreamingDetokenizer: Sendable {
         let surface = table.surface(of: id, showSpecialTokens: showSpecialTokens)
         if case .byte(let value) = surface {
             pendingBytes.append(value)
-            return emit(takeCharacters(final: false))
+            let completed = takeCharacters(final: false)
+            if !completed.isEmpty { atStart = false }
+            return emit(completed)
         }
         var output = takeCharacters(final: true)
-        if hasWritten || !output.isEmpty { atStart = false }
+        if !output.isEmpty { atStart = false }
         switch surface {
         case .byte, .invisible:
             break
         case .literal(let bytes):
             output += bytes
+            atStart = false
+        case .special(let bytes):
+            output += bytes
+            atStart = true
         case .text(let bytes, let leadingSpace):
-            if atStart && leadingSpace {
-                output += bytes.dropFirst()
-                atStart = false
-            } else {
-                output += bytes
-            }
+            output += atStart && leadingSpace ? bytes.dropFirst() : bytes[...]
+            atStart = false
         }
         return emit(output)
     }
@@ -49,9 +51,8 @@ public struct StreamingDetokenizer: Sendable {
         emit(takeCharacters(final: true))
     }
 
-    private mutating func emit(_ bytes: [UInt8]) -> String {
-        if !bytes.isEmpty { hasWritten = true }
-        return String(decoding: bytes, as: UTF8.self)
+    private func emit(_ bytes: [UInt8]) -> String {
+        String(decoding: bytes, as: UTF8.self)
     }
 
     /// Removes and returns the complete characters at the front of `pendingBytes`. Unless

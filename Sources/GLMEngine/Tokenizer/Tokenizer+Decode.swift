@@ -3,10 +3,13 @@ extension Tokenizer {
     /// text is dropped (the dummy prefix), byte-fallback runs become UTF-8 with U+FFFD for each
     /// byte that cannot form a character, control pieces show nothing, `<unk>` shows " ⁇ ".
     /// Special tokens show nothing unless `showSpecialTokens` (then their text, as the original
-    /// tokenizer's decode writes them); padding ids (>= realVocabSize) always show nothing.
+    /// tokenizer's decode writes them: the text after one is decoded as a text of its own, so its
+    /// first "▁" is dropped too); padding ids (>= realVocabSize) always show nothing.
     public func decode(_ ids: [Int32], showSpecialTokens: Bool = false) -> String {
         var output: [UInt8] = []
         var byteRun: [UInt8] = []
+        // SentencePiece drops a "▁" only while nothing has been written yet; a shown special token
+        // starts a new run, as the original tokenizer decodes the text between special tokens.
         var atStart = true
         for id in ids {
             let surface = table.surface(of: id, showSpecialTokens: showSpecialTokens)
@@ -14,22 +17,23 @@ extension Tokenizer {
                 byteRun.append(value)
                 continue
             }
-            output += SentencePieceUTF8.decodeRun(byteRun[...])
-            byteRun.removeAll(keepingCapacity: true)
-            // SentencePiece only drops a "▁" while nothing has been written yet.
-            if !output.isEmpty { atStart = false }
+            if !byteRun.isEmpty {
+                output += SentencePieceUTF8.decodeRun(byteRun[...])
+                byteRun.removeAll(keepingCapacity: true)
+                atStart = false
+            }
             switch surface {
             case .byte, .invisible:
                 break
             case .literal(let bytes):
                 output += bytes
+                atStart = false
+            case .special(let bytes):
+                output += bytes
+                atStart = true
             case .text(let bytes, let leadingSpace):
-                if atStart && leadingSpace {
-                    output += bytes.dropFirst()
-                    atStart = false
-                } else {
-                    output += bytes
-                }
+                output += atStart && leadingSpace ? bytes.dropFirst() : bytes[...]
+                atStart = false
             }
         }
         output += SentencePieceUTF8.decodeRun(byteRun[...])

@@ -26,10 +26,23 @@ extension ChatApp {
         let selectedBlock = transcript.selectedBlock
         guard let moved = attempt("show the alternative", { try chat.chooseAlternative(at: turn, step: step) }) else { return }
         if !moved { return showNotice(step < 0 ? "This is the first alternative" : "This is the last alternative") }
-        contextUsed = 0
+        contextUsed = contextOfShownPath
         transcript.select(block: focus == .transcript ? selectedBlock : nil)
         let shown = chat.alternatives(at: turn)
         let what = messages[turn].role == .assistant ? "answer" : "message"
         showNotice("Alternative \(shown.position) of \(shown.count) of this \(what)")
+    }
+
+    /// The context the shown path used, as its last answer recorded it (its prompt and its tokens;
+    /// nothing after a /clear): what the status line shows after opening a session or moving to
+    /// another alternative, until the next answer reports its own.
+    var contextOfShownPath: Int {
+        for message in messages.reversed() {
+            if message.isContextClear { return 0 }
+            if message.role == .assistant, let prompt = message.promptTokens {
+                return prompt + (message.completionTokens ?? 0)
+            }
+        }
+        return 0
     }
 }

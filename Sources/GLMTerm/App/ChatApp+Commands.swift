@@ -97,7 +97,7 @@ extension ChatApp {
         stopGeneration()
         guard let opened = attempt("open the session", { try ChatSession(opening: session.id, in: store) }) else { return }
         chat = opened
-        contextUsed = 0
+        contextUsed = contextOfShownPath
         transcript.scrollToBottom()
         for message in messages where message.role == .user { history.record(message.content) }
         checkModel(for: opened.session ?? session)

@@ -15,7 +15,7 @@ extension ChatApp {
         }
         let wasSaved = currentSession != nil
         do {
-            try chat.append(.user, text, model: model)
+            try chat.append(.user, text, model: answeringModel)
         } catch let error as GLMError where error.kind == .notFound && wasSaved {
             ask(Question.sessionGone(text))
             return
@@ -28,6 +28,14 @@ extension ChatApp {
         if !wasSaved { reloadSessions() }
         transcript.scrollToBottom()
         startGeneration()
+    }
+
+    /// The model that will answer the next message: the one loading, else the one loaded (a new
+    /// session is credited to it).
+    var answeringModel: ModelInfo? {
+        guard let loadingModel else { return model }
+        return ModelInfo(name: loadingModel.name, kind: loadingModel.kind, quantization: "",
+                         contextWindow: loadingModel.kind.trainedWindow)
     }
 
     /// Answers the conversation as it stands. While a model loads, the message waits for it (the

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import GLMEngine
 
@@ -79,8 +80,15 @@ import Testing
                 tokenizer.encodeMessage(message, tools: index == 0 ? conversation.tools : nil)
             } + [tokenizer.id(.assistant)]
             #expect(incremental == expected, "\(name)")
-            #expect(tokenizer.decode(expected, showSpecialTokens: true) == (try chat.field("decoded").string()), "\(name)")
+            // This fixture's `decoded` keeps a space after each special token; the original
+            // tokenizer's own decode (the tiny model's oracle, TokenizerDecodeOracleTests) has none.
+            #expect(tokenizer.decode(expected, showSpecialTokens: true)
+                    == Self.withoutSpaceAfterSpecialTokens(try chat.field("decoded").string()), "\(name)")
         }
+    }
+
+    static func withoutSpaceAfterSpecialTokens(_ text: String) -> String {
+        SpecialToken.allCases.reduce(text) { $0.replacingOccurrences(of: $1.text + " ", with: $1.text) }
     }
 
     @Test func toolsAreSerializedLikePythonJSONDumps() throws {

@@ -69,9 +69,11 @@ import Testing
         // "Hello" is the piece "▁Hello": only the first one loses its space.
         #expect(streamChunks(tokenizer, ids).joined() == "Hello Hello")
         #expect(tokenizer.decode(ids) == "Hello Hello")
-        // Shown special text counts as written text, as in the original tokenizer's decode.
+        // Shown, a special token starts a new text, as in the original tokenizer's decode (the
+        // tiny model's oracle): the "▁" after it goes, like the dummy prefix at the start.
         #expect(streamChunks(tokenizer, ids, showSpecialTokens: true).joined()
-                == "<|assistant|> Hello<|observation|> Hello")
+                == "<|assistant|>Hello<|observation|>Hello")
+        #expect(tokenizer.decode(ids, showSpecialTokens: true) == "<|assistant|>Hello<|observation|>Hello")
         // A hidden special token is invisible like a control piece: the dummy prefix is still dropped.
         let reply = [tokenizer.id(.assistant)] + tokenizer.encode("\n你好")
         #expect(tokenizer.decode(reply) == "\n你好")
