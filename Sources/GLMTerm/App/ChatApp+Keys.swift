@@ -36,6 +36,12 @@ extension ChatApp {
             if key == .control("e") { return composeInEditor() }
         }
         if transcriptSearch != nil, handleTranscriptSearch(key) { return }
+        // In the transcript each letter is a command (vi's "/", "i", "G"): characters that came in
+        // one read ("/first q" sent at once, a fast typist) are taken one by one.
+        if focus == .transcript, case .text(let typed) = key, typed.count > 1 {
+            for character in typed { handle(.text(String(character))) }
+            return
+        }
         if sidebarFocused, sessionFilter != nil, handleFilter(key) { return }
         if focus == .input, key == .control("x") {
             pendingControlX = true
