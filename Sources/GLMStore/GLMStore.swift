@@ -22,6 +22,8 @@ public final class GLMStore: Sendable {
     public let access: StoreAccess
     /// Set when opening found a damaged database: show it to the user.
     public let notice: StoreNotice?
+    /// Why nothing can be saved (read-only access): the folder or file that refuses, when one does.
+    public let readOnlyReason: String?
     let pool: DatabasePool
     /// The folder of a private copy read instead of the file (read-only access), removed at the end.
     private let privateDirectory: URL?
@@ -42,10 +44,12 @@ public final class GLMStore: Sendable {
         case .readWrite:
             (pool, notice) = try Self.openForWriting(databaseURL)
             privateDirectory = nil
+            readOnlyReason = nil
             try recoverInterruptedAnswers()
             try purgeDeletedSessions(deletedBefore: Date().addingTimeInterval(-Self.deletedSessionRetention))
         case .readOnly:
             (pool, notice, privateDirectory) = try Self.openForReading(databaseURL)
+            readOnlyReason = Self.writeRefusal(databaseURL: databaseURL) ?? "it was opened only for reading"
         }
     }
 
@@ -76,97 +80,6 @@ public final class GLMStore: Sendable {
         return (pool, nil)
     }
 
-    /// Reads the file in place when it is current and can be opened read-only; otherwise reads a
-    /// private copy (migrated, or rebuilt from its readable rows). Nothing is written beside it.
-    private static func openForReading(_ databaseURL: URL) throws -> (DatabasePool, StoreNotice?, URL?) {
-        // Opening a WAL database creates its -wal and -shm files, and a read-only connection cannot
-        // remove them again: unless a running glmchat has them open already, read a copy.
-        let fm = FileManager.default
-        if fm.fileExists(atPath: databaseURL.path),
-           !fm.fileExists(atPath: databaseURL.path + "-wal") || !fm.fileExists(atPath: databaseURL.path + "-shm") {
-            return try readPrivateCopy(of: databaseURL, damage: nil)
-        }
-        let health: DatabaseOpener.Health
-        do {
-            health = try DatabaseOpener.inspect(databaseURL)
-        } catch let error as GLMError where error.kind == .unreadable
-                    && FileManager.default.isReadableFile(atPath: databaseURL.path) {
-            // It cannot be opened where it is (a read-only folder without its -shm file): read a copy.
-            return try readPrivateCopy(of: databaseURL, damage: nil)
-        }
-        switch health {
-        case .missing:
-            let directory = try makePrivateDirectory()
-            let pool = try openPool(directory.appendingPathComponent(StorePaths.databaseFileName).path)
-            try Schema.migrate(pool, path: databaseURL.path)
-            return (pool, nil, directory)
-        case .usable(let version) where version == Schema.latestVersion:
-            var config = Configuration()
-            config.label = "glmchat.sessions.readonly"
-            config.readonly = true
-            config.busyMode = .timeout(15)
-            if let pool = try? DatabasePool(path: databaseURL.path, configuration: config),
-               (try? pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM session") }) != nil {
-                return (pool, nil, nil)
-            }
-            return try readPrivateCopy(of: databaseURL, damage: nil)
-        case .usable:
-            return try readPrivateCopy(of: databaseURL, damage: nil)
-        case .corrupt(let reason):
-            return try readPrivateCopy(of: databaseURL, damage: reason)
-        }
-    }
-
-    private static func readPrivateCopy(of databaseURL: URL, damage: String?) throws -> (DatabasePool, StoreNotice?, URL?) {
-        let directory = try makePrivateDirectory()
-        let copy = directory.appendingPathComponent("copy.sqlite")
-        do {
-            try FileManager.default.copyItem(at: databaseURL, to: copy)
-            let wal = URL(fileURLWithPath: databaseURL.path + "-wal")
-            if FileManager.default.fileExists(atPath: wal.path) {
-                try FileManager.default.copyItem(at: wal, to: URL(fileURLWithPath: copy.path + "-wal"))
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: directory)
-            throw GLMError(.unreadable, path: databaseURL.path, "the session database cannot be read: \(error.localizedDescription)")
-        }
-        do {
-            return try readCopy(copy, in: directory, of: databaseURL, damage: damage)
-        } catch {
-            try? FileManager.default.removeItem(at: directory)
-            throw error
-        }
-    }
-
-    private static func readCopy(_ copy: URL, in directory: URL, of databaseURL: URL,
-                                 damage: String?) throws -> (DatabasePool, StoreNotice?, URL?) {
-        var reason = damage
-        if reason == nil, case .corrupt(let found) = try DatabaseOpener.inspect(copy) { reason = found }
-        if let reason {
-            let fresh = directory.appendingPathComponent("recovered.sqlite")
-            let pool = try openPool(fresh.path)
-            try Schema.migrate(pool, path: fresh.path)
-            let report = DatabaseSalvage.copyReadableRows(from: copy.path, into: pool)
-            let notice = StoreNotice(originalPath: databaseURL.path, movedTo: databaseURL.path, reason: reason,
-                                     recovered: report, leftInPlace: true)
-            return (pool, notice, directory)
-        }
-        let pool = try openPool(copy.path)
-        try Schema.migrate(pool, path: databaseURL.path)
-        return (pool, nil, directory)
-    }
-
-    private static func makePrivateDirectory() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("glmchat-read-\(UUID().uuidString)")
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw GLMError(.io, path: directory.path, "cannot make a private copy of the session database: \(error.localizedDescription)")
-        }
-        return directory
-    }
-
     static func openPool(_ path: String) throws -> DatabasePool {
         var config = Configuration()
         config.label = "glmchat.sessions"
@@ -195,7 +108,13 @@ public final class GLMStore: Sendable {
     }
 
     /// Runs a write transaction, turning SQLite's errors into `GLMError`s that name the file.
+    /// A store opened for reading refuses every write, even where it reads a private copy (which
+    /// would take the write and lose it).
     func write<T>(_ body: (Database) throws -> T) throws -> T {
+        if access == .readOnly {
+            throw GLMError(.database, path: databaseURL.path,
+                           "nothing can be saved: \(readOnlyReason ?? "it was opened only for reading")")
+        }
         do {
             return try pool.write(body)
         } catch let error as DatabaseError {

@@ -74,7 +74,11 @@ func runChat(_ options: ChatOptions, dataDirectory: String?, threads: Int?) asyn
     }
     defer { if let demoDirectory { try? FileManager.default.removeItem(at: demoDirectory) } }
     do {
-        let store = try GLMStore(dataDirectory: demoDirectory ?? StorePaths.dataDirectory(override: dataDirectory))
+        // A data folder this user cannot write is opened for reading: the sessions can be read,
+        // and the app says why nothing new is saved.
+        let folder = demoDirectory ?? StorePaths.dataDirectory(override: dataDirectory)
+        let refusal = GLMStore.writeRefusal(databaseURL: StorePaths.databaseURL(dataDirectory: folder))
+        let store = try GLMStore(dataDirectory: folder, access: refusal == nil ? .readWrite : .readOnly)
         if let notice = store.notice {
             FileHandle.standardError.write(Data("glmchat: \(notice)\n".utf8))
         }

@@ -55,15 +55,17 @@ import Testing
         /// live in a fresh folder (`config`; a test may write config.toml or sessions there first,
         /// through `prepare`). `directory`: where the command starts; `environment` is set for the
         /// command (over the usual variables). With `keepOpen` the pane stays after the command
-        /// ends, so a command's printed output can be read as a person sees it.
+        /// ends, so a command's printed output can be read as a person sees it. `launcher` comes
+        /// before everything (say, setpriv to run glmchat as another user).
         init(columns: Int, rows: Int, arguments: String = "--demo", environment: [String: String] = [:],
-             directory: String? = nil, keepOpen: Bool = false, prepare: (URL) throws -> Void = { _ in }) throws {
+             directory: String? = nil, keepOpen: Bool = false, launcher: [String] = [],
+             prepare: (URL) throws -> Void = { _ in }) throws {
             config = FileManager.default.temporaryDirectory.appendingPathComponent("glmterm-e2e-\(UUID().uuidString.prefix(8))")
             try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
             try prepare(config)
             // `environment` goes through env(1): tmux sets TERM in a pane itself
             let settings = environment.sorted { $0.key < $1.key }.map { "'\($0.key)=\($0.value)'" }
-            let command = (settings.isEmpty ? "" : "env \(settings.joined(separator: " ")) ")
+            let command = launcher.map { "'\($0)' " }.joined() + (settings.isEmpty ? "" : "env \(settings.joined(separator: " ")) ")
                 + "\(TmuxEndToEndTests.binary ?? "glmchat") \(arguments)"
             let variables = ["XDG_CONFIG_HOME": config.path, "XDG_DATA_HOME": config.path, "LANG": "C.UTF-8",
                              "TERM": "xterm-256color"]

@@ -31,7 +31,7 @@ extension ChatApp {
                                   theme: theme).draw(into: &grid, rect: layout.input)
         StatusLineView(model: model, loadingName: loadingModel?.name, contextUsed: contextUsed,
                        tokensPerSecond: tokensPerSecond, drafts: drafts, activity: activity, alternatives: alternativesShown,
-                       mode: mode, theme: theme).draw(into: &grid, rect: layout.status)
+                       mode: mode, readOnly: readOnlyReason != nil, theme: theme).draw(into: &grid, rect: layout.status)
         if let sidebar = layout.sidebar {
             let filterCursor = SidebarView(sessions: listedSessions, hits: isSearching ? searchHits : nil,
                                            current: currentSession?.id, selected: sidebarSelection, focused: sidebarFocused,

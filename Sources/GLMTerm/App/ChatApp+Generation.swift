@@ -3,6 +3,9 @@ import GLMEngine
 extension ChatApp {
     var isGenerating: Bool { generationTask != nil }
 
+    /// Why this window can read sessions but save nothing (its data folder cannot be written).
+    var readOnlyReason: String? { store.access == .readOnly ? store.readOnlyReason ?? "the store is read-only" : nil }
+
     /// Something other than input may change the screen soon: an answer or a model load.
     public var isBusy: Bool { isGenerating || loadingModel != nil }
 
@@ -10,6 +13,9 @@ extension ChatApp {
     /// answer. The input is cleared only once the message is saved: if it cannot be (the session was
     /// deleted in another window), the text stays and the app says why.
     func send(_ text: String, typed: String? = nil, confirmed: Bool = false) {
+        if let readOnlyReason {
+            return showError("Cannot send: \(readOnlyReason), so nothing new can be saved (your text is kept)")
+        }
         if !confirmed, let question = Question.tooLarge(text, for: model) {
             return ask(question)
         }

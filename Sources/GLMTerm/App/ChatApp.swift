@@ -174,6 +174,10 @@ public final class ChatApp {
     /// damaged database moved aside), in a box wide enough for the paths it names.
     public func start(problem: String? = nil) {
         if let problem { showError(problem) }
+        if let readOnlyReason {
+            // as an error, so that "model loaded" does not replace it before it is read
+            showError("Read-only: \(readOnlyReason). Sessions can be read; nothing new is saved.")
+        }
         if let notice = store.notice {
             let text = notice.description
             overlay = .startupProblem(text.prefix(1).uppercased() + text.dropFirst())

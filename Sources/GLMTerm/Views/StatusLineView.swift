@@ -44,6 +44,8 @@ struct StatusLineView {
     var alternatives: (position: Int, count: Int)?
     /// Chat, Tool or Code.
     var mode: SessionMode = .chat
+    /// The data folder cannot be written: nothing is saved.
+    var readOnly = false
     var theme: Theme
 
     func draw(into grid: inout CellGrid, rect: Rect) {
@@ -60,7 +62,7 @@ struct StatusLineView {
         } else {
             left += "no model"
         }
-        var right: [String] = []
+        var right: [String] = readOnly ? ["read-only"] : []
         if let alternatives { right.append("alt \(alternatives.position)/\(alternatives.count)") }
         if let model { right.append("ctx \(contextUsed)/\(model.contextWindow)") }
         if let tokensPerSecond { right.append(String(format: "%.1f tok/s", tokensPerSecond)) }
