@@ -34,15 +34,23 @@ import Testing
 
     @Test(.enabled(if: required, reason))
     func escapeStopsTheCodeWhileItRuns() async throws {
-        let session = try await TmuxAgentTests.cardUp(mode: "code", question: "Wait a while")
+        let data = try TemporaryFolder()
+        let session = try await TmuxAgentTests.cardUp(mode: "code", question: "Wait a while",
+                                                      arguments: "--demo --data-dir \(data.url.path)")
         defer { session.close() }
         try session.type("e")
         try await session.waitFor("the code in the input") { $0.joined().contains("Edit the code") }
         try session.run(["send-keys", "-N", "300", "BSpace"])
-        try session.type("import time; time.sleep(600)")
+        try session.type("import time; open('/mnt/data/started', 'w').close(); time.sleep(600)")
         try await session.waitFor("the edited code") { $0.contains { $0.hasSuffix("time.sleep(600)") } }
         try session.press("Enter")
         try await session.waitFor("the spinner") { $0.statusLine.contains("running python") }
+        // the block is running once the file it writes is in the session's folder
+        let folders = data.url.appendingPathComponent("interpreter")
+        try await session.waitFor("the block to run") { _ in
+            let sessions = (try? FileManager.default.contentsOfDirectory(atPath: folders.path)) ?? []
+            return sessions.contains { FileManager.default.fileExists(atPath: folders.path + "/" + $0 + "/started") }
+        }
         try session.press("Escape")
         try await session.waitFor("idle") { Self.idle($0) }
         let done = try session.screen().joined(separator: "\n")
