@@ -1,3 +1,4 @@
+import Foundation
 import GLMInterpreter
 import Testing
 
@@ -65,5 +66,49 @@ import Testing
     @Test func unicodeInTheCodeIsKept() {
         #expect(InterpreterCode.lastBlock(in: "代码：\n```python\nprint('你好 👍🏽')\n```") == "print('你好 👍🏽')")
         #expect(InterpreterCode.lastPythonBlock(in: "代码：\n```python\nprint('你好 👍🏽')\n```")?.textBefore == "代码：")
+    }
+}
+
+/// What `tools list` and the app's Code mode say about the interpreter, found without a folder.
+@Suite struct InterpreterAvailabilityTests {
+    @Test func withoutBubblewrapInPathItIsMissingAndSaysHowToInstallIt() {
+        let state = InterpreterAvailability.check(InterpreterSettings(), environment: ["PATH": "/nonexistent-glmchat"])
+        #expect(state == .bubblewrapMissing)
+        #expect(!state.canRun)
+        #expect(state.problem?.contains("sudo apt install bubblewrap") == true)
+        #expect(state.summary.hasPrefix("bubblewrap missing"))
+        #expect(InterpreterAvailability.bubblewrapProblem(InterpreterSettings(), environment: ["PATH": "/nonexistent-glmchat"]) != nil)
+    }
+
+    @Test func unsandboxedByConfigNeedsNoBubblewrapAndSaysSo() throws {
+        let python = try #require(["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) })
+        let settings = InterpreterSettings(python: python, unsandboxed: true)
+        let state = InterpreterAvailability.check(settings, environment: ["PATH": "/nonexistent-glmchat"])
+        guard case .unsandboxed(let executable, _) = state else {
+            Issue.record("expected unsandboxed, got \(state)")
+            return
+        }
+        #expect(!executable.isEmpty)
+        #expect(state.canRun)
+        #expect(state.summary.hasPrefix("UNSANDBOXED by config"))
+        #expect(InterpreterAvailability.bubblewrapProblem(settings, environment: ["PATH": "/nonexistent-glmchat"]) == nil)
+    }
+
+    @Test func aPythonThatIsNotThereIsNamed() {
+        let settings = InterpreterSettings(python: "/nonexistent-glmchat/python3", unsandboxed: true)
+        guard case .pythonMissing(let why) = InterpreterAvailability.check(settings) else {
+            Issue.record("expected the Python to be missing")
+            return
+        }
+        #expect(why.contains("/nonexistent-glmchat/python3"))
+    }
+
+    @Test(.enabled(if: SandboxProbe.available, SandboxProbe.reason))
+    func withBubblewrapItIsAvailable() {
+        guard case .sandboxed(let bwrap, _, _) = InterpreterAvailability.check(InterpreterSettings()) else {
+            Issue.record("expected the sandbox to be available")
+            return
+        }
+        #expect(bwrap.hasSuffix("/bwrap"))
     }
 }
