@@ -33,7 +33,7 @@ import Testing
         #expect(harness.screen.last?.hasPrefix(" Code · glm3-chat") == true)
         await Self.askForCode(harness)
         #expect(harness.screenContains("Code · python"))
-        #expect(harness.screenContains("roots = [round(math.sqrt(n), 3) for n in range(1, 6)]"))
+        #expect(harness.screenContains("roots = [round(sqrt(n), 3) for n in range(1, 6)]"))
         #expect(harness.screenContains("Run this code?  y once"))
         #expect(!harness.screenContains("cannot run"))
         await harness.type("y")

@@ -20,7 +20,7 @@ import Testing
         defer { session.close() }
         let card = try session.screen().joined(separator: "\n")
         #expect(card.contains("┌─ Code · python"))
-        #expect(card.contains("roots = [round(math.sqrt(n), 3) for n in range(1, 6)]"))
+        #expect(card.contains("roots = [round(sqrt(n), 3) for n in range(1, 6)]"))
         #expect(card.contains("Run this code?"))
         #expect(!card.contains("cannot run"))
         try session.type("y")

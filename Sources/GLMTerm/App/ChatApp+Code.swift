@@ -43,10 +43,16 @@ extension ChatApp {
         currentSession.map { InterpreterFolder.sessionFolder(dataDirectory: dataDirectory, session: $0.id) }
     }
 
-    /// Why code cannot run here, found without starting anything (the mode's notice says it).
+    /// Why code cannot run here in a few words, found without starting anything (the mode's
+    /// notice says it; the code card gives the whole message).
     var interpreterProblemAtAGlance: String? {
-        if let codeInterpreter { return codeInterpreter.problem }
-        return InterpreterAvailability.bubblewrapProblem(interpreterSettings, environment: environment)
+        if InterpreterAvailability.bubblewrapProblem(interpreterSettings, environment: environment) != nil {
+            return "bubblewrap is missing (sudo apt install bubblewrap)"
+        }
+        if let current = codeInterpreter, current.sessionID == currentSession?.id, current.problem != nil {
+            return "its Python cannot start (the code card says why)"
+        }
+        return nil
     }
 
     /// The open session's code loop, with its interpreter made first when needed (a Python of

@@ -19,9 +19,9 @@ public struct DemoReply: Sendable, Equatable {
 enum DemoAgentScript {
     /// The demo's code: short, deterministic, and printing something to see.
     static let code = """
-        import math
+        from math import sqrt
         # square roots of 1..5, computed in the sandbox
-        roots = [round(math.sqrt(n), 3) for n in range(1, 6)]
+        roots = [round(sqrt(n), 3) for n in range(1, 6)]
         print("roots:", roots)
         print("sum =", round(sum(roots), 3))
         """
