@@ -10,8 +10,8 @@ import Testing
 /// answer follow; Esc stops a running block; without bubblewrap the card and the model are told.
 @MainActor @Suite(.serialized) struct AppCodeTests {
 
-    static func codeHarness(environment: [String: String] = ProcessInfo.processInfo.environment) async -> AppHarness {
-        let harness = AppHarness(rows: 40, columns: 100, environment: environment)
+    static func codeHarness(rows: Int = 40, environment: [String: String] = ProcessInfo.processInfo.environment) async -> AppHarness {
+        let harness = AppHarness(rows: rows, columns: 100, environment: environment)
         await harness.waitForModel()
         await harness.type("/mode code\r")
         return harness
@@ -81,6 +81,24 @@ import Testing
         await harness.pump { !harness.app.isGenerating }
         let messages = try Self.stored(harness)
         #expect(messages.last(where: { $0.role == .observation })?.content == "```result\n42\n```")
+    }
+
+    @Test(.enabled(if: CodeSandbox.required, CodeSandbox.reason))
+    func aLongResultIsCollapsedAndTheFilesTheBlockWroteAreNamed() async throws {
+        let harness = await Self.codeHarness(rows: 160)   // the whole turn on one screen
+        defer { harness.app.closeInterpreter() }
+        await Self.askForCode(harness)
+        await harness.type("e")
+        harness.app.editor.set("for i in range(30):\n    print('line', i)\nopen('/mnt/data/plot.png', 'wb').write(b'png')")
+        await harness.type("\r")
+        await harness.pump { !harness.app.isGenerating }
+        #expect(try Self.stored(harness).map(\.role) == [.user, .assistant, .observation, .assistant])
+        // collapsed to its first lines, with the file named under them
+        #expect(harness.screenContains("more lines (o or Ctrl+O expands)"))
+        #expect(harness.screenContains("▣ figure: /mnt/data/plot.png"))
+        await harness.type("\u{0F}")   // Ctrl+O: the last result, whole
+        #expect(harness.screenContains("(o or Ctrl+O collapses)"))
+        #expect(!harness.screenContains("more lines (o or Ctrl+O expands)"))
     }
 
     @Test func withoutBubblewrapTheCardSaysHowToInstallItAndTheModelIsToldNothingRan() async throws {
