@@ -140,6 +140,9 @@ import Testing
         let id = try #require(harness.app.currentSession?.id)
         let copy = InterpreterFolder.sessionFolder(dataDirectory: harness.directory, session: id).appendingPathComponent("sales.csv")
         #expect(try String(contentsOf: copy, encoding: .utf8) == "month,total\n1,10\n")
+        await harness.type("x")   // the notice goes; the input's title keeps saying what is pending
+        #expect(harness.screenContains("message · announces /mnt/data/sales.csv"))
+        harness.app.editor.clear()
         await AppCodeTests.askForCode(harness, "Sum the totals")
         let announced = "#File: /mnt/data/sales.csv\n#Size: 17\n#File uploaded\nSum the totals"
         // what the model was asked, and what is stored
