@@ -64,7 +64,7 @@ import Testing
         await harness.type("\r")
         // the block is running once the file it writes is there
         let started = try #require(harness.app.interpreterFolder).appendingPathComponent("started")
-        await harness.pump { FileManager.default.fileExists(atPath: started.path) }
+        await harness.pump { FileManager.default.fileExists(atPath: started.path) && harness.app.runningCall != nil }
         #expect(harness.screen.last?.contains("running python") == true)
         await harness.press([.scalar("\u{1B}")])
         await harness.runner.step(timeoutMilliseconds: 0)
