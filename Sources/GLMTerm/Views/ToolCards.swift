@@ -35,8 +35,9 @@ enum ToolCards {
         if isInterpreter(message.metadata) {
             // the code that runs, read by the loop's own rule
             guard let block = InterpreterCode.lastPythonBlock(in: message.content) else {
-                return CallBody(prose: "", lines: lines(message.content), isCode: true,
-                                problem: "no fenced python block: nothing to run")
+                // still being written: its block is not closed yet
+                let problem = message.state == .streaming ? nil : "no fenced python block: nothing to run"
+                return CallBody(prose: "", lines: lines(message.content), isCode: true, problem: problem)
             }
             return CallBody(prose: block.textBefore, lines: lines(block.code), isCode: true)
         }
