@@ -114,6 +114,7 @@ import Testing
         #expect(messages.map(\.role) == [.user, .assistant, .observation, .assistant])
         #expect(messages[2].content.hasPrefix("```result\n[The code was not run: the code interpreter needs bubblewrap"))
         #expect(messages[3].content.hasPrefix("The code could not run here"))
+        #expect(harness.app.notice?.text == "The code could not run here (no sandbox); the model was told")
         #expect(!messages[3].content.contains("ran in the sandbox"))
     }
 }

@@ -118,12 +118,21 @@ extension ChatApp {
         case .filesWritten(let files):
             filesOfNextResult = files
         case .observation(let message, let isError):
+            let wasCode = runningCall?.kind == .interpreter
             runningCall = nil
             if !filesOfNextResult.isEmpty {
                 transcript.layout.figures[message.id] = filesOfNextResult
                 filesOfNextResult = []
             }
-            if isError { showNotice("The tool reported an error; the model was told") }
+            if isError {
+                if !wasCode {
+                    showNotice("The tool reported an error; the model was told")
+                } else if codeInterpreter?.problem != nil {
+                    showNotice("The code could not run here (no sandbox); the model was told")
+                } else {
+                    showNotice("The code did not finish cleanly; the model sees what happened")
+                }
+            }
             if activity != .stopping { activity = .readingPrompt(0) }
         case .roundLimit(let rounds):
             showNotice("Stopped after \(rounds) tool calls for one question (max_tool_rounds in config.toml)")
