@@ -55,27 +55,3 @@ struct FolderSnapshot {
         files.filter { earlier.files[$0.key] != $0.value }.map(\.key).sorted()
     }
 }
-
-/// The code of an interpreter call, as ChatGLM3's demo takes it from the reply.
-public enum InterpreterCode {
-    /// The body of the last fenced block (```` ```LANG\n…``` ````) in `content`, with any role token
-    /// text removed as the demo does; nil when there is no fenced block.
-    public static func lastBlock(in content: String) -> String? {
-        var body: Substring?
-        var rest = content[...]
-        while let open = rest.range(of: "```") {
-            let afterFence = rest[open.upperBound...]
-            guard let lineEnd = afterFence.firstIndex(of: "\n") else { break }
-            let start = afterFence.index(after: lineEnd)
-            guard let close = afterFence[start...].range(of: "```") else { break }
-            body = afterFence[start..<close.lowerBound]
-            rest = afterFence[close.upperBound...]
-        }
-        guard let body else { return nil }
-        var code = String(body)
-        for token in ["<|observation|>", "<|assistant|>interpreter", "<|assistant|>", "<|user|>", "<|system|>"] {
-            code = code.replacingOccurrences(of: token, with: "")
-        }
-        return code
-    }
-}

@@ -43,9 +43,13 @@ public enum InterpreterFolder {
         return dataDirectory.appendingPathComponent("interpreter").appendingPathComponent(safe.isEmpty ? "_" : safe)
     }
 
+    /// The largest file `/upload` copies (256 MiB): the folder is the sandbox's working space, not a store.
+    public static let uploadLimit = 256 << 20
+
     /// Copies the regular file at `source` into `folder` under its own name, replacing a file of
-    /// that name. A directory, a missing file or a name that would leave the folder is an error.
-    public static func upload(_ source: String, into folder: URL) throws(GLMError) -> UploadedFile {
+    /// that name. A directory, a missing file, a file over `limit` bytes or a name that would leave
+    /// the folder is an error.
+    public static func upload(_ source: String, into folder: URL, limit: Int = uploadLimit) throws(GLMError) -> UploadedFile {
         let sourceURL = URL(fileURLWithPath: source)
         let name = sourceURL.lastPathComponent
         guard !name.isEmpty, name != ".", name != "..", !name.contains("/") else {
@@ -57,6 +61,10 @@ public enum InterpreterFolder {
         }
         guard status.st_mode & S_IFMT == S_IFREG else {
             throw GLMError(.badValue, path: source, "cannot upload: only a regular file can be uploaded")
+        }
+        guard Int(status.st_size) <= limit else {
+            throw GLMError(.badValue, path: source,
+                           "cannot upload: the file has \(status.st_size) bytes, more than the \(limit >> 20) MiB an upload may have")
         }
         let target = folder.appendingPathComponent(name)
         do {

@@ -1,5 +1,6 @@
 import GLMConversation
 import GLMEngine
+import GLMInterpreter
 
 extension AgentLoop {
     /// The metadata of a code-interpreter segment.
@@ -130,7 +131,7 @@ extension AgentLoop {
             guard registry.interpreter != nil else {
                 throw ToolRefusal("the code interpreter is not available in this session")
             }
-            guard let code = CodeBlocks.lastPython(in: segment.content) else {
+            guard let code = InterpreterCode.lastBlock(in: segment.content) else {
                 throw ToolRefusal("the interpreter needs a fenced ```python block; none was found")
             }
             return (ProposedCall(kind: .interpreter, tool: segment.metadata, arguments: .object([]), code: code,
@@ -210,27 +211,5 @@ public enum Observation {
     /// An interpreter that could not run a block, in the interpreter's result form.
     public static func interpreterFailure(_ message: String) -> String {
         "```result\n" + message + "\n```"
-    }
-}
-
-/// The code of an interpreter segment: the last fenced python block, as the original demo runs it.
-public enum CodeBlocks {
-    public static func lastPython(in content: String) -> String? {
-        let lines = content.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        var found: String?
-        var index = 0
-        while index < lines.count {
-            let line = ToolCallParser.trimmed(lines[index])
-            guard line.hasBytePrefix("```") else { index += 1; continue }
-            let language = ToolCallParser.trimmed(String(line.dropFirst(3)))
-            guard let close = lines[(index + 1)...].firstIndex(where: { ToolCallParser.trimmed($0).isByteEqual(to: "```") }) else {
-                break
-            }
-            if ["", "python", "py", "python3"].contains(where: { language.isByteEqual(to: $0) }) {
-                found = lines[(index + 1)..<close].joined(separator: "\n")
-            }
-            index = close + 1
-        }
-        return found
     }
 }

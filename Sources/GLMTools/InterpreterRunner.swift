@@ -43,3 +43,22 @@ public final class InterpreterRunner: CodeRunner, @unchecked Sendable {
         session.cancel()
     }
 }
+
+/// The code interpreter where it cannot run (no bubblewrap, no usable Python): every block gets
+/// the reason as its result, so the model is told the code did not run, and nothing pretends it did.
+public struct UnavailableCodeRunner: CodeRunner {
+    /// Why code cannot run and how to fix it (`InterpreterAvailability.problem`).
+    public let reason: String
+
+    public init(reason: String) {
+        self.reason = reason
+    }
+
+    public func status() async -> String { "cannot start: \(reason)" }
+
+    public func run(code: String) async throws -> ToolResult {
+        ToolResult(text: InterpreterResult.observation(output: InterpreterNotice.failedToStart(reason)), isError: true)
+    }
+
+    public func cancel() async {}
+}

@@ -1,5 +1,6 @@
 import GLMConversation
 import GLMEngine
+import GLMInterpreter
 
 /// A reply read as the agent loop reads it, for `glmchat tools parse`: its segments, the calls they
 /// hold, and the first problem (the text the model would get back as the observation).
@@ -17,7 +18,7 @@ public struct ReplyReport: Sendable, Equatable {
         var problem: String?
         for segment in segments where segment.hasMetadata {
             if segment.metadata.isByteEqual(to: AgentLoop.interpreterMetadata) {
-                if let code = CodeBlocks.lastPython(in: segment.content) {
+                if let code = InterpreterCode.lastBlock(in: segment.content) {
                     calls.append(ToolCall(name: segment.metadata, arguments: .object([("code", .string(code))])))
                 } else if problem == nil {
                     problem = "interpreter: no fenced ```python block"

@@ -65,7 +65,7 @@ struct ToolsListCommand: AsyncParsableCommand {
         let registry = ToolSetup.registry(commandTools: configuration.commandTools, mcpServers: configuration.mcpServers)
         let statuses = await registry.refresh()
         await registry.shutdown()
-        let interpreter = await InterpreterStatus.describe(configuration.interpreter)
+        let interpreter = InterpreterAvailability.check(configuration.interpreter)
         if json {
             let sources = statuses.map { status -> JSONValue in
                 .object([("source", .string(status.name)),
@@ -74,7 +74,8 @@ struct ToolsListCommand: AsyncParsableCommand {
                                                                        ("auto", .bool($0.runsWithoutApproval))]) })),
                          ("error", status.error.map(JSONValue.string) ?? .null)])
             }
-            print(JSONValue.object([("sources", .array(sources)), ("interpreter", .string(interpreter)),
+            print(JSONValue.object([("sources", .array(sources)), ("interpreter", .object([("state", .string(interpreter.state)),
+                                                                      ("summary", .string(interpreter.summary))])),
                                     ("max_tool_rounds", .int(configuration.maxToolRounds ?? AgentLoop.defaultMaxToolRounds))])
                     .pythonDumps(indent: 2))
             return
@@ -90,20 +91,7 @@ struct ToolsListCommand: AsyncParsableCommand {
             if status.error == nil, status.tools.isEmpty { print("  (no tools)") }
             for name in status.shadowed { print("  \(name): hidden by an earlier tool of the same name") }
         }
-        print("interpreter: \(interpreter)")
+        print("interpreter: \(interpreter.summary)")
         print("max_tool_rounds: \(configuration.maxToolRounds ?? AgentLoop.defaultMaxToolRounds)")
-    }
-}
-
-/// The interpreter's state for `tools list`: ready (sandboxed or not, which Python), or why it cannot start.
-enum InterpreterStatus {
-    static func describe(_ settings: InterpreterSettings) async -> String {
-        do {
-            let runner = try InterpreterSetup.runner(settings: settings)
-            defer { try? FileManager.default.removeItem(at: runner.session.folder) }
-            return await runner.status()
-        } catch {
-            return "cannot start: \(error)"
-        }
     }
 }

@@ -82,6 +82,8 @@ enum FuzzTarget: String, CaseIterable, Sendable {
                 _ = try ToolListFile.parse(text, source: "tools.json")
                 return
             }
+            // the interpreter's code as the app's card shows it (the loop reads it through the report)
+            _ = InterpreterCode.lastPythonBlock(in: text)
             let report = ReplyReport.read(text)
             for call in report.calls {
                 do {

@@ -69,6 +69,34 @@ struct ToolsCommandTests {
         #expect(result.text.contains("max_tool_rounds: 3"))
     }
 
+    /// The interpreter's state, never a made-up folder: without bubblewrap in PATH it is missing,
+    /// `unsandboxed = true` says so, and with bubblewrap it is available.
+    @Test func listShowsTheInterpretersStateWithoutAFolder() throws {
+        let directory = try CLI.temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory + "/glmchat", withIntermediateDirectories: true)
+        let python = try #require(["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) })
+        let config = URL(fileURLWithPath: directory + "/glmchat/config.toml")
+        try Data("[interpreter]\npython = \"\(python)\"\n".utf8).write(to: config)
+        let missing = try CLI.run(["tools", "list"], environment: ["XDG_CONFIG_HOME": directory, "PATH": "/nonexistent-glmchat"])
+        #expect(missing.status == 0, "\(missing.stderr)")
+        #expect(missing.text.contains("interpreter: bubblewrap missing: code cannot run. Install it: `sudo apt install bubblewrap`"))
+        #expect(!missing.text.contains("/mnt/data ="))
+        let json = try CLI.run(["tools", "list", "--json"], environment: ["XDG_CONFIG_HOME": directory, "PATH": "/nonexistent-glmchat"])
+        let object = try #require(try CLI.json(json) as? [String: Any])
+        #expect((object["interpreter"] as? [String: Any])?["state"] as? String == "bubblewrap-missing")
+
+        try Data("[interpreter]\npython = \"\(python)\"\nunsandboxed = true\n".utf8).write(to: config)
+        let unsandboxed = try CLI.run(["tools", "list"], environment: ["XDG_CONFIG_HOME": directory, "PATH": "/nonexistent-glmchat"])
+        #expect(unsandboxed.text.contains("interpreter: UNSANDBOXED by config (interpreter.unsandboxed = true): \(python)"))
+
+        if let bwrap = ["/usr/bin/bwrap", "/usr/local/bin/bwrap"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) {
+            try Data("[interpreter]\npython = \"\(python)\"\n".utf8).write(to: config)
+            let available = try CLI.run(["tools", "list"], environment: ["XDG_CONFIG_HOME": directory])
+            #expect(available.text.contains("interpreter: available: sandboxed by bubblewrap (\(bwrap)), \(python)"), "\(available.text)")
+            #expect(!available.text.contains("glmchat-interpreter-"))
+        }
+    }
+
     @Test func runWithToolsOffersThemAndAnswers() throws {
         let directory = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -151,12 +151,6 @@ import Testing
         }
     }
 
-    @Test func theLastFencedBlockIsTheCode() {
-        let reply = "Let me try.\n```python\nx = 1\n```\nand then\n```python\nprint(x)<|observation|>\n```"
-        #expect(InterpreterCode.lastBlock(in: reply) == "print(x)\n")
-        #expect(InterpreterCode.lastBlock(in: "no code") == nil)
-        #expect(InterpreterCode.lastBlock(in: "```python\nunterminated") == nil)
-    }
 
     @Test func aSessionFolderNameCannotLeaveTheDataFolder() {
         let data = URL(fileURLWithPath: "/data")

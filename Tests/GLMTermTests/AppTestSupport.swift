@@ -17,7 +17,7 @@ final class AppHarness {
     init(rows: Int = 24, columns: Int = 100, models: [ModelEntry] = AppHarness.models,
          replies: [String] = DemoScript.defaultReplies, loadFailures: [String: String] = [:],
          pieceDelay: Duration = .milliseconds(1), loadStepDelay: Duration = .milliseconds(1),
-         store existing: GLMStore? = nil) {
+         store existing: GLMStore? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
         backend = MemoryBackend(size: Size(rows: rows, columns: columns))
         provider = DemoModelProvider(replies: replies, pieceDelay: pieceDelay, loadSteps: 2,
                                      loadStepDelay: loadStepDelay, loadFailures: loadFailures)
@@ -27,7 +27,7 @@ final class AppHarness {
         } catch {
             fatalError("cannot open a session store in \(directory.path): \(error)")
         }
-        app = ChatApp(provider: provider, store: store, models: models, theme: Theme.plain)
+        app = ChatApp(provider: provider, store: store, models: models, theme: Theme.plain, environment: environment)
         runner = AppRunner(app: app, backend: backend)
         app.start()
     }

@@ -11,8 +11,9 @@ import Testing
     static let reason: Comment = "needs tmux and a glmchat whose default command is the chat (with --demo)"
 
     /// A demo session in Tool mode with the question asked and the card up.
-    static func cardUp(mode: String = "tool", question: String = "What is the weather in Beijing?") async throws -> Session {
-        let session = try Session(columns: 100, rows: 30)
+    static func cardUp(mode: String = "tool", question: String = "What is the weather in Beijing?",
+                       arguments: String = "--demo") async throws -> Session {
+        let session = try Session(columns: 100, rows: 30, arguments: arguments)
         try await session.waitFor("the demo model") { $0.contains { $0.contains("demo-chat · chat") && $0.hasSuffix("idle") } }
         try session.type("/mode \(mode)")
         try session.press("Enter")
@@ -92,9 +93,12 @@ import Testing
         let done = try session.screen().joined(separator: "\n")
         #expect(done.contains("┌─ Call · get_weather"))
         #expect(!done.contains("Result · get_weather"))
-        // the session goes on: a chat question is answered
+        // the session goes on: a chat question is answered. The mode's switch is waited for before
+        // the question is typed: a carriage return that reaches the app in one read with more text
+        // after it is a pasted line break (KeyDecoder), so typing ahead made "/mode chat\nhello".
         try session.type("/mode chat")
         try session.press("Enter")
+        try await session.waitFor("Chat mode") { $0.statusLine.hasPrefix(" Chat · ") }
         try session.type("hello")
         try session.press("Enter")
         try await session.waitFor("a plain answer") { $0.joined().contains("I am a demo model") && Self.idle($0) }

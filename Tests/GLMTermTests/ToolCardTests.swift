@@ -65,6 +65,22 @@ import Testing
         Self.checkWidths(rows, width: Self.width)
     }
 
+    /// The card shows the code that runs, read by the loop's own rule (InterpreterCode).
+    @Test func theCodeCardShowsWhatRunsNotAResultBlockAfterIt() {
+        let message = Self.call("interpreter", "```python\nprint(6 * 7)```\n```result\n42\n```")
+        let lines = Self.text(ToolCards.callRows(message, width: Self.width, theme: .plain))
+        #expect(lines.contains("│ print(6 * 7)"))
+        #expect(!lines.contains("│ 42"))
+    }
+
+    @Test func aCodeCallWithoutABlockSaysSoOnceItIsWritten() {
+        var message = Self.call("interpreter", "```python\nimport ma")
+        message.state = .streaming
+        #expect(!Self.text(ToolCards.callRows(message, width: Self.width, theme: .plain)).contains { $0.contains("nothing to run") })
+        message.state = .complete
+        #expect(Self.text(ToolCards.callRows(message, width: Self.width, theme: .plain)).contains { $0.contains("no fenced python block: nothing to run") })
+    }
+
     @Test func pythonTokensJoinBackToTheLine() {
         let lines = ["s = 'it\\'s' + \"\"\"三\"\"\"  # done", "def f(x_1): return x_1 * 1e-3", "open('/mnt/data/a.png'"]
         for line in lines {

@@ -227,6 +227,31 @@ import Testing
         #expect(chat.messages[2].content == "```result\n2\n```")
     }
 
+    /// The loop reads the code by InterpreterCode's rule: a result block the model wrote after its
+    /// code is not run, and the closing fence may end the last line.
+    @Test func aResultBlockAfterTheCodeIsNotWhatRuns() async throws {
+        let runner = FakeRunner()
+        let chat = ChatSession(store: nil, systemPrompt: ToolPrompts.interpreterSystemPrompt)
+        let loop = AgentLoop(session: chat, registry: ToolRegistry(sources: [], interpreter: runner), approver: FixedApprover(.once))
+        try chat.append(.user, "Compute")
+        let reply = "interpreter\n```python\nprint(1 + 1)```\n```result\n3\n```"
+        _ = await events(of: loop.answer(using: ScriptedReplies([reply, "It is 2."])))
+        #expect(runner.codes == ["print(1 + 1)"])
+    }
+
+    /// Where the sandbox cannot run (no bubblewrap) every block gets the reason as its result: the
+    /// model is told nothing ran.
+    @Test func anUnavailableInterpreterTellsTheModelTheCodeDidNotRun() async throws {
+        let runner = UnavailableCodeRunner(reason: "bubblewrap is missing")
+        let chat = ChatSession(store: nil, systemPrompt: ToolPrompts.interpreterSystemPrompt)
+        let loop = AgentLoop(session: chat, registry: ToolRegistry(sources: [], interpreter: runner), approver: FixedApprover(.once))
+        try chat.append(.user, "Compute")
+        let all = await events(of: loop.answer(using: ScriptedReplies(["interpreter\n```python\nprint(1)\n```", "It did not run."])))
+        #expect(steps(all).contains("observation error"))
+        #expect(chat.messages[2].content == "```result\n[The code was not run: bubblewrap is missing]\n```")
+        #expect(await runner.status() == "cannot start: bubblewrap is missing")
+    }
+
     @Test func interpreterWithoutARunnerIsRefused() async throws {
         let (loop, backend, _, _) = await makeLoop(["interpreter\n```python\nprint(1)\n```", "ok"], decisions: [])
         try loop.session.append(.user, "Compute")

@@ -181,9 +181,10 @@ import Testing
         #expect(report.error?.contains("a call (`__import__(`)") == true)
     }
 
-    @Test func lastPythonBlockIgnoresOtherLanguages() {
-        #expect(CodeBlocks.lastPython(in: "```python\na\n```\n```text\nb\n```") == "a")
-        #expect(CodeBlocks.lastPython(in: "no code") == nil)
-        #expect(CodeBlocks.lastPython(in: "```python\nunclosed") == nil)
+    @Test func tools_parse_readsTheCodeByTheInterpretersOwnRule() {
+        // `tools parse`, the loop and the app's card share InterpreterCode: a result block written
+        // after the code is not the code, and the closing fence may end the code's last line
+        let report = ReplyReport.read("interpreter\n```python\nx = 2\nprint(x)```\n```result\n2\n```")
+        #expect(report.calls == [ToolCall(name: "interpreter", arguments: .object([("code", .string("x = 2\nprint(x)"))]))])
     }
 }

@@ -23,11 +23,18 @@ struct PendingApproval {
 /// `AgentLoop`, which streams the answer, puts each call before the user (ChatApp+Approval), runs
 /// it with a spinner, adds the result and lets the model continue. Esc stops it at any step.
 extension ChatApp {
-    /// The session's loop (made on first use; it remembers "always" for this session only).
+    /// The session's tool loop (made on first use; it remembers "always" for this session only).
     func agentLoop() -> AgentLoop {
         if let agent, agent.session === chat { return agent }
         let registry = toolRegistry ?? ToolRegistry(sources: [])
-        let approver = AppApprover { [weak self] call, reply in
+        let made = AgentLoop(session: chat, registry: registry, approver: makeApprover(), maxToolRounds: maxToolRounds)
+        agent = made
+        return made
+    }
+
+    /// Puts each call before the user as a card (ChatApp+Approval).
+    func makeApprover() -> AppApprover {
+        AppApprover { [weak self] call, reply in
             Task { @MainActor in
                 guard let self else {
                     reply.resolve(.refuse(reason: "the app closed"))
@@ -36,18 +43,31 @@ extension ChatApp {
                 self.askApproval(call, reply)
             }
         }
-        let made = AgentLoop(session: chat, registry: registry, approver: approver, maxToolRounds: maxToolRounds)
-        agent = made
-        return made
     }
 
-    /// Answers with tools: the same start as a plain answer, through the loop.
+    /// Answers with tools (Tool mode) or the code interpreter (Code mode): the same start as a
+    /// plain answer, through the loop.
     func startAgentTurn(using backend: any ChatBackend) {
-        let loop = agentLoop()
         activity = .readingPrompt(0)
         tokensPerSecond = nil
         agentRunning = true
         transcript.scrollToBottom()
+        if mode == .code {
+            generationTask = Task { [weak self] in
+                // the sandbox is found and made off the main actor the first time
+                guard let loop = await self?.codeLoop() else {
+                    self?.apply(agent: .finished(.failed("the session is not saved")))
+                    return
+                }
+                guard let self, self.activity != .stopping else {
+                    self?.apply(agent: .finished(.cancelled))
+                    return
+                }
+                await self.answer(with: loop, using: backend)
+            }
+            return
+        }
+        let loop = agentLoop()
         let registry = loop.registry
         let offered = Set(toolNames(in: chat.tools).map { ExactText($0) })
         generationTask = Task { [weak self] in
@@ -55,10 +75,15 @@ extension ChatApp {
             for tool in await registry.allTools {
                 await registry.setEnabled(tool.name, offered.contains(ExactText(tool.name)))
             }
-            let stream = loop.answer(using: backend)
-            for await event in stream {
-                self?.apply(agent: event)
-            }
+            await self?.answer(with: loop, using: backend)
+        }
+    }
+
+    private func answer(with loop: AgentLoop, using backend: any ChatBackend) async {
+        runningLoop = loop
+        let stream = loop.answer(using: backend)
+        for await event in stream {
+            apply(agent: event)
         }
     }
 
@@ -93,12 +118,21 @@ extension ChatApp {
         case .filesWritten(let files):
             filesOfNextResult = files
         case .observation(let message, let isError):
+            let wasCode = runningCall?.kind == .interpreter
             runningCall = nil
             if !filesOfNextResult.isEmpty {
                 transcript.layout.figures[message.id] = filesOfNextResult
                 filesOfNextResult = []
             }
-            if isError { showNotice("The tool reported an error; the model was told") }
+            if isError {
+                if !wasCode {
+                    showNotice("The tool reported an error; the model was told")
+                } else if codeInterpreter?.problem != nil {
+                    showNotice("The code could not run here (no sandbox); the model was told")
+                } else {
+                    showNotice("The code did not finish cleanly; the model sees what happened")
+                }
+            }
             if activity != .stopping { activity = .readingPrompt(0) }
         case .roundLimit(let rounds):
             showNotice("Stopped after \(rounds) tool calls for one question (max_tool_rounds in config.toml)")
@@ -107,6 +141,7 @@ extension ChatApp {
         case .finished(let outcome):
             clearApproval()
             runningCall = nil
+            runningLoop = nil
             agentRunning = false
             generationTask = nil
             activity = loadingModel != nil ? .loading(loadProgress) : (model == nil ? .failed : .idle)
@@ -126,7 +161,7 @@ extension ChatApp {
     /// Esc: stops the loop wherever it is; a card waiting for a key is answered "no".
     func stopAgent() {
         activity = .stopping
-        agent?.cancel()
+        runningLoop?.cancel()
         approval?.reply.resolve(.refuse(reason: "stopped by the user"))
         clearApproval()
     }

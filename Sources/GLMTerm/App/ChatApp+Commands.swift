@@ -3,7 +3,7 @@ import GLMStore
 extension ChatApp {
     /// The slash commands; each also has a key (see KeyBindings).
     public static let commands = ["/new", "/model", "/system", "/set", "/clear", "/retry", "/edit", "/copy", "/rename",
-                                  "/delete", "/undo", "/archive", "/archived", "/search", "/export", "/mode", "/tools", "/help", "/quit"]
+                                  "/delete", "/undo", "/archive", "/archived", "/search", "/export", "/mode", "/tools", "/upload", "/help", "/quit"]
 
     /// Enter: a known /command runs, anything else is sent to the model. A leading "//" sends the
     /// text with one "/" (a path, say); an unknown command is refused and stays in the input.
@@ -22,6 +22,11 @@ extension ChatApp {
             }
             history.record(typed)
             editor.clear()
+            if name == "/upload" {
+                // a path that fails stays in the input to be fixed
+                if !upload(argument) { editor.set(typed) }
+                return
+            }
             run(command: name, argument: argument)
             return
         }

@@ -21,7 +21,8 @@ extension ChatApp {
         }
         let wasSaved = currentSession != nil
         do {
-            try chat.append(.user, text, model: answeringModel)
+            try chat.append(.user, withUploadAnnouncements(text), model: answeringModel)
+            uploadsAnnounced()
         } catch let error as GLMError where error.kind == .notFound && wasSaved {
             ask(Question.sessionGone(text))
             return

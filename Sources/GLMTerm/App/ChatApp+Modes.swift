@@ -40,7 +40,12 @@ extension ChatApp {
         case .tool:
             let names = toolNames(in: tools)
             text += names.isEmpty ? " — no tools are enabled (/tools lists them)" : " — tools: " + names.joined(separator: ", ")
-        case .code: text += " — the model can run Python in a sandbox; every block asks first"
+        case .code:
+            if let problem = interpreterProblemAtAGlance {
+                text += " — code cannot run here: " + problem
+            } else {
+                text += " — the model can run Python in a sandbox; every block asks first (/upload PATH gives it a file)"
+            }
         }
         if wanted != .chat, model?.kind == .chat32k {
             text += ". Note: the 32K model was not trained for tools"

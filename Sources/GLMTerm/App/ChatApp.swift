@@ -1,5 +1,6 @@
 import Foundation
 import GLMEngine
+import GLMInterpreter
 import GLMStore
 import GLMTools
 
@@ -88,6 +89,15 @@ public final class ChatApp {
     var toolStatuses: [ToolRegistry.SourceStatus] = []
     /// The open session's agent loop (it remembers "always" for that session only).
     var agent: AgentLoop?
+    /// The loop answering now (Tool or Code mode's), for Esc.
+    var runningLoop: AgentLoop?
+    /// The code interpreter: the `[interpreter]` settings of config.toml, whether it can run here
+    /// (checked on first use), and the open session's sandboxed Python with its loop (ChatApp+Code).
+    public var interpreterSettings = InterpreterSettings()
+    var interpreterAvailability: InterpreterAvailability?
+    var codeInterpreter: CodeInterpreter?
+    /// Files `/upload` copied into a session's folder, announced at the start of its next message.
+    var pendingUploads: (session: SessionID, files: [UploadedFile])?
     /// A question is being answered through the agent loop (Tool or Code mode).
     var agentRunning = false
     /// A call waiting for the user's key, and the call running now (the spinner).
@@ -138,7 +148,8 @@ public final class ChatApp {
         }
         if let approval {
             shown.append(Message(id: MessageID("approval"), sessionID: currentSession?.id ?? .unsaved, role: .system,
-                                 content: approvalPrompt(approval), metadata: TranscriptLayout.approvalMarker))
+                                 content: (codeCardWarning(approval.call).map { $0 + "\n" } ?? "") + approvalPrompt(approval),
+                                 metadata: TranscriptLayout.approvalMarker))
         }
         return shown
     }

@@ -1,4 +1,5 @@
 import GLMEngine
+import GLMInterpreter
 
 /// One reply of the demo model: its metadata line (a tool name, `interpreter`, or empty) and content.
 public struct DemoReply: Sendable, Equatable {
@@ -18,9 +19,9 @@ public struct DemoReply: Sendable, Equatable {
 enum DemoAgentScript {
     /// The demo's code: short, deterministic, and printing something to see.
     static let code = """
-        import math
+        from math import sqrt
         # square roots of 1..5, computed in the sandbox
-        roots = [round(math.sqrt(n), 3) for n in range(1, 6)]
+        roots = [round(sqrt(n), 3) for n in range(1, 6)]
         print("roots:", roots)
         print("sum =", round(sum(roots), 3))
         """
@@ -42,16 +43,32 @@ enum DemoAgentScript {
             let call = messages.dropLast().last { $0.role == .assistant }
             guard let call, !call.metadata.isEmpty else { return nil }
             if call.metadata.isByteEqual(to: SessionMode.interpreterMetadata) {
+                // says what really happened: the sandbox's output, or why nothing ran
+                if codeDidNotRun(last.content) {
+                    return DemoReply(content: "The code could not run here, so there is no output to show:\n\n"
+                                     + resultText(last.content) + "\n\nThat was the code interpreter without its sandbox: "
+                                     + "the code was shown and you decided, but nothing ran.")
+                }
                 return DemoReply(content: "The code ran in the sandbox. It printed:\n\n"
                                  + resultText(last.content) + "\n\nThat was the code interpreter: the code was shown, "
                                  + "you approved it, it ran, and its output came back to me.")
             }
             return DemoReply(content: "The tool `\(call.metadata)` answered:\n\n" + resultText(last.content)
-                             + "\n\nThat was a tool call: I asked for it, you approved it, it ran, and I read its result.")
+                             + "\n\nThat was a tool call: I asked for it, you approved it, it ran, and I read its result. "
+                             + "Next, F4 switches to Code mode: ask again and I write Python for you to run.")
         default:
             return nil
         }
     }
+
+    /// An interpreter result that says the code was not run (no sandbox, no Python).
+    static func codeDidNotRun(_ content: String) -> Bool {
+        guard let fence = ToolCards.lastFence(in: content), fence.language.isByteEqual(to: "result") else { return false }
+        return fence.code.hasBytePrefix(notRunPrefix)
+    }
+
+    /// "[The code was not run: " — how the interpreter's notice begins.
+    static let notRunPrefix = String(InterpreterNotice.failedToStart("").dropLast())
 
     /// The text of a result, without the fence of an interpreter's `result` block.
     static func resultText(_ content: String) -> String {

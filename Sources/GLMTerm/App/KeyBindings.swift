@@ -62,7 +62,7 @@ public enum KeyBindings {
             Binding(keys: "/rename TITLE", action: "rename this session"),
             Binding(keys: "/tools [NAME]", action: "list the tool sources and their tools; with a name, switch that tool on or off"),
             Binding(keys: "Tool call: y, a, n, e, m", action: "run once, always for this tool, refuse, edit the arguments, type the result"),
-            Binding(keys: "Tool call: y, a, n, e, m", action: "run once, always for this tool, refuse, edit the arguments, type the result"),
+            Binding(keys: "/upload PATH", action: "Code mode: copy a file to /mnt/data for the model's code; the next message announces it"),
             Binding(keys: "Ctrl+L", action: "redraw the screen"),
             Binding(keys: "Ctrl+Z", action: "suspend (fg to come back)"),
         ]

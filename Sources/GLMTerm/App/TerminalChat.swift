@@ -68,6 +68,7 @@ public enum TerminalChat {
                           initialModel: configuration.initialModel, theme: spec.resolved(colorCount: backend.colorCount),
                           keyMap: configuration.keyMap, environment: options.environment)
         app.maxToolRounds = configuration.maxToolRounds ?? AgentLoop.defaultMaxToolRounds
+        app.interpreterSettings = configuration.interpreter
         var registry: ToolRegistry?
         if !configuration.commandTools.isEmpty || !configuration.mcpServers.isEmpty || !extraToolSources.isEmpty {
             let tools = ToolSetup.registry(commandTools: configuration.commandTools, mcpServers: configuration.mcpServers,
@@ -77,6 +78,7 @@ public enum TerminalChat {
             Task { await app.useTools(tools) }
         }
         await AppRunner(app: app, backend: backend).run(problem: problem)
+        app.closeInterpreter()
         await registry?.shutdown()
     }
 }

@@ -1,4 +1,5 @@
 import GLMEngine
+import GLMInterpreter
 
 /// The cards of the agent's steps in the transcript: a call (the tool's name and its arguments
 /// pretty-printed; for the code interpreter the code, coloured) and a result (collapsed to its
@@ -31,11 +32,16 @@ enum ToolCards {
     }
 
     static func callBody(_ message: Message) -> CallBody {
-        let fence = lastFence(in: message.content)
         if isInterpreter(message.metadata) {
-            guard let fence else { return CallBody(prose: "", lines: lines(message.content), isCode: true) }
-            return CallBody(prose: fence.before, lines: lines(fence.code), isCode: true)
+            // the code that runs, read by the loop's own rule
+            guard let block = InterpreterCode.lastPythonBlock(in: message.content) else {
+                // still being written: its block is not closed yet
+                let problem = message.state == .streaming ? nil : "no fenced python block: nothing to run"
+                return CallBody(prose: "", lines: lines(message.content), isCode: true, problem: problem)
+            }
+            return CallBody(prose: block.textBefore, lines: lines(block.code), isCode: true)
         }
+        let fence = lastFence(in: message.content)
         let prose = fence?.before ?? ""
         do {
             let call = try ToolCallParser.parseCall(name: message.metadata, content: message.content)
