@@ -1,27 +1,32 @@
 // The body of the streaming attention pass (see ckernels_attention.h), written once over a 16-lane
-// float vector `v16`. The including file defines v16 and its operations for its instruction set:
+// float vector `v16` and once per cache format. The including file defines v16 and its operations
+// for its instruction set:
 //   v_zero() v_set1(x) v_load(p) v_store(p, a) v_fmadd(a, b, c) v_add v_sub v_mul v_max v_exp
 //   v_any_gt(a, b): some lane of a is greater than that of b
-//   v_from_f16(p, out): 16 f16 values at p, converted, stored at out
+// the row format: CK_AS_ROW(in, dim, block, out) turns the cached row at byte address `in` (f16
+// values, or q8_0 blocks of `block` values) into `dim` floats at out,
 // and the tile sizes CK_AS_TILE (positions whose scores are summed together: one accumulator each)
 // and CK_AS_VCHUNK (dimensions whose weighted sums stay in registers over a block), and the name
-// CK_AS_FUNCTION. Heads sit in the lanes: a score is one FMA per dimension (broadcast key element x
-// 16 queries), with no horizontal sums, and the softmax runs on all heads at once.
+// CK_AS_FUNCTION: the body defines CK_AS_FUNCTION##_core over rows `row_bytes` apart, which the
+// including file wraps. Heads sit in the lanes: a score is one FMA per dimension (broadcast key
+// element x 16 queries), with no horizontal sums, and the softmax runs on all heads at once.
 
-enum { CK_AS_FETCH_ROWS = 64 }; // rows fetched ahead: 16 KB of each of the two streams
+#ifndef CK_AS_FETCH_ROWS
+#define CK_AS_FETCH_ROWS 64 // rows fetched ahead: 16 KB of each of the two F16 streams
+#endif
 
 /// Rows j0 ..< j0 + n of `src` as floats in `rows` (dim per row), asking for the row
 /// CK_AS_FETCH_ROWS later meanwhile (no further than `limit`): the FMAs of a block are too many for
 /// the out-of-order window to reach the next rows' loads on its own.
-static inline void CK_AS_CAT(CK_AS_FUNCTION, _rows)(const uint16_t *src, int64_t stride, int64_t j0, int64_t n,
-                                                    int64_t dim, int64_t limit, float *rows) {
+static inline void CK_AS_CAT(CK_AS_FUNCTION, _rows)(const uint8_t *src, int64_t row_bytes, int64_t block, int64_t j0,
+                                                    int64_t n, int64_t dim, int64_t limit, float *rows) {
     for (int64_t r = 0; r < n; r++) {
-        const uint16_t *in = src + (j0 + r) * stride;
+        const uint8_t *in = src + (j0 + r) * row_bytes;
         if (j0 + r + CK_AS_FETCH_ROWS < limit) {
-            const char *next = (const char *)(in + CK_AS_FETCH_ROWS * stride);
-            for (int64_t b = 0; b < dim * 2; b += 64) _mm_prefetch(next + b, _MM_HINT_T0);
+            const char *next = (const char *)(in + CK_AS_FETCH_ROWS * row_bytes);
+            for (int64_t b = 0; b < row_bytes; b += 64) _mm_prefetch(next + b, _MM_HINT_T0);
         }
-        for (int64_t d = 0; d < dim; d += 16) v_from_f16(in + d, rows + r * dim + d);
+        CK_AS_ROW(in, dim, block, rows + r * dim);
     }
 }
 
@@ -42,9 +47,10 @@ static inline void CK_AS_CAT(CK_AS_FUNCTION, _one)(const float *qt, const float 
     v_store(p, acc);
 }
 
-void CK_AS_FUNCTION(const uint16_t *keys, const uint16_t *values, int64_t stride, int64_t begin, int64_t end,
-                    const float *queries, int64_t qstride, int64_t heads, int64_t dim, float scale, float *work,
-                    float *state) {
+static void CK_AS_CAT(CK_AS_FUNCTION, _core)(const uint8_t *keys, const uint8_t *values, int64_t row_bytes,
+                                            int64_t block, int64_t begin, int64_t end, const float *queries,
+                                            int64_t qstride, int64_t heads, int64_t dim, float scale, float *work,
+                                            float *state) {
     float *qt = work;                            // dim x 16: scaled queries, heads in lanes (others 0)
     float *rows = qt + 16 * dim;                 // CK_ATTN_STREAM_BLOCK x dim: a block's rows as floats
     float *p = rows + CK_ATTN_STREAM_BLOCK * dim; // CK_ATTN_STREAM_BLOCK x 16: scores, then weights
@@ -56,7 +62,7 @@ void CK_AS_FUNCTION(const uint16_t *keys, const uint16_t *values, int64_t stride
     v16 m = v_set1(-INFINITY), l = v_zero();
     for (int64_t j0 = begin; j0 < end; j0 += CK_ATTN_STREAM_BLOCK) {
         const int64_t n = end - j0 < CK_ATTN_STREAM_BLOCK ? end - j0 : CK_ATTN_STREAM_BLOCK;
-        CK_AS_CAT(CK_AS_FUNCTION, _rows)(keys, stride, j0, n, dim, end, rows);
+        CK_AS_CAT(CK_AS_FUNCTION, _rows)(keys, row_bytes, block, j0, n, dim, end, rows);
         int64_t r = 0;
         for (; r + CK_AS_TILE <= n; r += CK_AS_TILE) CK_AS_CAT(CK_AS_FUNCTION, _tile)(qt, rows + r * dim, dim, p + r * 16);
         for (; r < n; r++) CK_AS_CAT(CK_AS_FUNCTION, _one)(qt, rows + r * dim, dim, p + r * 16);
@@ -78,7 +84,7 @@ void CK_AS_FUNCTION(const uint16_t *keys, const uint16_t *values, int64_t stride
         }
 
         // weighted values, CK_AS_VCHUNK dimensions of sums in registers across the block's rows
-        CK_AS_CAT(CK_AS_FUNCTION, _rows)(values, stride, j0, n, dim, end, rows);
+        CK_AS_CAT(CK_AS_FUNCTION, _rows)(values, row_bytes, block, j0, n, dim, end, rows);
         for (int64_t d0 = 0; d0 < dim; d0 += CK_AS_VCHUNK) {
             v16 acc[CK_AS_VCHUNK];
             for (int i = 0; i < CK_AS_VCHUNK; i++) acc[i] = v_load(o + (d0 + i) * 16);

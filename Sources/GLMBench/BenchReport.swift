@@ -63,7 +63,7 @@ public struct BenchReport {
         lines.append(String(format: "time to first token:       %.3f s (20-token prompt, median of %d)",
                             median(result.timeToFirstToken), result.timeToFirstToken.count))
         lines.append("peak RSS:                  " + gb(Double(peakRSS)))
-        lines.append("KV cache:                  " + gb(Double(result.kvCacheBytes)))
+        lines.append("KV cache:                  " + gb(Double(result.kvCacheBytes)) + " (\(result.kvCachePrecision))")
         lines.append("weights read per token:    " + gb(Double(result.weightBytesPerToken)))
         lines.append(String(format: "memory read bandwidth:     %.2f GB/s (%d threads; median of 10 passes before and after, range %.1f-%.1f)",
                             result.bandwidthBytesPerSecond / 1e9, threads, result.bandwidthRange.lowerBound / 1e9,
@@ -99,6 +99,7 @@ public struct BenchReport {
             "tg_tokens_per_second": result.generationTokensPerSecond,
             "time_to_first_token_seconds": result.timeToFirstToken,
             "load_seconds": loadSeconds, "peak_rss_bytes": peakRSS, "kv_cache_bytes": result.kvCacheBytes,
+            "kv_cache_type": result.kvCachePrecision,
             "weight_bytes_per_token": result.weightBytesPerToken,
             "bandwidth_bytes_per_second": result.bandwidthBytesPerSecond,
             "bandwidth_min_bytes_per_second": result.bandwidthRange.lowerBound,

@@ -25,6 +25,8 @@ public struct BenchmarkResult: Sendable {
     public var timeToFirstToken: [Double] = []
     public var weightBytesPerToken = 0
     public var kvCacheBytes = 0
+    /// How the cache stored keys and values (f32, f16 or q8_0).
+    public var kvCachePrecision = ""
     public var bandwidthBytesPerSecond = 0.0
     /// Cached tokens the prompt was read and generation started after (the requested --context, or
     /// less if the window is smaller).
@@ -93,7 +95,7 @@ public enum Benchmark {
         guard window <= c.contextLength else {
             throw GLMError(.contextOverflow, "the benchmark needs \(window) positions; the model's window is \(c.contextLength)")
         }
-        let cache = KVCache(config: c, maxPositions: window, precision: KVPrecision.matching(model.weights.matrixType))
+        let cache = KVCache(config: c, maxPositions: window, precision: model.cachePrecision)
         let companion = KVCache(config: c, maxPositions: window / 2 + 1 + options.generatedTokens * options.readAheadRows,
                                 precision: cache.precision)
 
@@ -185,6 +187,7 @@ public enum Benchmark {
             result.timeToFirstToken.append(elapsed(since: start))
         }
         result.kvCacheBytes = cache.bytes
+        result.kvCachePrecision = cache.precision.rawValue
         return result
     }
 

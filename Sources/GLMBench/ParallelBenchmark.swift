@@ -26,7 +26,7 @@ public enum ParallelBenchmark {
         }
         var generator = SeededGenerator(seed: 7)
         func randomToken() -> Int32 { Int32(generator.next() % UInt64(min(c.vocabRows, 64_000))) }
-        let precision = KVPrecision.matching(model.weights.matrixType)
+        let precision = model.cachePrecision
         let caches = (0..<largest).map { _ in KVCache(config: c, maxPositions: window, precision: precision) }
         // Warm-up: every weight page once, and a few batched steps.
         var logits: [Float] = []

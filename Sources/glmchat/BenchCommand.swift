@@ -20,6 +20,8 @@ struct BenchCommand: ParsableCommand {
     var kernel: KernelPath?
     @Option(name: [.customShort("r"), .long], help: "Repetitions of each test.") var repetitions = 3
     @Option(help: "Read the prompt and generate after N cached tokens (as llama-bench -d).") var context = 0
+    @Option(name: .customLong("cache-type"), help: "KV cache: f16 (exact) or q8_0 (int8 blocks, half the memory).")
+    var cacheType: KVCacheType = .f16
     @Option(name: .customLong("read-ahead"),
             help: "Also time generation with N rows of a slide's kept part read along with each token.")
     var readAheadRows = 0
@@ -30,6 +32,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Measure speculative decoding: oracle (the plain answer as drafts: all accepted, the mechanics' bound), ngram (drafts from a prompt that pastes a passage and starts it again) or off; plain generation runs alternately, and the cost of verifying drafts is measured.")
     var speculate: SpeculationBenchmark.Mode?
     @Option(help: "Drafts per verification pass with --speculate.") var drafts = Speculation.defaultMaxDrafts
+    @Flag(name: .customLong("cache-drift"), help: "Instead of speed: read a random --context-token prompt into the exact and the q8_0 cache, feed -n greedy tokens to both, and print the q8_0 cache's max logit difference and greedy agreement.")
+    var cacheDrift = false
     @Flag(help: "Print the results as JSON.") var json = false
 
     func validate() throws {
@@ -66,7 +70,16 @@ struct BenchCommand: ParsableCommand {
                                               as: random == nil ? type : nil, source: path, threads: compute)
             let hugePages = try ModelLoader.settleInHugePages(opened, weights: weights)
             let loadSeconds = Date().timeIntervalSince(loadStart)
-            let glm = GLMModel(weights: weights, compute: compute)
+            if cacheDrift {
+                guard context > 0 else { throw ValidationError("--cache-drift reads a prompt of --context tokens: give --context N") }
+                let drift = try CacheDrift.run(weights: weights, compute: compute, depth: context, steps: generatedTokens) { line in
+                    FileHandle.standardError.write(Data((line + "\n").utf8))
+                }
+                print(drift.summary())
+                return
+            }
+            try cacheType.check(headDim: weights.config.headDim)
+            let glm = GLMModel(weights: weights, compute: compute, cacheType: cacheType)
             if let speculate {
                 var options = SpeculationBenchmark.Options()
                 options.mode = speculate

@@ -21,6 +21,9 @@ struct ChatOptions: ParsableArguments {
     @Option(help: "Speculative decoding for every model: ngram (guesses from the conversation, checked in one pass; the same answer, faster where text repeats) or off. Default: each model's speculate in config.toml, else \(SpeculationMode.standard.rawValue).")
     var speculate: SpeculationMode?
 
+    @Option(name: .customLong("cache-type"), help: "KV cache of every model: f16 (exact) or q8_0 (half the memory, a small drift). Default: each model's cache_type in config.toml, else f16.")
+    var cacheType: KVCacheType?
+
     @Option(name: .customLong("ctx-size"), help: "Limit every model's context window to N tokens (over config.toml's ctx_size); a smaller window holds a smaller KV cache.")
     var contextSize: Int?
 
@@ -66,7 +69,8 @@ func runChat(_ options: ChatOptions, dataDirectory: String?, threads: Int?) asyn
         }
     } else {
         provider = EngineModelProvider(threads: threads, slidePolicy: options.slide ?? configuration.slide ?? .exact,
-                                       contextSize: options.contextSize, speculate: options.speculate)
+                                       contextSize: options.contextSize, speculate: options.speculate,
+                                       cacheType: options.cacheType)
     }
     let lineByLine = TerminalChat.isLineByLineTerminal(environment: launch.environment)
     guard lineByLine || TerminalChat.canRunFullScreen(environment: launch.environment) else {

@@ -6,6 +6,7 @@ extension StorageType: ExpressibleByArgument {}
 extension KernelPath: ExpressibleByArgument {}
 extension SlidePolicy: ExpressibleByArgument {}
 extension SpeculationMode: ExpressibleByArgument {}
+extension KVCacheType: ExpressibleByArgument {}
 
 /// The options every command that loads a model shares.
 struct ModelOptions: ParsableArguments {
@@ -33,6 +34,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Speculative decoding: ngram (guesses from the conversation, checked several at a time in one pass; the same answer, faster where text repeats) or off.")
     var speculate: SpeculationMode = .standard
 
+    @Option(name: .customLong("cache-type"), help: "How the KV cache stores keys and values: f16 (exact) or q8_0 (int8 blocks: half the memory, a small drift; see the README).")
+    var cacheType: KVCacheType = .f16
+
     func validate() throws {
         guard (0...16).contains(readAhead) else {
             throw ValidationError("--read-ahead must be between 0 and 16 rows per token, not \(readAhead)")
@@ -42,7 +46,7 @@ struct ModelOptions: ParsableArguments {
     func loadOptions(kind: ModelKind?) throws -> ModelLoadOptions {
         guard let model else { throw ValidationError("--model PATH is required") }
         return ModelLoadOptions(path: model, tokenizerPath: tokenizer, matrixType: type, threads: threads,
-                                contextLimit: contextSize, kind: kind)
+                                contextLimit: contextSize, kind: kind, cacheType: cacheType)
     }
 }
 

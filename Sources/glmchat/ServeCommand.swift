@@ -54,6 +54,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Weight precision when loading: f32, f16, q8_0, q4_0 (default: q4_0 for a checkpoint directory, the file's own for GGUF).")
     var type: StorageType?
 
+    @Option(name: .customLong("cache-type"), help: "KV cache of every model: f16 (exact) or q8_0 (half the memory, a small drift) (default: each model's cache_type in config.toml, else f16).")
+    var cacheType: KVCacheType?
+
     @Option(help: "How a full window slides: exact or shift.")
     var slide: SlidePolicy = .exact
 
@@ -139,7 +142,8 @@ struct ServeCommand: AsyncParsableCommand {
             }
             log("loading \(entry.name) from \(entry.path)")
             let loaded = try ModelLoader.load(ModelLoadOptions(path: entry.path, matrixType: type, threads: threads,
-                                                               contextLimit: contextSize ?? entry.contextSize, kind: entry.kind))
+                                                               contextLimit: contextSize ?? entry.contextSize, kind: entry.kind,
+                                                               cacheType: cacheType ?? entry.cacheType ?? .f16))
             let engine = InferenceEngine(model: loaded.model, tokenizer: loaded.tokenizer, kind: loaded.kind,
                                          contextLimit: loaded.contextLimit, slidePolicy: slide,
                                          speculation: (speculate ?? entry.speculate ?? .standard).speculation())
@@ -148,8 +152,8 @@ struct ServeCommand: AsyncParsableCommand {
                 served.append(ServedModel(local: local))
                 continue
             }
-            let bytesPerPosition = 2 * loaded.model.config.numLayers * loaded.model.config.kvDim
-                * (KVPrecision.matching(loaded.model.weights.matrixType) == .f32 ? 4 : 2)
+            let bytesPerPosition = KVCache.bytes(config: loaded.model.config, positions: 1,
+                                                 precision: loaded.model.cachePrecision)
             let budget = kvBudgetMB.map { Int($0 * 1_048_576) } ?? parallel * engine.contextWindow * bytesPerPosition
             let decoder = BatchDecoder(model: loaded.model, tokenizer: loaded.tokenizer, contextWindow: engine.contextWindow,
                                        maxSequences: parallel, memoryBudgetBytes: budget)

@@ -41,7 +41,7 @@ import Testing
     static let keys: Set<String> = [
         "model", "type", "kernel", "file_bytes", "threads", "prompt_tokens", "generated_tokens", "context",
         "repetitions", "pp_tokens_per_second", "tg_tokens_per_second", "time_to_first_token_seconds",
-        "load_seconds", "peak_rss_bytes", "kv_cache_bytes", "weight_bytes_per_token", "bandwidth_bytes_per_second",
+        "load_seconds", "peak_rss_bytes", "kv_cache_bytes", "kv_cache_type", "weight_bytes_per_token", "bandwidth_bytes_per_second",
         "bandwidth_min_bytes_per_second", "bandwidth_max_bytes_per_second", "generation_bandwidth_ratio",
         "attention_share", "interleaved_bandwidth_bytes_per_second", "interleaved_generation_bandwidth_ratios",
         "weights_in_2mb_pages_bytes", "weights_reread_into_2mb_pages", "tg_cpu_seconds_per_token", "read_ahead_rows",

@@ -68,6 +68,20 @@ import GLMEngine
         }
     }
 
+    @Test func modelCacheTypeIsReadAndChecked() throws {
+        let entry = "[[models]]\nname = \"c\"\nkind = \"chat\"\npath = \"/m\"\n"
+        #expect(try ChatConfiguration.parse(entry, path: "c.toml").models.first?.cacheType == nil)
+        #expect(try ChatConfiguration.parse(entry + "cache_type = \"q8_0\"\n", path: "c.toml").models.first?.cacheType == .q8_0)
+        #expect(try ChatConfiguration.parse(entry + "cache_type = \"f16\"\n", path: "c.toml").models.first?.cacheType == .f16)
+        for bad in ["cache_type = \"q4_0\"", "cache_type = \"Q8_0\"", "cache_type = 8"] {
+            #expect(throws: ConfigError(path: "c.toml", "model 'c': cache_type must be \"f16\" or \"q8_0\"")) {
+                try ChatConfiguration.parse(entry + bad + "\n", path: "c.toml")
+            }
+        }
+        let remote = "[[models]]\nname = \"r\"\nkind = \"chat\"\nbackend = \"openai\"\nurl = \"http://h/v1\"\nmodel = \"m\"\ncache_type = \"q8_0\"\n"
+        #expect(throws: ConfigError.self) { try ChatConfiguration.parse(remote, path: "c.toml") }
+    }
+
     @Test func commandLineModelIsAddedFirst() {
         var configuration = ChatConfiguration(models: [ModelEntry(name: "chat", kind: .chat, path: "/a")])
         configuration.addModel(path: "/models/chatglm3-6b-32k-q4_0.gguf")

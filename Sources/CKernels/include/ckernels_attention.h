@@ -6,7 +6,7 @@
 extern "C" {
 #endif
 
-// ---- streaming attention over an F16 cache ---------------------------------------------------
+// ---- streaming attention over an F16 or q8_0 cache ------------------------------------------------
 // One pass over a KV group's cached rows for up to 16 query heads that share it: each block of
 // positions gets its scores, an online-softmax update and its weighted values while the rows are in
 // L1, so the cache is read once per token and no score array as long as the context is written.
@@ -36,6 +36,13 @@ void ck_attn_stream_f16_scalar(const uint16_t *keys, const uint16_t *values, int
                                int64_t end, const float *queries, int64_t qstride, int64_t heads, int64_t dim,
                                float scale, float *work, float *state);
 
+/// The same pass over a q8_0 cache: each row (`row_bytes` apart) is dim / block blocks of an f16
+/// scale followed by `block` int8 values (ggml's block_q8_0 when block is 32; 16 for heads of 16),
+/// value = scale x int8. block is 16 or 32 and divides dim.
+void ck_attn_stream_q8_0_scalar(const uint8_t *keys, const uint8_t *values, int64_t row_bytes, int64_t block,
+                                int64_t begin, int64_t end, const float *queries, int64_t qstride, int64_t heads,
+                                int64_t dim, float scale, float *work, float *state);
+
 /// Combines `parts` <= CK_ATTN_MAX_PARTS states (`sstride` floats apart, over disjoint ranges) and
 /// writes each head's attention output: out[h * ostride + d] for h < heads, d < dim. A head whose
 /// states are all empty gets zeros.
@@ -51,6 +58,13 @@ void ck_attn_stream_f16_avx512(const uint16_t *keys, const uint16_t *values, int
 void ck_attn_stream_f16_avx2(const uint16_t *keys, const uint16_t *values, int64_t stride, int64_t begin,
                              int64_t end, const float *queries, int64_t qstride, int64_t heads, int64_t dim,
                              float scale, float *work, float *state);
+/// The q8_0 passes, AVX-512 and AVX2 (int8 widened and scaled in registers).
+void ck_attn_stream_q8_0_avx512(const uint8_t *keys, const uint8_t *values, int64_t row_bytes, int64_t block,
+                                int64_t begin, int64_t end, const float *queries, int64_t qstride, int64_t heads,
+                                int64_t dim, float scale, float *work, float *state);
+void ck_attn_stream_q8_0_avx2(const uint8_t *keys, const uint8_t *values, int64_t row_bytes, int64_t block,
+                              int64_t begin, int64_t end, const float *queries, int64_t qstride, int64_t heads,
+                              int64_t dim, float scale, float *work, float *state);
 #endif
 
 #ifdef __cplusplus

@@ -32,14 +32,13 @@ public final class BatchDecoder: @unchecked Sendable {
         self.contextWindow = max(2, min(contextWindow, model.config.contextLength))
         self.maxSequences = max(1, min(maxSequences, model.maxBatch))
         self.memoryBudgetBytes = memoryBudgetBytes
-        precision = KVPrecision.matching(model.weights.matrixType)
+        precision = model.cachePrecision
         self.promptChunk = max(1, min(promptChunk, model.maxBatch))
     }
 
     /// KV bytes of one cached position.
     public var bytesPerPosition: Int {
-        let c = model.config
-        return 2 * c.numLayers * c.kvDim * precision.bytesPerValue
+        KVCache.bytes(config: model.config, positions: 1, precision: precision)
     }
 
     /// Requests at work and waiting.

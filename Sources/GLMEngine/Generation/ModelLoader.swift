@@ -10,9 +10,12 @@ public struct ModelLoadOptions: Sendable {
     public var contextLimit: Int?
     /// nil: chat, or chat-32k when the model's window is 32K.
     public var kind: ModelKind?
+    /// How the KV cache stores keys and values (the exact F16 cache unless q8_0 is asked for).
+    public var cacheType: KVCacheType
 
     public init(path: String, tokenizerPath: String? = nil, matrixType: StorageType? = nil, threads: Int? = nil,
-                contextLimit: Int? = nil, kind: ModelKind? = nil) {
+                contextLimit: Int? = nil, kind: ModelKind? = nil, cacheType: KVCacheType = .f16) {
+        self.cacheType = cacheType
         self.path = path
         self.tokenizerPath = tokenizerPath
         self.matrixType = matrixType
@@ -46,6 +49,7 @@ public enum ModelLoader {
         if let limit = options.contextLimit, limit < 2 {
             throw GLMError(.badValue, "--ctx-size must be at least 2, got \(limit)")
         }
+        try options.cacheType.check(headDim: config.headDim)
         let compute = ComputeContext(threads: options.threads ?? ComputeContext.physicalCores)
         let matrixType = options.matrixType ?? (opened.format == .gguf ? nil : .q4_0)
         let weights = try GLMWeights.load(from: opened.checkpoint, config: config, as: matrixType,
@@ -53,8 +57,8 @@ public enum ModelLoader {
         let hugePages = try settleInHugePages(opened, weights: weights)
         let kind = options.kind ?? (config.contextLength >= 32768 ? .chat32k : .chat)
         let limit = min(options.contextLimit ?? config.contextLength, config.contextLength)
-        return LoadedModel(model: GLMModel(weights: weights, compute: compute), tokenizer: tokenizer, kind: kind,
-                           contextLimit: limit, hugePages: hugePages)
+        return LoadedModel(model: GLMModel(weights: weights, compute: compute, cacheType: options.cacheType),
+                           tokenizer: tokenizer, kind: kind, contextLimit: limit, hugePages: hugePages)
     }
 
     /// For a GGUF whose matrices are used in place from the mapping: puts the mapping in 2 MB pages

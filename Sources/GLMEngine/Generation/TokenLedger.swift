@@ -45,7 +45,7 @@ public final class CachedSequence: @unchecked Sendable {
     public init(model: GLMModel, contextLimit: Int) {
         self.model = model
         cache = KVCache(config: model.config, maxPositions: contextLimit,
-                        precision: KVPrecision.matching(model.weights.matrixType))
+                        precision: model.cachePrecision)
     }
 
     public var window: Int { cache.maxPositions }

@@ -1,8 +1,8 @@
 import CKernels
 import Foundation
 
-/// Which streaming attention pass reads an F16 cache (`ckernels_attention.h`): one pass over a KV
-/// group's rows for all the heads that share it, scores, online softmax and weighted values fused.
+/// Which streaming attention pass reads an F16 or q8_0 cache (`ckernels_attention.h`): one pass over
+/// a KV group's rows for all the heads that share it, scores, online softmax and weighted values fused.
 enum StreamingAttention: Sendable {
     case avx512, avx2, scalar
 
@@ -36,6 +36,27 @@ enum StreamingAttention: Sendable {
         }
     }
 
+    /// The pass over a q8_0 cache: rows of `rowBytes` bytes, blocks of `block` values (`Q8CacheRows`).
+    func runQ8(keys: UnsafeRawPointer, values: UnsafeRawPointer, rowBytes: Int, block: Int, dim: Int, range: Range<Int>,
+               queries: UnsafePointer<Float>, heads: Int, scale: Float, work: UnsafeMutablePointer<Float>,
+               state: UnsafeMutablePointer<Float>) {
+        let k = keys.assumingMemoryBound(to: UInt8.self), v = values.assumingMemoryBound(to: UInt8.self)
+        let d = Int64(dim), lo = Int64(range.lowerBound), hi = Int64(range.upperBound), n = Int64(heads)
+        let bytes = Int64(rowBytes), width = Int64(block)
+        switch self {
+        case .avx512:
+            #if arch(x86_64)
+            ck_attn_stream_q8_0_avx512(k, v, bytes, width, lo, hi, queries, d, n, d, scale, work, state)
+            #endif
+        case .avx2:
+            #if arch(x86_64)
+            ck_attn_stream_q8_0_avx2(k, v, bytes, width, lo, hi, queries, d, n, d, scale, work, state)
+            #endif
+        case .scalar:
+            ck_attn_stream_q8_0_scalar(k, v, bytes, width, lo, hi, queries, d, n, d, scale, work, state)
+        }
+    }
+
     /// How many ranges one row's positions are cut into per group: a short cache is one range per
     /// group; a long one gives each thread about two ranges to claim, so a thread slowed by another
     /// tenant's work hands its last range to the other instead of holding it back.
@@ -49,7 +70,7 @@ extension GLMModel {
     /// Causal grouped attention: query head h reads KV group h / headsPerGroup, scale 1/sqrt(headDim).
     func attend(layer: Int, _ segment: Segment) {
         let c = config
-        if segment.cache.precision == .f16, let pass = StreamingAttention.choose(compute.path, headDim: c.headDim) {
+        if segment.cache.precision != .f32, let pass = StreamingAttention.choose(compute.path, headDim: c.headDim) {
             attendStreaming(layer: layer, segment, pass: pass)
             return
         }
@@ -83,7 +104,7 @@ extension GLMModel {
         }
     }
 
-    /// The F16-cache attention: up to 16 heads of one KV group go together through the group's cache,
+    /// The F16- or q8_0-cache attention: up to 16 heads of one KV group go together through the group's cache,
     /// each key and value row read once per token for all of them. A unit of work is one row of the
     /// batch, one group's heads (16 at a time) and, for a lone row over a long cache, one range of its
     /// positions; the ranges' partial states are merged after.
@@ -120,14 +141,19 @@ extension GLMModel {
                 let t = rows.lowerBound + unit / (groupUnits * parts)
                 let (g, first, count) = heads((unit / parts) % groupUnits)
                 let part = unit % parts
-                guard let keys = cache.f16Keys(layer: layer, group: g),
-                      let values = cache.f16Values(layer: layer, group: g) else { continue }
                 let positions = segment.position(ofRow: t) + 1
                 let state = parts > 1 ? area + (threads + unit) * areaStride : work + workFloats
-                pass.run(keys: keys, values: values, dim: c.headDim,
-                         range: (positions * part / parts)..<(positions * (part + 1) / parts),
-                         queries: s.qkv + t * c.qkvRows + first * c.headDim, heads: count, scale: scale,
-                         work: work, state: state)
+                let range = (positions * part / parts)..<(positions * (part + 1) / parts)
+                let queries = s.qkv + t * c.qkvRows + first * c.headDim
+                if let keys = cache.f16Keys(layer: layer, group: g), let values = cache.f16Values(layer: layer, group: g) {
+                    pass.run(keys: keys, values: values, dim: c.headDim, range: range, queries: queries, heads: count,
+                             scale: scale, work: work, state: state)
+                } else if let keys = cache.q8Keys(layer: layer, group: g), let values = cache.q8Values(layer: layer, group: g) {
+                    pass.runQ8(keys: keys, values: values, rowBytes: cache.headBytes, block: cache.q8Block, dim: c.headDim,
+                               range: range, queries: queries, heads: count, scale: scale, work: work, state: state)
+                } else {
+                    continue
+                }
                 if parts == 1 {
                     ck_attn_merge_states(state, Int64(stateFloats), 1, Int64(count), Int64(c.headDim),
                                          s.attention + t * c.qDim + first * c.headDim, Int64(c.headDim))

@@ -14,6 +14,8 @@ public final class GLMModel: @unchecked Sendable {
     public let compute: ComputeContext
     /// Longest batch one `forward` call takes; longer prompts are fed in chunks of this size.
     public let maxBatch: Int
+    /// The KV cache asked for; `cachePrecision` is what caches made for this model store.
+    public let cacheType: KVCacheType
     let rope: RotaryEmbedding
     let scratch: ForwardScratch
     /// Seconds spent in attention since last reset (the benchmark reports its share at long context).
@@ -22,13 +24,19 @@ public final class GLMModel: @unchecked Sendable {
     /// token allocates nothing.
     private lazy var tokenBatch = [Int32](repeating: 0, count: maxBatch)
 
-    public init(weights: GLMWeights, compute: ComputeContext, maxBatch: Int = 256) {
+    /// `cacheType` q8_0 needs heads of a multiple of 16 values (`KVCacheType.check`).
+    public init(weights: GLMWeights, compute: ComputeContext, maxBatch: Int = 256, cacheType: KVCacheType = .f16) {
+        precondition((try? cacheType.check(headDim: weights.config.headDim)) != nil, "q8_0 cache for heads it cannot take")
+        self.cacheType = cacheType
         self.weights = weights
         self.compute = compute
         self.maxBatch = max(1, maxBatch)
         rope = RotaryEmbedding(config: weights.config)
         scratch = ForwardScratch(config: weights.config, maxTokens: self.maxBatch)
     }
+
+    /// How the caches of this model store keys and values.
+    public var cachePrecision: KVPrecision { KVPrecision.matching(weights.matrixType, cacheType: cacheType) }
 
     /// Feeds `tokens` at the positions after what `cache` holds, and returns logits as rows of
     /// `vocabRows` floats: one row for `.last`, one per token for `.all`, none for `.none`.

@@ -1,14 +1,49 @@
 import Foundation
 
 /// How cached keys and values are stored. F16 halves the memory of long contexts (a full 32K cache of
-/// ChatGLM3-6B: 0.9 GB instead of 1.8 GB); F32 keeps f32-weight runs exact against the reference.
+/// ChatGLM3-6B: 0.9 GB instead of 1.8 GB); F32 keeps f32-weight runs exact against the reference;
+/// q8_0 (int8 blocks with a scale, `Q8CacheRows`) halves it again, at a small drift (docs/PERFORMANCE.md).
 public enum KVPrecision: String, Sendable {
-    case f32, f16
-
-    var bytesPerValue: Int { self == .f32 ? 4 : 2 }
+    case f32, f16, q8_0
 
     /// F32 weights are the exactness reference, so their cache stays F32; quantized models use F16.
     public static func matching(_ weights: StorageType) -> KVPrecision { weights == .f32 ? .f32 : .f16 }
+
+    /// The cache a model runs with: q8_0 when asked for, else the exact cache of its weights.
+    public static func matching(_ weights: StorageType, cacheType: KVCacheType) -> KVPrecision {
+        cacheType == .q8_0 ? .q8_0 : matching(weights)
+    }
+
+    /// Bytes of `count` cached values of a head of `headDim` (a group's slice of a position).
+    func bytes(count: Int, headDim: Int) -> Int {
+        switch self {
+        case .f32: return 4 * count
+        case .f16: return 2 * count
+        case .q8_0: return Q8CacheRows.bytes(count: count, block: Q8CacheRows.block(headDim: headDim) ?? 32)
+        }
+    }
+}
+
+/// The cache a user asks for (`--cache-type`, `cache_type` in config.toml).
+public enum KVCacheType: String, Sendable, CaseIterable {
+    /// The exact cache: F16 (F32 for f32 weights).
+    case f16
+    /// Int8 blocks of 32 with an f16 scale each: about half the memory of F16, slightly inexact.
+    case q8_0
+
+    /// Checks that a model with heads of `headDim` can use this cache.
+    public func check(headDim: Int) throws {
+        guard self == .q8_0, Q8CacheRows.block(headDim: headDim) == nil else { return }
+        throw GLMError(.badValue, "the q8_0 cache needs heads of a multiple of 16 values; this model's have \(headDim)")
+    }
+
+    /// Parses a user's value, with an error naming the choices.
+    public static func parse(_ text: String) throws -> KVCacheType {
+        guard let type = KVCacheType(rawValue: text) else {
+            throw GLMError(.badValue, "unknown cache type '\(text)': use f16 or q8_0")
+        }
+        return type
+    }
 }
 
 /// Keys (after RoPE) and values of every cached position, per layer. Storage grows with the
@@ -37,6 +72,10 @@ public final class KVCache: @unchecked Sendable {
         kvGroups = config.kvGroups
         self.maxPositions = maxPositions
         self.precision = precision
+        let block = Q8CacheRows.block(headDim: config.headDim)
+        precondition(precision != .q8_0 || block != nil, "a q8_0 cache needs heads of a multiple of 16 (KVCacheType.check)")
+        q8Block = block ?? 32
+        headBytes = precision.bytes(count: config.headDim, headDim: config.headDim)
     }
 
     deinit {
@@ -45,13 +84,20 @@ public final class KVCache: @unchecked Sendable {
     }
 
     /// Bytes allocated now (it grows with the conversation).
-    public var bytes: Int { 2 * layerCount * capacity * kvDim * precision.bytesPerValue }
+    public var bytes: Int { 2 * layerCount * capacity * rowBytes }
     /// Bytes a full window would take.
-    public var fullWindowBytes: Int { 2 * layerCount * maxPositions * kvDim * precision.bytesPerValue }
+    public var fullWindowBytes: Int { 2 * layerCount * maxPositions * rowBytes }
 
-    private var rowBytes: Int { kvDim * precision.bytesPerValue }
+    /// Bytes a full window of `positions` would take for a model of `config` in `precision`.
+    public static func bytes(config: ModelConfig, positions: Int, precision: KVPrecision) -> Int {
+        2 * config.numLayers * positions * config.kvGroups * precision.bytes(count: config.headDim, headDim: config.headDim)
+    }
+
+    private var rowBytes: Int { kvGroups * headBytes }
     /// Bytes of one group's slice of a position.
-    private var headBytes: Int { headDim * precision.bytesPerValue }
+    let headBytes: Int
+    /// Values per q8_0 block (q8_0 caches only).
+    let q8Block: Int
 
     /// Where group `group`'s slice of `position` starts in a layer's storage.
     private func slot(_ base: UnsafeMutableRawPointer, group: Int, position: Int) -> UnsafeMutableRawPointer {
@@ -96,6 +142,7 @@ public final class KVCache: @unchecked Sendable {
         switch precision {
         case .f32: slot.copyMemory(from: source, byteCount: headBytes)
         case .f16: Kernels.toF16(source, slot.assumingMemoryBound(to: Float16.self), count: headDim)
+        case .q8_0: Q8CacheRows.quantize(source, count: headDim, block: q8Block, into: slot)
         }
     }
 
@@ -106,6 +153,7 @@ public final class KVCache: @unchecked Sendable {
         case .f16:
             let half = slot.assumingMemoryBound(to: Float16.self)
             for i in 0..<headDim { out[i] = Float(half[i]) }
+        case .q8_0: Q8CacheRows.dequantize(slot, count: headDim, block: q8Block, into: out)
         }
     }
 
@@ -116,6 +164,9 @@ public final class KVCache: @unchecked Sendable {
         switch precision {
         case .f32: return Kernels.dot(query, base.assumingMemoryBound(to: Float.self) + offset % headDim, count: count)
         case .f16: return Kernels.dot(query, base.assumingMemoryBound(to: Float16.self) + offset % headDim, count: count)
+        case .q8_0:
+            precondition(offset % headDim == 0 && count == headDim, "a q8_0 cache is read a whole head at a time")
+            return Q8CacheRows.dot(query, base, count: count, block: q8Block)
         }
     }
 
@@ -126,6 +177,9 @@ public final class KVCache: @unchecked Sendable {
         switch precision {
         case .f32: Kernels.axpy(weight, base.assumingMemoryBound(to: Float.self) + offset % headDim, out, count: count)
         case .f16: Kernels.axpy(weight, base.assumingMemoryBound(to: Float16.self) + offset % headDim, out, count: count)
+        case .q8_0:
+            precondition(offset % headDim == 0 && count == headDim, "a q8_0 cache is read a whole head at a time")
+            Q8CacheRows.axpy(weight, base, count: count, block: q8Block, into: out)
         }
     }
 
@@ -137,6 +191,16 @@ public final class KVCache: @unchecked Sendable {
 
     func f16Values(layer: Int, group: Int) -> UnsafePointer<UInt16>? {
         precision == .f16 ? UnsafePointer(slot(values[layer], group: group, position: 0).assumingMemoryBound(to: UInt16.self)) : nil
+    }
+
+    /// Group `group`'s cached keys / values in layer `layer` as rows of `headBytes` q8_0 blocks (nil
+    /// unless the cache is q8_0).
+    func q8Keys(layer: Int, group: Int) -> UnsafeRawPointer? {
+        precision == .q8_0 ? UnsafeRawPointer(slot(keys[layer], group: group, position: 0)) : nil
+    }
+
+    func q8Values(layer: Int, group: Int) -> UnsafeRawPointer? {
+        precision == .q8_0 ? UnsafeRawPointer(slot(values[layer], group: group, position: 0)) : nil
     }
 
     /// One cached key (or value) row as floats (tests compare caches with it).

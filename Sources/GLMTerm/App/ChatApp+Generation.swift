@@ -61,6 +61,7 @@ extension ChatApp {
             return startAgentTurn(using: backend)
         }
         activity = .readingPrompt(0)
+        promptEstimate.reset()
         tokensPerSecond = nil
         drafts = nil
         transcript.scrollToBottom()
@@ -74,13 +75,16 @@ extension ChatApp {
 
     /// An answer's event. Its text is already in the session (and on its way to disk): the screen
     /// only needs drawing again.
-    func apply(_ event: ChatEvent) {
+    func apply(_ event: ChatEvent, now: ContinuousClock.Instant = .now) {
         isDirty = true
         switch event {
         case .promptProgress(let done, let total):
             // also mid-answer: an exact slide reads the kept conversation again before the next token
+            let secondsLeft = promptEstimate.update(done: done, total: total, now: now)
             if activity != .stopping {
-                activity = .readingPrompt(total > 0 ? Double(done) / Double(total) : 1)
+                activity = total >= PromptReadingEstimate.longPrompt
+                    ? .readingLongPrompt(done: done, total: total, secondsLeft: secondsLeft)
+                    : .readingPrompt(total > 0 ? Double(done) / Double(total) : 1)
             }
         case .text, .metadata:
             if activity != .stopping { activity = .generating }

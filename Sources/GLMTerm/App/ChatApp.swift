@@ -60,6 +60,8 @@ public final class ChatApp {
     var tokensPerSecond: Double?
     /// Speculative decoding of the latest answer: drafted tokens the model accepted, of those drafted.
     var drafts: (accepted: Int, drafted: Int)?
+    /// The time left reading a long prompt, from its measured rate.
+    var promptEstimate = PromptReadingEstimate()
     public internal(set) var notice: (text: String, isError: Bool)?
 
     var sidebarWanted = true

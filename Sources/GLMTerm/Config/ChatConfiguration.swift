@@ -84,7 +84,7 @@ public struct ChatConfiguration: Equatable, Sendable {
 
     private static func model(_ table: TOMLTable, index: Int, path: String, home: String?) throws(ConfigError) -> ModelEntry {
         let known: Set<String> = Set(["name", "kind", "path", "ctx_size", "tokenizer", "backend", "url", "model", "api_key_env",
-                                      "speculate"]
+                                      "speculate", "cache_type"]
                                      + SamplingField.allCases.map(\.rawValue))
         if let unknown = table.keys.first(where: { !known.contains($0) }) {
             throw ConfigError(path: path, "models[\(index)]: unknown key '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))")
@@ -130,6 +130,12 @@ public struct ChatConfiguration: Equatable, Sendable {
                 }
                 entry.speculate = mode
             }
+            if let value = table["cache_type"] {
+                guard let type = value.string.flatMap(KVCacheType.init(rawValue:)) else {
+                    throw ConfigError(path: path, "model '\(name)': cache_type must be \"f16\" or \"q8_0\"")
+                }
+                entry.cacheType = type
+            }
             return entry
         case "openai":
             let endpoint = try remoteEndpoint(table, model: name, path: path)
@@ -141,7 +147,7 @@ public struct ChatConfiguration: Equatable, Sendable {
 
     /// A `backend = "openai"` entry's server: url, the model's name there, and the key's variable.
     private static func remoteEndpoint(_ table: TOMLTable, model name: String, path: String) throws(ConfigError) -> RemoteEndpoint {
-        for key in ["path", "tokenizer", "speculate"] where table[key] != nil {
+        for key in ["path", "tokenizer", "speculate", "cache_type"] where table[key] != nil {
             throw ConfigError(path: path, "model '\(name)': a backend = \"openai\" model has url and model, not \(key)")
         }
         guard let url = table["url"]?.string, !url.isEmpty else {

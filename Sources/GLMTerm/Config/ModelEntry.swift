@@ -19,6 +19,9 @@ public struct ModelEntry: Equatable, Sendable {
     public var remote: RemoteEndpoint?
     /// `speculate`: "ngram" or "off" for this model (nil: the command line's, else the default).
     public var speculate: SpeculationMode?
+    /// `cache_type`: "f16" (the exact cache) or "q8_0" (half its memory, a small drift) for this model
+    /// (nil: the command line's, else f16).
+    public var cacheType: KVCacheType?
 
     public init(name: String, kind: ModelKind, path: String, contextSize: Int? = nil, tokenizer: String? = nil,
                 sampling: SamplingSettings = .default) {

@@ -13,14 +13,17 @@ public final class EngineModelProvider: ModelProvider {
     private let contextSize: Int?
     /// `--speculate`: every model's, over each entry's `speculate`.
     private let speculate: SpeculationMode?
+    /// `--cache-type`: every model's, over each entry's `cache_type`.
+    private let cacheType: KVCacheType?
     private var loading: Task<Void, Never>?
     /// Where remote entries' API keys are read (`api_key_env`).
     private let environment: [String: String]
 
     public init(threads: Int? = nil, slidePolicy: SlidePolicy = .exact, contextSize: Int? = nil,
-                speculate: SpeculationMode? = nil,
+                speculate: SpeculationMode? = nil, cacheType: KVCacheType? = nil,
                 environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.speculate = speculate
+        self.cacheType = cacheType
         self.threads = threads
         self.slidePolicy = slidePolicy
         self.contextSize = contextSize
@@ -31,7 +34,8 @@ public final class EngineModelProvider: ModelProvider {
         if let remote = model.remote { return connect(remote, entry: model) }
         let (stream, continuation) = AsyncStream<LoadEvent>.makeStream()
         let options = ModelLoadOptions(path: model.path, tokenizerPath: model.tokenizer, threads: threads,
-                                       contextLimit: contextSize ?? model.contextSize, kind: model.kind)
+                                       contextLimit: contextSize ?? model.contextSize, kind: model.kind,
+                                       cacheType: cacheType ?? model.cacheType ?? .f16)
         let slidePolicy = slidePolicy
         let speculation = (speculate ?? model.speculate ?? .standard).speculation()
         loading?.cancel()

@@ -7,6 +7,8 @@ public enum Activity: Equatable, Sendable {
     case idle
     case loading(Double)
     case readingPrompt(Double)
+    /// A long prompt: tokens read of the total, and the seconds left at the rate measured so far.
+    case readingLongPrompt(done: Int, total: Int, secondsLeft: Double?)
     case generating
     case stopping
     case failed
@@ -20,6 +22,9 @@ public enum Activity: Equatable, Sendable {
         case .idle: return "idle"
         case .loading(let fraction): return "loading \(Int((fraction * 100).rounded()))%"
         case .readingPrompt(let fraction): return "reading prompt \(Int((fraction * 100).rounded()))%"
+        case .readingLongPrompt(let done, let total, let secondsLeft):
+            let estimate = secondsLeft.map(PromptReadingEstimate.describe(secondsLeft:)) ?? "timing it"
+            return "reading prompt \(done)/\(total) tokens · \(estimate)"
         case .generating: return "generating"
         case .stopping: return "stopping"
         case .failed: return "no model"

@@ -8,8 +8,7 @@ import Testing
 @Suite("Generation: exact slides read ahead")
 struct ReadAheadTests {
     static func fresh(_ model: GLMModel, _ tokens: [Int32]) -> [Float] {
-        let cache = KVCache(config: model.config, maxPositions: max(1, tokens.count),
-                            precision: KVPrecision.matching(model.weights.matrixType))
+        let cache = KVCache(config: model.config, maxPositions: max(1, tokens.count), precision: model.cachePrecision)
         return model.forward(tokens, cache: cache, logits: .last)
     }
 

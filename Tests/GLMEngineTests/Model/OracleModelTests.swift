@@ -23,14 +23,15 @@ struct OracleModelTests {
         (0..<(expected[model]?.count ?? 0)).map { Case(model: model, index: $0) }
     }
 
-    static func load(_ model: String, as type: StorageType = .f32) throws -> GLMModel {
+    static func load(_ model: String, as type: StorageType = .f32, cacheType: KVCacheType = .f16,
+                     path: KernelPath = .best) throws -> GLMModel {
         let dir = Fixtures.root.appendingPathComponent(model).path
         let config = try ModelConfig.load(huggingFaceConfig: dir + "/config.json")
         let checkpoint = Checkpoint()
         try SafetensorsReader.read(path: dir + "/model.safetensors", into: checkpoint)
-        let compute = ComputeContext(threads: 2)
+        let compute = ComputeContext(threads: 2, path: path)
         let weights = try GLMWeights.load(from: checkpoint, config: config, as: type, source: dir, threads: compute)
-        return GLMModel(weights: weights, compute: compute, maxBatch: 64)
+        return GLMModel(weights: weights, compute: compute, maxBatch: 64, cacheType: cacheType)
     }
 
     @Test("every fixture model has cases")
