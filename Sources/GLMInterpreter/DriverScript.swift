@@ -1,18 +1,6 @@
-/// The Python program that runs inside the sandbox (`python -c DriverScript.source`): it keeps one
-/// namespace for the session's blocks, like the Jupyter kernel of ChatGLM3's demo.
-///
-/// Protocol. Requests arrive on fd 3, answers leave on fd 4, each a frame: 4 bytes of big-endian
-/// length, then that many bytes of ASCII JSON. The driver first answers `{"ready": VERSION}`. A
-/// request `{"op": "run", "code": ..., "marker": ...}` runs a block: its stdout and stderr go to
-/// fds 1 and 2 (pipes the host reads); at its end the driver writes `marker` to both, then answers
-/// `{"status": "ok"|"error"|"interrupted", "traceback": ...}`. `{"op": "interrupt"}` raises
-/// KeyboardInterrupt in a running block. End of fd 3 ends the driver.
-///
-/// Like Jupyter, a block whose last statement is an expression prints its value (pretty-printed)
-/// when it is not None; matplotlib figures that are shown, or still open at the end of a block, are
-/// saved as `figure-N.png` in the data folder and print `【image】`, as in ChatGLM3's training data.
-/// The limits are set before any block runs: RLIMIT_AS and RLIMIT_CPU from the environment
-/// (`GLMCHAT_MEMORY`, `GLMCHAT_CPU`; a process cannot raise them again), no core files.
+/// The Python program that runs inside the sandbox (`python -c DriverScript.source`): one namespace
+/// for the session's blocks, like the Jupyter kernel of ChatGLM3's demo. Framed JSON requests on
+/// fd 3, answers on fd 4; the limits are set before any block runs (docs/SANDBOX.md, "The driver").
 enum DriverScript {
     static let source = #"""
 import ast, builtins, json, linecache, os, pprint, queue, resource, signal, struct, sys, threading, traceback
