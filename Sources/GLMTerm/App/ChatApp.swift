@@ -94,10 +94,10 @@ public final class ChatApp {
     /// The loop answering now (Tool or Code mode's), for Esc.
     var runningLoop: AgentLoop?
     /// The code interpreter: the `[interpreter]` settings of config.toml, whether it can run here
-    /// (checked on first use), and the open session's sandboxed Python with its loop (ChatApp+Code).
+    /// (checked on first use), and each session's sandboxed Python with its loop (ChatApp+Code).
     public var interpreterSettings = InterpreterSettings()
     var interpreterAvailability: InterpreterAvailability?
-    var codeInterpreter: CodeInterpreter?
+    var interpreters = InterpreterPool()
     /// Files `/upload` copied into a session's folder, announced at the start of its next message.
     var pendingUploads: (session: SessionID, files: [UploadedFile])?
     /// A question is being answered through the agent loop (Tool or Code mode).
