@@ -105,8 +105,6 @@ public final class ChatApp {
     /// A call waiting for the user's key, and the call running now (the spinner).
     var approval: PendingApproval?
     var runningCall: ProposedCall?
-    /// Files the running call wrote (the interpreter's figures), named on its result card.
-    var filesOfNextResult: [String] = []
     /// At most this many calls per question (config `max_tool_rounds`).
     public var maxToolRounds = AgentLoop.defaultMaxToolRounds
 
