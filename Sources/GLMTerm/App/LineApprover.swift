@@ -12,15 +12,18 @@ public final class LineApprover: ToolApprover, @unchecked Sendable {
     private let readLine: @Sendable () -> String?
     private let say: @Sendable (String) -> Void
     private let beforeAsking: @Sendable () -> Void
+    private let stopped: @Sendable () -> Bool
 
     /// `readLine` gives the next line without its line break (nil at the end of input); `say`
     /// writes text as it is; `beforeAsking` waits (on the asking thread) until the caller has
-    /// written what came before the call, so the card follows it.
+    /// written what came before the call, so the card follows it; `stopped` says the turn was
+    /// stopped (Ctrl+C) while the question waited: the next line ends it, whatever it holds.
     public init(readLine: @escaping @Sendable () -> String?, say: @escaping @Sendable (String) -> Void,
-                beforeAsking: @escaping @Sendable () -> Void = {}) {
+                beforeAsking: @escaping @Sendable () -> Void = {}, stopped: @escaping @Sendable () -> Bool = { false }) {
         self.readLine = readLine
         self.say = say
         self.beforeAsking = beforeAsking
+        self.stopped = stopped
     }
 
     /// Reading blocks, so it happens on a thread of its own.
@@ -48,6 +51,7 @@ public final class LineApprover: ToolApprover, @unchecked Sendable {
         while true {
             say(Self.question)
             guard let answer = readLine() else { return .refuse(reason: "no answer on the terminal") }
+            if stopped() { return .refuse(reason: "stopped by the user") }
             switch answer.trimmingSpaces().lowercased() {
             case "y", "yes": return .once
             case "a", "always": return .always

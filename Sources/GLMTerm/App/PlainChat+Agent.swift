@@ -27,8 +27,9 @@ final class LineAgent {
     private var toolLoop: AgentLoop?
     /// The session's sandboxed Python, made on the first code turn, ended by `close()`.
     private var interpreter: CodeInterpreter?
-    /// The loop answering now, for Ctrl+C (read from the signal's queue).
-    let running = Mutex<AgentLoop?>(nil)
+    /// The loop answering now, for Ctrl+C (read from the signal's queue), and whether Ctrl+C
+    /// stopped it (a question waiting for its line then ends with that line).
+    let running = Mutex<(loop: AgentLoop?, stopped: Bool)>((nil, false))
 
     init(chat: ChatSession, backend: any ChatBackend, store: GLMStore?, tools: ToolRegistry?,
          settings: InterpreterSettings, environment: [String: String], maxToolRounds: Int, approver: LineApprover,
@@ -112,8 +113,8 @@ final class LineAgent {
     /// answers plainly). False when the answer failed.
     func answer(output: AnswerOutput, errors: FileHandle) async -> Bool? {
         guard let loop = await loop() else { return nil }
-        running.withLock { $0 = loop }
-        defer { running.withLock { $0 = nil } }
+        running.withLock { $0 = (loop, false) }
+        defer { running.withLock { $0 = (nil, false) } }
         var succeeded = true
         var showsCall = false
         for await event in loop.answer(using: backend) {
@@ -175,10 +176,17 @@ final class LineAgent {
 
     /// Ctrl+C while a turn runs: stops the loop (the running block, the answer); false when none runs.
     nonisolated func stopRunningLoop() -> Bool {
-        guard let loop = running.withLock({ $0 }) else { return false }
+        let loop = running.withLock { state -> AgentLoop? in
+            if state.loop != nil { state.stopped = true }
+            return state.loop
+        }
+        guard let loop else { return false }
         loop.cancel()
         return true
     }
+
+    /// Whether Ctrl+C stopped the running turn (a question waiting for a line then ends with it).
+    nonisolated var wasStopped: Bool { running.withLock { $0.stopped } }
 
     /// Ends the session's Python and the tools' processes.
     func close() async {

@@ -2,6 +2,7 @@ import Foundation
 import GLMEngine
 import GLMStore
 import GLMTools
+import Synchronization
 
 /// The chat without a full screen. From a pipe, the whole of stdin is one message and the answer is
 /// streamed to stdout as plain text, like `glmchat run`. On a terminal that cannot be addressed
@@ -52,11 +53,14 @@ public enum PlainChat {
         }
         // the card is written after the answer that asks (the events are read on this actor)
         let cardTurn = DispatchSemaphore(value: 0)
-        let approver = LineApprover(readLine: { lines.next() }, say: { answer.write($0) }, beforeAsking: { cardTurn.wait() })
+        let stoppedTurn = Mutex<LineAgent?>(nil)
+        let approver = LineApprover(readLine: { lines.next() }, say: { answer.write($0) }, beforeAsking: { cardTurn.wait() },
+                                    stopped: { stoppedTurn.withLock { $0?.wasStopped ?? false } })
         let agent = LineAgent(chat: chat, backend: backend, store: store, tools: tools, settings: configuration.interpreter,
                               environment: environment,
                               maxToolRounds: configuration.maxToolRounds ?? AgentLoop.defaultMaxToolRounds,
                               approver: approver, callShown: { cardTurn.signal() })
+        stoppedTurn.withLock { $0 = agent }
         let status = await lineByLine(backend, agent: agent, lines: lines, output: answer, errors: errors)
         await agent.close()
         return status
