@@ -187,6 +187,22 @@ import Testing
         #expect(harness.script.requests.last?.messages.last { $0.role == .user }?.content == "And the mean?")
     }
 
+    /// Only Code mode announces uploads; a message sent in another mode leaves them pending, not lost.
+    @Test func anUploadWaitsThroughAChatModeMessage() async throws {
+        let harness = await AppCodeTests.codeHarness(environment: ["PATH": "/nonexistent-glmchat-test"])
+        let source = try Self.file(named: "notes.txt", "hello\n")
+        defer { try? FileManager.default.removeItem(at: source.deletingLastPathComponent()) }
+        await harness.type("/upload \(source.path)\r")
+        await harness.type("/mode chat\r")
+        await harness.type("Hi there\r")
+        await harness.pump { harness.script.requests.count == 1 && !harness.app.isGenerating }
+        #expect(harness.script.requests.last?.messages.last { $0.role == .user }?.content == "Hi there")
+        await harness.type("/mode code\r")
+        await AppCodeTests.askForCode(harness, "Read it")
+        #expect(harness.script.requests.last?.messages.last { $0.role == .user }?.content
+                == "#File: /mnt/data/notes.txt\n#Size: 6\n#File uploaded\nRead it")
+    }
+
     @Test func aMissingFileADirectoryAndAFileTooBigAreClearErrorsAndTheTextStays() async throws {
         let harness = await AppCodeTests.codeHarness(environment: ["PATH": "/nonexistent-glmchat-test"])
         let missing = "/upload /nonexistent-glmchat/data.csv"
