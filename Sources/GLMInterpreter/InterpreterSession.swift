@@ -42,23 +42,20 @@ public final class InterpreterSession: Sendable {
     public init(settings: InterpreterSettings, folder: URL,
                 environment: [String: String] = ProcessInfo.processInfo.environment) throws(GLMError) {
         self.settings = settings
+        // bubblewrap and Python first: a refusal leaves no empty folder behind
+        let bwrap = settings.unsandboxed ? nil : ExecutableSearch.find("bwrap", environment: environment)
+        if !settings.unsandboxed && bwrap == nil { throw GLMError(.fileNotFound, SandboxLayout.missingMessage) }
+        python = try ResolvedPython.resolve(settings.python, environment: environment)
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
             throw GLMError(.io, path: folder.path, "cannot make the interpreter's folder: \(error.localizedDescription)")
         }
-        self.folder = folder.standardizedFileURL.resolvingSymlinksInPath()
-        if settings.unsandboxed {
-            layout = nil
-            python = try ResolvedPython.resolve(settings.python, environment: environment)
-        } else {
-            guard let bwrap = ExecutableSearch.find("bwrap", environment: environment) else {
-                throw GLMError(.fileNotFound, SandboxLayout.missingMessage)
-            }
-            python = try ResolvedPython.resolve(settings.python, environment: environment)
-            layout = SandboxLayout(bwrap: bwrap, python: python, folder: self.folder.path,
-                                   tmpfsSizeSupported: SandboxLayout.supportsTmpfsSize(bwrap))
-        }
+        let resolved = folder.standardizedFileURL.resolvingSymlinksInPath()
+        self.folder = resolved
+        let python = self.python
+        layout = bwrap.map { SandboxLayout(bwrap: $0, python: python, folder: resolved.path,
+                                           tmpfsSizeSupported: SandboxLayout.supportsTmpfsSize($0)) }
         var ends: [Int32] = [-1, -1]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue | SOCK_NONBLOCK.rawValue),
                          0, &ends) == 0 else {

@@ -5,7 +5,7 @@ import GLMInterpreter
 /// The sandbox's interpreter as the agent loop's `CodeRunner`: one Python per session (variables
 /// persist between blocks), the observation as the fenced `result` block of SPEC section 7, and
 /// the files a block wrote (figures) for the transcript.
-public final class InterpreterRunner: CodeRunner, @unchecked Sendable {
+public final class InterpreterRunner: CodeRunner, Sendable {
     public let session: InterpreterSession
 
     public init(session: InterpreterSession) {
@@ -14,11 +14,7 @@ public final class InterpreterRunner: CodeRunner, @unchecked Sendable {
 
     /// The interpreter for a session's folder, or the reason it cannot start (no bubblewrap, no Python).
     public static func make(settings: InterpreterSettings, folder: URL) throws -> InterpreterRunner {
-        do {
-            return InterpreterRunner(session: try InterpreterSession(settings: settings, folder: folder))
-        } catch {
-            throw error
-        }
+        InterpreterRunner(session: try InterpreterSession(settings: settings, folder: folder))
     }
 
     public func status() async -> String {

@@ -178,6 +178,12 @@ import Testing
             guard let error = error as? GLMError else { return false }
             return error.problem.contains("apt install bubblewrap") && error.problem.contains("unsandboxed = true")
         }
+        // the refusal makes no folder
+        let session = root.url.appendingPathComponent("session-1")
+        #expect(throws: GLMError.self) {
+            _ = try InterpreterSession(settings: InterpreterSettings(), folder: session, environment: ["PATH": root.url.path])
+        }
+        #expect(!FileManager.default.fileExists(atPath: session.path))
     }
 }
 
