@@ -6,6 +6,17 @@ to each of the N sequences. Aggregate t/s counts every sequence's tokens. Not us
 The counterpart of `glmchat bench --parallel 1,2,4,8 -p P -n N`.
 
   python3 scripts/bench_llamacpp_batched.py ~/.cache/glmchat/random-6b-q4_0.gguf --parallel 1,2,4,8 -p 32 -n 32 -t 2 -r 2
+
+Without llama-cpp-python (which builds llama.cpp from source), the CPU library of the binary wheel
+`llama-cpp-cffi` (0.4.42, llama.cpp of spring 2025, built for AVX2) serves as well:
+
+  python3 -m venv /tmp/llama-venv
+  /tmp/llama-venv/bin/pip install --only-binary :all: cffi
+  /tmp/llama-venv/bin/pip install --no-deps llama-cpp-cffi==0.4.42
+  /tmp/llama-venv/bin/python scripts/bench_llamacpp_batched.py FILE.gguf ... 2>/dev/null
+
+On Debian 12 that library wants two symbols of a newer libstdc++ (GCC 13/14); docs/PERFORMANCE.md
+("Serving many users") shows the two-line shim to LD_PRELOAD.
 """
 import argparse
 import ctypes
@@ -15,7 +26,43 @@ import statistics
 import sys
 import time
 
-import llama_cpp as L
+
+
+class CffiLlama:
+    """llama-cpp-cffi's CPU library under llama-cpp-python's names, for what this script calls."""
+
+    def __init__(self):
+        import glob
+        import importlib.util
+        import os
+        found = glob.glob(os.path.join(sys.prefix, "lib", "python3*", "site-packages", "llama", "_llama_cpp_cpu*.so"))
+        if not found:
+            sys.exit("neither llama-cpp-python nor llama-cpp-cffi is installed in this Python")
+        spec = importlib.util.spec_from_file_location("_llama_cpp_cpu", found[0])
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        self.lib, self.ffi = module.lib, module.ffi
+
+    def __getattr__(self, name):
+        return getattr(self.lib, name)
+
+    def llama_log_callback(self, function):
+        return None
+
+    def llama_log_set(self, callback, user):
+        pass  # its log goes to stderr: send that to /dev/null
+
+    def llama_get_memory(self, context):
+        return context  # this llama.cpp keeps the cache in the context
+
+    def llama_memory_clear(self, context, data):
+        self.lib.llama_kv_self_clear(context)
+
+
+try:
+    import llama_cpp as L
+except ImportError:
+    L = CffiLlama()
 
 
 def fill(batch, entries):
@@ -56,7 +103,8 @@ def main():
     cparams.n_batch = max(args.p, largest)
     cparams.n_ubatch = max(args.p, largest)
     cparams.n_seq_max = largest
-    cparams.kv_unified = True
+    if hasattr(cparams, "kv_unified"):
+        cparams.kv_unified = True
     cparams.n_threads = args.threads
     cparams.n_threads_batch = args.threads
     ctx = L.llama_init_from_model(model, cparams)

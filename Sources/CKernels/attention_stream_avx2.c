@@ -31,7 +31,7 @@ static inline void f16_row(const uint8_t *in, int64_t dim, float *out) {
         _mm256_storeu_ps(out + d, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(in + 2 * d))));
     }
 }
-/// q8_0 blocks (an f16 scale, then `block` int8 values; block 16 or 32) as floats, 8 at a time.
+/// q8_0 blocks (an f16 scale, then `block` int8 values; block 16 or 32) as floats, 16 at a time.
 static inline void q8_row(const uint8_t *in, int64_t dim, int64_t block, float *out) {
     for (int64_t d = 0; d < dim; d += 16) {
         const uint8_t *b = in + (d / block) * (2 + block);

@@ -3,6 +3,7 @@
 // variant's state equals this one's up to the rounding of its sums and of its exp.
 #include "ckernels_attention.h"
 #include "ckernels.h"
+#include <assert.h>
 #include <math.h>
 #include <string.h>
 
@@ -56,6 +57,10 @@ static void stream_scalar(const uint8_t *keys, const uint8_t *values, int64_t ro
     float *q = work;                          // heads x dim: scaled queries
     float *p = q + 16 * dim;                  // CK_ATTN_STREAM_BLOCK x 16: scores, then weights
     float x[CK_ATTN_DIM_LIMIT];               // one row as floats
+    // the callers' contract (StreamingAttention.choose, Q8CacheRows.block): a row fits `x`, a q8_0
+    // block is 16 or 32 values and divides the row
+    assert(dim > 0 && dim <= CK_ATTN_DIM_LIMIT);
+    assert(block == 0 || ((block == 16 || block == 32) && dim % block == 0));
     float *m = state, *l = state + 16, *o = state + 32;
     for (int64_t h = 0; h < 16; h++) {
         m[h] = -INFINITY;

@@ -44,12 +44,15 @@ public struct Message: Sendable, Equatable, Identifiable {
     public var parentID: MessageID?
     /// Of a turn's alternatives, the one on the path that is shown and sent to the model.
     public var isChosen: Bool
+    /// The files a code block wrote into the session's folder (figures), relative to it: kept with
+    /// its result so a reopened transcript names them. Never part of the prompt.
+    public var files: [String]
 
     public init(id: MessageID = .random(), sessionID: SessionID, role: Role, content: String, metadata: String = "",
                 model: String? = nil, promptTokens: Int? = nil, completionTokens: Int? = nil,
                 tokensPerSecond: Double? = nil, seed: UInt64? = nil, finishReason: String? = nil,
                 createdAt: Date = Date(), finishedAt: Date? = nil, state: MessageState = .complete,
-                error: String? = nil, parentID: MessageID? = nil, isChosen: Bool = true) {
+                error: String? = nil, parentID: MessageID? = nil, isChosen: Bool = true, files: [String] = []) {
         self.id = id
         self.sessionID = sessionID
         self.role = role
@@ -67,6 +70,7 @@ public struct Message: Sendable, Equatable, Identifiable {
         self.error = error
         self.parentID = parentID
         self.isChosen = isChosen
+        self.files = files
     }
 
     /// The metadata of the mark "/clear" leaves: an empty system message after which the model
@@ -83,12 +87,16 @@ public struct NewMessage: Sendable, Equatable {
     public var metadata: String
     public var model: String?
     public var stats: GenerationStats?
+    /// The files the code block wrote (an interpreter result's); see `Message.files`.
+    public var files: [String]
 
-    public init(role: Role, content: String, metadata: String = "", model: String? = nil, stats: GenerationStats? = nil) {
+    public init(role: Role, content: String, metadata: String = "", model: String? = nil, stats: GenerationStats? = nil,
+                files: [String] = []) {
         self.role = role
         self.content = content
         self.metadata = metadata
         self.model = model
         self.stats = stats
+        self.files = files
     }
 }

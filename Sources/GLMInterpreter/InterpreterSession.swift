@@ -120,6 +120,13 @@ public final class InterpreterSession: Sendable {
         }
     }
 
+    /// Says that this session's variables were lost before this Python (an earlier one of the same
+    /// session was ended, say to keep few running): the next block's result starts with the restart
+    /// notice, as after a crash.
+    public func noteStateLost() {
+        worker.submit { state in state.lostState = true }
+    }
+
     /// Copies a file into the folder; `announcement` is the text for the next user message.
     public func upload(_ path: String) throws(GLMError) -> UploadedFile {
         try InterpreterFolder.upload(path, into: folder)

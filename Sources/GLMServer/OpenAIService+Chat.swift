@@ -10,12 +10,14 @@ extension OpenAIService {
         if request.toolOffer != nil, !model.info.kind.usesChatFormat {
             throw APIError.unsupported("tools", "\(model.name) is a base model: it has no chat format and takes no tools")
         }
+        var prompt: ChatPrompt?
         if let local = model.local {
-            let prompt = await local.prompt(for: request.conversation)
+            let built = await local.prompt(for: request.conversation)
+            prompt = built
             let window = model.info.contextWindow
-            guard prompt.fitsWithoutCuttingTheLastTurn(window: window) else {
+            guard built.fitsWithoutCuttingTheLastTurn(window: window) else {
                 throw APIError.contextLengthExceeded(
-                    "This model's context window is \(window) tokens; the prompt has \(prompt.tokens.count), and its system "
+                    "This model's context window is \(window) tokens; the prompt has \(built.tokens.count), and its system "
                         + "prompt and last message alone do not fit (older messages would slide out, but this one would be cut)",
                     param: "messages")
             }
@@ -24,13 +26,19 @@ extension OpenAIService {
         let settings = ReplySettings(sampling: parameters.sampling, seed: parameters.seed ?? .random(in: 0...UInt64.max),
                                      maxTokens: parameters.maxTokens)
         let conversation = request.conversation
-        if let batched = model.batched {
-            let reserving = await batched.chatRequest(conversation, settings: settings)
-            try model.checkMemoryBudget(reserving, promptField: "messages")
-        }
-        let backend = model.chat
-        let generation = try await startAnswer(model: model, connection: connection) { onEvent in
-            try await backend.reply(to: conversation, settings: settings, onEvent: onEvent)
+        let generation: Generation
+        if let batched = model.batched, let prompt {
+            // built once: checked against the KV budget, then answered
+            let batchRequest = batched.chatRequest(prompt, settings: settings)
+            try model.checkMemoryBudget(batchRequest, promptField: "messages")
+            generation = try await startAnswer(model: model, connection: connection) { onEvent in
+                try await batched.reply(batchRequest, onEvent: onEvent)
+            }
+        } else {
+            let backend = model.chat
+            generation = try await startAnswer(model: model, connection: connection) { onEvent in
+                try await backend.reply(to: conversation, settings: settings, onEvent: onEvent)
+            }
         }
         let streamer = ReplyStreamer(stops: parameters.stop, toolOffer: request.toolOffer, segmented: model.info.kind.usesChatFormat)
         let offer = request.toolOffer

@@ -57,6 +57,8 @@ struct ExportedMessage: Codable, Equatable {
     /// Added with alternatives (schema 5); absent in older exports, which are one path in order.
     var parentId: String?
     var chosen: Bool?
+    /// Added with result files (schema 7): what a code block wrote; absent when none.
+    var files: [String]?
 }
 
 extension ExportDocument {
@@ -77,7 +79,7 @@ extension ExportDocument {
                             tokensPerSecond: m.tokensPerSecond, seed: m.seed, finishReason: m.finishReason,
                             createdAt: Timestamp.iso8601(m.createdAt),
                             finishedAt: m.finishedAt.map(Timestamp.iso8601), state: m.state.rawValue, error: m.error,
-                            parentId: m.parentID?.rawValue, chosen: m.isChosen)
+                            parentId: m.parentID?.rawValue, chosen: m.isChosen, files: m.files.isEmpty ? nil : m.files)
         }
     }
 
@@ -147,7 +149,7 @@ extension ExportDocument {
                            finishedAt: try m.finishedAt.map { try date($0, "\(field).finishedAt") },
                            state: state, error: m.error,
                            parentID: try m.parentId.map { MessageID(try uuid($0, "\(field).parentId")) },
-                           isChosen: m.chosen ?? true)
+                           isChosen: m.chosen ?? true, files: m.files ?? [])
         }
         return (sessionValue, messageValues)
     }

@@ -14,7 +14,8 @@ extension GLMStore {
                               metadata: new.metadata, model: new.model, promptTokens: new.stats?.promptTokens,
                               completionTokens: new.stats?.generatedTokens,
                               tokensPerSecond: new.stats.flatMap(AnswerWriter.tokensPerSecond),
-                              createdAt: Timestamp.now(), finishedAt: nil, state: .complete, error: nil)
+                              createdAt: Timestamp.now(), finishedAt: nil, state: .complete, error: nil,
+                              files: new.files)
         message.parentID = try write { db in try Self.insertNext(message, ownerPid: nil, db).parent }
         return message
     }

@@ -11,6 +11,7 @@ enum RowMapping {
     static let messageColumnNames = [
         "id", "sessionId", "role", "content", "metadata", "model", "promptTokens", "completionTokens",
         "tokensPerSecond", "seed", "finishReason", "createdAt", "finishedAt", "state", "error", "parentId", "chosen",
+        "files",
     ]
 
     static let sessionColumns = sessionColumns(qualifiedBy: nil)
@@ -95,7 +96,26 @@ enum RowMapping {
             state: state,
             error: try row.decode(String?.self, forColumn: "error"),
             parentID: try row.decode(String?.self, forColumn: "parentId").map(MessageID.init),
-            isChosen: try row.decode(Bool.self, forColumn: "chosen"))
+            isChosen: try row.decode(Bool.self, forColumn: "chosen"),
+            files: try files(try row.decode(String?.self, forColumn: "files")))
+    }
+
+    /// The `files` column: a JSON list of strings, NULL when a message has none.
+    static func files(_ text: String?) throws -> [String] {
+        guard let text else { return [] }
+        guard case .array(let items)? = try? JSONValue.parse(text) else {
+            throw GLMError(.database, "a message's files are not a JSON list: \(text.prefix(80))")
+        }
+        return try items.map { item in
+            guard case .string(let name) = item else {
+                throw GLMError(.database, "a message's files are not a list of names: \(text.prefix(80))")
+            }
+            return name
+        }
+    }
+
+    static func filesText(_ files: [String]) -> String? {
+        files.isEmpty ? nil : JSONValue.array(files.map { .string($0) }).pythonDumps()
     }
 
     static func insert(_ s: Session, _ db: Database) throws {
@@ -117,14 +137,14 @@ enum RowMapping {
     static func insert(_ m: Message, seq: Int, ownerPid: Int32?, _ db: Database) throws -> Int64 {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO message (\(messageColumns), seq, ownerPid)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         try statement.execute(arguments: [
                 m.id.rawValue, m.sessionID.rawValue, m.role.rawValue, m.content, m.metadata, m.model,
                 m.promptTokens, m.completionTokens, m.tokensPerSecond, m.seed.map { Int64(bitPattern: $0) },
                 m.finishReason, Timestamp.milliseconds(m.createdAt),
                 m.finishedAt.map(Timestamp.milliseconds), m.state.rawValue, m.error, m.parentID?.rawValue, m.isChosen,
-                seq, ownerPid,
+                filesText(m.files), seq, ownerPid,
             ])
         return db.lastInsertedRowID
     }

@@ -11,7 +11,7 @@ enum Schema {
 
     static let migrations: [@Sendable (Database) throws -> Void] = [v1Sessions, v2Search, v3DeletionAndRecovery,
                                                                      v4SeedsAndSystemPrompts, v5Alternatives,
-                                                                     v6ModesAndTools]
+                                                                     v6ModesAndTools, v7ResultFiles]
 
     /// Sessions and their messages. Times are milliseconds since 1970.
     private static func v1Sessions(_ db: Database) throws {
@@ -147,6 +147,12 @@ enum Schema {
             END;
             INSERT INTO message_fts(message_fts) VALUES ('rebuild');
             """)
+    }
+
+    /// The files a code block wrote (figures) are kept with its result, as a JSON list of names
+    /// relative to the session's folder, so a reopened transcript names them; NULL: none.
+    private static func v7ResultFiles(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE message ADD COLUMN files TEXT")
     }
 
     /// Makes every message without a parent follow the one before it in its session (messages

@@ -122,7 +122,7 @@ extension AgentLoop {
         try Task.checkCancellation()
         if !result.files.isEmpty { emit(.filesWritten(result.files)) }
         try observe(call.kind == .interpreter || !result.isError ? result.text : Observation.error(result.text),
-                    isError: result.isError, emit: emit)
+                    isError: result.isError, files: result.files, emit: emit)
     }
 
     /// The proposal for a segment, and whether it may run without asking; a refusal when it cannot run.
@@ -195,8 +195,10 @@ extension AgentLoop {
         }
     }
 
-    private func observe(_ text: String, isError: Bool, emit: @Sendable (AgentEvent) -> Void) throws {
-        let message = try session.append(.observation, text)
+    /// Adds the observation; `files` (what a code block wrote) are kept with it, outside the prompt.
+    private func observe(_ text: String, isError: Bool, files: [String] = [],
+                         emit: @Sendable (AgentEvent) -> Void) throws {
+        let message = try session.append(.observation, text, files: files)
         emit(.observation(message, isError: isError))
     }
 }

@@ -67,6 +67,9 @@ actor MCPConnection {
     /// Why the last server process is gone (nil while it runs or before the first start).
     private var ended: String?
     private var generation = 0
+    /// Set by `stop()` for good: a listing still under way (the actor lets it in while it waits)
+    /// must not start the server again after the app has shut its tools down.
+    private var stopped = false
 
     init(spec: MCPServerSpec) {
         self.spec = spec
@@ -94,6 +97,7 @@ actor MCPConnection {
     }
 
     func stop() async {
+        stopped = true
         if let client { await client.disconnect() }
         child?.killGroup()
         client = nil
@@ -104,6 +108,7 @@ actor MCPConnection {
     /// The client of a running server; starts one when there is none (after a death only when
     /// listing, so a call never silently runs on a fresh server that lost its state).
     private func running(restart: Bool) async throws -> Client {
+        if stopped { throw ToolRefusal("MCP server \(spec.name) was stopped") }
         if let client { return client }
         if let ended, !restart { throw ToolRefusal("MCP server \(spec.name) is not running (\(ended))") }
         return try await start()
@@ -138,6 +143,11 @@ actor MCPConnection {
             child.killGroup()
             if self.client === client { self.client = nil }
             throw ToolRefusal("MCP server \(spec.name) did not start: \(reason(error))")
+        }
+        if stopped {      // stop() came while it was connecting: its child must not outlive it
+            await client.disconnect()
+            child.killGroup()
+            throw ToolRefusal("MCP server \(spec.name) was stopped")
         }
         return client
     }

@@ -48,6 +48,12 @@ struct BenchCommand: ParsableCommand {
                 throw ValidationError("--speculate needs -n of at least 2 and --drafts from 1 to 64")
             }
         }
+        if cacheDrift {
+            guard context > 0 else { throw ValidationError("--cache-drift reads a prompt of --context tokens: give --context N") }
+            guard parallel == nil, speculate == nil, !json, cacheType == .f16 else {
+                throw ValidationError("--cache-drift compares the f16 and q8_0 caches itself: it goes without --parallel, --speculate, --json and --cache-type")
+            }
+        }
         if parallel != nil {
             guard context == 0 else { throw ValidationError("--parallel starts each stream from its own -p prompt, not --context") }
             guard generatedTokens > 0 else { throw ValidationError("--parallel measures generation: -n must be at least 1") }
@@ -71,7 +77,6 @@ struct BenchCommand: ParsableCommand {
             let hugePages = try ModelLoader.settleInHugePages(opened, weights: weights)
             let loadSeconds = Date().timeIntervalSince(loadStart)
             if cacheDrift {
-                guard context > 0 else { throw ValidationError("--cache-drift reads a prompt of --context tokens: give --context N") }
                 let drift = try CacheDrift.run(weights: weights, compute: compute, depth: context, steps: generatedTokens) { line in
                     FileHandle.standardError.write(Data((line + "\n").utf8))
                 }

@@ -87,7 +87,9 @@ func runChat(_ options: ChatOptions, dataDirectory: String?, threads: Int?) asyn
             FileHandle.standardError.write(Data("glmchat: \(notice)\n".utf8))
         }
         if lineByLine {
-            return await PlainChat.run(configuration: configuration, provider: provider, store: store, interactive: true)
+            return await PlainChat.run(configuration: configuration, provider: provider, store: store, interactive: true,
+                                       extraToolSources: options.demo ? [DemoToolSource()] : [],
+                                       environment: launch.environment)
         }
         try await TerminalChat.run(options: launch, configuration: configuration, provider: provider, store: store,
                                    extraToolSources: options.demo ? [DemoToolSource()] : [])

@@ -39,7 +39,7 @@ extension RunCommand {
         switch approve {
         case .all: approver = FixedApprover(.once)
         case .none: approver = FixedApprover(.refuse(reason: "glmchat run --approve none"))
-        case .ask: approver = try TerminalApprover()
+        case .ask: approver = try TerminalApprover.make()
         }
         let systemPrompt = system ?? (tools != nil ? ToolPrompts.toolSystemPrompt : ToolPrompts.interpreterSystemPrompt)
         let chat = ChatSession(store: nil, systemPrompt: systemPrompt, sampling: samplingOptions.settings)

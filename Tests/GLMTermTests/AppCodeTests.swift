@@ -101,6 +101,36 @@ import Testing
         #expect(!harness.screenContains("more lines (o or Ctrl+O expands)"))
     }
 
+    @Test(.enabled(if: CodeSandbox.required, CodeSandbox.reason))
+    func theFilesABlockWroteAreStillNamedAfterTheSessionIsReopened() async throws {
+        let harness = await Self.codeHarness(rows: 60)
+        defer { harness.app.closeInterpreter() }
+        await Self.askForCode(harness)
+        await harness.type("e")
+        // the output does not mention the file: only what the block wrote names it
+        harness.app.editor.set("open('/mnt/data/chart.png', 'wb').write(b'png')\nprint('saved')")
+        await harness.type("\r")
+        await harness.pump { !harness.app.isGenerating }
+        #expect(harness.screenContains("▣ figure: /mnt/data/chart.png"))
+        let result = try #require(try Self.stored(harness).first { $0.role == .observation })
+        // the text the model sees is the result block alone; the file is kept beside it
+        #expect(result.content == "```result\nsaved\n```")
+        #expect(result.files == ["chart.png"])
+        let session = try #require(harness.app.currentSession)
+        await harness.type("/new\r")
+        #expect(!harness.screenContains("▣ figure"))
+        harness.app.openSession(session)
+        await harness.runner.step(timeoutMilliseconds: 0)
+        #expect(harness.screenContains("▣ figure: /mnt/data/chart.png"))
+        // and in a new app over the same store
+        let reopened = AppHarness(rows: 60, columns: 100, store: harness.store)
+        await reopened.waitForModel()
+        reopened.app.openSession(session)
+        await reopened.runner.step(timeoutMilliseconds: 0)
+        #expect(reopened.screenContains("Result · python"))
+        #expect(reopened.screenContains("▣ figure: /mnt/data/chart.png"))
+    }
+
     @Test func withoutBubblewrapTheCardSaysHowToInstallItAndTheModelIsToldNothingRan() async throws {
         let harness = await Self.codeHarness(environment: ["PATH": "/nonexistent-glmchat-test", "HOME": "/nonexistent"])
         #expect(harness.app.notice?.text.contains("code cannot run here") == true)
@@ -155,6 +185,22 @@ import Testing
         await harness.type("And the mean?\r")
         await harness.pump { harness.app.approval != nil }
         #expect(harness.script.requests.last?.messages.last { $0.role == .user }?.content == "And the mean?")
+    }
+
+    /// Only Code mode announces uploads; a message sent in another mode leaves them pending, not lost.
+    @Test func anUploadWaitsThroughAChatModeMessage() async throws {
+        let harness = await AppCodeTests.codeHarness(environment: ["PATH": "/nonexistent-glmchat-test"])
+        let source = try Self.file(named: "notes.txt", "hello\n")
+        defer { try? FileManager.default.removeItem(at: source.deletingLastPathComponent()) }
+        await harness.type("/upload \(source.path)\r")
+        await harness.type("/mode chat\r")
+        await harness.type("Hi there\r")
+        await harness.pump { harness.script.requests.count == 1 && !harness.app.isGenerating }
+        #expect(harness.script.requests.last?.messages.last { $0.role == .user }?.content == "Hi there")
+        await harness.type("/mode code\r")
+        await AppCodeTests.askForCode(harness, "Read it")
+        #expect(harness.script.requests.last?.messages.last { $0.role == .user }?.content
+                == "#File: /mnt/data/notes.txt\n#Size: 6\n#File uploaded\nRead it")
     }
 
     @Test func aMissingFileADirectoryAndAFileTooBigAreClearErrorsAndTheTextStays() async throws {

@@ -69,13 +69,10 @@ import Testing
     }
 
     @Test func escapeStopsAndKeepsThePartialAnswer() async {
-        let long = String(repeating: "word ", count: 200)
+        let long = String(repeating: "word ", count: 200_000)      // over 15 minutes at 5 ms a piece
         let harness = AppHarness(replies: [long], pieceDelay: .milliseconds(5))
         await harness.waitForModel()
-        await harness.type("go\r")
-        await harness.pump { (harness.app.messages.last?.content.count ?? 0) > 10 }
-        await harness.press([.scalar("\u{1B}")])
-        await harness.runner.step(timeoutMilliseconds: 0)      // the lone Esc is known once no more input follows
+        await harness.pressEscapeWhileStreaming(after: 10)
         await harness.pump { harness.app.activity == .idle }
         let answer = harness.app.messages.last
         #expect(answer?.state == .stopped)

@@ -10,10 +10,7 @@ import Testing
         let long = String(repeating: "fast ", count: 200_000)
         let harness = AppHarness(replies: [long], pieceDelay: .microseconds(50))
         await harness.waitForModel()
-        await harness.type("go\r")
-        await harness.pump { (harness.app.messages.last?.content.count ?? 0) > 1000 }
-        await harness.press([.scalar("\u{1B}")])
-        await harness.runner.step(timeoutMilliseconds: 0)      // the lone Esc is known once no more input follows
+        await harness.pressEscapeWhileStreaming(after: 1000)
         await harness.pump { harness.app.activity == .idle }
         let shown = try #require(harness.app.messages.last)
         #expect(shown.state == .stopped)
@@ -30,13 +27,10 @@ import Testing
     /// Counted in tokens, not time: from the key press on, not one more piece reaches the answer or
     /// the screen, however fast the model writes (a microsecond between pieces here).
     @Test func noPieceIsDrawnAfterEsc() async throws {
-        let long = String(repeating: "fast ", count: 200_000)
+        let long = String(repeating: "fast ", count: 1_000_000)      // 2M pieces: seconds even at 1 µs each
         let harness = AppHarness(replies: [long], pieceDelay: .microseconds(1))
         await harness.waitForModel()
-        await harness.type("go\r")
-        await harness.pump { (harness.app.messages.last?.content.count ?? 0) > 500 }
-        await harness.press([.scalar("\u{1B}")])
-        await harness.runner.step(timeoutMilliseconds: 0)      // the lone Esc is known once no more input follows
+        await harness.pressEscapeWhileStreaming(after: 500)
         #expect(harness.app.activity == .stopping || harness.app.activity == .idle)
         let atEsc = try #require(harness.app.messages.last?.content)
         await harness.pump { harness.app.activity == .idle }

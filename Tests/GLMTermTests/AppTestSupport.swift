@@ -73,6 +73,16 @@ final class AppHarness {
         await runner.step(timeoutMilliseconds: 0)
     }
 
+    /// Sends "go", waits until the streamed answer holds more than `characters` characters, and presses
+    /// Esc. The reply must be far longer than the wait (the tests share the main actor with others, so
+    /// the pump may run late): a reply that ends first leaves nothing to stop.
+    func pressEscapeWhileStreaming(after characters: Int) async {
+        await type("go\r")
+        await pump { (app.messages.last?.content.count ?? 0) > characters }
+        await press([.scalar("\u{1B}")])
+        await runner.step(timeoutMilliseconds: 0)      // the lone Esc is known once no more input follows
+    }
+
     var screen: [String] {
         runner.drawIfDue(force: true)
         return backend.snapshot

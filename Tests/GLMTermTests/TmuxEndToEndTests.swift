@@ -76,6 +76,12 @@ import Testing
             try run(arguments + [keepOpen ? command + "; sleep 3600" : command])
         }
 
+        /// Writes `text` as glmchat's config.toml in a session's `config` folder (for `prepare`).
+        static func writeConfig(_ text: String, in config: URL) throws {
+            try FileManager.default.createDirectory(at: config.appendingPathComponent("glmchat"), withIntermediateDirectories: true)
+            try text.write(to: config.appendingPathComponent("glmchat/config.toml"), atomically: true, encoding: .utf8)
+        }
+
         /// A tmux command whose output is not needed.
         func run(_ arguments: [String]) throws {
             _ = try tmux(arguments)

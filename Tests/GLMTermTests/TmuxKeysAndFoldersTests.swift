@@ -49,8 +49,7 @@ import Testing
     @Test(.enabled(if: required, reason))
     func viKeysMoveThroughTheTranscriptAndSlashFinds() async throws {
         let session = try Session(columns: 80, rows: 24) { config in
-            try FileManager.default.createDirectory(at: config.appendingPathComponent("glmchat"), withIntermediateDirectories: true)
-            try "keys = \"vi\"\n".write(to: config.appendingPathComponent("glmchat/config.toml"), atomically: true, encoding: .utf8)
+            try TmuxEndToEndTests.Session.writeConfig("keys = \"vi\"\n", in: config)
         }
         defer { session.close() }
         try await TmuxUserHabitsTests.waitForIdle(session)
@@ -163,9 +162,8 @@ import Testing
     @Test(.enabled(if: required, reason))
     func demoWithAConfigShowsTheConfiguredModelsName() async throws {
         let session = try Session(columns: 80, rows: 24) { config in
-            try FileManager.default.createDirectory(at: config.appendingPathComponent("glmchat"), withIntermediateDirectories: true)
-            try "[[models]]\nname = \"my-glm3\"\nkind = \"chat\"\npath = \"/nowhere/chatglm3.gguf\"\n"
-                .write(to: config.appendingPathComponent("glmchat/config.toml"), atomically: true, encoding: .utf8)
+            try TmuxEndToEndTests.Session.writeConfig(
+                "[[models]]\nname = \"my-glm3\"\nkind = \"chat\"\npath = \"/nowhere/chatglm3.gguf\"\n", in: config)
         }
         defer { session.close() }
         try await session.waitFor("the configured name") { $0.statusLine.contains("my-glm3 · chat") && $0.statusLine.hasSuffix("idle") }

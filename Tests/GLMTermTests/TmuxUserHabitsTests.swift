@@ -220,9 +220,8 @@ import Testing
         defer { with.close() }
         try await with.waitFor("the model loaded", seconds: 60) { $0.statusLine.contains("llamacpp-f32 · chat") && $0.statusLine.hasSuffix("idle") }
         let configured = try Session(columns: 80, rows: 24, arguments: "") { config in
-            try FileManager.default.createDirectory(at: config.appendingPathComponent("glmchat"), withIntermediateDirectories: true)
-            try "[[models]]\nname = \"tiny\"\nkind = \"chat\"\npath = \"\(gguf)\"\ntokenizer = \"\(tokenizer)\"\n"
-                .write(to: config.appendingPathComponent("glmchat/config.toml"), atomically: true, encoding: .utf8)
+            try TmuxEndToEndTests.Session.writeConfig(
+                "[[models]]\nname = \"tiny\"\nkind = \"chat\"\npath = \"\(gguf)\"\ntokenizer = \"\(tokenizer)\"\n", in: config)
         }
         defer { configured.close() }
         try await configured.waitFor("the configured model loaded", seconds: 60) { $0.statusLine.contains("tiny · chat") && $0.statusLine.hasSuffix("idle") }
@@ -257,9 +256,7 @@ import Testing
     @Test(.enabled(if: required, reason))
     func theViKeymapIsWhatF1Shows() async throws {
         let session = try Session(columns: 100, rows: 40) { config in
-            try FileManager.default.createDirectory(at: config.appendingPathComponent("glmchat"), withIntermediateDirectories: true)
-            try "keys = \"vi\"\n[bind]\ncopy = \"ctrl+o\"\n"
-                .write(to: config.appendingPathComponent("glmchat/config.toml"), atomically: true, encoding: .utf8)
+            try TmuxEndToEndTests.Session.writeConfig("keys = \"vi\"\n[bind]\ncopy = \"ctrl+o\"\n", in: config)
         }
         defer { session.close() }
         try await Self.waitForIdle(session)

@@ -93,3 +93,21 @@ struct MCPToolSourceTests {
         #expect(result.text == "3")
     }
 }
+
+/// After `shutdown()` nothing starts the server again: a listing that was still under way when the app
+/// quit (or a `/tools` refresh) is refused instead of leaving a server process behind.
+@Suite struct MCPShutdownTests {
+    @Test func aStoppedServerIsNotStartedAgain() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("glmchat-mcp-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let marker = folder.appendingPathComponent("started").path
+        let source = MCPToolSource(spec: MCPServerSpec(name: "late", command: ["/bin/sh", "-c", "touch '\(marker)'; exec sleep 600"],
+                                                       timeout: 0.5))
+        await source.shutdown()
+        let registry = ToolRegistry(sources: [source])
+        let statuses = await registry.refresh()
+        #expect(statuses.first?.error?.contains("MCP server late was stopped") == true)
+        #expect(!FileManager.default.fileExists(atPath: marker))
+    }
+}

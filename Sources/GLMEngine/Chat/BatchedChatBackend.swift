@@ -15,7 +15,13 @@ public final class BatchedChatBackend: ChatBackend {
 
     public func reply(to conversation: Conversation, settings: ReplySettings,
                       onEvent: @escaping @Sendable (ChatEvent) -> Void) async throws -> (FinishReason, GenerationStats) {
-        let request = await chatRequest(conversation, settings: settings)
+        try await reply(await chatRequest(conversation, settings: settings), onEvent: onEvent)
+    }
+
+    /// Answers a request made by `chatRequest` (the server builds it once, to check it against the
+    /// KV budget first).
+    public func reply(_ request: GenerationRequest,
+                      onEvent: @escaping @Sendable (ChatEvent) -> Void) async throws -> (FinishReason, GenerationStats) {
         let chat = info.kind.usesChatFormat
         let reply = ReplyAssembler(splitsMetadata: chat, segmentHeader: chat ? local.engine.tokenizer.id(.assistant) : nil,
                                    onEvent: onEvent)
@@ -31,10 +37,12 @@ public final class BatchedChatBackend: ChatBackend {
 
     /// What the decoder is asked for a chat answer (also what a server checks against the KV budget first).
     public func chatRequest(_ conversation: Conversation, settings: ReplySettings) async -> GenerationRequest {
-        let prompt = await local.prompt(for: conversation)
-        return GenerationRequest(prompt: prompt.tokens, sampling: settings.sampling, seed: settings.seed,
-                                 maxTokens: settings.maxTokens ?? decoder.contextWindow,
-                                 stopTokens: local.engine.defaultStopTokens(), layout: prompt.layout, promptMaySlide: true)
+        chatRequest(await local.prompt(for: conversation), settings: settings)
+    }
+
+    /// The same for a prompt already built.
+    public func chatRequest(_ prompt: ChatPrompt, settings: ReplySettings) -> GenerationRequest {
+        local.chatRequest(prompt, settings: settings, window: decoder.contextWindow)
     }
 
     /// What the decoder is asked for a plain completion.

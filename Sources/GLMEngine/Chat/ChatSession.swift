@@ -101,20 +101,23 @@ public final class ChatSession: @unchecked Sendable {
 
     /// Adds a message (the user's, an observation) at the end of the path and commits it. With a
     /// store, the first message creates the session, crediting `model`; the first user message names it.
+    /// `files`: what an interpreter result's block wrote (kept with it for the transcript, never prompted).
     @discardableResult
-    public func append(_ role: Role, _ content: String, metadata: String = "", model: ModelInfo? = nil) throws -> Message {
+    public func append(_ role: Role, _ content: String, metadata: String = "", model: ModelInfo? = nil,
+                       files: [String] = []) throws -> Message {
         try locked {
             let sessionID = try ensureStoredSession(model: model)
             let message: Message
             if let store, let sessionID {
-                message = try store.appendMessage(NewMessage(role: role, content: content, metadata: metadata), to: sessionID)
+                message = try store.appendMessage(NewMessage(role: role, content: content, metadata: metadata, files: files),
+                                                  to: sessionID)
                 // The store names an untitled session after its first user message.
                 if role == .user, storedSession?.title.isEmpty == true, let named = try store.session(sessionID) {
                     storedSession = named
                 }
             } else {
                 message = Message(sessionID: sessionID ?? .unsaved, role: role, content: content, metadata: metadata,
-                                  parentID: path.last?.id)
+                                  parentID: path.last?.id, files: files)
             }
             all.append(message)
             path.append(message)

@@ -22,13 +22,17 @@ public actor LocalChatBackend: ChatBackend {
         builder.prompt(for: conversation)
     }
 
+    /// What the engine (or a batch of this model, whose window is `window`) is asked for a chat prompt:
+    /// the model's stop ids, the prompt's layout for slides, and a window's worth of tokens at most.
+    public nonisolated func chatRequest(_ prompt: ChatPrompt, settings: ReplySettings, window: Int) -> GenerationRequest {
+        GenerationRequest(prompt: prompt.tokens, sampling: settings.sampling, seed: settings.seed,
+                          maxTokens: settings.maxTokens ?? window, stopTokens: engine.defaultStopTokens(),
+                          layout: prompt.layout, promptMaySlide: true)
+    }
+
     public func reply(to conversation: Conversation, settings: ReplySettings,
                       onEvent: @escaping @Sendable (ChatEvent) -> Void) async throws -> (FinishReason, GenerationStats) {
-        let prompt = builder.prompt(for: conversation)
-        let window = engine.contextWindow
-        let request = GenerationRequest(prompt: prompt.tokens, sampling: settings.sampling, seed: settings.seed,
-                                        maxTokens: settings.maxTokens ?? window, stopTokens: engine.defaultStopTokens(),
-                                        layout: prompt.layout, promptMaySlide: true)
+        let request = chatRequest(builder.prompt(for: conversation), settings: settings, window: engine.contextWindow)
         let reply = ReplyAssembler(splitsMetadata: info.kind.usesChatFormat,
                                    segmentHeader: info.kind.usesChatFormat ? engine.tokenizer.id(.assistant) : nil,
                                    onEvent: onEvent)

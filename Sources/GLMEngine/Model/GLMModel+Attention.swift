@@ -152,7 +152,7 @@ extension GLMModel {
                     pass.runQ8(keys: keys, values: values, rowBytes: cache.headBytes, block: cache.q8Block, dim: c.headDim,
                                range: range, queries: queries, heads: count, scale: scale, work: work, state: state)
                 } else {
-                    continue
+                    preconditionFailure("streaming attention over an f32 cache, which takes the plain path")
                 }
                 if parts == 1 {
                     ck_attn_merge_states(state, Int64(stateFloats), 1, Int64(count), Int64(c.headDim),

@@ -15,11 +15,16 @@ public enum KVPrecision: String, Sendable {
     }
 
     /// Bytes of `count` cached values of a head of `headDim` (a group's slice of a position).
-    func bytes(count: Int, headDim: Int) -> Int {
+    func bytes(headDim: Int) -> Int {
         switch self {
-        case .f32: return 4 * count
-        case .f16: return 2 * count
-        case .q8_0: return Q8CacheRows.bytes(count: count, block: Q8CacheRows.block(headDim: headDim) ?? 32)
+        case .f32: return 4 * headDim
+        case .f16: return 2 * headDim
+        case .q8_0:
+            // KVCacheType.check refuses such a model before a cache is made
+            guard let block = Q8CacheRows.block(headDim: headDim) else {
+                preconditionFailure("a q8_0 cache for heads of \(headDim) values, which 16 does not divide")
+            }
+            return Q8CacheRows.bytes(count: headDim, block: block)
         }
     }
 }
@@ -35,14 +40,6 @@ public enum KVCacheType: String, Sendable, CaseIterable {
     public func check(headDim: Int) throws {
         guard self == .q8_0, Q8CacheRows.block(headDim: headDim) == nil else { return }
         throw GLMError(.badValue, "the q8_0 cache needs heads of a multiple of 16 values; this model's have \(headDim)")
-    }
-
-    /// Parses a user's value, with an error naming the choices.
-    public static func parse(_ text: String) throws -> KVCacheType {
-        guard let type = KVCacheType(rawValue: text) else {
-            throw GLMError(.badValue, "unknown cache type '\(text)': use f16 or q8_0")
-        }
-        return type
     }
 }
 
@@ -75,7 +72,7 @@ public final class KVCache: @unchecked Sendable {
         let block = Q8CacheRows.block(headDim: config.headDim)
         precondition(precision != .q8_0 || block != nil, "a q8_0 cache needs heads of a multiple of 16 (KVCacheType.check)")
         q8Block = block ?? 32
-        headBytes = precision.bytes(count: config.headDim, headDim: config.headDim)
+        headBytes = precision.bytes(headDim: config.headDim)
     }
 
     deinit {
@@ -90,7 +87,7 @@ public final class KVCache: @unchecked Sendable {
 
     /// Bytes a full window of `positions` would take for a model of `config` in `precision`.
     public static func bytes(config: ModelConfig, positions: Int, precision: KVPrecision) -> Int {
-        2 * config.numLayers * positions * config.kvGroups * precision.bytes(count: config.headDim, headDim: config.headDim)
+        2 * config.numLayers * positions * config.kvGroups * precision.bytes(headDim: config.headDim)
     }
 
     private var rowBytes: Int { kvGroups * headBytes }

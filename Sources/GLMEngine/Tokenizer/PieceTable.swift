@@ -16,6 +16,27 @@ enum PieceSurface: Sendable, Equatable {
     case text([UInt8], leadingSpace: Bool)
 }
 
+extension PieceSurface {
+    /// Appends what a piece that is not a byte shows. `atStart`: nothing written since the text began
+    /// or since the last shown special token, so a leading "▁" goes (SentencePiece's dummy prefix);
+    /// updated for the next piece. The one rule both `Tokenizer.decode` and `StreamingDetokenizer` use.
+    func appendShown(to output: inout [UInt8], atStart: inout Bool) {
+        switch self {
+        case .byte, .invisible:
+            break
+        case .literal(let bytes):
+            output += bytes
+            atStart = false
+        case .special(let bytes):
+            output += bytes
+            atStart = true
+        case .text(let bytes, let leadingSpace):
+            output += atStart && leadingSpace ? bytes.dropFirst() : bytes[...]
+            atStart = false
+        }
+    }
+}
+
 /// The surfaces of every SentencePiece id plus the special tokens that follow them.
 final class PieceTable: Sendable {
     private let pieces: [PieceSurface]

@@ -30,19 +30,7 @@ public struct StreamingDetokenizer: Sendable {
         }
         var output = takeCharacters(final: true)
         if !output.isEmpty { atStart = false }
-        switch surface {
-        case .byte, .invisible:
-            break
-        case .literal(let bytes):
-            output += bytes
-            atStart = false
-        case .special(let bytes):
-            output += bytes
-            atStart = true
-        case .text(let bytes, let leadingSpace):
-            output += atStart && leadingSpace ? bytes.dropFirst() : bytes[...]
-            atStart = false
-        }
+        surface.appendShown(to: &output, atStart: &atStart)
         return emit(output)
     }
 

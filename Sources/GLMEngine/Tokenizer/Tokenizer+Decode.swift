@@ -22,19 +22,7 @@ extension Tokenizer {
                 byteRun.removeAll(keepingCapacity: true)
                 atStart = false
             }
-            switch surface {
-            case .byte, .invisible:
-                break
-            case .literal(let bytes):
-                output += bytes
-                atStart = false
-            case .special(let bytes):
-                output += bytes
-                atStart = true
-            case .text(let bytes, let leadingSpace):
-                output += atStart && leadingSpace ? bytes.dropFirst() : bytes[...]
-                atStart = false
-            }
+            surface.appendShown(to: &output, atStart: &atStart)
         }
         output += SentencePieceUTF8.decodeRun(byteRun[...])
         return String(decoding: output, as: UTF8.self)

@@ -115,15 +115,11 @@ extension ChatApp {
         case .running(let call):
             runningCall = call
             if activity != .stopping { activity = .runningTool(call.kind == .interpreter ? "python" : call.tool, frame: 0) }
-        case .filesWritten(let files):
-            filesOfNextResult = files
+        case .filesWritten:
+            break   // kept with the result message (`Message.files`), named on its card
         case .observation(let message, let isError):
             let wasCode = runningCall?.kind == .interpreter
             runningCall = nil
-            if !filesOfNextResult.isEmpty {
-                transcript.layout.figures[message.id] = filesOfNextResult
-                filesOfNextResult = []
-            }
             if isError {
                 if !wasCode {
                     showNotice("The tool reported an error; the model was told")

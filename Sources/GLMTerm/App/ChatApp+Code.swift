@@ -3,8 +3,8 @@ import GLMEngine
 import GLMInterpreter
 import GLMTools
 
-/// The open session's code interpreter: one sandboxed Python per chat session (its variables stay
-/// between blocks), its folder `DATA_DIR/interpreter/SESSION` mounted at `/mnt/data`, run with the
+/// A session's code interpreter: one sandboxed Python per chat session (its variables stay
+/// between blocks, and while other sessions are open: `InterpreterPool`), its folder `DATA_DIR/interpreter/SESSION` mounted at `/mnt/data`, run with the
 /// `[interpreter]` settings of config.toml. Where it cannot run (no bubblewrap) the runner says so
 /// to the model in every result and the code card says how to install it.
 struct CodeInterpreter {
@@ -15,9 +15,10 @@ struct CodeInterpreter {
     /// The session's loop with this interpreter (it remembers "always" for the session).
     var loop: AgentLoop?
 
-    /// Made off the main actor: finding bubblewrap and the Python starts processes.
+    /// Made off the main actor: finding bubblewrap and the Python starts processes. `afterLoss`:
+    /// the session's earlier Python was ended, so its first result says the variables are gone.
     static func make(for sessionID: SessionID, settings: InterpreterSettings, environment: [String: String],
-                     dataDirectory: URL) async -> CodeInterpreter {
+                     dataDirectory: URL, afterLoss: Bool = false) async -> CodeInterpreter {
         await Task.detached {
             let availability = InterpreterAvailability.check(settings, environment: environment)
             if let problem = availability.problem {
@@ -26,11 +27,17 @@ struct CodeInterpreter {
             let folder = InterpreterFolder.sessionFolder(dataDirectory: dataDirectory, session: sessionID)
             do {
                 let python = try InterpreterSession(settings: settings, folder: folder, environment: environment)
+                if afterLoss { python.noteStateLost() }
                 return CodeInterpreter(sessionID: sessionID, runner: InterpreterRunner(session: python), problem: nil)
             } catch {
                 return CodeInterpreter(sessionID: sessionID, runner: UnavailableCodeRunner(reason: "\(error)"), problem: "\(error)")
             }
         }.value
+    }
+
+    /// Ends the sandboxed Python (its folder stays with the session).
+    func shutdown() {
+        (runner as? InterpreterRunner)?.session.shutdown()
     }
 }
 
@@ -49,41 +56,46 @@ extension ChatApp {
         if InterpreterAvailability.bubblewrapProblem(interpreterSettings, environment: environment) != nil {
             return "bubblewrap is missing (sudo apt install bubblewrap)"
         }
-        if let current = codeInterpreter, current.sessionID == currentSession?.id, current.problem != nil {
+        if codeInterpreter?.problem != nil {
             return "its Python cannot start (the code card says why)"
         }
         return nil
     }
 
-    /// The open session's code loop, with its interpreter made first when needed (a Python of
-    /// another session is ended: one runs at a time).
+    /// The open session's interpreter, when it has one running (or known not to run).
+    var codeInterpreter: CodeInterpreter? { interpreters.interpreter(for: currentSession?.id) }
+
+    /// The open session's code loop, with its interpreter made first when needed. The Pythons of
+    /// other sessions stay alive (up to `InterpreterPool.limit`), keeping their variables.
     func codeLoop() async -> AgentLoop? {
         guard let id = currentSession?.id else { return nil }
         var interpreter: CodeInterpreter
-        if let current = codeInterpreter, current.sessionID == id {
+        if let current = interpreters.use(id) {
             interpreter = current
         } else {
-            closeInterpreter()
+            let lost = interpreters.takeEndedMark(id)
             interpreter = await CodeInterpreter.make(for: id, settings: interpreterSettings, environment: environment,
-                                                     dataDirectory: dataDirectory)
+                                                     dataDirectory: dataDirectory, afterLoss: lost)
             // another turn may have made it while this one waited
-            if let current = codeInterpreter, current.sessionID == id {
-                (interpreter.runner as? InterpreterRunner)?.session.shutdown()
+            if let current = interpreters.use(id) {
+                interpreter.shutdown()
                 interpreter = current
+            } else if lost {
+                showNotice("This session's Python was ended to keep at most \(interpreters.limit) running: "
+                           + "its variables are lost (the result says so)")
             }
         }
         if let loop = interpreter.loop, loop.session === chat { return loop }
         let loop = AgentLoop(session: chat, registry: ToolRegistry(sources: [], interpreter: interpreter.runner),
                              approver: makeApprover(), maxToolRounds: maxToolRounds)
         interpreter.loop = loop
-        codeInterpreter = interpreter
+        for evicted in interpreters.keep(interpreter) { evicted.shutdown() }
         return loop
     }
 
-    /// Ends the sandboxed Python (its folder stays with the session).
+    /// Ends every session's sandboxed Python (their folders stay with the sessions): on quit.
     public func closeInterpreter() {
-        (codeInterpreter?.runner as? InterpreterRunner)?.session.shutdown()
-        codeInterpreter = nil
+        for interpreter in interpreters.removeAll() { interpreter.shutdown() }
     }
 
     /// The warning over a code card when the code cannot run here.

@@ -37,14 +37,22 @@ extension ChatApp {
         return true
     }
 
-    /// The text to send: the announcements of the session's pending uploads, then what was typed.
-    func withUploadAnnouncements(_ text: String) -> String {
-        guard let pending = pendingUploads, pending.session == currentSession?.id, mode == .code else { return text }
-        return UploadedFile.announce(pending.files, before: text)
+    /// The session's pending uploads that the next message announces: only Code mode announces them
+    /// (the model was trained to read them there); in other modes they wait for a Code-mode message.
+    var uploadsToAnnounce: [UploadedFile]? {
+        guard let pending = pendingUploads, pending.session == currentSession?.id, mode == .code else { return nil }
+        return pending.files
     }
 
-    /// The uploads were announced in a saved message.
+    /// The text to send: the announcements of the session's pending uploads, then what was typed.
+    func withUploadAnnouncements(_ text: String) -> String {
+        guard let files = uploadsToAnnounce else { return text }
+        return UploadedFile.announce(files, before: text)
+    }
+
+    /// A message was saved: the uploads it announced are no longer pending (those it did not announce,
+    /// outside Code mode, still are).
     func uploadsAnnounced() {
-        if pendingUploads?.session == currentSession?.id { pendingUploads = nil }
+        if uploadsToAnnounce != nil { pendingUploads = nil }
     }
 }

@@ -95,10 +95,10 @@ public final class ChatApp {
     /// The loop answering now (Tool or Code mode's), for Esc.
     var runningLoop: AgentLoop?
     /// The code interpreter: the `[interpreter]` settings of config.toml, whether it can run here
-    /// (checked on first use), and the open session's sandboxed Python with its loop (ChatApp+Code).
+    /// (checked on first use), and each session's sandboxed Python with its loop (ChatApp+Code).
     public var interpreterSettings = InterpreterSettings()
     var interpreterAvailability: InterpreterAvailability?
-    var codeInterpreter: CodeInterpreter?
+    var interpreters = InterpreterPool()
     /// Files `/upload` copied into a session's folder, announced at the start of its next message.
     var pendingUploads: (session: SessionID, files: [UploadedFile])?
     /// A question is being answered through the agent loop (Tool or Code mode).
@@ -106,8 +106,6 @@ public final class ChatApp {
     /// A call waiting for the user's key, and the call running now (the spinner).
     var approval: PendingApproval?
     var runningCall: ProposedCall?
-    /// Files the running call wrote (the interpreter's figures), named on its result card.
-    var filesOfNextResult: [String] = []
     /// At most this many calls per question (config `max_tool_rounds`).
     public var maxToolRounds = AgentLoop.defaultMaxToolRounds
 

@@ -3,17 +3,13 @@ import Foundation
 /// How long the rest of a long prompt (a pasted document) will take to read: the rate is measured
 /// from the first progress report of the prompt on, so the model's own speed at this depth counts,
 /// not a guess. The app gives it the time of each report; nothing here reads the clock.
-struct PromptReadingEstimate: Equatable {
+struct PromptReadingEstimate {
     /// Prompts this long or longer show tokens read / total and the estimate; shorter ones a percentage.
     static let longPrompt = 1024
     /// The rate is trusted once this much reading has been timed.
     static let minimumSeconds = 1.0
 
     private var first: (done: Int, total: Int, at: ContinuousClock.Instant)?
-
-    static func == (a: Self, b: Self) -> Bool {
-        a.first?.done == b.first?.done && a.first?.total == b.first?.total && a.first?.at == b.first?.at
-    }
 
     /// Forgets the prompt (a new answer starts).
     mutating func reset() { first = nil }
@@ -25,8 +21,7 @@ struct PromptReadingEstimate: Equatable {
             first = (done, total, now)
             return nil
         }
-        let elapsed = now - start.at
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = (now - start.at) / .seconds(1)
         guard seconds >= Self.minimumSeconds, done > start.done else { return nil }
         let rate = Double(done - start.done) / seconds
         return Double(total - done) / rate

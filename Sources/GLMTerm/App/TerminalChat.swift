@@ -70,15 +70,19 @@ public enum TerminalChat {
         app.maxToolRounds = configuration.maxToolRounds ?? AgentLoop.defaultMaxToolRounds
         app.interpreterSettings = configuration.interpreter
         var registry: ToolRegistry?
+        var listing: Task<Void, Never>?
         if !configuration.commandTools.isEmpty || !configuration.mcpServers.isEmpty || !extraToolSources.isEmpty {
             let tools = ToolSetup.registry(commandTools: configuration.commandTools, mcpServers: configuration.mcpServers,
                                            extra: extraToolSources)
             registry = tools
             // MCP servers start in the background; Tool mode offers their tools once they are listed
-            Task { await app.useTools(tools) }
+            listing = Task { await app.useTools(tools) }
         }
         await AppRunner(app: app, backend: backend).run(problem: problem)
         app.closeInterpreter()
+        // a listing still starting servers ends first, so none is started after the shutdown
+        listing?.cancel()
         await registry?.shutdown()
+        await listing?.value
     }
 }

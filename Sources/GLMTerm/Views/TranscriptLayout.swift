@@ -43,8 +43,6 @@ final class TranscriptLayout {
     static let approvalMarker = "glmchat:approval"
     /// Results shown whole (a long result is collapsed to its first rows until expanded).
     var expandedResults = Set<MessageID>()
-    /// Files a result's run wrote into the session's folder (named on its card, this run only).
-    var figures: [MessageID: [String]] = [:]
 
     init(theme: Theme) {
         self.theme = theme
@@ -63,7 +61,7 @@ final class TranscriptLayout {
             let entry: Entry
             let tool = message.role == .observation && index > 0 ? toolName(answeredBy: messages[index - 1]) : nil
             let variant = message.metadata + "\u{0}" + (tool ?? "") + (expandedResults.contains(message.id) ? "\u{0}+" : "")
-                + (figures[message.id] ?? []).joined(separator: "\u{0}")
+                + message.files.joined(separator: "\u{0}")
             if let cached = cache[message.id], cached.text.isByteEqual(to: message.content), cached.state == message.state,
                cached.width == width, cached.variant.isByteEqual(to: variant) {
                 entry = cached
@@ -113,7 +111,7 @@ final class TranscriptLayout {
         case .observation:
             var rows = [row([Span("Result", style: theme[.user])], width: width)]
             rows += ToolCards.resultRows(message, tool: tool, expanded: expandedResults.contains(message.id),
-                                         files: figures[message.id] ?? [], width: bodyWidth, theme: theme).map { shifted($0) }
+                                         files: message.files, width: bodyWidth, theme: theme).map { shifted($0) }
             return (rows + [blank()], [])
         case .assistant where ToolCards.isCall(message):
             var header = [Span("GLM", style: theme[.assistant])]

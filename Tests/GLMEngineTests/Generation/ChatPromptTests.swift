@@ -51,4 +51,16 @@ struct ChatPromptTests {
         #expect(Array(prompt.tokens[2..<(2 + empty.count)]) == empty)
         #expect(prompt.layout.keepPrefix == 2 + empty.count)
     }
+
+    @Test("the files a code block wrote, kept with its result, are not part of the prompt")
+    func resultFilesAreNotPrompted() {
+        var result = Self.message(.observation, "```result\nsaved\n```")
+        let messages = [Self.message(.user, "Plot a sine"),
+                        Self.message(.assistant, "```python\nplt.savefig('/mnt/data/sine.png')\n```", metadata: "interpreter")]
+        let without = ChatPrompt.chat(tokenizer, conversation: Conversation(messages: messages + [result])).tokens
+        result.files = ["sine.png"]
+        let with = ChatPrompt.chat(tokenizer, conversation: Conversation(messages: messages + [result])).tokens
+        #expect(with == without)
+        #expect(with.count > 10)
+    }
 }

@@ -130,12 +130,16 @@ struct SpeculativeDecodingTests {
         #expect(b.logits == a.logits)
     }
 
-    @Test("verify then roll back: the cache holds what feeding the kept tokens one by one gives", arguments: [StorageType.q4_0, .q8_0])
-    func rollBackMatchesSteps(type: StorageType) throws {
-        let model = try OracleModelTests.load("tiny-chatglm3", as: type)
+    /// Quantized weights (their batch rows compute exactly as lone rows, so drafts may be verified),
+    /// with the exact cache and with the q8_0 cache.
+    @Test("verify then roll back: the cache holds what feeding the kept tokens one by one gives",
+          arguments: [(StorageType.q4_0, KVCacheType.f16), (.q8_0, .f16), (.q8_0, .q8_0)])
+    func rollBackMatchesSteps(type: StorageType, cacheType: KVCacheType) throws {
+        let model = try OracleModelTests.load("tiny-chatglm3", as: type, cacheType: cacheType)
         let item = try #require(BatchDecoderTests.oracleCases().first)
         let stepped = CachedSequence(model: model, contextLimit: 256)
-        let verified = CachedSequence(model: try OracleModelTests.load("tiny-chatglm3", as: type), contextLimit: 256)
+        let verified = CachedSequence(model: try OracleModelTests.load("tiny-chatglm3", as: type, cacheType: cacheType),
+                                      contextLimit: 256)
         _ = try stepped.prefill(item.inputIDs)
         _ = try verified.prefill(item.inputIDs)
         let base = verified.tokens.count

@@ -54,23 +54,8 @@ import Testing
 
         /// Attention in Double over the dequantized rows: out[h * dim + d].
         func reference() -> [Double] {
-            var out = [Double](repeating: 0, count: heads * dim)
-            for h in 0..<heads {
-                let scores = (0..<positions).map { j -> Double in
-                    var dot = 0.0
-                    for d in 0..<dim { dot += Double(queries[h * dim + d] * scale) * Double(keyFloats[j * dim + d]) }
-                    return dot
-                }
-                let top = scores.max() ?? 0
-                let weights = scores.map { Foundation.exp($0 - top) }
-                let sum = weights.reduce(0, +)
-                for d in 0..<dim {
-                    var acc = 0.0
-                    for j in 0..<positions { acc += weights[j] * Double(valueFloats[j * dim + d]) }
-                    out[h * dim + d] = acc / sum
-                }
-            }
-            return out
+            AttentionReference.attend(queries: queries, keys: keyFloats, values: valueFloats, heads: heads,
+                                      dim: dim, positions: positions, scale: scale)
         }
 
         /// The variant's passes over `cuts`, merged.

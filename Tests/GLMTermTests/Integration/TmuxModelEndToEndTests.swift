@@ -31,9 +31,8 @@ import Testing
         // runs on to max_tokens (`glmchat run --model tiny-chatglm3 --seed 2` gives 400 of 400).
         let session = try TmuxEndToEndTests.Session(
             columns: columns, rows: rows, arguments: "; echo TERMINAL-RESTORED; sleep 30") { config in
-            try FileManager.default.createDirectory(at: config.appendingPathComponent("glmchat"), withIntermediateDirectories: true)
-            try "[[models]]\nname = \"tiny-chatglm3\"\nkind = \"chat\"\npath = \"\(Self.tinyModel)\"\nseed = 2\n"
-                .write(to: config.appendingPathComponent("glmchat/config.toml"), atomically: true, encoding: .utf8)
+            try TmuxEndToEndTests.Session.writeConfig(
+                "[[models]]\nname = \"tiny-chatglm3\"\nkind = \"chat\"\npath = \"\(Self.tinyModel)\"\nseed = 2\n", in: config)
         }
         try await session.waitFor("the model to load", seconds: 60) { screen in
             screen.contains { $0.contains("tiny-chatglm3 · chat · Q4_0") && $0.hasSuffix("idle") }

@@ -1,0 +1,27 @@
+import Foundation
+
+/// Attention for one query position over `positions` cached rows, in Double: the reference the
+/// streaming kernels (F16 and q8_0 caches) are checked against. `keys` and `values` are the rows as
+/// the kernel sees them (dequantized), `positions x dim`; the result is out[h * dim + d].
+enum AttentionReference {
+    static func attend(queries: [Float], keys: [Float], values: [Float], heads: Int, dim: Int, positions: Int,
+                       scale: Float) -> [Double] {
+        var out = [Double](repeating: 0, count: heads * dim)
+        for h in 0..<heads {
+            let scores = (0..<positions).map { j -> Double in
+                var dot = 0.0
+                for d in 0..<dim { dot += Double(queries[h * dim + d] * scale) * Double(keys[j * dim + d]) }
+                return dot
+            }
+            let top = scores.max() ?? 0
+            let weights = scores.map { Foundation.exp($0 - top) }
+            let sum = weights.reduce(0, +)
+            for d in 0..<dim {
+                var acc = 0.0
+                for j in 0..<positions { acc += weights[j] * Double(values[j * dim + d]) }
+                out[h * dim + d] = acc / sum
+            }
+        }
+        return out
+    }
+}
