@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """How the chat answers a person, timed from outside in a real terminal (tmux), with a release build:
 
-  paste  a bracketed paste of 1,000,000 characters (English, Chinese, emoji, line breaks): the time
-         until its last characters show in the input, then until a key typed after it shows.
+  paste  a bracketed paste of 1,000,000 characters (English, Chinese, emoji, line breaks every ~40
+         characters, or with --single-line none at all): the time until its last characters show in
+         the input, then until a key typed after it shows; with --keys, also each editing key after
+         it (Backspace, Left, Right, Home, End, Up, Down, Ctrl+W, Ctrl+U), each timed until the
+         screen or the cursor changes.
   stop   Esc while the tiny fixture model streams an answer (thousands of tokens a second, greedy):
          the time until the status line says idle, and the tokens/s figure it shows.
 
@@ -54,16 +57,39 @@ class Pane:
             time.sleep(poll)
         raise TimeoutError("\n".join(self.screen()))
 
+    def cursor(self):
+        return self.tmux("display-message", "-p", "#{cursor_x},#{cursor_y}").strip()
+
+    def wait_for_change(self, before, seconds=120, poll=0.002):
+        """Until the screen or the cursor differs from `before` (a (screen, cursor) pair)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if (self.screen(), self.cursor()) != before:
+                return time.monotonic()
+            time.sleep(poll)
+        raise TimeoutError("no change after a key")
+
     def close(self):
         subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True)
 
 
-def paste_round(binary, characters):
+# Keys typed after the paste, each with a visible effect on the text or the cursor.
+EDIT_KEYS = ["BSpace", "Left", "Right", "Home", "End", "Up", "Down", "C-w", "C-u"]
+
+
+def paste_round(binary, characters, single_line=False, keys=False):
     folder = tempfile.mkdtemp(prefix="glmchat-latency-")
     try:
-        pane = Pane(folder, f"{binary} --demo --data-dir {folder}/data")
+        # One line wraps wherever it wraps: at 79 columns there is no sidebar, the box's rows start
+        # at column 1, and the marker is looked for across them too.
+        pane = Pane(folder, f"{binary} --demo --data-dir {folder}/data", columns=79 if single_line else 120)
         pane.wait(lambda s: any(line.rstrip().endswith("idle") for line in s), poll=0.05)
+
+        def showing(marker):
+            return lambda s: any(marker in line for line in s) or (single_line and marker in "".join(line[1:] for line in s))
         pattern = "Lorem ipsum 你好世界 😀 dolor sit amet,\n"
+        if single_line:
+            pattern = pattern.replace("\n", " ")
         text = (pattern * (characters // len(pattern) + 1))[:characters - 9] + "PASTE_END"
         path = os.path.join(folder, "paste.txt")
         with open(path, "w", encoding="utf-8") as file:
@@ -71,12 +97,19 @@ def paste_round(binary, characters):
         pane.tmux("load-buffer", path)
         start = time.monotonic()
         pane.tmux("paste-buffer", "-p")
-        shown = pane.wait(lambda s: any("PASTE_END" in line for line in s))
+        shown = pane.wait(showing("PASTE_END"))
         typed = time.monotonic()
         pane.tmux("send-keys", "-l", "Z")
-        echoed = pane.wait(lambda s: any("PASTE_ENDZ" in line for line in s))
+        echoed = pane.wait(showing("PASTE_ENDZ"))
+        key_times = {}
+        if keys:
+            for key in EDIT_KEYS:
+                before = (pane.screen(), pane.cursor())
+                pressed = time.monotonic()
+                pane.tmux("send-keys", key)
+                key_times[key] = pane.wait_for_change(before) - pressed
         pane.close()
-        return shown - start, echoed - typed
+        return shown - start, echoed - typed, key_times
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -109,17 +142,26 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--characters", type=int, default=1_000_000)
     parser.add_argument("--only", choices=["paste", "stop"])
+    parser.add_argument("--single-line", action="store_true", help="paste one line without line breaks")
+    parser.add_argument("--keys", action="store_true", help="also time editing keys after the paste")
     args = parser.parse_args()
     binary = os.path.abspath(args.binary)
     if args.only != "stop":
-        shown, echoed = [], []
+        shown, echoed, per_key = [], [], {}
         for index in range(args.rounds):
-            a, b = paste_round(binary, args.characters)
+            a, b, key_times = paste_round(binary, args.characters, args.single_line, args.keys)
             shown.append(a)
             echoed.append(b)
-            print(f"paste round {index + 1}: shown after {a:.3f} s, a key after it echoed in {b:.3f} s", flush=True)
-        print(f"paste of {args.characters} characters: median {statistics.median(shown):.3f} s until shown, "
+            for key, seconds in key_times.items():
+                per_key.setdefault(key, []).append(seconds)
+            keys_text = "".join(f", {key} {seconds * 1000:.0f} ms" for key, seconds in key_times.items())
+            print(f"paste round {index + 1}: shown after {a:.3f} s, a key after it echoed in {b:.3f} s{keys_text}", flush=True)
+        kind = "one line" if args.single_line else "lines of ~40"
+        print(f"paste of {args.characters} characters ({kind}): median {statistics.median(shown):.3f} s until shown, "
               f"{statistics.median(echoed):.3f} s for the next key (max {max(shown):.3f} / {max(echoed):.3f})")
+        if per_key:
+            print("keys after it, median ms: " + ", ".join(
+                f"{key} {statistics.median(times) * 1000:.0f}" for key, times in per_key.items()))
     if args.only != "paste":
         times = []
         for index in range(args.rounds):

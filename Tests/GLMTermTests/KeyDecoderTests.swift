@@ -30,6 +30,20 @@ import Testing
         #expect(!decoder.isPasting)
     }
 
+    /// A paste is taken in runs up to each ESC; wherever the reads split it (inside "\r\n", inside
+    /// an ESC sequence that is part of the paste, inside the end marker), the paste is the same.
+    @Test func pasteIsTheSameWhereverTheReadsSplitIt() {
+        let input = scalars("\u{1B}[200~a\r\nb\u{1B}[1mc\u{1B}\u{1B}[20d\re\u{1B}[201~z")
+        for first in 0...input.count {
+            for second in first...input.count where second == first || second == input.count || (second - first) % 3 == 1 {
+                var decoder = KeyDecoder()
+                let keys = decoder.feed(Array(input[..<first])) + decoder.feed(Array(input[first..<second]))
+                    + decoder.feed(Array(input[second...]))
+                #expect(keys == [.paste("a\nb\u{1B}[1mc\u{1B}\u{1B}[20d\ne"), .text("z")], "split at \(first), \(second)")
+            }
+        }
+    }
+
     @Test func pasteWithEnterKeyCodesStaysText() {
         var decoder = KeyDecoder()
         let batch: [RawInput] = scalars("\u{1B}[200~a") + [.key(.enter)] + scalars("b\u{1B}[201~")

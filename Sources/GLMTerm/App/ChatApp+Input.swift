@@ -47,16 +47,14 @@ extension ChatApp {
         }
     }
 
-    /// The input laid out for a box `columns` wide. Kept between frames: a large paste is laid out
-    /// once, not once per frame.
+    /// The rows of the input a box `columns` wide can show (at most `ScreenLayout.inputRowLimit`,
+    /// around the caret). Kept until the editor changes: a frame that does not touch the input
+    /// does not lay it out again.
     func inputLayout(columns: Int) -> EditorLayout {
         let width = InputBoxView.textWidth(columns: columns)
-        if let cached = inputLayoutCache, cached.width == width, cached.caret == editor.caret,
-           cached.text.isByteEqual(to: editor.text) {
-            return cached.layout
-        }
-        let layout = editor.layout(width: width)
-        inputLayoutCache = (editor.text, editor.caret, width, layout)
+        if let cached = inputLayoutCache, cached.width == width { return cached.layout }
+        let layout = editor.layout(width: width, rows: ScreenLayout.inputRowLimit)
+        inputLayoutCache = (width, layout)
         return layout
     }
 }

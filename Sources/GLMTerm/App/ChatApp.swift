@@ -47,7 +47,8 @@ public final class ChatApp {
     public internal(set) var sessions: [Session] = []
     /// The open conversation (a new, unsaved one until its first message).
     public internal(set) var chat: ChatSession
-    public internal(set) var editor = InputEditor()
+    /// Any change to it (text or caret) drops the input's kept layout.
+    public internal(set) var editor = InputEditor() { didSet { inputLayoutCache = nil } }
     var history = InputHistory()
 
     /// What answers: the loaded model.
@@ -118,7 +119,7 @@ public final class ChatApp {
     var lastTranscriptQuery: String?
     var mouseCaptured = true
     /// The input's last layout (see `inputLayout`).
-    var inputLayoutCache: (text: String, caret: Int, width: Int, layout: EditorLayout)?
+    var inputLayoutCache: (width: Int, layout: EditorLayout)?
     var terminalRequests: [TerminalRequest] = []
     var generationTask: Task<Void, Never>?
     var loadTask: Task<Void, Never>?

@@ -26,7 +26,14 @@ public struct KeyDecoder: Sendable {
     /// more text in the same batch is a pasted line break, not Enter: terminals without bracketed
     /// paste deliver a paste this way, and sending it line by line is what users hate most.
     public mutating func feed(_ batch: [RawInput]) -> [Key] {
-        for (index, input) in batch.enumerated() {
+        var index = 0
+        while index < batch.count {
+            if let end = pasteRun(batch, from: index) {
+                index = end
+                continue
+            }
+            let input = batch[index]
+            defer { index += 1 }
             switch input {
             case .scalar(let scalar):
                 let moreTextFollows = batch[(index + 1)...].contains {
@@ -49,6 +56,23 @@ public struct KeyDecoder: Sendable {
         return keys
     }
 
+    /// Inside a paste, the scalars up to the next ESC (which may begin the end marker) are added to
+    /// the paste at once, not one by one. Returns where the run ended, or nil when there is none
+    /// (not pasting, an ESC next, or an end marker begun in the paste's last scalars).
+    private mutating func pasteRun(_ batch: [RawInput], from start: Int) -> Int? {
+        guard case .paste(var buffer) = state, !buffer.suffix(Self.pasteEnd.count - 1).contains(Self.escape) else { return nil }
+        var end = start
+        while end < batch.count, case .scalar(let scalar) = batch[end], scalar != Self.escape { end += 1 }
+        guard end > start else { return nil }
+        state = .ground   // so that `buffer` is the only reference and grows in place
+        buffer.reserveCapacity(buffer.count + end - start)
+        for input in batch[start..<end] {
+            if case .scalar(let scalar) = input { buffer.append(scalar) }
+        }
+        state = .paste(buffer)
+        return end
+    }
+
     /// Called when a read found nothing: a pending ESC was a real Esc key.
     public mutating func flush() -> [Key] {
         if case .escape = state {
@@ -66,7 +90,7 @@ public struct KeyDecoder: Sendable {
             state = .ground
             buffer.append(scalar)
             if buffer.count >= 6, buffer[(buffer.count - 6)...].elementsEqual(Self.pasteEnd) {
-                emit(.paste(Self.normalizeLineBreaks(String(String.UnicodeScalarView(buffer.dropLast(6))))))
+                emit(.paste(Self.normalizedLineBreaks(buffer.dropLast(Self.pasteEnd.count))))
             } else {
                 state = .paste(buffer)
             }
@@ -203,6 +227,23 @@ public struct KeyDecoder: Sendable {
     }
 
     private static let pasteEnd = Array("\u{1B}[201~".unicodeScalars)
+    private static let escape: Unicode.Scalar = "\u{1B}"
+
+    /// The pasted scalars as text, with "\r\n" and a lone "\r" made "\n" (as `normalizeLineBreaks`),
+    /// working on scalars: a carriage return is always a grapheme of its own or one with "\n".
+    static func normalizedLineBreaks(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
+        var text = String.UnicodeScalarView()
+        var afterCarriageReturn = false
+        for scalar in scalars {
+            if scalar == "\n", afterCarriageReturn {
+                afterCarriageReturn = false
+                continue
+            }
+            afterCarriageReturn = scalar == "\r"
+            text.append(afterCarriageReturn ? "\n" : scalar)
+        }
+        return String(text)
+    }
 
     static func normalizeLineBreaks(_ text: String) -> String {
         String(text.map { $0 == "\r\n" || $0 == "\r" ? "\n" : $0 })

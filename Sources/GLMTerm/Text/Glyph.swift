@@ -40,7 +40,7 @@ public enum Glyphs {
 
     /// The width of a grapheme that is one printable scalar (most text), which the rule draws as
     /// it is; nil when the whole rule is needed. Saves building arrays for every character.
-    private static func plainWidth(_ character: Character) -> Int? {
+    static func plainWidth(_ character: Character) -> Int? {
         let scalars = character.unicodeScalars
         guard let scalar = scalars.first, scalars.index(after: scalars.startIndex) == scalars.endIndex,
               visibleControl(scalar) == nil else { return nil }

@@ -55,6 +55,20 @@ public enum TextLayout {
         }
         return builder.finish(endOffset: offset)
     }
+
+    /// Wraps graphemes in `.characters` mode as if they stood at `startOffset` of a longer text.
+    /// They must begin a row there (the start of a line, or a row the wrap began at a grapheme):
+    /// then the rows are the ones the whole text's wrap gives. The editor wraps only the rows it
+    /// shows this way.
+    static func wrapCharacters(_ characters: ArraySlice<Character>, startOffset: Int, width: Int) -> [TextLine] {
+        var builder = LineBuilder(width: max(2, width), mode: .characters, start: startOffset)
+        var offset = startOffset
+        for character in characters {
+            builder.add(character, style: .plain, offset: offset)
+            offset += 1
+        }
+        return builder.finish(endOffset: offset)
+    }
 }
 
 /// Greedy line filling. A "word" is a run of narrow non-space glyphs; it is held back until it
@@ -63,13 +77,14 @@ private struct LineBuilder {
     let width: Int
     let mode: WrapMode
     var lines: [TextLine] = []
-    var current = TextLine(start: 0)
+    var current: TextLine
     var word: [PlacedGlyph] = []
     var wordWidth = 0
 
-    init(width: Int, mode: WrapMode) {
+    init(width: Int, mode: WrapMode, start: Int = 0) {
         self.width = width
         self.mode = mode
+        self.current = TextLine(start: start)
     }
 
     mutating func add(_ character: Character, style: Style, offset: Int) {

@@ -103,7 +103,7 @@ struct DialogView {
 
     /// A one-line field that scrolls sideways to keep the caret visible.
     private func drawField(_ field: InputEditor, into grid: inout CellGrid, row: Int, column left: Int, width: Int) -> Position {
-        let layout = field.layout(width: 100_000)
+        let layout = field.layout(width: 100_000, rows: 1)
         let shift = max(0, layout.caret.column - width + 1)
         var column = left - shift
         for placed in layout.lines.first?.glyphs ?? [] {

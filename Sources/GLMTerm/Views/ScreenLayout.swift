@@ -21,7 +21,7 @@ public struct ScreenLayout: Equatable, Sendable {
         let showSidebar = sidebarWanted && columns >= Self.sidebarMinimumColumns && rows >= 4
         sidebar = showSidebar ? Rect(row: 0, column: 0, rows: rows - 1, columns: Self.sidebarWidth) : nil
         let left = showSidebar ? Self.sidebarWidth : 0
-        let limit = max(1, min(10, (rows - 1) / 3))
+        let limit = max(1, min(Self.inputRowLimit, (rows - 1) / 3))
         let textRows = max(1, min(inputLines, limit))
         let inputRows = min(textRows + 1, max(0, rows - 1))
         input = Rect(row: rows - 1 - inputRows, column: left, rows: inputRows, columns: columns - left)
@@ -29,6 +29,9 @@ public struct ScreenLayout: Equatable, Sendable {
         notice = Rect(row: input.row - noticeRows, column: left, rows: noticeRows, columns: columns - left)
         transcript = Rect(row: 0, column: left, rows: max(0, notice.row), columns: columns - left)
     }
+
+    /// The most rows of text the input box grows to.
+    public static let inputRowLimit = 10
 
     /// Rows of text the input box shows.
     public var inputTextRows: Int { max(0, input.rows - 1) }
