@@ -19,6 +19,8 @@ public enum StoreAccess: Sendable {
 /// one committed transaction by the time the method returns.
 public final class GLMStore: Sendable {
     public let databaseURL: URL
+    /// The folder of the database (the sessions' interpreter folders live under it too).
+    public var dataDirectory: URL { databaseURL.deletingLastPathComponent() }
     public let access: StoreAccess
     /// Set when opening found a damaged database: show it to the user.
     public let notice: StoreNotice?

@@ -43,7 +43,7 @@ struct CodeInterpreter {
 
 extension ChatApp {
     /// Where the store keeps its database; the interpreter's folders go under it.
-    var dataDirectory: URL { store.databaseURL.deletingLastPathComponent() }
+    var dataDirectory: URL { store.dataDirectory }
 
     /// The folder the open session's code sees at `/mnt/data` (nil before the session is saved).
     var interpreterFolder: URL? {

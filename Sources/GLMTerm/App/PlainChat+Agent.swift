@@ -101,7 +101,7 @@ final class LineAgent {
             guard let store, let id = chat.session?.id else { return nil }
             if let interpreter, let loop = interpreter.loop { return loop }
             var made = await CodeInterpreter.make(for: id, settings: settings, environment: environment,
-                                                  dataDirectory: store.databaseURL.deletingLastPathComponent())
+                                                  dataDirectory: store.dataDirectory)
             made.loop = AgentLoop(session: chat, registry: ToolRegistry(sources: [], interpreter: made.runner),
                                   approver: approver, maxToolRounds: maxToolRounds)
             interpreter = made
@@ -167,8 +167,7 @@ final class LineAgent {
     static func resultText(_ message: Message, isError: Bool) -> String {
         var text = "── result\(isError ? " (error)" : "") ──\n"
         text += ToolCards.resultLines(message.content).joined(separator: "\n") + "\n"
-        let written = message.files.map { $0.hasPrefix("/") ? $0 : "/mnt/data/" + $0 }
-        for figure in written + ToolCards.figures(in: message.content).filter({ !written.contains($0) }) {
+        for figure in ToolCards.figuresNamed(by: message) {
             text += "▣ figure: \(figure)\n"
         }
         return text + "──\n"

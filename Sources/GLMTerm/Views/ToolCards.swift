@@ -105,8 +105,15 @@ enum ToolCards {
         return found
     }
 
+    /// The figures a result names: the files its code wrote (stored with it), then those its text
+    /// names under /mnt/data. The full app's card and the line chat's result both list these.
+    static func figuresNamed(by message: Message) -> [String] {
+        let written = message.files.map { $0.hasPrefix("/") ? $0 : "/mnt/data/" + $0 }
+        return written + figures(in: message.content).filter { !written.contains($0) }
+    }
+
     /// The rows of a result card; `tool` names the call it answers (nil: unknown).
-    static func resultRows(_ message: Message, tool: String?, expanded: Bool, files: [String] = [], width: Int,
+    static func resultRows(_ message: Message, tool: String?, expanded: Bool, width: Int,
                            theme: Theme) -> [TranscriptRow] {
         let title = tool.map { isInterpreter($0) ? "Result · python" : "Result · \($0)" } ?? "Result"
         var rows = [rule("┌─ ", title, width: width, theme: theme)]
@@ -125,8 +132,7 @@ enum ToolCards {
                 rows += framed([Span("(\(expandKeyName) or Ctrl+O collapses)", style: theme[.dim])], width: width, theme: theme)
             }
         }
-        let written = files.map { $0.hasPrefix("/") ? $0 : "/mnt/data/" + $0 }
-        for figure in written + figures(in: message.content).filter({ !written.contains($0) }) {
+        for figure in figuresNamed(by: message) {
             rows += framed([Span("▣ figure: ", style: theme[.assistant]), Span(figure)], width: width, theme: theme)
         }
         rows.append(rule("└", "", width: width, theme: theme))

@@ -111,7 +111,7 @@ final class TranscriptLayout {
         case .observation:
             var rows = [row([Span("Result", style: theme[.user])], width: width)]
             rows += ToolCards.resultRows(message, tool: tool, expanded: expandedResults.contains(message.id),
-                                         files: message.files, width: bodyWidth, theme: theme).map { shifted($0) }
+                                         width: bodyWidth, theme: theme).map { shifted($0) }
             return (rows + [blank()], [])
         case .assistant where ToolCards.isCall(message):
             var header = [Span("GLM", style: theme[.assistant])]
