@@ -24,8 +24,8 @@ extension ChatApp {
             NoticeView(text: shownNotice.text, isError: shownNotice.isError, theme: theme).draw(into: &grid, rect: layout.notice)
         }
         var inputTitle = isCompletion ? "text to continue (base model: no roles)" : "message · F1 help"
-        if let pending = pendingUploads, pending.session == currentSession?.id, mode == .code {
-            inputTitle = "message · announces " + pending.files.map(\.sandboxPath).joined(separator: ", ")
+        if let files = uploadsToAnnounce {
+            inputTitle = "message · announces " + files.map(\.sandboxPath).joined(separator: ", ")
         }
         if let approval { inputTitle = approvalPrompt(approval) }
         let borderNotice = noticeLines > 0 ? nil : shownNotice
