@@ -8,7 +8,7 @@ import GLMTools
 /// object, or new code ending with a line holding only "."), `m` type the result by hand.
 /// `glmchat run --approve ask` asks on /dev/tty with it; the line-by-line chat (TERM=dumb) on its
 /// own input.
-public final class LineApprover: ToolApprover, @unchecked Sendable {
+public final class LineApprover: ToolApprover, Sendable {
     private let readLine: @Sendable () -> String?
     private let say: @Sendable (String) -> Void
     private let beforeAsking: @Sendable () -> Void

@@ -229,8 +229,8 @@ public struct KeyDecoder: Sendable {
     private static let pasteEnd = Array("\u{1B}[201~".unicodeScalars)
     private static let escape: Unicode.Scalar = "\u{1B}"
 
-    /// The pasted scalars as text, with "\r\n" and a lone "\r" made "\n" (as `normalizeLineBreaks`),
-    /// working on scalars: a carriage return is always a grapheme of its own or one with "\n".
+    /// The pasted scalars as text, with "\r\n" and a lone "\r" made "\n", working on scalars: a
+    /// carriage return is always a grapheme of its own or one with "\n".
     static func normalizedLineBreaks(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
         var text = String.UnicodeScalarView()
         var afterCarriageReturn = false
@@ -243,9 +243,5 @@ public struct KeyDecoder: Sendable {
             text.append(afterCarriageReturn ? "\n" : scalar)
         }
         return String(text)
-    }
-
-    static func normalizeLineBreaks(_ text: String) -> String {
-        String(text.map { $0 == "\r\n" || $0 == "\r" ? "\n" : $0 })
     }
 }
