@@ -22,6 +22,14 @@ import Testing
         await harness.pump { harness.app.approval != nil }
     }
 
+    /// At the code card: `e`, the block replaced by `code`, run, and the answer after it finished.
+    static func runEdited(_ code: String, in harness: AppHarness) async {
+        await harness.type("e")
+        harness.app.editor.set(code)
+        await harness.type("\r")
+        await harness.pump { !harness.app.isGenerating }
+    }
+
     static func stored(_ harness: AppHarness) throws -> [Message] {
         try harness.store.chosenPath(in: try #require(harness.app.currentSession?.id))
     }
@@ -75,10 +83,7 @@ import Testing
         #expect(!harness.screenContains("Result · python"))
         // the same Python answers the next block, with the variable the stopped block set
         await Self.askForCode(harness, "again")
-        await harness.type("e")
-        harness.app.editor.set("print(kept + 1)")
-        await harness.type("\r")
-        await harness.pump { !harness.app.isGenerating }
+        await Self.runEdited("print(kept + 1)", in: harness)
         let messages = try Self.stored(harness)
         #expect(messages.last(where: { $0.role == .observation })?.content == "```result\n42\n```")
     }
@@ -88,10 +93,8 @@ import Testing
         let harness = await Self.codeHarness(rows: 160)   // the whole turn on one screen
         defer { harness.app.closeInterpreter() }
         await Self.askForCode(harness)
-        await harness.type("e")
-        harness.app.editor.set("for i in range(30):\n    print('line', i)\nopen('/mnt/data/plot.png', 'wb').write(b'png')")
-        await harness.type("\r")
-        await harness.pump { !harness.app.isGenerating }
+        await Self.runEdited("for i in range(30):\n    print('line', i)\nopen('/mnt/data/plot.png', 'wb').write(b'png')",
+                             in: harness)
         #expect(try Self.stored(harness).map(\.role) == [.user, .assistant, .observation, .assistant])
         // collapsed to its first lines, with the file named under them
         #expect(harness.screenContains("more lines (o or Ctrl+O expands)"))
@@ -106,11 +109,8 @@ import Testing
         let harness = await Self.codeHarness(rows: 60)
         defer { harness.app.closeInterpreter() }
         await Self.askForCode(harness)
-        await harness.type("e")
         // the output does not mention the file: only what the block wrote names it
-        harness.app.editor.set("open('/mnt/data/chart.png', 'wb').write(b'png')\nprint('saved')")
-        await harness.type("\r")
-        await harness.pump { !harness.app.isGenerating }
+        await Self.runEdited("open('/mnt/data/chart.png', 'wb').write(b'png')\nprint('saved')", in: harness)
         #expect(harness.screenContains("▣ figure: /mnt/data/chart.png"))
         let result = try #require(try Self.stored(harness).first { $0.role == .observation })
         // the text the model sees is the result block alone; the file is kept beside it

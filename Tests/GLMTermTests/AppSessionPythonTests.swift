@@ -11,10 +11,7 @@ import Testing
     /// Asks for code, puts `code` in its place (`e`), runs it and returns the stored result.
     static func run(_ code: String, in harness: AppHarness) async throws -> String {
         await AppCodeTests.askForCode(harness, "run this")
-        await harness.type("e")
-        harness.app.editor.set(code)
-        await harness.type("\r")
-        await harness.pump { !harness.app.isGenerating }
+        await AppCodeTests.runEdited(code, in: harness)
         return try #require(try AppCodeTests.stored(harness).last { $0.role == .observation }).content
     }
 
@@ -68,10 +65,7 @@ import Testing
         await harness.pump { Self.processes(using: Self.folder(harness, first)) == 0 }
         await AppCodeTests.askForCode(harness, "and now?")
         #expect(harness.app.notice?.text.contains("its variables are lost") == true)
-        await harness.type("e")
-        harness.app.editor.set("print(x + 1)")
-        await harness.type("\r")
-        await harness.pump { !harness.app.isGenerating }
+        await AppCodeTests.runEdited("print(x + 1)", in: harness)
         let result = try #require(try AppCodeTests.stored(harness).last { $0.role == .observation }).content
         #expect(result.hasPrefix("```result\n" + InterpreterNotice.restarted + "\n"))
         #expect(result.contains("NameError"))

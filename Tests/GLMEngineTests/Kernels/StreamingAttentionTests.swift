@@ -55,29 +55,15 @@ import Testing
         /// The variant's passes over `cuts` (consecutive ranges covering 0..<positions), merged.
         func run(_ variant: StreamingAttention, cuts: [Range<Int>]) -> [Float] {
             let dim = StreamingAttentionTests.dim
-            let stateFloats = Int(ck_attn_state_floats(Int64(dim)))
-            var work = [Float](repeating: .nan, count: Int(ck_attn_stream_work_floats(Int64(dim))))
-            var states = [Float](repeating: .nan, count: stateFloats * cuts.count)
-            var out = [Float](repeating: .nan, count: heads * dim)
-            keys.withUnsafeBufferPointer { k in
+            return keys.withUnsafeBufferPointer { k in
                 values.withUnsafeBufferPointer { v in
-                    queries.withUnsafeBufferPointer { q in
-                        work.withUnsafeMutableBufferPointer { w in
-                            states.withUnsafeMutableBufferPointer { s in
-                                guard let k = k.baseAddress, let v = v.baseAddress, let q = q.baseAddress,
-                                      let w = w.baseAddress, let s = s.baseAddress else { return }
-                                for (index, range) in cuts.enumerated() {
-                                    variant.run(keys: k, values: v, dim: dim, range: range, queries: q, heads: heads,
-                                                scale: scale, work: w, state: s + index * stateFloats)
-                                }
-                                ck_attn_merge_states(s, Int64(stateFloats), Int64(cuts.count), Int64(heads), Int64(dim),
-                                                     &out, Int64(dim))
-                            }
-                        }
+                    guard let k = k.baseAddress, let v = v.baseAddress else { return [] }
+                    return AttentionReference.mergedPasses(dim: dim, heads: heads, cuts: cuts, queries: queries) { range, q, w, s in
+                        variant.run(keys: k, values: v, dim: dim, range: range, queries: q, heads: heads,
+                                    scale: scale, work: w, state: s)
                     }
                 }
             }
-            return out
         }
 
         var tolerance: Double { 1e-6 + Double(positions) * 1.2e-7 }
