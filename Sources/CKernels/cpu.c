@@ -22,4 +22,5 @@ int ck_cpu_has_avx512vbmi(void) {
 int ck_cpu_has_avx512vnni(void) { return 0; }
 int ck_cpu_has_avx2(void) { return 0; }
 int ck_cpu_has_avx512vbmi(void) { return 0; }
+int ck_cpu_has_amx_int8(void) { return 0; }
 #endif

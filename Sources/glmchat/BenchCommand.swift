@@ -18,6 +18,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Threads (default: physical cores).") var threads: Int?
     @Option(help: "Kernel path: \(KernelPath.allCases.map(\.rawValue).joined(separator: ", ")) (default: the fastest this CPU has).")
     var kernel: KernelPath?
+    @Flag(inversion: .prefixedNo, help: "Multiply Q4_0 batches (prompts, --parallel, --speculate) with AMX tiles where the CPU has them (same results).")
+    var amx = true
     @Option(name: [.customShort("r"), .long], help: "Repetitions of each test.") var repetitions = 3
     @Option(help: "Read the prompt and generate after N cached tokens (as llama-bench -d).") var context = 0
     @Option(name: .customLong("cache-type"), help: "KV cache: f16 (exact) or q8_0 (int8 blocks, half the memory).")
@@ -67,7 +69,8 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         do {
             let path = try modelPath()
-            let compute = ComputeContext(threads: threads ?? ComputeContext.physicalCores, path: kernel ?? .best)
+            let compute = ComputeContext(threads: threads ?? ComputeContext.physicalCores, path: kernel ?? .best, amx: amx)
+            FileHandle.standardError.write(Data("AMX tiles for Q4_0 batches: \(compute.usesAMX ? "on" : "off")\n".utf8))
             // before loading: the probe's buffer is freed before the model's memory peaks
             let bandwidthBefore = MemoryBandwidth.samples(compute: compute)
             let loadStart = Date()

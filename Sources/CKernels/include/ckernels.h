@@ -18,6 +18,9 @@ int ck_cpu_has_avx512vnni(void);
 int ck_cpu_has_avx512vbmi(void);
 /// AVX2 with FMA and F16C.
 int ck_cpu_has_avx2(void);
+/// The VBMI path plus AMX-TILE and AMX-INT8, with the tile data state granted to this process
+/// (Linux arch_prctl; asked for once, on the first call): ck_matmul_q4_0_amx (Sapphire Rapids and later).
+int ck_cpu_has_amx_int8(void);
 
 // ---- thread pool --------------------------------------------------------------------------
 typedef struct ck_pool ck_pool;
@@ -97,6 +100,16 @@ void ck_matmul_q4_0_avx512vnni(const void *w, size_t row_bytes, int64_t rows, co
 void ck_matvec_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y);
 void ck_matmul_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *xs, int64_t ntok,
                                float *y, int64_t ldy);
+/// Bytes ck_amx_pack_acts fills for `ntok` tokens of `nblocks` blocks (groups of eight tokens).
+size_t ck_amx_packed_bytes(int64_t nblocks, int64_t ntok);
+/// Packs groups [group_begin, group_end) of eight of the `ntok` tokens (their pair layout, q, d and
+/// bias4) as AMX B tiles, for ck_matmul_q4_0_amx. Threads may pack disjoint groups at once.
+void ck_amx_pack_acts(const ck_q8_act *xs, int64_t ntok, int64_t group_begin, int64_t group_end, void *packed);
+/// ck_matmul_q4_0_avx512vbmi's products with AMX tiles (needs ck_cpu_has_amx_int8), the activations
+/// packed by ck_amx_pack_acts: y[t * ldy + r] = row r . token t, each bit-identical to
+/// ck_matvec_q4_0_avx512vbmi's. Loads its tile configuration and releases the tiles on every call.
+void ck_matmul_q4_0_amx(const void *w, size_t row_bytes, int64_t rows, const void *packed, int64_t nblocks,
+                        int64_t ntok, float *y, int64_t ldy);
 void ck_matvec_f32_avx512(const float *w, int64_t rows, int64_t cols, const float *x, float *y);
 void ck_matvec_f32_avx2(const float *w, int64_t rows, int64_t cols, const float *x, float *y);
 void ck_matvec_f16_avx512(const uint16_t *w, int64_t rows, int64_t cols, const float *x, float *y);

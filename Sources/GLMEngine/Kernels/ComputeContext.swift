@@ -8,12 +8,17 @@ import Foundation
 public final class ComputeContext: @unchecked Sendable {
     public let threads: Int
     public let path: KernelPath
+    /// Q4_0 batches of at least `Kernels.amxMinTokens` tokens go through AMX tiles (bit-identical
+    /// results): asked for (`amx`), on the `avx512vbmi` path, on a CPU and OS that allow it.
+    public let usesAMX: Bool
     private let pool: OpaquePointer?
     /// Scratch for the activation vector quantized to Q8_0 by `Kernels.matVec`.
     let activation = QuantizedActivation()
     /// Scratch for a job's output quantized by the job's own threads for the next product
     /// (`Kernels.matVecSwiGLU(quantizedFor:)`), while `activation` is still being read.
     let chainedActivation = QuantizedActivation()
+    /// Scratch for the AMX batch path: a batch's activations packed as tiles.
+    let amxActivations = AMXActivations()
     /// Scratch for `Kernels.matMul`: one quantized activation per token of a batch.
     private(set) var batchActivations: [QuantizedActivation] = []
 
@@ -21,8 +26,9 @@ public final class ComputeContext: @unchecked Sendable {
         while batchActivations.count < n { batchActivations.append(QuantizedActivation()) }
     }
 
-    public init(threads: Int = ComputeContext.physicalCores, path: KernelPath = .best) {
+    public init(threads: Int = ComputeContext.physicalCores, path: KernelPath = .best, amx: Bool = true) {
         precondition(path.isSupported, "kernel path \(path) is not supported by this CPU")
+        usesAMX = amx && path == .avx512vbmi && KernelPath.amxInt8Available
         let wanted = max(1, threads)
         pool = wanted > 1 ? ck_pool_create(Int32(wanted)) : nil
         self.threads = pool.map { Int(ck_pool_threads($0)) } ?? 1

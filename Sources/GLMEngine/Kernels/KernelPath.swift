@@ -26,6 +26,10 @@ public enum KernelPath: String, CaseIterable, Sendable {
 
     public static var supported: [KernelPath] { allCases.filter(\.isSupported) }
 
+    /// AMX-TILE and AMX-INT8 with the tile state granted to this process (asked for once, here):
+    /// the `avx512vbmi` path then multiplies Q4_0 batches with tiles (`ComputeContext.usesAMX`).
+    public static let amxInt8Available = ck_cpu_has_amx_int8() != 0
+
     private static let cpuHasAVX512VBMI = ck_cpu_has_avx512vbmi() != 0
     private static let cpuHasAVX512VNNI = ck_cpu_has_avx512vnni() != 0
     private static let cpuHasAVX2 = ck_cpu_has_avx2() != 0

@@ -72,6 +72,15 @@ extension Kernels {
             for t in tokens { acts[t].quantize(x + t * w.cols, count: w.cols, vectorized: path.hasF16C) }
         }
         var views = acts.prefix(n).map(\.cView)
+        #if arch(x86_64)
+        if w.type == .q4_0 && ctx.usesAMX && n >= amxMinTokens {
+            views.withUnsafeBufferPointer { views in
+                guard let first = views.baseAddress else { return }
+                amxBatch(w, first, n: n, y, ctx, tileBytes: tileBytes)
+            }
+            return
+        }
+        #endif
         let tileRows = max(4, tileBytes / w.rowBytes / 4 * 4)
         let tiles = (w.rows + tileRows - 1) / tileRows
         views.withUnsafeMutableBufferPointer { views in
