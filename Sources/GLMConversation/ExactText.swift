@@ -1,3 +1,5 @@
+import Foundation
+
 /// Text that is equal, hashed and ordered by its UTF-8 bytes.
 ///
 /// Swift's `String ==` (and so `Set<String>`, `[String: T]`) treats canonically equivalent text as
@@ -45,7 +47,19 @@ public struct ExactText: Hashable, Comparable, Sendable, CustomStringConvertible
 
 extension String {
     /// Whether two strings have the same bytes (unlike `==`, which equates canonically equivalent text).
-    public func isByteEqual(to other: some StringProtocol) -> Bool { utf8.elementsEqual(other.utf8) }
+    /// Lengths first, then one memcmp of the contiguous bytes (a byte-at-a-time walk of two long
+    /// messages showed in the app's frame profile); the walk is kept for non-contiguous text.
+    public func isByteEqual(to other: some StringProtocol) -> Bool {
+        guard utf8.count == other.utf8.count else { return false }
+        let compared = utf8.withContiguousStorageIfAvailable { mine in
+            other.utf8.withContiguousStorageIfAvailable { theirs in
+                guard let left = mine.baseAddress, let right = theirs.baseAddress else { return true }   // both empty
+                return left == right || memcmp(left, right, mine.count) == 0
+            }
+        }
+        if let compared, let compared { return compared }
+        return utf8.elementsEqual(other.utf8)
+    }
 
     /// `hasPrefix` by bytes.
     public func hasBytePrefix(_ prefix: some StringProtocol) -> Bool { utf8.starts(with: prefix.utf8) }

@@ -36,10 +36,10 @@ public enum InterpreterCode {
             guard let lineEnd = bytes[labelStart...].firstIndex(of: UInt8(ascii: "\n")) else { break }
             let bodyStart = lineEnd + 1
             guard let close = firstIndex(of: fence, in: bytes, from: bodyStart) else { break }
-            let label = trimmed(String(decoding: bytes[labelStart..<lineEnd], as: UTF8.self))
+            let label = String(decoding: bytes[labelStart..<lineEnd], as: UTF8.self).pythonStripped
             if pythonLabels.contains(where: { asciiLowercased(label).isByteEqual(to: $0) }) {
                 found = Block(language: label, code: cleaned(Array(bytes[bodyStart..<close])),
-                              textBefore: trimmed(String(decoding: bytes[..<open], as: UTF8.self)))
+                              textBefore: String(decoding: bytes[..<open], as: UTF8.self).pythonStripped)
             }
             from = close + fence.count
         }
@@ -89,14 +89,6 @@ public enum InterpreterCode {
             }
         }
         return out
-    }
-
-    private static func trimmed(_ text: String) -> String {
-        let whitespace: Set<Unicode.Scalar> = [" ", "\t", "\r", "\n"]
-        let scalars = text.unicodeScalars
-        guard let first = scalars.firstIndex(where: { !whitespace.contains($0) }),
-              let last = scalars.lastIndex(where: { !whitespace.contains($0) }) else { return "" }
-        return String(scalars[first...last])
     }
 
     private static func asciiLowercased(_ text: String) -> String {

@@ -14,6 +14,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
     case tokenizerModel = "tokenizer-model", configTOML = "config-toml", theme, sessionImport = "session-import"
     case interpreterFrames = "interpreter-frames"
     case toolCall = "tool-call"
+    case terminalInput = "terminal-input"
 
     /// What the target reads, for `glmfuzz list`.
     var summary: String {
@@ -29,6 +30,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         case .sessionImport: "a session export read by `glmchat sessions import`"
         case .interpreterFrames: "the code interpreter's answer frames and output streams from inside the sandbox"
         case .toolCall: "a model's reply read as the agent loop reads it (segments, tool_call literals, code), or a --tools file"
+        case .terminalInput: "the bytes a terminal sends: keys, and bracketed pastes read in blocks"
         }
     }
 
@@ -93,6 +95,8 @@ enum FuzzTarget: String, CaseIterable, Sendable {
                 }
             }
             if let error = report.error { throw GLMError(.badFormat, error) }
+        case .terminalInput:
+            TerminalInputFuzzing.read(input)
         }
     }
 

@@ -9,7 +9,8 @@ struct FuzzCorpusReplayTests {
     static let fuzz = CLI.fixtures.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fuzz")
     static let targets = ["gguf", "safetensors", "torch-zip", "pickle", "config-json", "tokenizer-model",
-                          "config-toml", "theme", "session-import", "interpreter-frames", "tool-call"]
+                          "config-toml", "theme", "session-import", "interpreter-frames", "tool-call",
+                          "terminal-input"]
 
     /// How glmfuzz answered each file: "accepted" or "refused: …".
     static func replay(_ target: String, _ directory: URL) throws -> [String: String] {

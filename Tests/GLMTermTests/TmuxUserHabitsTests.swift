@@ -338,6 +338,38 @@ import Testing
         try first.press("Enter")
         try await first.waitFor("the message sent in a new session") { $0.contains { $0.hasPrefix("▸ more text") } }
     }
+
+    // 8. A large paste arrives whole and fast (read in blocks, not a byte per read), and keys typed
+    // right after it still work.
+    @Test(.enabled(if: required, reason))
+    func aLargePasteArrivesWholeAndTheKeysAfterItWork() async throws {
+        let folder = try TemporaryFolder()
+        let session = try Session(columns: 80, rows: 24, arguments: "--demo --data-dir \(Self.dataDirectory(folder.url).path)")
+        defer { session.close() }
+        try await Self.waitForIdle(session)
+        let lines = (1...6000).map { String(format: "line %05d Lorem 你好世界 😀 dolor", $0) }
+        let text = lines.joined(separator: "\n") + "\nPASTE_END"
+        let file = folder.url.appendingPathComponent("paste.txt")
+        try Data(text.utf8).write(to: file)
+        try session.run(["load-buffer", "-b", "big", file.path])
+        try session.run(["paste-buffer", "-p", "-b", "big"])
+        try session.press("Left")
+        try session.type("Z")
+        try await session.waitFor("the paste's end and the key after it") { $0.contains { $0.contains("PASTE_ENZD") } }
+        let screen = try session.screen()
+        #expect(screen.contains { $0.contains("line 06000 Lorem 你好世界 😀 dolor") })
+        #expect(!screen.joined().contains("[201~"))
+        #expect(!screen.joined().contains("\u{FFFD}"))
+
+        try session.press("Enter")
+        try await session.waitFor("the size question") { $0.joined().contains("Message too large") }
+        try session.press("Enter")
+        try await session.waitFor("the answer") { $0.joined().contains("That is all. 完。") && $0.statusLine.hasSuffix("idle") }
+        let store = try GLMStore(dataDirectory: Self.dataDirectory(folder.url))
+        let sent = try #require(try store.listSessions().first.map { try store.messages(in: $0.id) }?.first { $0.role == .user })
+        let expected = String(text.dropLast(1)) + "Z" + "D"
+        #expect(sent.content.isByteEqual(to: expected), "\(sent.content.utf8.count) bytes stored, \(expected.utf8.count) pasted")
+    }
 }
 
 extension [String] {

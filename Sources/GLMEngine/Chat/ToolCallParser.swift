@@ -179,10 +179,5 @@ public enum ToolCallParser {
     }
 
     /// Without leading and trailing whitespace (Python's `str.strip()`).
-    public static func trimmed(_ text: String) -> String {
-        let scalars = text.unicodeScalars
-        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
-        return String(scalars[first...last])
-    }
+    public static func trimmed(_ text: String) -> String { text.pythonStripped }
 }

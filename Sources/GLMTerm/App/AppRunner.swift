@@ -26,9 +26,20 @@ public final class AppRunner {
     public func run(problem: String? = nil) async {
         app.start(problem: problem)
         while !app.wantsQuit {
-            await step(timeoutMilliseconds: app.isBusy ? Self.busyTimeoutMilliseconds : Self.idleTimeoutMilliseconds)
+            await step(timeoutMilliseconds: readTimeoutMilliseconds())
         }
         app.finishPendingDeletion()
+    }
+
+    /// How long the next read may wait: busy or idle, but never past a frame the screen is owed. A
+    /// change made less than a frame after the last one (an answer's end, a key) is drawn when its
+    /// frame is due, not after an idle read's whole wait (that cost keys and Esc up to 100 ms).
+    func readTimeoutMilliseconds(now: ContinuousClock.Instant = .now) -> Int {
+        let wait = app.isBusy ? Self.busyTimeoutMilliseconds : Self.idleTimeoutMilliseconds
+        guard app.isDirty || app.needsFullRedraw, let lastFrame else { return wait }
+        let left = Self.frameInterval - (now - lastFrame)
+        let milliseconds = left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1
+        return Int(max(0, min(Int64(wait), milliseconds)))
     }
 
     /// One turn of the loop. Tests call it directly.

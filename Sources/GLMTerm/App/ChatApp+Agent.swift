@@ -82,8 +82,8 @@ extension ChatApp {
     private func answer(with loop: AgentLoop, using backend: any ChatBackend) async {
         runningLoop = loop
         let stream = loop.answer(using: backend)
-        for await event in stream {
-            apply(agent: event)
+        await EventBatches.forEach(stream) { events in
+            for event in events { apply(agent: event) }
         }
     }
 

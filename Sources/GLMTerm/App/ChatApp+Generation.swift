@@ -67,8 +67,8 @@ extension ChatApp {
         transcript.scrollToBottom()
         let stream = chat.reply(using: backend)
         generationTask = Task { [weak self] in
-            for await event in stream {
-                self?.apply(event)
+            await EventBatches.forEach(stream) { events in
+                for event in events { self?.apply(event) }
             }
         }
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// An in-memory terminal for tests: it applies what it is sent to its own grid, counts the cells
 /// written, and serves queued input.
 @MainActor
@@ -63,8 +65,15 @@ public final class MemoryBackend: TerminalBackend {
         body()
     }
 
+    /// When set, a read with nothing queued blocks the main thread for its timeout, as a real
+    /// terminal's read does: main-actor work waits meanwhile (tests of what piles up behind it).
+    public var readsBlock = false
+
     public func readInput(timeoutMilliseconds: Int) -> [RawInput] {
-        pending.isEmpty ? [] : pending.removeFirst()
+        if pending.isEmpty, readsBlock, timeoutMilliseconds > 0 {
+            usleep(useconds_t(timeoutMilliseconds) * 1000)
+        }
+        return pending.isEmpty ? [] : pending.removeFirst()
     }
 
     /// Queues one batch of input, as if it had arrived in one read.

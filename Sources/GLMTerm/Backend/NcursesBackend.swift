@@ -119,6 +119,7 @@ public final class NcursesBackend: TerminalBackend {
     }
 
     public func readInput(timeoutMilliseconds: Int) -> [RawInput] {
+        if paste.inPaste { return readPasteBytes(timeoutMilliseconds: timeoutMilliseconds) }
         let window = glmchat_stdscr()
         var batch: [RawInput] = []
         wtimeout(window, Int32(timeoutMilliseconds))
@@ -127,13 +128,62 @@ public final class NcursesBackend: TerminalBackend {
             let result = wget_wch(window, &character)
             if result == ERR { break }
             if result == KEY_CODE_YES {
+                paste.noteKey()
                 if let input = keyInput(Int32(character)) { batch.append(input) }
             } else if let scalar = Unicode.Scalar(UInt32(character)) {
                 batch.append(.scalar(scalar))
+                paste.noteDelivered(scalar)
+                if paste.inPaste { break }      // the paste's bytes are read in blocks (`PasteBytes`)
             }
             wtimeout(window, 0)     // drain what has already arrived, without waiting again
         }
         return batch
+    }
+
+    private var paste = PasteBytes()
+    /// At most this many characters of a paste per read, so the loop draws and stays responsive.
+    private static let pasteReadLimit = 1 << 18
+
+    /// Reads a paste's bytes from the terminal a block at a time, up to its end marker, or until
+    /// nothing more has arrived (the next read goes on). A failed read hands input back to ncurses.
+    private func readPasteBytes(timeoutMilliseconds: Int) -> [RawInput] {
+        var batch: [RawInput] = []
+        var block = [UInt8](repeating: 0, count: 1 << 16)
+        var wait = Int32(timeoutMilliseconds)
+        while paste.inPaste, batch.count < Self.pasteReadLimit {
+            guard let count = readTerminal(into: &block, upTo: block.count, waiting: wait) else { break }
+            guard count > 0 else {
+                batch += paste.abandon()
+                break
+            }
+            batch += paste.decode(block.prefix(count))
+            wait = 0
+        }
+        // a character cut just after the end marker: its last bytes follow at once, or never
+        while !paste.inPaste, paste.isWaitingForBytes {
+            let wanted = paste.bytesWanted
+            guard wanted > 0, let count = readTerminal(into: &block, upTo: wanted, waiting: 50), count > 0 else {
+                batch += paste.abandon()
+                break
+            }
+            batch += paste.decode(block.prefix(count))
+        }
+        return batch
+    }
+
+    /// Up to `limit` bytes from the terminal once it has some (waiting at most `waiting` ms): nil
+    /// when none came in time, 0 when the terminal is gone or the read failed.
+    private func readTerminal(into block: inout [UInt8], upTo limit: Int, waiting: Int32) -> Int? {
+        var descriptor = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&descriptor, 1, waiting)
+        if ready < 0, errno == EINTR { return nil }
+        guard ready > 0 else { return ready == 0 ? nil : 0 }
+        while true {
+            let count = block.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, min(limit, $0.count)) }
+            if count < 0, errno == EINTR { continue }
+            if count < 0, errno == EAGAIN { return nil }
+            return max(0, count)
+        }
     }
 
     private func keyInput(_ code: Int32) -> RawInput? {

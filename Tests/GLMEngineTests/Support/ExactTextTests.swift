@@ -7,6 +7,26 @@ import Testing
     /// U+5E74 and the CJK compatibility ideograph U+F98E; U+212A KELVIN SIGN and "K".
     static let year = "\u{5E74}", compatibilityYear = "\u{F98E}"
 
+    /// The memcmp path: lengths first, shared storage, substrings, small (inline) strings, empty text.
+    @Test func isByteEqualComparesEveryByteWhateverTheStorage() {
+        let long = String(repeating: "年 K é 😀 ", count: 2000)
+        let copy = long
+        var changed = long
+        changed.append("x")
+        changed.removeLast()
+        #expect(long.isByteEqual(to: copy))
+        #expect(long.isByteEqual(to: changed))                       // equal bytes, another buffer
+        var lastByte = Array(long.utf8)
+        lastByte[lastByte.count - 2] ^= 1                               // the last emoji becomes 😁: same length
+        #expect(!long.isByteEqual(to: String(decoding: lastByte, as: UTF8.self)))
+        #expect(!long.isByteEqual(to: long.dropLast()))
+        #expect(String(long.dropLast(3)).isByteEqual(to: long.dropLast(3)))
+        #expect(!"\u{F98E}".isByteEqual(to: "\u{5E74}"))                  // canonically equal, other bytes
+        #expect("".isByteEqual(to: ""))
+        #expect(!"".isByteEqual(to: "a"))
+        #expect("short".isByteEqual(to: "short"[...]))
+    }
+
     @Test func canonicallyEquivalentTextsStayDistinct() {
         #expect(Self.year == Self.compatibilityYear)  // why this type exists
         #expect(ExactText(Self.year) != ExactText(Self.compatibilityYear))
