@@ -18,7 +18,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Threads (default: physical cores).") var threads: Int?
     @Option(help: "Kernel path: \(KernelPath.allCases.map(\.rawValue).joined(separator: ", ")) (default: the fastest this CPU has).")
     var kernel: KernelPath?
-    @Flag(inversion: .prefixedNo, help: "Multiply Q4_0 batches (prompts, --parallel, --speculate) with AMX tiles where the CPU has them (same results).")
+    @Flag(inversion: .prefixedNo, help: "Multiply Q4_0 batches (prompts, --parallel, --speculate) with AMX tiles where the CPU has them (same results; batches of 16 rows or more: smaller ones keep the vector kernel).")
     var amx = true
     @Option(name: [.customShort("r"), .long], help: "Repetitions of each test.") var repetitions = 3
     @Option(help: "Read the prompt and generate after N cached tokens (as llama-bench -d).") var context = 0

@@ -9,7 +9,7 @@ public final class ComputeContext: @unchecked Sendable {
     public let threads: Int
     public let path: KernelPath
     /// Q4_0 batches of at least `Kernels.amxMinTokens` tokens go through AMX tiles (bit-identical
-    /// results): asked for (`amx`), on the `avx512vbmi` path, on a CPU and OS that allow it.
+    /// results): asked for (`amx`, the default), on the `avx512vbmi` path, on a CPU and OS that allow it.
     public let usesAMX: Bool
     private let pool: OpaquePointer?
     /// Scratch for the activation vector quantized to Q8_0 by `Kernels.matVec`.

@@ -2,8 +2,10 @@ import CKernels
 
 #if arch(x86_64)
 extension Kernels {
-    /// Batches smaller than this keep the 512-bit vector kernel (see docs/PERFORMANCE.md, "AMX for batches").
-    static let amxMinTokens = 2
+    /// Batches smaller than this keep the 512-bit vector kernel: measured (docs/PERFORMANCE.md, "AMX for
+    /// batches"), the tiles were slower for 2 to 9 rows (serving, speculative passes) and faster for 16
+    /// and more (prompts).
+    static let amxMinTokens = 16
 
     /// Y[n, rows] = X[n, cols] W^T for Q4_0 weights with AMX tiles: the tokens' quantized activations
     /// (`acts`, pair layout filled) are packed once as tiles, then tiles of rows (multiples of 16, an

@@ -98,7 +98,7 @@ struct KernelsAMXTests {
         #expect(amx.usesAMX && !vector.usesAMX)
         let w = randomMatrix(rows: 40, cols: 4096, type: .q4_0, seed: 31)
         var rng = SeededRandom(seed: 32)
-        let n = 9
+        let n = Kernels.amxMinTokens + 1
         let x = rng.floats(n * w.cols)
         func product(_ ctx: ComputeContext) -> [UInt32] {
             var y = [Float](repeating: .nan, count: n * w.rows)
