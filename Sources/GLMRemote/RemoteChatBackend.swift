@@ -38,20 +38,22 @@ public final class RemoteChatBackend: ChatBackend {
                                client: HTTPClient = .shared) async throws -> RemoteChatBackend {
         try endpoint.validate()
         let listing = try await send(.GET, endpoint.baseURL + "/models", body: nil, apiKey: apiKey, client: client, timeout: .seconds(15))
-        var window = contextWindow
-        if case .array(let models)? = listing["data"] {
-            let ids = models.compactMap { $0["id"]?.stringValue }
-            let entry = models.first { $0["id"]?.stringValue?.isByteEqual(to: endpoint.model) == true }
-            guard entry != nil || ids.count == 1 else {
-                throw GLMError(.notFound, "\(endpoint.baseURL) does not serve \(endpoint.model) (it serves: \(ids.joined(separator: ", ")))")
-            }
-            let listed = entry ?? models[0]
-            if window == nil, let length = [listed["max_model_len"], listed["context_length"], listed["meta"]?["n_ctx_train"]]
-                .compactMap({ value -> Int? in if case .int(let number)? = value { number } else { nil } }).first {
-                window = length
-            }
-        }
+        let listedWindow = try listedWindow(listing, serving: endpoint)     // also checks the model is served
+        let window = contextWindow ?? listedWindow
         return RemoteChatBackend(endpoint: endpoint, kind: kind, apiKey: apiKey, contextWindow: window, client: client)
+    }
+
+    /// The window a model listing gives for the endpoint's model (nil when it gives none, as ollama's
+    /// and OpenAI's do); throws when the listing names other models only.
+    static func listedWindow(_ listing: JSONValue, serving endpoint: RemoteEndpoint) throws -> Int? {
+        guard case .array(let models)? = listing["data"] else { return nil }
+        let ids = models.compactMap { $0["id"]?.stringValue }
+        let entry = models.first { $0["id"]?.stringValue?.isByteEqual(to: endpoint.model) == true }
+        guard let listed = entry ?? (ids.count == 1 ? models.first : nil) else {
+            throw GLMError(.notFound, "\(endpoint.baseURL) does not serve \(endpoint.model) (it serves: \(ids.joined(separator: ", ")))")
+        }
+        return [listed["max_model_len"], listed["context_length"], listed["meta"]?["n_ctx_train"]]
+            .compactMap { value -> Int? in if case .int(let number)? = value { number } else { nil } }.first
     }
 
     public func reply(to conversation: Conversation, settings: ReplySettings,

@@ -34,6 +34,11 @@ struct RemoteReplyReader {
             serverError = error["message"]?.stringValue ?? error.stringValue ?? data
             return false
         }
+        // vLLM's error event is the error object itself: {"object": "error", "message": ...}
+        if chunk["object"]?.stringValue?.isByteEqual(to: "error") == true {
+            serverError = chunk["message"]?.stringValue ?? data
+            return false
+        }
         if let usage = chunk["usage"], usage != .null { self.usage = usage }
         guard let choice = chunk["choices"]?.arrayValue?.first else { return true }
         if let reason = choice["finish_reason"]?.stringValue { finishReason = reason }

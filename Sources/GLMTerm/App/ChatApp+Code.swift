@@ -20,17 +20,17 @@ struct CodeInterpreter {
     static func make(for sessionID: SessionID, settings: InterpreterSettings, environment: [String: String],
                      dataDirectory: URL, afterLoss: Bool = false) async -> CodeInterpreter {
         await Task.detached {
-            let availability = InterpreterAvailability.check(settings, environment: environment)
-            if let problem = availability.problem {
-                return CodeInterpreter(sessionID: sessionID, runner: UnavailableCodeRunner(reason: problem), problem: problem)
-            }
             let folder = InterpreterFolder.sessionFolder(dataDirectory: dataDirectory, session: sessionID)
             do {
+                // the session finds bubblewrap and asks the Python for its paths itself (before it
+                // makes the folder), so the Python starts once here, not once more for a check
                 let python = try InterpreterSession(settings: settings, folder: folder, environment: environment)
                 if afterLoss { python.noteStateLost() }
                 return CodeInterpreter(sessionID: sessionID, runner: InterpreterRunner(session: python), problem: nil)
             } catch {
-                return CodeInterpreter(sessionID: sessionID, runner: UnavailableCodeRunner(reason: "\(error)"), problem: "\(error)")
+                // why, in the words `tools list` uses (looked up again only on this failing path)
+                let problem = InterpreterAvailability.check(settings, environment: environment).problem ?? "\(error)"
+                return CodeInterpreter(sessionID: sessionID, runner: UnavailableCodeRunner(reason: problem), problem: problem)
             }
         }.value
     }

@@ -94,10 +94,9 @@ public final class ChatApp {
     var agent: AgentLoop?
     /// The loop answering now (Tool or Code mode's), for Esc.
     var runningLoop: AgentLoop?
-    /// The code interpreter: the `[interpreter]` settings of config.toml, whether it can run here
-    /// (checked on first use), and each session's sandboxed Python with its loop (ChatApp+Code).
+    /// The code interpreter: the `[interpreter]` settings of config.toml, and each session's
+    /// sandboxed Python with its loop (ChatApp+Code).
     public var interpreterSettings = InterpreterSettings()
-    var interpreterAvailability: InterpreterAvailability?
     var interpreters = InterpreterPool()
     /// Files `/upload` copied into a session's folder, announced at the start of its next message.
     var pendingUploads: (session: SessionID, files: [UploadedFile])?
