@@ -19,14 +19,13 @@ On Debian 12 that library wants two symbols of a newer libstdc++ (GCC 13/14); do
 ("Serving many users") shows the two-line shim to LD_PRELOAD.
 """
 import argparse
-import ctypes
 import json
 import random
 import statistics
 import sys
 import time
 
-from llamacpp_api import L, fill
+from llamacpp_api import L, fill, load_model
 
 
 def main():
@@ -41,14 +40,7 @@ def main():
     args = ap.parse_args()
     counts = [int(part) for part in args.parallel.split(",")]
 
-    quiet = L.llama_log_callback(lambda level, text, user: None)
-    L.llama_log_set(quiet, ctypes.c_void_p())
-    L.llama_backend_init()
-    mparams = L.llama_model_default_params()
-    mparams.use_mmap = True
-    model = L.llama_model_load_from_file(args.model.encode(), mparams)
-    if not model:
-        sys.exit(f"llama.cpp could not load {args.model}")
+    model = load_model(args.model)
     n_vocab = L.llama_vocab_n_tokens(L.llama_model_get_vocab(model))
     largest = max(counts)
     cparams = L.llama_context_default_params()

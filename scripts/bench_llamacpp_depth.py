@@ -10,14 +10,13 @@ The counterpart of `glmchat bench --context D -p P -n N`. Not used by tests or C
 (llama.cpp from llama-cpp-python, or the llama-cpp-cffi wheel: see scripts/llamacpp_api.py.)
 """
 import argparse
-import ctypes
 import json
 import random
 import statistics
 import sys
 import time
 
-from llamacpp_api import L, fill
+from llamacpp_api import L, fill, load_model
 
 
 def main():
@@ -32,14 +31,7 @@ def main():
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
-    quiet = L.llama_log_callback(lambda level, text, user: None)
-    L.llama_log_set(quiet, ctypes.c_void_p())
-    L.llama_backend_init()
-    mparams = L.llama_model_default_params()
-    mparams.use_mmap = True
-    model = L.llama_model_load_from_file(args.model.encode(), mparams)
-    if not model:
-        sys.exit(f"llama.cpp could not load {args.model}")
+    model = load_model(args.model)
     n_vocab = L.llama_vocab_n_tokens(L.llama_model_get_vocab(model))
     chunk = 512
     cparams = L.llama_context_default_params()

@@ -2,6 +2,7 @@
 the CPU library of the binary wheel `llama-cpp-cffi` under the same names (see
 scripts/bench_llamacpp_batched.py for how to install it, and docs/PERFORMANCE.md for the libstdc++
 shim it needs on Debian 12). Not used by tests or CI."""
+import ctypes
 import sys
 
 
@@ -51,3 +52,16 @@ def fill(batch, entries):
         batch.n_seq_id[row] = 1
         batch.seq_id[row][0] = sequence
         batch.logits[row] = 1 if logits else 0
+
+
+def load_model(path):
+    """llama.cpp with its log silenced, and the model at `path` mapped; exits when it cannot load."""
+    quiet = L.llama_log_callback(lambda level, text, user: None)
+    L.llama_log_set(quiet, ctypes.c_void_p())
+    L.llama_backend_init()
+    mparams = L.llama_model_default_params()
+    mparams.use_mmap = True
+    model = L.llama_model_load_from_file(path.encode(), mparams)
+    if not model:
+        sys.exit(f"llama.cpp could not load {path}")
+    return model

@@ -1,19 +1,9 @@
-// Q4_0 x Q8_0 for batches of tokens with AMX-INT8 tiles (Sapphire Rapids and later), each result
-// bit-identical to ck_matvec_q4_0_avx512vbmi's.
-//
-// What has to match: that kernel keeps, per (row, token), 16 float lanes; lane b takes block
-// 16q + b of every quad q in order: acc = fma(float(dot + bias), w_scale * act_scale, acc), then
-// _mm512_reduce_add_ps. The integer dot is exact in any order, so a tile may compute it; the float
-// steps are done here on exactly the same values in the same order, only with the lanes arranged
-// differently in the vectors, and each (row, token)'s 16 lanes are put back in block order for the
-// same reduction at the end.
-//
-// Tiles: A = 16 weight rows x one pair of blocks (64 nibbles, as unsigned bytes, in the order of the
-// pair layout of ck_q8_act: x0[0:16] x1[0:16] x0[16:32] x1[16:32]). B = 16 columns, column 2t + j
-// holding token t's quants of block j of the pair and zeros where A holds the other block, so
-// C[r][2t + j] is exactly row r's dot with token t on block j. C starts from the bias row (-8 * sum,
-// loaded with stride 0 into every row), so a tile gives dot + bias. Eight tokens make a group.
-// Each C row is then one float step for 16 (token, block) lanes: convert, scale product, fma.
+// Q4_0 x Q8_0 for batches with AMX-INT8 tiles, each result bit-identical to
+// ck_matvec_q4_0_avx512vbmi's: a tile computes each block's exact integer dot (plus the bias), and
+// the float steps (convert, scale product, fma per block lane, then the same _mm512_reduce_add_ps)
+// run on the same values in the same order, only with the lanes arranged (token, block).
+// Tiles: A = 16 weight rows x a pair of blocks; B = 16 columns, column 2t + j = token t's quants of
+// block j, zero under the other block. Layout and measurements: docs/PERFORMANCE.md "AMX for batches".
 #include "ckernels.h"
 #if defined(__x86_64__)
 #include <immintrin.h>
