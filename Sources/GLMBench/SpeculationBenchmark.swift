@@ -13,6 +13,9 @@ public enum SpeculationBenchmark {
         case oracle
         /// Drafts from the n-gram index, on a prompt that pastes a passage and starts it again.
         case ngram
+        /// The plain answer with every token changed as drafts: every pass misses, so this is what
+        /// speculating costs an answer whose guesses never hold (`DraftBudget` narrows after each miss).
+        case miss
     }
 
     public struct Options: Sendable {
@@ -47,7 +50,8 @@ public enum SpeculationBenchmark {
 
     public static func run(model: GLMModel, options: Options, log: (String) -> Void = { _ in }) throws -> Result {
         var result = Result()
-        let prompt = self.prompt(options.promptTokens, vocabulary: min(model.config.vocabRows, 64_000))
+        let vocabulary = min(model.config.vocabRows, 64_000)
+        let prompt = self.prompt(options.promptTokens, vocabulary: vocabulary)
         let window = prompt.count + options.generatedTokens + options.maxDrafts + 2
         guard window <= model.config.contextLength else {
             throw GLMError(.contextOverflow, "the benchmark needs \(window) positions; the model's window is \(model.config.contextLength)")
@@ -60,8 +64,12 @@ public enum SpeculationBenchmark {
             result.plain.append(plain.run)
             log(String(format: "plain #%d: %.2f tokens/s", repetition + 1, plain.run.tokensPerSecond))
             guard options.mode != .off else { continue }
-            let source: any DraftSource = options.mode == .oracle
-                ? ScriptedDrafter(promptCount: prompt.count, script: plain.ids) : NGramDrafter()
+            let source: any DraftSource
+            switch options.mode {
+            case .oracle: source = ScriptedDrafter(promptCount: prompt.count, script: plain.ids)
+            case .miss: source = ScriptedDrafter(promptCount: prompt.count, script: plain.ids.map { Self.other(than: $0, vocabulary: vocabulary) })
+            case .ngram, .off: source = NGramDrafter()
+            }
             let fast = try generate(sequence, prompt: prompt, count: options.generatedTokens, source: source,
                                     maxDrafts: options.maxDrafts)
             result.speculative.append(fast.run)
@@ -72,6 +80,11 @@ public enum SpeculationBenchmark {
         }
         try measureCost(model, prompt: prompt, options: options, into: &result, log: log)
         return result
+    }
+
+    /// A token id that is not `token`, inside the vocabulary the sampler allows.
+    static func other(than token: Int32, vocabulary: Int) -> Int32 {
+        Int32((Int(token) + 1) % max(2, vocabulary))
     }
 
     /// A prompt that pastes a passage of random tokens, says a few more, and starts the passage again:

@@ -1,0 +1,52 @@
+@testable import GLMBench
+import GLMEngine
+import Testing
+
+/// The speculation benchmark's bookkeeping on the small random model (speeds are never asserted):
+/// every mode gives the plain answer, the oracle's drafts all hold, and the miss mode's never do.
+@Suite struct SpeculationBenchmarkTests {
+    private func options(_ mode: SpeculationBenchmark.Mode) -> SpeculationBenchmark.Options {
+        var options = SpeculationBenchmark.Options()
+        options.mode = mode
+        options.maxDrafts = 4
+        options.promptTokens = 24
+        options.generatedTokens = 16
+        options.repetitions = 2
+        options.costPasses = 1
+        return options
+    }
+
+    @Test func oracleDraftsAreAllAccepted() throws {
+        let result = try SpeculationBenchmark.run(model: try BenchFixture.model(), options: options(.oracle))
+        #expect(result.identical)
+        #expect(result.speculative.count == 2)
+        for run in result.speculative {
+            #expect(run.drafted > 0)
+            #expect(run.accepted == run.drafted)
+        }
+    }
+
+    @Test func missDraftsAreAllRejectedAndTheBudgetNarrowsToOne() throws {
+        let result = try SpeculationBenchmark.run(model: try BenchFixture.model(), options: options(.miss))
+        #expect(result.identical)
+        for run in result.speculative {
+            #expect(run.passes > 1)
+            #expect(run.accepted == 0)
+            // the first pass drafts the whole budget; after that miss every pass drafts one token
+            #expect(run.drafted == 4 + (run.passes - 1))
+        }
+    }
+
+    @Test func ngramDraftsKeepThePlainAnswer() throws {
+        let result = try SpeculationBenchmark.run(model: try BenchFixture.model(), options: options(.ngram))
+        #expect(result.identical)
+        #expect(result.speculative.count == 2)
+    }
+
+    @Test(arguments: [Int32(0), 5, 1022, 1023])
+    func theMissTokenIsAnotherTokenOfTheVocabulary(_ token: Int32) {
+        let other = SpeculationBenchmark.other(than: token, vocabulary: 1024)
+        #expect(other != token)
+        #expect(other >= 0 && other < 1024)
+    }
+}
