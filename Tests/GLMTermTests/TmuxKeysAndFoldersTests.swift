@@ -71,7 +71,11 @@ import Testing
         try await session.waitFor("Ctrl+D: back down") { $0.joined().contains("narrow.") && !Self.cursorRows($0).isEmpty }
         try session.type("/first q")
         try session.press("Enter")
-        try await session.waitFor("/ found the first question") { Self.cursorRows($0).contains("first question") }
+        // the prompt must be closed before "i" is typed: an Enter read together with the text after it
+        // is a pasted line break (KeyDecoder), and the cursor may sit on the first question already
+        try await session.waitFor("/ found the first question") {
+            Self.cursorRows($0).contains("first question") && !$0.joined().contains("Find in the transcript")
+        }
         try session.type("i")
         try session.type("typed")
         try await session.waitFor("i: back to the input") { $0.contains { $0.hasSuffix("│ typed") } }
