@@ -49,8 +49,11 @@ public enum Speculation: Sendable {
 public enum SpeculationMode: String, Sendable, CaseIterable {
     case ngram, off
 
-    /// The mode when neither the command line nor config.toml names one.
-    public static let standard = SpeculationMode.off
+    /// The mode when neither the command line nor config.toml names one. On: a pass of 1 + 1 or 1 + 2
+    /// rows costs 1.02-1.05x a token on two cores and `DraftBudget` narrows to one draft after a miss,
+    /// so answers whose guesses miss lose a few percent at most, and answers that repeat gain up to
+    /// 3-4x (docs/PERFORMANCE.md, "Speculative decoding").
+    public static let standard = SpeculationMode.ngram
 
     public func speculation(maxDrafts: Int = Speculation.defaultMaxDrafts) -> Speculation {
         self == .ngram ? .ngram(maxDrafts: maxDrafts) : .off
