@@ -105,7 +105,8 @@ let package = Package(
         .testTarget(name: "GLMInterpreterTests", dependencies: ["GLMInterpreter", "GLMConversation"]),
         .testTarget(name: "GLMToolsTests", dependencies: ["GLMTools", "GLMEngine", "GLMTestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "GLMServerTests", dependencies: ["GLMServer", "GLMRemote", "GLMOpenAI", "GLMEngine"]),
+        .testTarget(name: "GLMServerTests", dependencies: ["GLMServer", "GLMRemote", "GLMOpenAI", "GLMEngine"],
+                    exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17

@@ -33,7 +33,7 @@ public final class RemoteChatBackend: ChatBackend {
 
     /// Asks the server for its models (`GET /models`) to check the address, the key and the name,
     /// and takes the window from the listing when the server gives it (vLLM's `max_model_len`,
-    /// llama-server's `meta.n_ctx_train`).
+    /// llama-server's `meta.n_ctx`, the window it was started with, else `meta.n_ctx_train`).
     public static func connect(_ endpoint: RemoteEndpoint, kind: ModelKind, apiKey: String?, contextWindow: Int? = nil,
                                client: HTTPClient = .shared) async throws -> RemoteChatBackend {
         try endpoint.validate()
@@ -44,7 +44,9 @@ public final class RemoteChatBackend: ChatBackend {
     }
 
     /// The window a model listing gives for the endpoint's model (nil when it gives none, as ollama's
-    /// and OpenAI's do); throws when the listing names other models only.
+    /// and OpenAI's do); throws when the listing names other models only. llama-server lists the
+    /// window it serves (`-c`, `meta.n_ctx`) beside the one the model was trained for
+    /// (`meta.n_ctx_train`); a prompt longer than the first is refused, so that one counts.
     static func listedWindow(_ listing: JSONValue, serving endpoint: RemoteEndpoint) throws -> Int? {
         guard case .array(let models)? = listing["data"] else { return nil }
         let ids = models.compactMap { $0["id"]?.stringValue }
@@ -52,8 +54,8 @@ public final class RemoteChatBackend: ChatBackend {
         guard let listed = entry ?? (ids.count == 1 ? models.first : nil) else {
             throw GLMError(.notFound, "\(endpoint.baseURL) does not serve \(endpoint.model) (it serves: \(ids.joined(separator: ", ")))")
         }
-        return [listed["max_model_len"], listed["context_length"], listed["meta"]?["n_ctx_train"]]
-            .compactMap { value -> Int? in if case .int(let number)? = value { number } else { nil } }.first
+        return [listed["max_model_len"], listed["context_length"], listed["meta"]?["n_ctx"], listed["meta"]?["n_ctx_train"]]
+            .compactMap { value -> Int? in if case .int(let number)? = value, number > 0 { number } else { nil } }.first
     }
 
     public func reply(to conversation: Conversation, settings: ReplySettings,

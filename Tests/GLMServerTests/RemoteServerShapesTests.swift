@@ -5,10 +5,12 @@ import Testing
 @testable import GLMRemote
 
 /// The app as a client of other serving engines, on the shapes each one sends: its model listing
-/// (and the window in it), a streamed answer as it arrives on the wire, and its error bodies. No
-/// vLLM, llama-server or ollama can run here (no GPU, no network beyond package mirrors; vLLM's CPU
-/// build and llama-cpp-python build from source, ollama is not packaged), so these are their
-/// documented shapes, written out by hand, with the fields that set each apart.
+/// (and the window in it), a streamed answer as it arrives on the wire, and its error bodies.
+/// llama-server's are the bytes a live llama-server (llama.cpp 0c1e570, built from the source
+/// llama-cpp-python 0.3.36 vendors, serving a tiny ChatGLM3 with the real vocabulary, `-c 2048`)
+/// sent to curl (Fixtures/llama-server). vLLM and ollama cannot run here (no GPU; vLLM's CPU build
+/// and ollama are not packaged), so theirs are their documented shapes, written out by hand, with
+/// the fields that set each apart.
 @Suite struct RemoteServerShapesTests {
     typealias Events = RemoteReadingTests.Events
 
@@ -17,8 +19,18 @@ import Testing
         var listing: String
         var window: Int?
         var stream: String
+        /// What the stream's answer reads, and its (prompt, generated) tokens.
+        var text = "你好, Paris."
+        var tokens = (prompt: 21, generated: 4)
         var errorBody: String
         var errorMessage: String
+    }
+
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    /// A captured body, as the server sent it.
+    static func captured(_ name: String) -> String {
+        (try? String(contentsOf: fixtures.appendingPathComponent(name), encoding: .utf8)) ?? "(missing fixture \(name))"
     }
 
     static let vllm = Server(
@@ -35,19 +47,18 @@ import Testing
         errorBody: #"{"object":"error","message":"This model's maximum context length is 8192 tokens. However, you requested 9000 tokens.","type":"BadRequestError","param":null,"code":400}"#,
         errorMessage: "This model's maximum context length is 8192 tokens. However, you requested 9000 tokens.")
 
+    /// Live: `curl /v1/models`, a streamed chat answer that ended at `</s>` (pushed there with
+    /// `"logit_bias": {"2": 14}` so that it ends within a few tokens; the request was otherwise the
+    /// app's), and the error bodies of a prompt longer than `-c` and of a wrong `--api-key`.
     static let llamaServer = Server(
         name: "llama-server",
-        listing: #"{"object":"list","data":[{"id":"chatglm3-6b-q4_0.gguf","object":"model","created":1733212800,"owned_by":"llamacpp","meta":{"vocab_type":1,"n_vocab":65024,"n_ctx_train":8192,"n_embd":4096,"n_params":6243584000,"size":3610000000}}]}"#,
-        window: 8192,
-        stream: [
-            #"{"choices":[{"finish_reason":null,"index":0,"delta":{"role":"assistant","content":null}}],"created":1733212800,"id":"chatcmpl-2","model":"chatglm3-6b-q4_0.gguf","system_fingerprint":"b5200-1a2b3c4d","object":"chat.completion.chunk"}"#,
-            #"{"choices":[{"finish_reason":null,"index":0,"delta":{"content":"你好"}}],"created":1733212800,"id":"chatcmpl-2","model":"chatglm3-6b-q4_0.gguf","system_fingerprint":"b5200-1a2b3c4d","object":"chat.completion.chunk"}"#,
-            #"{"choices":[{"finish_reason":null,"index":0,"delta":{"content":", Paris."}}],"created":1733212800,"id":"chatcmpl-2","model":"chatglm3-6b-q4_0.gguf","system_fingerprint":"b5200-1a2b3c4d","object":"chat.completion.chunk"}"#,
-            #"{"choices":[{"finish_reason":"stop","index":0,"delta":{}}],"created":1733212800,"id":"chatcmpl-2","model":"chatglm3-6b-q4_0.gguf","system_fingerprint":"b5200-1a2b3c4d","object":"chat.completion.chunk","usage":{"completion_tokens":4,"prompt_tokens":21,"total_tokens":25},"timings":{"prompt_n":21,"prompt_ms":310.2,"predicted_n":4,"predicted_ms":180.5}}"#,
-            "[DONE]",
-        ].map { "data: \($0)\r\n\r\n" }.joined(),
-        errorBody: #"{"error":{"code":400,"message":"the request exceeds the available context size, try increasing it","type":"exceed_context_size_error"}}"#,
-        errorMessage: "the request exceeds the available context size, try increasing it")
+        listing: captured("llama-server/models.json"),
+        window: 2048,
+        stream: captured("llama-server/chat-stream.sse"),
+        text: " rhetoric军工僻 Met",
+        tokens: (prompt: 7, generated: 5),
+        errorBody: captured("llama-server/too-long.json"),
+        errorMessage: "request (3007 tokens) exceeds the available context size (2048 tokens), try increasing it")
 
     static let ollama = Server(
         name: "ollama",
@@ -98,10 +109,10 @@ import Testing
             size = size % 37 + 3
         }
         #expect(!open, "\(name): [DONE] ends the stream")
-        #expect(events.text == "你好, Paris.")
+        #expect(events.text == server.text)
         #expect(reader.serverError == nil)
         #expect(reader.outcome == .stopToken(2))
-        #expect((reader.stats.promptTokens, reader.stats.generatedTokens) == (21, 4))
+        #expect((reader.stats.promptTokens, reader.stats.generatedTokens) == server.tokens)
     }
 
     @Test(arguments: servers.map(\.name))
@@ -114,5 +125,23 @@ import Testing
         let goesOn = reader.take(server.errorBody)
         #expect(!goesOn)
         #expect(reader.serverError == server.errorMessage)
+    }
+
+    /// llama-server lists the window it serves (`-c 2048`) beside the trained one (8192); a prompt
+    /// longer than the first is refused, so the app must count with that one.
+    @Test func llamaServersWindowIsTheOneItServesNotTheTrainedOne() throws {
+        let listing = try JSONValue.parse(Self.llamaServer.listing)
+        let meta = try #require(listing["data"]?.arrayValue?.first?["meta"])
+        #expect(meta["n_ctx"] == .int(2048))
+        #expect(meta["n_ctx_train"] == .int(8192))
+        let endpoint = RemoteEndpoint(baseURL: "http://127.0.0.1:8391/v1", model: "chatglm3-tiny")
+        #expect(try RemoteChatBackend.listedWindow(listing, serving: endpoint) == 2048)
+        // an older llama-server lists the trained window only
+        let older = try JSONValue.parse(#"{"object":"list","data":[{"id":"m.gguf","object":"model","owned_by":"llamacpp","meta":{"n_vocab":65024,"n_ctx_train":8192}}]}"#)
+        #expect(try RemoteChatBackend.listedWindow(older, serving: endpoint) == 8192)
+    }
+
+    @Test func llamaServersWrongKeyGivesItsMessage() {
+        #expect(RemoteChatBackend.serverMessage(Self.captured("llama-server/bad-key.json")) == "Invalid API Key")
     }
 }
