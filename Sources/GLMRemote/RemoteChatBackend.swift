@@ -107,8 +107,12 @@ public final class RemoteChatBackend: ChatBackend {
         return (outcome, reader.stats)
     }
 
-    /// The request: the conversation, its tools, the sampling settings, the stream with usage.
-    private func requestBody(_ conversation: Conversation, settings: ReplySettings, chat: Bool) -> JSONValue {
+    /// The request: the conversation, its tools, the sampling settings, the stream with usage. The
+    /// repetition penalty goes by both its names: `repetition_penalty` (vLLM, SGLang, glmchat serve)
+    /// and `repeat_penalty` (llama-server, which ignores the other); each server ignores the name
+    /// it does not know. Both are the same multiplicative penalty (llama-server's over its last 64
+    /// tokens unless started with another `--repeat-last-n`).
+    func requestBody(_ conversation: Conversation, settings: ReplySettings, chat: Bool) -> JSONValue {
         var members: [(key: String, value: JSONValue)] = [("model", .string(endpoint.model))]
         if chat {
             let parts = MessageMapping.openAIRequestParts(for: conversation)
@@ -124,7 +128,10 @@ public final class RemoteChatBackend: ChatBackend {
                     ("temperature", .double(Double(sampling.temperature))), ("top_p", .double(Double(sampling.topP))),
                     ("seed", .int(Int(Int64(bitPattern: settings.seed))))]
         if sampling.topK > 0 { members.append(("top_k", .int(sampling.topK))) }
-        if sampling.repetitionPenalty != 1 { members.append(("repetition_penalty", .double(Double(sampling.repetitionPenalty)))) }
+        if sampling.repetitionPenalty != 1 {
+            let penalty = JSONValue.double(Double(sampling.repetitionPenalty))
+            members += [("repetition_penalty", penalty), ("repeat_penalty", penalty)]
+        }
         if let maxTokens = settings.maxTokens { members.append(("max_tokens", .int(maxTokens))) }
         return .object(members)
     }

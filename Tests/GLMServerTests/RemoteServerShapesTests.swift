@@ -144,4 +144,20 @@ import Testing
     @Test func llamaServersWrongKeyGivesItsMessage() {
         #expect(RemoteChatBackend.serverMessage(Self.captured("llama-server/bad-key.json")) == "Invalid API Key")
     }
+
+    /// llama-server reads the repetition penalty as `repeat_penalty` and ignores `repetition_penalty`
+    /// (its `"verbose": true` answer showed 1.0 for the second and 1.3 for the first), so the request
+    /// carries both; without a penalty, neither.
+    @Test func theRepetitionPenaltyGoesByBothNames() {
+        let backend = RemoteChatBackend(endpoint: RemoteEndpoint(baseURL: "http://127.0.0.1:8391/v1", model: "chatglm3-tiny"),
+                                        kind: .chat, apiKey: nil)
+        let conversation = Conversation(messages: [Message(sessionID: .unsaved, role: .user, content: "hello")])
+        var sampling = SamplingSettings(temperature: 0.8, topP: 0.8, topK: 0, repetitionPenalty: 1.25)
+        let body = backend.requestBody(conversation, settings: ReplySettings(sampling: sampling, seed: 7), chat: true)
+        #expect(body["repetition_penalty"] == .double(1.25))
+        #expect(body["repeat_penalty"] == .double(1.25))
+        sampling.repetitionPenalty = 1
+        let plain = backend.requestBody(conversation, settings: ReplySettings(sampling: sampling, seed: 7), chat: true)
+        #expect(plain["repetition_penalty"] == nil && plain["repeat_penalty"] == nil)
+    }
 }
