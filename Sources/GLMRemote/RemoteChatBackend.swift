@@ -16,6 +16,10 @@ public final class RemoteChatBackend: ChatBackend {
     public let endpoint: RemoteEndpoint
     private let apiKey: String?
     private let client: HTTPClient
+    /// What goes before the base model's text in a `/completions` prompt: `[gMASK]sop` for a
+    /// server that sends the text to the model as it is (llama-server), else nothing (vLLM's
+    /// tokenizer and glmchat serve put ChatGLM3's prefix in front themselves).
+    let completionPrefix: String
 
     /// ChatGLM3's `</s>`, `<|user|>`, `<|observation|>` in the real vocabulary (SPEC section 4).
     public static let chatGLM3StopIDs: [Int32] = [2, 64795, 64797]
@@ -23,8 +27,9 @@ public final class RemoteChatBackend: ChatBackend {
     public var stopTokenIDs: [Int32] { info.kind.usesChatFormat ? Self.chatGLM3StopIDs : [2] }
 
     public init(endpoint: RemoteEndpoint, kind: ModelKind, apiKey: String?, contextWindow: Int? = nil,
-                client: HTTPClient = .shared) {
+                completionPrefix: String = "", client: HTTPClient = .shared) {
         self.endpoint = endpoint
+        self.completionPrefix = completionPrefix
         info = ModelInfo(name: endpoint.displayName, kind: kind, quantization: "remote",
                          contextWindow: contextWindow ?? kind.trainedWindow)
         self.apiKey = apiKey
@@ -40,7 +45,17 @@ public final class RemoteChatBackend: ChatBackend {
         let listing = try await send(.GET, endpoint.baseURL + "/models", body: nil, apiKey: apiKey, client: client, timeout: .seconds(15))
         let listedWindow = try listedWindow(listing, serving: endpoint)     // also checks the model is served
         let window = contextWindow ?? listedWindow
-        return RemoteChatBackend(endpoint: endpoint, kind: kind, apiKey: apiKey, contextWindow: window, client: client)
+        let prefix = kind.usesChatFormat ? "" : try completionPrefix(listing, serving: endpoint)
+        return RemoteChatBackend(endpoint: endpoint, kind: kind, apiKey: apiKey, contextWindow: window,
+                                 completionPrefix: prefix, client: client)
+    }
+
+    /// ChatGLM3's `[gMASK]sop` when the listing is llama-server's (`"owned_by": "llamacpp"`): it
+    /// tokenizes a `/completions` prompt as it is (special tokens spelled out are read as such) and
+    /// adds no prefix, since llama.cpp's ChatGLM3 files say `add_bos_token = false`.
+    static func completionPrefix(_ listing: JSONValue, serving endpoint: RemoteEndpoint) throws -> String {
+        let owner = try listedEntry(listing, serving: endpoint)?["owned_by"]?.stringValue
+        return owner?.isByteEqual(to: "llamacpp") == true ? "[gMASK]sop" : ""
     }
 
     /// The window a model listing gives for the endpoint's model (nil when it gives none, as ollama's
@@ -48,14 +63,21 @@ public final class RemoteChatBackend: ChatBackend {
     /// window it serves (`-c`, `meta.n_ctx`) beside the one the model was trained for
     /// (`meta.n_ctx_train`); a prompt longer than the first is refused, so that one counts.
     static func listedWindow(_ listing: JSONValue, serving endpoint: RemoteEndpoint) throws -> Int? {
+        guard let listed = try listedEntry(listing, serving: endpoint) else { return nil }
+        return [listed["max_model_len"], listed["context_length"], listed["meta"]?["n_ctx"], listed["meta"]?["n_ctx_train"]]
+            .compactMap { value -> Int? in if case .int(let number)? = value, number > 0 { number } else { nil } }.first
+    }
+
+    /// The listing's entry for the endpoint's model (the only one, when it lists one); nil when the
+    /// listing has no `data`; throws when it names other models only.
+    static func listedEntry(_ listing: JSONValue, serving endpoint: RemoteEndpoint) throws -> JSONValue? {
         guard case .array(let models)? = listing["data"] else { return nil }
         let ids = models.compactMap { $0["id"]?.stringValue }
         let entry = models.first { $0["id"]?.stringValue?.isByteEqual(to: endpoint.model) == true }
         guard let listed = entry ?? (ids.count == 1 ? models.first : nil) else {
             throw GLMError(.notFound, "\(endpoint.baseURL) does not serve \(endpoint.model) (it serves: \(ids.joined(separator: ", ")))")
         }
-        return [listed["max_model_len"], listed["context_length"], listed["meta"]?["n_ctx"], listed["meta"]?["n_ctx_train"]]
-            .compactMap { value -> Int? in if case .int(let number)? = value, number > 0 { number } else { nil } }.first
+        return listed
     }
 
     public func reply(to conversation: Conversation, settings: ReplySettings,
@@ -121,7 +143,7 @@ public final class RemoteChatBackend: ChatBackend {
             members.append(("stop_token_ids", .array(stopTokenIDs.map { .int(Int($0)) })))
         } else {
             let text = conversation.messages.filter { $0.role != .system }.map(\.content).joined()
-            members.append(("prompt", .string(text)))
+            members.append(("prompt", .string(completionPrefix + text)))
         }
         let sampling = settings.sampling
         members += [("stream", .bool(true)), ("stream_options", .object([("include_usage", .bool(true))])),

@@ -160,4 +160,35 @@ import Testing
         let plain = backend.requestBody(conversation, settings: ReplySettings(sampling: sampling, seed: 7), chat: true)
         #expect(plain["repetition_penalty"] == nil && plain["repeat_penalty"] == nil)
     }
+
+    /// llama-server reads a `/completions` prompt as it is and puts nothing before it (llama.cpp's
+    /// ChatGLM3 files say `add_bos_token = false`): "The capital of France is" was 5 tokens there,
+    /// "[gMASK]sopThe capital of France is" the 7 ChatGLM3's base model expects (64790, 64792, 353,
+    /// ...). So the base model's prompt starts with `[gMASK]sop` there, and only there.
+    @Test(arguments: servers.map(\.name))
+    func theBaseModelsPromptStartsWithChatGLM3sPrefixOnLlamaServerOnly(_ name: String) throws {
+        let server = try #require(Self.servers.first { $0.name == name })
+        let listing = try JSONValue.parse(server.listing)
+        let model = try #require(listing["data"]?.arrayValue?.first?["id"]?.stringValue)
+        let endpoint = RemoteEndpoint(baseURL: "http://127.0.0.1:8391/v1", model: model)
+        let prefix = try RemoteChatBackend.completionPrefix(listing, serving: endpoint)
+        #expect(prefix == (name == "llama-server" ? "[gMASK]sop" : ""))
+        let backend = RemoteChatBackend(endpoint: endpoint, kind: .base, apiKey: nil, completionPrefix: prefix)
+        let conversation = Conversation(messages: [Message(sessionID: .unsaved, role: .user, content: "The capital of France is")])
+        let body = backend.requestBody(conversation, settings: ReplySettings(sampling: .greedy, seed: 7), chat: false)
+        #expect(body["prompt"] == .string(prefix + "The capital of France is"))
+    }
+
+    /// llama-server's `/completions` stream, live: the usage rides on the chunk with the finish reason.
+    @Test func llamaServersCompletionStreamReads() throws {
+        let events = Events()
+        var reader = RemoteReplyReader(contextWindow: 2048, stopIDs: (2, 2), onEvent: events.add)
+        var sse = ServerSentEventReader()
+        var open = true
+        for data in try sse.feed(Array(Self.captured("llama-server/completion-stream.sse").utf8)) where open { open = reader.take(data) }
+        #expect(!open)
+        #expect(events.text == " marketing")
+        #expect(reader.outcome == .stopToken(2))
+        #expect((reader.stats.promptTokens, reader.stats.generatedTokens) == (7, 2))
+    }
 }
