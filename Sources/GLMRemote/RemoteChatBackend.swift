@@ -46,6 +46,9 @@ public final class RemoteChatBackend: ChatBackend {
         let listedWindow = try listedWindow(listing, serving: endpoint)     // also checks the model is served
         let window = contextWindow ?? listedWindow
         let prefix = kind.usesChatFormat ? "" : try completionPrefix(listing, serving: endpoint)
+        if kind.usesChatFormat, try isLlamaServer(listing, serving: endpoint) {
+            try await checkLlamaServerChatFormat(endpoint, apiKey: apiKey, client: client)
+        }
         return RemoteChatBackend(endpoint: endpoint, kind: kind, apiKey: apiKey, contextWindow: window,
                                  completionPrefix: prefix, client: client)
     }
@@ -54,8 +57,12 @@ public final class RemoteChatBackend: ChatBackend {
     /// tokenizes a `/completions` prompt as it is (special tokens spelled out are read as such) and
     /// adds no prefix, since llama.cpp's ChatGLM3 files say `add_bos_token = false`.
     static func completionPrefix(_ listing: JSONValue, serving endpoint: RemoteEndpoint) throws -> String {
-        let owner = try listedEntry(listing, serving: endpoint)?["owned_by"]?.stringValue
-        return owner?.isByteEqual(to: "llamacpp") == true ? "[gMASK]sop" : ""
+        try isLlamaServer(listing, serving: endpoint) ? "[gMASK]sop" : ""
+    }
+
+    /// Whether the listing is llama-server's: its entry is `"owned_by": "llamacpp"`.
+    static func isLlamaServer(_ listing: JSONValue, serving endpoint: RemoteEndpoint) throws -> Bool {
+        try listedEntry(listing, serving: endpoint)?["owned_by"]?.stringValue?.isByteEqual(to: "llamacpp") == true
     }
 
     /// The window a model listing gives for the endpoint's model (nil when it gives none, as ollama's
@@ -159,7 +166,7 @@ public final class RemoteChatBackend: ChatBackend {
     }
 
     /// A small JSON request (the model listing); errors carry the server's message.
-    private static func send(_ method: HTTPMethod, _ url: String, body: JSONValue?, apiKey: String?, client: HTTPClient,
+    static func send(_ method: HTTPMethod, _ url: String, body: JSONValue?, apiKey: String?, client: HTTPClient,
                              timeout: TimeAmount) async throws -> JSONValue {
         var request = HTTPClientRequest(url: url)
         request.method = method

@@ -191,4 +191,25 @@ import Testing
         #expect(reader.outcome == .stopToken(2))
         #expect((reader.stats.promptTokens, reader.stats.generatedTokens) == (7, 2))
     }
+
+    /// llama-server's `/apply-template` for one user message "hi": started on a GGUF without a chat
+    /// template it writes ChatML (and the model reads nonsense); with `--no-jinja --chat-template
+    /// chatglm3`, ChatGLM3's format. The first is refused with the flags that fix it.
+    @Test func llamaServersChatFormatMustBeChatGLM3s() throws {
+        func prompt(_ name: String) throws -> String {
+            try #require(try JSONValue.parse(Self.captured("llama-server/" + name))["prompt"]?.stringValue)
+        }
+        let chatGLM3 = try prompt("apply-template-chatglm3.json")
+        #expect(chatGLM3 == RemoteChatBackend.chatFormatProbe.prompt)
+        try RemoteChatBackend.checkChatFormat(chatGLM3, server: "http://127.0.0.1:8391/v1")
+        let chatML = try prompt("apply-template-no-template.json")
+        #expect(chatML == "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n")
+        let error = try #require(throws: GLMError.self) { try RemoteChatBackend.checkChatFormat(chatML, server: "http://127.0.0.1:8392/v1") }
+        #expect(error.problem.contains("--no-jinja --chat-template chatglm3"))
+    }
+
+    /// Tools need llama-server's Jinja templates; without them it answers 500 with this message.
+    @Test func llamaServersToolsWithoutJinjaGiveItsMessage() {
+        #expect(RemoteChatBackend.serverMessage(Self.captured("llama-server/tools-without-jinja.json")) == "tools param requires --jinja flag")
+    }
 }

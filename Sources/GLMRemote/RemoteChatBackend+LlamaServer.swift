@@ -1,0 +1,39 @@
+import AsyncHTTPClient
+import GLMEngine
+
+/// llama-server writes the chat with the GGUF's chat template, or with ChatML when the file has
+/// none (as `glmchat convert`'s files have none), and says nothing about it: ChatGLM3 then reads
+/// `<|im_start|>user` as plain text and answers nonsense. So before the first answer the backend
+/// asks it (`POST /apply-template`, beside `/v1`) how it writes one user message.
+extension RemoteChatBackend {
+    /// One user message and ChatGLM3's prompt for it (SPEC section 4): `[gMASK] sop <|user|> \n hi <|assistant|>`.
+    static let chatFormatProbe = (message: "hi", prompt: "[gMASK]sop<|user|>\n hi<|assistant|>")
+
+    /// Refuses a llama-server whose chat format is not ChatGLM3's, naming the flags that fix it. A
+    /// server without `/apply-template` (an older one), or at an address not ending in `/v1`, is
+    /// not checked.
+    static func checkLlamaServerChatFormat(_ endpoint: RemoteEndpoint, apiKey: String?, client: HTTPClient) async throws {
+        guard endpoint.baseURL.hasByteSuffix("/v1") else { return }
+        let root = String(decoding: endpoint.baseURL.utf8.dropLast(3), as: UTF8.self)
+        let message = JSONValue.object([("role", .string("user")), ("content", .string(chatFormatProbe.message))])
+        let answer: JSONValue
+        do {
+            answer = try await send(.POST, root + "/apply-template", body: .object([("messages", .array([message]))]),
+                                    apiKey: apiKey, client: client, timeout: .seconds(15))
+        } catch {
+            return
+        }
+        guard let prompt = answer["prompt"]?.stringValue else { return }
+        try checkChatFormat(prompt, server: endpoint.baseURL)
+    }
+
+    /// A prompt in ChatGLM3's format starts with `[gMASK]sop<|user|>` and ends with `<|assistant|>`;
+    /// anything else (ChatML, another model's template) is an error that says how to start the server.
+    static func checkChatFormat(_ prompt: String, server: String) throws {
+        if prompt.hasBytePrefix("[gMASK]sop<|user|>") && prompt.hasByteSuffix("<|assistant|>") { return }
+        throw GLMError(.unsupported, """
+            \(server) is a llama-server that writes the chat as \(String(reflecting: prompt)), not in ChatGLM3's \
+            format (\(String(reflecting: chatFormatProbe.prompt))): start it with --no-jinja --chat-template chatglm3
+            """)
+    }
+}
