@@ -36,4 +36,42 @@ extension RemoteChatBackend {
             format (\(String(reflecting: chatFormatProbe.prompt))): start it with --no-jinja --chat-template chatglm3
             """)
     }
+
+    /// ChatGLM3 ends its turn with `<|user|>` and a tool call with `<|observation|>`, but llama.cpp's
+    /// ChatGLM3 files name only `</s>` as an end, and llama-server ignores `stop_token_ids`; the
+    /// special tokens do not show in its text, so an answer runs on, unseen, into turns the model
+    /// makes up. Asks it for two tokens after a prompt with the stop token pushed first (`logit_bias`
+    /// +100, greedy): an end stops after one. Refuses a server that goes on, naming the flag that
+    /// fixes it. A server that cannot answer the question is not checked.
+    static func checkLlamaServerStops(_ endpoint: RemoteEndpoint, apiKey: String?, client: HTTPClient) async throws {
+        var goesOn: [String] = []
+        for (id, text) in [(chatGLM3StopIDs[1], "<|user|>"), (chatGLM3StopIDs[2], "<|observation|>")] {
+            let body = JSONValue.object([
+                ("model", .string(endpoint.model)), ("prompt", .string(chatFormatProbe.prompt)), ("max_tokens", .int(2)),
+                ("temperature", .double(0)), ("logit_bias", .object([(String(id), .int(100))])),
+            ])
+            let answer: JSONValue
+            do {
+                answer = try await send(.POST, endpoint.baseURL + "/completions", body: body, apiKey: apiKey, client: client, timeout: .seconds(120))
+            } catch {
+                return
+            }
+            guard let ended = endedAtFirstToken(answer) else { return }
+            if !ended { goesOn.append(text) }
+        }
+        guard goesOn.isEmpty else {
+            throw GLMError(.unsupported, """
+                \(endpoint.baseURL) is a llama-server that does not end an answer at \(goesOn.joined(separator: " or ")), where \
+                ChatGLM3 ends its turns, so answers would run on into turns the model makes up: start it with --override-kv \
+                tokenizer.ggml.eot_token_id=int:\(chatGLM3StopIDs[1]),tokenizer.ggml.eom_token_id=int:\(chatGLM3StopIDs[2])
+                """)
+        }
+    }
+
+    /// Whether a two-token completion stopped after its first token (nil: not an answer to read).
+    static func endedAtFirstToken(_ answer: JSONValue) -> Bool? {
+        guard let reason = answer["choices"]?.arrayValue?.first?["finish_reason"]?.stringValue,
+              case .int(let generated)? = answer["usage"]?["completion_tokens"] else { return nil }
+        return reason.isByteEqual(to: "stop") && generated == 1
+    }
 }

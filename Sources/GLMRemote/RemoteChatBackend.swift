@@ -48,6 +48,7 @@ public final class RemoteChatBackend: ChatBackend {
         let prefix = kind.usesChatFormat ? "" : try completionPrefix(listing, serving: endpoint)
         if kind.usesChatFormat, try isLlamaServer(listing, serving: endpoint) {
             try await checkLlamaServerChatFormat(endpoint, apiKey: apiKey, client: client)
+            try await checkLlamaServerStops(endpoint, apiKey: apiKey, client: client)
         }
         return RemoteChatBackend(endpoint: endpoint, kind: kind, apiKey: apiKey, contextWindow: window,
                                  completionPrefix: prefix, client: client)

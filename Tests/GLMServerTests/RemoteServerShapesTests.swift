@@ -212,4 +212,15 @@ import Testing
     @Test func llamaServersToolsWithoutJinjaGiveItsMessage() {
         #expect(RemoteChatBackend.serverMessage(Self.captured("llama-server/tools-without-jinja.json")) == "tools param requires --jinja flag")
     }
+
+    /// Two tokens asked for after ChatGLM3's prompt with `<|user|>` pushed first: started with
+    /// `--override-kv tokenizer.ggml.eot_token_id=int:64795,...` llama-server stops after it
+    /// ("stop", 1 token); without, it goes on ("length", 2 tokens), as it would past a real turn's end.
+    @Test func llamaServerEndsAtUserOnlyWhenToldTo() throws {
+        let ends = try JSONValue.parse(Self.captured("llama-server/user-token-ends.json"))
+        let goesOn = try JSONValue.parse(Self.captured("llama-server/user-token-goes-on.json"))
+        #expect(RemoteChatBackend.endedAtFirstToken(ends) == true)
+        #expect(RemoteChatBackend.endedAtFirstToken(goesOn) == false)
+        #expect(RemoteChatBackend.endedAtFirstToken(try JSONValue.parse(Self.llamaServer.errorBody)) == nil)
+    }
 }
