@@ -52,7 +52,7 @@ extension RemoteChatBackend {
             ])
             let answer: JSONValue
             do {
-                answer = try await send(.POST, endpoint.baseURL + "/completions", body: body, apiKey: apiKey, client: client, timeout: .seconds(120))
+                answer = try await send(.POST, endpoint.baseURL + "/completions", body: body, apiKey: apiKey, client: client, timeout: .seconds(60))
             } catch {
                 return
             }
