@@ -20,11 +20,7 @@ static inline v16 v_sub(v16 a, v16 b) { return _mm512_sub_ps(a, b); }
 static inline v16 v_mul(v16 a, v16 b) { return _mm512_mul_ps(a, b); }
 static inline v16 v_max(v16 a, v16 b) { return _mm512_max_ps(a, b); }
 static inline int v_any_gt(v16 a, v16 b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ) != 0; }
-static inline v16 v_exp(v16 x) {
-    const __m256 lo = ck_exp8(_mm512_castps512_ps256(x));
-    const __m256 hi = ck_exp8(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1)));
-    return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(lo)), _mm256_castps_pd(hi), 1));
-}
+static inline v16 v_exp(v16 x) { return ck_exp16(x); }
 static inline void f16_row(const uint8_t *in, int64_t dim, float *out) {
     for (int64_t d = 0; d < dim; d += 16) {
         _mm512_storeu_ps(out + d, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(in + 2 * d))));

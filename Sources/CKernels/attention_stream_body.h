@@ -31,12 +31,16 @@ static inline void CK_AS_CAT(CK_AS_FUNCTION, _rows)(const uint8_t *src, int64_t 
 }
 
 /// Scores of CK_AS_TILE rows: p[r * 16 + h] = qt[., h] . rows[r].
-static inline void CK_AS_CAT(CK_AS_FUNCTION, _tile)(const float *qt, const float *rows, int64_t dim, float *p) {
+static inline __attribute__((always_inline)) void CK_AS_CAT(CK_AS_FUNCTION, _tile)(const float *qt, const float *rows, int64_t dim, float *p) {
     v16 acc[CK_AS_TILE];
     for (int r = 0; r < CK_AS_TILE; r++) acc[r] = v_zero();
-    for (int64_t d = 0; d < dim; d++) {
-        const v16 q = v_load(qt + d * 16);
-        for (int r = 0; r < CK_AS_TILE; r++) acc[r] = v_fmadd(q, v_set1(rows[r * dim + d]), acc[r]);
+    // one pointer per operand, kept out of the compiler's reach: it would fold them into one index
+    // register, and an indexed operand splits each FMA into two micro-ops on Intel cores
+    const float *key = rows, *query = qt;
+    for (int64_t d = 0; d < dim; d++, key++, query += 16) {
+        __asm__("" : "+r"(key), "+r"(query));
+        const v16 q = v_load(query);
+        for (int r = 0; r < CK_AS_TILE; r++) acc[r] = v_fmadd(q, v_set1(key[r * dim]), acc[r]);
     }
     for (int r = 0; r < CK_AS_TILE; r++) v_store(p + r * 16, acc[r]);
 }
@@ -64,6 +68,9 @@ static void CK_AS_CAT(CK_AS_FUNCTION, _core)(const uint8_t *keys, const uint8_t 
         const int64_t n = end - j0 < CK_ATTN_STREAM_BLOCK ? end - j0 : CK_ATTN_STREAM_BLOCK;
         CK_AS_CAT(CK_AS_FUNCTION, _rows)(keys, row_bytes, block, j0, n, dim, end, rows);
         int64_t r = 0;
+        // ChatGLM3's heads of 128: a constant row stride, so _tile's keys are base + displacement
+        if (dim == 128)
+            for (; r + CK_AS_TILE <= n; r += CK_AS_TILE) CK_AS_CAT(CK_AS_FUNCTION, _tile)(qt, rows + r * 128, 128, p + r * 16);
         for (; r + CK_AS_TILE <= n; r += CK_AS_TILE) CK_AS_CAT(CK_AS_FUNCTION, _tile)(qt, rows + r * dim, dim, p + r * 16);
         for (; r < n; r++) CK_AS_CAT(CK_AS_FUNCTION, _one)(qt, rows + r * dim, dim, p + r * 16);
 

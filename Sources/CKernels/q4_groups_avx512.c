@@ -110,7 +110,8 @@ static inline int ck_fetch_fits(int64_t end, int64_t rows, size_t row_bytes) {
 /// blocks, 1-16) . token k's activations; with `fetch`, the same bytes CK_FETCH_AHEAD, CK_FETCH_AGAIN
 /// and CK_FETCH_LAST further on are fetched into L2, and CK_FETCH_AHEAD_L1 further on into L1.
 static inline __attribute__((always_inline)) void ck_quad(const char *row, size_t row_bytes, const int NR, int64_t q,
-                                                        int blocks, const ck_q8_act *xs, const int NT, __m512 *acc,
+                                                        int blocks, const int8_t **xq_at, const int32_t **bias_at,
+                                                        const float **scale_at, const int NT, __m512 *acc,
                                                         __m512i nibble_index, __m512i pair_index, int fetch) {
     if (fetch) {
         for (int r = 0; r < NR; r++)
@@ -133,9 +134,9 @@ static inline __attribute__((always_inline)) void ck_quad(const char *row, size_
         scale[r] = ck_quad_scales(w[r], pair_index);
     }
     for (int k = 0; k < NT; k++) {
-        const int8_t *xq = xs[k].gq + q * 512;
-        const __m512i bias = _mm512_loadu_si512(xs[k].gbias4 + q * 16);
-        const __m512 act_scale = _mm512_loadu_ps(xs[k].gd + q * 16);
+        const int8_t *xq = xq_at[k];
+        const __m512i bias = _mm512_loadu_si512(bias_at[k]);
+        const __m512 act_scale = _mm512_loadu_ps(scale_at[k]);
         for (int r = 0; r < NR; r++) {
             __m512i dot = ck_fold_quad(ck_pair_dot(w[r][0], xq), ck_pair_dot(w[r][1], xq + 256));
             dot = _mm512_add_epi32(dot, bias);
@@ -152,9 +153,20 @@ static inline __attribute__((always_inline)) void ck_rows_vbmi(const char *row, 
     const int tail = (int)(xs->nblocks % 16);
     __m512 acc[8];
     for (int i = 0; i < 8; i++) acc[i] = _mm512_setzero_ps();
-    for (int64_t q = 0; q < full; q++)
-        ck_quad(row, row_bytes, NR, q, 16, xs, NT, acc, nibble_index, pair_index, fetch);
-    if (tail) ck_quad(row, row_bytes, NR, full, tail, xs, NT, acc, nibble_index, pair_index, fetch);
+    // each token's operands walk with their own pointer, hidden from the compiler: it would address them
+    // as base + index, and an indexed operand splits each VPDPBUSD into two micro-ops on Intel cores
+    const int8_t *xq[4];
+    const int32_t *bias[4];
+    const float *scale[4];
+    for (int k = 0; k < NT; k++) xq[k] = xs[k].gq, bias[k] = xs[k].gbias4, scale[k] = xs[k].gd;
+    for (int64_t q = 0; q < full; q++) {
+        // (two rows keep more registers busy: there the extra pointers measured slower)
+        if (NR == 1)
+            for (int k = 0; k < NT; k++) __asm__("" : "+r"(xq[k]), "+r"(bias[k]), "+r"(scale[k]));
+        ck_quad(row, row_bytes, NR, q, 16, xq, bias, scale, NT, acc, nibble_index, pair_index, fetch);
+        for (int k = 0; k < NT; k++) xq[k] += 512, bias[k] += 16, scale[k] += 16;
+    }
+    if (tail) ck_quad(row, row_bytes, NR, full, tail, xq, bias, scale, NT, acc, nibble_index, pair_index, fetch);
     for (int r = 0; r < NR; r++)
         for (int k = 0; k < NT; k++) y[k * ldy + r] = _mm512_reduce_add_ps(acc[r * 4 + k]);
 }

@@ -16,23 +16,10 @@ public enum Q8CacheRows {
     /// Bytes of one row of `count` values in blocks of `block`.
     public static func bytes(count: Int, block: Int) -> Int { count / block * (2 + block) }
 
-    /// Quantizes `count` floats (a multiple of `block`) into `out`.
+    /// Quantizes `count` floats (a multiple of `block`) into `out`: the weights' q8_0 arithmetic
+    /// (`QuantRow.quantizeQ8Blocks`) on blocks of `block` values.
     public static func quantize(_ x: UnsafePointer<Float>, count: Int, block: Int, into out: UnsafeMutableRawPointer) {
-        for b in 0..<(count / block) {
-            let values = x + b * block
-            let blockStart = out + b * (2 + block)
-            var top: Float = 0
-            for i in 0..<block { top = max(top, abs(values[i])) }
-            let scale = top / 127
-            let inverse: Float = scale > 0 ? 1 / scale : 0
-            blockStart.storeBytes(of: Float16(scale).bitPattern, as: UInt16.self)
-            let q = (blockStart + 2).assumingMemoryBound(to: Int8.self)
-            for i in 0..<block {
-                // |x| / scale <= 127 up to rounding; the clamp keeps a NaN or an overshoot in range
-                let scaled = (values[i] * inverse).rounded()
-                q[i] = scaled.isNaN ? 0 : Int8(max(-127, min(127, scaled)))
-            }
-        }
+        QuantRow.quantizeQ8Blocks(x, count: count, width: block, into: out)
     }
 
     /// The scale of block `b` of a row.

@@ -32,12 +32,18 @@ public enum QuantRow {
     /// Q8_0: d = amax / 127, q = round(x / d) (halves away from zero, as C's roundf).
     public static func quantizeQ8_0(_ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutableRawPointer) {
         precondition(count % QuantBlock.elements == 0, "Q8_0 rows hold whole blocks")
-        for b in 0..<(count / QuantBlock.elements) {
-            let src = x + b * 32
-            let (d, id) = q8Scale(src)
-            let block = out + b * QuantBlock.q8_0Bytes
+        quantizeQ8Blocks(x, count: count, width: QuantBlock.elements, into: out)
+    }
+
+    /// Q8_0's arithmetic on blocks of `width` values (32 for ggml's block_q8_0; the KV cache also
+    /// uses 16 for heads 32 does not divide): an f16 scale, then `width` int8 values per block.
+    static func quantizeQ8Blocks(_ x: UnsafePointer<Float>, count: Int, width: Int, into out: UnsafeMutableRawPointer) {
+        for b in 0..<(count / width) {
+            let src = x + b * width
+            let (d, id) = q8Scale(src, width: width)
+            let block = out + b * (2 + width)
             block.storeBytes(of: HalfFloat.f16Bits(d), toByteOffset: 0, as: UInt16.self)
-            for j in 0..<32 {
+            for j in 0..<width {
                 block.storeBytes(of: roundedToInt8(src[j] * id), toByteOffset: 2 + j, as: Int8.self)
             }
         }
@@ -45,9 +51,9 @@ public enum QuantRow {
 
     /// The Q8_0 block scale and its inverse (the quants use the unrounded inverse, as ggml does).
     @inline(__always)
-    static func q8Scale(_ src: UnsafePointer<Float>) -> (d: Float, id: Float) {
+    static func q8Scale(_ src: UnsafePointer<Float>, width: Int = QuantBlock.elements) -> (d: Float, id: Float) {
         var amax: Float = 0
-        for j in 0..<32 { amax = Swift.max(amax, abs(src[j])) }
+        for j in 0..<width { amax = Swift.max(amax, abs(src[j])) }
         let d = amax / 127
         return (d, d != 0 ? 1 / d : 0)
     }

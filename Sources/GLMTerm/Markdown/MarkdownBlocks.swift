@@ -13,8 +13,17 @@ struct MarkdownBlock: Equatable, Sendable {
     var lines: [String]
 
     /// Splits an answer into blocks. An unclosed fence runs to the end of the text.
-    static func split(_ text: String) -> [MarkdownBlock] {
+    static func split(_ text: String) -> [MarkdownBlock] { split(text[...]).blocks }
+
+    /// The blocks of `text`, and how much of it is settled: its first `settledBytes` UTF-8 bytes end
+    /// with a whole line after which the splitter starts afresh (a blank line or a closing fence), and
+    /// they make the first `settledBlocks` blocks whatever text is appended. So an answer that grows
+    /// is split again only from there: `split(text[settled...])` gives the blocks after them.
+    static func split(_ text: Substring) -> (blocks: [MarkdownBlock], settledBlocks: Int, settledBytes: Int) {
         var blocks: [MarkdownBlock] = []
+        var settledBlocks = 0
+        var settledBytes = 0
+        var lineEnd = 0
         var fence: (marker: String, language: String, lines: [String])?
         var prose: [String] = []
 
@@ -23,13 +32,18 @@ struct MarkdownBlock: Equatable, Sendable {
             prose.removeAll()
         }
 
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        for (number, rawLine) in lines.enumerated() {
             let line = String(rawLine)
             let trimmed = line.drop { $0 == " " }
+            lineEnd += rawLine.utf8.count + 1
+            // only a line with its newline is whole: the last one may still grow
+            let whole = number + 1 < lines.count
             if var open = fence {
                 if trimmed.hasPrefix(open.marker), trimmed.drop(while: { String($0) == String(open.marker.first ?? "`") }).allSatisfy({ $0 == " " }) {
                     blocks.append(MarkdownBlock(kind: .code(language: open.language, closed: true), lines: open.lines))
                     fence = nil
+                    if whole { (settledBlocks, settledBytes) = (blocks.count, lineEnd) }
                 } else {
                     open.lines.append(line)
                     fence = open
@@ -45,6 +59,7 @@ struct MarkdownBlock: Equatable, Sendable {
             if trimmed.isEmpty {
                 flushProse()
                 blocks.append(MarkdownBlock(kind: .blank, lines: []))
+                if whole { (settledBlocks, settledBytes) = (blocks.count, lineEnd) }
                 continue
             }
             prose.append(line)
@@ -53,7 +68,7 @@ struct MarkdownBlock: Equatable, Sendable {
         if let open = fence {
             blocks.append(MarkdownBlock(kind: .code(language: open.language, closed: false), lines: open.lines))
         }
-        return blocks
+        return (blocks, settledBlocks, settledBytes)
     }
 
     private static func fenceMarker(_ line: Substring) -> String? {

@@ -1,3 +1,4 @@
+import Foundation
 import GLMEngine
 import GLMStore
 /// Renders an answer's Markdown into transcript rows: code blocks on their own background and
@@ -8,10 +9,24 @@ final class MarkdownRenderer {
     private struct CachedBlock {
         var block: MarkdownBlock
         var rows: [TranscriptRow]
+        /// A code block's text (what "copy" takes), joined once.
+        var code: String?
     }
 
-    private var cache: [MessageID: (width: Int, blocks: [CachedBlock])] = [:]
+    /// Per answer: the width, the text last rendered, its blocks and how many of them are settled
+    /// (`MarkdownBlock.split`): the text up to `settledBytes` is split only once.
+    private struct Rendered {
+        var width: Int
+        var text: String
+        var blocks: [CachedBlock]
+        var settledBlocks: Int
+        var settledBytes: Int
+    }
+
+    private var cache: [MessageID: Rendered] = [:]
     private(set) var blocksRendered = 0
+    /// UTF-8 bytes handed to the splitter so far (tests: a streamed answer is split only past its settled part).
+    private(set) var bytesSplit = 0
 
     func render(_ text: String, width: Int, theme: Theme, key: MessageID) -> [TranscriptRow] {
         renderWithCode(text, width: width, theme: theme, key: key).rows
@@ -20,27 +35,52 @@ final class MarkdownRenderer {
     /// The rows, and where each code block is among them with its text (what "copy" takes).
     func renderWithCode(_ text: String, width: Int, theme: Theme, key: MessageID)
         -> (rows: [TranscriptRow], code: [(rows: Range<Int>, text: String)]) {
-        let blocks = MarkdownBlock.split(text)
-        let previous = cache[key]?.width == width ? cache[key]?.blocks ?? [] : []
-        var rendered: [CachedBlock] = []
-        for (index, block) in blocks.enumerated() {
-            if index < previous.count, previous[index].block == block {
-                rendered.append(previous[index])
+        let previous = cache[key].flatMap { $0.width == width ? $0 : nil }
+        // a streamed answer only grows: keep the settled blocks while the text before them is the same
+        var kept: [CachedBlock] = []
+        var start = text.startIndex
+        var settledBytes = 0
+        if let previous, Self.sameBytes(text, previous.text, count: previous.settledBytes) {
+            kept = Array(previous.blocks.prefix(previous.settledBlocks))
+            start = text.utf8.index(text.startIndex, offsetBy: previous.settledBytes)
+            settledBytes = previous.settledBytes
+        }
+        let split = MarkdownBlock.split(text[start...])
+        bytesSplit += text.utf8.count - settledBytes
+        let reusable = previous?.blocks.dropFirst(kept.count) ?? []
+        var rendered = kept
+        for (index, block) in split.blocks.enumerated() {
+            if index < reusable.count, reusable[reusable.startIndex + index].block == block {
+                rendered.append(reusable[reusable.startIndex + index])
             } else {
                 blocksRendered += 1
-                rendered.append(CachedBlock(block: block, rows: rows(for: block, width: width, theme: theme)))
+                var code: String?
+                if case .code = block.kind { code = block.lines.joined(separator: "\n") }
+                rendered.append(CachedBlock(block: block, rows: rows(for: block, width: width, theme: theme), code: code))
             }
         }
-        cache[key] = (width, rendered)
+        cache[key] = Rendered(width: width, text: text, blocks: rendered, settledBlocks: kept.count + split.settledBlocks,
+                              settledBytes: settledBytes + split.settledBytes)
         var code: [(rows: Range<Int>, text: String)] = []
         var offset = 0
         for block in rendered {
-            if case .code = block.block.kind {
-                code.append((offset..<(offset + block.rows.count), block.block.lines.joined(separator: "\n")))
-            }
+            if let text = block.code { code.append((offset..<(offset + block.rows.count), text)) }
             offset += block.rows.count
         }
         return (rendered.flatMap(\.rows), code)
+    }
+
+    /// Whether the first `count` UTF-8 bytes of two texts are there and the same.
+    private static func sameBytes(_ first: String, _ second: String, count: Int) -> Bool {
+        guard first.utf8.count >= count, second.utf8.count >= count else { return false }
+        guard count > 0 else { return true }
+        var first = first, second = second
+        return first.withUTF8 { a in
+            second.withUTF8 { b in
+                guard let left = a.baseAddress, let right = b.baseAddress else { return false }
+                return memcmp(left, right, count) == 0
+            }
+        }
     }
 
     /// Forgets answers no longer shown.
