@@ -76,11 +76,16 @@ import Testing
 
     static let servers = [vllm, llamaServer, ollama]
 
+    /// A server's shapes, its model listing parsed, and the model it lists first.
+    static func listing(of name: String) throws -> (server: Server, listing: JSONValue, model: String) {
+        let server = try #require(servers.first { $0.name == name })
+        let listing = try JSONValue.parse(server.listing)
+        return (server, listing, try #require(listing["data"]?.arrayValue?.first?["id"]?.stringValue))
+    }
+
     @Test(arguments: servers.map(\.name))
     func theListingGivesTheWindowAndChecksTheModel(_ name: String) throws {
-        let server = try #require(Self.servers.first { $0.name == name })
-        let listing = try JSONValue.parse(server.listing)
-        let model = try #require(listing["data"]?.arrayValue?.first?["id"]?.stringValue)
+        let (server, listing, model) = try Self.listing(of: name)
         let endpoint = RemoteEndpoint(baseURL: "http://gpu-box:8000/v1", model: model)
         #expect(try RemoteChatBackend.listedWindow(listing, serving: endpoint) == server.window)
         // a listing of one model answers for any name (servers that list only what they loaded) ...
@@ -167,9 +172,7 @@ import Testing
     /// ...). So the base model's prompt starts with `[gMASK]sop` there, and only there.
     @Test(arguments: servers.map(\.name))
     func theBaseModelsPromptStartsWithChatGLM3sPrefixOnLlamaServerOnly(_ name: String) throws {
-        let server = try #require(Self.servers.first { $0.name == name })
-        let listing = try JSONValue.parse(server.listing)
-        let model = try #require(listing["data"]?.arrayValue?.first?["id"]?.stringValue)
+        let (_, listing, model) = try Self.listing(of: name)
         let endpoint = RemoteEndpoint(baseURL: "http://127.0.0.1:8391/v1", model: model)
         let prefix = try RemoteChatBackend.completionPrefix(listing, serving: endpoint)
         #expect(prefix == (name == "llama-server" ? "[gMASK]sop" : ""))

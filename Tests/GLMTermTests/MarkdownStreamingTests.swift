@@ -15,26 +15,15 @@ import Testing
         "中文的句子，还有 `代码`", "👍🏽 done", "1. first", "> quoted", "---", "    indented", "``` ", "````",
     ]
 
-    /// xorshift: the same texts on every run.
-    struct Lines {
-        var state: UInt64
-        mutating func next(_ bound: Int) -> Int {
-            state ^= state << 13
-            state ^= state >> 7
-            state ^= state << 17
-            return Int(state % UInt64(bound))
-        }
-    }
-
     static func answer(seed: UInt64, lines: Int) -> String {
-        var random = Lines(state: seed)
+        var random = RobustnessTests.Random(state: seed)
         return (0..<lines).map { _ in pieces[random.next(pieces.count)] }.joined(separator: "\n")
     }
 
     @Test("split from the settled point gives the blocks the whole split gives", arguments: [1, 2, 3, 4, 5, 6, 7, 8] as [UInt64])
     func settledSplitMatchesWholeSplit(seed: UInt64) {
         let text = Self.answer(seed: seed, lines: 60)
-        var random = Lines(state: seed ^ 0x9E37)
+        var random = RobustnessTests.Random(state: seed ^ 0x9E37)
         var end = text.startIndex
         while end < text.endIndex {
             end = text.index(end, offsetBy: 1 + random.next(9), limitedBy: text.endIndex) ?? text.endIndex
@@ -53,7 +42,7 @@ import Testing
     func streamedEqualsFresh(seed: UInt64) {
         let text = Self.answer(seed: seed, lines: 80)
         let streaming = MarkdownRenderer()
-        var random = Lines(state: seed)
+        var random = RobustnessTests.Random(state: seed)
         var end = text.startIndex
         var updates = 0
         while end < text.endIndex {
