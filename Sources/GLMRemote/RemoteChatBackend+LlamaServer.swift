@@ -9,6 +9,10 @@ extension RemoteChatBackend {
     /// One user message and ChatGLM3's prompt for it (SPEC section 4): `[gMASK] sop <|user|> \n hi <|assistant|>`.
     static let chatFormatProbe = (message: "hi", prompt: "[gMASK]sop<|user|>\n hi<|assistant|>")
 
+    /// The other way out of both refusals: files written by `glmchat convert` carry ChatGLM3's chat
+    /// template and turn ends (`ChatGLMGGUF.addTurnKeys`), and it rewrites a llama.cpp file with them.
+    static let rewriteHint = "a file written by glmchat convert (glmchat convert --model FILE.gguf --output NEW.gguf adds ChatGLM3's chat template and turn ends)"
+
     /// Refuses a llama-server whose chat format is not ChatGLM3's, naming the flags that fix it. A
     /// server without `/apply-template` (an older one), or at an address not ending in `/v1`, is
     /// not checked.
@@ -33,7 +37,8 @@ extension RemoteChatBackend {
         if prompt.hasBytePrefix("[gMASK]sop<|user|>") && prompt.hasByteSuffix("<|assistant|>") { return }
         throw GLMError(.unsupported, """
             \(server) is a llama-server that writes the chat as \(String(reflecting: prompt)), not in ChatGLM3's \
-            format (\(String(reflecting: chatFormatProbe.prompt))): start it with --no-jinja --chat-template chatglm3
+            format (\(String(reflecting: chatFormatProbe.prompt))): start it with --no-jinja --chat-template chatglm3, or serve \
+            \(rewriteHint)
             """)
     }
 
@@ -63,7 +68,8 @@ extension RemoteChatBackend {
             throw GLMError(.unsupported, """
                 \(endpoint.baseURL) is a llama-server that does not end an answer at \(goesOn.joined(separator: " or ")), where \
                 ChatGLM3 ends its turns, so answers would run on into turns the model makes up: start it with --override-kv \
-                tokenizer.ggml.eot_token_id=int:\(chatGLM3StopIDs[1]),tokenizer.ggml.eom_token_id=int:\(chatGLM3StopIDs[2])
+                tokenizer.ggml.eot_token_id=int:\(chatGLM3StopIDs[1]),tokenizer.ggml.eom_token_id=int:\(chatGLM3StopIDs[2]), \
+                or serve \(rewriteHint)
                 """)
         }
     }

@@ -209,6 +209,18 @@ import Testing
         #expect(chatML == "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n")
         let error = try #require(throws: GLMError.self) { try RemoteChatBackend.checkChatFormat(chatML, server: "http://127.0.0.1:8392/v1") }
         #expect(error.problem.contains("--no-jinja --chat-template chatglm3"))
+        #expect(error.problem.contains("glmchat convert --model FILE.gguf --output NEW.gguf"))
+    }
+
+    /// A file written by `glmchat convert` carries ChatGLM3's chat template and turn ends: llama-server
+    /// started on it with no flags (Jinja on, its default) writes ChatGLM3's format and stops at
+    /// `<|observation|>` (and `<|user|>`, as in user-token-ends.json).
+    @Test func aGlmchatFileNeedsNoFlags() throws {
+        let prompt = try #require(try JSONValue.parse(Self.captured("llama-server/apply-template-glmchat-file.json"))["prompt"]?.stringValue)
+        #expect(prompt == RemoteChatBackend.chatFormatProbe.prompt)
+        try RemoteChatBackend.checkChatFormat(prompt, server: "http://127.0.0.1:8393/v1")
+        let ends = try JSONValue.parse(Self.captured("llama-server/observation-token-ends-glmchat-file.json"))
+        #expect(RemoteChatBackend.endedAtFirstToken(ends) == true)
     }
 
     /// Tools need llama-server's Jinja templates; without them it answers 500 with this message.

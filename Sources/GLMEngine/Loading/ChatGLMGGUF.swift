@@ -45,9 +45,34 @@ public enum ChatGLMGGUF {
         m["tokenizer.ggml.token_type"] = .array(.int32(v.types))
         m["tokenizer.ggml.eos_token_id"] = .uint32(v.eosID)
         m["tokenizer.ggml.padding_token_id"] = .uint32(v.padID)
+        addTurnKeys(to: &m, tokens: v.tokens)
         m[sentencePieceModelKey] = .array(.uint8(v.sentencePieceModel))
         return m
     }
+
+    /// Names `<|user|>` and `<|observation|>` as the turn ends (`eot`, `eom`) and adds `chatTemplate`,
+    /// when the vocabulary spells both tokens (compared by bytes) and the metadata has none of the three
+    /// keys yet (a file that names its own is left as it is).
+    static func addTurnKeys(to m: inout GGUFMetadata, tokens: [ExactText]) {
+        let keys: [ExactText] = ["tokenizer.ggml.eot_token_id", "tokenizer.ggml.eom_token_id", "tokenizer.chat_template"]
+        guard keys.allSatisfy({ m[$0] == nil }),
+              let user = tokens.firstIndex(of: "<|user|>"), let observation = tokens.firstIndex(of: "<|observation|>") else { return }
+        m[keys[0]] = .uint32(UInt32(user))
+        m[keys[1]] = .uint32(UInt32(observation))
+        m[keys[2]] = .string(chatTemplate)
+    }
+
+    /// ChatGLM3's prompt as a Jinja chat template, for llama.cpp (llama.cpp's own converter writes no
+    /// template and names only `</s>` as an end, so llama-server talks ChatML to those files and runs
+    /// answers on past `<|user|>`; glmchat's files carry both). It renders exactly what llama.cpp's
+    /// built-in `chatglm3` format writes (`[gMASK]sop`, then `<|role|>\n content` per message, then
+    /// `<|assistant|>`), and without Jinja llama.cpp picks that built-in from the `[gMASK]sop` in it.
+    /// It must not spell `<|user|>`: llama.cpp takes a template holding both that and `<|assistant|>`
+    /// for GLM-Edge's.
+    public static let chatTemplate: ExactText = """
+        [gMASK]sop{% for message in messages %}<|{{ message['role'] }}|>
+         {{ message['content'] }}{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}
+        """
 
     /// The model shape from a ChatGLM GGUF file's metadata; the vocabulary size and the qkv bias come
     /// from the tensors (`tensors` by GGUF name, PyTorch-order shapes).

@@ -6,8 +6,9 @@ extension GGUFConversion {
     /// the engine decodes it and quantized as `convert` quantizes a checkpoint. The metadata is the
     /// input's, in its order, with the vocabulary untouched; only `general.file_type` (and
     /// `general.name` when `name` is given) change, and llama.cpp's `quantize.*` notes about how the
-    /// input was quantized are dropped. `sentencePieceModel` (a tokenizer.model's bytes) is embedded
-    /// when given. Deterministic, and the file appears only once complete (see `GGUFWriter`).
+    /// input was quantized are dropped, and ChatGLM3's turn ends and chat template are added when the
+    /// file names none (llama.cpp's converter writes neither; see `ChatGLMGGUF.chatTemplate`).
+    /// `sentencePieceModel` (a tokenizer.model's bytes) is embedded when given. Deterministic, and the file appears only once complete (see `GGUFWriter`).
     public static func requantize(_ opened: OpenedModel, to matrixType: StorageType, name: String? = nil,
                                   sentencePieceModel: [UInt8]? = nil, output: String, threads: ComputeContext,
                                   progress: (_ written: Int64, _ total: Int64) -> Void) throws {
@@ -24,6 +25,9 @@ extension GGUFConversion {
         metadata["general.file_type"] = .uint32(GGUFTensorType.fileType(for: matrixType))
         if let name { metadata["general.name"] = .string(ExactText(name)) }
         if let sentencePieceModel { metadata[ChatGLMGGUF.sentencePieceModelKey] = .array(.uint8(sentencePieceModel)) }
+        if case .array(.string(let tokens))? = metadata["tokenizer.ggml.tokens"] {
+            ChatGLMGGUF.addTurnKeys(to: &metadata, tokens: tokens)
+        }
         let sources = try ChatGLMGGUF.tensorSources(
             checkpoint: opened.checkpoint, config: opened.config, path: opened.path,
             type: { _, tensor in tensor.shape.count == 2 ? matrixType : .f32 },

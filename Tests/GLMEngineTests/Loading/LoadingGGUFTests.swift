@@ -40,7 +40,11 @@ import Testing
         let theirs = try GGUFReader.read(path: F.llamaCppGGUF)
 
         let theirKeys = theirs.metadata.keys.filter { !Self.namingKeys.contains($0) }
-        #expect(ours.metadata.keys == theirKeys + [ChatGLMGGUF.sentencePieceModelKey])
+        // Beyond llama.cpp's keys: ChatGLM3's turn ends and chat template (for llama-server), and the
+        // tokenizer.model bytes.
+        let added: [ExactText] = ["tokenizer.ggml.eot_token_id", "tokenizer.ggml.eom_token_id", "tokenizer.chat_template",
+                                  ChatGLMGGUF.sentencePieceModelKey]
+        #expect(ours.metadata.keys == theirKeys + added)
         for key in theirKeys {
             #expect(ours.metadata[key] == theirs.metadata[key], "\(key)")
             #expect(ours.metadata[key]?.type == theirs.metadata[key]?.type, "\(key)")
