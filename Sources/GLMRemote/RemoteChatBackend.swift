@@ -43,27 +43,26 @@ public final class RemoteChatBackend: ChatBackend {
                                client: HTTPClient = .shared) async throws -> RemoteChatBackend {
         try endpoint.validate()
         let listing = try await send(.GET, endpoint.baseURL + "/models", body: nil, apiKey: apiKey, client: client, timeout: .seconds(15))
-        let listedWindow = try listedWindow(listing, serving: endpoint)     // also checks the model is served
-        let window = contextWindow ?? listedWindow
-        let prefix = kind.usesChatFormat ? "" : try completionPrefix(listing, serving: endpoint)
-        if kind.usesChatFormat, try isLlamaServer(listing, serving: endpoint) {
+        let entry = try listedEntry(listing, serving: endpoint)     // also checks the model is served
+        let window = contextWindow ?? Self.window(listedIn: entry)
+        let llamaServer = isLlamaServer(entry)
+        if kind.usesChatFormat, llamaServer {
             try await checkLlamaServerChatFormat(endpoint, apiKey: apiKey, client: client)
             try await checkLlamaServerStops(endpoint, apiKey: apiKey, client: client)
         }
         return RemoteChatBackend(endpoint: endpoint, kind: kind, apiKey: apiKey, contextWindow: window,
-                                 completionPrefix: prefix, client: client)
+                                 completionPrefix: kind.usesChatFormat ? "" : completionPrefix(llamaServer: llamaServer),
+                                 client: client)
     }
 
-    /// ChatGLM3's `[gMASK]sop` when the listing is llama-server's (`"owned_by": "llamacpp"`): it
-    /// tokenizes a `/completions` prompt as it is (special tokens spelled out are read as such) and
-    /// adds no prefix, since llama.cpp's ChatGLM3 files say `add_bos_token = false`.
-    static func completionPrefix(_ listing: JSONValue, serving endpoint: RemoteEndpoint) throws -> String {
-        try isLlamaServer(listing, serving: endpoint) ? "[gMASK]sop" : ""
-    }
+    /// ChatGLM3's `[gMASK]sop` for llama-server: it tokenizes a `/completions` prompt as it is
+    /// (special tokens spelled out are read as such) and adds no prefix, since llama.cpp's ChatGLM3
+    /// files say `add_bos_token = false`.
+    static func completionPrefix(llamaServer: Bool) -> String { llamaServer ? "[gMASK]sop" : "" }
 
-    /// Whether the listing is llama-server's: its entry is `"owned_by": "llamacpp"`.
-    static func isLlamaServer(_ listing: JSONValue, serving endpoint: RemoteEndpoint) throws -> Bool {
-        try listedEntry(listing, serving: endpoint)?["owned_by"]?.stringValue?.isByteEqual(to: "llamacpp") == true
+    /// Whether a listing entry is llama-server's: `"owned_by": "llamacpp"`.
+    static func isLlamaServer(_ entry: JSONValue?) -> Bool {
+        entry?["owned_by"]?.stringValue?.isByteEqual(to: "llamacpp") == true
     }
 
     /// The window a model listing gives for the endpoint's model (nil when it gives none, as ollama's
@@ -71,7 +70,12 @@ public final class RemoteChatBackend: ChatBackend {
     /// window it serves (`-c`, `meta.n_ctx`) beside the one the model was trained for
     /// (`meta.n_ctx_train`); a prompt longer than the first is refused, so that one counts.
     static func listedWindow(_ listing: JSONValue, serving endpoint: RemoteEndpoint) throws -> Int? {
-        guard let listed = try listedEntry(listing, serving: endpoint) else { return nil }
+        window(listedIn: try listedEntry(listing, serving: endpoint))
+    }
+
+    /// The window a listing entry gives (see `listedWindow`).
+    static func window(listedIn entry: JSONValue?) -> Int? {
+        guard let listed = entry else { return nil }
         return [listed["max_model_len"], listed["context_length"], listed["meta"]?["n_ctx"], listed["meta"]?["n_ctx_train"]]
             .compactMap { value -> Int? in if case .int(let number)? = value, number > 0 { number } else { nil } }.first
     }

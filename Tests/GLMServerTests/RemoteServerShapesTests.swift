@@ -174,7 +174,8 @@ import Testing
     func theBaseModelsPromptStartsWithChatGLM3sPrefixOnLlamaServerOnly(_ name: String) throws {
         let (_, listing, model) = try Self.listing(of: name)
         let endpoint = RemoteEndpoint(baseURL: "http://127.0.0.1:8391/v1", model: model)
-        let prefix = try RemoteChatBackend.completionPrefix(listing, serving: endpoint)
+        let entry = try RemoteChatBackend.listedEntry(listing, serving: endpoint)
+        let prefix = RemoteChatBackend.completionPrefix(llamaServer: RemoteChatBackend.isLlamaServer(entry))
         #expect(prefix == (name == "llama-server" ? "[gMASK]sop" : ""))
         let backend = RemoteChatBackend(endpoint: endpoint, kind: .base, apiKey: nil, completionPrefix: prefix)
         let conversation = Conversation(messages: [Message(sessionID: .unsaved, role: .user, content: "The capital of France is")])
