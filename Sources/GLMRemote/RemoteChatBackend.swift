@@ -21,14 +21,21 @@ public final class RemoteChatBackend: ChatBackend {
     /// tokenizer and glmchat serve put ChatGLM3's prefix in front themselves).
     let completionPrefix: String
 
+    /// How long an answer that has started may go without a byte from the server before it is given
+    /// up (its text kept): a server whose engine died behind a live HTTP front end (vLLM stopped with
+    /// SIGTERM waits for the connection forever) would otherwise leave it generating until Esc. Long
+    /// because a CPU server reading another user's long prompt can pause a stream for minutes.
+    let stallLimit: Duration
+
     /// ChatGLM3's `</s>`, `<|user|>`, `<|observation|>` in the real vocabulary (SPEC section 4).
     public static let chatGLM3StopIDs: [Int32] = [2, 64795, 64797]
 
     public var stopTokenIDs: [Int32] { info.kind.usesChatFormat ? Self.chatGLM3StopIDs : [2] }
 
     public init(endpoint: RemoteEndpoint, kind: ModelKind, apiKey: String?, contextWindow: Int? = nil,
-                completionPrefix: String = "", client: HTTPClient = .shared) {
+                completionPrefix: String = "", stallLimit: Duration = .seconds(300), client: HTTPClient = .shared) {
         self.endpoint = endpoint
+        self.stallLimit = stallLimit
         self.completionPrefix = completionPrefix
         info = ModelInfo(name: endpoint.displayName, kind: kind, quantization: "remote",
                          contextWindow: contextWindow ?? kind.trainedWindow)
@@ -104,12 +111,12 @@ public final class RemoteChatBackend: ChatBackend {
         if let apiKey { request.headers.add(name: "Authorization", value: "Bearer " + apiKey) }
         request.body = .bytes(ByteBuffer(string: body.pythonDumps()))
         let stop = stopTokenIDs
-        var reader = RemoteReplyReader(contextWindow: info.contextWindow, stopIDs: (stop[0], stop.last ?? stop[0]), onEvent: onEvent)
+        let start = RemoteReplyReader(contextWindow: info.contextWindow, stopIDs: (stop[0], stop.last ?? stop[0]), onEvent: onEvent)
         let response: HTTPClientResponse
         do {
             response = try await client.execute(request, timeout: .hours(24))
         } catch {
-            if Task.isCancelled { return (.cancelled, reader.stats) }
+            if Task.isCancelled { return (.cancelled, start.stats) }
             throw GLMError(.io, "cannot reach \(endpoint.baseURL): \(Self.describe(error))")
         }
         guard response.status == .ok else {
@@ -117,25 +124,21 @@ public final class RemoteChatBackend: ChatBackend {
             throw GLMError(.io, "\(endpoint.baseURL) answered \(response.status.code) \(response.status.reasonPhrase): "
                 + Self.serverMessage(text.map { String(buffer: $0) } ?? ""))
         }
-        var events = ServerSentEventReader()
-        var ended = false
-        do {
-            reading: for try await buffer in response.body {
-                for data in try events.feed(buffer.readableBytesView) where !reader.take(data) {
-                    ended = true
-                    break reading
-                }
-            }
-        } catch {
-            reader.flushToolCalls()
-            if Task.isCancelled || error is CancellationError { return (.cancelled, reader.stats) }
-            return (.failed("the connection to \(endpoint.baseURL) broke mid-answer (\(Self.describe(error))); the text so far is kept"),
+        let read = await Self.readStream(response.body, into: start, stallLimit: stallLimit)
+        var reader = read.reader
+        reader.flushToolCalls()
+        if Task.isCancelled { return (.cancelled, reader.stats) }
+        if read.stalled {
+            return (.failed("\(endpoint.baseURL) sent nothing for \(String(format: "%g", stallLimit.seconds)) s mid-answer (the server may "
+                + "have stopped generating); the text so far is kept"), reader.stats)
+        }
+        if let failure = read.failure {
+            if failure is CancellationError { return (.cancelled, reader.stats) }
+            return (.failed("the connection to \(endpoint.baseURL) broke mid-answer (\(Self.describe(failure))); the text so far is kept"),
                     reader.stats)
         }
-        if Task.isCancelled { return (.cancelled, reader.stats) }
-        reader.flushToolCalls()
         guard let outcome = reader.outcome else {
-            return (.failed("the connection to \(endpoint.baseURL) closed before the answer ended\(ended ? "" : " (no [DONE])"); the text so far is kept"),
+            return (.failed("the connection to \(endpoint.baseURL) closed before the answer ended\(read.ended ? "" : " (no [DONE])"); the text so far is kept"),
                     reader.stats)
         }
         return (outcome, reader.stats)

@@ -6,7 +6,7 @@ import GLMOpenAI
 /// content as text, tool calls (collected by index across chunks) as a tool turn at the end
 /// (metadata = the tool's name, content = the fenced `tool_call(...)` block; after text, behind an
 /// `<|assistant|>` header), the finish reason, and the figures from `usage` (else counted here).
-struct RemoteReplyReader {
+struct RemoteReplyReader: Sendable {
     private let onEvent: @Sendable (ChatEvent) -> Void
     private let contextWindow: Int
     private let stopIDs: (stop: Int32, toolCall: Int32)

