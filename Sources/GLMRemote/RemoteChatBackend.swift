@@ -21,6 +21,14 @@ public final class RemoteChatBackend: ChatBackend {
     /// tokenizer and glmchat serve put ChatGLM3's prefix in front themselves).
     let completionPrefix: String
 
+    /// The client remote backends use by default. AsyncHTTPClient's shared client gives up after 90 s
+    /// without a byte, but a CPU server reading a long prompt sends nothing for minutes before its
+    /// first token (llama-server reads 2048 tokens of the 6B model in about 2.5 minutes here), and
+    /// that answer failed as "broke mid-answer (readTimeout)". This one has no idle limit; an answer
+    /// that has started is bounded by `stallLimit` instead. Process-wide, never shut down.
+    public static let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(timeout: answerTimeout))
+    static let answerTimeout = HTTPClient.Configuration.Timeout(connect: .seconds(15), read: nil)
+
     /// How long an answer that has started may go without a byte from the server before it is given
     /// up (its text kept): a server whose engine died behind a live HTTP front end (vLLM stopped with
     /// SIGTERM waits for the connection forever) would otherwise leave it generating until Esc. Long
@@ -33,7 +41,7 @@ public final class RemoteChatBackend: ChatBackend {
     public var stopTokenIDs: [Int32] { info.kind.usesChatFormat ? Self.chatGLM3StopIDs : [2] }
 
     public init(endpoint: RemoteEndpoint, kind: ModelKind, apiKey: String?, contextWindow: Int? = nil,
-                completionPrefix: String = "", stallLimit: Duration = .seconds(300), client: HTTPClient = .shared) {
+                completionPrefix: String = "", stallLimit: Duration = .seconds(300), client: HTTPClient = RemoteChatBackend.client) {
         self.endpoint = endpoint
         self.stallLimit = stallLimit
         self.completionPrefix = completionPrefix
@@ -47,7 +55,7 @@ public final class RemoteChatBackend: ChatBackend {
     /// and takes the window from the listing when the server gives it (vLLM's `max_model_len`,
     /// llama-server's `meta.n_ctx`, the window it was started with, else `meta.n_ctx_train`).
     public static func connect(_ endpoint: RemoteEndpoint, kind: ModelKind, apiKey: String?, contextWindow: Int? = nil,
-                               client: HTTPClient = .shared) async throws -> RemoteChatBackend {
+                               client: HTTPClient = RemoteChatBackend.client) async throws -> RemoteChatBackend {
         try endpoint.validate()
         let listing = try await send(.GET, endpoint.baseURL + "/models", body: nil, apiKey: apiKey, client: client, timeout: .seconds(15))
         let entry = try listedEntry(listing, serving: endpoint)     // also checks the model is served

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import Testing
 @testable import GLMEngine
@@ -28,6 +29,13 @@ import Glibc
         }
         #expect(reason.contains("sent nothing for 0.3 s mid-answer"), "\(reason)")
         #expect(reason.contains("the text so far is kept"))
+    }
+
+    /// Before its first token a server may be silent for minutes (a long prompt on a CPU): the
+    /// client answers come through has no idle limit of its own (AsyncHTTPClient's shared one gives
+    /// up after 90 s), and the stall limit counts only once bytes have come.
+    @Test func theAnswersClientWaitsForAFirstByteWithoutALimit() {
+        #expect(RemoteChatBackend.answerTimeout.read == nil)
     }
 }
 
