@@ -53,7 +53,9 @@ extension RemoteChatBackend {
                 }
                 group.cancelAll()
             }
-            result.stalled = stalled
+            // The watchdog counts only when it ended the reading (a stream that closed in the same
+            // moment is read whole).
+            result.stalled = stalled && result.failure != nil
             return result
         }
     }
