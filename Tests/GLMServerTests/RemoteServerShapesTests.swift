@@ -186,13 +186,20 @@ import Testing
         #expect(body["prompt"] == .string(prefix + "The capital of France is"))
     }
 
-    /// llama-server's `/completions` stream, live: the usage rides on the chunk with the finish reason.
-    @Test func llamaServersCompletionStreamReads() throws {
+    /// A captured `/completions` stream read whole as the base model's answer (one stop id, `</s>`):
+    /// the events, the reader after it, and whether the stream was still open (no `[DONE]`).
+    static func readCompletionStream(_ fixture: String) throws -> (events: Events, reader: RemoteReplyReader, open: Bool) {
         let events = Events()
         var reader = RemoteReplyReader(contextWindow: 2048, stopIDs: (2, 2), onEvent: events.add)
         var sse = ServerSentEventReader()
         var open = true
-        for data in try sse.feed(Array(Self.captured("llama-server/completion-stream.sse").utf8)) where open { open = reader.take(data) }
+        for data in try sse.feed(Array(captured(fixture).utf8)) where open { open = reader.take(data) }
+        return (events, reader, open)
+    }
+
+    /// llama-server's `/completions` stream, live: the usage rides on the chunk with the finish reason.
+    @Test func llamaServersCompletionStreamReads() throws {
+        let (events, reader, open) = try Self.readCompletionStream("llama-server/completion-stream.sse")
         #expect(!open)
         #expect(events.text == " marketing")
         #expect(reader.outcome == .stopToken(2))
@@ -243,11 +250,7 @@ import Testing
         let (_, listing, model) = try Self.listing(of: "vLLM")
         let entry = try RemoteChatBackend.listedEntry(listing, serving: RemoteEndpoint(baseURL: "http://x/v1", model: model))
         #expect(RemoteChatBackend.completionPrefix(llamaServer: RemoteChatBackend.isLlamaServer(entry)) == "")
-        let events = Events()
-        var reader = RemoteReplyReader(contextWindow: 2048, stopIDs: (2, 2), onEvent: events.add)
-        var sse = ServerSentEventReader()
-        var open = true
-        for data in try sse.feed(Array(Self.captured("vllm/completion-stream.sse").utf8)) where open { open = reader.take(data) }
+        let (events, reader, open) = try Self.readCompletionStream("vllm/completion-stream.sse")
         #expect(!open)
         #expect(events.text == "嬸聆 enter")
         #expect(reader.outcome == .maxTokens)
