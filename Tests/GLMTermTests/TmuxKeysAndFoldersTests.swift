@@ -17,9 +17,17 @@ import Testing
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// The text of the rows the transcript's cursor (▌) is on.
+    /// The transcript's text on the rows its cursor (▌) is on. Only the part right of the sidebar
+    /// counts: the sidebar lists the sessions by their first question, so a whole row holding
+    /// "first question" would say the cursor is there while it sits on another message.
     static func cursorRows(_ screen: [String]) -> String {
-        screen.filter { $0.contains("▌") }.joined(separator: " ")
+        screen.map(transcriptPart).filter { $0.contains("▌") }.joined(separator: " ")
+    }
+
+    /// A row without the sidebar: what follows its first "│".
+    static func transcriptPart(_ row: String) -> Substring {
+        guard let divider = row.firstIndex(of: "│") else { return row[...] }
+        return row[row.index(after: divider)...]
     }
 
     static func ask(_ session: Session, _ text: String, answerEnds end: String) async throws {
