@@ -118,8 +118,7 @@ public final class RemoteChatBackend: ChatBackend {
         request.headers.add(name: "Accept", value: "text/event-stream")
         if let apiKey { request.headers.add(name: "Authorization", value: "Bearer " + apiKey) }
         request.body = .bytes(ByteBuffer(string: body.pythonDumps()))
-        let stop = stopTokenIDs
-        let start = RemoteReplyReader(contextWindow: info.contextWindow, stopIDs: (stop[0], stop.last ?? stop[0]), onEvent: onEvent)
+        let start = RemoteReplyReader(contextWindow: info.contextWindow, stopIDs: stopTokenIDs, onEvent: onEvent)
         let response: HTTPClientResponse
         do {
             response = try await client.execute(request, timeout: .hours(24))

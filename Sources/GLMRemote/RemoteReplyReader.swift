@@ -9,18 +9,21 @@ import GLMOpenAI
 struct RemoteReplyReader: Sendable {
     private let onEvent: @Sendable (ChatEvent) -> Void
     private let contextWindow: Int
-    private let stopIDs: (stop: Int32, toolCall: Int32)
+    /// The stop ids the request sent; the first stands for a plain "stop", the last for a tool call.
+    private let stopIDs: [Int32]
     private let started = DispatchTime.now().uptimeNanoseconds
     private var firstDelta: UInt64?
     private var lastDelta: UInt64?
     private var calls: [Int: (name: String, arguments: String)] = [:]
     private var wroteText = false
     private(set) var finishReason: String?
+    /// The token the server says it stopped at (vLLM's `stop_reason`), when it is one of `stopIDs`.
+    private(set) var stoppedAt: Int32?
     private(set) var usage: JSONValue?
     private(set) var chunks = 0
     private(set) var serverError: String?
 
-    init(contextWindow: Int, stopIDs: (stop: Int32, toolCall: Int32), onEvent: @escaping @Sendable (ChatEvent) -> Void) {
+    init(contextWindow: Int, stopIDs: [Int32], onEvent: @escaping @Sendable (ChatEvent) -> Void) {
         self.contextWindow = contextWindow
         self.stopIDs = stopIDs
         self.onEvent = onEvent
@@ -42,6 +45,7 @@ struct RemoteReplyReader: Sendable {
         if let usage = chunk["usage"], usage != .null { self.usage = usage }
         guard let choice = chunk["choices"]?.arrayValue?.first else { return true }
         if let reason = choice["finish_reason"]?.stringValue { finishReason = reason }
+        if case .int(let token)? = choice["stop_reason"], let id = Int32(exactly: token), stopIDs.contains(id) { stoppedAt = id }
         let text = choice["delta"]?["content"]?.stringValue ?? choice["text"]?.stringValue ?? ""
         if !text.isEmpty {
             mark()
@@ -99,10 +103,10 @@ struct RemoteReplyReader: Sendable {
     /// How the answer ended, by the server's `finish_reason`; nil when it never said (the stream broke).
     var outcome: FinishReason? {
         if let serverError { return .failed("the server reported: \(serverError)") }
-        guard let finishReason else { return nil }
+        guard let finishReason, let plainStop = stopIDs.first, let toolCallStop = stopIDs.last else { return nil }
         switch ExactText(finishReason) {
-        case "stop": return .stopToken(stopIDs.stop)
-        case "tool_calls", "function_call": return .stopToken(stopIDs.toolCall)
+        case "stop": return .stopToken(stoppedAt ?? plainStop)
+        case "tool_calls", "function_call": return .stopToken(toolCallStop)
         case "length": return .maxTokens
         default: return .failed("the server ended the answer (\(finishReason))")
         }

@@ -48,7 +48,7 @@ import Testing
 
     @Test func textStreamsAndTheUsageGivesTheFigures() {
         let events = Events()
-        var reader = RemoteReplyReader(contextWindow: 8192, stopIDs: (2, 64797), onEvent: events.add)
+        var reader = RemoteReplyReader(contextWindow: 8192, stopIDs: [2, 64797], onEvent: events.add)
         do { let more = reader.take(chunk("{\"role\":\"assistant\",\"content\":\"\"}")); #expect(more) }
         do { let more = reader.take(chunk("{\"content\":\"Bon\"}")); #expect(more) }
         do { let more = reader.take(chunk("{\"content\":\"jour\"}")); #expect(more) }
@@ -63,7 +63,7 @@ import Testing
 
     @Test func toolCallsInPiecesBecomeToolTurnsAfterTheText() {
         let events = Events()
-        var reader = RemoteReplyReader(contextWindow: 8192, stopIDs: (2, 64797), onEvent: events.add)
+        var reader = RemoteReplyReader(contextWindow: 8192, stopIDs: [2, 64797], onEvent: events.add)
         _ = reader.take(chunk("{\"content\":\"Let me look.\"}"))
         _ = reader.take(chunk("{\"tool_calls\":[{\"index\":0,\"id\":\"c1\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"\"}}]}"))
         _ = reader.take(chunk("{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"city\\\": \"}}]}"))
@@ -80,22 +80,32 @@ import Testing
 
     @Test func aToolCallAloneIsTheAnswersMetadata() {
         let events = Events()
-        var reader = RemoteReplyReader(contextWindow: 8192, stopIDs: (2, 64797), onEvent: events.add)
+        var reader = RemoteReplyReader(contextWindow: 8192, stopIDs: [2, 64797], onEvent: events.add)
         _ = reader.take(chunk("{\"function_call\":{\"name\":\"lookup\",\"arguments\":\"{}\"}}", finish: "function_call"))
         reader.flushToolCalls()
         #expect(events.metadata == ["lookup"])
         #expect((try? ToolCallParser.parseCall(name: "lookup", content: events.text)) == ToolCall(name: "lookup", arguments: .object([])))
     }
 
+    /// vLLM names the stop token it ended at (`stop_reason`): an answer that ends at `<|observation|>`
+    /// ends there, not at `</s>`; a stop string or an id the request did not send is a plain stop.
+    @Test(arguments: [("64797", Int32(64797)), ("64795", 64795), ("\"Paris\"", 2), ("7", 2), ("null", 2), ("99999999999", 2)])
+    func theStopReasonNamesTheStopToken(_ stopReason: String, _ expected: Int32) {
+        var reader = RemoteReplyReader(contextWindow: 8192, stopIDs: RemoteChatBackend.chatGLM3StopIDs, onEvent: { _ in })
+        _ = reader.take(chunk("{\"content\":\"Par\"}"))
+        _ = reader.take("{\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\",\"stop_reason\":\(stopReason)}]}")
+        #expect(reader.outcome == .stopToken(expected))
+    }
+
     @Test func anErrorChunkEndsTheAnswerWithTheServersMessage() {
-        var reader = RemoteReplyReader(contextWindow: 8192, stopIDs: (2, 64797), onEvent: { _ in })
+        var reader = RemoteReplyReader(contextWindow: 8192, stopIDs: [2, 64797], onEvent: { _ in })
         _ = reader.take(chunk("{\"content\":\"Par\"}"))
         do { let more = reader.take("{\"error\":{\"message\":\"The server is shutting down\",\"type\":\"server_error\"}}"); #expect(!more) }
         #expect(reader.outcome == .failed("the server reported: The server is shutting down"))
     }
 
     @Test func aStreamThatStopsWithoutAFinishReasonHasNoOutcome() {
-        var reader = RemoteReplyReader(contextWindow: 8192, stopIDs: (2, 64797), onEvent: { _ in })
+        var reader = RemoteReplyReader(contextWindow: 8192, stopIDs: [2, 64797], onEvent: { _ in })
         _ = reader.take(chunk("{\"content\":\"Par\"}"))
         #expect(reader.outcome == nil)
     }

@@ -22,6 +22,8 @@ import Testing
         /// What the stream's answer reads, and its (prompt, generated) tokens.
         var text = "你好, Paris."
         var tokens = (prompt: 21, generated: 4)
+        /// The stop id the answer ends at: vLLM names it (`stop_reason`), the others say only "stop".
+        var stoppedAt: Int32 = 2
         var errorBody: String
         var errorMessage: String
     }
@@ -45,6 +47,7 @@ import Testing
         stream: captured("vllm/chat-stream.sse"),
         text: " 产业集群 printingangingchy Analy TS奖品",
         tokens: (prompt: 10, generated: 8),
+        stoppedAt: 64795,
         errorBody: captured("vllm/too-long.json"),
         errorMessage: "This model's maximum context length is 2048 tokens. However, your prompt contains at least 2049 input tokens, "
             + "which exceeds this limit even without any output tokens. Please reduce the length of the input prompt. "
@@ -103,7 +106,7 @@ import Testing
     func theStreamReadsAsTheLocalEngineWouldSendIt(_ name: String) throws {
         let server = try #require(Self.servers.first { $0.name == name })
         let events = Events()
-        var reader = RemoteReplyReader(contextWindow: 8192, stopIDs: (2, 64797), onEvent: events.add)
+        var reader = RemoteReplyReader(contextWindow: 8192, stopIDs: RemoteChatBackend.chatGLM3StopIDs, onEvent: events.add)
         var sse = ServerSentEventReader()
         var open = true
         // as the bytes arrive, in uneven reads
@@ -119,7 +122,7 @@ import Testing
         #expect(!open, "\(name): [DONE] ends the stream")
         #expect(events.text == server.text)
         #expect(reader.serverError == nil)
-        #expect(reader.outcome == .stopToken(2))
+        #expect(reader.outcome == .stopToken(server.stoppedAt))
         #expect((reader.stats.promptTokens, reader.stats.generatedTokens) == server.tokens)
     }
 
@@ -129,7 +132,7 @@ import Testing
         #expect(RemoteChatBackend.serverMessage(server.errorBody) == server.errorMessage)
         // the same object as an event in the stream ends the answer with that message
         let events = Events()
-        var reader = RemoteReplyReader(contextWindow: 8192, stopIDs: (2, 64797), onEvent: events.add)
+        var reader = RemoteReplyReader(contextWindow: 8192, stopIDs: [2, 64797], onEvent: events.add)
         let goesOn = reader.take(server.errorBody)
         #expect(!goesOn)
         #expect(reader.serverError == server.errorMessage)
@@ -190,7 +193,7 @@ import Testing
     /// the events, the reader after it, and whether the stream was still open (no `[DONE]`).
     static func readCompletionStream(_ fixture: String) throws -> (events: Events, reader: RemoteReplyReader, open: Bool) {
         let events = Events()
-        var reader = RemoteReplyReader(contextWindow: 2048, stopIDs: (2, 2), onEvent: events.add)
+        var reader = RemoteReplyReader(contextWindow: 2048, stopIDs: [2], onEvent: events.add)
         var sse = ServerSentEventReader()
         var open = true
         for data in try sse.feed(Array(captured(fixture).utf8)) where open { open = reader.take(data) }
