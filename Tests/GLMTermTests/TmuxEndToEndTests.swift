@@ -134,6 +134,12 @@ import Testing
         }
     }
 
+    /// A row without the sidebar: what follows its first "│" (the whole row when it has none).
+    static func transcriptPart(_ row: String) -> Substring {
+        guard let divider = row.firstIndex(of: "│") else { return row[...] }
+        return row[row.index(after: divider)...]
+    }
+
     /// In CI (where .ci/run installs tmux and builds glmchat) the test must run, never skip.
     static let required = available || ProcessInfo.processInfo.environment["CI"] != nil
 
@@ -167,7 +173,7 @@ import Testing
         try session.run(["paste-buffer", "-p", "-b", "e2e"])
         try await session.waitFor("the paste in the input") { $0.contains { $0.hasSuffix("line three") } }
         let pasted = try session.screen()
-        #expect(pasted[20...22].map { $0.split(separator: "│").last.map(String.init) ?? "" }
+        #expect(pasted[20...22].map { String(Self.transcriptPart($0)) }
                 == [" line one 第一行", " line two 😀", " line three"])
         #expect(!pasted.contains { $0.hasSuffix("│   line one 第一行") })   // in the input, not sent
 

@@ -21,13 +21,7 @@ import Testing
     /// counts: the sidebar lists the sessions by their first question, so a whole row holding
     /// "first question" would say the cursor is there while it sits on another message.
     static func cursorRows(_ screen: [String]) -> String {
-        screen.map(transcriptPart).filter { $0.contains("▌") }.joined(separator: " ")
-    }
-
-    /// A row without the sidebar: what follows its first "│".
-    static func transcriptPart(_ row: String) -> Substring {
-        guard let divider = row.firstIndex(of: "│") else { return row[...] }
-        return row[row.index(after: divider)...]
+        screen.map(TmuxEndToEndTests.transcriptPart).filter { $0.contains("▌") }.joined(separator: " ")
     }
 
     static func ask(_ session: Session, _ text: String, answerEnds end: String) async throws {

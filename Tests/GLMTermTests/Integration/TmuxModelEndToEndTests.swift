@@ -52,7 +52,7 @@ import Testing
         try await session.waitFor("idle after the stop") { $0.contains { $0.hasSuffix("idle") } }
         let stopped = try session.screen()
         let answerRow = try #require(stopped.firstIndex { $0.contains("│ GLM") })
-        #expect(stopped[answerRow + 1].split(separator: "│").last.map { !$0.trimmingCharacters(in: .whitespaces).isEmpty } == true,
+        #expect(!TmuxEndToEndTests.transcriptPart(stopped[answerRow + 1]).trimmingCharacters(in: .whitespaces).isEmpty,
                 "the answer has text: \(stopped[answerRow + 1])")
 
         try session.run(["resize-window", "-x", "\(columns + 20)", "-y", "\(rows + 4)"])
