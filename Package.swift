@@ -15,7 +15,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
-        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
@@ -67,8 +66,7 @@ let package = Package(
                                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")]),
         .target(
             name: "GLMTerm",
-            dependencies: ["CNcurses", "GLMEngine", "GLMStore", "GLMRemote", "GLMInterpreter", "GLMTools",
-                           .product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: ["CNcurses", "GLMEngine", "GLMStore", "GLMRemote", "GLMInterpreter", "GLMTools"]
         ),
         .target(
             name: "GLMHub",
@@ -95,7 +93,8 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "GLMBenchTests", dependencies: ["GLMBench", "GLMEngine", "CKernels", "GLMTestSupport"]),
         .testTarget(name: "GLMStoreTests", dependencies: ["GLMStore"]),
-        .testTarget(name: "GLMTermTests", dependencies: ["GLMTerm", "GLMEngine", "GLMStore", "GLMTools", "GLMTestSupport"]),
+        .testTarget(name: "GLMTermTests", dependencies: ["GLMTerm", "GLMEngine", "GLMStore", "GLMTools", "GLMTestSupport"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "GLMChatCLITests", dependencies: ["GLMEngine", "GLMStore", "GLMTestSupport"]),
         // What several test targets share (finding the built program); not part of the product.
         .target(name: "GLMTestSupport", path: "Tests/GLMTestSupport"),

@@ -35,9 +35,9 @@ extension ChatConfiguration {
             for line in comment.split(separator: "\n", omittingEmptySubsequences: false) { block += "# \(line)\n" }
         }
         block += "[[models]]\n"
-        block += "name = \(tomlString(name))\n"
-        block += "kind = \(tomlString(entry.kind.rawValue))\n"
-        block += "path = \(tomlString(entry.path))\n"
+        block += "name = \(TOMLValue.basicString(name))\n"
+        block += "kind = \(TOMLValue.basicString(entry.kind.rawValue))\n"
+        block += "path = \(TOMLValue.basicString(entry.path))\n"
         if let contextSize = entry.contextSize { block += "ctx_size = \(contextSize)\n" }
         let result = text + block
         let reparsed: ChatConfiguration
@@ -82,26 +82,5 @@ extension ChatConfiguration {
             throw ConfigError(path: url.path, "cannot be written: \(error.localizedDescription)")
         }
         return (outcome, url.path)
-    }
-
-    /// A TOML basic string: quotes, backslashes and control characters escaped.
-    static func tomlString(_ value: String) -> String {
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out += String(format: "\\u%04X", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 }

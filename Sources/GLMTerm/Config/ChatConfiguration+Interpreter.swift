@@ -1,11 +1,10 @@
 import GLMConversation
 import GLMInterpreter
-import TOMLKit
 
 /// config.toml's `[interpreter]` table: which Python runs the code interpreter and the limits of its
 /// sandbox. The keys and their checks live with the interpreter (`InterpreterSettings.parse`).
 extension ChatConfiguration {
-    static func interpreterSettings(_ value: TOMLValueConvertible, path: String) throws(ConfigError) -> InterpreterSettings {
+    static func interpreterSettings(_ value: TOMLValue, path: String) throws(ConfigError) -> InterpreterSettings {
         guard let table = value.table else {
             throw ConfigError(path: path, "interpreter must be a table: [interpreter]")
         }

@@ -1,6 +1,5 @@
 import GLMConversation
 import GLMTools
-import TOMLKit
 
 /// The tool keys of config.toml: `[[tools]]` (command tools), `[[mcp_servers]]` and
 /// `max_tool_rounds`. docs/TOOLS.md shows an example of each.
@@ -8,7 +7,7 @@ extension ChatConfiguration {
     static let toolKeys: Set<String> = ["name", "description", "parameters", "command", "timeout", "auto"]
     static let mcpKeys: Set<String> = ["name", "command", "timeout", "auto"]
 
-    static func commandTools(_ value: TOMLValueConvertible?, path: String) throws(ConfigError) -> [CommandToolSpec] {
+    static func commandTools(_ value: TOMLValue?, path: String) throws(ConfigError) -> [CommandToolSpec] {
         guard let array = value?.array else { throw ConfigError(path: path, "tools must be an array of tables: [[tools]]") }
         var specs: [CommandToolSpec] = []
         for (index, element) in array.enumerated() {
@@ -31,7 +30,7 @@ extension ChatConfiguration {
         return specs
     }
 
-    static func mcpServers(_ value: TOMLValueConvertible?, path: String) throws(ConfigError) -> [MCPServerSpec] {
+    static func mcpServers(_ value: TOMLValue?, path: String) throws(ConfigError) -> [MCPServerSpec] {
         guard let array = value?.array else { throw ConfigError(path: path, "mcp_servers must be an array of tables: [[mcp_servers]]") }
         var specs: [MCPServerSpec] = []
         for (index, element) in array.enumerated() {
@@ -51,7 +50,7 @@ extension ChatConfiguration {
         return specs
     }
 
-    static func toolRounds(_ value: TOMLValueConvertible?, path: String) throws(ConfigError) -> Int {
+    static func toolRounds(_ value: TOMLValue?, path: String) throws(ConfigError) -> Int {
         guard let rounds = value?.int, (1...100).contains(rounds) else {
             throw ConfigError(path: path, "max_tool_rounds must be a whole number from 1 to 100")
         }
@@ -71,7 +70,7 @@ extension ChatConfiguration {
         return text
     }
 
-    private static func commandArray(_ value: TOMLValueConvertible?, entry: String, path: String) throws(ConfigError) -> [String] {
+    private static func commandArray(_ value: TOMLValue?, entry: String, path: String) throws(ConfigError) -> [String] {
         guard let array = value?.array else {
             throw ConfigError(path: path, "\(entry) needs command = [\"program\", \"argument\", …]")
         }
@@ -82,7 +81,7 @@ extension ChatConfiguration {
         return parts
     }
 
-    private static func seconds(_ value: TOMLValueConvertible?, entry: String, path: String) throws(ConfigError) -> Double? {
+    private static func seconds(_ value: TOMLValue?, entry: String, path: String) throws(ConfigError) -> Double? {
         guard let value else { return nil }
         let seconds = value.double ?? value.int.map(Double.init)
         guard let seconds, seconds > 0, seconds <= 86_400 else {
@@ -91,7 +90,7 @@ extension ChatConfiguration {
         return seconds
     }
 
-    private static func flag(_ value: TOMLValueConvertible?, entry: String, path: String) throws(ConfigError) -> Bool {
+    private static func flag(_ value: TOMLValue?, entry: String, path: String) throws(ConfigError) -> Bool {
         guard let value else { return false }
         guard let flag = value.bool else { throw ConfigError(path: path, "\(entry): auto must be true or false") }
         return flag
@@ -100,7 +99,7 @@ extension ChatConfiguration {
     /// `parameters`: a JSON Schema object, as a TOML table or as a JSON string (which keeps its key
     /// order; a TOML table's keys come in a fixed order: `type`, `description`, `properties`, …, then
     /// the rest by name). Missing: a tool that takes no arguments.
-    private static func schema(_ value: TOMLValueConvertible?, tool: String, path: String) throws(ConfigError) -> JSONValue {
+    private static func schema(_ value: TOMLValue?, tool: String, path: String) throws(ConfigError) -> JSONValue {
         guard let value else { return .object([("type", .string("object")), ("properties", .object([]))]) }
         let schema: JSONValue
         if let text = value.string {
@@ -110,7 +109,7 @@ extension ChatConfiguration {
                 throw ConfigError(path: path, "tool '\(tool)': parameters is not valid JSON: \(error)")
             }
         } else if let table = value.table {
-            schema = json(table, depth: 0)
+            schema = json(.table(table), depth: 0)
         } else {
             throw ConfigError(path: path, "tool '\(tool)': parameters must be a table or a JSON string")
         }
@@ -118,17 +117,17 @@ extension ChatConfiguration {
         return schema
     }
 
-    private static func json(_ value: TOMLValueConvertible, depth: Int) -> JSONValue {
+    private static func json(_ value: TOMLValue, depth: Int) -> JSONValue {
         guard depth < 64 else { return .null }
-        if let table = value.table {
+        switch value {
+        case .table(let table):
             let keys = SchemaKeyOrder.sorted(table.keys)
             return .object(keys.compactMap { key in table[key].map { (key, json($0, depth: depth + 1)) } })
+        case .array(let items): return .array(items.map { json($0, depth: depth + 1) })
+        case .boolean(let flag): return .bool(flag)
+        case .integer(let number): return .int(number)
+        case .float(let number): return .double(number)
+        case .string(let text), .dateTime(let text): return .string(text)
         }
-        if let array = value.array { return .array(array.map { json($0, depth: depth + 1) }) }
-        if let flag = value.bool { return .bool(flag) }
-        if let number = value.int { return .int(number) }
-        if let number = value.double { return .double(number) }
-        if let text = value.string { return .string(text) }
-        return .string(value.debugDescription)
     }
 }

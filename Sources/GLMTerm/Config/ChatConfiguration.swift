@@ -4,7 +4,6 @@ import GLMEngine
 import GLMRemote
 import GLMInterpreter
 import GLMTools
-import TOMLKit
 
 /// `$XDG_CONFIG_HOME/glmchat/config.toml`: top-level `theme`, `model`, `slide`, `keys` and `[bind]`,
 /// and `[[models]]` entries, local (`path`, optional `ctx_size`, `tokenizer`, sampling) or remote
@@ -55,7 +54,7 @@ public struct ChatConfiguration: Equatable, Sendable {
                 guard let bindings = table[key]?.table else { throw ConfigError(path: path, "bind must be a table: [bind]") }
                 try configuration.keyMap.apply(bindings, path: path)
             case "interpreter":
-                configuration.interpreter = try interpreterSettings(table[key] ?? TOMLTable(), path: path)
+                configuration.interpreter = try interpreterSettings(table[key] ?? .table(TOMLTable()), path: path)
             case "models":
                 guard let array = table[key]?.array else { throw ConfigError(path: path, "models must be an array of tables: [[models]]") }
                 for (index, element) in array.enumerated() {

@@ -1,4 +1,3 @@
-import TOMLKit
 /// A problem in a file the user wrote (config.toml, a theme): the path and what is wrong with it,
 /// printed as it is.
 public struct ConfigError: Error, Equatable, CustomStringConvertible, Sendable {
@@ -16,15 +15,10 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible, Sendable {
 extension ConfigError {
     /// The TOML table of a user's file, or the error naming the file and the line that broke it.
     static func parseTOML(_ text: String, path: String) throws(ConfigError) -> TOMLTable {
-        if let bad = TOMLTableHeaderCheck.firstBadHeader(in: text) {
-            throw ConfigError(path: path, "line \(bad.line): a table name cannot start with '\(bad.character)' (use letters, digits, _ and -, or quote it)")
-        }
         do {
-            return try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw ConfigError(path: path, "line \(error.source.begin.line): \(error.description)")
+            return try TOMLParser.parse(text)
         } catch {
-            throw ConfigError(path: path, "not valid TOML: \(error)")
+            throw ConfigError(path: path, "line \(error.line): \(error.message)")
         }
     }
 }

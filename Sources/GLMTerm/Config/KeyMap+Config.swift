@@ -1,5 +1,3 @@
-import TOMLKit
-
 extension KeyMap {
     /// config.toml's `[bind]`: `action = "key"` or `action = ["key", "key"]` (see `AppAction`, `KeySpec`).
     mutating func apply(_ table: TOMLTable, path: String) throws(ConfigError) {

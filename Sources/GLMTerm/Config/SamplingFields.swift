@@ -1,5 +1,4 @@
 import GLMEngine
-import TOMLKit
 
 /// The sampling settings by the names "/set" and config.toml use: `temperature`, `top_p`, `top_k`,
 /// `repeat_penalty`, `seed` (a number, or `random` for a fresh seed per answer) and `max_tokens`

@@ -1,5 +1,4 @@
 import Foundation
-import TOMLKit
 
 /// Reads `themes/NAME.toml` (the user's, or one built into glmchat). A theme file has a table per role, each with `fg` and `bg` colours
 /// (`default`, an ANSI name such as `cyan` or `bright-red`, 0–255, or `#rrggbb`) and the flags
