@@ -1,38 +1,39 @@
 import Foundation
+import GLMConversation
 import Testing
 @testable import GLMTerm
 
-/// glmchat's TOML reader against Python's tomllib: 516 documents (toml-test, toml-spec-tests,
+/// glmchat's TOML reader against Python's tomllib: 517 documents (toml-test, toml-spec-tests,
 /// tomlkit's examples and glmchat's own cases, Fixtures/TOML_CORPUS.md) with tomllib's verdict,
 /// written by scripts/make_toml_fixtures.py. Each accepted document must give tomllib's values
 /// (strings compared by bytes), each refused one a `TOMLError`.
 @Suite struct TOMLParserTests {
-    static func loadCases() -> [[String: Any]] {
+    /// The cases, read with glmchat's JSON parser, which keeps keys apart by their bytes.
+    static func loadCases() -> [JSONValue] {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/toml_cases.json")
-        guard let data = try? Data(contentsOf: url),
-              let cases = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else { return [] }
+        guard let data = try? Data(contentsOf: url), case .array(let cases)? = try? JSONValue.parse(bytes: data) else { return [] }
         return cases
     }
 
     @Test func everyDocumentGetsTomllibsVerdict() {
         let cases = Self.loadCases()
-        #expect(cases.count == 516, "Fixtures/toml_cases.json is missing or changed: scripts/make_toml_fixtures.py writes it")
+        #expect(cases.count == 517, "Fixtures/toml_cases.json is missing or changed: scripts/make_toml_fixtures.py writes it")
         var disagreements: [String] = []
         for testCase in cases {
-            guard let name = testCase["name"] as? String, let text = testCase["toml"] as? String else {
-                disagreements.append("a case without a name or a document")
+            guard case .string(let name)? = Self.member(testCase, "name"), case .string(let text)? = Self.member(testCase, "toml"),
+                  let expected = Self.member(testCase, "expected") else {
+                disagreements.append("a case without a name, a document or a verdict")
                 continue
             }
-            let expected = testCase["expected"]
             do {
                 let table = try TOMLParser.parse(text)
-                if expected is NSNull {
+                if expected == .null {
                     disagreements.append("\(name): accepted, tomllib refuses it")
-                } else if let expected, !Self.matches(.table(table), expected) {
+                } else if !Self.matches(.table(table), expected) {
                     disagreements.append("\(name): values differ from tomllib's")
                 }
             } catch {
-                if !(expected is NSNull) { disagreements.append("\(name): refused (line \(error.line): \(error.message)), tomllib accepts it") }
+                if expected != .null { disagreements.append("\(name): refused (line \(error.line): \(error.message)), tomllib accepts it") }
             }
         }
         #expect(disagreements.isEmpty, "\(disagreements.count) disagreements:\n\(disagreements.joined(separator: "\n"))")
@@ -70,11 +71,16 @@ import Testing
         #expect(TOMLValue.table(table).description == "{zeta = 1, alpha = {x = 1}, middle = {}}")
     }
 
-    static func matches(_ value: TOMLValue, _ expected: Any) -> Bool {
-        if let leaf = expected as? [String: Any], let type = leaf["type"] as? String {
-            let text = leaf["value"] as? String ?? ""
+    static func member(_ object: JSONValue, _ key: String) -> JSONValue? {
+        guard case .object(let members) = object else { return nil }
+        return members.first { $0.key.isByteEqual(to: key) }?.value
+    }
+
+    static func matches(_ value: TOMLValue, _ expected: JSONValue) -> Bool {
+        if case .string(let type)? = member(expected, "type") {
+            guard case .string(let text)? = member(expected, "value") ?? .string("") else { return false }
             switch (type, value) {
-            case ("string", .string(let string)): return Array(string.utf8) == Array(text.utf8)
+            case ("string", .string(let string)): return string.isByteEqual(to: text)
             case ("integer", .integer(let number)): return "\(number)" == text
             case ("bool", .boolean(let flag)): return (flag ? "true" : "false") == text
             case ("datetime", .dateTime): return true
@@ -88,15 +94,19 @@ import Testing
             default: return false
             }
         }
-        if let members = expected as? [String: Any] {
-            guard case .table(let table) = value,
-                  Set(table.keys.map { Array($0.utf8) }) == Set(members.keys.map { Array($0.utf8) }) else { return false }
-            return members.allSatisfy { key, item in table[key].map { matches($0, item) } ?? false }
+        switch (value, expected) {
+        case (.table(let table), .object(let members)):
+            let keys: [ExactText] = table.keys.map { ExactText($0) }
+            let expectedKeys: [ExactText] = members.map { ExactText($0.key) }
+            guard Set(keys) == Set(expectedKeys), keys.count == expectedKeys.count else { return false }
+            for member in members {
+                guard let item = table[member.key], matches(item, member.value) else { return false }
+            }
+            return true
+        case (.array(let values), .array(let items)):
+            return values.count == items.count && zip(values, items).allSatisfy { matches($0, $1) }
+        default:
+            return false
         }
-        if let items = expected as? [Any] {
-            guard case .array(let values) = value, values.count == items.count else { return false }
-            return zip(values, items).allSatisfy { matches($0, $1) }
-        }
-        return false
     }
 }

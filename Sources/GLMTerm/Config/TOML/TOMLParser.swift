@@ -1,3 +1,5 @@
+import GLMConversation
+
 /// A problem in a TOML document: the 1-based line it is on and what is wrong.
 struct TOMLError: Error, Equatable, Sendable {
     let line: Int
@@ -84,7 +86,7 @@ struct TOMLParser {
         }
         var table = root
         for (position, key) in path.dropLast().enumerated() {
-            switch table.entries[key] {
+            switch table.entry(key) {
             case nil:
                 let created = TOMLTableBuilder()
                 table.append(.table(created), for: key)
@@ -101,7 +103,7 @@ struct TOMLParser {
         let name = path[path.count - 1]
         let declared = TOMLTableBuilder()
         declared.declared = true
-        switch table.entries[name] {
+        switch table.entry(name) {
         case nil:
             table.append(isArray ? .tables([declared]) : .table(declared), for: name)
             current = declared
@@ -109,7 +111,7 @@ struct TOMLParser {
             existing.declared = true
             current = existing
         case .tables(let list) where isArray:
-            table.entries[name] = .tables(list + [declared])
+            table.replace(.tables(list + [declared]), for: name)
             current = declared
         default:
             throw error("\(isArray ? "[[" : "[")\(Self.describe(path))\(isArray ? "]]" : "]"): \(Self.describe(path)) is already defined")
@@ -127,7 +129,7 @@ struct TOMLParser {
         let value = try parseValue(depth: depth + path.count)
         var target = table
         for (position, key) in path.dropLast().enumerated() {
-            switch target.entries[key] {
+            switch target.entry(key) {
             case nil:
                 let created = TOMLTableBuilder()
                 target.append(.table(created), for: key)
@@ -140,7 +142,7 @@ struct TOMLParser {
             }
         }
         let name = path[path.count - 1]
-        guard target.entries[name] == nil else { throw error("\(Self.describe(path)) is defined twice") }
+        guard target.entry(name) == nil else { throw error("\(Self.describe(path)) is defined twice") }
         target.append(.value(value), for: name)
     }
 
@@ -228,19 +230,23 @@ final class TOMLTableBuilder {
     }
 
     private(set) var keys: [String] = []
-    var entries: [String: Entry] = [:]
+    private var entries: [ExactText: Entry] = [:]
     /// Declared by a header, or by dotted keys of an earlier section: no header may declare it again.
     var declared = false
 
+    func entry(_ key: String) -> Entry? { entries[ExactText(key)] }
+
     func append(_ entry: Entry, for key: String) {
         keys.append(key)
-        entries[key] = entry
+        entries[ExactText(key)] = entry
     }
+
+    func replace(_ entry: Entry, for key: String) { entries[ExactText(key)] = entry }
 
     func build() -> TOMLTable {
         var table = TOMLTable()
         for key in keys {
-            switch entries[key] {
+            switch entry(key) {
             case .value(let value)?: table.append(value, for: key)
             case .table(let builder)?: table.append(.table(builder.build()), for: key)
             case .tables(let builders)?: table.append(.array(builders.map { .table($0.build()) }), for: key)

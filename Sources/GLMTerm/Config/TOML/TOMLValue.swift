@@ -1,4 +1,5 @@
 import Foundation
+import GLMConversation
 
 /// A value of a TOML 1.0 document as `TOMLParser` reads it (config.toml, the themes).
 enum TOMLValue: Equatable, Sendable, CustomStringConvertible {
@@ -62,17 +63,18 @@ enum TOMLValue: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// A TOML table: its keys in the order the document gives them, and their values.
+/// A TOML table: its keys in the order the document gives them, and their values. Keys are told
+/// apart by their bytes (`ExactText`), as TOML does, not by `String ==`.
 struct TOMLTable: Equatable, Sendable {
     private(set) var keys: [String] = []
-    private var values: [String: TOMLValue] = [:]
+    private var values: [ExactText: TOMLValue] = [:]
 
     init() {}
 
-    subscript(key: String) -> TOMLValue? { values[key] }
+    subscript(key: String) -> TOMLValue? { values[ExactText(key)] }
 
     /// Adds a key the table does not have yet (the parser has checked that it is new).
     mutating func append(_ value: TOMLValue, for key: String) {
-        if values.updateValue(value, forKey: key) == nil { keys.append(key) }
+        if values.updateValue(value, forKey: ExactText(key)) == nil { keys.append(key) }
     }
 }
