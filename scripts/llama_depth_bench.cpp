@@ -8,7 +8,7 @@
 // a context shift does) and merging it back, until the depth is reached. The timed part is then
 // llama-bench's: pp random tokens in one batch, and tg tokens one at a time, from that depth.
 // Attention's cost depends on how many cells are cached, not on what they hold, so the timings are
-// those of a computed cache; docs/PERFORMANCE.md checks that against llama-bench -d at 2048 and 8192.
+// those of a computed cache; docs/PERFORMANCE.md checks that against llama-bench -d 2048.
 //
 // Build against the llama.cpp tree built as docs/PERFORMANCE.md says ("llama.cpp built from source"):
 //   g++ -O2 -std=c++17 -I LLAMA/include -I LLAMA/ggml/include scripts/llama_depth_bench.cpp \
