@@ -89,7 +89,7 @@ let package = Package(
             dependencies: ["GLMBench", "GLMEngine", "GLMStore", "GLMTerm", "GLMHub", "GLMServer", "GLMRemote", "GLMInterpreter", "GLMTools",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "GLMEngineTests", dependencies: ["GLMEngine", "GLMBench"],
+        .testTarget(name: "GLMEngineTests", dependencies: ["GLMEngine", "GLMBench", "GLMTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "GLMBenchTests", dependencies: ["GLMBench", "GLMEngine", "CKernels", "GLMTestSupport"]),
         .testTarget(name: "GLMStoreTests", dependencies: ["GLMStore"]),

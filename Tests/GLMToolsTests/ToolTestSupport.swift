@@ -1,6 +1,7 @@
 import Foundation
 import GLMConversation
 import GLMEngine
+import GLMTestSupport
 @testable import GLMTools
 
 /// A backend that answers from a script of raw replies (metadata line, content, later segments
@@ -128,19 +129,6 @@ func steps(_ events: [AgentEvent]) -> [String] {
 }
 
 /// A python with the `mcp` package (CI's venv: GLMCHAT_TEST_PYTHON), or nil.
-let pythonWithMCP: String? = {
-    let candidates = [ProcessInfo.processInfo.environment["GLMCHAT_TEST_PYTHON"], "/usr/bin/python3"].compactMap { $0 }
-    for python in candidates where FileManager.default.isExecutableFile(atPath: python) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", "import mcp.server.stdio, anyio"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { continue }
-        process.waitUntilExit()
-        if process.terminationStatus == 0 { return python }
-    }
-    return nil
-}()
+let pythonWithMCP = TestPython.importing("mcp.server.stdio, anyio")
 
 let fixturesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")

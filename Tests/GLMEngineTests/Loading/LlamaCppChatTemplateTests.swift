@@ -1,4 +1,5 @@
 import Foundation
+import GLMTestSupport
 import Testing
 @testable import GLMEngine
 
@@ -122,17 +123,4 @@ import Testing
 }
 
 /// A python with jinja2 (CI's venv: GLMCHAT_TEST_PYTHON), or nil.
-let pythonWithJinja: String? = {
-    let candidates = [ProcessInfo.processInfo.environment["GLMCHAT_TEST_PYTHON"], "/usr/bin/python3"].compactMap { $0 }
-    for python in candidates where FileManager.default.isExecutableFile(atPath: python) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", "import jinja2"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { continue }
-        process.waitUntilExit()
-        if process.terminationStatus == 0 { return python }
-    }
-    return nil
-}()
+let pythonWithJinja = TestPython.importing("jinja2")
