@@ -32,6 +32,7 @@ extension Kernels {
             for i in 0..<n { matVec(w, x + i * w.cols, y + i * w.rows, ctx) }
             return
         }
+        _ = OpenBLASCore.upgrade // once, before the first sgemm: its kernels for this CPU
         if openblas_get_num_threads() != Int32(ctx.threads) { openblas_set_num_threads(Int32(ctx.threads)) }
         if w.type == .f32 {
             ctx.quiesce()
