@@ -80,8 +80,8 @@ struct Q8CacheModelTests {
         // Not 1e-4 as with the F16 cache: the read-ahead rows and a fresh pass are different batch
         // shapes for the f32 matmul (OpenBLAS), whose sums may then differ in the last bit, and a key
         // on the edge between two int8 steps rounds to the other. Measured 1.33e-4 where OpenBLAS 0.3.21
-        // does not know the CPU (an Emerald Rapids Xeon: its Prescott kernels), below 1e-4 with its
-        // SkylakeX, Cooperlake and Sapphire Rapids kernels.
+        // does not know the CPU (an Emerald Rapids Xeon: its Prescott kernels, which OpenBLASCore now
+        // swaps for SkylakeX), below 1e-4 with its SkylakeX, Cooperlake and Sapphire Rapids kernels.
         #expect(run.worst < 1e-3, "max abs difference to a fresh q8_0 pass after a slide: \(run.worst)")
     }
 
