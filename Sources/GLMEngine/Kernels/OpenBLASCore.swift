@@ -9,12 +9,12 @@ import Glibc
 /// Before the first sgemm (f32, f16 and bf16 weights reading a prompt), a core weaker than the CPU's
 /// instructions is swapped for the strongest one the CPU runs, as `OPENBLAS_CORETYPE` would choose at
 /// startup. A user's own `OPENBLAS_CORETYPE` is left alone.
-public enum OpenBLASCore {
+enum OpenBLASCore {
     /// The change made, once per process (nil: none was needed or possible).
-    public static let upgrade: (from: String, to: String)? = upgradeIfWeaker()
+    static let upgrade: (from: String, to: String)? = upgradeIfWeaker()
 
     /// The kernels OpenBLAS runs now ("Prescott", "Haswell", "SkylakeX", ...).
-    public static var current: String {
+    static var current: String {
         guard let name = openblas_get_corename() else { return "unknown" }
         return String(cString: name)
     }

@@ -62,3 +62,16 @@ func fastMatVec(_ w: WeightMatrix, _ x: [Float], _ ctx: ComputeContext) -> [Floa
     }
     return y
 }
+
+/// `Kernels.matMul` over `n` rows of `x`; batches of at least `minBatchForBLAS` rows of float weights
+/// go through OpenBLAS's sgemm.
+func fastMatMul(_ w: WeightMatrix, _ x: [Float], n: Int, _ ctx: ComputeContext, minBatchForBLAS: Int) -> [Float] {
+    var y = [Float](repeating: .nan, count: n * w.rows)
+    x.withUnsafeBufferPointer { xp in
+        y.withUnsafeMutableBufferPointer { yp in
+            Kernels.matMul(w, xp.baseAddress.unsafelyUnwrapped, n: n, yp.baseAddress.unsafelyUnwrapped, ctx,
+                           minBatchForBLAS: minBatchForBLAS)
+        }
+    }
+    return y
+}

@@ -2,17 +2,6 @@ import Testing
 @testable import GLMEngine
 
 @Suite struct KernelsMatMulTests {
-    private func run(_ w: WeightMatrix, _ x: [Float], n: Int, _ ctx: ComputeContext, minBatch: Int) -> [Float] {
-        var y = [Float](repeating: .nan, count: n * w.rows)
-        x.withUnsafeBufferPointer { xp in
-            y.withUnsafeMutableBufferPointer { yp in
-                Kernels.matMul(w, xp.baseAddress.unsafelyUnwrapped, n: n, yp.baseAddress.unsafelyUnwrapped, ctx,
-                               minBatchForBLAS: minBatch)
-            }
-        }
-        return y
-    }
-
     @Test(arguments: [StorageType.f32, .f16, .q8_0, .q4_0])
     func batchedMatchesRepeatedMatVec(_ type: StorageType) {
         let ctx = ComputeContext(threads: 2)
@@ -20,8 +9,8 @@ import Testing
             let w = randomMatrix(rows: rows, cols: cols, type: type, seed: UInt64(rows))
             var rng = SeededRandom(seed: UInt64(cols))
             let x = rng.floats(n * cols)
-            let small = run(w, x, n: n, ctx, minBatch: n + 1)  // repeated matVec
-            let blas = run(w, x, n: n, ctx, minBatch: 1)       // dequantized tiles + sgemm
+            let small = fastMatMul(w, x, n: n, ctx, minBatchForBLAS: n + 1)  // repeated matVec
+            let blas = fastMatMul(w, x, n: n, ctx, minBatchForBLAS: 1)       // dequantized tiles + sgemm
             for i in 0..<n {
                 let xi = Array(x[i * cols..<(i + 1) * cols])
                 let single = fastMatVec(w, xi, ctx)
@@ -56,7 +45,7 @@ import Testing
                                minBatchForBLAS: 1, tileFloats: 5 * cols, batchTileBytes: 1)
             }
         }
-        let whole = run(w, x, n: 9, ctx, minBatch: 1)
+        let whole = fastMatMul(w, x, n: 9, ctx, minBatchForBLAS: 1)
         #expect(y.allSatisfy { $0.isFinite })
         for i in 0..<y.count { #expect(abs(y[i] - whole[i]) <= 1e-5) }
         if type.isBlockQuantized { #expect(y == whole) }
@@ -72,7 +61,7 @@ import Testing
             let n = 7
             let x = rng.floats(n * cols)
             let ctx = ComputeContext(threads: 2, path: path)
-            let y = run(w, x, n: n, ctx, minBatch: 1)
+            let y = fastMatMul(w, x, n: n, ctx, minBatchForBLAS: 1)
             for i in 0..<n {
                 #expect(Array(y[i * 10..<(i + 1) * 10]) == fastMatVec(w, Array(x[i * cols..<(i + 1) * cols]), ctx),
                         "\(path) cols \(cols) token \(i)")
@@ -88,7 +77,7 @@ import Testing
             var rng = SeededRandom(seed: UInt64(n))
             let x = rng.floats(n * cols)
             let ctx = ComputeContext(threads: 2, path: path)
-            let y = run(w, x, n: n, ctx, minBatch: 1)
+            let y = fastMatMul(w, x, n: n, ctx, minBatchForBLAS: 1)
             for i in 0..<n {
                 #expect(Array(y[i * 13..<(i + 1) * 13]) == fastMatVec(w, Array(x[i * cols..<(i + 1) * cols]), ctx),
                         "\(path) cols \(cols) token \(i)")
