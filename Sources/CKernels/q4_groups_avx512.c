@@ -33,8 +33,11 @@ static const uint16_t ck_pair_scale_index[32] __attribute__((aligned(64))) = {
       0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0
 };
 
-/// Eight blocks unpacked: lo1/hi1 hold the low and high nibbles of the first nibble vector, lo2/hi2
-/// of the second; first and second are the loads at the pair's blocks 0 and 4 (their scales).
+/// Eight blocks gathered: v1 holds nibble bytes 0-3 of blocks 0-7 in lanes 0-7 and bytes 4-7 in lanes
+/// 8-15, v2 bytes 8-11 and 12-15 alike; first and second are the loads at the pair's blocks 0 and 4
+/// (their scales).
+typedef struct { __m512i v1, v2, first, second; } ck_pair_bytes;
+/// Eight blocks unpacked: lo1/hi1 hold the low and high nibbles of v1, lo2/hi2 of v2.
 typedef struct { __m512i lo1, hi1, lo2, hi2, first, second; } ck_pair_nibbles;
 
 static inline __mmask64 ck_bytes_mask(int bytes) {
@@ -43,8 +46,8 @@ static inline __mmask64 ck_bytes_mask(int bytes) {
 
 /// The `blocks` (0-8) blocks at `src`: fewer than eight come through masked loads that read
 /// nothing past them, so the end of a mapping is never touched; missing blocks are zero.
-static inline __attribute__((always_inline)) ck_pair_nibbles ck_unpack_pair(const char *src, int blocks,
-                                                                         __m512i nibble_index) {
+static inline __attribute__((always_inline)) ck_pair_bytes ck_gather_pair(const char *src, int blocks,
+                                                                       __m512i nibble_index) {
     __m512i a0, b0, a1, b1;
     if (blocks >= 8) {
         a0 = _mm512_loadu_si512(src);
@@ -58,18 +61,33 @@ static inline __attribute__((always_inline)) ck_pair_nibbles ck_unpack_pair(cons
         a1 = _mm512_maskz_loadu_epi8(ck_bytes_mask(bytes - 72), src + 72);
         b1 = _mm512_maskz_loadu_epi8(ck_bytes_mask(bytes - 80), src + 80);
     }
-    const __m512i v1 = _mm512_permutex2var_epi8(a0, nibble_index, a1);
-    const __m512i v2 = _mm512_permutex2var_epi8(b0, nibble_index, b1);
-    const __m512i low4 = _mm512_set1_epi8(0x0F);
-    // the affine matrix maps bit i+4 of each byte to bit i: v >> 4 per byte
-    const __m512i high = _mm512_set1_epi64(0x1020408000000000LL);
-    ck_pair_nibbles p;
-    p.lo1 = _mm512_and_si512(v1, low4);
-    p.hi1 = _mm512_gf2p8affine_epi64_epi8(v1, high, 0);
-    p.lo2 = _mm512_and_si512(v2, low4);
-    p.hi2 = _mm512_gf2p8affine_epi64_epi8(v2, high, 0);
+    ck_pair_bytes p;
+    p.v1 = _mm512_permutex2var_epi8(a0, nibble_index, a1);
+    p.v2 = _mm512_permutex2var_epi8(b0, nibble_index, b1);
     p.first = a0;
     p.second = a1;
+    return p;
+}
+
+static inline __attribute__((always_inline)) __m512i ck_low_nibbles(__m512i v) {
+    return _mm512_and_si512(v, _mm512_set1_epi8(0x0F));
+}
+
+static inline __attribute__((always_inline)) __m512i ck_high_nibbles(__m512i v) {
+    // the affine matrix maps bit i+4 of each byte to bit i: v >> 4 per byte
+    return _mm512_gf2p8affine_epi64_epi8(v, _mm512_set1_epi64(0x1020408000000000LL), 0);
+}
+
+static inline __attribute__((always_inline)) ck_pair_nibbles ck_unpack_pair(const char *src, int blocks,
+                                                                         __m512i nibble_index) {
+    const ck_pair_bytes b = ck_gather_pair(src, blocks, nibble_index);
+    ck_pair_nibbles p;
+    p.lo1 = ck_low_nibbles(b.v1);
+    p.hi1 = ck_high_nibbles(b.v1);
+    p.lo2 = ck_low_nibbles(b.v2);
+    p.hi2 = ck_high_nibbles(b.v2);
+    p.first = b.first;
+    p.second = b.second;
     return p;
 }
 
@@ -86,11 +104,17 @@ static inline __attribute__((always_inline)) __m512i ck_fold_quad(__m512i d0, __
     return _mm512_add_epi32(_mm512_shuffle_i32x4(d0, d1, 0x44), _mm512_shuffle_i32x4(d0, d1, 0xEE));
 }
 
+/// The 16 weight scales of a quad whose pairs start with the loads f0/s0 and f1/s1, block b in lane b.
+static inline __attribute__((always_inline)) __m512 ck_scales_of_loads(__m512i f0, __m512i s0, __m512i f1, __m512i s1,
+                                                                     __m512i pair_index) {
+    const __m512i w0 = _mm512_permutex2var_epi16(f0, pair_index, s0);
+    const __m512i w1 = _mm512_permutex2var_epi16(f1, pair_index, s1);
+    return _mm512_cvtph_ps(_mm256_inserti128_si256(_mm512_castsi512_si256(w0), _mm512_castsi512_si128(w1), 1));
+}
+
 /// The quad's 16 weight scales, block b in lane b.
 static inline __attribute__((always_inline)) __m512 ck_quad_scales(const ck_pair_nibbles *w, __m512i pair_index) {
-    const __m512i s0 = _mm512_permutex2var_epi16(w[0].first, pair_index, w[0].second);
-    const __m512i s1 = _mm512_permutex2var_epi16(w[1].first, pair_index, w[1].second);
-    return _mm512_cvtph_ps(_mm256_inserti128_si256(_mm512_castsi512_si256(s0), _mm512_castsi512_si128(s1), 1));
+    return ck_scales_of_loads(w[0].first, w[0].second, w[1].first, w[1].second, pair_index);
 }
 
 /// How far ahead of its reads a pass that streams weights from memory fetches them: the hardware
@@ -106,6 +130,18 @@ static inline int ck_fetch_fits(int64_t end, int64_t rows, size_t row_bytes) {
     return (rows - end) * (int64_t)row_bytes >= CK_FETCH_AHEAD;
 }
 
+/// Fetches the 288 bytes CK_FETCH_AHEAD, CK_FETCH_AGAIN and CK_FETCH_LAST past `quad` into L2 and
+/// those CK_FETCH_AHEAD_L1 past it into L1.
+static inline __attribute__((always_inline)) void ck_fetch_quad_ahead(const char *quad) {
+    for (int line = 0; line < 288; line += 64) {
+        const char *here = quad + line;
+        _mm_prefetch(here + CK_FETCH_AHEAD, _MM_HINT_T1);
+        _mm_prefetch(here + CK_FETCH_AGAIN, _MM_HINT_T1);
+        _mm_prefetch(here + CK_FETCH_LAST, _MM_HINT_T1);
+        _mm_prefetch(here + CK_FETCH_AHEAD_L1, _MM_HINT_T0);
+    }
+}
+
 /// acc[r * 4 + k] += quad q of row r (`NR` rows `row_bytes` apart from `row`, their first `blocks`
 /// blocks, 1-16) . token k's activations; with `fetch`, the same bytes CK_FETCH_AHEAD, CK_FETCH_AGAIN
 /// and CK_FETCH_LAST further on are fetched into L2, and CK_FETCH_AHEAD_L1 further on into L1.
@@ -113,16 +149,8 @@ static inline __attribute__((always_inline)) void ck_quad(const char *row, size_
                                                         int blocks, const int8_t **xq_at, const int32_t **bias_at,
                                                         const float **scale_at, const int NT, __m512 *acc,
                                                         __m512i nibble_index, __m512i pair_index, int fetch) {
-    if (fetch) {
-        for (int r = 0; r < NR; r++)
-            for (int line = 0; line < 288; line += 64) {
-                const char *here = row + r * row_bytes + 288 * q + line;
-                _mm_prefetch(here + CK_FETCH_AHEAD, _MM_HINT_T1);
-                _mm_prefetch(here + CK_FETCH_AGAIN, _MM_HINT_T1);
-                _mm_prefetch(here + CK_FETCH_LAST, _MM_HINT_T1);
-                _mm_prefetch(here + CK_FETCH_AHEAD_L1, _MM_HINT_T0);
-            }
-    }
+    if (fetch)
+        for (int r = 0; r < NR; r++) ck_fetch_quad_ahead(row + r * row_bytes + 288 * q);
     ck_pair_nibbles w[2][2];
     __m512 scale[2];
     for (int r = 0; r < NR; r++) {
@@ -187,8 +215,118 @@ void ck_matvec_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, co
                      ck_fetch_fits(r + 1, rows, row_bytes));
 }
 
-/// Four tokens of activations for rows of up to this many blocks (4096 columns) take 20 KB of L1.
-enum { CK_BATCH_SINGLE_ROW_BLOCKS = 128 };
+// ---- batches of short rows in the quad-lane order -------------------------------------------------
+// For rows of up to 128 blocks (4096 columns: the QKV, dense, up and output projections, 73% of
+// ChatGLM3's weights) a batch runs up to nine tokens per pass over the rows. Each quad's weights are
+// unpacked once per pass and put in the quad-lane order: vector 2m + h holds, in lane b, the low
+// (h = 0) or high (h = 1) nibbles of bytes 4m ..< 4m + 4 of block b, and each token's activations
+// are repacked once per pass to match (ck_pack_quad_lanes). Then the eight VPDPBUSD of a (row,
+// token, quad) start from the biases and leave block b's whole integer dot in lane b: no fold.
+// Why: with the fold, 15 vector ops per (row, token, quad); here 11, and eight VPDPBUSD are the
+// floor (about one per cycle on this CPU). One thread, 112 rows x 4096 columns hot in L2: 8 tokens
+// 83.7 -> 65 ticks per row and quad, 9 tokens 105 -> 77 (docs/PERFORMANCE.md). The integer dots are
+// exact in any order and the float steps are the single-token kernel's, so every result has its bits.
+
+/// Tokens per pass, and the longest rows (in blocks) the quad-lane pass takes.
+enum { CK_QUAD_LANE_TOKENS = 9, CK_BATCH_SINGLE_ROW_BLOCKS = 128 };
+/// Bytes per (quad, token) of the packed activations: eight vectors, the 16 biases, the 16 scales.
+enum { CK_QUAD_LANE_BYTES = 640 };
+
+/// Packs `nt` tokens' activations, all `quads` quads, quad-major: (quad q, token t) at
+/// (q * nt + t) * CK_QUAD_LANE_BYTES.
+static void ck_pack_quad_lanes(const ck_q8_act *xs, int nt, int64_t quads, uint8_t *out) {
+    for (int64_t q = 0; q < quads; q++)
+        for (int t = 0; t < nt; t++) {
+            uint8_t *o = out + (q * nt + t) * CK_QUAD_LANE_BYTES;
+            const int8_t *first = xs[t].gq + q * 512, *second = first + 256;
+            // pair vector v holds (h = v % 2, m = 2 * (v / 2)) in lanes 0-7 and m + 1 in lanes 8-15
+            for (int v = 0; v < 4; v++) {
+                const __m512i a = _mm512_loadu_si512(first + 64 * v), b = _mm512_loadu_si512(second + 64 * v);
+                const int j = v % 2 + 4 * (v / 2);
+                _mm512_storeu_si512(o + 64 * j, _mm512_shuffle_i32x4(a, b, 0x44));
+                _mm512_storeu_si512(o + 64 * (j + 2), _mm512_shuffle_i32x4(a, b, 0xEE));
+            }
+            memcpy(o + 512, xs[t].gbias4 + 16 * q, 64);
+            memcpy(o + 576, xs[t].gd + 16 * q, 64);
+        }
+}
+
+/// Quad q's `blocks` (1-16) blocks at `src` in the quad-lane order, and their 16 scales.
+static inline __attribute__((always_inline)) void ck_unpack_quad_lanes(const char *src, int blocks, __m512i nibble_index,
+                                                                     __m512i pair_index, __m512i *w, __m512 *scale) {
+    const ck_pair_bytes p0 = ck_gather_pair(src, blocks >= 8 ? 8 : blocks, nibble_index);
+    const ck_pair_bytes p1 = ck_gather_pair(src + 144, blocks >= 16 ? 8 : blocks > 8 ? blocks - 8 : 0, nibble_index);
+    const __m512i m[4] = {
+        _mm512_shuffle_i32x4(p0.v1, p1.v1, 0x44), _mm512_shuffle_i32x4(p0.v1, p1.v1, 0xEE),
+        _mm512_shuffle_i32x4(p0.v2, p1.v2, 0x44), _mm512_shuffle_i32x4(p0.v2, p1.v2, 0xEE),
+    };
+    for (int i = 0; i < 4; i++) w[2 * i] = ck_low_nibbles(m[i]), w[2 * i + 1] = ck_high_nibbles(m[i]);
+    *scale = ck_scales_of_loads(p0.first, p0.second, p1.first, p1.second, pair_index);
+}
+
+/// acc[k] += the quad at `src` (its first `blocks` blocks, 1-16) . token k's quad at `act`.
+static inline __attribute__((always_inline)) void ck_quad_lanes_step(const char *src, int blocks, const uint8_t *act,
+                                                                   const int NT, __m512 *acc, __m512i nibble_index,
+                                                                   __m512i pair_index) {
+    __m512i w[8];
+    __m512 scale;
+    ck_unpack_quad_lanes(src, blocks, nibble_index, pair_index, w, &scale);
+    for (int k = 0; k < NT; k++) {
+        const uint8_t *token = act + k * CK_QUAD_LANE_BYTES;
+        __m512i dot = _mm512_loadu_si512(token + 512);
+        for (int j = 0; j < 8; j++) dot = _mm512_dpbusd_epi32(dot, w[j], _mm512_loadu_si512(token + 64 * j));
+        const __m512 act_scale = _mm512_loadu_ps((const float *)(token + 576));
+        acc[k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(scale, act_scale), acc[k]);
+    }
+}
+
+/// One row against NT (1-9) tokens packed by ck_pack_quad_lanes: y[k * ldy] = row . token k.
+static inline __attribute__((always_inline)) void ck_row_quad_lanes(const char *row, int64_t full, int tail,
+                                                                  const uint8_t *act, const int NT, float *y,
+                                                                  int64_t ldy, __m512i nibble_index,
+                                                                  __m512i pair_index, int fetch) {
+    __m512 acc[CK_QUAD_LANE_TOKENS];
+    for (int k = 0; k < NT; k++) acc[k] = _mm512_setzero_ps();
+    for (int64_t q = 0; q < full; q++) {
+        // up to four tokens the single-token fetch plan; more tokens take long enough per quad that
+        // its extra fetches cost more than they save (one fetch per line: 1.1-1.2x at 9 tokens)
+        if (fetch && NT <= 4) ck_fetch_quad_ahead(row + 288 * q);
+        if (fetch && NT > 4)
+            for (int line = 0; line < 288; line += 64) _mm_prefetch(row + 288 * q + line + CK_FETCH_AHEAD, _MM_HINT_T1);
+        // one pointer for all tokens' operands: each load is base + displacement (see ck_rows_vbmi)
+        __asm__("" : "+r"(act));
+        ck_quad_lanes_step(row + 288 * q, 16, act, NT, acc, nibble_index, pair_index);
+        act += NT * CK_QUAD_LANE_BYTES;
+    }
+    if (tail) ck_quad_lanes_step(row + 288 * full, tail, act, NT, acc, nibble_index, pair_index);
+    for (int k = 0; k < NT; k++) y[k * ldy] = _mm512_reduce_add_ps(acc[k]);
+}
+
+#define CK_QUAD_LANE_CASE(T) \
+    case T: \
+        for (int64_t r = 0; r < rows; r++) \
+            ck_row_quad_lanes((const char *)w + r * row_bytes, full, tail, packed, T, y + t * ldy + r, ldy, \
+                              nibble_index, pair_index, fetch); \
+        break;
+
+static void ck_matmul_quad_lanes(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *xs, int64_t ntok,
+                                 float *y, int64_t ldy, __m512i nibble_index, __m512i pair_index) {
+    const int64_t full = xs->nblocks / 16;
+    const int tail = (int)(xs->nblocks % 16);
+    uint8_t packed[CK_QUAD_LANE_TOKENS * (CK_BATCH_SINGLE_ROW_BLOCKS / 16) * CK_QUAD_LANE_BYTES]
+        __attribute__((aligned(64)));
+    for (int64_t t = 0; t < ntok; t += CK_QUAD_LANE_TOKENS) {
+        const int nt = ntok - t < CK_QUAD_LANE_TOKENS ? (int)(ntok - t) : CK_QUAD_LANE_TOKENS;
+        ck_pack_quad_lanes(xs + t, nt, full + (tail > 0), packed);
+        // only the first pass reads the tile from memory
+        const int fetch = t == 0;
+        switch (nt) {
+            CK_QUAD_LANE_CASE(9) CK_QUAD_LANE_CASE(8) CK_QUAD_LANE_CASE(7) CK_QUAD_LANE_CASE(6)
+            CK_QUAD_LANE_CASE(5) CK_QUAD_LANE_CASE(4) CK_QUAD_LANE_CASE(3) CK_QUAD_LANE_CASE(2)
+            default: CK_QUAD_LANE_CASE(1)
+        }
+    }
+}
 
 #define CK_ROWS_CASE(R, T) \
     case (R) * 8 + (T): ck_rows_vbmi(row, row_bytes, R, xs + t, T, out, ldy, nibble_index, pair_index, fetch); break;
@@ -197,18 +335,19 @@ void ck_matmul_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, co
                                float *y, int64_t ldy) {
     const __m512i nibble_index = _mm512_load_si512(ck_pair_nibble_index);
     const __m512i pair_index = _mm512_load_si512(ck_pair_scale_index);
-    // tokens outside, rows inside: four tokens' activations stay in L1 while the (L2-sized) tile's
-    // rows pass; only the first pass streams the tile from memory. Rows whose four tokens'
-    // activations fit L1 go one at a time; longer rows go in pairs that share each activation load
-    // (a pair's unpacked weights no longer fit the registers for short rows)
-    const int pair_rows = xs->nblocks > CK_BATCH_SINGLE_ROW_BLOCKS;
+    if (xs->nblocks <= CK_BATCH_SINGLE_ROW_BLOCKS) {
+        ck_matmul_quad_lanes(w, row_bytes, rows, xs, ntok, y, ldy, nibble_index, pair_index);
+        return;
+    }
+    // longer rows: tokens outside, rows inside, four tokens at a time so that their activations stay
+    // in L1 while the (L2-sized) tile's rows pass; only the first pass streams the tile from memory.
+    // Rows go in pairs that share each activation load
     for (int64_t t = 0; t < ntok; t += 4) {
         const int nt = ntok - t < 4 ? (int)(ntok - t) : 4;
-        for (int64_t r = 0; r < rows; r += 1 + pair_rows) {
-            const int nr = pair_rows && rows - r >= 2 ? 2 : 1;
+        for (int64_t r = 0; r < rows; r += 2) {
+            const int nr = rows - r >= 2 ? 2 : 1;
             const char *row = (const char *)w + r * row_bytes;
             float *out = y + t * ldy + r;
-            // only the first pass reads the tile from memory
             const int fetch = t == 0;
             switch (nr * 8 + nt) {
                 CK_ROWS_CASE(2, 4) CK_ROWS_CASE(2, 3) CK_ROWS_CASE(2, 2) CK_ROWS_CASE(2, 1)

@@ -71,12 +71,14 @@ import Testing
 
     @Test(arguments: KernelPath.supported)
     func batchedShortRowsMatchMatVecOnEveryPath(_ path: KernelPath) {
-        // Block counts 1, 3, 8 and 129 (odd tails, both accumulators), token counts around the group of four.
-        for (cols, n) in [(32, 5), (96, 6), (256, 4), (4128, 9)] {
+        // Block counts 1, 3, 8 and 129 (odd tails, both accumulators), token counts around the group of four;
+        // 13 blocks (a tail quad over both pairs), 65 (four quads and one block) and 128 (ChatGLM3's
+        // 4096 columns) with 10 and 17 tokens: passes of nine tokens and the passes after them.
+        for (cols, n) in [(32, 5), (96, 6), (256, 4), (4128, 9), (416, 10), (2080, 17), (4096, 10), (4096, 17)] {
             let w = randomMatrix(rows: 13, cols: cols, type: .q4_0, seed: UInt64(cols))
             var rng = SeededRandom(seed: UInt64(n))
             let x = rng.floats(n * cols)
-            let ctx = ComputeContext(threads: 2, path: path)
+            let ctx = ComputeContext(threads: 2, path: path, amx: false)  // 17 tokens would take the tiles
             let y = fastMatMul(w, x, n: n, ctx, minBatchForBLAS: 1)
             for i in 0..<n {
                 #expect(Array(y[i * 13..<(i + 1) * 13]) == fastMatVec(w, Array(x[i * cols..<(i + 1) * cols]), ctx),
