@@ -7,9 +7,9 @@
 // shuffle pair and add per quad fold them so that lane b holds block b whole. The float work
 // (convert, scale, accumulate) and the scale unpacking run once per quad.
 // Why: with its rows in cache the kernel is bound by its zmm ops, and this layout folds a quad in 3
-// ops where a block in four lanes took 9 (docs/PERFORMANCE.md has the measurements). The integer
-// sums are exact in any order, and the batched kernel runs each (row, token) through the same
-// function, so it is bit-identical to the single-token kernel.
+// ops where a block in four lanes took 9 (docs/PERFORMANCE.md has the measurements). Batches take
+// the same blocks in another lane order (below); the integer sums are exact in any order and the
+// float steps per lane are the same, so a batch is bit-identical to the single-token kernel.
 #include "ckernels.h"
 #if defined(__x86_64__)
 #include "blocks.h"
@@ -142,61 +142,44 @@ static inline __attribute__((always_inline)) void ck_fetch_quad_ahead(const char
     }
 }
 
-/// acc[r * 4 + k] += quad q of row r (`NR` rows `row_bytes` apart from `row`, their first `blocks`
-/// blocks, 1-16) . token k's activations; with `fetch`, the same bytes CK_FETCH_AHEAD, CK_FETCH_AGAIN
-/// and CK_FETCH_LAST further on are fetched into L2, and CK_FETCH_AHEAD_L1 further on into L1.
-static inline __attribute__((always_inline)) void ck_quad(const char *row, size_t row_bytes, const int NR, int64_t q,
-                                                        int blocks, const int8_t **xq_at, const int32_t **bias_at,
-                                                        const float **scale_at, const int NT, __m512 *acc,
+/// acc += quad q of `row` (its first `blocks` blocks, 1-16) . the activations; with `fetch`, the
+/// same bytes CK_FETCH_AHEAD, CK_FETCH_AGAIN and CK_FETCH_LAST further on are fetched into L2, and
+/// CK_FETCH_AHEAD_L1 further on into L1.
+static inline __attribute__((always_inline)) void ck_quad(const char *row, int64_t q, int blocks, const int8_t *xq,
+                                                        const int32_t *bias_at, const float *scale_at, __m512 *acc,
                                                         __m512i nibble_index, __m512i pair_index, int fetch) {
-    if (fetch)
-        for (int r = 0; r < NR; r++) ck_fetch_quad_ahead(row + r * row_bytes + 288 * q);
-    ck_pair_nibbles w[2][2];
-    __m512 scale[2];
-    for (int r = 0; r < NR; r++) {
-        for (int j = 0; j < 2; j++) {
-            const int left = blocks - 8 * j;
-            w[r][j] = ck_unpack_pair(row + r * row_bytes + 288 * q + 144 * j, left >= 8 ? 8 : left > 0 ? left : 0,
-                                     nibble_index);
-        }
-        scale[r] = ck_quad_scales(w[r], pair_index);
+    if (fetch) ck_fetch_quad_ahead(row + 288 * q);
+    ck_pair_nibbles w[2];
+    for (int j = 0; j < 2; j++) {
+        const int left = blocks - 8 * j;
+        w[j] = ck_unpack_pair(row + 288 * q + 144 * j, left >= 8 ? 8 : left > 0 ? left : 0, nibble_index);
     }
-    for (int k = 0; k < NT; k++) {
-        const int8_t *xq = xq_at[k];
-        const __m512i bias = _mm512_loadu_si512(bias_at[k]);
-        const __m512 act_scale = _mm512_loadu_ps(scale_at[k]);
-        for (int r = 0; r < NR; r++) {
-            __m512i dot = ck_fold_quad(ck_pair_dot(w[r][0], xq), ck_pair_dot(w[r][1], xq + 256));
-            dot = _mm512_add_epi32(dot, bias);
-            acc[r * 4 + k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(scale[r], act_scale), acc[r * 4 + k]);
-        }
-    }
+    const __m512 scale = ck_quad_scales(w, pair_index);
+    const __m512i bias = _mm512_loadu_si512(bias_at);
+    const __m512 act_scale = _mm512_loadu_ps(scale_at);
+    __m512i dot = ck_fold_quad(ck_pair_dot(w[0], xq), ck_pair_dot(w[1], xq + 256));
+    dot = _mm512_add_epi32(dot, bias);
+    *acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(scale, act_scale), *acc);
 }
 
-/// NR (1-2) rows against NT (1-4) tokens: y[k * ldy + r] = row r . token k.
-static inline __attribute__((always_inline)) void ck_rows_vbmi(const char *row, size_t row_bytes, const int NR,
-                                                             const ck_q8_act *xs, const int NT, float *y, int64_t ldy,
+/// The single-token product of one row: row . x.
+static inline __attribute__((always_inline)) float ck_row_vbmi(const char *row, const ck_q8_act *x,
                                                              __m512i nibble_index, __m512i pair_index, int fetch) {
-    const int64_t full = xs->nblocks / 16;
-    const int tail = (int)(xs->nblocks % 16);
-    __m512 acc[8];
-    for (int i = 0; i < 8; i++) acc[i] = _mm512_setzero_ps();
-    // each token's operands walk with their own pointer, hidden from the compiler: it would address them
-    // as base + index, and an indexed operand splits each VPDPBUSD into two micro-ops on Intel cores
-    const int8_t *xq[4];
-    const int32_t *bias[4];
-    const float *scale[4];
-    for (int k = 0; k < NT; k++) xq[k] = xs[k].gq, bias[k] = xs[k].gbias4, scale[k] = xs[k].gd;
+    const int64_t full = x->nblocks / 16;
+    const int tail = (int)(x->nblocks % 16);
+    __m512 acc = _mm512_setzero_ps();
+    // the operands walk with their own pointers, hidden from the compiler: it would address them as
+    // base + index, and an indexed operand splits each VPDPBUSD into two micro-ops on Intel cores
+    const int8_t *xq = x->gq;
+    const int32_t *bias = x->gbias4;
+    const float *scale = x->gd;
     for (int64_t q = 0; q < full; q++) {
-        // (two rows keep more registers busy: there the extra pointers measured slower)
-        if (NR == 1)
-            for (int k = 0; k < NT; k++) __asm__("" : "+r"(xq[k]), "+r"(bias[k]), "+r"(scale[k]));
-        ck_quad(row, row_bytes, NR, q, 16, xq, bias, scale, NT, acc, nibble_index, pair_index, fetch);
-        for (int k = 0; k < NT; k++) xq[k] += 512, bias[k] += 16, scale[k] += 16;
+        __asm__("" : "+r"(xq), "+r"(bias), "+r"(scale));
+        ck_quad(row, q, 16, xq, bias, scale, &acc, nibble_index, pair_index, fetch);
+        xq += 512, bias += 16, scale += 16;
     }
-    if (tail) ck_quad(row, row_bytes, NR, full, tail, xq, bias, scale, NT, acc, nibble_index, pair_index, fetch);
-    for (int r = 0; r < NR; r++)
-        for (int k = 0; k < NT; k++) y[k * ldy + r] = _mm512_reduce_add_ps(acc[r * 4 + k]);
+    if (tail) ck_quad(row, full, tail, xq, bias, scale, &acc, nibble_index, pair_index, fetch);
+    return _mm512_reduce_add_ps(acc);
 }
 
 void ck_matvec_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y) {
@@ -211,33 +194,35 @@ void ck_matvec_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, co
     // one row at a time: two rows sharing each activation load compute faster from L2 but stream
     // from memory worse (two streams per thread)
     for (int64_t r = 0; r < rows; r++)
-        ck_rows_vbmi((const char *)w + r * row_bytes, row_bytes, 1, x, 1, y + r, 0, nibble_index, pair_index,
-                     ck_fetch_fits(r + 1, rows, row_bytes));
+        y[r] = ck_row_vbmi((const char *)w + r * row_bytes, x, nibble_index, pair_index,
+                           ck_fetch_fits(r + 1, rows, row_bytes));
 }
 
-// ---- batches of short rows in the quad-lane order -------------------------------------------------
-// For rows of up to 128 blocks (4096 columns: the QKV, dense, up and output projections, 73% of
-// ChatGLM3's weights) a batch runs up to nine tokens per pass over the rows. Each quad's weights are
-// unpacked once per pass and put in the quad-lane order: vector 2m + h holds, in lane b, the low
-// (h = 0) or high (h = 1) nibbles of bytes 4m ..< 4m + 4 of block b, and each token's activations
-// are repacked once per pass to match (ck_pack_quad_lanes). Then the eight VPDPBUSD of a (row,
-// token, quad) start from the biases and leave block b's whole integer dot in lane b: no fold.
+// ---- batches in the quad-lane order ----------------------------------------------------------------
+// A batch runs up to nine tokens per pass over the rows. Each quad's weights are unpacked once per
+// pass and put in the quad-lane order: vector 2m + h holds, in lane b, the low (h = 0) or high
+// (h = 1) nibbles of bytes 4m ..< 4m + 4 of block b, and each token's activations are repacked once
+// per pass to match (ck_pack_quad_lanes). Then the eight VPDPBUSD of a (row, token, quad) start from
+// the biases and leave block b's whole integer dot in lane b: no fold.
 // Why: with the fold, 15 vector ops per (row, token, quad); here 11, and eight VPDPBUSD are the
 // floor (about one per cycle on this CPU). One thread, 112 rows x 4096 columns hot in L2: 8 tokens
 // 83.7 -> 65 ticks per row and quad, 9 tokens 105 -> 77 (docs/PERFORMANCE.md). The integer dots are
 // exact in any order and the float steps are the single-token kernel's, so every result has its bits.
+// Rows longer than a chunk of eight quads (4096 columns) go chunk by chunk, so that nine tokens'
+// packed activations (46 KB) stay in L1: each row's accumulators wait in a small buffer between
+// its chunks, which changes nothing in the order of its float steps.
 
-/// Tokens per pass, and the longest rows (in blocks) the quad-lane pass takes.
-enum { CK_QUAD_LANE_TOKENS = 9, CK_BATCH_SINGLE_ROW_BLOCKS = 128 };
+/// Tokens per pass; quads per chunk of columns; rows whose accumulators one chunk pass keeps.
+enum { CK_QUAD_LANE_TOKENS = 9, CK_QUAD_LANE_CHUNK = 8, CK_QUAD_LANE_ROWS = 32 };
 /// Bytes per (quad, token) of the packed activations: eight vectors, the 16 biases, the 16 scales.
 enum { CK_QUAD_LANE_BYTES = 640 };
 
 /// Packs `nt` tokens' activations, all `quads` quads, quad-major: (quad q, token t) at
 /// (q * nt + t) * CK_QUAD_LANE_BYTES.
-static void ck_pack_quad_lanes(const ck_q8_act *xs, int nt, int64_t quads, uint8_t *out) {
-    for (int64_t q = 0; q < quads; q++)
+static void ck_pack_quad_lanes(const ck_q8_act *xs, int nt, int64_t q0, int64_t q1, uint8_t *out) {
+    for (int64_t q = q0; q < q1; q++)
         for (int t = 0; t < nt; t++) {
-            uint8_t *o = out + (q * nt + t) * CK_QUAD_LANE_BYTES;
+            uint8_t *o = out + ((q - q0) * nt + t) * CK_QUAD_LANE_BYTES;
             const int8_t *first = xs[t].gq + q * 512, *second = first + 256;
             // pair vector v holds (h = v % 2, m = 2 * (v / 2)) in lanes 0-7 and m + 1 in lanes 8-15
             for (int v = 0; v < 4; v++) {
@@ -280,82 +265,81 @@ static inline __attribute__((always_inline)) void ck_quad_lanes_step(const char 
     }
 }
 
-/// One row against NT (1-9) tokens packed by ck_pack_quad_lanes: y[k * ldy] = row . token k.
-static inline __attribute__((always_inline)) void ck_row_quad_lanes(const char *row, int64_t full, int tail,
-                                                                  const uint8_t *act, const int NT, float *y,
-                                                                  int64_t ldy, __m512i nibble_index,
-                                                                  __m512i pair_index, int fetch) {
+/// One row's quads [q0, q1) against NT (1-9) tokens packed by ck_pack_quad_lanes from quad q0 on;
+/// the last of them has `last_blocks` blocks (1-16). The accumulators start at zero on the row's
+/// first chunk (`state` NULL) or from `state`, and end in `state` or, on its last chunk (`y` not
+/// NULL), as y[k * ldy] = row . token k. With `fetch`, rows of one chunk fetch ahead in the row
+/// stream; chunks fetch the same quads of the row at `next`.
+static inline __attribute__((always_inline)) void ck_row_quad_lanes(const char *row, int64_t q0, int64_t q1,
+                                                                  int last_blocks, const uint8_t *act, const int NT,
+                                                                  __m512 *state, int first, float *y, int64_t ldy,
+                                                                  const char *next, int fetch, int one_chunk,
+                                                                  __m512i nibble_index, __m512i pair_index) {
     __m512 acc[CK_QUAD_LANE_TOKENS];
-    for (int k = 0; k < NT; k++) acc[k] = _mm512_setzero_ps();
-    for (int64_t q = 0; q < full; q++) {
+    for (int k = 0; k < NT; k++) acc[k] = first ? _mm512_setzero_ps() : state[k];
+    for (int64_t q = q0; q < q1; q++) {
         // up to four tokens the single-token fetch plan; more tokens take long enough per quad that
         // its extra fetches cost more than they save (one fetch per line: 1.1-1.2x at 9 tokens)
-        if (fetch && NT <= 4) ck_fetch_quad_ahead(row + 288 * q);
-        if (fetch && NT > 4)
-            for (int line = 0; line < 288; line += 64) _mm_prefetch(row + 288 * q + line + CK_FETCH_AHEAD, _MM_HINT_T1);
-        // one pointer for all tokens' operands: each load is base + displacement (see ck_rows_vbmi)
+        if (fetch && one_chunk && NT <= 4) ck_fetch_quad_ahead(row + 288 * q);
+        if (fetch && (!one_chunk || NT > 4))
+            for (int line = 0; line < 288; line += 64) _mm_prefetch(next + 288 * q + line, _MM_HINT_T1);
+        // one pointer for all tokens' operands: each load is base + displacement (see ck_row_vbmi)
         __asm__("" : "+r"(act));
-        ck_quad_lanes_step(row + 288 * q, 16, act, NT, acc, nibble_index, pair_index);
+        ck_quad_lanes_step(row + 288 * q, q + 1 < q1 ? 16 : last_blocks, act, NT, acc, nibble_index, pair_index);
         act += NT * CK_QUAD_LANE_BYTES;
     }
-    if (tail) ck_quad_lanes_step(row + 288 * full, tail, act, NT, acc, nibble_index, pair_index);
-    for (int k = 0; k < NT; k++) y[k * ldy] = _mm512_reduce_add_ps(acc[k]);
+    if (y)
+        for (int k = 0; k < NT; k++) y[k * ldy] = _mm512_reduce_add_ps(acc[k]);
+    else
+        for (int k = 0; k < NT; k++) state[k] = acc[k];
 }
 
 #define CK_QUAD_LANE_CASE(T) \
     case T: \
-        for (int64_t r = 0; r < rows; r++) \
-            ck_row_quad_lanes((const char *)w + r * row_bytes, full, tail, packed, T, y + t * ldy + r, ldy, \
-                              nibble_index, pair_index, fetch); \
+        for (int64_t r = r0; r < r1; r++) { \
+            const char *row = (const char *)w + r * row_bytes; \
+            /* chunks fetch the row two on, the last two rows the next chunk's first two */ \
+            const char *next = one_chunk ? row + CK_FETCH_AHEAD \
+                               : r + 2 < r1 ? row + 2 * row_bytes \
+                                            : (const char *)w + (r + 2 - (r1 - r0)) * row_bytes + 288 * (q1 - q0); \
+            ck_row_quad_lanes(row, q0, q1, last_blocks, packed, T, one_chunk ? NULL : state[r - r0], q0 == 0, \
+                              q1 == quads ? y + t * ldy + r : NULL, ldy, next, fetch, one_chunk, nibble_index, \
+                              pair_index); \
+        } \
         break;
 
+/// Rows [0, rows) against `ntok` tokens, in passes of nine tokens over chunks of eight quads over
+/// groups of CK_QUAD_LANE_ROWS rows.
 static void ck_matmul_quad_lanes(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *xs, int64_t ntok,
                                  float *y, int64_t ldy, __m512i nibble_index, __m512i pair_index) {
-    const int64_t full = xs->nblocks / 16;
-    const int tail = (int)(xs->nblocks % 16);
-    uint8_t packed[CK_QUAD_LANE_TOKENS * (CK_BATCH_SINGLE_ROW_BLOCKS / 16) * CK_QUAD_LANE_BYTES]
-        __attribute__((aligned(64)));
-    for (int64_t t = 0; t < ntok; t += CK_QUAD_LANE_TOKENS) {
-        const int nt = ntok - t < CK_QUAD_LANE_TOKENS ? (int)(ntok - t) : CK_QUAD_LANE_TOKENS;
-        ck_pack_quad_lanes(xs + t, nt, full + (tail > 0), packed);
-        // only the first pass reads the tile from memory
-        const int fetch = t == 0;
-        switch (nt) {
-            CK_QUAD_LANE_CASE(9) CK_QUAD_LANE_CASE(8) CK_QUAD_LANE_CASE(7) CK_QUAD_LANE_CASE(6)
-            CK_QUAD_LANE_CASE(5) CK_QUAD_LANE_CASE(4) CK_QUAD_LANE_CASE(3) CK_QUAD_LANE_CASE(2)
-            default: CK_QUAD_LANE_CASE(1)
+    const int64_t quads = (xs->nblocks + 15) / 16;
+    const int one_chunk = quads <= CK_QUAD_LANE_CHUNK;
+    uint8_t packed[CK_QUAD_LANE_TOKENS * CK_QUAD_LANE_CHUNK * CK_QUAD_LANE_BYTES] __attribute__((aligned(64)));
+    __m512 state[CK_QUAD_LANE_ROWS][CK_QUAD_LANE_TOKENS];
+    for (int64_t r0 = 0; r0 < rows; r0 += one_chunk ? rows : CK_QUAD_LANE_ROWS) {
+        const int64_t r1 = one_chunk || rows - r0 < CK_QUAD_LANE_ROWS ? rows : r0 + CK_QUAD_LANE_ROWS;
+        for (int64_t t = 0; t < ntok; t += CK_QUAD_LANE_TOKENS) {
+            const int nt = ntok - t < CK_QUAD_LANE_TOKENS ? (int)(ntok - t) : CK_QUAD_LANE_TOKENS;
+            // only the first pass reads the rows from memory
+            const int fetch = t == 0;
+            for (int64_t q0 = 0; q0 < quads; q0 += CK_QUAD_LANE_CHUNK) {
+                const int64_t q1 = quads - q0 < CK_QUAD_LANE_CHUNK ? quads : q0 + CK_QUAD_LANE_CHUNK;
+                const int last_blocks = q1 < quads || xs->nblocks % 16 == 0 ? 16 : (int)(xs->nblocks % 16);
+                ck_pack_quad_lanes(xs + t, nt, q0, q1, packed);
+                switch (nt) {
+                    CK_QUAD_LANE_CASE(9) CK_QUAD_LANE_CASE(8) CK_QUAD_LANE_CASE(7) CK_QUAD_LANE_CASE(6)
+                    CK_QUAD_LANE_CASE(5) CK_QUAD_LANE_CASE(4) CK_QUAD_LANE_CASE(3) CK_QUAD_LANE_CASE(2)
+                    default: CK_QUAD_LANE_CASE(1)
+                }
+            }
         }
     }
 }
 
-#define CK_ROWS_CASE(R, T) \
-    case (R) * 8 + (T): ck_rows_vbmi(row, row_bytes, R, xs + t, T, out, ldy, nibble_index, pair_index, fetch); break;
-
 void ck_matmul_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *xs, int64_t ntok,
                                float *y, int64_t ldy) {
-    const __m512i nibble_index = _mm512_load_si512(ck_pair_nibble_index);
-    const __m512i pair_index = _mm512_load_si512(ck_pair_scale_index);
-    if (xs->nblocks <= CK_BATCH_SINGLE_ROW_BLOCKS) {
-        ck_matmul_quad_lanes(w, row_bytes, rows, xs, ntok, y, ldy, nibble_index, pair_index);
-        return;
-    }
-    // longer rows: tokens outside, rows inside, four tokens at a time so that their activations stay
-    // in L1 while the (L2-sized) tile's rows pass; only the first pass streams the tile from memory.
-    // Rows go in pairs that share each activation load
-    for (int64_t t = 0; t < ntok; t += 4) {
-        const int nt = ntok - t < 4 ? (int)(ntok - t) : 4;
-        for (int64_t r = 0; r < rows; r += 2) {
-            const int nr = rows - r >= 2 ? 2 : 1;
-            const char *row = (const char *)w + r * row_bytes;
-            float *out = y + t * ldy + r;
-            const int fetch = t == 0;
-            switch (nr * 8 + nt) {
-                CK_ROWS_CASE(2, 4) CK_ROWS_CASE(2, 3) CK_ROWS_CASE(2, 2) CK_ROWS_CASE(2, 1)
-                CK_ROWS_CASE(1, 4) CK_ROWS_CASE(1, 3) CK_ROWS_CASE(1, 2)
-                default: ck_rows_vbmi(row, row_bytes, 1, xs + t, 1, out, ldy, nibble_index, pair_index, fetch); break;
-            }
-        }
-    }
+    ck_matmul_quad_lanes(w, row_bytes, rows, xs, ntok, y, ldy, _mm512_load_si512(ck_pair_nibble_index),
+                         _mm512_load_si512(ck_pair_scale_index));
 }
 
 #pragma clang attribute pop

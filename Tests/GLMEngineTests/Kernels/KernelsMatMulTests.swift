@@ -53,8 +53,9 @@ import Testing
 
     @Test(arguments: KernelPath.supported)
     func batchedLongRowsMatchMatVec(_ path: KernelPath) {
-        // 13696 columns take the four-row kernel (10 rows leave a remainder of two); 8224 columns
-        // are 257 blocks, a long row with an odd last block. Seven tokens: one group of four, then three.
+        // 13696 columns are 428 blocks (in the 512-bit kernel chunks of eight quads, eight, eight, and
+        // three with a last quad of 12 blocks); 8224 columns are 257 blocks, a long row with an odd last
+        // block. Seven tokens: one pass (one group of four then three on the 256-bit path).
         for cols in [13696, 8224] {
             let w = randomMatrix(rows: 10, cols: cols, type: .q4_0, seed: 88)
             var rng = SeededRandom(seed: 89)
@@ -66,6 +67,23 @@ import Testing
                 #expect(Array(y[i * 10..<(i + 1) * 10]) == fastMatVec(w, Array(x[i * cols..<(i + 1) * cols]), ctx),
                         "\(path) cols \(cols) token \(i)")
             }
+        }
+    }
+
+    @Test(arguments: KernelPath.supported)
+    func batchedRowsInChunksMatchMatVec(_ path: KernelPath) {
+        // 8224 columns (257 blocks: chunks of eight quads, eight and one, the last a single block) on
+        // 70 rows (tiles of 56 and 14 rows; the 512-bit kernel keeps 32 rows' sums between chunks) with
+        // 10 tokens (a pass of nine, then one).
+        let (rows, cols, n) = (70, 8224, 10)
+        let w = randomMatrix(rows: rows, cols: cols, type: .q4_0, seed: 90)
+        var rng = SeededRandom(seed: 91)
+        let x = rng.floats(n * cols)
+        let ctx = ComputeContext(threads: 2, path: path, amx: false)
+        let y = fastMatMul(w, x, n: n, ctx, minBatchForBLAS: 1)
+        for i in 0..<n {
+            #expect(Array(y[i * rows..<(i + 1) * rows]) == fastMatVec(w, Array(x[i * cols..<(i + 1) * cols]), ctx),
+                    "\(path) token \(i)")
         }
     }
 
