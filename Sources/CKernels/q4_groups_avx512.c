@@ -284,9 +284,14 @@ static inline __attribute__((always_inline)) void ck_row_quad_lanes(const char *
     __m512 acc[CK_QUAD_LANE_TOKENS];
     for (int k = 0; k < NT; k++) acc[k] = first ? _mm512_setzero_ps() : state[k];
     for (int64_t q = q0; q < q1; q++) {
-        // up to four tokens the single-token fetch plan; more tokens take long enough per quad that
-        // its extra fetches cost more than they save (one fetch per line: 1.1-1.2x at 9 tokens)
-        if (fetch && one_chunk && NT <= 4) ck_fetch_quad_ahead(row + 288 * q);
+        // up to four tokens each line is fetched into L2 and, nearer, into L1 (against the single-token
+        // plan's three fetches into L2: 1.03-1.07x from memory); more tokens take long enough per quad
+        // that one fetch into L2 does best (the single-token plan: 0.83-0.93x at 8-9 tokens)
+        if (fetch && one_chunk && NT <= 4)
+            for (int line = 0; line < 288; line += 64) {
+                _mm_prefetch(row + 288 * q + line + CK_FETCH_AHEAD, _MM_HINT_T1);
+                _mm_prefetch(row + 288 * q + line + CK_FETCH_AHEAD_L1, _MM_HINT_T0);
+            }
         if (fetch && (!one_chunk || NT > 4))
             for (int line = 0; line < 288; line += 64) _mm_prefetch(next + 288 * q + line, _MM_HINT_T1);
         // one pointer for all tokens' operands: each load is base + displacement (see ck_row_vbmi)
