@@ -204,9 +204,9 @@ void ck_matvec_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, co
 // (h = 1) nibbles of bytes 4m ..< 4m + 4 of block b, and each token's activations are repacked once
 // per pass to match (ck_pack_quad_lanes). Then the eight VPDPBUSD of a (row, token, quad) start from
 // the biases and leave block b's whole integer dot in lane b: no fold.
-// Why: with the fold, 15 vector ops per (row, token, quad); here 11, and eight VPDPBUSD are the
-// floor (about one per cycle on this CPU). One thread, 112 rows x 4096 columns hot in L2: 8 tokens
-// 83.7 -> 65 ticks per row and quad, 9 tokens 105 -> 77 (docs/PERFORMANCE.md). The integer dots are
+// Why: with the fold, 15 vector ops per (row, token, quad); here 12, and a pass of nine tokens unpacks
+// each quad once instead of three times. One thread, 112 rows x 4096 columns hot in L2: 8 tokens
+// 83.7 -> 64 ticks per row and quad, 9 tokens 105 -> 77 (docs/PERFORMANCE.md). The integer dots are
 // exact in any order and the float steps are the single-token kernel's, so every result has its bits.
 // Rows longer than a chunk of eight quads (4096 columns) go chunk by chunk, so that nine tokens'
 // packed activations (46 KB) stay in L1: each row's accumulators wait in a small buffer between
@@ -217,8 +217,8 @@ enum { CK_QUAD_LANE_TOKENS = 9, CK_QUAD_LANE_CHUNK = 8, CK_QUAD_LANE_ROWS = 32 }
 /// Bytes per (quad, token) of the packed activations: eight vectors, the 16 biases, the 16 scales.
 enum { CK_QUAD_LANE_BYTES = 640 };
 
-/// Packs `nt` tokens' activations, all `quads` quads, quad-major: (quad q, token t) at
-/// (q * nt + t) * CK_QUAD_LANE_BYTES.
+/// Packs `nt` tokens' activations of quads [q0, q1), quad-major: (quad q, token t) at
+/// ((q - q0) * nt + t) * CK_QUAD_LANE_BYTES.
 static void ck_pack_quad_lanes(const ck_q8_act *xs, int nt, int64_t q0, int64_t q1, uint8_t *out) {
     for (int64_t q = q0; q < q1; q++)
         for (int t = 0; t < nt; t++) {
@@ -274,8 +274,8 @@ static inline __attribute__((always_inline)) void ck_quad_lanes_step(const char 
 /// One row's quads [q0, q1) against NT (1-9) tokens packed by ck_pack_quad_lanes from quad q0 on;
 /// the last of them has `last_blocks` blocks (1-16). The accumulators start at zero on the row's
 /// first chunk (`state` NULL) or from `state`, and end in `state` or, on its last chunk (`y` not
-/// NULL), as y[k * ldy] = row . token k. With `fetch`, rows of one chunk fetch ahead in the row
-/// stream; chunks fetch the same quads of the row at `next`.
+/// NULL), as y[k * ldy] = row . token k. With `fetch`, the same quads of the row at `next` are
+/// fetched into L2 (rows of one chunk: CK_FETCH_AHEAD on in the row stream).
 static inline __attribute__((always_inline)) void ck_row_quad_lanes(const char *row, int64_t q0, int64_t q1,
                                                                   int last_blocks, const uint8_t *act, const int NT,
                                                                   __m512 *state, int first, float *y, int64_t ldy,
@@ -284,16 +284,14 @@ static inline __attribute__((always_inline)) void ck_row_quad_lanes(const char *
     __m512 acc[CK_QUAD_LANE_TOKENS];
     for (int k = 0; k < NT; k++) acc[k] = first ? _mm512_setzero_ps() : state[k];
     for (int64_t q = q0; q < q1; q++) {
-        // up to four tokens each line is fetched into L2 and, nearer, into L1 (against the single-token
-        // plan's three fetches into L2: 1.03-1.07x from memory); more tokens take long enough per quad
-        // that one fetch into L2 does best (the single-token plan: 0.83-0.93x at 8-9 tokens)
-        if (fetch && one_chunk && NT <= 4)
+        // one fetch per line into L2, and for up to four tokens a second one, nearer, into L1 (the
+        // single-token plan's three into L2 and one into L1: 0.93-0.97x at 2-4 tokens, 0.83-0.93x at
+        // 8-9; the second fetch at 8-9 tokens 0.90-1.03x; chunked rows' lines into L1 instead 0.96-1.03x)
+        if (fetch)
             for (int line = 0; line < 288; line += 64) {
-                _mm_prefetch(row + 288 * q + line + CK_FETCH_AHEAD, _MM_HINT_T1);
-                _mm_prefetch(row + 288 * q + line + CK_FETCH_AHEAD_L1, _MM_HINT_T0);
+                _mm_prefetch(next + 288 * q + line, _MM_HINT_T1);
+                if (one_chunk && NT <= 4) _mm_prefetch(row + 288 * q + line + CK_FETCH_AHEAD_L1, _MM_HINT_T0);
             }
-        if (fetch && (!one_chunk || NT > 4))
-            for (int line = 0; line < 288; line += 64) _mm_prefetch(next + 288 * q + line, _MM_HINT_T1);
         // one pointer for all tokens' operands: each load is base + displacement (see ck_row_vbmi)
         __asm__("" : "+r"(act));
         ck_quad_lanes_step(row + 288 * q, q + 1 < q1 ? 16 : last_blocks, act, NT, acc, nibble_index, pair_index);
@@ -325,6 +323,7 @@ static void ck_matmul_quad_lanes(const void *w, size_t row_bytes, int64_t rows, 
                                  float *y, int64_t ldy, __m512i nibble_index, __m512i pair_index) {
     const int64_t quads = (xs->nblocks + 15) / 16;
     const int one_chunk = quads <= CK_QUAD_LANE_CHUNK;
+    // 46 KB and 18 KB of stack
     uint8_t packed[CK_QUAD_LANE_TOKENS * CK_QUAD_LANE_CHUNK * CK_QUAD_LANE_BYTES] __attribute__((aligned(64)));
     __m512 state[CK_QUAD_LANE_ROWS][CK_QUAD_LANE_TOKENS];
     for (int64_t r0 = 0; r0 < rows; r0 += one_chunk ? rows : CK_QUAD_LANE_ROWS) {
