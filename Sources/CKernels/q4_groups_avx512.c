@@ -78,6 +78,12 @@ static inline __attribute__((always_inline)) __m512i ck_high_nibbles(__m512i v) 
     return _mm512_gf2p8affine_epi64_epi8(v, _mm512_set1_epi64(0x1020408000000000LL), 0);
 }
 
+/// How many of a quad's first `blocks` blocks (1-16) fall in its pair j (0 or 1).
+static inline int ck_pair_blocks(int blocks, int j) {
+    const int left = blocks - 8 * j;
+    return left >= 8 ? 8 : left > 0 ? left : 0;
+}
+
 static inline __attribute__((always_inline)) ck_pair_nibbles ck_unpack_pair(const char *src, int blocks,
                                                                          __m512i nibble_index) {
     const ck_pair_bytes b = ck_gather_pair(src, blocks, nibble_index);
@@ -150,10 +156,7 @@ static inline __attribute__((always_inline)) void ck_quad(const char *row, int64
                                                         __m512i nibble_index, __m512i pair_index, int fetch) {
     if (fetch) ck_fetch_quad_ahead(row + 288 * q);
     ck_pair_nibbles w[2];
-    for (int j = 0; j < 2; j++) {
-        const int left = blocks - 8 * j;
-        w[j] = ck_unpack_pair(row + 288 * q + 144 * j, left >= 8 ? 8 : left > 0 ? left : 0, nibble_index);
-    }
+    for (int j = 0; j < 2; j++) w[j] = ck_unpack_pair(row + 288 * q + 144 * j, ck_pair_blocks(blocks, j), nibble_index);
     const __m512 scale = ck_quad_scales(w, pair_index);
     const __m512i bias = _mm512_loadu_si512(bias_at);
     const __m512 act_scale = _mm512_loadu_ps(scale_at);
@@ -239,8 +242,8 @@ static void ck_pack_quad_lanes(const ck_q8_act *xs, int nt, int64_t q0, int64_t 
 /// Quad q's `blocks` (1-16) blocks at `src` in the quad-lane order, and their 16 scales.
 static inline __attribute__((always_inline)) void ck_unpack_quad_lanes(const char *src, int blocks, __m512i nibble_index,
                                                                      __m512i pair_index, __m512i *w, __m512 *scale) {
-    const ck_pair_bytes p0 = ck_gather_pair(src, blocks >= 8 ? 8 : blocks, nibble_index);
-    const ck_pair_bytes p1 = ck_gather_pair(src + 144, blocks >= 16 ? 8 : blocks > 8 ? blocks - 8 : 0, nibble_index);
+    const ck_pair_bytes p0 = ck_gather_pair(src, ck_pair_blocks(blocks, 0), nibble_index);
+    const ck_pair_bytes p1 = ck_gather_pair(src + 144, ck_pair_blocks(blocks, 1), nibble_index);
     const __m512i m[4] = {
         _mm512_shuffle_i32x4(p0.v1, p1.v1, 0x44), _mm512_shuffle_i32x4(p0.v1, p1.v1, 0xEE),
         _mm512_shuffle_i32x4(p0.v2, p1.v2, 0x44), _mm512_shuffle_i32x4(p0.v2, p1.v2, 0xEE),
@@ -273,16 +276,16 @@ static inline __attribute__((always_inline)) void ck_quad_lanes_step(const char 
 
 /// One row's quads [q0, q1) against NT (1-9) tokens packed by ck_pack_quad_lanes from quad q0 on;
 /// the last of them has `last_blocks` blocks (1-16). The accumulators start at zero on the row's
-/// first chunk (`state` NULL) or from `state`, and end in `state` or, on its last chunk (`y` not
+/// first chunk (q0 0) or from `state`, and end in `state` or, on its last chunk (`y` not
 /// NULL), as y[k * ldy] = row . token k. With `fetch`, the same quads of the row at `next` are
 /// fetched into L2 (rows of one chunk: CK_FETCH_AHEAD on in the row stream).
 static inline __attribute__((always_inline)) void ck_row_quad_lanes(const char *row, int64_t q0, int64_t q1,
                                                                   int last_blocks, const uint8_t *act, const int NT,
-                                                                  __m512 *state, int first, float *y, int64_t ldy,
+                                                                  __m512 *state, float *y, int64_t ldy,
                                                                   const char *next, int fetch, int one_chunk,
                                                                   __m512i nibble_index, __m512i pair_index) {
     __m512 acc[CK_QUAD_LANE_TOKENS];
-    for (int k = 0; k < NT; k++) acc[k] = first ? _mm512_setzero_ps() : state[k];
+    for (int k = 0; k < NT; k++) acc[k] = q0 == 0 ? _mm512_setzero_ps() : state[k];
     for (int64_t q = q0; q < q1; q++) {
         // one fetch per line into L2, and for up to four tokens a second one, nearer, into L1 (the
         // single-token plan's three into L2 and one into L1: 0.93-0.97x at 2-4 tokens, 0.83-0.93x at
@@ -303,18 +306,29 @@ static inline __attribute__((always_inline)) void ck_row_quad_lanes(const char *
         for (int k = 0; k < NT; k++) state[k] = acc[k];
 }
 
+/// Rows [r0, r1) against NT tokens packed by ck_pack_quad_lanes, their quads [q0, q1) of `quads`;
+/// `state` holds the sums of rows r0 on between chunks (unused when the rows are one chunk).
+static inline __attribute__((always_inline)) void ck_rows_quad_lanes(const char *w, size_t row_bytes, int64_t r0,
+                                                                   int64_t r1, int64_t q0, int64_t q1, int64_t quads,
+                                                                   int last_blocks, const uint8_t *packed,
+                                                                   const int NT, __m512 (*state)[CK_QUAD_LANE_TOKENS],
+                                                                   float *y, int64_t ldy, int fetch, int one_chunk,
+                                                                   __m512i nibble_index, __m512i pair_index) {
+    for (int64_t r = r0; r < r1; r++) {
+        const char *row = w + r * row_bytes;
+        // chunks fetch the row two on, the last two rows the next chunk's first two
+        const char *next = one_chunk ? row + CK_FETCH_AHEAD
+                           : r + 2 < r1 ? row + 2 * row_bytes
+                                        : w + (r + 2 - (r1 - r0)) * row_bytes + 288 * (q1 - q0);
+        ck_row_quad_lanes(row, q0, q1, last_blocks, packed, NT, one_chunk ? NULL : state[r - r0],
+                          q1 == quads ? y + r : NULL, ldy, next, fetch, one_chunk, nibble_index, pair_index);
+    }
+}
+
 #define CK_QUAD_LANE_CASE(T) \
     case T: \
-        for (int64_t r = r0; r < r1; r++) { \
-            const char *row = (const char *)w + r * row_bytes; \
-            /* chunks fetch the row two on, the last two rows the next chunk's first two */ \
-            const char *next = one_chunk ? row + CK_FETCH_AHEAD \
-                               : r + 2 < r1 ? row + 2 * row_bytes \
-                                            : (const char *)w + (r + 2 - (r1 - r0)) * row_bytes + 288 * (q1 - q0); \
-            ck_row_quad_lanes(row, q0, q1, last_blocks, packed, T, one_chunk ? NULL : state[r - r0], q0 == 0, \
-                              q1 == quads ? y + t * ldy + r : NULL, ldy, next, fetch, one_chunk, nibble_index, \
-                              pair_index); \
-        } \
+        ck_rows_quad_lanes((const char *)w, row_bytes, r0, r1, q0, q1, quads, last_blocks, packed, T, state, \
+                           y + t * ldy, ldy, fetch, one_chunk, nibble_index, pair_index); \
         break;
 
 /// Rows [0, rows) against `ntok` tokens, in passes of nine tokens over chunks of eight quads over

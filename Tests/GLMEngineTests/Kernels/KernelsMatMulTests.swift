@@ -57,16 +57,8 @@ import Testing
         // three with a last quad of 12 blocks); 8224 columns are 257 blocks, a long row with an odd last
         // block. Seven tokens: one pass (one group of four then three on the 256-bit path).
         for cols in [13696, 8224] {
-            let w = randomMatrix(rows: 10, cols: cols, type: .q4_0, seed: 88)
-            var rng = SeededRandom(seed: 89)
-            let n = 7
-            let x = rng.floats(n * cols)
-            let ctx = ComputeContext(threads: 2, path: path)
-            let y = fastMatMul(w, x, n: n, ctx, minBatchForBLAS: 1)
-            for i in 0..<n {
-                #expect(Array(y[i * 10..<(i + 1) * 10]) == fastMatVec(w, Array(x[i * cols..<(i + 1) * cols]), ctx),
-                        "\(path) cols \(cols) token \(i)")
-            }
+            expectBatchEqualsSingleTokens(rows: 10, cols: cols, n: 7, matrixSeed: 88, inputSeed: 89,
+                                          ComputeContext(threads: 2, path: path))
         }
     }
 
@@ -75,16 +67,8 @@ import Testing
         // 8224 columns (257 blocks: chunks of eight quads, eight and one, the last a single block) on
         // 70 rows (tiles of 56 and 14 rows; the 512-bit kernel keeps 32 rows' sums between chunks) with
         // 10 tokens (a pass of nine, then one).
-        let (rows, cols, n) = (70, 8224, 10)
-        let w = randomMatrix(rows: rows, cols: cols, type: .q4_0, seed: 90)
-        var rng = SeededRandom(seed: 91)
-        let x = rng.floats(n * cols)
-        let ctx = ComputeContext(threads: 2, path: path, amx: false)
-        let y = fastMatMul(w, x, n: n, ctx, minBatchForBLAS: 1)
-        for i in 0..<n {
-            #expect(Array(y[i * rows..<(i + 1) * rows]) == fastMatVec(w, Array(x[i * cols..<(i + 1) * cols]), ctx),
-                    "\(path) token \(i)")
-        }
+        expectBatchEqualsSingleTokens(rows: 70, cols: 8224, n: 10, matrixSeed: 90, inputSeed: 91,
+                                      ComputeContext(threads: 2, path: path, amx: false))
     }
 
     @Test(arguments: KernelPath.supported)
@@ -93,15 +77,23 @@ import Testing
         // 13 blocks (a tail quad over both pairs), 65 (four quads and one block) and 128 (ChatGLM3's
         // 4096 columns) with 10 and 17 tokens: passes of nine tokens and the passes after them.
         for (cols, n) in [(32, 5), (96, 6), (256, 4), (4128, 9), (416, 10), (2080, 17), (4096, 10), (4096, 17)] {
-            let w = randomMatrix(rows: 13, cols: cols, type: .q4_0, seed: UInt64(cols))
-            var rng = SeededRandom(seed: UInt64(n))
-            let x = rng.floats(n * cols)
-            let ctx = ComputeContext(threads: 2, path: path, amx: false)  // 17 tokens would take the tiles
-            let y = fastMatMul(w, x, n: n, ctx, minBatchForBLAS: 1)
-            for i in 0..<n {
-                #expect(Array(y[i * 13..<(i + 1) * 13]) == fastMatVec(w, Array(x[i * cols..<(i + 1) * cols]), ctx),
-                        "\(path) cols \(cols) token \(i)")
-            }
+            // 17 tokens would take the tiles
+            expectBatchEqualsSingleTokens(rows: 13, cols: cols, n: n, matrixSeed: UInt64(cols), inputSeed: UInt64(n),
+                                          ComputeContext(threads: 2, path: path, amx: false))
+        }
+    }
+
+    /// A batch of `n` random tokens through the batched Q4_0 path equals, row for row and bit for bit,
+    /// each token through the single-token kernel.
+    private func expectBatchEqualsSingleTokens(rows: Int, cols: Int, n: Int, matrixSeed: UInt64, inputSeed: UInt64,
+                                               _ ctx: ComputeContext) {
+        let w = randomMatrix(rows: rows, cols: cols, type: .q4_0, seed: matrixSeed)
+        var rng = SeededRandom(seed: inputSeed)
+        let x = rng.floats(n * cols)
+        let y = fastMatMul(w, x, n: n, ctx, minBatchForBLAS: 1)
+        for i in 0..<n {
+            #expect(Array(y[i * rows..<(i + 1) * rows]) == fastMatVec(w, Array(x[i * cols..<(i + 1) * cols]), ctx),
+                    "\(ctx.path) \(rows) x \(cols), token \(i) of \(n)")
         }
     }
 }
