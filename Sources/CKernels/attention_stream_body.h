@@ -15,23 +15,41 @@
 #define CK_AS_FETCH_ROWS 64 // rows fetched ahead: 16 KB of each of the two F16 streams
 #endif
 
-/// Rows j0 ..< j0 + n of `src` as floats in `rows` (dim per row), asking for the row
-/// CK_AS_FETCH_ROWS later meanwhile (no further than `limit`): the FMAs of a block are too many for
-/// the out-of-order window to reach the next rows' loads on its own.
-static inline void CK_AS_CAT(CK_AS_FUNCTION, _rows)(const uint8_t *src, int64_t row_bytes, int64_t block, int64_t j0,
-                                                    int64_t n, int64_t dim, int64_t limit, float *rows) {
-    for (int64_t r = 0; r < n; r++) {
-        const uint8_t *in = src + (j0 + r) * row_bytes;
-        if (j0 + r + CK_AS_FETCH_ROWS < limit) {
-            const char *next = (const char *)(in + CK_AS_FETCH_ROWS * row_bytes);
-            for (int64_t b = 0; b < row_bytes; b += 64) _mm_prefetch(next + b, _MM_HINT_T0);
-        }
-        CK_AS_ROW(in, dim, block, rows + r * dim);
-    }
+#ifndef CK_AS_SPREAD_DEFINED
+#define CK_AS_SPREAD_DEFINED
+/// The fetch of a later block's rows, one line every `every` steps of the FMA loops: the same lines
+/// asked for in one burst per block (64 per stream) queue on the core's few line-fill buffers and
+/// stall the FMAs behind them, so the pass streamed from memory (or from L3) ran 1.4x slower than
+/// from L2; spread out they arrive under the arithmetic (docs/PERFORMANCE.md, "Fetches spread").
+typedef struct { const char *at, *stop; int64_t every, left; } ck_as_spread;
+
+/// Spreads `bytes` at `at` over `steps` steps (nothing when `at` is NULL).
+static inline ck_as_spread ck_as_spread_over(const char *at, int64_t bytes, int64_t steps) {
+    const int64_t lines = (bytes + 63) / 64;
+    const int64_t every = lines > 0 && steps / lines > 0 ? steps / lines : 1;
+    const ck_as_spread s = {at, at ? at + bytes : at, every, every};
+    return s;
 }
 
-/// Scores of CK_AS_TILE rows: p[r * 16 + h] = qt[., h] . rows[r].
-static inline __attribute__((always_inline)) void CK_AS_CAT(CK_AS_FUNCTION, _tile)(const float *qt, const float *rows, int64_t dim, float *p) {
+static inline __attribute__((always_inline)) void ck_as_spread_step(ck_as_spread *s) {
+    if (--s->left) return;
+    s->left = s->every;
+    if (s->at < s->stop) {
+        _mm_prefetch(s->at, _MM_HINT_T0);
+        s->at += 64;
+    }
+}
+#endif
+
+/// Rows j0 ..< j0 + n of `src` as floats in `rows` (dim per row).
+static inline void CK_AS_CAT(CK_AS_FUNCTION, _rows)(const uint8_t *src, int64_t row_bytes, int64_t block, int64_t j0,
+                                                    int64_t n, int64_t dim, float *rows) {
+    for (int64_t r = 0; r < n; r++) CK_AS_ROW(src + (j0 + r) * row_bytes, dim, block, rows + r * dim);
+}
+
+/// Scores of CK_AS_TILE rows: p[r * 16 + h] = qt[., h] . rows[r]; one step of `fetch` per dimension.
+static inline __attribute__((always_inline)) void CK_AS_CAT(CK_AS_FUNCTION, _tile)(const float *qt, const float *rows, int64_t dim,
+                                                                                float *p, ck_as_spread *fetch) {
     v16 acc[CK_AS_TILE];
     for (int r = 0; r < CK_AS_TILE; r++) acc[r] = v_zero();
     // one pointer per operand, kept out of the compiler's reach: it would fold them into one index
@@ -39,6 +57,7 @@ static inline __attribute__((always_inline)) void CK_AS_CAT(CK_AS_FUNCTION, _til
     const float *key = rows, *query = qt;
     for (int64_t d = 0; d < dim; d++, key++, query += 16) {
         __asm__("" : "+r"(key), "+r"(query));
+        ck_as_spread_step(fetch);
         const v16 q = v_load(query);
         for (int r = 0; r < CK_AS_TILE; r++) acc[r] = v_fmadd(q, v_set1(key[r * dim]), acc[r]);
     }
@@ -66,12 +85,19 @@ static void CK_AS_CAT(CK_AS_FUNCTION, _core)(const uint8_t *keys, const uint8_t 
     v16 m = v_set1(-INFINITY), l = v_zero();
     for (int64_t j0 = begin; j0 < end; j0 += CK_ATTN_STREAM_BLOCK) {
         const int64_t n = end - j0 < CK_ATTN_STREAM_BLOCK ? end - j0 : CK_ATTN_STREAM_BLOCK;
-        CK_AS_CAT(CK_AS_FUNCTION, _rows)(keys, row_bytes, block, j0, n, dim, end, rows);
+        CK_AS_CAT(CK_AS_FUNCTION, _rows)(keys, row_bytes, block, j0, n, dim, rows);
+        // the rows CK_AS_FETCH_ROWS on (within the range) come in under this block's score and value loops
+        const int ahead = j0 + CK_AS_FETCH_ROWS + n <= end;
+        const int64_t block_bytes = n * row_bytes, tiles = n / CK_AS_TILE;
+        ck_as_spread fetch = ck_as_spread_over(ahead ? (const char *)keys + (j0 + CK_AS_FETCH_ROWS) * row_bytes : NULL,
+                                               block_bytes, tiles * dim);
         int64_t r = 0;
         // ChatGLM3's heads of 128: a constant row stride, so _tile's keys are base + displacement
         if (dim == 128)
-            for (; r + CK_AS_TILE <= n; r += CK_AS_TILE) CK_AS_CAT(CK_AS_FUNCTION, _tile)(qt, rows + r * 128, 128, p + r * 16);
-        for (; r + CK_AS_TILE <= n; r += CK_AS_TILE) CK_AS_CAT(CK_AS_FUNCTION, _tile)(qt, rows + r * dim, dim, p + r * 16);
+            for (; r + CK_AS_TILE <= n; r += CK_AS_TILE)
+                CK_AS_CAT(CK_AS_FUNCTION, _tile)(qt, rows + r * 128, 128, p + r * 16, &fetch);
+        for (; r + CK_AS_TILE <= n; r += CK_AS_TILE)
+            CK_AS_CAT(CK_AS_FUNCTION, _tile)(qt, rows + r * dim, dim, p + r * 16, &fetch);
         for (; r < n; r++) CK_AS_CAT(CK_AS_FUNCTION, _one)(qt, rows + r * dim, dim, p + r * 16);
 
         // online softmax: a new maximum rescales what was summed so far (rare once the first blocks are in)
@@ -91,11 +117,14 @@ static void CK_AS_CAT(CK_AS_FUNCTION, _core)(const uint8_t *keys, const uint8_t 
         }
 
         // weighted values, CK_AS_VCHUNK dimensions of sums in registers across the block's rows
-        CK_AS_CAT(CK_AS_FUNCTION, _rows)(values, row_bytes, block, j0, n, dim, end, rows);
+        CK_AS_CAT(CK_AS_FUNCTION, _rows)(values, row_bytes, block, j0, n, dim, rows);
+        fetch = ck_as_spread_over(ahead ? (const char *)values + (j0 + CK_AS_FETCH_ROWS) * row_bytes : NULL, block_bytes,
+                                  (dim + CK_AS_VCHUNK - 1) / CK_AS_VCHUNK * n);
         for (int64_t d0 = 0; d0 < dim; d0 += CK_AS_VCHUNK) {
             v16 acc[CK_AS_VCHUNK];
             for (int i = 0; i < CK_AS_VCHUNK; i++) acc[i] = v_load(o + (d0 + i) * 16);
             for (r = 0; r < n; r++) {
+                ck_as_spread_step(&fetch);
                 const v16 w = v_load(p + r * 16);
                 const float *v = rows + r * dim + d0;
                 for (int i = 0; i < CK_AS_VCHUNK; i++) acc[i] = v_fmadd(w, v_set1(v[i]), acc[i]);
