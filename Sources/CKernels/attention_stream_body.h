@@ -17,10 +17,10 @@
 
 #ifndef CK_AS_SPREAD_DEFINED
 #define CK_AS_SPREAD_DEFINED
-/// The fetch of a later block's rows, one line every `every` steps of the FMA loops: the same lines
-/// asked for in one burst per block (64 per stream) queue on the core's few line-fill buffers and
-/// stall the FMAs behind them, so the pass streamed from memory (or from L3) ran 1.4x slower than
-/// from L2; spread out they arrive under the arithmetic (docs/PERFORMANCE.md, "Fetches spread").
+/// The fetch of a later block's rows, one line every `every` steps of the FMA loops. Asked for in
+/// one burst per block (64 lines per stream), the lines stalled the FMAs behind them (likely queued
+/// on the line-fill buffers): the pass streamed from memory, or from L3, ran 1.4x slower than from
+/// L2; spread out they arrive under the arithmetic (docs/PERFORMANCE.md, "Fetches spread").
 typedef struct { const char *at, *stop; int64_t every, left; } ck_as_spread;
 
 /// Spreads `bytes` at `at` over `steps` steps (nothing when `at` is NULL).
