@@ -21,7 +21,7 @@ final class ForwardScratch {
     init(config c: ModelConfig, maxTokens: Int) {
         self.maxTokens = maxTokens
         func make(_ perToken: Int) -> UnsafeMutablePointer<Float> {
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(1, maxTokens * perToken))
+            let p = ForwardScratch.floats(max(1, maxTokens * perToken))
             p.initialize(repeating: 0, count: max(1, maxTokens * perToken))
             return p
         }
@@ -37,8 +37,20 @@ final class ForwardScratch {
         logits = make(c.vocabRows)
         all = [x, normed, qkv, attention, projected, gateUp, activated, ropeCos, ropeSin, logits]
         scoreCapacity = 0
-        scores = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+        scores = ForwardScratch.floats(1)
         headCount = c.numHeads
+    }
+
+    /// `count` floats on a 64-byte boundary. The kernels read these buffers a 512-bit vector at a
+    /// time, and malloc's 16-byte alignment splits every such load and store across two cache lines:
+    /// the attention pass ran 1.2x slower on a work area 16 bytes off (docs/PERFORMANCE.md).
+    private static func floats(_ count: Int) -> UnsafeMutablePointer<Float> {
+        UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
+            .bindMemory(to: Float.self, capacity: count)
+    }
+
+    private static func release(_ pointer: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(pointer).deallocate()
     }
 
     private let headCount: Int
@@ -47,29 +59,30 @@ final class ForwardScratch {
     func reserveScores(_ positions: Int) {
         guard positions > scoreCapacity else { return }
         let capacity = max(positions, scoreCapacity * 2, 256)
-        scores.deallocate()
-        scores = UnsafeMutablePointer<Float>.allocate(capacity: capacity * headCount)
+        ForwardScratch.release(scores)
+        scores = ForwardScratch.floats(capacity * headCount)
         scoreCapacity = capacity
     }
 
     /// Work areas of the AVX-512 group attention, one per unit of work (grown, never per token).
-    private(set) var groupWork = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    private(set) var groupWork = ForwardScratch.floats(1)
     private(set) var groupWorkStride = 0
     private var groupWorkUnits = 0
 
     func reserveGroupWork(units: Int, floatsPerUnit: Int) {
         guard units > groupWorkUnits || floatsPerUnit > groupWorkStride else { return }
-        let stride = max(floatsPerUnit, groupWorkStride * 2)
+        // whole 64-byte lines per unit, so every unit's area starts on one
+        let stride = max((floatsPerUnit + 15) / 16 * 16, groupWorkStride * 2)
         let count = max(units, groupWorkUnits)
-        groupWork.deallocate()
-        groupWork = UnsafeMutablePointer<Float>.allocate(capacity: stride * count)
+        ForwardScratch.release(groupWork)
+        groupWork = ForwardScratch.floats(stride * count)
         groupWorkStride = stride
         groupWorkUnits = count
     }
 
     deinit {
-        all.forEach { $0.deallocate() }
-        scores.deallocate()
-        groupWork.deallocate()
+        all.forEach(ForwardScratch.release)
+        ForwardScratch.release(scores)
+        ForwardScratch.release(groupWork)
     }
 }
