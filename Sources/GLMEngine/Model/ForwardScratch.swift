@@ -16,13 +16,21 @@ final class ForwardScratch {
     let logits: UnsafeMutablePointer<Float>       // (tokens, vocabRows) — only rows asked for are written
     private(set) var scores: UnsafeMutablePointer<Float>  // (heads, scoreCapacity) attention weights
     private(set) var scoreCapacity: Int
-    private let all: [UnsafeMutablePointer<Float>]
+    // The buffers' memory, in AlignedBuffers: 64-byte aligned, since the kernels read these buffers
+    // 512 bits at a time and malloc's 16-byte alignment splits each such load and store across two
+    // cache lines (the attention pass ran 1.2x slower on a work area 16 bytes off; docs/PERFORMANCE.md).
+    private let owners: [AlignedBuffer]
+    private var scoresOwner: AlignedBuffer
 
     init(config c: ModelConfig, maxTokens: Int) {
         self.maxTokens = maxTokens
+        var owners: [AlignedBuffer] = []
         func make(_ perToken: Int) -> UnsafeMutablePointer<Float> {
-            let p = ForwardScratch.floats(max(1, maxTokens * perToken))
-            p.initialize(repeating: 0, count: max(1, maxTokens * perToken))
+            let count = max(1, maxTokens * perToken)
+            let owner = AlignedBuffer(byteCount: count * MemoryLayout<Float>.stride)
+            owners.append(owner)
+            let p = owner.floats(count: count)
+            p.initialize(repeating: 0, count: count)
             return p
         }
         x = make(c.hiddenSize)
@@ -35,22 +43,13 @@ final class ForwardScratch {
         ropeCos = make(c.ropeDims / 2)
         ropeSin = make(c.ropeDims / 2)
         logits = make(c.vocabRows)
-        all = [x, normed, qkv, attention, projected, gateUp, activated, ropeCos, ropeSin, logits]
+        self.owners = owners
         scoreCapacity = 0
-        scores = ForwardScratch.floats(1)
+        scoresOwner = AlignedBuffer(byteCount: MemoryLayout<Float>.stride)
+        scores = scoresOwner.floats(count: 1)
+        groupWorkOwner = AlignedBuffer(byteCount: MemoryLayout<Float>.stride)
+        groupWork = groupWorkOwner.floats(count: 1)
         headCount = c.numHeads
-    }
-
-    /// `count` floats on a 64-byte boundary. The kernels read these buffers a 512-bit vector at a
-    /// time, and malloc's 16-byte alignment splits every such load and store across two cache lines:
-    /// the attention pass ran 1.2x slower on a work area 16 bytes off (docs/PERFORMANCE.md).
-    private static func floats(_ count: Int) -> UnsafeMutablePointer<Float> {
-        UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
-            .bindMemory(to: Float.self, capacity: count)
-    }
-
-    private static func release(_ pointer: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(pointer).deallocate()
     }
 
     private let headCount: Int
@@ -59,13 +58,14 @@ final class ForwardScratch {
     func reserveScores(_ positions: Int) {
         guard positions > scoreCapacity else { return }
         let capacity = max(positions, scoreCapacity * 2, 256)
-        ForwardScratch.release(scores)
-        scores = ForwardScratch.floats(capacity * headCount)
+        scoresOwner = AlignedBuffer(byteCount: capacity * headCount * MemoryLayout<Float>.stride)
+        scores = scoresOwner.floats(count: capacity * headCount)
         scoreCapacity = capacity
     }
 
     /// Work areas of the AVX-512 group attention, one per unit of work (grown, never per token).
-    private(set) var groupWork = ForwardScratch.floats(1)
+    private(set) var groupWork: UnsafeMutablePointer<Float>
+    private var groupWorkOwner: AlignedBuffer
     private(set) var groupWorkStride = 0
     private var groupWorkUnits = 0
 
@@ -74,15 +74,9 @@ final class ForwardScratch {
         // whole 64-byte lines per unit, so every unit's area starts on one
         let stride = max((floatsPerUnit + 15) / 16 * 16, groupWorkStride * 2)
         let count = max(units, groupWorkUnits)
-        ForwardScratch.release(groupWork)
-        groupWork = ForwardScratch.floats(stride * count)
+        groupWorkOwner = AlignedBuffer(byteCount: stride * count * MemoryLayout<Float>.stride)
+        groupWork = groupWorkOwner.floats(count: stride * count)
         groupWorkStride = stride
         groupWorkUnits = count
-    }
-
-    deinit {
-        all.forEach(ForwardScratch.release)
-        ForwardScratch.release(scores)
-        ForwardScratch.release(groupWork)
     }
 }
