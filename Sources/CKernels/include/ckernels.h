@@ -93,9 +93,15 @@ void ck_matvec_q4_0_avx2(const void *w, size_t row_bytes, int64_t rows, const ck
 void ck_matvec_q8_0_avx512vnni(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y);
 void ck_matvec_q8_0_avx2(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y);
 /// The same products for `ntok` activations at once: y[t * ldy + r] = row r . xs[t], each bit-identical
-/// to ck_matvec_q4_0_avx512vnni's (prompt reading; the weights are unpacked once per four tokens).
+/// to the matching ck_matvec's (batches: the weights are unpacked once per four tokens).
 void ck_matmul_q4_0_avx512vnni(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *xs, int64_t ntok,
                                float *y, int64_t ldy);
+void ck_matmul_q4_0_avx2(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *xs, int64_t ntok, float *y,
+                         int64_t ldy);
+void ck_matmul_q8_0_avx512vnni(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *xs, int64_t ntok,
+                               float *y, int64_t ldy);
+void ck_matmul_q8_0_avx2(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *xs, int64_t ntok, float *y,
+                         int64_t ldy);
 /// The 512-bit kernels (need ck_cpu_has_avx512vbmi and the group layout of x); same contracts.
 void ck_matvec_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y);
 void ck_matmul_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *xs, int64_t ntok,

@@ -90,14 +90,9 @@ extension Kernels {
                 for tile in range {
                     let rows = tile * tileRows..<min(w.rows, (tile + 1) * tileRows)
                     #if arch(x86_64)
-                    if w.type == .q4_0 && path == .avx512vbmi {
-                        ck_matmul_q4_0_avx512vbmi(w.rowPointer(rows.lowerBound), w.rowBytes, Int64(rows.count),
-                                                  first, Int64(n), y + rows.lowerBound, Int64(w.rows))
-                        continue
-                    }
-                    if w.type == .q4_0 && path == .avx512vnni {
-                        ck_matmul_q4_0_avx512vnni(w.rowPointer(rows.lowerBound), w.rowBytes, Int64(rows.count),
-                                                  first, Int64(n), y + rows.lowerBound, Int64(w.rows))
+                    if let kernel = batchKernel(w.type, path) {
+                        kernel(w.rowPointer(rows.lowerBound), w.rowBytes, Int64(rows.count), first, Int64(n),
+                               y + rows.lowerBound, Int64(w.rows))
                         continue
                     }
                     #endif
@@ -106,6 +101,25 @@ extension Kernels {
             }
         }
     }
+
+    #if arch(x86_64)
+    typealias BatchKernel = @convention(c) (UnsafeRawPointer?, Int, Int64, UnsafePointer<ck_q8_act>?, Int64,
+                                            UnsafeMutablePointer<Float>?, Int64) -> Void
+
+    /// The kernel that takes a tile of rows for all the tokens at once, unpacking each weight once per
+    /// group of tokens (bit-identical to `quantizedRows` token by token); nil where only the
+    /// single-token kernel exists.
+    static func batchKernel(_ type: StorageType, _ path: KernelPath) -> BatchKernel? {
+        switch (type, path) {
+        case (.q4_0, .avx512vbmi): return ck_matmul_q4_0_avx512vbmi
+        case (.q4_0, .avx512vnni): return ck_matmul_q4_0_avx512vnni
+        case (.q4_0, .avx2): return ck_matmul_q4_0_avx2
+        case (.q8_0, .avx512vbmi), (.q8_0, .avx512vnni): return ck_matmul_q8_0_avx512vnni
+        case (.q8_0, .avx2): return ck_matmul_q8_0_avx2
+        default: return nil
+        }
+    }
+    #endif
 
     /// Y[n, tileRows] (row stride ldy) = X[n, cols] T^T with T [tileRows, cols] row-major.
     private static func sgemm(n: Int, tileRows: Int, cols: Int, x: UnsafePointer<Float>, tile: UnsafePointer<Float>,

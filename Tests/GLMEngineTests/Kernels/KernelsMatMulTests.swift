@@ -83,17 +83,39 @@ import Testing
         }
     }
 
-    /// A batch of `n` random tokens through the batched Q4_0 path equals, row for row and bit for bit,
-    /// each token through the single-token kernel.
+    @Test(arguments: KernelPath.supported)
+    func batchedQ8RowsMatchMatVecOnEveryPath(_ path: KernelPath) {
+        // Q8_0 rows keep the single-token kernel's two alternating sums at every length: 1, 3 and 129
+        // blocks (odd tails), 128 (4096 columns), 257 and 428 (13696 columns), with token counts around
+        // the groups of four; 13 rows leave the two-row kernel a last row alone.
+        for (cols, n) in [(32, 5), (96, 6), (4128, 9), (4096, 4), (8224, 3), (13696, 7)] {
+            expectBatchEqualsSingleTokens(rows: 13, cols: cols, n: n, matrixSeed: UInt64(cols) + 5, inputSeed: UInt64(n),
+                                          ComputeContext(threads: 2, path: path, amx: false), type: .q8_0)
+        }
+    }
+
+    #if arch(x86_64)
+    @Test func everyVectorPathHasItsBatchKernels() {
+        // the tests above would also pass if batches fell back to one token at a time
+        for path in [KernelPath.avx512vbmi, .avx512vnni, .avx2] {
+            #expect(Kernels.batchKernel(.q4_0, path) != nil, "\(path)")
+            #expect(Kernels.batchKernel(.q8_0, path) != nil, "\(path)")
+        }
+        #expect(Kernels.batchKernel(.q4_0, .portable) == nil)
+    }
+    #endif
+
+    /// A batch of `n` random tokens through the batched path equals, row for row and bit for bit, each
+    /// token through the single-token kernel.
     private func expectBatchEqualsSingleTokens(rows: Int, cols: Int, n: Int, matrixSeed: UInt64, inputSeed: UInt64,
-                                               _ ctx: ComputeContext) {
-        let w = randomMatrix(rows: rows, cols: cols, type: .q4_0, seed: matrixSeed)
+                                               _ ctx: ComputeContext, type: StorageType = .q4_0) {
+        let w = randomMatrix(rows: rows, cols: cols, type: type, seed: matrixSeed)
         var rng = SeededRandom(seed: inputSeed)
         let x = rng.floats(n * cols)
         let y = fastMatMul(w, x, n: n, ctx, minBatchForBLAS: 1)
         for i in 0..<n {
             #expect(Array(y[i * rows..<(i + 1) * rows]) == fastMatVec(w, Array(x[i * cols..<(i + 1) * cols]), ctx),
-                    "\(ctx.path) \(rows) x \(cols), token \(i) of \(n)")
+                    "\(type) \(ctx.path) \(rows) x \(cols), token \(i) of \(n)")
         }
     }
 }
