@@ -35,7 +35,7 @@ static inline __attribute__((always_inline)) void ck_rows_tokens(const char *con
     __m256 a0[CK_MATMUL_ROWS][4], a1[CK_MATMUL_ROWS][4];
     for (int r = 0; r < NR; r++)
         for (int k = 0; k < NT; k++) a0[r][k] = a1[r][k] = _mm256_setzero_ps();
-    if (!q8 && nblocks > CK_LONG_ROW_BLOCKS) {
+    if (ck_row_sums_once(nblocks, q8)) {
         for (int64_t p = 0; p < full; p++) ck_pair_tokens(rows, NR, 1, p, xs, NT, a0, q8);
         if (nblocks & 1) ck_pair_tokens(rows, NR, 0, full, xs, NT, a0, q8);
         for (int k = 0; k < NT; k++)

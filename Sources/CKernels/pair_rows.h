@@ -45,7 +45,7 @@ static inline __attribute__((always_inline)) void ck_rows_q4_0(const int n, cons
 void CK_QUANT_KERNEL(ck_matvec_q4_0)(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y) {
     const char *base = (const char *)w;
     int64_t r = 0;
-    if (x->nblocks > CK_LONG_ROW_BLOCKS) {
+    if (ck_row_sums_once(x->nblocks, 0)) {
         // the leftover rows take the same per-row arithmetic, so grouping never changes a result
         for (; r + 3 < rows; r += 4) ck_rows_q4_0(4, base + r * row_bytes, row_bytes, x, y + r);
         for (; r < rows; r++) ck_rows_q4_0(1, base + r * row_bytes, row_bytes, x, y + r);

@@ -11,6 +11,10 @@
 #include "blocks.h"
 #include "simd_avx2.h"
 
+/// Whether a row sums its pairs in one accumulator (long Q4_0 rows, done several rows at a time) or
+/// alternates two (every other row): the single-token and the batched kernels must agree, bit for bit.
+static inline int ck_row_sums_once(int64_t nblocks, const int q8) { return !q8 && nblocks > CK_LONG_ROW_BLOCKS; }
+
 /// One pair of blocks: its weights in two registers, and [dw0 x4, dw1 x4] (a missing block's are 0).
 typedef struct { __m256i lo, hi; __m256 scales; } ck_pair;
 

@@ -84,13 +84,16 @@ extension Kernels {
         #endif
         let tileRows = max(4, tileBytes / w.rowBytes / 4 * 4)
         let tiles = (w.rows + tileRows - 1) / tileRows
+        #if arch(x86_64)
+        let kernel = batchKernel(w.type, path)
+        #endif
         views.withUnsafeMutableBufferPointer { views in
             guard let first = views.baseAddress else { return }
             ctx.parallelFor(tiles) { range in
                 for tile in range {
                     let rows = tile * tileRows..<min(w.rows, (tile + 1) * tileRows)
                     #if arch(x86_64)
-                    if let kernel = batchKernel(w.type, path) {
+                    if let kernel {
                         kernel(w.rowPointer(rows.lowerBound), w.rowBytes, Int64(rows.count), first, Int64(n),
                                y + rows.lowerBound, Int64(w.rows))
                         continue
