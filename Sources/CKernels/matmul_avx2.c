@@ -10,6 +10,7 @@
 #include "dots_avx2.h"
 #define CK_QUANT_KERNEL(name) name##_avx2
 #define CK_MATMUL_ROWS 1
+#define CK_QUAD_SCALES 1
 #include "pair_matmul.h"
 
 #pragma clang attribute pop

@@ -9,6 +9,7 @@
 
 #include "dots_avx2.h"
 #define CK_QUANT_KERNEL(name) name##_avx2
+#define CK_QUAD_SCALES 1
 #include "pair_rows.h"
 
 typedef __m256 ck_vf;

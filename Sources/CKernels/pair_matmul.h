@@ -11,17 +11,61 @@
 #if defined(__x86_64__)
 #include "pairs.h"
 
+/// Whether whole quads of pairs take their scales from ck_row_quad_scales (pair_rows.h has the same
+/// switch; the including file sets it); same results either way.
+#ifndef CK_QUAD_SCALES
+#define CK_QUAD_SCALES 0
+#endif
+
+/// Weight pairs w[0 ..< NR] (pair p of each row) into acc[r][k] for NT tokens.
+static inline __attribute__((always_inline)) void ck_pair_tokens_apply(const ck_pair *w, const int NR, int64_t p,
+                                                                     const ck_q8_act *xs, const int NT,
+                                                                     __m256 (*acc)[4], const int q8) {
+    for (int k = 0; k < NT; k++)
+        for (int r = 0; r < NR; r++) acc[r][k] = ck_pair_fma(w[r], xs + k, p, acc[r][k], q8);
+}
+
 /// Pair p (blocks 2p, 2p+1; `whole` false when only block 2p exists) of NR Q4_0 (q8 = 0) or Q8_0
 /// (q8 = 1) rows into acc[r][k] for NT tokens.
 static inline __attribute__((always_inline)) void ck_pair_tokens(const char *const *rows, const int NR, int whole,
                                                                int64_t p, const ck_q8_act *xs, const int NT,
                                                                __m256 (*acc)[4], const int q8) {
     ck_pair w[CK_MATMUL_ROWS];
-    for (int r = 0; r < NR; r++)
-        w[r] = q8 ? ck_load_q8_pair((const ck_block_q8_0 *)rows[r] + 2 * p, whole)
-                  : ck_load_q4_pair((const ck_block_q4_0 *)rows[r] + 2 * p, whole);
-    for (int k = 0; k < NT; k++)
-        for (int r = 0; r < NR; r++) acc[r][k] = ck_pair_fma(w[r], xs + k, p, acc[r][k], q8);
+    for (int r = 0; r < NR; r++) w[r] = ck_load_pair(rows[r], p, whole, q8);
+    ck_pair_tokens_apply(w, NR, p, xs, NT, acc, q8);
+}
+
+/// Pair p + k of each row, its scales pair k of that row's `quads`.
+#define CK_QUAD_PAIR_TOKENS(k, acc)                                                                          \
+    do {                                                                                                   \
+        ck_pair w[CK_MATMUL_ROWS];                                                                         \
+        for (int r = 0; r < NR; r++)                                                                       \
+            w[r] = ck_load_pair_scaled(rows[r], p + (k), 1, ck_quad_pair_scales(quads[r], k), q8);         \
+        ck_pair_tokens_apply(w, NR, p + (k), xs, NT, acc, q8);                                             \
+    } while (0)
+
+/// Every pair of NR rows for NT tokens, pair p into `even` when p is even and into `odd` when odd (the
+/// odd last block too): one call per accumulation rule, so each keeps its sums in registers.
+static inline __attribute__((always_inline)) void ck_rows_tokens_sum(const char *const *rows, const int NR,
+                                                                   const ck_q8_act *xs, const int NT,
+                                                                   __m256 (*even)[4], __m256 (*odd)[4], const int q8) {
+    const int64_t full = xs->nblocks / 2;
+    int64_t p = 0;
+    if (CK_QUAD_SCALES)
+        for (; p + 3 < full; p += 4) {
+            __m256 quads[CK_MATMUL_ROWS];
+            for (int r = 0; r < NR; r++) quads[r] = ck_row_quad_scales(rows[r], p, q8);
+            CK_QUAD_PAIR_TOKENS(0, even);
+            CK_QUAD_PAIR_TOKENS(1, odd);
+            CK_QUAD_PAIR_TOKENS(2, even);
+            CK_QUAD_PAIR_TOKENS(3, odd);
+        }
+    for (; p + 1 < full; p += 2) {
+        ck_pair_tokens(rows, NR, 1, p, xs, NT, even, q8);
+        ck_pair_tokens(rows, NR, 1, p + 1, xs, NT, odd, q8);
+    }
+    for (; p < full; p++) ck_pair_tokens(rows, NR, 1, p, xs, NT, even, q8);
+    if (xs->nblocks & 1) ck_pair_tokens(rows, NR, 0, full, xs, NT, odd, q8);
 }
 
 /// NR (1 to CK_MATMUL_ROWS) rows for NT (1-4) tokens, y[k * ldy + r] = row r . token k, accumulating
@@ -30,28 +74,20 @@ static inline __attribute__((always_inline)) void ck_pair_tokens(const char *con
 static inline __attribute__((always_inline)) void ck_rows_tokens(const char *const *rows, const int NR,
                                                                const ck_q8_act *xs, const int NT, float *y,
                                                                int64_t ldy, const int q8) {
-    const int64_t nblocks = xs->nblocks;
-    const int64_t full = nblocks / 2;
     __m256 a0[CK_MATMUL_ROWS][4], a1[CK_MATMUL_ROWS][4];
     for (int r = 0; r < NR; r++)
         for (int k = 0; k < NT; k++) a0[r][k] = a1[r][k] = _mm256_setzero_ps();
-    if (ck_row_sums_once(nblocks, q8)) {
-        for (int64_t p = 0; p < full; p++) ck_pair_tokens(rows, NR, 1, p, xs, NT, a0, q8);
-        if (nblocks & 1) ck_pair_tokens(rows, NR, 0, full, xs, NT, a0, q8);
+    if (ck_row_sums_once(xs->nblocks, q8)) {
+        ck_rows_tokens_sum(rows, NR, xs, NT, a0, a0, q8);
         for (int k = 0; k < NT; k++)
             for (int r = 0; r < NR; r++) y[k * ldy + r] = ck_hsum8(a0[r][k]);
         return;
     }
-    int64_t p = 0;
-    for (; p + 1 < full; p += 2) {
-        ck_pair_tokens(rows, NR, 1, p, xs, NT, a0, q8);
-        ck_pair_tokens(rows, NR, 1, p + 1, xs, NT, a1, q8);
-    }
-    for (; p < full; p++) ck_pair_tokens(rows, NR, 1, p, xs, NT, a0, q8);
-    if (nblocks & 1) ck_pair_tokens(rows, NR, 0, full, xs, NT, a1, q8);
+    ck_rows_tokens_sum(rows, NR, xs, NT, a0, a1, q8);
     for (int k = 0; k < NT; k++)
         for (int r = 0; r < NR; r++) y[k * ldy + r] = ck_hsum8(_mm256_add_ps(a0[r][k], a1[r][k]));
 }
+#undef CK_QUAD_PAIR_TOKENS
 
 /// ck_rows_tokens for `nt` (1-4) tokens, each count compiled on its own.
 static inline __attribute__((always_inline)) void ck_rows_some_tokens(const char *const *rows, const int NR,

@@ -7,12 +7,22 @@
 #if defined(__x86_64__)
 #include "pairs.h"
 
+/// Whether whole quads of pairs take their scales from ck_row_quad_scales (the including file sets
+/// it: 1 where the vector units bound the kernel, as on AVX2 cores); same results either way.
+#ifndef CK_QUAD_SCALES
+#define CK_QUAD_SCALES 0
+#endif
+
 /// acc + pair p of a Q4_0 (q8 = 0) or Q8_0 (q8 = 1) row; `whole` false: only block 2p exists.
 static inline __attribute__((always_inline)) __m256 ck_row_pair_fma(const char *row, int64_t p, int whole,
                                                                   const ck_q8_act *x, __m256 acc, const int q8) {
-    const ck_pair w = q8 ? ck_load_q8_pair((const ck_block_q8_0 *)row + 2 * p, whole)
-                         : ck_load_q4_pair((const ck_block_q4_0 *)row + 2 * p, whole);
-    return ck_pair_fma(w, x, p, acc, q8);
+    return ck_pair_fma(ck_load_pair(row, p, whole, q8), x, p, acc, q8);
+}
+
+/// acc + pair p of a row whose scales are pair k of `quad`.
+static inline __attribute__((always_inline)) __m256 ck_row_quad_pair_fma(const char *row, int64_t p, __m256 scales,
+                                                                       const ck_q8_act *x, __m256 acc, const int q8) {
+    return ck_pair_fma(ck_load_pair_scaled(row, p, 1, scales, q8), x, p, acc, q8);
 }
 
 /// One row: pairs alternate between two accumulators, the odd last block going to the second.
@@ -20,6 +30,14 @@ static inline __attribute__((always_inline)) float ck_row(const char *row, const
     const int64_t pairs = x->nblocks / 2;
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
     int64_t p = 0;
+    if (CK_QUAD_SCALES)
+        for (; p + 3 < pairs; p += 4) {
+            const __m256 quad = ck_row_quad_scales(row, p, q8);
+            acc0 = ck_row_quad_pair_fma(row, p, ck_quad_pair_scales(quad, 0), x, acc0, q8);
+            acc1 = ck_row_quad_pair_fma(row, p + 1, ck_quad_pair_scales(quad, 1), x, acc1, q8);
+            acc0 = ck_row_quad_pair_fma(row, p + 2, ck_quad_pair_scales(quad, 2), x, acc0, q8);
+            acc1 = ck_row_quad_pair_fma(row, p + 3, ck_quad_pair_scales(quad, 3), x, acc1, q8);
+        }
     for (; p + 1 < pairs; p += 2) {
         acc0 = ck_row_pair_fma(row, p, 1, x, acc0, q8);
         acc1 = ck_row_pair_fma(row, p + 1, 1, x, acc1, q8);
@@ -36,7 +54,18 @@ static inline __attribute__((always_inline)) void ck_rows_q4_0(const int n, cons
     const int64_t pairs = (x->nblocks + 1) / 2;
     const int64_t full = x->nblocks / 2;
     __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-    for (int64_t p = 0; p < pairs; p++)
+    int64_t p = 0;
+    if (CK_QUAD_SCALES)
+        for (; p + 3 < full; p += 4)
+            for (int k = 0; k < n; k++) {
+                const char *row = base + k * row_bytes;
+                const __m256 quad = ck_row_quad_scales(row, p, 0);
+                acc[k] = ck_row_quad_pair_fma(row, p, ck_quad_pair_scales(quad, 0), x, acc[k], 0);
+                acc[k] = ck_row_quad_pair_fma(row, p + 1, ck_quad_pair_scales(quad, 1), x, acc[k], 0);
+                acc[k] = ck_row_quad_pair_fma(row, p + 2, ck_quad_pair_scales(quad, 2), x, acc[k], 0);
+                acc[k] = ck_row_quad_pair_fma(row, p + 3, ck_quad_pair_scales(quad, 3), x, acc[k], 0);
+            }
+    for (; p < pairs; p++)
         for (int k = 0; k < n; k++)
             acc[k] = ck_row_pair_fma(base + k * row_bytes, p, p < full, x, acc[k], 0);
     for (int k = 0; k < n; k++) y[k] = ck_hsum8(acc[k]);
