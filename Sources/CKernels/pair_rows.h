@@ -19,10 +19,15 @@ static inline __attribute__((always_inline)) __m256 ck_row_pair_fma(const char *
     return ck_pair_fma(ck_load_pair(row, p, whole, q8), x, p, acc, q8);
 }
 
-/// acc + pair p of a row whose scales are pair k of `quad`.
-static inline __attribute__((always_inline)) __m256 ck_row_quad_pair_fma(const char *row, int64_t p, __m256 scales,
-                                                                       const ck_q8_act *x, __m256 acc, const int q8) {
-    return ck_pair_fma(ck_load_pair_scaled(row, p, 1, scales, q8), x, p, acc, q8);
+/// Whole pairs p ..< p + 4 of a row, their scales converted together (ck_row_quad_scales), in order:
+/// the even ones into *even, the odd ones into *odd (one accumulator for a row that sums once).
+static inline __attribute__((always_inline)) void ck_row_quad_fma(const char *row, int64_t p, const ck_q8_act *x,
+                                                                 __m256 *even, __m256 *odd, const int q8) {
+    const __m256 quad = ck_row_quad_scales(row, p, q8);
+    *even = ck_pair_fma(ck_load_pair_scaled(row, p, 1, ck_quad_pair_scales(quad, 0), q8), x, p, *even, q8);
+    *odd = ck_pair_fma(ck_load_pair_scaled(row, p + 1, 1, ck_quad_pair_scales(quad, 1), q8), x, p + 1, *odd, q8);
+    *even = ck_pair_fma(ck_load_pair_scaled(row, p + 2, 1, ck_quad_pair_scales(quad, 2), q8), x, p + 2, *even, q8);
+    *odd = ck_pair_fma(ck_load_pair_scaled(row, p + 3, 1, ck_quad_pair_scales(quad, 3), q8), x, p + 3, *odd, q8);
 }
 
 /// One row: pairs alternate between two accumulators, the odd last block going to the second.
@@ -31,13 +36,7 @@ static inline __attribute__((always_inline)) float ck_row(const char *row, const
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
     int64_t p = 0;
     if (CK_QUAD_SCALES)
-        for (; p + 3 < pairs; p += 4) {
-            const __m256 quad = ck_row_quad_scales(row, p, q8);
-            acc0 = ck_row_quad_pair_fma(row, p, ck_quad_pair_scales(quad, 0), x, acc0, q8);
-            acc1 = ck_row_quad_pair_fma(row, p + 1, ck_quad_pair_scales(quad, 1), x, acc1, q8);
-            acc0 = ck_row_quad_pair_fma(row, p + 2, ck_quad_pair_scales(quad, 2), x, acc0, q8);
-            acc1 = ck_row_quad_pair_fma(row, p + 3, ck_quad_pair_scales(quad, 3), x, acc1, q8);
-        }
+        for (; p + 3 < pairs; p += 4) ck_row_quad_fma(row, p, x, &acc0, &acc1, q8);
     for (; p + 1 < pairs; p += 2) {
         acc0 = ck_row_pair_fma(row, p, 1, x, acc0, q8);
         acc1 = ck_row_pair_fma(row, p + 1, 1, x, acc1, q8);
@@ -57,14 +56,7 @@ static inline __attribute__((always_inline)) void ck_rows_q4_0(const int n, cons
     int64_t p = 0;
     if (CK_QUAD_SCALES)
         for (; p + 3 < full; p += 4)
-            for (int k = 0; k < n; k++) {
-                const char *row = base + k * row_bytes;
-                const __m256 quad = ck_row_quad_scales(row, p, 0);
-                acc[k] = ck_row_quad_pair_fma(row, p, ck_quad_pair_scales(quad, 0), x, acc[k], 0);
-                acc[k] = ck_row_quad_pair_fma(row, p + 1, ck_quad_pair_scales(quad, 1), x, acc[k], 0);
-                acc[k] = ck_row_quad_pair_fma(row, p + 2, ck_quad_pair_scales(quad, 2), x, acc[k], 0);
-                acc[k] = ck_row_quad_pair_fma(row, p + 3, ck_quad_pair_scales(quad, 3), x, acc[k], 0);
-            }
+            for (int k = 0; k < n; k++) ck_row_quad_fma(base + k * row_bytes, p, x, &acc[k], &acc[k], 0);
     for (; p < pairs; p++)
         for (int k = 0; k < n; k++)
             acc[k] = ck_row_pair_fma(base + k * row_bytes, p, p < full, x, acc[k], 0);

@@ -27,8 +27,9 @@ static inline __attribute__((always_inline)) __m256 ck_pair_weight_scales(uint16
 /// The fp16 scales of four whole pairs (eight blocks from `first`, `block_bytes` apart) as
 /// [d0 d2 d4 d6 | d1 d3 d5 d7], so that pair k's [d2k x4, d2k+1 x4] is one in-lane permute
 /// (ck_quad_pair_scales). The sixteen-bit values are gathered in general registers: on AVX2 cores
-/// the vector units, not the loads, bound the kernels, and this takes five vector operations for
-/// four pairs where ck_pair_weight_scales takes about six for each (docs/PERFORMANCE.md).
+/// the vector units, not the loads, bound the kernels, and this takes about five vector operations
+/// for four pairs (and a shuffle each) where ck_pair_weight_scales takes about six for each pair
+/// (docs/PERFORMANCE.md, "A Zen 3 EPYC").
 static inline __attribute__((always_inline)) __m256 ck_quad_weight_scales(const char *first, size_t block_bytes) {
     uint64_t even = 0, odd = 0;
     for (int k = 3; k >= 0; k--) {
