@@ -43,8 +43,8 @@ public enum KVCacheType: String, Sendable, CaseIterable {
     }
 }
 
-/// Keys (after RoPE) and values of every cached position, per layer. Storage grows with the
-/// conversation, up to `maxPositions`, so a short chat does not hold the whole window.
+/// Keys (after RoPE) and values of every cached position, per layer. Memory grows with the
+/// conversation, up to `maxPositions`, so a short chat does not hold the whole window (`reserve`).
 /// Within a layer each KV group has a plane of its own (positions x headDim): the attention of a
 /// group, which one thread does for all its heads, then streams one contiguous region instead of
 /// every other half-row (measured at 32K: 4-15% less attention time).
@@ -59,7 +59,7 @@ public final class KVCache: @unchecked Sendable {
     /// Positions filled so far.
     public private(set) var count = 0
     public private(set) var capacity = 0
-    private var keys: [UnsafeMutableRawPointer] = []     // per layer: kvGroups planes of (capacity, headDim)
+    private var keys: [UnsafeMutableRawPointer] = []     // per layer: kvGroups planes of (maxPositions, headDim)
     private var values: [UnsafeMutableRawPointer] = []   // per layer: the same
 
     public init(config: ModelConfig, maxPositions: Int, precision: KVPrecision = .f32) {
@@ -80,7 +80,7 @@ public final class KVCache: @unchecked Sendable {
         values.forEach { $0.deallocate() }
     }
 
-    /// Bytes allocated now (it grows with the conversation).
+    /// Bytes reserved for the positions so far (it grows with the conversation; see `reserve`).
     public var bytes: Int { 2 * layerCount * capacity * rowBytes }
     /// Bytes a full window would take.
     public var fullWindowBytes: Int { 2 * layerCount * maxPositions * rowBytes }
@@ -98,30 +98,25 @@ public final class KVCache: @unchecked Sendable {
 
     /// Where group `group`'s slice of `position` starts in a layer's storage.
     private func slot(_ base: UnsafeMutableRawPointer, group: Int, position: Int) -> UnsafeMutableRawPointer {
-        base + (group * capacity + position) * headBytes
+        base + (group * maxPositions + position) * headBytes
     }
 
-    /// Makes room for `positions` in total, growing geometrically to avoid a copy per token.
+    /// Makes room for `positions` in total. The first call sets aside address space for the whole
+    /// window at once, each group's plane `maxPositions` rows long, so the cache never moves: growing
+    /// by copying cost a chat one pause per doubling, the longest as it crossed 16,384 tokens (16K
+    /// rows, about 0.5 GB, on the 32K model). The system backs only the pages rows are written to, so a
+    /// short chat still holds little memory; `capacity` (and `bytes`) grow geometrically as before.
     public func reserve(_ positions: Int) {
         precondition(positions <= maxPositions, "KV cache asked for \(positions) positions, max \(maxPositions)")
         guard positions > capacity else { return }
-        let newCapacity = min(maxPositions, max(positions, capacity * 2, 64))
-        func grow(_ old: [UnsafeMutableRawPointer]) -> [UnsafeMutableRawPointer] {
-            (0..<layerCount).map { layer in
-                let fresh = UnsafeMutableRawPointer.allocate(byteCount: newCapacity * rowBytes, alignment: 64)
-                if layer < old.count {
-                    for g in 0..<kvGroups {
-                        (fresh + g * newCapacity * headBytes).copyMemory(from: old[layer] + g * capacity * headBytes,
-                                                                          byteCount: count * headBytes)
-                    }
-                    old[layer].deallocate()
-                }
-                return fresh
+        if keys.isEmpty {
+            func planes() -> [UnsafeMutableRawPointer] {
+                (0..<layerCount).map { _ in UnsafeMutableRawPointer.allocate(byteCount: maxPositions * rowBytes, alignment: 64) }
             }
+            keys = planes()
+            values = planes()
         }
-        keys = grow(keys)
-        values = grow(values)
-        capacity = newCapacity
+        capacity = min(maxPositions, max(positions, capacity * 2, 64))
     }
 
     /// Writes the key and value of `position` (kvDim floats each, stored in the cache's precision);
