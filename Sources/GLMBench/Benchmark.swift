@@ -98,11 +98,6 @@ public enum Benchmark {
         let cache = KVCache(config: c, maxPositions: window, precision: model.cachePrecision)
         let companion = KVCache(config: c, maxPositions: window / 2 + 1 + options.generatedTokens * options.readAheadRows,
                                 precision: cache.precision)
-        // Every position a test can reach, allocated now: a cache grows by doubling and copies what it
-        // holds, once per doubling (a chat crossing 16K copies its 16K rows once); inside a timed test
-        // that one copy of a 32K cache (about 0.9 GB) was spread over its -n tokens as if each paid it.
-        cache.reserve(window)
-        companion.reserve(companion.maxPositions)
 
         // Warm-up: touches every weight page once so the first repetition is not a page-fault benchmark,
         // then a few generation steps, as llama-bench also warms up: in some runs the first tokens after
