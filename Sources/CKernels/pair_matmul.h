@@ -11,12 +11,6 @@
 #if defined(__x86_64__)
 #include "pairs.h"
 
-/// Whether whole quads of pairs take their scales from ck_row_quad_scales (pair_rows.h has the same
-/// switch; the including file sets it); same results either way.
-#ifndef CK_QUAD_SCALES
-#define CK_QUAD_SCALES 0
-#endif
-
 /// Weight pairs w[0 ..< NR] (pair p of each row) into acc[r][k] for NT tokens.
 static inline __attribute__((always_inline)) void ck_pair_tokens_apply(const ck_pair *w, const int NR, int64_t p,
                                                                      const ck_q8_act *xs, const int NT,

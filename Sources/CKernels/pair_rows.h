@@ -7,12 +7,6 @@
 #if defined(__x86_64__)
 #include "pairs.h"
 
-/// Whether whole quads of pairs take their scales from ck_row_quad_scales (the including file sets
-/// it: 1 where the vector units bound the kernel, as on AVX2 cores); same results either way.
-#ifndef CK_QUAD_SCALES
-#define CK_QUAD_SCALES 0
-#endif
-
 /// acc + pair p of a Q4_0 (q8 = 0) or Q8_0 (q8 = 1) row; `whole` false: only block 2p exists.
 static inline __attribute__((always_inline)) __m256 ck_row_pair_fma(const char *row, int64_t p, int whole,
                                                                   const ck_q8_act *x, __m256 acc, const int q8) {

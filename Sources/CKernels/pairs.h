@@ -12,6 +12,16 @@
 #include "simd_avx2.h"
 #include <string.h>
 
+/// Whether whole quads of pairs take their scales from ck_row_quad_scales, for the single-token
+/// (pair_rows.h) and the batched (pair_matmul.h) kernels alike: the including file sets it to 1 where
+/// the vector units bound the kernel, as on AVX2 cores; same results either way.
+#ifndef CK_QUAD_SCALES
+#define CK_QUAD_SCALES 0
+#endif
+
+/// Bytes of one Q4_0 (q8 = 0) or Q8_0 (q8 = 1) block.
+static inline size_t ck_block_bytes(const int q8) { return q8 ? sizeof(ck_block_q8_0) : sizeof(ck_block_q4_0); }
+
 /// Whether a row sums its pairs in one accumulator (long Q4_0 rows, done several rows at a time) or
 /// alternates two (every other row): the single-token and the batched kernels must agree, bit for bit.
 static inline int ck_row_sums_once(int64_t nblocks, const int q8) { return !q8 && nblocks > CK_LONG_ROW_BLOCKS; }
@@ -72,7 +82,7 @@ static inline __attribute__((always_inline)) ck_pair ck_load_pair_scaled(const c
 
 /// Pair p of a row with its own scales converted (the pairs outside whole quads).
 static inline __attribute__((always_inline)) ck_pair ck_load_pair(const char *row, int64_t p, int whole, const int q8) {
-    const size_t bytes = q8 ? sizeof(ck_block_q8_0) : sizeof(ck_block_q4_0);
+    const size_t bytes = ck_block_bytes(q8);
     uint16_t d0, d1 = 0;
     memcpy(&d0, row + (size_t)(2 * p) * bytes, 2);
     if (whole) memcpy(&d1, row + (size_t)(2 * p + 1) * bytes, 2);
@@ -81,7 +91,7 @@ static inline __attribute__((always_inline)) ck_pair ck_load_pair(const char *ro
 
 /// Scales for the four pairs from pair p of a Q4_0 or Q8_0 row.
 static inline __attribute__((always_inline)) __m256 ck_row_quad_scales(const char *row, int64_t p, const int q8) {
-    const size_t bytes = q8 ? sizeof(ck_block_q8_0) : sizeof(ck_block_q4_0);
+    const size_t bytes = ck_block_bytes(q8);
     return ck_quad_weight_scales(row + (size_t)(2 * p) * bytes, bytes);
 }
 
