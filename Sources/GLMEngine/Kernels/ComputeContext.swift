@@ -85,9 +85,17 @@ public final class ComputeContext: @unchecked Sendable {
 
     /// `parallelFor` for a matrix-vector product over `count` items of `itemBytes` weight bytes each
     /// (a row, or a gate row with its up row): chunks of at least `minChunkRows` worth of weights,
-    /// claimed in `streamingShares`.
-    func parallelForWeights(_ count: Int, itemBytes: Int, _ body: (Range<Int>) -> Void) {
-        parallelFor(count, minChunk: Self.minChunkRows(rowBytes: itemBytes), shares: Self.streamingShares, body)
+    /// claimed in `streamingShares`. Every chunk starts at a multiple of `alignment` (a matrix whose
+    /// rows go in groups, `WeightMatrix.rowAlignment`).
+    func parallelForWeights(_ count: Int, itemBytes: Int, alignment: Int = 1, _ body: (Range<Int>) -> Void) {
+        guard alignment > 1 else {
+            parallelFor(count, minChunk: Self.minChunkRows(rowBytes: itemBytes), shares: Self.streamingShares, body)
+            return
+        }
+        let units = (count + alignment - 1) / alignment
+        parallelFor(units, minChunk: Self.minChunkRows(rowBytes: itemBytes * alignment), shares: Self.streamingShares) {
+            body($0.lowerBound * alignment..<min(count, $0.upperBound * alignment))
+        }
     }
 
     /// The smallest chunk of a matrix-vector product: 64 KB of weights, a few microseconds of

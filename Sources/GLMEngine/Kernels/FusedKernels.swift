@@ -66,7 +66,7 @@ extension Kernels {
             return chained
         }
         withUnsafePointer(to: &cx) { cx in
-            ctx.parallelForWeights(width, itemBytes: itemBytes) { slice in rows(slice, cx) }
+            ctx.parallelForWeights(width, itemBytes: itemBytes, alignment: w.rowAlignment) { slice in rows(slice, cx) }
         }
         return nil
     }

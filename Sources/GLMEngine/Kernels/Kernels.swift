@@ -47,7 +47,7 @@ public enum Kernels {
         var cx = act.cView
         let path = ctx.path
         withUnsafePointer(to: &cx) { cx in
-            ctx.parallelForWeights(w.rows, itemBytes: w.rowBytes) { rows in
+            ctx.parallelForWeights(w.rows, itemBytes: w.rowBytes, alignment: w.rowAlignment) { rows in
                 quantizedRows(w, rows, cx, act, y, path)
                 epilogue.apply(y, rows)
             }
@@ -56,7 +56,7 @@ public enum Kernels {
 
     /// Whether the kernel for `w` on `path` reads only the group layout of its activations.
     static func readsGroupsOnly(_ w: WeightMatrix, _ path: KernelPath) -> Bool {
-        w.type == .q4_0 && path == .avx512vbmi
+        w.type == .q4_0 && w.layout == .rowMajor && path == .avx512vbmi
     }
 
     /// Quantizes `input` into `act` in the layouts the kernel for `w` reads.
@@ -87,6 +87,11 @@ public enum Kernels {
             return ck_f16_to_f32_avx2(w.rowPointer(row).assumingMemoryBound(to: UInt16.self), out, Int64(w.cols))
         }
         #endif
+        guard w.layout == .rowMajor else {
+            let scratch = UnsafeMutableRawPointer.allocate(byteCount: w.rowBytes, alignment: 16)
+            defer { scratch.deallocate() }
+            return QuantRow.dequantize(w.type, w.ggmlRow(row, scratch: scratch), count: w.cols, into: out)
+        }
         QuantRow.dequantize(w.type, w.rowPointer(row), count: w.cols, into: out)
     }
 
@@ -97,6 +102,9 @@ public enum Kernels {
             return
         }
         precondition(!act.groupsOnly || readsGroupsOnly(w, path), "activation quantized for another kernel")
+        if w.layout == .groupsOfEight {
+            return rowGroups(w, rows, cx, count: 1, y, ldy: 0, path)
+        }
         #if arch(x86_64)
         let start = w.rowPointer(rows.lowerBound)
         let n = Int64(rows.count)
@@ -113,6 +121,17 @@ public enum Kernels {
         default:
             for r in rows { y[r] = PortableKernels.dot(w.type, w.rowPointer(r), act) }
         }
+    }
+
+    /// Rows `rows` (starting at a multiple of eight) of a Q4_0 matrix in groups of eight for `count`
+    /// tokens' activations at `cx`: y[t * ldy + r] = row r . token t.
+    static func rowGroups(_ w: WeightMatrix, _ rows: Range<Int>, _ cx: UnsafePointer<ck_q8_act>, count: Int,
+                          _ y: UnsafeMutablePointer<Float>, ldy: Int, _ path: KernelPath) {
+        let start = w.groupPointer(rows.lowerBound), n = Int64(rows.count), out = y + rows.lowerBound
+        #if arch(x86_64)
+        if path != .portable { return ck_rows8_matmul_avx2(start, n, cx, Int64(count), out, Int64(ldy)) }
+        #endif
+        ck_rows8_matmul_portable(start, n, cx, Int64(count), out, Int64(ldy))
     }
 
     private static func floatRows(_ w: WeightMatrix, _ rows: Range<Int>, _ x: UnsafePointer<Float>,

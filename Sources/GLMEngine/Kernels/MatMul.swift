@@ -74,7 +74,7 @@ extension Kernels {
         }
         var views = acts.prefix(n).map(\.cView)
         #if arch(x86_64)
-        if w.type == .q4_0 && ctx.usesAMX && n >= amxMinTokens {
+        if w.type == .q4_0 && w.layout == .rowMajor && ctx.usesAMX && n >= amxMinTokens {
             views.withUnsafeBufferPointer { views in
                 guard let first = views.baseAddress else { return }
                 amxBatch(w, first, n: n, y, ctx, tileBytes: tileBytes)
@@ -82,7 +82,7 @@ extension Kernels {
             return
         }
         #endif
-        let tileRows = max(4, tileBytes / w.rowBytes / 4 * 4)
+        let tileRows = max(8, tileBytes / w.rowBytes / 8 * 8)
         let tiles = (w.rows + tileRows - 1) / tileRows
         #if arch(x86_64)
         let kernel = batchKernel(w.type, path)
@@ -92,6 +92,10 @@ extension Kernels {
             ctx.parallelFor(tiles) { range in
                 for tile in range {
                     let rows = tile * tileRows..<min(w.rows, (tile + 1) * tileRows)
+                    if w.layout == .groupsOfEight {
+                        rowGroups(w, rows, first, count: n, y, ldy: w.rows, path)
+                        continue
+                    }
                     #if arch(x86_64)
                     if let kernel {
                         kernel(w.rowPointer(rows.lowerBound), w.rowBytes, Int64(rows.count), first, Int64(n),

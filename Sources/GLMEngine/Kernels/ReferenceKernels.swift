@@ -35,8 +35,10 @@ public enum ReferenceKernels {
         let xq = UnsafeMutableRawPointer.allocate(byteCount: blocks * QuantBlock.q8_0Bytes, alignment: 16)
         defer { xq.deallocate() }
         QuantRow.quantizeQ8_0(x, count: w.cols, into: xq)
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: w.rowBytes, alignment: 16)
+        defer { scratch.deallocate() }
         for r in rows {
-            let row = w.rowPointer(r)
+            let row = w.ggmlRow(r, scratch: scratch)
             var sum: Float = 0
             for b in 0..<blocks {
                 let xb = UnsafeRawPointer(xq) + b * QuantBlock.q8_0Bytes

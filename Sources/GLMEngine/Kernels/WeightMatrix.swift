@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Owns a heap buffer aligned for SIMD loads; weights converted at load time live in one.
@@ -30,27 +31,77 @@ public final class AlignedBuffer: @unchecked Sendable {
     }
 }
 
-/// A weight matrix [rows, cols] in PyTorch Linear order (y = W x), stored row-major in one format.
+/// How a weight matrix's rows are laid out.
+public enum RowLayout: Sendable, Equatable {
+    /// One row after another, each a run of blocks (ggml's layout; what files hold).
+    case rowMajor
+    /// Q4_0 in groups of eight rows, block by block (`ckernels_rows8.h`): what the AVX2 kernels read
+    /// fastest, made at load time.
+    case groupsOfEight
+}
+
+/// A weight matrix [rows, cols] in PyTorch Linear order (y = W x), stored in one format.
 /// Quantized rows are runs of 32-element blocks. The bytes live either in a file mapping (used in place)
 /// or in an `AlignedBuffer` made at load time; `owner` keeps whichever it is alive.
 public struct WeightMatrix: @unchecked Sendable {
     public let rows: Int
     public let cols: Int
     public let type: StorageType
+    public let layout: RowLayout
     public let data: UnsafeRawPointer
     public let owner: AnyObject
 
-    public init(rows: Int, cols: Int, type: StorageType, data: UnsafeRawPointer, owner: AnyObject) {
+    public init(rows: Int, cols: Int, type: StorageType, layout: RowLayout = .rowMajor, data: UnsafeRawPointer,
+                owner: AnyObject) {
         precondition(cols % type.blockElements == 0, "block-quantized rows must hold whole blocks")
+        precondition(layout == .rowMajor || type == .q4_0, "only Q4_0 comes in groups of eight rows")
         self.rows = rows
         self.cols = cols
         self.type = type
+        self.layout = layout
         self.data = data
         self.owner = owner
     }
 
     public var rowBytes: Int { type.byteCount(elements: cols) }
-    public var byteCount: Int { rowBytes * rows }
+    public var byteCount: Int {
+        layout == .rowMajor ? rowBytes * rows : ck_rows8_bytes(Int64(rows), Int64(cols / type.blockElements))
+    }
 
-    public func rowPointer(_ row: Int) -> UnsafeRawPointer { data + row * rowBytes }
+    /// Rows that go together: a range of rows handed to a kernel starts at a multiple of this.
+    public var rowAlignment: Int { layout == .rowMajor ? 1 : 8 }
+
+    /// Row `row` of a row-major matrix.
+    public func rowPointer(_ row: Int) -> UnsafeRawPointer {
+        precondition(layout == .rowMajor, "rows of a matrix in groups of eight are not contiguous")
+        return data + row * rowBytes
+    }
+
+    /// The group holding row `row` (a multiple of eight) of a matrix in groups of eight.
+    func groupPointer(_ row: Int) -> UnsafeRawPointer {
+        precondition(layout == .groupsOfEight && row % 8 == 0, "not the first row of a group of eight")
+        return data + row * rowBytes
+    }
+
+    /// Row `row` in ggml's layout, wherever it lives: a pointer into the matrix, or `scratch`
+    /// (`rowBytes` bytes) holding a copy.
+    func ggmlRow(_ row: Int, scratch: UnsafeMutableRawPointer) -> UnsafeRawPointer {
+        guard layout == .groupsOfEight else { return rowPointer(row) }
+        ck_rows8_unpack_row(data, Int64(cols / type.blockElements), Int64(row), scratch)
+        return UnsafeRawPointer(scratch)
+    }
+
+    /// This Q4_0 matrix in groups of eight rows (`RowLayout.groupsOfEight`), packed with `ctx`'s
+    /// threads into a buffer of its own; the same values.
+    public func inGroupsOfEight(_ ctx: ComputeContext) -> WeightMatrix {
+        precondition(type == .q4_0 && layout == .rowMajor, "only row-major Q4_0 packs in groups of eight")
+        let blocks = Int64(cols / type.blockElements)
+        let buffer = AlignedBuffer(byteCount: ck_rows8_bytes(Int64(rows), blocks))
+        let source = data, total = Int64(rows), destination = buffer.pointer
+        ctx.parallelFor((rows + 7) / 8) { groups in
+            ck_rows8_pack_q4_0(source, total, blocks, Int64(groups.lowerBound), Int64(groups.upperBound), destination)
+        }
+        return WeightMatrix(rows: rows, cols: cols, type: type, layout: .groupsOfEight, data: UnsafeRawPointer(destination),
+                            owner: buffer)
+    }
 }

@@ -34,6 +34,17 @@ public final class MappedFile: @unchecked Sendable {
         base = UnsafeRawPointer(mapped)
     }
 
+    /// Drops this mapping's whole pages inside `bytes` (when it holds them) from the process: the
+    /// mapping is read-only and private, so they come back from the file if read again.
+    func dropPages(_ bytes: UnsafeRawBufferPointer) {
+        guard let base, let start = bytes.baseAddress, start >= base, start + bytes.count <= base + size else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let first = (Int(bitPattern: start) + page - 1) / page * page
+        let end = (Int(bitPattern: start) + bytes.count) / page * page
+        guard end > first, let address = UnsafeMutableRawPointer(bitPattern: first) else { return }
+        _ = madvise(address, end - first, MADV_DONTNEED)
+    }
+
     /// Bytes in a huge page (x86-64 PMD).
     static let hugePageBytes = 2 << 20
 

@@ -70,6 +70,12 @@ public final class Checkpoint: @unchecked Sendable {
 
     public func retain(_ file: MappedFile) { files.append(file) }
 
+    /// Lets the system take back the pages of `bytes` (a tensor no longer read in place, its values
+    /// copied elsewhere) from whichever mapping holds them; a later read would load them again.
+    public func dropPages(_ bytes: UnsafeRawBufferPointer) {
+        for file in files { file.dropPages(bytes) }
+    }
+
     public func add(_ tensor: TensorRef) throws {
         let name = ExactText(tensor.name)
         if tensors[name] != nil {
