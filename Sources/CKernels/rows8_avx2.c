@@ -12,6 +12,11 @@
 
 #pragma clang attribute push(__attribute__((target("avx2,fma,f16c"))), apply_to = function)
 
+/// Every block asks for its lines 16 KB ahead into L2 and 2 KB ahead into L1, as the 512-bit kernel
+/// does: the hardware prefetcher alone keeps too few lines in flight (bench, Zen 3: tg16 7.0-7.5 ->
+/// 8.1-9.2 t/s, 4 streams 22.0 -> 22.8-24.0; pp32 about 3% slower).
+enum { CK_ROWS8_FETCH_L2 = 16384, CK_ROWS8_FETCH_L1 = 2048 };
+
 static inline __attribute__((always_inline)) __m256i ck_rows8_bcast(const int8_t *q) {
     int32_t v;
     memcpy(&v, q, 4);
@@ -24,6 +29,10 @@ static inline __attribute__((always_inline)) void ck_rows8_block(const uint8_t *
                                                               const float *const *xd, const int32_t *const *xb,
                                                               const int NT, __m256 *acc) {
     const __m256i low4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
+    for (int line = 0; line < CK_ROWS8_BLOCK_BYTES; line += 64) {
+        _mm_prefetch((const char *)blk + CK_ROWS8_FETCH_L2 + line, _MM_HINT_T1);
+        _mm_prefetch((const char *)blk + CK_ROWS8_FETCH_L1 + line, _MM_HINT_T0);
+    }
     __m256i sums[4];
     for (int t = 0; t < NT; t++) sums[t] = _mm256_setzero_si256();
     for (int k = 0; k < 4; k++) {
