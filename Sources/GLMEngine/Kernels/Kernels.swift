@@ -124,7 +124,8 @@ public enum Kernels {
     }
 
     /// Rows `rows` (starting at a multiple of eight) of a Q4_0 matrix in groups of eight for `count`
-    /// tokens' activations at `cx`: y[t * ldy + r] = row r . token t.
+    /// tokens' activations at `cx`: y[t * ldy + r] = row r . token t. Every vector path runs the AVX2
+    /// kernel (the AVX-512 cores have AVX2 too), bit-identical to the portable one.
     static func rowGroups(_ w: WeightMatrix, _ rows: Range<Int>, _ cx: UnsafePointer<ck_q8_act>, count: Int,
                           _ y: UnsafeMutablePointer<Float>, ldy: Int, _ path: KernelPath) {
         let start = w.groupPointer(rows.lowerBound), n = Int64(rows.count), out = y + rows.lowerBound

@@ -82,7 +82,9 @@ extension Kernels {
             return
         }
         #endif
-        let tileRows = max(8, tileBytes / w.rowBytes / 8 * 8)
+        // whole groups of four rows (the row kernels' step), or of eight (a matrix in groups of eight)
+        let unit = max(4, w.rowAlignment)
+        let tileRows = max(unit, tileBytes / w.rowBytes / unit * unit)
         let tiles = (w.rows + tileRows - 1) / tileRows
         #if arch(x86_64)
         let kernel = batchKernel(w.type, path)
