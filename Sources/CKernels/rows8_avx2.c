@@ -1,6 +1,6 @@
 // Q4_0 in groups of eight rows against up to four tokens at once, with AVX2 (ckernels_rows8.h has the
-// layout and the contract). Per block and token: eight vpmaddubsw of one chunk's nibbles (a low or
-// high half of four bytes of each row) with four activation bytes broadcast, summed in int16 lanes
+// layout and the contract). Per block and token: eight vpmaddubsw, each of one chunk's low or high
+// nibbles (four of each row's elements) with the four matching activation bytes broadcast, summed in int16 lanes
 // (at most 8 x 2 x 15 x 127 = 30480), one vpmaddwd to each row's int32 dot, then one conversion,
 // one scale product and one fma for all eight rows. Why: on AVX2 cores the multiplies, conversions
 // and fmas share two pipes; the row layout pays four of them per block and row and token beyond the
