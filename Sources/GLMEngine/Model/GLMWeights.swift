@@ -77,7 +77,7 @@ public struct GLMWeights: Sendable {
     }
 
     /// Whether a matrix the forward pass multiplies by goes in groups of eight rows: Q4_0 on the AVX2
-    /// path, where that layout's kernels read batches about 1.6x faster than the row layout's (the
+    /// path, where that layout's kernels read batches about 1.7x faster than the row layout's (the
     /// float work is paid once per eight rows; docs/PERFORMANCE.md, "Q4_0 in groups of eight rows").
     /// Row counts must be multiples of 16, so that the gate-up matrix's halves both start on a group.
     static func packsInGroupsOfEight(_ m: WeightMatrix, path: KernelPath) -> Bool {
