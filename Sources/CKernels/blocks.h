@@ -8,6 +8,27 @@ typedef struct { uint16_t d; int8_t qs[32]; } __attribute__((packed)) ck_block_q
 _Static_assert(sizeof(ck_block_q4_0) == 18, "Q4_0 block is 18 bytes");
 _Static_assert(sizeof(ck_block_q8_0) == 34, "Q8_0 block is 34 bytes");
 
+/// fp16 bits to float, exactly (subnormals included).
+static inline float ck_half_to_float(uint16_t h) {
+    const uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+    const uint32_t exp = (h >> 10) & 0x1F, man = h & 0x3FF;
+    uint32_t bits;
+    if (exp == 0x1F) {
+        bits = sign | 0x7F800000u | (man << 13);
+    } else if (exp != 0) {
+        bits = sign | ((exp + 112) << 23) | (man << 13);
+    } else if (man == 0) {
+        bits = sign;
+    } else {
+        float f = (float)man * 0x1p-24f;  // exact: man < 2^10
+        memcpy(&bits, &f, 4);
+        bits |= sign;
+    }
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
 /// Rows longer than this many blocks (8192 columns) are done four at a time: their activation
 /// data no longer fits L1 beside the weight stream, and four rows share each load of it. Shorter
 /// rows go one at a time, which measured faster for them (one sequential weight stream).

@@ -1,31 +1,11 @@
 // The kernels of ckernels_kquants.h in plain C: the path for CPUs without AVX2, and the contract of
 // the header written out element by element.
 #include "ckernels_kquants.h"
+#include "blocks.h"
 #include "kquants_layout.h"
 #include <math.h>
 
 #pragma STDC FP_CONTRACT OFF
-
-/// fp16 bits to float, exactly (subnormals included).
-static float ck_kq_half(uint16_t h) {
-    const uint32_t sign = (uint32_t)(h & 0x8000) << 16;
-    const uint32_t exp = (h >> 10) & 0x1F, man = h & 0x3FF;
-    uint32_t bits;
-    if (exp == 0x1F) {
-        bits = sign | 0x7F800000u | (man << 13);
-    } else if (exp != 0) {
-        bits = sign | ((exp + 112) << 23) | (man << 13);
-    } else if (man == 0) {
-        bits = sign;
-    } else {
-        float f = (float)man * 0x1p-24f;  // exact: man < 2^10
-        memcpy(&bits, &f, 4);
-        bits |= sign;
-    }
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
-}
 
 // ---- 32-element blocks against Q8_0 ----------------------------------------------------------
 
@@ -74,8 +54,8 @@ static float ck_kq_row32(ck_kq_type type, const uint8_t *row, const ck_q8_act *x
         const float dx = x->d[(b / 2) * 8 + (b % 2) * 4];
         int32_t dot = -blk.offset * sum;
         for (int e = 0; e < 32; e++) dot += blk.w[e] * ck_kq_act_q(x, b, e);
-        acc = fmaf((float)dot, ck_kq_half(blk.d) * dx, acc);
-        if (has_min) acc = fmaf((float)sum, ck_kq_half(blk.m) * dx, acc);
+        acc = fmaf((float)dot, ck_half_to_float(blk.d) * dx, acc);
+        if (has_min) acc = fmaf((float)sum, ck_half_to_float(blk.m) * dx, acc);
     }
     return acc;
 }
@@ -185,8 +165,8 @@ static float ck_kq_row_super(ck_kq_type type, const uint8_t *row, const ck_q8k_a
             mins += s.min[g] * bsums[g];
         }
         dot -= s.offset * offset;
-        acc = fmaf((float)dot, x->d[i] * ck_kq_half(s.d), acc);
-        if (has_min) acc = fmaf((float)mins, -(x->d[i] * ck_kq_half(s.dmin)), acc);
+        acc = fmaf((float)dot, x->d[i] * ck_half_to_float(s.d), acc);
+        if (has_min) acc = fmaf((float)mins, -(x->d[i] * ck_half_to_float(s.dmin)), acc);
     }
     return acc;
 }

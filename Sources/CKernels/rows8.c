@@ -5,6 +5,8 @@
 #include <math.h>
 #include <string.h>
 
+#pragma STDC FP_CONTRACT OFF
+
 size_t ck_rows8_bytes(int64_t rows, int64_t nblocks) {
     return (size_t)((rows + 7) / 8) * (size_t)nblocks * CK_ROWS8_BLOCK_BYTES;
 }
@@ -36,16 +38,6 @@ void ck_rows8_unpack_row(const void *packed, int64_t nblocks, int64_t row, void 
     }
 }
 
-/// fp16 to float, exactly (subnormals included).
-static float ck_rows8_half(uint16_t h) {
-    const int exp = (h >> 10) & 0x1F, mant = h & 0x3FF;
-    float v;
-    if (exp == 0) v = ldexpf((float)mant, -24);
-    else if (exp == 31) v = mant ? NAN : INFINITY;
-    else v = ldexpf((float)(mant | 0x400), exp - 25);
-    return (h & 0x8000) ? -v : v;
-}
-
 void ck_rows8_matmul_portable(const void *packed, int64_t rows, const ck_q8_act *xs, int64_t ntok, float *y,
                               int64_t ldy) {
     const int64_t nblocks = xs->nblocks;
@@ -66,7 +58,7 @@ void ck_rows8_matmul_portable(const void *packed, int64_t rows, const ck_q8_act 
                     }
                 uint16_t d;
                 memcpy(&d, blk + 2 * r, 2);
-                acc = fmaf((float)dot, ck_rows8_half(d) * xs[t].d[p * 8 + j * 4], acc);
+                acc = fmaf((float)dot, ck_half_to_float(d) * xs[t].d[p * 8 + j * 4], acc);
             }
             y[t * ldy + row] = acc;
         }

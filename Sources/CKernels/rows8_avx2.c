@@ -1,7 +1,7 @@
 // Q4_0 in groups of eight rows against up to four tokens at once, with AVX2 (ckernels_rows8.h has the
 // layout and the contract). Per block and token: eight vpmaddubsw, each of one chunk's low or high
-// nibbles (four of each row's elements) with the four matching activation bytes broadcast, summed in int16 lanes
-// (at most 8 x 2 x 15 x 127 = 30480), one vpmaddwd to each row's int32 dot, then one conversion,
+// nibbles with the four matching activation bytes broadcast, summed in int16 lanes (at most
+// 8 x 2 x 15 x 127 = 30480), one vpmaddwd to each row's int32 dot, then one conversion,
 // one scale product and one fma for all eight rows. Why: on AVX2 cores the multiplies, conversions
 // and fmas share two pipes; the row layout pays four of them per block and row and token beyond the
 // byte products, this one half of one (docs/PERFORMANCE.md, "Q4_0 in groups of eight rows").
@@ -13,8 +13,7 @@
 #pragma clang attribute push(__attribute__((target("avx2,fma,f16c"))), apply_to = function)
 
 /// Every block asks for its lines 16 KB ahead into L2 and 2 KB ahead into L1, as the 512-bit kernel
-/// does: the hardware prefetcher alone keeps too few lines in flight (bench, Zen 3: tg16 7.0-7.5 ->
-/// 8.1-9.2 t/s, 4 streams 22.0 -> 22.8-24.0; pp32 about 3% slower).
+/// does: the hardware prefetcher alone keeps too few lines in flight (docs/PERFORMANCE.md).
 enum { CK_ROWS8_FETCH_L2 = 16384, CK_ROWS8_FETCH_L1 = 2048 };
 
 static inline __attribute__((always_inline)) __m256i ck_rows8_bcast(const int8_t *q) {
@@ -35,10 +34,7 @@ static inline __attribute__((always_inline)) void ck_rows8_block(const uint8_t *
     }
     __m256i sums[4];
     for (int t = 0; t < NT; t++) sums[t] = _mm256_setzero_si256();
-    // unrolled: as a loop the chunks measured 12% slower (0.80-0.81 against 0.70-0.71 ns per row, pair
-    // and token, four tokens, L2-resident). Tried and slower: the broadcasts as vpshufd of one load
-    // (0.84), activations broadcast into memory once per call (0.84-0.89), two groups sharing each
-    // broadcast (0.79-0.85, spilled).
+    // unrolled: as a loop the chunks measured 12% slower (docs/PERFORMANCE.md has what else was tried)
 #pragma clang loop unroll(full)
     for (int k = 0; k < 4; k++) {
         const __m256i v = _mm256_loadu_si256((const __m256i *)(blk + 16 + 32 * k));

@@ -1,21 +1,11 @@
 #ifndef GLMCHAT_CKERNELS_ROWS8_H
 #define GLMCHAT_CKERNELS_ROWS8_H
-// Q4_0 weights in groups of eight rows ("rows8"), for cores without AVX-512 (docs/PERFORMANCE.md,
-// "Q4_0 in groups of eight rows"). In ggml's row layout one 256-bit register holds one block of one
-// row, and every block of every token pays for its own widening add, conversion, scale product and
-// multiply-add: on AVX2 cores those share two pipes with the byte products and bound every batch.
-// Here one register holds four quant bytes of each of eight rows, so the eight rows' integer dots of
-// a block build up side by side in sixteen-bit lanes and the float work is paid once per eight rows.
-//
-// Layout: groups of eight rows (the last padded with zero rows), each group its blocks in order, each
-// block 144 bytes: the eight rows' fp16 scales (row r at bytes 2r), then four chunks of 32 bytes, chunk
-// k holding quant bytes 4k ..< 4k + 4 of row r at bytes 4r (low nibbles: elements 4k.., high nibbles:
-// elements 16 + 4k..). The same 18 bytes per block and row as ggml's Q4_0.
-//
-// Every kernel computes, per row and block, the exact integer dot of the nibbles minus 8 with the
-// activation's quants, then acc = fma(float(dot), d_w * d_x, acc) in block order: the portable C
-// kernel and the AVX2 one agree bit for bit, and a batch gives each (row, token) exactly the
-// single-token result.
+// Q4_0 in groups of eight rows, for AVX2 cores: one register holds four quant bytes of each of eight
+// rows, so the float work of a block is paid once per eight rows (docs/PERFORMANCE.md, "Q4_0 in groups
+// of eight rows"). Per block of a group, 144 bytes: the eight fp16 scales (row r at 2r), then chunks
+// k = 0..3 of 32 bytes holding quant bytes 4k..4k+3 of row r at 4r; the last group is padded with zero
+// rows. Per row and block: the exact integer dot, then acc = fma(float(dot), d_w * d_x, acc) in block
+// order, so every kernel, batched or not, gives the same bits.
 #include <stddef.h>
 #include <stdint.h>
 #include "ckernels.h"
