@@ -28,7 +28,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "How a full window slides: exact (equals a fresh run over the kept text; the kept part is read ahead while the window fills) or shift (moves the cache and turns its keys back; drifts).")
     var slide: SlidePolicy = .exact
 
-    @Option(name: .customLong("read-ahead"), help: "Rows of the next exact slide's kept part read alongside each generated token once the window is nearly full (0-16; 0 reads it all at the slide, a pause).")
+    @Option(name: .customLong("read-ahead"), help: "Rows of the next exact slide's kept part read alongside each generated token while the window fills (0-16; default 1, the smoothest; 0 reads it all at the slide, a pause).")
     var readAhead: Int = CachedSequence.defaultReadAheadRows
 
     @Option(help: "Speculative decoding: ngram (guesses from the conversation, checked several at a time in one pass; the same answer, faster where text repeats) or off.")

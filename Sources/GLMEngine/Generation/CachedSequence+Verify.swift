@@ -24,12 +24,19 @@ extension CachedSequence {
     /// Feeds `token` and then `drafts` at the positions after the ledger in one pass and returns the
     /// logits of every row (`(1 + drafts.count) * vocabRows` floats): row i predicts the token after
     /// batch token i. Row 0 equals what `step(token)` gives. The caller keeps a prefix with `rollBack`.
+    /// The next slide's read-ahead rides along as with `step` (only tokens up to `token`, never drafts).
     public func verify(_ token: Int32, drafts: [Int32]) throws -> [Float] {
         guard !drafts.isEmpty, drafts.count <= draftRoom(wanted: drafts.count) else {
             throw GLMError(.badValue, "\(drafts.count) drafts do not fit one exact pass at \(tokens.count) of \(window) positions")
         }
         let batch = [token] + drafts
-        let rows = model.forward(batch, cache: cache, logits: .all)
+        let rows: [Float]
+        if let (ahead, companion) = readAheadRows(feeding: token, tokensInPass: batch.count) {
+            rows = model.forward(batch, cache: cache, alongside: companion, in: ahead.cache)
+            ahead.fed(companion)
+        } else {
+            rows = model.forward(batch, cache: cache, logits: .all)
+        }
         tokens += batch
         return rows
     }

@@ -34,10 +34,10 @@ public final class CachedSequence: @unchecked Sendable {
     public var slideSlack: Int?
     public var slidePolicy = SlidePolicy.exact
     /// Rows of the next exact slide's kept part fed alongside each generated token once the window is
-    /// nearly full (0: no read-ahead; the slide then reads the whole kept tail at once). Two rows cost
-    /// the least per row on the 6B model (measured in docs/PERFORMANCE.md).
+    /// half full (0: no read-ahead; the slide then reads the whole kept tail at once). One row spreads
+    /// the work over the most tokens: each token slows the least (docs/PERFORMANCE.md, "One row").
     public var readAheadRowsPerToken = CachedSequence.defaultReadAheadRows
-    public static let defaultReadAheadRows = 2
+    public static let defaultReadAheadRows = 1
     private(set) var readAhead: SlideReadAhead?
     /// Tokens of the next slide's kept part already read ahead.
     public var readAheadCount: Int { readAhead?.count ?? 0 }
@@ -145,9 +145,10 @@ public final class CachedSequence: @unchecked Sendable {
     /// The rows to read ahead with this token, or nil. Reading starts when the rows left to read would
     /// no longer fit in the steps left before the window is full at `readAheadRowsPerToken` a token
     /// (less one: the kept tail grows by the token fed), with some room to spare, and keeps up after that.
-    private func readAheadRows(feeding token: Int32) -> (SlideReadAhead, ArraySlice<Int32>)? {
+    /// A pass that feeds `tokensInPass` rows (a token and its drafts) takes that many tokens' share.
+    func readAheadRows(feeding token: Int32, tokensInPass: Int = 1) -> (SlideReadAhead, ArraySlice<Int32>)? {
         let perToken = readAheadRowsPerToken
-        guard slidePolicy == .exact, perToken > 0, 1 + perToken <= model.maxBatch else { return nil }
+        guard slidePolicy == .exact, perToken > 0, tokensInPass + perToken <= model.maxBatch else { return nil }
         let keepPrefix = min(layout.keepPrefix, tokens.count)
         // the slide comes when the window is full and one more token arrives
         guard let tailStart = ContextWindow.tailStart(count: window + 1, layout: layout, window: window,
@@ -173,9 +174,11 @@ public final class CachedSequence: @unchecked Sendable {
             guard (perToken - 1) * stepsLeft <= lag + lag / 8 + perToken else { return nil }
             ahead.isReading = true
         }
-        // behind schedule (a long prompt filled the window): up to twice the rows, the rest at the slide
+        // behind schedule (a long prompt filled the window): up to twice the rows (four at least), the
+        // rest at the slide
         let needed = (lag + stepsLeft - 1) / stepsLeft + 1
-        let count = min(lag, max(perToken, min(2 * perToken, needed)), model.maxBatch - 1)
+        let rowsPerToken = max(perToken, min(max(2 * perToken, 4), needed))
+        let count = min(lag, rowsPerToken * tokensInPass, model.maxBatch - tokensInPass)
         return (ahead, ahead.nextRows(count, ledger: tokens, pending: token))
     }
 

@@ -80,6 +80,21 @@ public final class GLMModel: @unchecked Sendable {
         copy(rows, into: &logits)
     }
 
+    /// `forward(tokens, cache:, logits: .all)` for one batch, with `companion` fed to `companionCache` in
+    /// the same pass (as `forwardToken(_:cache:alongside:in:into:)`); the logits are `tokens`' rows only.
+    public func forward(_ tokens: [Int32], cache: KVCache, alongside companion: ArraySlice<Int32>,
+                        in companionCache: KVCache) -> [Float] {
+        precondition(companionCache !== cache, "a companion sequence needs a cache of its own")
+        let n = tokens.count + companion.count
+        precondition(!tokens.isEmpty && n <= maxBatch, "\(n) rows exceed the batch of \(maxBatch)")
+        for (offset, id) in tokens.enumerated() { tokenBatch[offset] = id }
+        for (offset, id) in companion.enumerated() { tokenBatch[tokens.count + offset] = id }
+        let own = Segment(cache: cache, start: cache.count, rows: 0..<tokens.count)
+        let segments = companion.isEmpty
+            ? [own] : [own, Segment(cache: companionCache, start: companionCache.count, rows: tokens.count..<n)]
+        return Array(forwardRows(tokenBatch[0..<n], segments, logitsRows: 0..<tokens.count))
+    }
+
     private func copy(_ rows: UnsafeBufferPointer<Float>, into logits: inout [Float]) {
         if logits.count != rows.count { logits = [Float](repeating: 0, count: rows.count) }
         logits.withUnsafeMutableBufferPointer { out in

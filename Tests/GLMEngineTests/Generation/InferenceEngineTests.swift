@@ -21,6 +21,7 @@ struct InferenceEngineTests {
         var stats = GenerationStats()
         var progress: [Int] = []
         var slides = 0
+        var slideReports: [SlideReport] = []
     }
 
     static func collect(_ stream: AsyncThrowingStream<GenerationEvent, Error>,

@@ -83,10 +83,11 @@ struct ReadAheadTests {
     }
 
     @Test("each slide finds its kept tail already read and reads only the new token; logits stay exact",
-          arguments: [PromptLayout.plain, PromptLayout(keepPrefix: 6, turnStarts: [6, 14])])
-    func slidesReadAhead(layout: PromptLayout) throws {
+          arguments: [PromptLayout.plain, PromptLayout(keepPrefix: 6, turnStarts: [6, 14])], [1, 2, 3])
+    func slidesReadAhead(layout: PromptLayout, rowsPerToken: Int) throws {
         let model = try OracleModelTests.load("oracle/rope50")
         let sequence = CachedSequence(model: model, contextLimit: 48)
+        sequence.readAheadRowsPerToken = rowsPerToken
         let run = try Self.generate(sequence, prompt: Array(try Self.prompt.prefix(30)), layout: layout, steps: 120) { slide in
             #expect(slide.readAheadTokens > layout.keepPrefix)
             #expect(slide.rereadTokens == 1, "only the token that overflowed the window is read at the slide")

@@ -35,7 +35,9 @@ struct SpeculativeDecodingTests {
                 outcome.ids.append(token.id)
                 if let row = token.logits { logits.append(row) }
                 if let context = token.context { contexts.append(context) }
-            case .contextSlid: outcome.slides += 1
+            case .contextSlid(let report):
+                outcome.slides += 1
+                outcome.slideReports.append(report)
             case .finished(let reason, let stats):
                 outcome.reason = reason
                 outcome.stats = stats
@@ -199,6 +201,16 @@ struct SpeculativeDecodingTests {
             #expect(fast.outcome.ids == plain.outcome.ids)
             #expect(fast.outcome.slides == plain.outcome.slides)
             #expect(await engine.cachedTokens == plainEngine.cachedTokens)
+            if policy == .exact {
+                // the read-ahead rides with the verification passes too: a slide reads at most the token and
+                // the drafts accepted by the last pass (without it, the whole kept tail: 28 tokens and more)
+                let reread = fast.outcome.slideReports.map(\.rereadTokens)
+                #expect(reread.allSatisfy { $0 <= 1 + 8 }, "tokens read at each slide: \(reread)")
+                #expect(fast.outcome.slideReports.allSatisfy { $0.readAheadTokens > 20 })
+            }
+        }
+        if policy == .exact {
+            #expect(plain.outcome.slideReports.allSatisfy { $0.rereadTokens == 1 && $0.readAheadTokens > 4 })
         }
     }
 }
