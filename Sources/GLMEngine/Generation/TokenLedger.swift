@@ -33,9 +33,9 @@ public final class CachedSequence: @unchecked Sendable {
     /// slides are rare and each re-reads at most half a window.
     public var slideSlack: Int?
     public var slidePolicy = SlidePolicy.exact
-    /// Rows of the next exact slide's kept part fed alongside each generated token once the window is
-    /// half full (0: no read-ahead; the slide then reads the whole kept tail at once). One row spreads
-    /// the work over the most tokens: each token slows the least (docs/PERFORMANCE.md, "One row").
+    /// Rows of the next exact slide's kept part fed alongside each generated token while the window
+    /// fills (0: no read-ahead; the slide then reads the whole kept tail at once). One row spreads the
+    /// work over the most tokens, so each slows the least (docs/PERFORMANCE.md, "One row a token").
     public var readAheadRowsPerToken = CachedSequence.defaultReadAheadRows
     public static let defaultReadAheadRows = 1
     private(set) var readAhead: SlideReadAhead?
