@@ -87,6 +87,11 @@ public struct BenchReport {
         if let share = result.attentionShare {
             lines.append(String(format: "attention share of tg:     %.1f%%", share * 100))
         }
+        if !result.readAheadPhaseShares.isEmpty {
+            lines.append(String(format: "read-ahead, whole phase:   %.1f%% of tg at the same depths (median; per repetition: %@; the table's row is its slowest point)",
+                                median(result.readAheadPhaseShares) * 100,
+                                result.readAheadPhaseShares.map { String(format: "%.1f%%", $0 * 100) }.joined(separator: ", ")))
+        }
         return lines.joined(separator: "\n")
     }
 
@@ -109,6 +114,7 @@ public struct BenchReport {
             "tg_cpu_seconds_per_token": result.generationCPUSecondsPerToken,
             "read_ahead_rows": options.readAheadRows,
             "read_ahead_tg_tokens_per_second": result.readAheadTokensPerSecond,
+            "read_ahead_phase_shares": result.readAheadPhaseShares,
             "interleaved_bandwidth_bytes_per_second": result.interleavedBandwidth,
             "interleaved_generation_bandwidth_ratios": result.interleavedRatios,
             "weights_in_2mb_pages_bytes": hugePages.map { $0.hugeAfter as Any } ?? NSNull(),

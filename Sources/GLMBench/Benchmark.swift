@@ -39,6 +39,9 @@ public struct BenchmarkResult: Sendable {
     public var generationCPUSecondsPerToken: [Double] = []
     /// Generation with `readAheadRows` rows riding along with each token, per repetition.
     public var readAheadTokensPerSecond: [Double] = []
+    /// The read-ahead phase as a whole, per repetition: generation's rate with the rows over its rate
+    /// alone, at the same depths (`Benchmark.readAheadPhaseShare`).
+    public var readAheadPhaseShares: [Double] = []
     /// Share of generation time spent in attention (only measured when a context is set).
     public var attentionShare: Double?
     /// Per repetition (when the bench is given a probe): the median of the probe passes taken after
@@ -177,6 +180,10 @@ public enum Benchmark {
                     result.readAheadTokensPerSecond.append(speed)
                     log(String(format: "tg%d +%d read-ahead rows #%d: %.2f tokens/s (%.1f%% of tg)", options.generatedTokens,
                                options.readAheadRows, repetition + 1, speed, speed / tokensPerSecond * 100))
+                    let share = readAheadPhaseShare(model, cache: cache, companion: companion, depth: depth,
+                                                    options: options, first: token)
+                    result.readAheadPhaseShares.append(share)
+                    log(String(format: "  over the whole phase (four points): %.1f%% of tg at the same depths", share * 100))
                 }
             }
             // Time to first token for a short chat turn: a 20-token prompt on an empty cache, then one sample.
@@ -189,26 +196,6 @@ public enum Benchmark {
         result.kvCacheBytes = cache.bytes
         result.kvCachePrecision = cache.precision.rawValue
         return result
-    }
-
-    /// Generation from `depth` cached tokens with `options.readAheadRows` rows fed alongside each token
-    /// to `companion` (filled to half the depth first), as while a slide's kept part is read ahead.
-    private static func readAhead(_ model: GLMModel, cache: KVCache, companion: KVCache, depth: Int,
-                                  options: BenchmarkOptions, seed: UInt64, first: Int32) -> Double {
-        companion.truncate(to: depth / 2)
-        companion.fillWithRandomRows(upTo: depth / 2, seed: seed &+ 7)
-        let rows = [Int32](repeating: 0, count: options.readAheadRows)
-        var token = first
-        var logits: [Float] = []
-        var seconds = 0.0
-        for step in 0..<options.generatedTokens {
-            let companionRows = rows.enumerated().map { Int32(($0.offset * 31 + step * 7 + 11) % 1000) }
-            let start = DispatchTime.now()
-            model.forwardToken(token, cache: cache, alongside: companionRows[...], in: companion, into: &logits)
-            token = Int32(Sampler.argmax(logits, count: 64_000))
-            seconds += elapsed(since: start)
-        }
-        return Double(options.generatedTokens) / seconds
     }
 
     /// User + system CPU seconds of this process so far (every thread).

@@ -45,7 +45,7 @@ import Testing
         "bandwidth_min_bytes_per_second", "bandwidth_max_bytes_per_second", "generation_bandwidth_ratio",
         "attention_share", "interleaved_bandwidth_bytes_per_second", "interleaved_generation_bandwidth_ratios",
         "weights_in_2mb_pages_bytes", "weights_reread_into_2mb_pages", "tg_cpu_seconds_per_token", "read_ahead_rows",
-        "read_ahead_tg_tokens_per_second",
+        "read_ahead_tg_tokens_per_second", "read_ahead_phase_shares",
     ]
 
     @Test(.enabled(if: glmchat != nil, "needs the glmchat binary built beside the tests (swift build --build-tests)"))

@@ -37,6 +37,8 @@ import Testing
         let result = try Benchmark.run(model: model, options: options)
         #expect(result.readAheadTokensPerSecond.count == 2)
         #expect(result.readAheadTokensPerSecond.allSatisfy { $0 > 0 && $0.isFinite })
+        #expect(result.readAheadPhaseShares.count == 2)
+        #expect(result.readAheadPhaseShares.allSatisfy { $0 > 0 && $0.isFinite })
     }
 
     @Test func aProbeBetweenTokensGivesEachRepetitionItsOwnBandwidth() throws {
