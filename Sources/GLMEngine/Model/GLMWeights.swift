@@ -42,13 +42,14 @@ public struct GLMWeights: Sendable {
             done += 1
             progress?(done / total)
         }
+        let arena = AlignedArena()
         func matrix(_ name: String, multiplied: Bool = true) throws -> WeightMatrix {
             defer { step() }
             let tensor = try checkpoint.tensor(name, in: source)
             let target = matrixType ?? (tensor.type == .bf16 ? .f32 : tensor.type)
             let made = try WeightMatrix.make(from: tensor, as: target, owner: checkpoint, ctx: threads)
             guard multiplied, packsInGroupsOfEight(made, path: threads.path) else { return made }
-            let packed = made.inGroupsOfEight(threads)
+            let packed = made.inGroupsOfEight(threads, arena: arena)
             if made.owner is Checkpoint { checkpoint.dropPages(UnsafeRawBufferPointer(start: made.data, count: made.byteCount)) }
             return packed
         }

@@ -22,6 +22,9 @@ struct RowGroupModelTests {
         #expect(w.output.layout == .groupsOfEight)
         #expect(w.layers.allSatisfy { [$0.qkv, $0.dense, $0.gateUp, $0.down].allSatisfy { $0.layout == .groupsOfEight } })
         #expect(!w.usesMappedMatrices, "packed matrices live in buffers of their own")
+        let packed = [w.output] + w.layers.flatMap { [$0.qkv, $0.dense, $0.gateUp, $0.down] }
+        let owners = Set(packed.map { ObjectIdentifier($0.owner) })
+        #expect(owners.count == 1, "the small model's packed matrices share one slab of the arena")
         let reference = GLMModel(weights: QuantizedModelTests.dequantized(w), compute: model.compute)
         let (tokens, want, relative) = KQuantModelTests.greedy(model, reference)
         #expect(tokens == want)
