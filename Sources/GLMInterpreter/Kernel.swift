@@ -68,9 +68,11 @@ final class Kernel {
 
     /// Runs one block. `wakeFD` becomes readable when the user cancels (`cancelled()` then says so):
     /// the driver gets an interrupt, and when the block has not ended `cancelGrace` seconds later,
-    /// the process is killed. After `timeout` seconds the process is killed.
+    /// the process is killed. After `timeout` seconds the process is killed. The grace was 0.3 s, and
+    /// with both cores busy an interrupted block's answer came later now and then: Python was killed
+    /// and its variables lost, where waiting a little longer keeps them.
     func run(_ code: String, timeout: Double, captureBytes: Int, wakeFD: Int32, cancelled: () -> Bool,
-             cancelGrace: Double = 0.3) -> BlockEnd {
+             cancelGrace: Double = 1) -> BlockEnd {
         let marker = "glmchat-end-" + UUID().uuidString
         var stdout = OutputCapture(keep: captureBytes)
         var stderr = OutputCapture(keep: captureBytes)
