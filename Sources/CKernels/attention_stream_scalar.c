@@ -3,31 +3,10 @@
 // variant's state equals this one's up to the rounding of its sums and of its exp.
 #include "ckernels_attention.h"
 #include "ckernels.h"
+#include "blocks.h"
 #include <assert.h>
 #include <math.h>
 #include <string.h>
-
-static float ck_f16_to_f32(uint16_t h) {
-    const uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
-    const uint32_t exponent = (h >> 10) & 0x1fu;
-    uint32_t mantissa = h & 0x3ffu;
-    uint32_t bits;
-    if (exponent == 0x1fu) {
-        bits = sign | 0x7f800000u | (mantissa << 13);
-    } else if (exponent != 0) {
-        bits = sign | ((exponent + 112u) << 23) | (mantissa << 13);
-    } else if (mantissa == 0) {
-        bits = sign;
-    } else {
-        // subnormal: normalize
-        uint32_t e = 113u;
-        while ((mantissa & 0x400u) == 0) { mantissa <<= 1; e--; }
-        bits = sign | (e << 23) | ((mantissa & 0x3ffu) << 13);
-    }
-    float f;
-    memcpy(&f, &bits, sizeof f);
-    return f;
-}
 
 /// A cached row as floats: f16 values, or q8_0 blocks (an f16 scale, then `block` int8 values).
 typedef void (*ck_row_fn)(const uint8_t *in, int64_t dim, int64_t block, float *out);
@@ -37,7 +16,7 @@ static void f16_row(const uint8_t *in, int64_t dim, int64_t block, float *out) {
     for (int64_t d = 0; d < dim; d++) {
         uint16_t h;
         memcpy(&h, in + 2 * d, 2);
-        out[d] = ck_f16_to_f32(h);
+        out[d] = ck_half_to_float(h);
     }
 }
 
@@ -46,7 +25,7 @@ static void q8_row(const uint8_t *in, int64_t dim, int64_t block, float *out) {
         const uint8_t *q = in + b * (2 + block);
         uint16_t h;
         memcpy(&h, q, 2);
-        const float scale = ck_f16_to_f32(h);
+        const float scale = ck_half_to_float(h);
         for (int64_t i = 0; i < block; i++) out[b * block + i] = scale * (float)(int8_t)q[2 + i];
     }
 }

@@ -92,14 +92,11 @@ public struct WeightMatrix: @unchecked Sendable {
     }
 
     /// This Q4_0 matrix in groups of eight rows (`RowLayout.groupsOfEight`), packed with `ctx`'s
-    /// threads into a buffer of its own, or a piece of `arena`'s; the same values.
-    public func inGroupsOfEight(_ ctx: ComputeContext) -> WeightMatrix { inGroupsOfEight(ctx, arena: nil) }
-
-    func inGroupsOfEight(_ ctx: ComputeContext, arena: AlignedArena?) -> WeightMatrix {
+    /// threads into a piece of `arena` (by default a buffer of its own); the same values.
+    func inGroupsOfEight(_ ctx: ComputeContext, arena: AlignedArena = AlignedArena(slabBytes: 0)) -> WeightMatrix {
         precondition(type == .q4_0 && layout == .rowMajor, "only row-major Q4_0 packs in groups of eight")
         let blocks = Int64(cols / type.blockElements)
-        let bytes = Int(ck_rows8_bytes(Int64(rows), blocks))
-        let (destination, buffer) = arena?.allocate(bytes) ?? { let own = AlignedBuffer(byteCount: bytes); return (own.pointer, own) }()
+        let (destination, buffer) = arena.allocate(Int(ck_rows8_bytes(Int64(rows), blocks)))
         let source = data, total = Int64(rows)
         ctx.parallelFor((rows + 7) / 8) { groups in
             ck_rows8_pack_q4_0(source, total, blocks, Int64(groups.lowerBound), Int64(groups.upperBound), destination)

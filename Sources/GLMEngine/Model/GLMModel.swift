@@ -67,32 +67,30 @@ public final class GLMModel: @unchecked Sendable {
     /// equal `forwardToken`'s, since every row of a batch is computed exactly as a lone row.
     public func forwardToken(_ token: Int32, cache: KVCache, alongside companion: ArraySlice<Int32>,
                              in companionCache: KVCache, into logits: inout [Float]) {
-        precondition(companionCache !== cache, "a companion sequence needs a cache of its own")
-        precondition(1 + companion.count <= maxBatch, "\(companion.count) companion rows exceed the batch of \(maxBatch)")
-        tokenBatch[0] = token
-        for (offset, id) in companion.enumerated() { tokenBatch[1 + offset] = id }
-        let n = 1 + companion.count
-        let own = Segment(cache: cache, start: cache.count, rows: 0..<1)
-        let rows = companion.isEmpty
-            ? forwardRows(tokenBatch[0..<n], CollectionOfOne(own), logitsRows: 0..<1)
-            : forwardRows(tokenBatch[0..<n], [own, Segment(cache: companionCache, start: companionCache.count, rows: 1..<n)],
-                          logitsRows: 0..<1)
-        copy(rows, into: &logits)
+        copy(forwardAlongside(CollectionOfOne(token), cache: cache, companion: companion, in: companionCache), into: &logits)
     }
 
     /// `forward(tokens, cache:, logits: .all)` for one batch, with `companion` fed to `companionCache` in
     /// the same pass (as `forwardToken(_:cache:alongside:in:into:)`); the logits are `tokens`' rows only.
     public func forward(_ tokens: [Int32], cache: KVCache, alongside companion: ArraySlice<Int32>,
                         in companionCache: KVCache) -> [Float] {
+        Array(forwardAlongside(tokens, cache: cache, companion: companion, in: companionCache))
+    }
+
+    /// The batch `tokens` then `companion`, each at the positions after what its cache holds; the
+    /// logits of `tokens`' rows stay in the scratch buffer the result points into.
+    private func forwardAlongside(_ tokens: some Collection<Int32>, cache: KVCache, companion: ArraySlice<Int32>,
+                                  in companionCache: KVCache) -> UnsafeBufferPointer<Float> {
         precondition(companionCache !== cache, "a companion sequence needs a cache of its own")
-        let n = tokens.count + companion.count
-        precondition(!tokens.isEmpty && n <= maxBatch, "\(n) rows exceed the batch of \(maxBatch)")
+        let m = tokens.count, n = m + companion.count
+        precondition(m > 0 && n <= maxBatch, "\(n) rows exceed the batch of \(maxBatch)")
         for (offset, id) in tokens.enumerated() { tokenBatch[offset] = id }
-        for (offset, id) in companion.enumerated() { tokenBatch[tokens.count + offset] = id }
-        let own = Segment(cache: cache, start: cache.count, rows: 0..<tokens.count)
-        let segments = companion.isEmpty
-            ? [own] : [own, Segment(cache: companionCache, start: companionCache.count, rows: tokens.count..<n)]
-        return Array(forwardRows(tokenBatch[0..<n], segments, logitsRows: 0..<tokens.count))
+        for (offset, id) in companion.enumerated() { tokenBatch[m + offset] = id }
+        let own = Segment(cache: cache, start: cache.count, rows: 0..<m)
+        return companion.isEmpty
+            ? forwardRows(tokenBatch[0..<n], CollectionOfOne(own), logitsRows: 0..<m)
+            : forwardRows(tokenBatch[0..<n], [own, Segment(cache: companionCache, start: companionCache.count, rows: m..<n)],
+                          logitsRows: 0..<m)
     }
 
     private func copy(_ rows: UnsafeBufferPointer<Float>, into logits: inout [Float]) {
