@@ -88,7 +88,8 @@ public final class OpenAIService: @unchecked Sendable {
                 for (model, decoder) in batched { text += "\(name){model=\"\(ServerMetrics.escape(model))\"} \(value(decoder))\n" }
             }
             family("glmchat_kv_budget_bytes", "The KV memory the answers decoding together may reserve.") { $0.memoryBudgetBytes }
-            family("glmchat_kv_reserved_bytes", "KV memory reserved by the answers decoding now.") { $0.kvReservedBytes.now }
+            family("glmchat_kv_reserved_bytes", "KV memory reserved by the answers decoding now and held by kept prefixes.") { $0.kvReservedBytes.now }
+            family("glmchat_kv_prefix_cache_bytes", "KV memory held by finished answers kept for requests that start the same way.") { $0.prefixCacheBytes }
             family("glmchat_kv_reserved_peak_bytes", "The most KV memory reserved at once.") { $0.kvReservedBytes.peak }
             family("glmchat_batch_running", "Answers decoding together now.") { $0.counts.running }
         }

@@ -14,7 +14,9 @@ struct ServeCommand: AsyncParsableCommand {
             without --model, every local model of config.toml is served. With --parallel 1 (the default) a \
             model's engine answers one request at a time and reuses the cached prefix of a continued \
             conversation; with --parallel N the answers of up to N requests decode together, one pass over \
-            the weights per step for all of them, within --kv-budget-mb. --queue more may wait; beyond both \
+            the weights per step for all of them, within --kv-budget-mb, and finished answers' caches stay \
+            in what the budget leaves free, so a continued conversation reads only its new part. --queue \
+            more may wait; beyond both \
             the server answers 503 with Retry-After.
             """)
 

@@ -374,6 +374,32 @@ class ManyClientsTests(unittest.TestCase):
             server.close()
 
 
+    def test_a_continued_conversation_reads_only_its_new_part_when_batching(self):
+        server = Server("--model", TINY_MODEL, "--type", "f32", "--parallel", "4")
+        try:
+            client = openai.OpenAI(base_url=server.base_url, api_key="unused", max_retries=0, timeout=120)
+            first_turn = [{"role": "user", "content": "Tell me about Paris."}]
+            first = client.chat.completions.create(model=TINY_NAME, messages=first_turn, temperature=0, max_tokens=6)
+            self.assertEqual(first.usage.prompt_tokens_details.cached_tokens, 0)
+            second_turn = first_turn + [{"role": "assistant", "content": first.choices[0].message.content},
+                                        {"role": "user", "content": "And Rome?"}]
+            second = client.chat.completions.create(model=TINY_NAME, messages=second_turn, temperature=0, max_tokens=6)
+            self.assertGreaterEqual(second.usage.prompt_tokens_details.cached_tokens, first.usage.prompt_tokens)
+            kept = server.metric("glmchat_kv_prefix_cache_bytes", f'model="{TINY_NAME}"')
+            self.assertGreater(kept, 0)
+            # The same conversation read whole by a fresh server answers the same.
+            fresh = Server("--model", TINY_MODEL, "--type", "f32", "--parallel", "4")
+            try:
+                fresh_client = openai.OpenAI(base_url=fresh.base_url, api_key="unused", max_retries=0, timeout=120)
+                whole = fresh_client.chat.completions.create(model=TINY_NAME, messages=second_turn, temperature=0, max_tokens=6)
+                self.assertEqual(whole.usage.prompt_tokens_details.cached_tokens, 0)
+                self.assertEqual(whole.choices[0].message.content, second.choices[0].message.content)
+            finally:
+                fresh.close()
+        finally:
+            server.close()
+
+
 class MemoryBudgetTests(unittest.TestCase):
     """An answer that alone needs more KV memory than `--kv-budget-mb` is a 400 before it starts, never a 500."""
 

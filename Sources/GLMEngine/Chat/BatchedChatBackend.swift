@@ -1,6 +1,7 @@
 /// A local model whose answers decode together (`glmchat serve --parallel N`): prompts are built as
 /// `LocalChatBackend` builds them and answered by a `BatchDecoder`, so several conversations share
-/// each pass over the weights. No cached prefix is kept between requests (each prompt is read whole).
+/// each pass over the weights. A request that starts as an earlier one did reads only what follows
+/// (the decoder's `PrefixPool`).
 public final class BatchedChatBackend: ChatBackend {
     public let local: LocalChatBackend
     public let decoder: BatchDecoder

@@ -7,9 +7,10 @@ import Foundation
 /// wait in order. Every row of a batch is computed exactly as a lone row, so each answer equals the
 /// one it would get alone.
 ///
-/// Unlike `InferenceEngine` it keeps no ledger between requests (each prompt is read in full) and
-/// does not slide during an answer: a conversation longer than the window has its oldest turns cut
-/// before it is read, and an answer that fills the window ends there (`maxTokens`).
+/// Finished answers' caches stay in a `PrefixPool` within the budget, so a request that starts as an
+/// earlier one did (a continued conversation, a shared system prompt) reads only what follows, as the
+/// engine's ledger does. It does not slide during an answer: a conversation longer than the window has
+/// its oldest turns cut before it is read, and an answer that fills the window ends there (`maxTokens`).
 /// It owns the model while it lives: nothing else may run a forward pass on it.
 public final class BatchDecoder: @unchecked Sendable {
     public let model: GLMModel
@@ -24,6 +25,7 @@ public final class BatchDecoder: @unchecked Sendable {
     private let condition = NSCondition()
     private var inbox: [BatchJob] = []
     private var thread: Thread?
+    private var prefixes: PrefixPool
 
     public init(model: GLMModel, tokenizer: Tokenizer, contextWindow: Int, maxSequences: Int, memoryBudgetBytes: Int,
                 promptChunk: Int = 64) {
@@ -34,6 +36,7 @@ public final class BatchDecoder: @unchecked Sendable {
         self.memoryBudgetBytes = memoryBudgetBytes
         precision = model.cachePrecision
         self.promptChunk = max(1, min(promptChunk, model.maxBatch))
+        prefixes = PrefixPool(bytesPerPosition: KVCache.bytes(config: model.config, positions: 1, precision: precision))
     }
 
     /// KV bytes of one cached position.
@@ -49,9 +52,14 @@ public final class BatchDecoder: @unchecked Sendable {
     private var reservedBytes = 0
     private var peakReservedBytes = 0
 
-    /// KV memory reserved by the running answers now, and the most it has been.
+    /// KV memory reserved by the running answers and held by kept prefixes now, and the most it has been.
     public var kvReservedBytes: (now: Int, peak: Int) {
-        condition.withLock { (reservedBytes, peakReservedBytes) }
+        condition.withLock { (reservedBytes + prefixes.bytes, peakReservedBytes) }
+    }
+
+    /// KV memory held by finished answers kept for requests that start the same way.
+    public var prefixCacheBytes: Int {
+        condition.withLock { prefixes.bytes }
     }
 
     /// Answers `request` among the others, handing its events to `onEvent` on the decoder's thread.
@@ -128,13 +136,19 @@ public final class BatchDecoder: @unchecked Sendable {
             // A waiting request whose caller left ends at once.
             let abandoned = inbox.filter { $0.flag.isRaised }
             inbox.removeAll { $0.flag.isRaised }
-            // Admit in order while there is room; a job that does not fit waits (and keeps the later ones waiting).
+            // Admit in order while there is room; a job that does not fit waits (and keeps the later ones
+            // waiting). Kept prefixes never hold one back: it takes what it shares with them, then the
+            // least recently used go until everything fits the budget.
             while let next = inbox.first, active.count < maxSequences,
                   active.isEmpty || reservedBytes + next.reservedPositions * bytesPerPosition <= memoryBudgetBytes {
                 inbox.removeFirst()
+                if let shared = prefixes.bestMatch(for: next.prompt) {
+                    next.adoptPrefix(shared.count, from: shared.cache, model: model, precision: precision)
+                }
                 active.append(next)
                 reservedBytes += next.reservedPositions * bytesPerPosition
-                peakReservedBytes = max(peakReservedBytes, reservedBytes)
+                prefixes.evict(toFit: memoryBudgetBytes - reservedBytes)
+                peakReservedBytes = max(peakReservedBytes, reservedBytes + prefixes.bytes)
             }
             runningCount = active.count
             condition.unlock()
@@ -157,6 +171,10 @@ public final class BatchDecoder: @unchecked Sendable {
                 active.removeAll(where: \.isFinished)
                 condition.withLock {
                     reservedBytes -= finished.reduce(0) { $0 + $1.reservedPositions } * bytesPerPosition
+                    // Each holds at most its reservation, so keeping them stays within the budget.
+                    for job in finished {
+                        if let kept = job.cachedTokens { prefixes.keep(tokens: kept.tokens, cache: kept.cache) }
+                    }
                     runningCount = active.count
                 }
                 for job in finished { job.complete() }
@@ -203,6 +221,23 @@ final class BatchJob: @unchecked Sendable {
     }
 
     var isReadingPrompt: Bool { promptRead < prompt.count }
+
+    /// Starts the cache with the first `count` positions of `source`, whose tokens begin as this
+    /// prompt does, so reading starts after them.
+    func adoptPrefix(_ count: Int, from source: KVCache, model: GLMModel, precision: KVPrecision) {
+        guard cache == nil, count > 0, count < prompt.count, count <= reservedPositions else { return }
+        let cache = KVCache(config: model.config, maxPositions: reservedPositions, precision: precision)
+        cache.copyPrefix(count, from: source)
+        self.cache = cache
+        promptRead = count
+        stats.reusedTokens = count
+    }
+
+    /// The ids whose keys and values the cache holds, with the cache (nil before any was read).
+    var cachedTokens: (tokens: [Int32], cache: KVCache)? {
+        guard let cache, cache.count > 0, cache.count <= history.count else { return nil }
+        return (Array(history.prefix(cache.count)), cache)
+    }
     var isFinished: Bool { reason != nil }
     var cacheForStep: KVCache { cache! }
 

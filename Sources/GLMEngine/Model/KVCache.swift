@@ -250,6 +250,26 @@ public final class KVCache: @unchecked Sendable {
         count -= d
     }
 
+    /// Replaces what this cache holds with the first `n` positions of `source`, a cache of the same
+    /// model and precision (another answer's cache whose tokens start the same way).
+    public func copyPrefix(_ n: Int, from source: KVCache) {
+        precondition(source.layerCount == layerCount && source.kvGroups == kvGroups && source.headBytes == headBytes
+                     && source.precision == precision, "KV caches of different shapes")
+        precondition(n >= 0 && n <= source.count && n <= maxPositions, "KV prefix of \(n) positions out of range")
+        count = 0
+        guard n > 0 else { return }
+        reserve(n)
+        for layer in 0..<layerCount {
+            for g in 0..<kvGroups {
+                slot(keys[layer], group: g, position: 0)
+                    .copyMemory(from: source.slot(source.keys[layer], group: g, position: 0), byteCount: n * headBytes)
+                slot(values[layer], group: g, position: 0)
+                    .copyMemory(from: source.slot(source.values[layer], group: g, position: 0), byteCount: n * headBytes)
+            }
+        }
+        count = n
+    }
+
     /// Forgets every position from `n` on (the ledger cut back to a common prefix).
     public func truncate(to n: Int) {
         count = min(count, max(0, n))
