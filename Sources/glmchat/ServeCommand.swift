@@ -23,6 +23,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("model"), help: "A GGUF file, a Hugging Face directory, or a config.toml model name (repeatable).")
     var models: [String] = []
 
+    @Option(help: "tokenizer.model for the --model files that do not embed one (a config.toml model uses its own tokenizer entry).")
+    var tokenizer: String?
+
     @Option(help: "The address to listen on (anything but loopback without an API key prints a warning).")
     var host = "127.0.0.1"
 
@@ -131,7 +134,7 @@ struct ServeCommand: AsyncParsableCommand {
             if let entry = configuration.models.first(where: { $0.name.isByteEqual(to: value) }) {
                 entries.append(entry)
             } else {
-                configuration.addModel(path: value)
+                configuration.addModel(path: value, tokenizer: tokenizer)
                 entries.append(configuration.models[0])
             }
         }
@@ -143,7 +146,8 @@ struct ServeCommand: AsyncParsableCommand {
                 continue
             }
             log("loading \(entry.name) from \(entry.path)")
-            let loaded = try ModelLoader.load(ModelLoadOptions(path: entry.path, matrixType: type, threads: threads,
+            let loaded = try ModelLoader.load(ModelLoadOptions(path: entry.path, tokenizerPath: entry.tokenizer,
+                                                               matrixType: type, threads: threads,
                                                                contextLimit: contextSize ?? entry.contextSize, kind: entry.kind,
                                                                cacheType: cacheType ?? entry.cacheType ?? .f16))
             let engine = InferenceEngine(model: loaded.model, tokenizer: loaded.tokenizer, kind: loaded.kind,

@@ -400,6 +400,37 @@ class ManyClientsTests(unittest.TestCase):
             server.close()
 
 
+class TokenizerTests(unittest.TestCase):
+    """A model with no tokenizer of its own: `--tokenizer`, or `tokenizer` on its config.toml entry."""
+
+    def test_a_model_without_a_tokenizer_takes_the_one_given(self):
+        with tempfile.TemporaryDirectory() as directory:
+            checkpoint = os.path.join(directory, "bare-model")
+            os.mkdir(checkpoint)
+            for name in ["config.json", "model.safetensors"]:
+                os.symlink(os.path.join(TINY_MODEL, name), os.path.join(checkpoint, name))
+            tokenizer = os.path.join(TINY_MODEL, "tokenizer.model")
+            refused = subprocess.run([binary(), "serve", "--model", checkpoint, "--port", "0"], capture_output=True,
+                                     text=True, timeout=60, env=dict(os.environ, XDG_CONFIG_HOME=directory))
+            self.assertNotEqual(refused.returncode, 0)
+            self.assertIn("--tokenizer", refused.stderr)
+            config = os.path.join(directory, "glmchat")
+            os.mkdir(config)
+            with open(os.path.join(config, "config.toml"), "w", encoding="utf-8") as file:
+                file.write(f'[[models]]\nname = "bare"\nkind = "chat"\npath = "{checkpoint}"\ntokenizer = "{tokenizer}"\n')
+            case = CASES["multi_turn_chat"]
+            messages, _ = oracle_chat(case)
+            for arguments, name in [(["--model", checkpoint, "--tokenizer", tokenizer], "bare-model"), ([], "bare")]:
+                server = Server(*arguments, "--type", "f32", env={"XDG_CONFIG_HOME": directory})
+                try:
+                    client = openai.OpenAI(base_url=server.base_url, api_key="unused", max_retries=0, timeout=120)
+                    reply = client.chat.completions.create(model=name, messages=messages, temperature=0, max_tokens=16)
+                    self.assertEqual(reply.choices[0].message.content, case["greedy"]["text"], name)
+                    self.assertEqual(reply.usage.prompt_tokens, len(case["input_ids"]))
+                finally:
+                    server.close()
+
+
 class MemoryBudgetTests(unittest.TestCase):
     """An answer that alone needs more KV memory than `--kv-budget-mb` is a 400 before it starts, never a 500."""
 
