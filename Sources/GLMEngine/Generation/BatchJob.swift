@@ -1,0 +1,134 @@
+import Foundation
+
+/// One answer in a `BatchDecoder`: its prompt (read a chunk at a time), its cache, sampler and stats.
+/// Touched only by the decoder's thread, except the flag.
+final class BatchJob: @unchecked Sendable {
+    let request: GenerationRequest
+    let prompt: [Int32]
+    let reservedPositions: Int
+    let flag: CancellationFlag
+    private let onEvent: @Sendable (GenerationEvent) -> Void
+    private let continuation: CheckedContinuation<(FinishReason, GenerationStats), Error>
+    private var cache: KVCache?
+    private var promptRead = 0
+    private var logits: [Float] = []
+    private var sampler: Sampler
+    private var detokenizer: StreamingDetokenizer?
+    private var history: [Int32]
+    private var stats = GenerationStats()
+    private var reason: FinishReason?
+    private(set) var pendingToken: Int32 = 0
+    private let queuedAt = DispatchTime.now().uptimeNanoseconds
+    private var generationStart: UInt64 = 0
+    private var firstTokenTime: UInt64?
+    private var lastTokenTime: UInt64?
+
+    init(request: GenerationRequest, prompt: [Int32], reservedPositions: Int, flag: CancellationFlag, vocabulary: Int,
+         onEvent: @escaping @Sendable (GenerationEvent) -> Void,
+         continuation: CheckedContinuation<(FinishReason, GenerationStats), Error>) {
+        self.request = request
+        self.prompt = prompt
+        self.reservedPositions = reservedPositions
+        self.flag = flag
+        self.onEvent = onEvent
+        self.continuation = continuation
+        history = prompt
+        sampler = Sampler(parameters: request.sampling, seed: request.seed, allowedVocabulary: vocabulary)
+        stats.promptTokens = prompt.count
+    }
+
+    var isReadingPrompt: Bool { promptRead < prompt.count }
+
+    /// Starts the cache with the first `count` positions of `source`, whose tokens begin as this
+    /// prompt does, so reading starts after them.
+    func adoptPrefix(_ count: Int, from source: KVCache, model: GLMModel, precision: KVPrecision) {
+        guard cache == nil, count > 0, count < prompt.count, count <= reservedPositions else { return }
+        let cache = KVCache(config: model.config, maxPositions: reservedPositions, precision: precision)
+        cache.copyPrefix(count, from: source)
+        self.cache = cache
+        promptRead = count
+        stats.reusedTokens = count
+    }
+
+    /// The ids whose keys and values the cache holds, with the cache (nil before any was read).
+    var cachedTokens: (tokens: [Int32], cache: KVCache)? {
+        guard let cache, cache.count > 0, cache.count <= history.count else { return nil }
+        return (Array(history.prefix(cache.count)), cache)
+    }
+    var isFinished: Bool { reason != nil }
+    var cacheForStep: KVCache { cache! }
+
+    /// Reads the next chunk of the prompt; after the last one the answer's first logits are ready.
+    func readPromptChunk(model: GLMModel, window: Int, precision: KVPrecision, chunk: Int) {
+        // Never more than its reservation: the budget bounds the memory, not only the count.
+        let cache = self.cache ?? KVCache(config: model.config, maxPositions: reservedPositions, precision: precision)
+        self.cache = cache
+        let end = min(prompt.count, promptRead + chunk)
+        let isLast = end == prompt.count
+        let rows = model.forward(Array(prompt[promptRead..<end]), cache: cache, logits: isLast ? .last : .none)
+        promptRead = end
+        onEvent(.promptProgress(done: promptRead, total: prompt.count))
+        if isLast {
+            logits = rows
+            stats.promptSeconds = Double(DispatchTime.now().uptimeNanoseconds - queuedAt) / 1e9
+            generationStart = DispatchTime.now().uptimeNanoseconds
+        }
+    }
+
+    /// Samples the next token from the last logits and emits it; true when it must be fed (the answer
+    /// goes on), false when the answer has ended (stop id, token limit, full window, cancelled).
+    func chooseNext(tokenizer: Tokenizer, window: Int) -> Bool {
+        if flag.isRaised { return end(.cancelled) }
+        let next = sampler.next(logits: logits, history: history)
+        if request.stopTokens.contains(next) { return end(.stopToken(next)) }
+        stats.generatedTokens += 1
+        history.append(next)
+        let now = DispatchTime.now().uptimeNanoseconds
+        if let previous = lastTokenTime {
+            stats.longestTokenGapSeconds = max(stats.longestTokenGapSeconds, Double(now - previous) / 1e9)
+        }
+        lastTokenTime = now
+        firstTokenTime = firstTokenTime ?? now
+        let used = (cache?.count ?? 0) + 1
+        let progress = GenerationProgress(generatedTokens: stats.generatedTokens,
+                                          generationSeconds: Double(now - (firstTokenTime ?? now)) / 1e9,
+                                          contextUsed: used, contextWindow: window)
+        var detokenizer = self.detokenizer ?? StreamingDetokenizer(tokenizer: tokenizer)
+        let text = detokenizer.append(next)
+        self.detokenizer = detokenizer
+        onEvent(.token(GeneratedToken(id: next, text: text, logits: nil, context: nil, progress: progress)))
+        if stats.generatedTokens >= request.maxTokens { return end(.maxTokens) }
+        if let cache, cache.count >= cache.maxPositions { return end(.maxTokens) }
+        pendingToken = next
+        return true
+    }
+
+    func takeLogits(_ row: ArraySlice<Float>) {
+        logits = Array(row)
+    }
+
+    private func end(_ why: FinishReason) -> Bool {
+        reason = why
+        return false
+    }
+
+    /// Ends a request that never started (its caller left while it waited).
+    func abandon() {
+        reason = .cancelled
+        complete()
+    }
+
+    /// Sends the last text and `finished`, and resumes the waiting caller.
+    func complete() {
+        let why = reason ?? .cancelled
+        if var detokenizer {
+            let tail = detokenizer.finish()
+            if !tail.isEmpty { onEvent(.text(tail)) }
+        }
+        if generationStart > 0 { stats.generationSeconds = Double(DispatchTime.now().uptimeNanoseconds - generationStart) / 1e9 }
+        stats.contextUsed = cache?.count ?? 0
+        stats.contextWindow = cache?.maxPositions ?? 0
+        onEvent(.finished(why, stats))
+        continuation.resume(returning: (why, stats))
+    }
+}
