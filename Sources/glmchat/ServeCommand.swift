@@ -62,7 +62,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("cache-type"), help: "KV cache of every model: f16 (exact) or q8_0 (half the memory, a small drift) (default: each model's cache_type in config.toml, else f16).")
     var cacheType: KVCacheType?
 
-    @Option(help: "How a full window slides: exact or shift.")
+    @Option(help: "How a full window slides: exact or shift (answers decoding together, --parallel above 1, always slide exactly).")
     var slide: SlidePolicy = .exact
 
     @Option(help: "Speculative decoding: ngram or off (default: each model's speculate in config.toml, else \(SpeculationMode.standard.rawValue)). Answers decoding together (--parallel) do not speculate.")

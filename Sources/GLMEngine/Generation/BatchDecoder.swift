@@ -9,8 +9,9 @@ import Foundation
 ///
 /// Finished answers' caches stay in a `PrefixPool` within the budget, so a request that starts as an
 /// earlier one did (a continued conversation, a shared system prompt) reads only what follows, as the
-/// engine's ledger does. It does not slide during an answer: a conversation longer than the window has
-/// its oldest turns cut before it is read, and an answer that fills the window ends there (`maxTokens`).
+/// engine's ledger does. A conversation longer than the window has its oldest turns cut before it is
+/// read; an answer that fills the window slides as the engine's exact slide does (old turns go, the
+/// kept tail is read again, a chunk between steps, while the other answers go on).
 /// It owns the model while it lives: nothing else may run a forward pass on it.
 public final class BatchDecoder: @unchecked Sendable {
     public let model: GLMModel
@@ -67,7 +68,7 @@ public final class BatchDecoder: @unchecked Sendable {
     public func run(_ request: GenerationRequest,
                     onEvent: @escaping @Sendable (GenerationEvent) -> Void) async throws -> (FinishReason, GenerationStats) {
         try request.sampling.validate()
-        let prompt = try fitted(request)
+        let (prompt, layout) = try fitted(request)
         let positions = reservation(promptTokens: prompt.count, maxTokens: request.maxTokens)
         guard positions <= budgetPositions else {
             throw GLMError(.badValue, "this answer needs \(positions * bytesPerPosition / 1_048_576) MB of KV cache; the budget is \(memoryBudgetBytes / 1_048_576) MB")
@@ -75,7 +76,7 @@ public final class BatchDecoder: @unchecked Sendable {
         let flag = CancellationFlag()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let job = BatchJob(request: request, prompt: prompt, reservedPositions: positions, flag: flag,
+                let job = BatchJob(request: request, prompt: prompt, layout: layout, reservedPositions: positions, flag: flag,
                                    vocabulary: tokenizer.realVocabSize, onEvent: onEvent, continuation: continuation)
                 condition.withLock {
                     inbox.append(job)
@@ -103,18 +104,19 @@ public final class BatchDecoder: @unchecked Sendable {
     /// The positions `request` would reserve, so a server can refuse it before it starts (throws as
     /// `run` does for a prompt that cannot be read).
     public func reservedPositions(_ request: GenerationRequest) throws -> (prompt: Int, total: Int) {
-        let prompt = try fitted(request)
+        let prompt = try fitted(request).tokens
         return (prompt.count, reservation(promptTokens: prompt.count, maxTokens: request.maxTokens))
     }
 
     /// The most KV positions the budget lets one answer reserve.
     public var budgetPositions: Int { memoryBudgetBytes / bytesPerPosition }
 
-    /// The prompt as it will be read: whole, or (a conversation that may slide) with its oldest turns cut.
-    private func fitted(_ request: GenerationRequest) throws -> [Int32] {
+    /// The prompt as it will be read, with its layout: whole, or (a conversation that may slide) with
+    /// its oldest turns cut.
+    private func fitted(_ request: GenerationRequest) throws -> (tokens: [Int32], layout: PromptLayout) {
         let prompt = request.prompt
         guard !prompt.isEmpty else { throw GLMError(.badValue, "the prompt is empty") }
-        guard prompt.count >= contextWindow else { return prompt }
+        guard prompt.count >= contextWindow else { return (prompt, request.layout) }
         guard request.promptMaySlide else {
             throw GLMError(.contextOverflow, "the prompt has \(prompt.count) tokens; the window holds \(contextWindow)")
         }
@@ -122,7 +124,7 @@ public final class BatchDecoder: @unchecked Sendable {
         guard let plan = ContextWindow.plan(prompt, layout: request.layout, window: contextWindow, free: free) else {
             throw GLMError(.contextOverflow, "the prompt's fixed prefix does not fit the window of \(contextWindow)")
         }
-        return plan.kept
+        return (plan.kept, plan.layout)
     }
 
     // MARK: The decoder's thread

@@ -1,7 +1,8 @@
 import Foundation
 
 /// One answer in a `BatchDecoder`: its prompt (read a chunk at a time), its cache, sampler and stats.
-/// Touched only by the decoder's thread, except the flag.
+/// When the window fills mid-answer it slides: old turns go and the kept tail is read again, a chunk at
+/// a time as a prompt is, before the answer goes on. Touched only by the decoder's thread, except the flag.
 final class BatchJob: @unchecked Sendable {
     let request: GenerationRequest
     let prompt: [Int32]
@@ -10,6 +11,10 @@ final class BatchJob: @unchecked Sendable {
     private let onEvent: @Sendable (GenerationEvent) -> Void
     private let continuation: CheckedContinuation<(FinishReason, GenerationStats), Error>
     private var cache: KVCache?
+    /// The tokens the cache holds or is about to (the prompt, the answer so far, and after a slide the
+    /// kept part), where turns begin in them, and how many are in the cache.
+    private var sequence: [Int32]
+    private var layout: PromptLayout
     private var promptRead = 0
     private var logits: [Float] = []
     private var sampler: Sampler
@@ -23,11 +28,14 @@ final class BatchJob: @unchecked Sendable {
     private var firstTokenTime: UInt64?
     private var lastTokenTime: UInt64?
 
-    init(request: GenerationRequest, prompt: [Int32], reservedPositions: Int, flag: CancellationFlag, vocabulary: Int,
+    init(request: GenerationRequest, prompt: [Int32], layout: PromptLayout, reservedPositions: Int, flag: CancellationFlag,
+         vocabulary: Int,
          onEvent: @escaping @Sendable (GenerationEvent) -> Void,
          continuation: CheckedContinuation<(FinishReason, GenerationStats), Error>) {
         self.request = request
         self.prompt = prompt
+        sequence = prompt
+        self.layout = layout
         self.reservedPositions = reservedPositions
         self.flag = flag
         self.onEvent = onEvent
@@ -37,7 +45,8 @@ final class BatchJob: @unchecked Sendable {
         stats.promptTokens = prompt.count
     }
 
-    var isReadingPrompt: Bool { promptRead < prompt.count }
+    /// Reading the prompt, or after a slide the kept tail, before the next token.
+    var isReadingPrompt: Bool { promptRead < sequence.count }
 
     /// Starts the cache with the first `count` positions of `source`, whose tokens begin as this
     /// prompt does, so reading starts after them.
@@ -52,31 +61,35 @@ final class BatchJob: @unchecked Sendable {
 
     /// The ids whose keys and values the cache holds, with the cache (nil before any was read).
     var cachedTokens: (tokens: [Int32], cache: KVCache)? {
-        guard let cache, cache.count > 0, cache.count <= history.count else { return nil }
-        return (Array(history.prefix(cache.count)), cache)
+        guard let cache, cache.count > 0, cache.count <= sequence.count else { return nil }
+        return (Array(sequence.prefix(cache.count)), cache)
     }
     var isFinished: Bool { reason != nil }
     var cacheForStep: KVCache { cache! }
 
-    /// Reads the next chunk of the prompt; after the last one the answer's first logits are ready.
+    /// Reads the next chunk of the prompt (or of a slide's kept tail); after the last one the next
+    /// token's logits are ready.
     func readPromptChunk(model: GLMModel, window: Int, precision: KVPrecision, chunk: Int) {
         // Never more than its reservation: the budget bounds the memory, not only the count.
         let cache = self.cache ?? KVCache(config: model.config, maxPositions: reservedPositions, precision: precision)
         self.cache = cache
-        let end = min(prompt.count, promptRead + chunk)
-        let isLast = end == prompt.count
-        let rows = model.forward(Array(prompt[promptRead..<end]), cache: cache, logits: isLast ? .last : .none)
+        let end = min(sequence.count, promptRead + chunk)
+        let isLast = end == sequence.count
+        let rows = model.forward(Array(sequence[promptRead..<end]), cache: cache, logits: isLast ? .last : .none)
         promptRead = end
-        onEvent(.promptProgress(done: promptRead, total: prompt.count))
+        onEvent(.promptProgress(done: promptRead, total: sequence.count))
         if isLast {
             logits = rows
-            stats.promptSeconds = Double(DispatchTime.now().uptimeNanoseconds - queuedAt) / 1e9
-            generationStart = DispatchTime.now().uptimeNanoseconds
+            if generationStart == 0 {
+                stats.promptSeconds = Double(DispatchTime.now().uptimeNanoseconds - queuedAt) / 1e9
+                generationStart = DispatchTime.now().uptimeNanoseconds
+            }
         }
     }
 
     /// Samples the next token from the last logits and emits it; true when it must be fed (the answer
-    /// goes on), false when the answer has ended (stop id, token limit, full window, cancelled).
+    /// goes on), false when the answer has ended (stop id, token limit, cancelled) or when the window
+    /// was full and a slide's kept tail, ending with the token, must be read first.
     func chooseNext(tokenizer: Tokenizer, window: Int) -> Bool {
         if flag.isRaised { return end(.cancelled) }
         let next = sampler.next(logits: logits, history: history)
@@ -98,8 +111,32 @@ final class BatchJob: @unchecked Sendable {
         self.detokenizer = detokenizer
         onEvent(.token(GeneratedToken(id: next, text: text, logits: nil, context: nil, progress: progress)))
         if stats.generatedTokens >= request.maxTokens { return end(.maxTokens) }
-        if let cache, cache.count >= cache.maxPositions { return end(.maxTokens) }
+        if let cache, cache.count >= cache.maxPositions {
+            // A reservation short of the window ends with the token limit (above), never here.
+            if cache.maxPositions < window || !slide(feeding: next, in: cache, window: window) { return end(.maxTokens) }
+            return false
+        }
         pendingToken = next
+        sequence.append(next)
+        promptRead = sequence.count
+        return true
+    }
+
+    /// The engine's exact slide: the oldest turns after the fixed prefix go, and the kept tail (with
+    /// `token` last) is read again at its new positions, so the cache becomes what a fresh read of
+    /// the kept tokens gives. False when nothing can go.
+    private func slide(feeding token: Int32, in cache: KVCache, window: Int) -> Bool {
+        let free = CachedSequence.freeAfterSlide(window: window, keepPrefix: layout.keepPrefix, slack: nil)
+        guard let plan = ContextWindow.plan(sequence + [token], layout: layout, window: window, free: free),
+              plan.droppedTokens > 0 else { return false }
+        cache.truncate(to: plan.layout.keepPrefix)
+        sequence = plan.kept
+        layout = plan.layout
+        promptRead = plan.layout.keepPrefix
+        let report = plan.report
+        stats.slides += 1
+        stats.rereadTokens += report.rereadTokens
+        onEvent(.contextSlid(report))
         return true
     }
 

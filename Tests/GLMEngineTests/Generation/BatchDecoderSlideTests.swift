@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+@testable import GLMEngine
+
+/// An answer decoding among others that fills the window slides as the engine's exact slide does:
+/// the same old turns go, the kept tail is read again, and the tokens equal the engine's.
+@Suite("Generation: batched answers slide", .serialized)
+struct BatchDecoderSlideTests {
+    static let window = 48
+
+    static func request(_ prompt: [Int32], layout: PromptLayout, maxTokens: Int) -> GenerationRequest {
+        GenerationRequest(prompt: prompt, sampling: .greedy, maxTokens: maxTokens, stopTokens: [], layout: layout,
+                          promptMaySlide: true)
+    }
+
+    /// The engine's answer (exact slides, read ahead) and its slide count.
+    static func engineAnswer(_ request: GenerationRequest) async throws -> ([Int32], Int) {
+        let model = try OracleModelTests.load("oracle/rope50")
+        let tokenizer = try Tokenizer(modelPath: Fixtures.tinyModel + "/tokenizer.model")
+        let engine = InferenceEngine(model: model, tokenizer: tokenizer, kind: .chat, contextLimit: window)
+        var ids: [Int32] = []
+        var slides = 0
+        for try await event in engine.generate(request) {
+            if case .token(let token) = event { ids.append(token.id) }
+            if case .contextSlid = event { slides += 1 }
+        }
+        return (ids, slides)
+    }
+
+    final class Events: @unchecked Sendable {
+        private let lock = NSLock()
+        private var ids: [Int32] = []
+        private var slid: [SlideReport] = []
+        func take(_ event: GenerationEvent) {
+            lock.withLock {
+                if case .token(let token) = event { ids.append(token.id) }
+                if case .contextSlid(let report) = event { slid.append(report) }
+            }
+        }
+        var tokens: [Int32] { lock.withLock { ids } }
+        var slides: [SlideReport] { lock.withLock { slid } }
+    }
+
+    @Test("answers that fill the window slide among others and equal the engine's")
+    func slidingAmongOthers() async throws {
+        let prompt = try #require(OracleModelTests.expected["oracle/rope50"]?.first?.inputIDs)
+        let requests = [
+            Self.request(Array(prompt.prefix(30)), layout: .plain, maxTokens: 120),
+            Self.request(Array(prompt.prefix(30)), layout: PromptLayout(keepPrefix: 6, turnStarts: [6, 14]), maxTokens: 100),
+            Self.request(Array(prompt.prefix(12)), layout: .plain, maxTokens: 20),
+        ]
+        var expected: [([Int32], Int)] = []
+        for request in requests { expected.append(try await Self.engineAnswer(request)) }
+        #expect(expected[0].1 >= 4 && expected[1].1 >= 4)
+
+        let model = try OracleModelTests.load("oracle/rope50")
+        let tokenizer = try Tokenizer(modelPath: Fixtures.tinyModel + "/tokenizer.model")
+        let decoder = BatchDecoder(model: model, tokenizer: tokenizer, contextWindow: Self.window, maxSequences: 4,
+                                   memoryBudgetBytes: 1 << 30, promptChunk: 8)
+        let results = try await withThrowingTaskGroup(of: (Int, [Int32], [SlideReport], GenerationStats).self) { group in
+            for (index, request) in requests.enumerated() {
+                group.addTask {
+                    let events = Events()
+                    let (reason, stats) = try await decoder.run(request) { events.take($0) }
+                    #expect(reason == .maxTokens)
+                    return (index, events.tokens, events.slides, stats)
+                }
+            }
+            return try await group.reduce(into: [Int: ([Int32], [SlideReport], GenerationStats)]()) { $0[$1.0] = ($1.1, $1.2, $1.3) }
+        }
+        for (index, request) in requests.enumerated() {
+            let (tokens, slides, stats) = try #require(results[index])
+            #expect(tokens == expected[index].0, "request \(index)")
+            #expect(tokens.count == request.maxTokens)
+            #expect(slides.count == expected[index].1, "request \(index): the engine slid \(expected[index].1) times")
+            #expect(stats.slides == slides.count)
+            #expect(stats.rereadTokens == slides.reduce(0) { $0 + $1.rereadTokens })
+            for slide in slides {
+                #expect(slide.droppedTokens > 0 && slide.rereadTokens > 0)
+                #expect(request.layout.keepPrefix + slide.rereadTokens <= Self.window)
+            }
+        }
+        #expect(decoder.counts.running == 0)
+    }
+}
