@@ -2,7 +2,7 @@ import Foundation
 
 /// Continuous batching: the answers being written decode together, one pass over the weights per
 /// step for all of them (generation waits on memory, so a few more rows cost far less than a pass of
-/// their own). A new request's prompt is read between steps, a chunk at a time; each answer has a KV
+/// their own). A new request's prompt is read a chunk at a time in the same passes; each answer has a KV
 /// cache of its own; `maxSequences` and a KV memory budget bound how many run at once, and the rest
 /// wait in order. Every row of a batch is computed exactly as a lone row, so each answer equals the
 /// one it would get alone.
@@ -11,7 +11,7 @@ import Foundation
 /// earlier one did (a continued conversation, a shared system prompt) reads only what follows, as the
 /// engine's ledger does. A conversation longer than the window has its oldest turns cut before it is
 /// read; an answer that fills the window slides as the engine's exact slide does (old turns go, the
-/// kept tail is read again, a chunk between steps, while the other answers go on).
+/// kept tail is read again a chunk at a time, while the other answers go on).
 /// It owns the model while it lives: nothing else may run a forward pass on it.
 public final class BatchDecoder: @unchecked Sendable {
     public let model: GLMModel
@@ -21,15 +21,18 @@ public final class BatchDecoder: @unchecked Sendable {
     /// The KV memory the running answers may reserve (each reserves its prompt plus its token limit, up to the window).
     public let memoryBudgetBytes: Int
     private let precision: KVPrecision
-    /// Prompt tokens read between two decoding steps.
+    /// Prompt tokens read in one pass when no answer is decoding, and when some are: every pass of
+    /// prompt rows delays their next token, and on cores where batches are bound by arithmetic a row
+    /// costs about the same in a pass of 16 as of 64 (docs/PERFORMANCE.md, "Prompts beside answers").
     private let promptChunk: Int
+    private let promptChunkWhileDecoding: Int
     private let condition = NSCondition()
     private var inbox: [BatchJob] = []
     private var thread: Thread?
     private var prefixes: PrefixPool
 
     public init(model: GLMModel, tokenizer: Tokenizer, contextWindow: Int, maxSequences: Int, memoryBudgetBytes: Int,
-                promptChunk: Int = 64) {
+                promptChunk: Int = 64, promptChunkWhileDecoding: Int = 16) {
         self.model = model
         self.tokenizer = tokenizer
         self.contextWindow = max(2, min(contextWindow, model.config.contextLength))
@@ -37,6 +40,7 @@ public final class BatchDecoder: @unchecked Sendable {
         self.memoryBudgetBytes = memoryBudgetBytes
         precision = model.cachePrecision
         self.promptChunk = max(1, min(promptChunk, model.maxBatch))
+        self.promptChunkWhileDecoding = max(1, min(promptChunkWhileDecoding, self.promptChunk))
         prefixes = PrefixPool(bytesPerPosition: KVCache.bytes(config: model.config, positions: 1, precision: precision))
     }
 
@@ -129,6 +133,30 @@ public final class BatchDecoder: @unchecked Sendable {
 
     // MARK: The decoder's thread
 
+    /// One pass over the weights: a chunk of `reader`'s prompt (the oldest still reading; smaller while
+    /// answers decode, so their next token is not held up long), then the next token of each of
+    /// `stepping`. The chunk's rows come first, so the logits wanted (its last row when it ends the
+    /// prompt, and every stepping row) are the batch's last rows.
+    private func step(_ stepping: [BatchJob], reading reader: BatchJob?, logits: inout [Float]) {
+        var parts = stepping.map { (tokens: ArraySlice([$0.pendingToken]), cache: $0.cacheForStep) }
+        var chunk: ArraySlice<Int32> = []
+        if let reader {
+            let limit = min(stepping.isEmpty ? promptChunk : promptChunkWhileDecoding, model.maxBatch - stepping.count)
+            chunk = reader.unreadPrompt(limit: limit)
+            if !chunk.isEmpty { parts.insert((chunk, reader.cache(model: model, precision: precision)), at: 0) }
+        }
+        guard !parts.isEmpty else { return }
+        let endsPrompt = !chunk.isEmpty && chunk.count == reader?.unreadCount
+        let wanted = stepping.count + (endsPrompt ? 1 : 0)
+        model.forward(parts, logitsOfLast: wanted, into: &logits)
+        let rows = model.config.vocabRows
+        if let reader, !chunk.isEmpty { reader.read(chunk.count, lastLogits: endsPrompt ? logits[0..<rows] : nil) }
+        let first = endsPrompt ? 1 : 0
+        for (index, job) in stepping.enumerated() {
+            job.takeLogits(logits[((first + index) * rows)..<((first + index + 1) * rows)])
+        }
+    }
+
     private func loop() {
         var active: [BatchJob] = []
         var logits: [Float] = []
@@ -156,18 +184,12 @@ public final class BatchDecoder: @unchecked Sendable {
             condition.unlock()
             for job in abandoned { job.abandon() }
 
-            for job in active where job.isReadingPrompt && !job.flag.isRaised {
-                job.readPromptChunk(model: model, window: contextWindow, precision: precision, chunk: promptChunk)
-            }
             var stepping: [BatchJob] = []
             for job in active where !job.isReadingPrompt || job.flag.isRaised {
                 if job.chooseNext(tokenizer: tokenizer, window: contextWindow) { stepping.append(job) }
             }
-            if !stepping.isEmpty {
-                model.forwardTokens(stepping.map(\.pendingToken), caches: stepping.map(\.cacheForStep), into: &logits)
-                let rows = model.config.vocabRows
-                for (index, job) in stepping.enumerated() { job.takeLogits(logits[(index * rows)..<((index + 1) * rows)]) }
-            }
+            step(stepping, reading: active.first { $0.isReadingPrompt && !$0.isFinished && !$0.flag.isRaised },
+                 logits: &logits)
             let finished = active.filter(\.isFinished)
             if !finished.isEmpty {
                 active.removeAll(where: \.isFinished)

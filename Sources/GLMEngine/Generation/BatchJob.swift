@@ -67,23 +67,33 @@ final class BatchJob: @unchecked Sendable {
     var isFinished: Bool { reason != nil }
     var cacheForStep: KVCache { cache! }
 
-    /// Reads the next chunk of the prompt (or of a slide's kept tail); after the last one the next
-    /// token's logits are ready.
-    func readPromptChunk(model: GLMModel, window: Int, precision: KVPrecision, chunk: Int) {
-        // Never more than its reservation: the budget bounds the memory, not only the count.
-        let cache = self.cache ?? KVCache(config: model.config, maxPositions: reservedPositions, precision: precision)
+    /// The cache, made on first use; never more than the reservation: the budget bounds the memory,
+    /// not only the count.
+    func cache(model: GLMModel, precision: KVPrecision) -> KVCache {
+        if let cache { return cache }
+        let cache = KVCache(config: model.config, maxPositions: reservedPositions, precision: precision)
         self.cache = cache
-        let end = min(sequence.count, promptRead + chunk)
-        let isLast = end == sequence.count
-        let rows = model.forward(Array(sequence[promptRead..<end]), cache: cache, logits: isLast ? .last : .none)
-        promptRead = end
+        return cache
+    }
+
+    /// The next rows of the prompt (or of a slide's kept tail) to read, at most `limit`.
+    func unreadPrompt(limit: Int) -> ArraySlice<Int32> {
+        sequence[promptRead..<(promptRead + min(max(0, limit), unreadCount))]
+    }
+
+    /// Rows of the prompt (or of a slide's kept tail) still to read.
+    var unreadCount: Int { sequence.count - promptRead }
+
+    /// Counts `count` more rows read by a pass; `lastLogits` is the last one's, given when they end the
+    /// prompt (or the kept tail): the next token is chosen from it.
+    func read(_ count: Int, lastLogits: ArraySlice<Float>?) {
+        promptRead = min(sequence.count, promptRead + count)
         onEvent(.promptProgress(done: promptRead, total: sequence.count))
-        if isLast {
-            logits = rows
-            if generationStart == 0 {
-                stats.promptSeconds = Double(DispatchTime.now().uptimeNanoseconds - queuedAt) / 1e9
-                generationStart = DispatchTime.now().uptimeNanoseconds
-            }
+        guard promptRead == sequence.count, let lastLogits else { return }
+        logits = Array(lastLogits)
+        if generationStart == 0 {
+            stats.promptSeconds = Double(DispatchTime.now().uptimeNanoseconds - queuedAt) / 1e9
+            generationStart = DispatchTime.now().uptimeNanoseconds
         }
     }
 

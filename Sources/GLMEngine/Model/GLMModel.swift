@@ -125,6 +125,29 @@ public final class GLMModel: @unchecked Sendable {
         copy(forwardRows(tokenBatch[0..<tokens.count], segments, logitsRows: 0..<tokens.count), into: &logits)
     }
 
+    /// One pass over the weights for several sequences with any number of rows each: `parts[i].tokens`
+    /// go to `parts[i].cache` at the positions after what it holds, in batch order, and `logits` gets
+    /// the logits of the batch's last `logitRows` rows (`vocabRows` floats each). Continuous batching
+    /// reads a prompt's chunk in the same pass as the other answers' next tokens. Every row is computed
+    /// exactly as a lone row, so each equals what its sequence gets alone.
+    public func forward(_ parts: [(tokens: ArraySlice<Int32>, cache: KVCache)], logitsOfLast logitRows: Int,
+                        into logits: inout [Float]) {
+        let n = parts.reduce(0) { $0 + $1.tokens.count }
+        precondition(n > 0 && n <= maxBatch, "\(n) rows for a batch of \(maxBatch)")
+        precondition(logitRows >= 0 && logitRows <= n, "logits of \(logitRows) rows out of \(n)")
+        precondition(Set(parts.map { ObjectIdentifier($0.cache) }).count == parts.count, "every sequence needs a cache of its own")
+        var segments: [Segment] = []
+        var row = 0
+        for part in parts where !part.tokens.isEmpty {
+            for id in part.tokens {
+                tokenBatch[row] = id
+                row += 1
+            }
+            segments.append(Segment(cache: part.cache, start: part.cache.count, rows: (row - part.tokens.count)..<row))
+        }
+        copy(forwardRows(tokenBatch[0..<n], segments, logitsRows: (n - logitRows)..<n), into: &logits)
+    }
+
     /// Rows of one batch that belong to one sequence: its cache and the position of its first row.
     struct Segment {
         let cache: KVCache

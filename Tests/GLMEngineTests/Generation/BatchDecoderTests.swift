@@ -79,6 +79,52 @@ struct BatchDecoderTests {
         for index in requests.indices { #expect(together[index] == alone[index], "request \(index)") }
     }
 
+    /// What both answers sent, in the order the decoder's thread sent it.
+    final class Log: @unchecked Sendable {
+        private let lock = NSLock()
+        private var entries: [String] = []
+        func take(_ name: String, _ event: GenerationEvent) {
+            lock.withLock {
+                if case .token = event { entries.append(name + " token") }
+                if case .promptProgress(let done, _) = event { entries.append(name + " read \(done)") }
+            }
+        }
+        var all: [String] { lock.withLock { entries } }
+        var tokenCount: Int { lock.withLock { entries.filter { $0 == "A token" }.count } }
+    }
+
+    @Test("a prompt read while another answer decodes goes in small chunks, each in a pass with its next token")
+    func promptBesideAnAnswer() async throws {
+        let model = try OracleModelTests.load("tiny-chatglm3", as: .f32)
+        let tokenizer = try Tokenizer(modelPath: Fixtures.tinyModel + "/tokenizer.model")
+        let decoder = BatchDecoder(model: model, tokenizer: tokenizer, contextWindow: 512, maxSequences: 4,
+                                   memoryBudgetBytes: 1 << 30, promptChunk: 64, promptChunkWhileDecoding: 4)
+        let cases = try Self.oracleCases()
+        let long = GenerationRequest(prompt: cases[0].inputIDs, sampling: .greedy, maxTokens: 16, stopTokens: [])
+        let joining = GenerationRequest(prompt: cases[1].inputIDs, sampling: .greedy, maxTokens: 16, stopTokens: [])
+        try #require(cases[1].inputIDs.count > 12)
+        let log = Log()
+        let first = Task { try await decoder.run(long) { log.take("A", $0) } }
+        while log.tokenCount < 2 { await Task.yield() }
+        let (reason, _) = try await decoder.run(joining) { log.take("B", $0) }
+        _ = try await first.value
+        #expect(reason == .maxTokens)
+        let entries = log.all
+        // A read its prompt alone in one chunk; B, joining while A decoded, four tokens at a time.
+        #expect(entries.first == "A read \(cases[0].inputIDs.count)")
+        let reads = entries.filter { $0.hasPrefix("B read") }.compactMap { Int($0.split(separator: " ").last ?? "") }
+        let steps = zip([0] + reads, reads).map { $1 - $0 }
+        #expect(reads.last == cases[1].inputIDs.count)
+        #expect(steps.allSatisfy { $0 > 0 && $0 <= 4 }, "\(steps)")
+        // Every pass that read a chunk of B also gave A its next token, while A had tokens to write.
+        let bStart = try #require(entries.firstIndex { $0.hasPrefix("B read") })
+        let bEnd = try #require(entries.lastIndex { $0.hasPrefix("B read") })
+        let aTokensBefore = entries[..<bStart].filter { $0 == "A token" }.count
+        let aTokensMeanwhile = entries[bStart...bEnd].filter { $0 == "A token" }.count
+        #expect(reads.count >= 4)
+        #expect(aTokensMeanwhile >= min(reads.count - 1, 16 - aTokensBefore), "\(entries)")
+    }
+
     @Test("more requests than slots wait their turn and all finish")
     func moreRequestsThanSlots() async throws {
         let decoder = try Self.decoder(maxSequences: 2)
