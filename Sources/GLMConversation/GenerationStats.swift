@@ -82,6 +82,12 @@ public struct GenerationStats: Sendable, Equatable {
     public var generationTokensPerSecond: Double {
         generationSeconds > 0 ? Double(generatedTokens) / generationSeconds : 0
     }
+
+    /// The generation rate to show or save: none when no time was measured (no tokens, or a remote
+    /// answer whose text came in one piece), rather than a rate of 0.
+    public var measuredTokensPerSecond: Double? {
+        generatedTokens > 0 && generationSeconds > 0 ? generationTokensPerSecond : nil
+    }
 }
 
 /// How far an answer has come, sent with every token.

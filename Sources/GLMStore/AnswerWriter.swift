@@ -89,7 +89,7 @@ public final class AnswerWriter: AnswerSink, @unchecked Sendable {
             message.finishedAt = Timestamp.now()
             message.promptTokens = stats.isEmpty ? nil : stats.promptTokens
             message.completionTokens = stats.isEmpty ? nil : stats.generatedTokens
-            message.tokensPerSecond = Self.tokensPerSecond(stats)
+            message.tokensPerSecond = stats.measuredTokensPerSecond
             message.finishReason = reason.name
             message.state = reason.messageState
             if case .failed(let why) = reason { message.error = why }
@@ -118,10 +118,6 @@ public final class AnswerWriter: AnswerSink, @unchecked Sendable {
         }
     }
 
-    /// The rate an answer is saved with: none for an answer without generated tokens.
-    static func tokensPerSecond(_ stats: GenerationStats) -> Double? {
-        stats.generatedTokens > 0 && stats.generationSeconds > 0 ? stats.generationTokensPerSecond : nil
-    }
 
     private func flushScheduledSave() {
         let work: (String, Int)? = lock.withLock {

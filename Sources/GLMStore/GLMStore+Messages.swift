@@ -13,7 +13,7 @@ extension GLMStore {
         var message = Message(id: .random(), sessionID: sessionID, role: new.role, content: new.content,
                               metadata: new.metadata, model: new.model, promptTokens: new.stats?.promptTokens,
                               completionTokens: new.stats?.generatedTokens,
-                              tokensPerSecond: new.stats.flatMap(AnswerWriter.tokensPerSecond),
+                              tokensPerSecond: new.stats?.measuredTokensPerSecond,
                               createdAt: Timestamp.now(), finishedAt: nil, state: .complete, error: nil,
                               files: new.files)
         message.parentID = try write { db in try Self.insertNext(message, ownerPid: nil, db).parent }

@@ -47,6 +47,18 @@ import Testing
         #expect(harness.screenContains("System prompt: 用中文回答。"))
     }
 
+    /// An answer whose text came with no measurable time between its pieces (a remote server that sent
+    /// it in one chunk) shows and saves no rate, rather than "0.0 tok/s".
+    @Test func anAnswerWithoutMeasuredTimeShowsNoRate() async throws {
+        let harness = AppHarness(replies: ["ok"], pieceDelay: .zero)
+        await harness.waitForModel()
+        await ask(harness, "hello")
+        #expect(harness.app.tokensPerSecond == nil)
+        #expect(!harness.screenContains("tok/s"))
+        let session = try #require(harness.app.currentSession)
+        #expect(try harness.store.messages(in: session.id).last?.tokensPerSecond == nil)
+    }
+
     @Test func retryRegeneratesTheLastAnswerAndKeepsTheFirstAsAnAlternative() async throws {
         let harness = AppHarness(replies: ["one", "two"])
         await harness.waitForModel()

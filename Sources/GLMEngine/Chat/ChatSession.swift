@@ -373,7 +373,7 @@ public final class ChatSession: @unchecked Sendable {
             final.finishReason = reason.name
             final.promptTokens = stats.isEmpty ? nil : stats.promptTokens
             final.completionTokens = stats.isEmpty ? nil : stats.generatedTokens
-            final.tokensPerSecond = stats.generatedTokens > 0 ? stats.generationTokensPerSecond : nil
+            final.tokensPerSecond = stats.measuredTokensPerSecond
             final.finishedAt = Date()
             if case .failed(let why) = reason { final.error = why }
         }

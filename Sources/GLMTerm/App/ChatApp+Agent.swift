@@ -150,7 +150,7 @@ extension ChatApp {
     /// The end of one answer inside the loop: its stats, not the end of the turn.
     private func noteAnswerEnd(_ reason: FinishReason, _ stats: GenerationStats) {
         if case .failed(let message) = reason { showError("The answer failed: \(message)") }
-        if stats.generatedTokens > 0 { tokensPerSecond = stats.generationTokensPerSecond }
+        if stats.generatedTokens > 0 { tokensPerSecond = stats.measuredTokensPerSecond }
         if stats.contextUsed > 0 { contextUsed = stats.contextUsed }
     }
 

@@ -97,7 +97,7 @@ extension ChatApp {
             showNotice("Context full: \(what) (\(report.droppedTokens) tokens) slid out of the model's view; they stay here.")
         case .finished(let reason, let stats):
             if case .failed(let message) = reason { showError("The answer failed: \(message)") }
-            if stats.generatedTokens > 0 { tokensPerSecond = stats.generationTokensPerSecond }
+            if stats.generatedTokens > 0 { tokensPerSecond = stats.measuredTokensPerSecond }
             if stats.draftedTokens > 0 { drafts = (stats.acceptedTokens, stats.draftedTokens) }
             if stats.contextUsed > 0 { contextUsed = stats.contextUsed }
             generationTask = nil
