@@ -117,7 +117,7 @@ extension ChatApp {
             if activity != .stopping { activity = .runningTool(call.kind == .interpreter ? "python" : call.tool, frame: 0) }
         case .filesWritten:
             break   // kept with the result message (`Message.files`), named on its card
-        case .observation(let message, let isError):
+        case .observation(_, let isError):
             let wasCode = runningCall?.kind == .interpreter
             runningCall = nil
             if isError {
