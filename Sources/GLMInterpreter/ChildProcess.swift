@@ -184,7 +184,7 @@ enum ExitDescription {
 enum SpawnCloser {
     private typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
 
-    private nonisolated(unsafe) static let closeFromFunction: CloseFrom? = {
+    private static let closeFromFunction: CloseFrom? = {
         guard let handle = dlopen(nil, RTLD_NOW),
               let symbol = dlsym(handle, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
         return unsafeBitCast(symbol, to: CloseFrom.self)
