@@ -400,6 +400,30 @@ class ManyClientsTests(unittest.TestCase):
             server.close()
 
 
+    def test_a_client_that_disconnects_stops_its_batched_answer_and_the_other_goes_on(self):
+        server = Server("--model", TINY_MODEL, "--type", "f32", "--parallel", "2")
+        try:
+            client = openai.OpenAI(base_url=server.base_url, api_key="unused", max_retries=0, timeout=120)
+            endless = TinyModelTests.endless
+            other = ThreadPoolExecutor(max_workers=1).submit(
+                lambda: client.chat.completions.create(model=TINY_NAME, messages=oracle_chat(CASES["multi_turn_chat"])[0],
+                                                       temperature=0, max_tokens=16))
+            stream = client.chat.completions.create(model=TINY_NAME, messages=[{"role": "user", "content": "hi"}],
+                                                    temperature=0, max_tokens=endless, stream=True)
+            chunks = iter(stream)
+            next(chunks)
+            self.assertTrue(next(chunks).choices[0].delta.content)
+            stream.close()
+            after = server.wait_for_metric("glmchat_answers_cancelled_total", 'reason="disconnect"', lambda value: value >= 1)
+            self.assertEqual(after, 1)
+            self.assertEqual(other.result().choices[0].message.content, CASES["multi_turn_chat"]["greedy"]["text"])
+            self.assertEqual(server.wait_for_metric("glmchat_batch_running", f'model="{TINY_NAME}"', lambda v: v == 0), 0)
+            generated = server.metric("glmchat_generated_tokens_total", f'model="{TINY_NAME}"')
+            self.assertLess(generated, endless, "the answer went on after the client left")
+        finally:
+            server.close()
+
+
 class TokenizerTests(unittest.TestCase):
     """A model with no tokenizer of its own: `--tokenizer`, or `tokenizer` on its config.toml entry."""
 
