@@ -13,7 +13,7 @@ struct ServeCommand: AsyncParsableCommand {
             Models: each --model is a GGUF file, a Hugging Face directory or the name of a config.toml entry; \
             without --model, every local model of config.toml is served. With --parallel 1 (the default) a \
             model's engine answers one request at a time and reuses the cached prefix of a continued \
-            conversation; with --parallel N the answers of up to N requests decode together, one pass over \
+            conversation, other conversations' caches kept within --conversation-cache-mb; with --parallel N the answers of up to N requests decode together, one pass over \
             the weights per step for all of them, within --kv-budget-mb, and finished answers' caches stay \
             in what the budget leaves free, so a continued conversation reads only its new part. --queue \
             more may wait; beyond both \
@@ -40,6 +40,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("kv-budget-mb"), help: "With --parallel above 1: the KV cache memory the answers decoding together may reserve, in MiB (default: a full window for each).")
     var kvBudgetMB: Double?
+
+    @Option(name: .customLong("conversation-cache-mb"), help: "With --parallel 1: KV memory, in MiB, for other conversations' caches, kept so that each continues where it left off (default: one full window; 0 keeps none).")
+    var conversationCacheMB: Double?
 
     @Option(help: "Requests that may wait beyond --parallel; more get 503.")
     var queue = 32
@@ -75,7 +78,11 @@ struct ServeCommand: AsyncParsableCommand {
         guard parallel >= 1 else { throw ValidationError("--parallel must be at least 1") }
         if let kvBudgetMB {
             guard kvBudgetMB > 0, kvBudgetMB <= 1_048_576 else { throw ValidationError("--kv-budget-mb must be above 0 and at most 1048576") }
-            guard parallel > 1 else { throw ValidationError("--kv-budget-mb bounds answers decoding together: it needs --parallel above 1") }
+            guard parallel > 1 else { throw ValidationError("--kv-budget-mb bounds answers decoding together: it needs --parallel above 1 (with --parallel 1, --conversation-cache-mb bounds the conversations kept)") }
+        }
+        if let conversationCacheMB {
+            guard conversationCacheMB >= 0, conversationCacheMB <= 1_048_576 else { throw ValidationError("--conversation-cache-mb must be from 0 to 1048576") }
+            guard parallel == 1 else { throw ValidationError("--conversation-cache-mb is for --parallel 1; answers decoding together keep conversations within --kv-budget-mb") }
         }
         guard queue >= 0 else { throw ValidationError("--queue must be 0 or more") }
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
@@ -150,16 +157,21 @@ struct ServeCommand: AsyncParsableCommand {
                                                                matrixType: type, threads: threads,
                                                                contextLimit: contextSize ?? entry.contextSize, kind: entry.kind,
                                                                cacheType: cacheType ?? entry.cacheType ?? .f16))
+            let bytesPerPosition = KVCache.bytes(config: loaded.model.config, positions: 1,
+                                                 precision: loaded.model.cachePrecision)
+            let keptBytes = parallel > 1 ? 0 : conversationCacheMB.map { Int($0 * 1_048_576) } ?? loaded.windowKVBytes
             let engine = InferenceEngine(model: loaded.model, tokenizer: loaded.tokenizer, kind: loaded.kind,
                                          contextLimit: loaded.contextLimit, slidePolicy: slide,
-                                         speculation: (speculate ?? entry.speculate ?? .standard).speculation())
+                                         speculation: (speculate ?? entry.speculate ?? .standard).speculation(),
+                                         keptConversationBytes: keptBytes)
             let local = LocalChatBackend(engine: engine, name: entry.name)
             guard parallel > 1 else {
+                if keptBytes > 0 {
+                    log("\(entry.name): other conversations' caches kept within \(String(format: "%.1f", Double(keptBytes) / 1_048_576)) MiB")
+                }
                 served.append(ServedModel(local: local))
                 continue
             }
-            let bytesPerPosition = KVCache.bytes(config: loaded.model.config, positions: 1,
-                                                 precision: loaded.model.cachePrecision)
             let budget = kvBudgetMB.map { Int($0 * 1_048_576) } ?? parallel * engine.contextWindow * bytesPerPosition
             let decoder = BatchDecoder(model: loaded.model, tokenizer: loaded.tokenizer, contextWindow: engine.contextWindow,
                                        maxSequences: parallel, memoryBudgetBytes: budget)

@@ -126,6 +126,19 @@ class TinyModelTests(unittest.TestCase):
         self.assertGreaterEqual(second.usage.prompt_tokens_details.cached_tokens, first.usage.prompt_tokens)
         self.assertGreater(second.usage.prompt_tokens, first.usage.prompt_tokens + first.usage.completion_tokens)
 
+    def test_two_users_taking_turns_each_continue_from_their_cached_conversation(self):
+        def turn(messages):
+            reply = self.client.chat.completions.create(model=TINY_NAME, messages=messages, temperature=0, max_tokens=6)
+            return messages + [{"role": "assistant", "content": reply.choices[0].message.content}], reply.usage
+        alice, _ = turn([{"role": "user", "content": "Tell me about Paris, its river, its bridges and its museums. " * 4}])
+        bob, _ = turn([{"role": "system", "content": "You answer briefly."},
+                       {"role": "user", "content": "Explain how a steam engine turns heat into motion. " * 4}])
+        alice, alice_usage = turn(alice + [{"role": "user", "content": "And Rome?"}])
+        bob, bob_usage = turn(bob + [{"role": "user", "content": "And a turbine?"}])
+        # Each found its own earlier turn kept, though the other's conversation was in the cache.
+        self.assertGreater(alice_usage.prompt_tokens_details.cached_tokens, 60)
+        self.assertGreater(bob_usage.prompt_tokens_details.cached_tokens, 60)
+
     def test_plain_completions_equal_the_oracle(self):
         for name in ["english", "mixed"]:
             case = CASES[name]

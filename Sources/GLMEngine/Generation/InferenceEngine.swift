@@ -21,7 +21,7 @@ public actor InferenceEngine {
 
     public init(model: GLMModel, tokenizer: Tokenizer, kind: ModelKind, contextLimit: Int? = nil,
                 slidePolicy: SlidePolicy = .exact, readAheadRows: Int = CachedSequence.defaultReadAheadRows,
-                speculation: Speculation = .off) {
+                speculation: Speculation = .off, keptConversationBytes: Int = 0) {
         self.speculation = speculation
         self.tokenizer = tokenizer
         self.kind = kind
@@ -31,6 +31,7 @@ public actor InferenceEngine {
         sequence = CachedSequence(model: model, contextLimit: max(1, window))
         sequence.slidePolicy = slidePolicy
         sequence.readAheadRowsPerToken = readAheadRows
+        sequence.keptConversationBytes = keptConversationBytes
         contextWindow = max(1, window)
     }
 

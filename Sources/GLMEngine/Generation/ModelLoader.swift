@@ -33,6 +33,12 @@ public struct LoadedModel: Sendable {
     public let contextLimit: Int
     /// How much of the mapped weights ended up in 2 MB pages (nil: not a mapped file of weights used in place).
     public var hugePages: HugePageReport?
+
+    /// KV memory of a full window (`contextLimit` positions) in the model's cache precision: the app
+    /// and the server keep other conversations' caches within this much by default.
+    public var windowKVBytes: Int {
+        KVCache.bytes(config: model.config, positions: min(contextLimit, model.config.contextLength), precision: model.cachePrecision)
+    }
 }
 
 public enum ModelLoader {

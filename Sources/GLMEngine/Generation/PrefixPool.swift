@@ -50,6 +50,11 @@ struct PrefixPool {
         while entries.count > maxEntries { removeLeastRecentlyUsed() }
     }
 
+    /// Takes out the entry holding `cache` (a conversation that becomes the current one again).
+    mutating func remove(_ cache: KVCache) {
+        entries.removeAll { $0.cache === cache }
+    }
+
     /// Drops the least recently used entries until they hold at most `limit` bytes.
     mutating func evict(toFit limit: Int) {
         while !entries.isEmpty && bytes > limit { removeLeastRecentlyUsed() }

@@ -39,6 +39,16 @@ public final class CachedSequence: @unchecked Sendable {
     public var readAheadRowsPerToken = CachedSequence.defaultReadAheadRows
     public static let defaultReadAheadRows = 1
     private(set) var readAhead: SlideReadAhead?
+    /// Other conversations' caches, kept for their next request, at most this many bytes (0: none).
+    /// A server answering several users one at a time, or the app switching sessions, then reads only
+    /// what each conversation added since its last request instead of all of it.
+    public var keptConversationBytes = 0 {
+        didSet { keptConversations = keptConversationBytes > 0 ? keptConversations ?? PrefixPool(bytesPerPosition: bytesPerPosition) : nil }
+    }
+    private var keptConversations: PrefixPool?
+    /// A conversation that would lose at least this many cached tokens to another is kept.
+    static let tokensWorthKeeping = 64
+    private var bytesPerPosition: Int { KVCache.bytes(config: model.config, positions: 1, precision: cache.precision) }
     /// Tokens of the next slide's kept part already read ahead.
     public var readAheadCount: Int { readAhead?.count ?? 0 }
 
@@ -224,12 +234,43 @@ public final class CachedSequence: @unchecked Sendable {
         layout.turnStarts.removeAll { $0 >= n && $0 > keepPrefix }
     }
 
+    /// With kept conversations: when a kept one shares more of `sequence` than the cache does, the two
+    /// change places (no copying: both caches span the window); when the cache would lose many of its
+    /// tokens to a different conversation, it is kept, and a new cache starts from the shared prefix.
+    /// Returns how much of `sequence` the cache now shares.
+    private func switchConversation(for sequence: [Int32], sharing common: Int) -> Int {
+        guard var kept = keptConversations else { return common }
+        defer { keptConversations = kept }
+        if let match = kept.bestMatch(for: sequence), match.count > common, match.cache.maxPositions == window,
+           match.cache.precision == cache.precision {
+            let (previousTokens, previousCache) = (tokens, cache)
+            kept.remove(match.cache)
+            tokens = Array(sequence.prefix(match.count))
+            cache = match.cache
+            cache.truncate(to: match.count)
+            readAhead = nil
+            kept.keep(tokens: previousTokens, cache: previousCache)
+            kept.evict(toFit: keptConversationBytes)
+            return match.count
+        }
+        guard tokens.count - common >= Self.tokensWorthKeeping else { return common }
+        let fresh = KVCache(config: model.config, maxPositions: window, precision: cache.precision)
+        fresh.copyPrefix(common, from: cache)
+        kept.keep(tokens: tokens, cache: cache)
+        kept.evict(toFit: keptConversationBytes)
+        tokens = Array(tokens.prefix(common))
+        cache = fresh
+        readAhead = nil
+        return common
+    }
+
     /// Makes the cache hold exactly `sequence`, reusing the common prefix; returns the last logits.
     private func feed(_ sequence: [Int32], progress: (Int, Int) -> Void,
                       isCancelled: () -> Bool) throws -> (logits: [Float], reused: Int) {
         var common = zip(tokens, sequence).prefix { $0 == $1 }.count
         // The last token is always fed again so its logits exist.
         common = min(common, sequence.count - 1)
+        common = switchConversation(for: sequence, sharing: common)
         truncate(to: common)
         var logits: [Float] = []
         var fed = common

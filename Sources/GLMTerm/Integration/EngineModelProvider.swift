@@ -43,9 +43,11 @@ public final class EngineModelProvider: ModelProvider {
             // Loading maps and converts gigabytes: it runs off the main thread, reporting progress back.
             do {
                 let loaded = try ModelLoader.load(options) { fraction in continuation.yield(.progress(fraction)) }
+                // Switching back to a session continues from its cache (up to one window of other
+                // conversations is kept) instead of reading it all again.
                 let engine = InferenceEngine(model: loaded.model, tokenizer: loaded.tokenizer, kind: loaded.kind,
                                              contextLimit: loaded.contextLimit, slidePolicy: slidePolicy,
-                                             speculation: speculation)
+                                             speculation: speculation, keptConversationBytes: loaded.windowKVBytes)
                 continuation.yield(.loaded(LocalChatBackend(engine: engine, name: model.name)))
             } catch {
                 continuation.yield(.failed("\(error)"))
