@@ -118,7 +118,6 @@ public final class AnswerWriter: AnswerSink, @unchecked Sendable {
         }
     }
 
-
     private func flushScheduledSave() {
         let work: (String, Int)? = lock.withLock {
             flushScheduled = false

@@ -13,11 +13,11 @@ struct ServeCommand: AsyncParsableCommand {
             Models: each --model is a GGUF file, a Hugging Face directory or the name of a config.toml entry; \
             without --model, every local model of config.toml is served. With --parallel 1 (the default) a \
             model's engine answers one request at a time and reuses the cached prefix of a continued \
-            conversation, other conversations' caches kept within --conversation-cache-mb; with --parallel N the answers of up to N requests decode together, one pass over \
-            the weights per step for all of them, within --kv-budget-mb, and finished answers' caches stay \
-            in what the budget leaves free, so a continued conversation reads only its new part. --queue \
-            more may wait; beyond both \
-            the server answers 503 with Retry-After.
+            conversation, other conversations' caches kept within --conversation-cache-mb; with --parallel N \
+            the answers of up to N requests decode together, one pass over the weights per step for all of \
+            them, within --kv-budget-mb, and finished answers' caches stay in what the budget leaves free, so \
+            a continued conversation reads only its new part. --queue more may wait; beyond both the server \
+            answers 503 with Retry-After.
             """)
 
     @Option(name: .customLong("model"), help: "A GGUF file, a Hugging Face directory, or a config.toml model name (repeatable).")

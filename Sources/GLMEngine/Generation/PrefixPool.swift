@@ -1,9 +1,9 @@
-/// The caches of finished answers, kept for the next request that starts the same way: a continued
-/// conversation (its earlier prompt and answer), a retried one, or another user with the same system
-/// prompt. Continuous batching reads only what follows the longest shared prefix, as the engine's
-/// ledger does for one conversation. An entry is charged against the decoder's KV budget for the
-/// positions it holds, and the least recently used entries go first whenever a new answer needs room,
-/// so keeping them never makes a request wait. Touched only under the decoder's lock.
+/// Caches kept for the next request that starts the same way: a continued conversation (its earlier
+/// prompt and answer), a retried one, or another user with the same system prompt, so that only what
+/// follows the longest shared prefix is read. Continuous batching keeps finished answers' caches here
+/// within its KV budget (the least recently used go whenever a new answer needs room, so keeping them
+/// never makes a request wait); the engine keeps the conversations it switched away from. An entry is
+/// charged for the positions it holds. Its owner serializes access (the decoder's lock, the engine's actor).
 struct PrefixPool {
     struct Entry {
         /// The token ids whose keys and values `cache` holds, in order (`tokens.count == cache.count`).
