@@ -70,7 +70,8 @@ func runChat(_ options: ChatOptions, dataDirectory: String?, threads: Int?) asyn
     } else {
         provider = EngineModelProvider(threads: threads, slidePolicy: options.slide ?? configuration.slide ?? .exact,
                                        contextSize: options.contextSize, speculate: options.speculate,
-                                       cacheType: options.cacheType)
+                                       cacheType: options.cacheType,
+                                       conversationCacheBytes: configuration.conversationCacheMB.map { Int($0 * 1_048_576) })
     }
     let lineByLine = TerminalChat.isLineByLineTerminal(environment: launch.environment)
     guard lineByLine || TerminalChat.canRunFullScreen(environment: launch.environment) else {

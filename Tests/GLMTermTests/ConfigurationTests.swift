@@ -46,6 +46,18 @@ import GLMEngine
         }
     }
 
+    @Test func conversationCacheIsReadAndChecked() throws {
+        #expect(try ChatConfiguration.parse("conversation_cache_mb = 512\n", path: "c.toml").conversationCacheMB == 512)
+        #expect(try ChatConfiguration.parse("conversation_cache_mb = 0.5\n", path: "c.toml").conversationCacheMB == 0.5)
+        #expect(try ChatConfiguration.parse("conversation_cache_mb = 0\n", path: "c.toml").conversationCacheMB == 0)
+        #expect(try ChatConfiguration.parse("theme = \"dark\"\n", path: "c.toml").conversationCacheMB == nil)
+        for wrong in ["-1", "\"big\"", "2000000", "nan"] {
+            #expect(throws: ConfigError(path: "c.toml", "conversation_cache_mb must be a number of MiB from 0 to 1048576")) {
+                try ChatConfiguration.parse("conversation_cache_mb = \(wrong)\n", path: "c.toml")
+            }
+        }
+    }
+
     @Test func modelWindowIsReadAndChecked() throws {
         let entry = "[[models]]\nname = \"c\"\nkind = \"chat-32k\"\npath = \"/m\"\n"
         #expect(try ChatConfiguration.parse(entry, path: "c.toml").models.first?.contextSize == nil)

@@ -22,6 +22,9 @@ public struct ChatConfiguration: Equatable, Sendable {
     public var commandTools: [CommandToolSpec] = []
     public var mcpServers: [MCPServerSpec] = []
     public var maxToolRounds: Int?
+    /// `conversation_cache_mb`: KV memory for the caches of sessions switched away from, so that going
+    /// back continues from them (nil: one full window of the model; 0: none).
+    public var conversationCacheMB: Double?
 
     public init(models: [ModelEntry] = [], theme: String? = nil, initialModel: String? = nil) {
         self.models = models
@@ -67,8 +70,18 @@ public struct ChatConfiguration: Equatable, Sendable {
                 configuration.mcpServers = try mcpServers(table[key], path: path)
             case "max_tool_rounds":
                 configuration.maxToolRounds = try toolRounds(table[key], path: path)
+            case "conversation_cache_mb":
+                let value: Double? = switch table[key] {
+                case .integer(let number)?: Double(number)
+                case .float(let number)?: number
+                default: nil
+                }
+                guard let value, value >= 0, value <= 1_048_576 else {
+                    throw ConfigError(path: path, "conversation_cache_mb must be a number of MiB from 0 to 1048576")
+                }
+                configuration.conversationCacheMB = value
             default:
-                throw ConfigError(path: path, "unknown key '\(key)' (known: theme, model, slide, keys, max_tool_rounds, [bind], [interpreter], [[models]], [[tools]], [[mcp_servers]])")
+                throw ConfigError(path: path, "unknown key '\(key)' (known: theme, model, slide, keys, max_tool_rounds, conversation_cache_mb, [bind], [interpreter], [[models]], [[tools]], [[mcp_servers]])")
             }
         }
         var seen = Set<String>()

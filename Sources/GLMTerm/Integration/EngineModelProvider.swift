@@ -18,10 +18,13 @@ public final class EngineModelProvider: ModelProvider {
     private var loading: Task<Void, Never>?
     /// Where remote entries' API keys are read (`api_key_env`).
     private let environment: [String: String]
+    /// `conversation_cache_mb`, in bytes: nil keeps one full window of other sessions' caches.
+    private let conversationCacheBytes: Int?
 
     public init(threads: Int? = nil, slidePolicy: SlidePolicy = .exact, contextSize: Int? = nil,
-                speculate: SpeculationMode? = nil, cacheType: KVCacheType? = nil,
+                speculate: SpeculationMode? = nil, cacheType: KVCacheType? = nil, conversationCacheBytes: Int? = nil,
                 environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.conversationCacheBytes = conversationCacheBytes
         self.speculate = speculate
         self.cacheType = cacheType
         self.threads = threads
@@ -37,17 +40,19 @@ public final class EngineModelProvider: ModelProvider {
                                        contextLimit: contextSize ?? model.contextSize, kind: model.kind,
                                        cacheType: cacheType ?? model.cacheType ?? .f16)
         let slidePolicy = slidePolicy
+        let conversationCacheBytes = conversationCacheBytes
         let speculation = (speculate ?? model.speculate ?? .standard).speculation()
         loading?.cancel()
         loading = Task.detached(priority: .userInitiated) {
             // Loading maps and converts gigabytes: it runs off the main thread, reporting progress back.
             do {
                 let loaded = try ModelLoader.load(options) { fraction in continuation.yield(.progress(fraction)) }
-                // Switching back to a session continues from its cache (up to one window of other
-                // conversations is kept) instead of reading it all again.
+                // Switching back to a session continues from its cache (by default up to one window of
+                // other sessions' caches is kept) instead of reading it all again.
                 let engine = InferenceEngine(model: loaded.model, tokenizer: loaded.tokenizer, kind: loaded.kind,
                                              contextLimit: loaded.contextLimit, slidePolicy: slidePolicy,
-                                             speculation: speculation, keptConversationBytes: loaded.windowKVBytes)
+                                             speculation: speculation,
+                                             keptConversationBytes: conversationCacheBytes ?? loaded.windowKVBytes)
                 continuation.yield(.loaded(LocalChatBackend(engine: engine, name: model.name)))
             } catch {
                 continuation.yield(.failed("\(error)"))
