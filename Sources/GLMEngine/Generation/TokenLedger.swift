@@ -46,6 +46,8 @@ public final class CachedSequence: @unchecked Sendable {
         didSet { keptConversations = keptConversationBytes > 0 ? keptConversations ?? PrefixPool(bytesPerPosition: bytesPerPosition, maxEntries: 16) : nil }
     }
     private var keptConversations: PrefixPool?
+    /// How many conversations are kept (tests).
+    var keptConversationCount: Int { keptConversations?.entries.count ?? 0 }
     /// A conversation that would lose at least this many cached tokens to another is kept.
     static let tokensWorthKeeping = 64
     private var bytesPerPosition: Int { KVCache.bytes(config: model.config, positions: 1, precision: cache.precision) }
@@ -102,6 +104,8 @@ public final class CachedSequence: @unchecked Sendable {
                 slide?.rereadTokens = 0
             }
         }
+        // A new request may belong to another conversation; a slide inside an answer never does.
+        switchConversation(for: fitted)
         let (logits, reused) = try feed(fitted, progress: progress, isCancelled: isCancelled)
         layout = fittedLayout
         return (logits, reused, slide)
@@ -237,10 +241,11 @@ public final class CachedSequence: @unchecked Sendable {
     /// With kept conversations: when a kept one shares more of `sequence` than the cache does, the two
     /// change places (no copying: both caches span the window); when the cache would lose many of its
     /// tokens to a different conversation, it is kept, and a new cache starts from the shared prefix.
-    /// Returns how much of `sequence` the cache now shares.
-    private func switchConversation(for sequence: [Int32], sharing common: Int) -> Int {
-        guard var kept = keptConversations else { return common }
+    private func switchConversation(for sequence: [Int32]) {
+        guard var kept = keptConversations else { return }
         defer { keptConversations = kept }
+        // The last token is always fed again so its logits exist.
+        let common = min(zip(tokens, sequence).prefix { $0 == $1 }.count, sequence.count - 1)
         if let match = kept.bestMatch(for: sequence), match.count > common, match.cache.maxPositions == window,
            match.cache.precision == cache.precision {
             let (previousTokens, previousCache) = (tokens, cache)
@@ -251,9 +256,9 @@ public final class CachedSequence: @unchecked Sendable {
             readAhead = nil
             kept.keep(tokens: previousTokens, cache: previousCache)
             kept.evict(toFit: keptConversationBytes)
-            return match.count
+            return
         }
-        guard tokens.count - common >= Self.tokensWorthKeeping else { return common }
+        guard tokens.count - common >= Self.tokensWorthKeeping else { return }
         let fresh = KVCache(config: model.config, maxPositions: window, precision: cache.precision)
         fresh.copyPrefix(common, from: cache)
         kept.keep(tokens: tokens, cache: cache)
@@ -261,7 +266,6 @@ public final class CachedSequence: @unchecked Sendable {
         tokens = Array(tokens.prefix(common))
         cache = fresh
         readAhead = nil
-        return common
     }
 
     /// Makes the cache hold exactly `sequence`, reusing the common prefix; returns the last logits.
@@ -270,7 +274,6 @@ public final class CachedSequence: @unchecked Sendable {
         var common = zip(tokens, sequence).prefix { $0 == $1 }.count
         // The last token is always fed again so its logits exist.
         common = min(common, sequence.count - 1)
-        common = switchConversation(for: sequence, sharing: common)
         truncate(to: common)
         var logits: [Float] = []
         var fed = common

@@ -55,6 +55,25 @@ struct KeptConversationsTests {
         }
     }
 
+    @Test("a slide during an answer keeps nothing: it is the same conversation")
+    func slidesKeepNothing() async throws {
+        let model = try OracleModelTests.load("tiny-chatglm3", as: .f32)
+        let sequence = CachedSequence(model: model, contextLimit: 160)
+        sequence.keptConversationBytes = 1 << 30
+        sequence.readAheadRowsPerToken = 0
+        let prompt = try #require(BatchDecoderTests.oracleCases().first).inputIDs
+        var (logits, _, _) = try sequence.prefill(prompt)
+        var slides = 0
+        for _ in 0..<300 {
+            let token = Int32(logits.indices.max { logits[$0] < logits[$1] } ?? 0)
+            let step = try sequence.step(token)
+            if step.slide != nil { slides += 1 }
+            logits = step.logits
+        }
+        #expect(slides >= 2)
+        #expect(sequence.keptConversationCount == 0)
+    }
+
     @Test("without room to keep them, a conversation that comes back is read whole")
     func noRoom() async throws {
         let (a, b, more) = try Self.prompts()
