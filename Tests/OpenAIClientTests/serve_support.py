@@ -56,6 +56,11 @@ class Server:
     def base_url(self):
         return self.address + "/v1"
 
+    def client(self, api_key="unused", **options):
+        """The official openai client for this server, never retrying (a test sees every error)."""
+        import openai
+        return openai.OpenAI(base_url=self.base_url, api_key=api_key, max_retries=0, **options)
+
     def request(self, method, path, body=None, headers=None, raw=None):
         """(status, headers, parsed JSON or text) of one request, errors included."""
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)

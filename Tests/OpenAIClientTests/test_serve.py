@@ -46,7 +46,7 @@ class TinyModelTests(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.server = Server("--model", TINY_MODEL, "--type", "f32", env={"GLMCHAT_API_KEY": API_KEY})
-        cls.client = openai.OpenAI(base_url=cls.server.base_url, api_key=API_KEY, max_retries=0, timeout=120)
+        cls.client = cls.server.client(api_key=API_KEY, timeout=120)
 
     @classmethod
     def tearDownClass(cls):
@@ -201,7 +201,7 @@ class TinyModelTests(unittest.TestCase):
         self.assertIn("not valid JSON", body["error"]["message"])
 
     def test_a_missing_or_wrong_key_is_401(self):
-        wrong = openai.OpenAI(base_url=self.server.base_url, api_key="not-the-key", max_retries=0)
+        wrong = self.server.client(api_key="not-the-key")
         with self.assertRaises(openai.AuthenticationError) as raised:
             wrong.models.list()
         self.assert_error(raised.exception, 401, code="invalid_api_key")
@@ -292,7 +292,7 @@ class ToolRoundTripTests(unittest.TestCase):
         cls.directory = tempfile.TemporaryDirectory()
         script = write_script(cls.directory.name, [CALL_REPLY, ANSWER_REPLY], name="scripted-glm")
         cls.server = Server("--scripted", script)
-        cls.client = openai.OpenAI(base_url=cls.server.base_url, api_key="unused", max_retries=0)
+        cls.client = cls.server.client()
 
     @classmethod
     def tearDownClass(cls):
@@ -358,7 +358,7 @@ class ManyClientsTests(unittest.TestCase):
         budget_mb = 0.3
         server = Server("--model", TINY_MODEL, "--type", "f32", "--parallel", "8", "--kv-budget-mb", str(budget_mb))
         try:
-            client = openai.OpenAI(base_url=server.base_url, api_key="unused", max_retries=0, timeout=300)
+            client = server.client(timeout=300)
             oracle = [CASES[name] for name in ["multi_turn_chat", "tool_observation_chat"]]
             requests = [oracle_chat(case) for case in oracle]
             requests += [([{"role": "user", "content": f"Question {index}: what is {index} + {index}?"}], None) for index in range(6)]
@@ -386,11 +386,10 @@ class ManyClientsTests(unittest.TestCase):
         finally:
             server.close()
 
-
     def test_a_continued_conversation_reads_only_its_new_part_when_batching(self):
         server = Server("--model", TINY_MODEL, "--type", "f32", "--parallel", "4")
         try:
-            client = openai.OpenAI(base_url=server.base_url, api_key="unused", max_retries=0, timeout=120)
+            client = server.client(timeout=120)
             first_turn = [{"role": "user", "content": "Tell me about Paris."}]
             first = client.chat.completions.create(model=TINY_NAME, messages=first_turn, temperature=0, max_tokens=6)
             self.assertEqual(first.usage.prompt_tokens_details.cached_tokens, 0)
@@ -403,7 +402,7 @@ class ManyClientsTests(unittest.TestCase):
             # The same conversation read whole by a fresh server answers the same.
             fresh = Server("--model", TINY_MODEL, "--type", "f32", "--parallel", "4")
             try:
-                fresh_client = openai.OpenAI(base_url=fresh.base_url, api_key="unused", max_retries=0, timeout=120)
+                fresh_client = fresh.client(timeout=120)
                 whole = fresh_client.chat.completions.create(model=TINY_NAME, messages=second_turn, temperature=0, max_tokens=6)
                 self.assertEqual(whole.usage.prompt_tokens_details.cached_tokens, 0)
                 self.assertEqual(whole.choices[0].message.content, second.choices[0].message.content)
@@ -412,11 +411,10 @@ class ManyClientsTests(unittest.TestCase):
         finally:
             server.close()
 
-
     def test_a_client_that_disconnects_stops_its_batched_answer_and_the_other_goes_on(self):
         server = Server("--model", TINY_MODEL, "--type", "f32", "--parallel", "2")
         try:
-            client = openai.OpenAI(base_url=server.base_url, api_key="unused", max_retries=0, timeout=120)
+            client = server.client(timeout=120)
             endless = TinyModelTests.endless
             other = ThreadPoolExecutor(max_workers=1).submit(
                 lambda: client.chat.completions.create(model=TINY_NAME, messages=oracle_chat(CASES["multi_turn_chat"])[0],
@@ -460,7 +458,7 @@ class TokenizerTests(unittest.TestCase):
             for arguments, name in [(["--model", checkpoint, "--tokenizer", tokenizer], "bare-model"), ([], "bare")]:
                 server = Server(*arguments, "--type", "f32", env={"XDG_CONFIG_HOME": directory})
                 try:
-                    client = openai.OpenAI(base_url=server.base_url, api_key="unused", max_retries=0, timeout=120)
+                    client = server.client(timeout=120)
                     reply = client.chat.completions.create(model=name, messages=messages, temperature=0, max_tokens=16)
                     self.assertEqual(reply.choices[0].message.content, case["greedy"]["text"], name)
                     self.assertEqual(reply.usage.prompt_tokens, len(case["input_ids"]))
@@ -475,7 +473,7 @@ class MemoryBudgetTests(unittest.TestCase):
         # 0.1 MiB: 204 positions of the tiny model's f32 cache (its window is 512).
         server = Server("--model", TINY_MODEL, "--type", "f32", "--parallel", "2", "--kv-budget-mb", "0.1")
         try:
-            client = openai.OpenAI(base_url=server.base_url, api_key="unused", max_retries=0, timeout=120)
+            client = server.client(timeout=120)
             messages = [{"role": "user", "content": "hi"}]
             for stream in [False, True]:
                 with self.assertRaises(openai.BadRequestError) as raised:
@@ -512,7 +510,7 @@ class BusyAndShutdownTests(unittest.TestCase):
     def test_a_full_queue_is_503_with_retry_after(self):
         server = Server("--model", TINY_MODEL, "--parallel", "1", "--queue", "0")
         try:
-            client = openai.OpenAI(base_url=server.base_url, api_key="unused", max_retries=0)
+            client = server.client()
             running = client.chat.completions.create(**self.long_answer)
             next(iter(running))
             with self.assertRaises(openai.APIStatusError) as raised:
@@ -530,7 +528,7 @@ class BusyAndShutdownTests(unittest.TestCase):
     def test_sigterm_mid_stream_ends_the_answer_and_exits_within_seconds(self):
         server = Server("--model", TINY_MODEL, "--shutdown-grace", "1")
         try:
-            client = openai.OpenAI(base_url=server.base_url, api_key="unused", max_retries=0)
+            client = server.client()
             stream = client.chat.completions.create(**self.long_answer)
             chunks = iter(stream)
             next(chunks)

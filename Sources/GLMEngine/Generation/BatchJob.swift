@@ -52,9 +52,7 @@ final class BatchJob: @unchecked Sendable {
     /// prompt does, so reading starts after them.
     func adoptPrefix(_ count: Int, from source: KVCache, model: GLMModel, precision: KVPrecision) {
         guard cache == nil, count > 0, count < prompt.count, count <= reservedPositions else { return }
-        let cache = KVCache(config: model.config, maxPositions: reservedPositions, precision: precision)
-        cache.copyPrefix(count, from: source)
-        self.cache = cache
+        cache(model: model, precision: precision).copyPrefix(count, from: source)
         promptRead = count
         stats.reusedTokens = count
     }

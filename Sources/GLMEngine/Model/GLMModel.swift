@@ -67,30 +67,15 @@ public final class GLMModel: @unchecked Sendable {
     /// equal `forwardToken`'s, since every row of a batch is computed exactly as a lone row.
     public func forwardToken(_ token: Int32, cache: KVCache, alongside companion: ArraySlice<Int32>,
                              in companionCache: KVCache, into logits: inout [Float]) {
-        copy(forwardAlongside(CollectionOfOne(token), cache: cache, companion: companion, in: companionCache), into: &logits)
+        copy(forwardParts([(ArraySlice([token]), cache), (companion, companionCache)], logitsRows: 0..<1), into: &logits)
     }
 
     /// `forward(tokens, cache:, logits: .all)` for one batch, with `companion` fed to `companionCache` in
     /// the same pass (as `forwardToken(_:cache:alongside:in:into:)`); the logits are `tokens`' rows only.
     public func forward(_ tokens: [Int32], cache: KVCache, alongside companion: ArraySlice<Int32>,
                         in companionCache: KVCache) -> [Float] {
-        Array(forwardAlongside(tokens, cache: cache, companion: companion, in: companionCache))
-    }
-
-    /// The batch `tokens` then `companion`, each at the positions after what its cache holds; the
-    /// logits of `tokens`' rows stay in the scratch buffer the result points into.
-    private func forwardAlongside(_ tokens: some Collection<Int32>, cache: KVCache, companion: ArraySlice<Int32>,
-                                  in companionCache: KVCache) -> UnsafeBufferPointer<Float> {
-        precondition(companionCache !== cache, "a companion sequence needs a cache of its own")
-        let m = tokens.count, n = m + companion.count
-        precondition(m > 0 && n <= maxBatch, "\(n) rows exceed the batch of \(maxBatch)")
-        for (offset, id) in tokens.enumerated() { tokenBatch[offset] = id }
-        for (offset, id) in companion.enumerated() { tokenBatch[m + offset] = id }
-        let own = Segment(cache: cache, start: cache.count, rows: 0..<m)
-        return companion.isEmpty
-            ? forwardRows(tokenBatch[0..<n], CollectionOfOne(own), logitsRows: 0..<m)
-            : forwardRows(tokenBatch[0..<n], [own, Segment(cache: companionCache, start: companionCache.count, rows: m..<n)],
-                          logitsRows: 0..<m)
+        precondition(!tokens.isEmpty, "no tokens to feed")
+        return Array(forwardParts([(tokens[...], cache), (companion, companionCache)], logitsRows: 0..<tokens.count))
     }
 
     private func copy(_ rows: UnsafeBufferPointer<Float>, into logits: inout [Float]) {
@@ -118,11 +103,7 @@ public final class GLMModel: @unchecked Sendable {
     /// sequence's logits equal those of `forwardToken` on its own.
     public func forwardTokens(_ tokens: [Int32], caches: [KVCache], into logits: inout [Float]) {
         precondition(tokens.count == caches.count && !tokens.isEmpty, "one token per cache")
-        precondition(tokens.count <= maxBatch, "\(tokens.count) sequences exceed the batch of \(maxBatch)")
-        precondition(Set(caches.map(ObjectIdentifier.init)).count == caches.count, "every sequence needs a cache of its own")
-        for (index, id) in tokens.enumerated() { tokenBatch[index] = id }
-        let segments = caches.enumerated().map { index, cache in Segment(cache: cache, start: cache.count, rows: index..<(index + 1)) }
-        copy(forwardRows(tokenBatch[0..<tokens.count], segments, logitsRows: 0..<tokens.count), into: &logits)
+        forward(zip(tokens, caches).map { (ArraySlice([$0]), $1) }, logitsOfLast: tokens.count, into: &logits)
     }
 
     /// One pass over the weights for several sequences with any number of rows each: `parts[i].tokens`
@@ -133,8 +114,17 @@ public final class GLMModel: @unchecked Sendable {
     public func forward(_ parts: [(tokens: ArraySlice<Int32>, cache: KVCache)], logitsOfLast logitRows: Int,
                         into logits: inout [Float]) {
         let n = parts.reduce(0) { $0 + $1.tokens.count }
-        precondition(n > 0 && n <= maxBatch, "\(n) rows for a batch of \(maxBatch)")
         precondition(logitRows >= 0 && logitRows <= n, "logits of \(logitRows) rows out of \(n)")
+        copy(forwardParts(parts, logitsRows: (n - logitRows)..<n), into: &logits)
+    }
+
+    /// The batch of `parts` in order (empty ones add no rows), each at the positions after what its
+    /// cache holds; the logits of batch rows `logitsRows` stay in the scratch buffer the result points
+    /// into (valid until the next call).
+    private func forwardParts(_ parts: [(tokens: ArraySlice<Int32>, cache: KVCache)],
+                              logitsRows: Range<Int>) -> UnsafeBufferPointer<Float> {
+        let n = parts.reduce(0) { $0 + $1.tokens.count }
+        precondition(n > 0 && n <= maxBatch, "\(n) rows for a batch of \(maxBatch)")
         precondition(Set(parts.map { ObjectIdentifier($0.cache) }).count == parts.count, "every sequence needs a cache of its own")
         var segments: [Segment] = []
         var row = 0
@@ -145,7 +135,7 @@ public final class GLMModel: @unchecked Sendable {
             }
             segments.append(Segment(cache: part.cache, start: part.cache.count, rows: (row - part.tokens.count)..<row))
         }
-        copy(forwardRows(tokenBatch[0..<n], segments, logitsRows: (n - logitRows)..<n), into: &logits)
+        return forwardRows(tokenBatch[0..<n], segments, logitsRows: logitsRows)
     }
 
     /// Rows of one batch that belong to one sequence: its cache and the position of its first row.
