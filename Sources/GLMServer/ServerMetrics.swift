@@ -2,7 +2,7 @@ import Foundation
 import GLMEngine
 
 /// What `GET /metrics` reports, in Prometheus's text format: requests by endpoint and status, tokens
-/// read and generated, answers cancelled and why, the requests at work and queued per model, and the
+/// read and generated, drafts checked and kept (speculative decoding), answers cancelled and why, the requests at work and queued per model, and the
 /// speed of the last answer (on the engine's own clock).
 public final class ServerMetrics: @unchecked Sendable {
     private let lock = NSLock()
@@ -10,6 +10,8 @@ public final class ServerMetrics: @unchecked Sendable {
     private var promptTokens: [String: Int] = [:]
     private var cachedPromptTokens: [String: Int] = [:]
     private var generatedTokens: [String: Int] = [:]
+    private var draftedTokens: [String: Int] = [:]
+    private var acceptedDrafts: [String: Int] = [:]
     private var cancellations: [String: Int] = [:]
     private var lastGenerationRate: [String: Double] = [:]
     private var lastPromptRate: [String: Double] = [:]
@@ -25,6 +27,8 @@ public final class ServerMetrics: @unchecked Sendable {
             promptTokens[model, default: 0] += stats.promptTokens
             cachedPromptTokens[model, default: 0] += stats.reusedTokens
             generatedTokens[model, default: 0] += stats.generatedTokens
+            draftedTokens[model, default: 0] += stats.draftedTokens
+            acceptedDrafts[model, default: 0] += stats.acceptedTokens
             if stats.generatedTokens > 1 { lastGenerationRate[model] = stats.generationTokensPerSecond }
             if stats.promptTokens > stats.reusedTokens { lastPromptRate[model] = stats.promptTokensPerSecond }
         }
@@ -56,6 +60,10 @@ public final class ServerMetrics: @unchecked Sendable {
             family("glmchat_prompt_tokens_cached_total", "counter", "Prompt tokens reused from the cache (not read again).",
                    byModel(cachedPromptTokens))
             family("glmchat_generated_tokens_total", "counter", "Tokens generated.", byModel(generatedTokens))
+            family("glmchat_draft_tokens_total", "counter", "Tokens guessed ahead and checked in one pass (speculative decoding).",
+                   byModel(draftedTokens))
+            family("glmchat_draft_tokens_accepted_total", "counter", "Guessed tokens the model agreed with.",
+                   byModel(acceptedDrafts))
             family("glmchat_answers_cancelled_total", "counter",
                    "Answers stopped early, by reason: disconnect, stop_string, shutdown.",
                    cancellations.map { ("reason=\"\($0.key)\"", String($0.value)) })

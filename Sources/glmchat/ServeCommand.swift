@@ -68,7 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "How a full window slides: exact or shift (answers decoding together, --parallel above 1, always slide exactly).")
     var slide: SlidePolicy = .exact
 
-    @Option(help: "Speculative decoding: ngram or off (default: each model's speculate in config.toml, else \(SpeculationMode.standard.rawValue)). Answers decoding together (--parallel) do not speculate.")
+    @Option(help: "Speculative decoding: ngram or off (default: each model's speculate in config.toml, else \(SpeculationMode.standard.rawValue)). With --parallel, drafts fill a pass up to the rows of one speculating answer.")
     var speculate: SpeculationMode?
 
     @Option(help: "Serve a scripted model instead of a real one: a JSON file {\"name\", \"kind\", \"replies\": [raw replies]} (for testing clients).")
@@ -174,7 +174,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
             let budget = kvBudgetMB.map { Int($0 * 1_048_576) } ?? parallel * engine.contextWindow * bytesPerPosition
             let decoder = BatchDecoder(model: loaded.model, tokenizer: loaded.tokenizer, contextWindow: engine.contextWindow,
-                                       maxSequences: parallel, memoryBudgetBytes: budget)
+                                       maxSequences: parallel, memoryBudgetBytes: budget, speculation: engine.speculation)
             log("\(entry.name): up to \(parallel) answers decode together, KV budget \(String(format: "%.1f", Double(budget) / 1_048_576)) MiB")
             served.append(ServedModel(batched: BatchedChatBackend(local: local, decoder: decoder)))
         }

@@ -411,6 +411,30 @@ class ManyClientsTests(unittest.TestCase):
         finally:
             server.close()
 
+    def test_batched_answers_speculate_and_answer_as_without(self):
+        # Q4_0 weights: only block-quantized batches compute every row as a lone row, so only they speculate.
+        passage = "The quick brown fox jumps over the lazy dog. " * 4
+        messages = [{"role": "user", "content": "Repeat this passage: " + passage}]
+        answers, drafted, accepted = {}, {}, {}
+        for mode in ("ngram", "off"):
+            server = Server("--model", TINY_MODEL, "--type", "q4_0", "--parallel", "2", "--speculate", mode)
+            try:
+                client = server.client(timeout=120)
+                with ThreadPoolExecutor(max_workers=2) as pool:
+                    replies = list(pool.map(lambda _: client.chat.completions.create(
+                        model=TINY_NAME, messages=messages, temperature=0, max_tokens=60), range(2)))
+                answers[mode] = [reply.choices[0].message.content for reply in replies]
+                drafted[mode] = server.metric("glmchat_draft_tokens_total", f'model="{TINY_NAME}"')
+                accepted[mode] = server.metric("glmchat_draft_tokens_accepted_total", f'model="{TINY_NAME}"')
+            finally:
+                server.close()
+        self.assertEqual(answers["ngram"], answers["off"])
+        self.assertEqual(answers["ngram"][0], answers["ngram"][1])
+        self.assertGreater(drafted["ngram"], 0)
+        self.assertGreater(accepted["ngram"], 0)
+        self.assertLessEqual(accepted["ngram"], drafted["ngram"])
+        self.assertEqual(drafted["off"], 0)
+
     def test_a_client_that_disconnects_stops_its_batched_answer_and_the_other_goes_on(self):
         server = Server("--model", TINY_MODEL, "--type", "f32", "--parallel", "2")
         try:

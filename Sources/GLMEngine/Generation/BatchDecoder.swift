@@ -12,6 +12,9 @@ import Foundation
 /// engine's ledger does. A conversation longer than the window has its oldest turns cut before it is
 /// read; an answer that fills the window slides as the engine's exact slide does (old turns go, the
 /// kept tail is read again a chunk at a time, while the other answers go on).
+/// With speculation (`ngram` by default, as the engine) an answer's step carries the drafts guessed to
+/// follow its token, decided as the engine decides them; drafts fill a pass only up to the rows one
+/// speculating answer would use, so a full batch runs as without them.
 /// It owns the model while it lives: nothing else may run a forward pass on it.
 public final class BatchDecoder: @unchecked Sendable {
     public let model: GLMModel
@@ -26,13 +29,17 @@ public final class BatchDecoder: @unchecked Sendable {
     /// costs about the same in a pass of 16 as of 64 (docs/PERFORMANCE.md, "Prompts beside answers").
     private let promptChunk: Int
     private let promptChunkWhileDecoding: Int
+    /// What a request that names none speculates with.
+    public let speculation: Speculation
+    /// Passes so far: which answer is offered drafts first turns with it.
+    private var passes = 0
     private let condition = NSCondition()
     private var inbox: [BatchJob] = []
     private var thread: Thread?
     private var prefixes: PrefixPool
 
     public init(model: GLMModel, tokenizer: Tokenizer, contextWindow: Int, maxSequences: Int, memoryBudgetBytes: Int,
-                promptChunk: Int = 64, promptChunkWhileDecoding: Int = 16) {
+                promptChunk: Int = 64, promptChunkWhileDecoding: Int = 16, speculation: Speculation = .off) {
         self.model = model
         self.tokenizer = tokenizer
         self.contextWindow = max(2, min(contextWindow, model.config.contextLength))
@@ -41,6 +48,7 @@ public final class BatchDecoder: @unchecked Sendable {
         precision = model.cachePrecision
         self.promptChunk = max(1, min(promptChunk, model.maxBatch))
         self.promptChunkWhileDecoding = max(1, min(promptChunkWhileDecoding, self.promptChunk))
+        self.speculation = speculation
         prefixes = PrefixPool(bytesPerPosition: KVCache.bytes(config: model.config, positions: 1, precision: precision))
     }
 
@@ -81,7 +89,9 @@ public final class BatchDecoder: @unchecked Sendable {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let job = BatchJob(request: request, prompt: prompt, layout: layout, reservedPositions: positions, flag: flag,
-                                   vocabulary: tokenizer.realVocabSize, onEvent: onEvent, continuation: continuation)
+                                   tokenizer: tokenizer, window: contextWindow,
+                                   speculation: request.speculation ?? speculation,
+                                   onEvent: onEvent, continuation: continuation)
                 condition.withLock {
                     inbox.append(job)
                     if thread == nil {
@@ -135,25 +145,38 @@ public final class BatchDecoder: @unchecked Sendable {
 
     /// One pass over the weights: a chunk of `reader`'s prompt (the oldest still reading; smaller while
     /// answers decode, so their next token is not held up long), then the next token of each of
-    /// `stepping`. The chunk's rows come first, so the logits wanted (its last row when it ends the
-    /// prompt, and every stepping row) are the batch's last rows.
+    /// `stepping`, with its drafts while the pass has room for them. The chunk's rows come first, so the
+    /// logits wanted (its last row when it ends the prompt, and every stepping row) are the batch's last rows.
     private func step(_ stepping: [BatchJob], reading reader: BatchJob?, logits: inout [Float]) {
-        var parts = stepping.map { (tokens: ArraySlice([$0.pendingToken]), cache: $0.cacheForStep) }
+        // Drafts join while the pass has fewer rows than one speculating answer uses alone (its token
+        // and its drafts): where a batch is bound by arithmetic every row costs about a prompt token, so
+        // more would slow every answer in the pass for guesses that may miss. The answer offered them
+        // first changes with every pass.
+        var steppingRows = stepping.count
+        let rowsWithDrafts = min(model.maxBatch, 1 + (stepping.map(\.maxDrafts).max() ?? 0))
+        passes += 1
+        for offset in stepping.indices where steppingRows < rowsWithDrafts {
+            let job = stepping[(offset + passes) % stepping.count]
+            steppingRows += job.draft(limit: rowsWithDrafts - steppingRows, model: model)
+        }
+        var parts = stepping.map { (tokens: $0.stepTokens, cache: $0.cacheForStep) }
         var chunk: ArraySlice<Int32> = []
         if let reader {
-            let limit = min(stepping.isEmpty ? promptChunk : promptChunkWhileDecoding, model.maxBatch - stepping.count)
+            let limit = min(stepping.isEmpty ? promptChunk : promptChunkWhileDecoding, model.maxBatch - steppingRows)
             chunk = reader.unreadPrompt(limit: limit)
             if !chunk.isEmpty { parts.insert((chunk, reader.cache(model: model, precision: precision)), at: 0) }
         }
         guard !parts.isEmpty else { return }
         let endsPrompt = !chunk.isEmpty && chunk.count == reader?.unreadCount
-        let wanted = stepping.count + (endsPrompt ? 1 : 0)
-        model.forward(parts, logitsOfLast: wanted, into: &logits)
-        let rows = model.config.vocabRows
-        if let reader, !chunk.isEmpty { reader.read(chunk.count, lastLogits: endsPrompt ? logits[0..<rows] : nil) }
         let first = endsPrompt ? 1 : 0
-        for (index, job) in stepping.enumerated() {
-            job.takeLogits(logits[((first + index) * rows)..<((first + index + 1) * rows)])
+        model.forward(parts, logitsOfLast: steppingRows + first, into: &logits)
+        let vocab = model.config.vocabRows
+        if let reader, !chunk.isEmpty { reader.read(chunk.count, lastLogits: endsPrompt ? logits[0..<vocab] : nil) }
+        var row = first
+        for job in stepping {
+            let count = 1 + job.pendingDrafts.count
+            job.takeLogits(logits[(row * vocab)..<((row + count) * vocab)], vocab: vocab)
+            row += count
         }
     }
 
@@ -186,7 +209,7 @@ public final class BatchDecoder: @unchecked Sendable {
 
             var stepping: [BatchJob] = []
             for job in active where !job.isReadingPrompt || job.flag.isRaised {
-                if job.chooseNext(tokenizer: tokenizer, window: contextWindow) { stepping.append(job) }
+                if job.chooseNext(window: contextWindow) { stepping.append(job) }
             }
             step(stepping, reading: active.first { $0.isReadingPrompt && !$0.isFinished && !$0.flag.isRaised },
                  logits: &logits)

@@ -2,7 +2,9 @@ import Foundation
 
 /// One answer in a `BatchDecoder`: its prompt (read a chunk at a time), its cache, sampler and stats.
 /// When the window fills mid-answer it slides: old turns go and the kept tail is read again, a chunk at
-/// a time as a prompt is, before the answer goes on. Touched only by the decoder's thread, except the flag.
+/// a time as a prompt is, before the answer goes on. With speculation its step may carry drafts, decided
+/// as the engine decides them (`CachedSequence.speculate`). Touched only by the decoder's thread,
+/// except the flag.
 final class BatchJob: @unchecked Sendable {
     let request: GenerationRequest
     let prompt: [Int32]
@@ -18,18 +20,22 @@ final class BatchJob: @unchecked Sendable {
     private var promptRead = 0
     private var logits: [Float] = []
     private var sampler: Sampler
-    private var detokenizer: StreamingDetokenizer?
-    private var history: [Int32]
-    private var stats = GenerationStats()
+    /// The prompt and the tokens emitted, the text and the stats.
+    private var answer: AnswerEmitter
     private var reason: FinishReason?
     private(set) var pendingToken: Int32 = 0
+    /// Guesses of what follows, checked in the step with the pending token (nil: no speculation).
+    private var drafter: (any DraftSource)?
+    private var budget: DraftBudget
+    /// The drafts the coming step carries after the pending token.
+    private(set) var pendingDrafts: [Int32] = []
+    /// The model's own token where it rejected a draft: the next token, already drawn.
+    private var drawn: Int32?
     private let queuedAt = DispatchTime.now().uptimeNanoseconds
     private var generationStart: UInt64 = 0
-    private var firstTokenTime: UInt64?
-    private var lastTokenTime: UInt64?
 
     init(request: GenerationRequest, prompt: [Int32], layout: PromptLayout, reservedPositions: Int, flag: CancellationFlag,
-         vocabulary: Int,
+         tokenizer: Tokenizer, window: Int, speculation: Speculation,
          onEvent: @escaping @Sendable (GenerationEvent) -> Void,
          continuation: CheckedContinuation<(FinishReason, GenerationStats), Error>) {
         self.request = request
@@ -40,9 +46,11 @@ final class BatchJob: @unchecked Sendable {
         self.flag = flag
         self.onEvent = onEvent
         self.continuation = continuation
-        history = prompt
-        sampler = Sampler(parameters: request.sampling, seed: request.seed, allowedVocabulary: vocabulary)
-        stats.promptTokens = prompt.count
+        sampler = Sampler(parameters: request.sampling, seed: request.seed, allowedVocabulary: tokenizer.realVocabSize)
+        answer = AnswerEmitter(tokenizer: tokenizer, prompt: prompt, window: window)
+        answer.stats.promptTokens = prompt.count
+        drafter = speculation.maxDrafts > 0 ? speculation.makeSource(prompt: prompt, earlier: []) : nil
+        budget = DraftBudget(maxDrafts: speculation.maxDrafts)
     }
 
     /// Reading the prompt, or after a slide the kept tail, before the next token.
@@ -54,7 +62,7 @@ final class BatchJob: @unchecked Sendable {
         guard cache == nil, count > 0, count < prompt.count, count <= reservedPositions else { return }
         cache(model: model, precision: precision).copyPrefix(count, from: source)
         promptRead = count
-        stats.reusedTokens = count
+        answer.stats.reusedTokens = count
     }
 
     /// The ids whose keys and values the cache holds, with the cache (nil before any was read).
@@ -90,35 +98,23 @@ final class BatchJob: @unchecked Sendable {
         guard promptRead == sequence.count, let lastLogits else { return }
         logits = Array(lastLogits)
         if generationStart == 0 {
-            stats.promptSeconds = Double(DispatchTime.now().uptimeNanoseconds - queuedAt) / 1e9
+            answer.stats.promptSeconds = Double(DispatchTime.now().uptimeNanoseconds - queuedAt) / 1e9
             generationStart = DispatchTime.now().uptimeNanoseconds
         }
     }
 
-    /// Samples the next token from the last logits and emits it; true when it must be fed (the answer
-    /// goes on), false when the answer has ended (stop id, token limit, cancelled) or when the window
-    /// was full and a slide's kept tail, ending with the token, must be read first.
-    func chooseNext(tokenizer: Tokenizer, window: Int) -> Bool {
+    /// Samples the next token from the last logits (or takes the one a rejected draft left) and emits
+    /// it; true when it must be fed (the answer goes on), false when the answer has ended (stop id, token
+    /// limit, cancelled) or when the window was full and a slide's kept tail, ending with the token,
+    /// must be read first.
+    func chooseNext(window: Int) -> Bool {
         if flag.isRaised { return end(.cancelled) }
-        let next = sampler.next(logits: logits, history: history)
+        let next = drawn ?? sampler.next(logits: logits, history: answer.history)
+        drawn = nil
+        pendingDrafts = []
         if request.stopTokens.contains(next) { return end(.stopToken(next)) }
-        stats.generatedTokens += 1
-        history.append(next)
-        let now = DispatchTime.now().uptimeNanoseconds
-        if let previous = lastTokenTime {
-            stats.longestTokenGapSeconds = max(stats.longestTokenGapSeconds, Double(now - previous) / 1e9)
-        }
-        lastTokenTime = now
-        firstTokenTime = firstTokenTime ?? now
-        let used = (cache?.count ?? 0) + 1
-        let progress = GenerationProgress(generatedTokens: stats.generatedTokens,
-                                          generationSeconds: Double(now - (firstTokenTime ?? now)) / 1e9,
-                                          contextUsed: used, contextWindow: window)
-        var detokenizer = self.detokenizer ?? StreamingDetokenizer(tokenizer: tokenizer)
-        let text = detokenizer.append(next)
-        self.detokenizer = detokenizer
-        onEvent(.token(GeneratedToken(id: next, text: text, logits: nil, context: nil, progress: progress)))
-        if stats.generatedTokens >= request.maxTokens { return end(.maxTokens) }
+        emit(next, at: cache?.count ?? 0)
+        if answer.stats.generatedTokens >= request.maxTokens { return end(.maxTokens) }
         if let cache, cache.count >= cache.maxPositions {
             // A reservation short of the window ends with the token limit (above), never here.
             if cache.maxPositions < window || !slide(feeding: next, in: cache, window: window) { return end(.maxTokens) }
@@ -130,6 +126,30 @@ final class BatchJob: @unchecked Sendable {
         return true
     }
 
+    /// Streams `token`, which goes to position `position` of the cache.
+    private func emit(_ token: Int32, at position: Int) {
+        answer.emit(token, logits: nil, context: nil, contextUsed: position, emit: onEvent)
+    }
+
+    /// Guesses up to `limit` tokens to follow the pending one, as many as fit the cache and the token
+    /// limit and keep every row exact (`GLMModel.exactDraftRoom`); the step then carries them. Returns
+    /// how many.
+    func draft(limit: Int, model: GLMModel) -> Int {
+        guard var source = drafter, let cache else { return 0 }
+        let wanted = min(limit, budget.current, request.maxTokens - answer.stats.generatedTokens - 1,
+                         cache.maxPositions - cache.count - 1)
+        let room = model.exactDraftRoom(wanted: wanted, cached: cache.count)
+        guard room > 0 else { return 0 }
+        pendingDrafts = Array(source.propose(after: answer.history, limit: room).prefix(room))
+        drafter = source
+        return pendingDrafts.count
+    }
+
+    /// The most drafts a step of this answer carries (0 without speculation).
+    var maxDrafts: Int { drafter == nil ? 0 : budget.maxDrafts }
+
+    /// The step's rows: the pending token and its drafts.
+    var stepTokens: ArraySlice<Int32> { ArraySlice([pendingToken] + pendingDrafts) }
     /// The engine's exact slide: the oldest turns after the fixed prefix go, and the kept tail (with
     /// `token` last) is read again at its new positions, so the cache becomes what a fresh read of
     /// the kept tokens gives. False when nothing can go.
@@ -142,14 +162,55 @@ final class BatchJob: @unchecked Sendable {
         layout = plan.layout
         promptRead = plan.layout.keepPrefix
         let report = plan.report
-        stats.slides += 1
-        stats.rereadTokens += report.rereadTokens
+        answer.stats.slides += 1
+        answer.stats.rereadTokens += report.rereadTokens
         onEvent(.contextSlid(report))
         return true
     }
 
-    func takeLogits(_ row: ArraySlice<Float>) {
-        logits = Array(row)
+    /// Takes the step's logits, one row per step token (`rows.count / vocab` of them). With drafts,
+    /// each is decided against the row before it as the engine decides (`CachedSequence.speculate`):
+    /// kept while the model agrees; at the first disagreement the model's token replaces it and the cache
+    /// is cut back to the pending token and the drafts kept.
+    func takeLogits(_ rows: ArraySlice<Float>, vocab: Int) {
+        func row(_ i: Int) -> ArraySlice<Float> { rows[(rows.startIndex + i * vocab)..<(rows.startIndex + (i + 1) * vocab)] }
+        let drafts = pendingDrafts
+        pendingDrafts = []
+        guard !drafts.isEmpty, let cache else {
+            logits = Array(row(0))
+            return
+        }
+        var seen = answer.history
+        var accepted: [Int32] = []
+        var stop: Int32?
+        for (index, draft) in drafts.enumerated() {
+            let (decided, agreed) = sampler.verify(draft: draft, logits: row(index), history: seen)
+            guard agreed else {
+                drawn = decided
+                break
+            }
+            if request.stopTokens.contains(decided) {
+                stop = decided
+                break
+            }
+            accepted.append(decided)
+            seen.append(decided)
+        }
+        cache.truncate(to: cache.count - drafts.count + accepted.count)
+        answer.stats.draftedTokens += drafts.count
+        answer.stats.acceptedTokens += accepted.count + (stop == nil ? 0 : 1)
+        answer.stats.verifyPasses += 1
+        budget.record(drafted: drafts.count, accepted: accepted.count)
+        for (index, token) in accepted.enumerated() {
+            sequence.append(token)
+            promptRead = sequence.count
+            emit(token, at: cache.count - accepted.count + index)
+        }
+        if let stop {
+            _ = end(.stopToken(stop))
+        } else if drawn == nil {
+            logits = Array(row(accepted.count))
+        }
     }
 
     private func end(_ why: FinishReason) -> Bool {
@@ -166,10 +227,9 @@ final class BatchJob: @unchecked Sendable {
     /// Sends the last text and `finished`, and resumes the waiting caller.
     func complete() {
         let why = reason ?? .cancelled
-        if var detokenizer {
-            let tail = detokenizer.finish()
-            if !tail.isEmpty { onEvent(.text(tail)) }
-        }
+        let tail = answer.detokenizer.finish()
+        if !tail.isEmpty { onEvent(.text(tail)) }
+        var stats = answer.stats
         if generationStart > 0 { stats.generationSeconds = Double(DispatchTime.now().uptimeNanoseconds - generationStart) / 1e9 }
         stats.contextUsed = cache?.count ?? 0
         stats.contextWindow = cache?.maxPositions ?? 0

@@ -5,20 +5,10 @@ import Foundation
 /// batch), then cut the cache and the ledger back to what the model agreed with.
 extension CachedSequence {
     /// Drafts one verification pass may carry after the generated token: as many as fit before the
-    /// window is full (a slide happens only in `step`, one token at a time), and none for F32 / F16 /
-    /// BF16 weights: their batches round differently from a lone row (OpenBLAS from 8 rows, and the
-    /// batched SwiGLU and norm in another order: measured, a logit's last bits differ now and then), so
-    /// only block-quantized weights, whose every batch row is computed exactly as a lone row, speculate.
-    /// A lone row over a long cache has its attention cut into ranges merged after
-    /// (`StreamingAttention.parts`), a batch row not: no pass reaches where a step would be cut.
+    /// window is full (a slide happens only in `step`, one token at a time) and as keep every row exact
+    /// (`GLMModel.exactDraftRoom`).
     public func draftRoom(wanted: Int) -> Int {
-        guard model.weights.matrixType.isBlockQuantized else { return 0 }
-        var room = max(0, min(wanted, window - tokens.count - 1, model.maxBatch - 1))
-        while room > 0, StreamingAttention.parts(positions: tokens.count + 1 + room, threads: model.compute.threads,
-                                                  groupUnits: 1) > 1 {
-            room -= 1
-        }
-        return room
+        model.exactDraftRoom(wanted: min(wanted, window - tokens.count - 1), cached: tokens.count)
     }
 
     /// Feeds `token` and then `drafts` at the positions after the ledger in one pass and returns the
