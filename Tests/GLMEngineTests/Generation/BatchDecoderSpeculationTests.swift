@@ -84,6 +84,30 @@ struct BatchDecoderSpeculationTests {
         }
     }
 
+    /// Alone, an answer whose drafts always miss tries one draft a step, as the engine does (a pass of
+    /// two rows costs about one); beside another answer it waits `BatchJob.stepsAfterMiss` steps after
+    /// each miss, so the rows it wastes stay few.
+    @Test("after a miss, an answer among others waits before it drafts again; alone it drafts as the engine")
+    func missesAmongOthers() async throws {
+        let item = try #require(try BatchDecoderTests.oracleCases().first)
+        let engine = try SpeculativeDecodingTests.engine(.q4_0)
+        let plain = try await SpeculativeDecodingTests.run(engine, item.inputIDs, maxTokens: 40).outcome.ids
+        let wrong = Speculation.scripted(SpeculativeDecodingTests.corrupted(plain, period: 1), maxDrafts: 8)
+        let expected = try await SpeculativeDecodingTests.run(engine, item.inputIDs, maxTokens: 40, speculation: wrong).outcome
+        let decoder = try Self.decoder(.q4_0, speculation: .off)
+        let alone = try #require(try await Self.together(decoder, [Self.request(item.inputIDs, maxTokens: 40, speculation: wrong)]).first)
+        #expect(alone.ids == plain)
+        #expect(alone.stats.verifyPasses == expected.stats.verifyPasses)
+        #expect(alone.stats.verifyPasses >= 30)
+        let beside = try await Self.together(decoder, [Self.request(item.inputIDs, maxTokens: 40, speculation: wrong),
+                                                       Self.request(item.inputIDs, maxTokens: 60)])
+        #expect(beside[0].ids == plain)
+        #expect(beside[0].stats.acceptedTokens == 0)
+        #expect(beside[0].stats.verifyPasses >= 1)
+        // the steps before the other answer's prompt is read, then one pass in every 17 steps
+        #expect(beside[0].stats.verifyPasses <= 8, "\(beside[0].stats.verifyPasses) passes with drafts")
+    }
+
     @Test("a stop token among accepted drafts ends the answer where plain decoding ends it")
     func stopAmongDrafts() async throws {
         let item = try #require(try BatchDecoderTests.oracleCases().first)
