@@ -89,8 +89,8 @@ public enum SpeculationBenchmark {
 
     /// A prompt that pastes a passage of random tokens, says a few more, and starts the passage again:
     /// the case of a user asking to repeat or edit what they pasted.
-    static func prompt(_ count: Int, vocabulary: Int) -> [Int32] {
-        var generator = SeededGenerator(seed: 21)
+    static func prompt(_ count: Int, vocabulary: Int, seed: UInt64 = 21) -> [Int32] {
+        var generator = SeededGenerator(seed: seed)
         let passage = (0..<max(8, count / 2 - 8)).map { _ in Int32(generator.next() % UInt64(vocabulary)) }
         let between = (0..<8).map { _ in Int32(generator.next() % UInt64(vocabulary)) }
         let whole = [64790, 64792] + passage + between + passage

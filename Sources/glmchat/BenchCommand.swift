@@ -4,7 +4,7 @@ import GLMBench
 import GLMEngine
 
 /// Speed of prompt reading and generation, measured on a real file or a random model of the real shape.
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure prompt (pp) and generation (tg) speed, time to first token, memory and bandwidth use.")
@@ -45,7 +45,7 @@ struct BenchCommand: ParsableCommand {
         }
         guard readAheadRows < 64 else { throw ValidationError("--read-ahead takes at most 63 rows") }
         if speculate != nil {
-            guard parallel == nil, context == 0, !json else { throw ValidationError("--speculate goes without --parallel, --context and --json") }
+            guard context == 0, !json else { throw ValidationError("--speculate goes without --context and --json") }
             guard generatedTokens > 1, (1...64).contains(drafts) else {
                 throw ValidationError("--speculate needs -n of at least 2 and --drafts from 1 to 64")
             }
@@ -66,7 +66,7 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         do {
             let path = try modelPath()
             let compute = ComputeContext(threads: threads ?? ComputeContext.physicalCores, path: kernel ?? .best, amx: amx)
@@ -88,6 +88,16 @@ struct BenchCommand: ParsableCommand {
             }
             try cacheType.check(headDim: weights.config.headDim)
             let glm = GLMModel(weights: weights, compute: compute, cacheType: cacheType)
+            if let speculate, let parallel {
+                let tokenizer = try opened.makeTokenizer(override: nil)
+                let results = try await BatchedSpeculationBenchmark.run(model: glm, tokenizer: tokenizer, counts: parallel.counts,
+                                                                  mode: speculate, maxDrafts: drafts, promptTokens: promptTokens,
+                                                                  generatedTokens: generatedTokens, repetitions: repetitions) { line in
+                    FileHandle.standardError.write(Data((line + "\n").utf8))
+                }
+                print(ParallelBenchReport.speculationTable(results, mode: speculate, maxDrafts: drafts))
+                return
+            }
             if let speculate {
                 var options = SpeculationBenchmark.Options()
                 options.mode = speculate

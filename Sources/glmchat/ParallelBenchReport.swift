@@ -29,6 +29,23 @@ enum ParallelBenchReport {
         return lines.joined(separator: "\n")
     }
 
+    /// `bench --parallel N --speculate MODE`: plain against speculating, medians over the repetitions.
+    static func speculationTable(_ results: [BatchedSpeculationBenchmark.Result], mode: SpeculationBenchmark.Mode,
+                                 maxDrafts: Int) -> String {
+        var lines = ["| streams | plain aggregate t/s | \(mode.rawValue) K=\(maxDrafts) aggregate t/s | ratio | plain per stream | \(mode.rawValue) per stream | drafted / accepted (last run) | answers identical |",
+                     "|---|---|---|---|---|---|---|---|"]
+        for result in results {
+            let plain = median(result.plain.map(\.aggregateTokensPerSecond))
+            let fast = median(result.speculative.map(\.aggregateTokensPerSecond))
+            let last = result.speculative.last
+            lines.append(String(format: "| %d | %.2f | %.2f | %.2fx | %.2f | %.2f | %d / %d | ", result.parallel, plain, fast,
+                                fast / max(plain, 1e-12), median(result.plain.map(\.perStreamTokensPerSecond)),
+                                median(result.speculative.map(\.perStreamTokensPerSecond)), last?.drafted ?? 0,
+                                last?.accepted ?? 0) + (result.identical ? "yes |" : "NO |"))
+        }
+        return lines.joined(separator: "\n")
+    }
+
     /// One object per stream count.
     static func json(_ results: [ParallelBenchmark.Result]) -> String {
         let objects: [[String: Any]] = results.map { result in

@@ -9,6 +9,11 @@ enum BenchFixture {
                                     ffnHiddenSize: 96, vocabRows: 1024, contextLength: 64)
 
     static func model() throws -> GLMModel {
+        try modelAndTokenizer().model
+    }
+
+    /// The model with the tokenizer of the vocabulary the writer embeds in the file.
+    static func modelAndTokenizer() throws -> (model: GLMModel, tokenizer: Tokenizer) {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("random-small-q4_0.gguf").path
@@ -17,7 +22,7 @@ enum BenchFixture {
         let compute = ComputeContext(threads: 2)
         let weights = try GLMWeights.load(from: opened.checkpoint, config: opened.config, as: nil, source: path,
                                           threads: compute)
-        return GLMModel(weights: weights, compute: compute, maxBatch: 64)
+        return (GLMModel(weights: weights, compute: compute, maxBatch: 64), try opened.makeTokenizer(override: nil))
     }
 
     static func temporaryDirectory() throws -> URL {
