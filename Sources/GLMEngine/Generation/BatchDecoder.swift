@@ -150,14 +150,16 @@ public final class BatchDecoder: @unchecked Sendable {
     private func step(_ stepping: [BatchJob], reading reader: BatchJob?, logits: inout [Float]) {
         // Drafts join while the pass has fewer rows than one speculating answer uses alone (its token
         // and its drafts): where a batch is bound by arithmetic every row costs about a prompt token, so
-        // more would slow every answer in the pass for guesses that may miss (and after a miss an answer
-        // waits before drafting among others). The answer offered them first changes with every pass.
+        // more would slow every answer in the pass for guesses that may miss (so among other answers, or
+        // beside a prompt's rows, an answer drafts warily: `BatchJob.draft`). The answer offered them
+        // first changes with every pass.
         var steppingRows = stepping.count
         let rowsWithDrafts = min(model.maxBatch, 1 + (stepping.map(\.maxDrafts).max() ?? 0))
         passes += 1
         for offset in stepping.indices where steppingRows < rowsWithDrafts {
             let job = stepping[(offset + passes) % stepping.count]
-            steppingRows += job.draft(limit: rowsWithDrafts - steppingRows, model: model, amongOthers: stepping.count > 1)
+            steppingRows += job.draft(limit: rowsWithDrafts - steppingRows, model: model,
+                                      amongOthers: stepping.count > 1 || reader != nil)
         }
         var parts = stepping.map { (tokens: $0.stepTokens, cache: $0.cacheForStep) }
         var chunk: ArraySlice<Int32> = []

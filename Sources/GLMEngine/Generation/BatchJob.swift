@@ -31,13 +31,14 @@ final class BatchJob: @unchecked Sendable {
     private(set) var pendingDrafts: [Int32] = []
     /// The model's own token where it rejected a draft: the next token, already drawn.
     private var drawn: Int32?
-    /// Steps left, after a pass whose drafts the model rejected, before this answer drafts again
-    /// while others decode beside it (`stepsAfterMiss`).
-    private var stepsToWait = 0
     /// Where a batch is bound by arithmetic a draft row costs what another answer's row does, so a
-    /// miss among others costs them all; after one, an answer tries again only after this many steps
-    /// (at most one wasted row in 17). Alone it drafts as the engine does.
+    /// miss among others costs them all. There an answer starts with one draft, doubles it with every
+    /// pass the model accepts whole (`acceptedStreak`), and after a miss waits `stepsAfterMiss` steps
+    /// (`stepsToWait`) before one draft again: at most one wasted row in 17 steps. Alone it drafts as
+    /// the engine does.
     static let stepsAfterMiss = 16
+    private var stepsToWait = 0
+    private var acceptedStreak = 0
     private let queuedAt = DispatchTime.now().uptimeNanoseconds
     private var generationStart: UInt64 = 0
 
@@ -140,15 +141,15 @@ final class BatchJob: @unchecked Sendable {
 
     /// Guesses up to `limit` tokens to follow the pending one, as many as fit the cache and the token
     /// limit and keep every row exact (`GLMModel.exactDraftRoom`); the step then carries them. Among
-    /// other answers, none for `stepsAfterMiss` steps after a miss. Returns how many.
+    /// other answers, fewer (`stepsAfterMiss`). Returns how many.
     func draft(limit: Int, model: GLMModel, amongOthers: Bool) -> Int {
         if stepsToWait > 0 {
             stepsToWait -= 1
             if amongOthers { return 0 }
         }
         guard var source = drafter, let cache else { return 0 }
-        let wanted = min(limit, budget.current, request.maxTokens - answer.stats.generatedTokens - 1,
-                         cache.maxPositions - cache.count - 1)
+        let wanted = min(limit, budget.current, amongOthers ? 1 << min(acceptedStreak, 16) : Int.max,
+                         request.maxTokens - answer.stats.generatedTokens - 1, cache.maxPositions - cache.count - 1)
         let room = model.exactDraftRoom(wanted: wanted, cached: cache.count)
         guard room > 0 else { return 0 }
         pendingDrafts = Array(source.propose(after: answer.history, limit: room).prefix(room))
@@ -212,7 +213,12 @@ final class BatchJob: @unchecked Sendable {
         answer.stats.acceptedTokens += accepted.count + (stop == nil ? 0 : 1)
         answer.stats.verifyPasses += 1
         budget.record(drafted: drafts.count, accepted: accepted.count)
-        if accepted.count < drafts.count { stepsToWait = Self.stepsAfterMiss }
+        if accepted.count < drafts.count {
+            stepsToWait = Self.stepsAfterMiss
+            acceptedStreak = 0
+        } else {
+            acceptedStreak += 1
+        }
         for (index, token) in accepted.enumerated() {
             sequence.append(token)
             promptRead = sequence.count
