@@ -31,7 +31,7 @@ struct BenchCommand: AsyncParsableCommand {
     var cacheDirectory: String?
     @Option(help: "Streams decoding together, as a list (1,2,4,8): aggregate and per-stream generation speed (with -p and -n per stream).")
     var parallel: ParallelCounts?
-    @Option(help: "Measure speculative decoding: oracle (the plain answer as drafts: all accepted, the mechanics' bound), ngram (drafts from a prompt that pastes a passage and starts it again), miss (every draft wrong: what speculation costs when guesses never hold) or off; plain generation runs alternately, and the cost of verifying drafts is measured.")
+    @Option(help: "Measure speculative decoding: oracle (the plain answer as drafts: all accepted, the mechanics' bound), ngram (drafts from a prompt that pastes a passage and starts it again), miss (every draft wrong: what speculation costs when guesses never hold) or off; plain generation runs alternately, and the cost of verifying drafts is measured. With --parallel N: N answers in the server's batch decoder, plain and speculating.")
     var speculate: SpeculationBenchmark.Mode?
     @Option(help: "Drafts per verification pass with --speculate.") var drafts = Speculation.defaultMaxDrafts
     @Flag(name: .customLong("cache-drift"), help: "Instead of speed: read a random --context-token prompt into the exact and the q8_0 cache, feed -n greedy tokens to both, and print the q8_0 cache's max logit difference and greedy agreement.")
