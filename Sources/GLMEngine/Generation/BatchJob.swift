@@ -162,6 +162,7 @@ final class BatchJob: @unchecked Sendable {
 
     /// The step's rows: the pending token and its drafts.
     var stepTokens: ArraySlice<Int32> { ArraySlice([pendingToken] + pendingDrafts) }
+
     /// The engine's exact slide: the oldest turns after the fixed prefix go, and the kept tail (with
     /// `token` last) is read again at its new positions, so the cache becomes what a fresh read of
     /// the kept tokens gives. False when nothing can go.
