@@ -3,7 +3,7 @@ import GLMEngine
 extension KVCache {
     /// Fills positions up to `positions` with random keys and values, as if a long conversation had
     /// been read: lets the benchmark time generation at 8K or 32K context without reading 32K tokens.
-    func fillWithRandomRows(upTo positions: Int, seed: UInt64) {
+    public func fillWithRandomRows(upTo positions: Int, seed: UInt64) {
         guard positions > count else { return }
         reserve(positions)
         var generator = SeededGenerator(seed: seed)

@@ -31,14 +31,6 @@ final class BatchJob: @unchecked Sendable {
     private(set) var pendingDrafts: [Int32] = []
     /// The model's own token where it rejected a draft: the next token, already drawn.
     private var drawn: Int32?
-    /// Where a batch is bound by arithmetic a draft row costs what another answer's row does, so a
-    /// miss among others costs them all. There an answer starts with one draft, doubles it with every
-    /// pass the model accepts whole (`acceptedStreak`), and after a miss waits `stepsAfterMiss` steps
-    /// (`stepsToWait`) before one draft again: at most one wasted row in 17 steps. Alone it drafts as
-    /// the engine does.
-    static let stepsAfterMiss = 16
-    private var stepsToWait = 0
-    private var acceptedStreak = 0
     private let queuedAt = DispatchTime.now().uptimeNanoseconds
     private var generationStart: UInt64 = 0
 
@@ -141,16 +133,15 @@ final class BatchJob: @unchecked Sendable {
 
     /// Guesses up to `limit` tokens to follow the pending one, as many as fit the cache and the token
     /// limit and keep every row exact (`GLMModel.exactDraftRoom`); the step then carries them. Among
-    /// other answers, fewer (`stepsAfterMiss`). Returns how many.
+    /// other answers a draft row costs what another answer's row does where batches are bound by
+    /// arithmetic, so there, and over a long cache as in the engine, drafts are wary (`DraftBudget`).
+    /// Returns how many.
     func draft(limit: Int, model: GLMModel, amongOthers: Bool) -> Int {
-        if stepsToWait > 0 {
-            stepsToWait -= 1
-            if amongOthers { return 0 }
-        }
         guard var source = drafter, let cache else { return 0 }
-        let wanted = min(limit, budget.current, amongOthers ? 1 << min(acceptedStreak, 16) : Int.max,
-                         request.maxTokens - answer.stats.generatedTokens - 1, cache.maxPositions - cache.count - 1)
-        let room = model.exactDraftRoom(wanted: wanted, cached: cache.count)
+        let allowed = budget.allowed(wary: amongOthers || cache.count >= DraftBudget.waryDepth)
+        let wanted = min(limit, allowed, request.maxTokens - answer.stats.generatedTokens - 1,
+                         cache.maxPositions - cache.count - 1)
+        let room = model.exactDraftRoom(wanted: wanted)
         guard room > 0 else { return 0 }
         pendingDrafts = Array(source.propose(after: answer.history, limit: room).prefix(room))
         drafter = source
@@ -214,12 +205,6 @@ final class BatchJob: @unchecked Sendable {
         answer.stats.acceptedTokens += accepted.count + (stop == nil ? 0 : 1)
         answer.stats.verifyPasses += 1
         budget.record(drafted: drafts.count, accepted: accepted.count)
-        if accepted.count < drafts.count {
-            stepsToWait = Self.stepsAfterMiss
-            acceptedStreak = 0
-        } else {
-            acceptedStreak += 1
-        }
         for (index, token) in accepted.enumerated() {
             sequence.append(token)
             promptRead = sequence.count

@@ -8,7 +8,7 @@ extension CachedSequence {
     /// window is full (a slide happens only in `step`, one token at a time) and as keep every row exact
     /// (`GLMModel.exactDraftRoom`).
     public func draftRoom(wanted: Int) -> Int {
-        model.exactDraftRoom(wanted: min(wanted, window - tokens.count - 1), cached: tokens.count)
+        model.exactDraftRoom(wanted: min(wanted, window - tokens.count - 1))
     }
 
     /// Feeds `token` and then `drafts` at the positions after the ledger in one pass and returns the

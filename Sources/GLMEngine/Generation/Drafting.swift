@@ -82,16 +82,43 @@ public struct ScriptedDrafter: DraftSource {
 /// How many drafts the next pass asks for: all `maxDrafts` while guesses hold, and after a pass the
 /// model cut short, one more than it accepted (a wrong guess then costs a narrow pass, not a wide
 /// one); it doubles back up with every pass accepted whole.
+///
+/// Where a draft row is not nearly free (beside other answers in a batch bound by arithmetic, or over
+/// a long cache, where each row's attention alone costs a fair share of a token), passes are `wary`:
+/// they start from one draft, double with every pass accepted whole, and after a miss none are drafted
+/// for `stepsAfterMiss` steps, so wrong guesses waste at most one row in 17 steps.
 public struct DraftBudget: Sendable {
     public let maxDrafts: Int
     public private(set) var current: Int
+    /// Steps without drafts after a miss, in wary passes.
+    public static let stepsAfterMiss = 16
+    /// Cached positions from which a lone answer's passes are wary: a row's attention there costs
+    /// about a tenth of a token's weights on two AVX2 cores, and grows with the cache.
+    public static let waryDepth = 4096
+    private var stepsToWait = 0
+    private var acceptedStreak = 0
 
     public init(maxDrafts: Int) {
         self.maxDrafts = max(0, maxDrafts)
         current = self.maxDrafts
     }
 
+    /// The drafts the coming step may carry (one call a step: it also counts the steps after a miss).
+    public mutating func allowed(wary: Bool) -> Int {
+        if stepsToWait > 0 {
+            stepsToWait -= 1
+            if wary { return 0 }
+        }
+        return wary ? min(current, 1 << min(acceptedStreak, 16)) : current
+    }
+
     public mutating func record(drafted: Int, accepted: Int) {
         current = accepted >= drafted ? min(maxDrafts, max(1, current * 2)) : min(maxDrafts, accepted + 1)
+        if accepted < drafted {
+            stepsToWait = Self.stepsAfterMiss
+            acceptedStreak = 0
+        } else {
+            acceptedStreak += 1
+        }
     }
 }

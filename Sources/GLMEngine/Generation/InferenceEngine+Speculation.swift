@@ -32,7 +32,8 @@ extension InferenceEngine {
             if answer.stats.generatedTokens == request.maxTokens { break }
 
             // drafts never reach the last token: plain decoding does not feed that one
-            let room = sequence.draftRoom(wanted: min(budget.current, request.maxTokens - answer.stats.generatedTokens - 1))
+            let allowed = budget.allowed(wary: sequence.tokens.count >= DraftBudget.waryDepth)
+            let room = sequence.draftRoom(wanted: min(allowed, request.maxTokens - answer.stats.generatedTokens - 1))
             let drafts = room > 0 ? Array(drafter.propose(after: answer.history, limit: room).prefix(room)) : []
             if drafts.isEmpty {
                 guard try feed(next, into: &logits, answer: &answer, flag: flag, emit: emit) else { return .cancelled }

@@ -106,8 +106,10 @@ extension GLMModel {
 
     /// The F16- or q8_0-cache attention: up to 16 heads of one KV group go together through the group's cache,
     /// each key and value row read once per token for all of them. A unit of work is one row of the
-    /// batch, one group's heads (16 at a time) and, for a lone row over a long cache, one range of its
-    /// positions; the ranges' partial states are merged after.
+    /// batch, one group's heads (16 at a time) and, for a row over a long cache, one range of its
+    /// positions; the ranges' partial states are merged after. Whether and how a row is cut depends
+    /// on its own positions only, never on the batch around it, so a row computes the same alone, in
+    /// a prompt chunk or in a verification pass of drafts.
     private func attendStreaming(layer: Int, _ segment: Segment, pass: StreamingAttention) {
         let c = config, s = scratch, cache = segment.cache
         let half = c.ropeDims / 2
@@ -123,27 +125,41 @@ extension GLMModel {
         let groupUnits = c.kvGroups * headChunks
         let rows = segment.rows
         let threads = compute.threads
-        let parts = rows.count == 1 ? StreamingAttention.parts(positions: segment.end, threads: threads, groupUnits: groupUnits) : 1
-        let units = rows.count * groupUnits * parts
+        // Rows' positions grow along the segment: the first `whole` rows are read in one range per
+        // group, the rest (long enough to be cut) in `parts` ranges each.
+        let parts = StreamingAttention.parts(positions: segment.end, threads: threads, groupUnits: groupUnits)
+        var whole = rows.count
+        if parts > 1 {
+            whole = 0
+            while whole < rows.count, StreamingAttention.parts(positions: segment.position(ofRow: rows.lowerBound + whole) + 1,
+                                                               threads: threads, groupUnits: groupUnits) == 1 {
+                whole += 1
+            }
+        }
+        let wholeUnits = whole * groupUnits
+        let cutUnits = (rows.count - whole) * groupUnits * parts
         let workFloats = Int(ck_attn_stream_work_floats(Int64(c.headDim)))
         let stateFloats = Int(ck_attn_state_floats(Int64(c.headDim)))
-        // one scratch area per thread, then (when a row is cut into ranges) one state per unit
-        s.reserveGroupWork(units: threads + (parts > 1 ? units : 0), floatsPerUnit: workFloats + stateFloats)
+        // one scratch area per thread, then the states of the cut rows' ranges, packed
+        let perThread = (workFloats + stateFloats + 15) / 16 * 16, stateStride = (stateFloats + 15) / 16 * 16
+        s.reserveGroupWork(units: threads + (cutUnits * stateStride + perThread - 1) / perThread, floatsPerUnit: perThread)
         let area = s.groupWork, areaStride = s.groupWorkStride
+        let states = area + threads * areaStride
         func heads(_ groupUnit: Int) -> (group: Int, first: Int, count: Int) {
             let g = groupUnit / headChunks
             let first = g * c.headsPerGroup + (groupUnit % headChunks) * lanes
             return (g, first, min(lanes, (g + 1) * c.headsPerGroup - first))
         }
-        compute.parallelFor(units) { range, participant in
+        compute.parallelFor(wholeUnits + cutUnits) { range, participant in
             let work = area + participant * areaStride
             for unit in range {
-                let t = rows.lowerBound + unit / (groupUnits * parts)
-                let (g, first, count) = heads((unit / parts) % groupUnits)
-                let part = unit % parts
+                let cut = unit - wholeUnits
+                let t = rows.lowerBound + (cut < 0 ? unit / groupUnits : whole + cut / (groupUnits * parts))
+                let (g, first, count) = heads(cut < 0 ? unit % groupUnits : (cut / parts) % groupUnits)
+                let (part, of) = cut < 0 ? (0, 1) : (cut % parts, parts)
                 let positions = segment.position(ofRow: t) + 1
-                let state = parts > 1 ? area + (threads + unit) * areaStride : work + workFloats
-                let range = (positions * part / parts)..<(positions * (part + 1) / parts)
+                let state = cut < 0 ? work + workFloats : states + cut * stateStride
+                let range = (positions * part / of)..<(positions * (part + 1) / of)
                 let queries = s.qkv + t * c.qkvRows + first * c.headDim
                 if let keys = cache.f16Keys(layer: layer, group: g), let values = cache.f16Values(layer: layer, group: g) {
                     pass.run(keys: keys, values: values, dim: c.headDim, range: range, queries: queries, heads: count,
@@ -154,18 +170,22 @@ extension GLMModel {
                 } else {
                     preconditionFailure("streaming attention over an f32 cache, which takes the plain path")
                 }
-                if parts == 1 {
+                if cut < 0 {
                     ck_attn_merge_states(state, Int64(stateFloats), 1, Int64(count), Int64(c.headDim),
                                          s.attention + t * c.qDim + first * c.headDim, Int64(c.headDim))
                 }
             }
         }
-        guard parts > 1, let t = rows.first else { return }
-        for groupUnit in 0..<groupUnits {
-            let (_, first, count) = heads(groupUnit)
-            ck_attn_merge_states(area + (threads + groupUnit * parts) * areaStride, Int64(areaStride), Int64(parts),
-                                 Int64(count), Int64(c.headDim), s.attention + t * c.qDim + first * c.headDim,
-                                 Int64(c.headDim))
+        guard cutUnits > 0 else { return }
+        // each cut row's ranges merged in order, its groups' states side by side
+        compute.parallelFor((rows.count - whole) * groupUnits, minChunk: 8) { range in
+            for index in range {
+                let t = rows.lowerBound + whole + index / groupUnits
+                let (_, first, count) = heads(index % groupUnits)
+                ck_attn_merge_states(states + index * parts * stateStride, Int64(stateStride), Int64(parts),
+                                     Int64(count), Int64(c.headDim), s.attention + t * c.qDim + first * c.headDim,
+                                     Int64(c.headDim))
+            }
         }
     }
 }

@@ -85,7 +85,7 @@ struct BatchDecoderSpeculationTests {
     }
 
     /// Alone, an answer whose drafts always miss tries one draft a step, as the engine does (a pass of
-    /// two rows costs about one); beside another answer it waits `BatchJob.stepsAfterMiss` steps after
+    /// two rows costs about one); beside another answer it waits `DraftBudget.stepsAfterMiss` steps after
     /// each miss, so the rows it wastes stay few.
     @Test("after a miss, an answer among others waits before it drafts again; alone it drafts as the engine")
     func missesAmongOthers() async throws {

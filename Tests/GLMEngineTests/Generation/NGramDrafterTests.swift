@@ -98,4 +98,21 @@ struct NGramDrafterTests {
         budget.record(drafted: 5, accepted: 5)
         #expect(budget.current == 8)
     }
+
+    @Test("wary passes start from one draft, double while whole passes hold, and pause after a miss")
+    func waryBudget() {
+        var budget = DraftBudget(maxDrafts: 8)
+        #expect(budget.allowed(wary: true) == 1)
+        budget.record(drafted: 1, accepted: 1)
+        #expect(budget.allowed(wary: true) == 2)
+        budget.record(drafted: 2, accepted: 2)
+        #expect(budget.allowed(wary: true) == 4)
+        budget.record(drafted: 4, accepted: 1)
+        for step in 0..<DraftBudget.stepsAfterMiss { #expect(budget.allowed(wary: true) == 0, "step \(step) after the miss") }
+        #expect(budget.allowed(wary: true) == 1)
+        // not wary: the plain budget at once (one more than the miss accepted), while the wait counts down
+        budget.record(drafted: 1, accepted: 0)
+        #expect(budget.allowed(wary: false) == 1)
+        #expect(budget.allowed(wary: true) == 0, "a miss in a plain pass starts the wait too")
+    }
 }
