@@ -177,9 +177,11 @@ extension GLMModel {
             }
         }
         guard cutUnits > 0 else { return }
-        // each cut row's ranges merged in order, its groups' states side by side
-        compute.parallelFor((rows.count - whole) * groupUnits, minChunk: 8) { range in
-            for index in range {
+        // each cut row's ranges merged in order, its groups' states side by side (a lone row's few
+        // merges here, a long batch's across the threads)
+        let merges = (rows.count - whole) * groupUnits
+        func merge(_ indices: Range<Int>) {
+            for index in indices {
                 let t = rows.lowerBound + whole + index / groupUnits
                 let (_, first, count) = heads(index % groupUnits)
                 ck_attn_merge_states(states + index * parts * stateStride, Int64(stateStride), Int64(parts),
@@ -187,5 +189,6 @@ extension GLMModel {
                                      Int64(c.headDim))
             }
         }
+        if merges < 16 { merge(0..<merges) } else { compute.parallelFor(merges, minChunk: 8) { merge($0) } }
     }
 }
