@@ -126,7 +126,8 @@ extension GLMModel {
         let rows = segment.rows
         let threads = compute.threads
         // Rows' positions grow along the segment: the first `whole` rows are read in one range per
-        // group, the rest (long enough to be cut) in `parts` ranges each.
+        // group, the rest (long enough to be cut) in `parts` ranges each (the same count for every
+        // position past the cut).
         let parts = StreamingAttention.parts(positions: segment.end, threads: threads, groupUnits: groupUnits)
         var whole = rows.count
         if parts > 1 {
