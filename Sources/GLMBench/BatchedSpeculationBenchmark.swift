@@ -40,9 +40,13 @@ public enum BatchedSpeculationBenchmark {
                     : randomPrompt(promptTokens, vocabulary: vocabulary, seed: 7 + UInt64(stream))
             }
             for repetition in 0..<repetitions {
-                let plain = try await answer(model, tokenizer, prompts, window: window, generatedTokens: generatedTokens) { _ in .off }
+                func answers(_ speculation: (Int) -> Speculation) async throws -> (ids: [[Int32]], run: Run) {
+                    try await answer(model, tokenizer, prompts, window: window, generatedTokens: generatedTokens,
+                                     speculation: speculation)
+                }
+                let plain = try await answers { _ in .off }
                 result.plain.append(plain.run)
-                let fast = try await answer(model, tokenizer, prompts, window: window, generatedTokens: generatedTokens) { stream in
+                let fast = try await answers { stream in
                     switch mode {
                     case .off: return .off
                     case .ngram: return .ngram(maxDrafts: maxDrafts)
@@ -67,7 +71,8 @@ public enum BatchedSpeculationBenchmark {
 
     static func randomPrompt(_ count: Int, vocabulary: Int, seed: UInt64) -> [Int32] {
         var generator = SeededGenerator(seed: seed)
-        return Array(([64790, 64792] + (0..<count).map { _ in Int32(generator.next() % UInt64(vocabulary)) }).prefix(max(2, count)))
+        let tokens = (0..<count).map { _ in Int32(generator.next() % UInt64(vocabulary)) }
+        return Array(([64790, 64792] + tokens).prefix(max(2, count)))
     }
 
     /// What each stream's token events saw, collected on the decoder's thread.
@@ -114,7 +119,8 @@ public enum BatchedSpeculationBenchmark {
         let (ids, times, stats) = streams.all
         var run = Run()
         let first = times.compactMap(\.first).min() ?? 0, last = times.compactMap(\.last).max() ?? 0
-        run.aggregateTokensPerSecond = Double(times.reduce(0) { $0 + max(0, $1.count - 1) }) / max(Double(last - first) / 1e9, 1e-9)
+        let tokensAfterFirst = times.reduce(0) { $0 + max(0, $1.count - 1) }
+        run.aggregateTokensPerSecond = Double(tokensAfterFirst) / max(Double(last - first) / 1e9, 1e-9)
         run.perStreamTokensPerSecond = median(times.map { stream in
             guard let start = stream.first, let end = stream.last, end > start else { return 0 }
             return Double(stream.count - 1) / (Double(end - start) / 1e9)

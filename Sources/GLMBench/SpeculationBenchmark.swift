@@ -115,7 +115,8 @@ public enum SpeculationBenchmark {
             history.append(next)
             let left = count - (history.count - prompt.count)
             if left == 0 { break }
-            let room = sequence.draftRoom(wanted: min(budget.allowed(wary: sequence.tokens.count >= DraftBudget.waryDepth), left - 1))
+            let allowed = budget.allowed(wary: sequence.tokens.count >= DraftBudget.waryDepth)
+            let room = sequence.draftRoom(wanted: min(allowed, left - 1))
             let drafts = room > 0 ? Array((drafter?.propose(after: history, limit: room) ?? []).prefix(room)) : []
             if drafts.isEmpty {
                 _ = try sequence.step(next, into: &logits)

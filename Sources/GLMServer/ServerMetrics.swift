@@ -2,8 +2,8 @@ import Foundation
 import GLMEngine
 
 /// What `GET /metrics` reports, in Prometheus's text format: requests by endpoint and status, tokens
-/// read and generated, drafts checked and kept (speculative decoding), answers cancelled and why, the requests at work and queued per model, and the
-/// speed of the last answer (on the engine's own clock).
+/// read and generated, drafts checked and kept (speculative decoding), answers cancelled and why, the
+/// requests at work and queued per model, and the speed of the last answer (on the engine's own clock).
 public final class ServerMetrics: @unchecked Sendable {
     private let lock = NSLock()
     private var requests: [String: Int] = [:]
