@@ -1,21 +1,13 @@
 import Foundation
 
 /// Continuous batching: the answers being written decode together, one pass over the weights per
-/// step for all of them (generation waits on memory, so a few more rows cost far less than a pass of
-/// their own). A new request's prompt is read a chunk at a time in the same passes; each answer has a KV
-/// cache of its own; `maxSequences` and a KV memory budget bound how many run at once, and the rest
-/// wait in order. Every row of a batch is computed exactly as a lone row, so each answer equals the
-/// one it would get alone.
-///
-/// Finished answers' caches stay in a `PrefixPool` within the budget, so a request that starts as an
-/// earlier one did (a continued conversation, a shared system prompt) reads only what follows, as the
-/// engine's ledger does. A conversation longer than the window has its oldest turns cut before it is
-/// read; an answer that fills the window slides as the engine's exact slide does (old turns go, the
-/// kept tail is read again a chunk at a time, while the other answers go on).
-/// With speculation (`ngram` by default, as the engine) an answer's step carries the drafts guessed to
-/// follow its token, decided as the engine decides them; drafts fill a pass only up to the rows one
-/// speculating answer would use, so a full batch runs as without them.
-/// It owns the model while it lives: nothing else may run a forward pass on it.
+/// step for all of them; a new prompt is read a chunk at a time in the same passes. Each answer has a
+/// KV cache of its own, and `maxSequences` and a KV memory budget bound how many run at once. Every row
+/// is computed as a lone row, so each answer equals the one it would get alone.
+/// Finished answers' caches stay in a `PrefixPool`, so a request that starts as an earlier one did
+/// reads only what follows; an answer that fills the window slides exactly, as the engine's does.
+/// With speculation an answer's step carries its drafts, decided as the engine decides them, within
+/// the rows one speculating answer would use. It owns the model while it lives.
 public final class BatchDecoder: @unchecked Sendable {
     public let model: GLMModel
     public let tokenizer: Tokenizer

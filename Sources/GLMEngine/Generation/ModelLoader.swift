@@ -37,7 +37,8 @@ public struct LoadedModel: Sendable {
     /// KV memory of a full window (`contextLimit` positions) in the model's cache precision: the app
     /// and the server keep other conversations' caches within this much by default.
     public var windowKVBytes: Int {
-        KVCache.bytes(config: model.config, positions: min(contextLimit, model.config.contextLength), precision: model.cachePrecision)
+        KVCache.bytes(config: model.config, positions: min(contextLimit, model.config.contextLength),
+                      precision: model.cachePrecision)
     }
 }
 

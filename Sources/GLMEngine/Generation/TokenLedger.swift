@@ -43,7 +43,10 @@ public final class CachedSequence: @unchecked Sendable {
     /// A server answering several users one at a time, or the app switching sessions, then reads only
     /// what each conversation added since its last request instead of all of it.
     public var keptConversationBytes = 0 {
-        didSet { keptConversations = keptConversationBytes > 0 ? keptConversations ?? PrefixPool(bytesPerPosition: bytesPerPosition, maxEntries: 16) : nil }
+        didSet {
+            keptConversations = keptConversationBytes > 0
+                ? keptConversations ?? PrefixPool(bytesPerPosition: bytesPerPosition, maxEntries: 16) : nil
+        }
     }
     private var keptConversations: PrefixPool?
     /// How many conversations are kept (tests).

@@ -14,8 +14,8 @@ struct BatchDecoderSlideTests {
     }
 
     /// The engine's answer (exact slides, read ahead) and its slide count.
-    static func engineAnswer(_ request: GenerationRequest) async throws -> ([Int32], Int) {
-        let model = try OracleModelTests.load("oracle/rope50")
+    static func engineAnswer(_ request: GenerationRequest, as type: StorageType = .f32) async throws -> ([Int32], Int) {
+        let model = try OracleModelTests.load("oracle/rope50", as: type)
         let tokenizer = try Tokenizer(modelPath: Fixtures.tinyModel + "/tokenizer.model")
         let engine = InferenceEngine(model: model, tokenizer: tokenizer, kind: .chat, contextLimit: window)
         var ids: [Int32] = []

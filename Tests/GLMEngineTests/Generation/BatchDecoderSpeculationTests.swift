@@ -154,14 +154,7 @@ struct BatchDecoderSpeculationTests {
             BatchDecoderSlideTests.request(Array(prompt.prefix(30)), layout: PromptLayout(keepPrefix: 6, turnStarts: [6, 14]), maxTokens: 100),
         ]
         var expected: [[Int32]] = []
-        for request in requests {
-            let model = try OracleModelTests.load("oracle/rope50", as: .q4_0)
-            let tokenizer = try Tokenizer(modelPath: Fixtures.tinyModel + "/tokenizer.model")
-            let engine = InferenceEngine(model: model, tokenizer: tokenizer, kind: .chat,
-                                         contextLimit: BatchDecoderSlideTests.window)
-            expected.append(try await SpeculativeDecodingTests.run(engine, request.prompt, maxTokens: request.maxTokens,
-                                                                   layout: request.layout, maySlide: true).outcome.ids)
-        }
+        for request in requests { expected.append(try await BatchDecoderSlideTests.engineAnswer(request, as: .q4_0).0) }
         let decoder = try Self.decoder(.q4_0, model: "oracle/rope50", window: BatchDecoderSlideTests.window,
                                        speculation: .ngram(maxDrafts: 8))
         let results = try await Self.together(decoder, requests)
