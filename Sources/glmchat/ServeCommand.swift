@@ -38,7 +38,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Requests each model works on at once; above 1 their answers decode together (continuous batching).")
     var parallel = 1
 
-    @Option(name: .customLong("kv-budget-mb"), help: "With --parallel above 1: the KV cache memory the answers decoding together may reserve, in MiB (default: a full window for each).")
+    @Option(name: .customLong("kv-budget-mb"), help: "With --parallel above 1: the KV cache memory the answers decoding together may reserve, in MiB (default: a full window for each, and half a window more for reading the next slide's kept part ahead).")
     var kvBudgetMB: Double?
 
     @Option(name: .customLong("conversation-cache-mb"), help: "With --parallel 1: KV memory, in MiB, for other conversations' caches, kept so that each continues where it left off (default: one full window; 0 keeps none).")
@@ -172,7 +172,8 @@ struct ServeCommand: AsyncParsableCommand {
                 served.append(ServedModel(local: local))
                 continue
             }
-            let budget = kvBudgetMB.map { Int($0 * 1_048_576) } ?? parallel * engine.contextWindow * bytesPerPosition
+            let budget = kvBudgetMB.map { Int($0 * 1_048_576) } 
+                ?? BatchDecoder.defaultBudgetBytes(answers: parallel, window: engine.contextWindow, bytesPerPosition: bytesPerPosition)
             let decoder = BatchDecoder(model: loaded.model, tokenizer: loaded.tokenizer, contextWindow: engine.contextWindow,
                                        maxSequences: parallel, memoryBudgetBytes: budget, speculation: engine.speculation)
             log("\(entry.name): up to \(parallel) answers decode together, KV budget \(String(format: "%.1f", Double(budget) / 1_048_576)) MiB")

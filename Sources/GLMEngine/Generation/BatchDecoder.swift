@@ -23,6 +23,10 @@ public final class BatchDecoder: @unchecked Sendable {
     private let promptChunkWhileDecoding: Int
     /// What a request that names none speculates with.
     public let speculation: Speculation
+    /// Rows of the next exact slide's kept part each answer reads with its token as its window nears
+    /// full (`CachedSequence.readAheadRowsPerToken`; 0: the slide reads the kept tail, a pause). The
+    /// read-ahead's cache is reserved from the KV budget when it starts, and refused, the slide pauses.
+    public let readAheadRows: Int
     /// Passes so far: which answer is offered drafts first turns with it.
     private var passes = 0
     private let condition = NSCondition()
@@ -31,7 +35,8 @@ public final class BatchDecoder: @unchecked Sendable {
     private var prefixes: PrefixPool
 
     public init(model: GLMModel, tokenizer: Tokenizer, contextWindow: Int, maxSequences: Int, memoryBudgetBytes: Int,
-                promptChunk: Int = 64, promptChunkWhileDecoding: Int = 16, speculation: Speculation = .off) {
+                promptChunk: Int = 64, promptChunkWhileDecoding: Int = 16, speculation: Speculation = .off,
+                readAheadRows: Int = CachedSequence.defaultReadAheadRows) {
         self.model = model
         self.tokenizer = tokenizer
         self.contextWindow = max(2, min(contextWindow, model.config.contextLength))
@@ -41,6 +46,7 @@ public final class BatchDecoder: @unchecked Sendable {
         self.promptChunk = max(1, min(promptChunk, model.maxBatch))
         self.promptChunkWhileDecoding = max(1, min(promptChunkWhileDecoding, self.promptChunk))
         self.speculation = speculation
+        self.readAheadRows = max(0, readAheadRows)
         prefixes = PrefixPool(bytesPerPosition: KVCache.bytes(config: model.config, positions: 1, precision: precision))
     }
 
@@ -102,6 +108,13 @@ public final class BatchDecoder: @unchecked Sendable {
         }
     }
 
+    /// The default KV budget for `answers` answering together in a window of `window`: a full window
+    /// each, and the most that reading the next slide's kept part ahead adds (half a window).
+    public static func defaultBudgetBytes(answers: Int, window: Int, bytesPerPosition: Int) -> Int {
+        let keptPart = window - CachedSequence.freeAfterSlide(window: window, keepPrefix: 0, slack: nil)
+        return answers * (window + keptPart) * bytesPerPosition
+    }
+
     /// The KV positions an answer reserves: its prompt as read and what it may generate, at most the window.
     private func reservation(promptTokens: Int, maxTokens: Int) -> Int {
         min(contextWindow, promptTokens + max(1, maxTokens))
@@ -153,18 +166,29 @@ public final class BatchDecoder: @unchecked Sendable {
             steppingRows += job.draft(limit: rowsWithDrafts - steppingRows, model: model,
                                       amongOthers: stepping.count > 1 || reader != nil)
         }
+        // The next slides' kept parts come first (their rows want no logits).
+        var aheadParts: [(tokens: ArraySlice<Int32>, cache: KVCache)] = []
+        var aheadRows = 0
+        for job in stepping where readAheadRows > 0 {
+            guard let part = job.readAheadPart(perToken: readAheadRows, room: model.maxBatch - steppingRows - aheadRows,
+                                               window: contextWindow, model: model, grant: grantReadAhead) else { continue }
+            aheadParts.append(part)
+            aheadRows += part.tokens.count
+        }
         var parts = stepping.map { (tokens: $0.stepTokens, cache: $0.cacheForStep) }
         var chunk: ArraySlice<Int32> = []
         if let reader {
-            let limit = min(stepping.isEmpty ? promptChunk : promptChunkWhileDecoding, model.maxBatch - steppingRows)
+            let limit = min(stepping.isEmpty ? promptChunk : promptChunkWhileDecoding, model.maxBatch - steppingRows - aheadRows)
             chunk = reader.unreadPrompt(limit: limit)
             if !chunk.isEmpty { parts.insert((chunk, reader.cache(model: model, precision: precision)), at: 0) }
         }
+        parts.insert(contentsOf: aheadParts, at: 0)
         guard !parts.isEmpty else { return }
         let endsPrompt = !chunk.isEmpty && chunk.count == reader?.unreadCount
         let first = endsPrompt ? 1 : 0
         model.forward(parts, logitsOfLast: steppingRows + first, into: &logits)
         let vocab = model.config.vocabRows
+        for job in stepping { job.readAheadFed() }
         if let reader, !chunk.isEmpty { reader.read(chunk.count, lastLogits: endsPrompt ? logits[0..<vocab] : nil) }
         var row = first
         for job in stepping {
@@ -172,6 +196,24 @@ public final class BatchDecoder: @unchecked Sendable {
             job.takeLogits(logits[(row * vocab)..<((row + count) * vocab)], vocab: vocab)
             row += count
         }
+    }
+
+    /// Reserves `positions` of the KV budget for an answer's read-ahead, dropping kept prefixes to
+    /// make room; false when the running answers leave too little.
+    private func grantReadAhead(_ positions: Int) -> Bool {
+        condition.withLock {
+            let bytes = positions * bytesPerPosition
+            guard reservedBytes + bytes <= memoryBudgetBytes else { return false }
+            reservedBytes += bytes
+            prefixes.evict(toFit: memoryBudgetBytes - reservedBytes)
+            peakReservedBytes = max(peakReservedBytes, reservedBytes + prefixes.bytes)
+            return true
+        }
+    }
+
+    /// What `jobs` reserve: their caches, and their read-ahead caches while they have one.
+    private func reservation(of jobs: [BatchJob]) -> Int {
+        jobs.reduce(0) { $0 + $1.reservedPositions + $1.readAheadPositions } * bytesPerPosition
     }
 
     private func loop() {
@@ -205,21 +247,21 @@ public final class BatchDecoder: @unchecked Sendable {
             for job in active where !job.isReadingPrompt || job.flag.isRaised {
                 if job.chooseNext(window: contextWindow) { stepping.append(job) }
             }
-            step(stepping, reading: active.first { $0.isReadingPrompt && !$0.isFinished && !$0.flag.isRaised },
-                 logits: &logits)
+            // An answer reading the rest of a slide's kept tail goes before new prompts: its user is mid-stream.
+            let readers = active.filter { $0.isReadingPrompt && !$0.isFinished && !$0.flag.isRaised }
+            step(stepping, reading: readers.first(where: \.isMidAnswer) ?? readers.first, logits: &logits)
             let finished = active.filter(\.isFinished)
-            if !finished.isEmpty {
-                active.removeAll(where: \.isFinished)
-                condition.withLock {
-                    reservedBytes -= finished.reduce(0) { $0 + $1.reservedPositions } * bytesPerPosition
-                    // Each holds at most its reservation, so keeping them stays within the budget.
-                    for job in finished {
-                        if let kept = job.cachedTokens { prefixes.keep(tokens: kept.tokens, cache: kept.cache) }
-                    }
-                    runningCount = active.count
+            active.removeAll(where: \.isFinished)
+            condition.withLock {
+                // Slides and endings hand back read-ahead caches.
+                reservedBytes = reservation(of: active)
+                // Each holds at most its reservation, so keeping them stays within the budget.
+                for job in finished {
+                    if let kept = job.cachedTokens { prefixes.keep(tokens: kept.tokens, cache: kept.cache) }
                 }
-                for job in finished { job.complete() }
+                runningCount = active.count
             }
+            for job in finished { job.complete() }
         }
     }
 }

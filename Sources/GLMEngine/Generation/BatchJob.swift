@@ -31,6 +31,11 @@ final class BatchJob: @unchecked Sendable {
     private(set) var pendingDrafts: [Int32] = []
     /// The model's own token where it rejected a draft: the next token, already drawn.
     private var drawn: Int32?
+    /// The next slide's kept part, read a row or so with each step as the window nears full, so that the
+    /// slide need not pause the answer (`SlideReadAhead`); its cache counts against the KV budget.
+    private var readAhead: SlideReadAhead?
+    /// The rows of it the coming step carries.
+    private var readAheadRows: ArraySlice<Int32> = []
     private let queuedAt = DispatchTime.now().uptimeNanoseconds
     private var generationStart: UInt64 = 0
 
@@ -55,6 +60,8 @@ final class BatchJob: @unchecked Sendable {
 
     /// Reading the prompt, or after a slide the kept tail, before the next token.
     var isReadingPrompt: Bool { promptRead < sequence.count }
+    /// Has streamed tokens (so a read now is a slide's, in the middle of the answer).
+    var isMidAnswer: Bool { generationStart > 0 }
 
     /// Starts the cache with the first `count` positions of `source`, whose tokens begin as this
     /// prompt does, so reading starts after them.
@@ -154,20 +161,71 @@ final class BatchJob: @unchecked Sendable {
     /// The step's rows: the pending token and its drafts.
     var stepTokens: ArraySlice<Int32> { ArraySlice([pendingToken] + pendingDrafts) }
 
+    /// KV positions the read-ahead's cache reserves (0 without one).
+    var readAheadPositions: Int { readAhead?.cache.maxPositions ?? 0 }
+
+    /// The rows of the next slide's kept part that this step carries (`perToken` a token, at most `room`),
+    /// with their cache, or nil. Only an answer that will fill the window reads ahead, from when its
+    /// ledger reaches the kept tail's start; `grant` asks the decoder for the positions a new read-ahead
+    /// cache reserves, and refused, the slide reads the kept tail when it comes.
+    func readAheadPart(perToken: Int, room: Int, window: Int, model: GLMModel,
+                       grant: (Int) -> Bool) -> (tokens: ArraySlice<Int32>, cache: KVCache)? {
+        readAheadRows = []
+        guard perToken > 0, room > 0, let cache, cache.maxPositions >= window,
+              request.maxTokens - answer.stats.generatedTokens > window - cache.count,
+              let target = SlideReadAhead.nextSlide(ledgerCount: cache.count, layout: layout, window: window, slack: nil)
+        else { return nil }
+        let ahead: SlideReadAhead
+        if let existing = readAhead {
+            ahead = existing
+            ahead.aim(at: target, ledger: sequence)
+        } else {
+            // The kept part is at most the window less what the slide frees.
+            let positions = window - CachedSequence.freeAfterSlide(window: window, keepPrefix: target.keepPrefix, slack: nil)
+            guard cache.count + 1 >= target.tailStart, grant(positions) else { return nil }
+            ahead = SlideReadAhead(cache: KVCache(config: model.config, maxPositions: positions, precision: cache.precision),
+                                   keepPrefix: target.keepPrefix, tailStart: target.tailStart)
+            readAhead = ahead
+        }
+        let count = ahead.rowsToRead(ledgerCount: cache.count, window: window, perToken: perToken,
+                                     tokensInPass: stepTokens.count, room: room)
+        guard count > 0 else { return nil }
+        readAheadRows = ahead.nextRows(count, ledger: sequence, pending: pendingToken)
+        return (readAheadRows, ahead.cache)
+    }
+
+    /// Records the read-ahead rows the step just fed.
+    func readAheadFed() {
+        readAhead?.fed(readAheadRows)
+        readAheadRows = []
+    }
+
     /// The engine's exact slide: the oldest turns after the fixed prefix go, and the kept tail (with
     /// `token` last) is read again at its new positions, so the cache becomes what a fresh read of
-    /// the kept tokens gives. False when nothing can go.
+    /// the kept tokens gives; what the read-ahead holds of it is copied in, not read. False when
+    /// nothing can go.
     private func slide(feeding token: Int32, in cache: KVCache, window: Int) -> Bool {
         let free = CachedSequence.freeAfterSlide(window: window, keepPrefix: layout.keepPrefix, slack: nil)
         guard let plan = ContextWindow.plan(sequence + [token], layout: layout, window: window, free: free),
               plan.droppedTokens > 0 else { return false }
+        var report = plan.report
         cache.truncate(to: plan.layout.keepPrefix)
+        if let ahead = readAhead {
+            // The token itself is read at the slide, for its logits.
+            let adopted = min(ahead.count, plan.kept.count - 1)
+            if adopted > plan.layout.keepPrefix, ahead.tokens.prefix(adopted).elementsEqual(plan.kept.prefix(adopted)) {
+                cache.copyPrefix(adopted, from: ahead.cache)
+                report.readAheadTokens = adopted
+                report.rereadTokens = plan.kept.count - adopted
+            }
+            readAhead = nil
+        }
         sequence = plan.kept
         layout = plan.layout
-        promptRead = plan.layout.keepPrefix
-        let report = plan.report
+        promptRead = cache.count
         answer.stats.slides += 1
         answer.stats.rereadTokens += report.rereadTokens
+        answer.stats.readAheadTokens += report.readAheadTokens
         onEvent(.contextSlid(report))
         return true
     }

@@ -43,6 +43,44 @@ final class SlideReadAhead {
         isReading = false
     }
 
+    /// Where the slide that comes when a ledger of `window` tokens (`layout`) takes one more starts its
+    /// kept tail, with the prefix it keeps; nil when that slide keeps nothing beyond the prefix (or
+    /// cannot happen). `slack` as `CachedSequence.slideSlack`.
+    static func nextSlide(ledgerCount: Int, layout: PromptLayout, window: Int,
+                          slack: Int?) -> (keepPrefix: Int, tailStart: Int)? {
+        let keepPrefix = min(layout.keepPrefix, ledgerCount)
+        let free = CachedSequence.freeAfterSlide(window: window, keepPrefix: keepPrefix, slack: slack)
+        guard let tailStart = ContextWindow.tailStart(count: window + 1, layout: layout, window: window, free: free),
+              tailStart > keepPrefix else { return nil }
+        return (keepPrefix, tailStart)
+    }
+
+    /// Aims at the slide `target` (from `nextSlide`), keeping what still holds for it.
+    func aim(at target: (keepPrefix: Int, tailStart: Int), ledger: [Int32]) {
+        guard keepPrefix != target.keepPrefix || tailStart != target.tailStart else { return }
+        retarget(keepPrefix: target.keepPrefix, tailStart: target.tailStart, ledger: ledger)
+    }
+
+    /// How many rows to read in a pass that feeds `tokensInPass` tokens to a main ledger of `ledgerCount`
+    /// tokens (in a window of `window`), at `perToken` rows a token, with `room` rows left in the pass.
+    /// Reading starts when the rows left would no longer fit in the steps left before the window is full
+    /// (less one a token: the kept tail grows by the token fed), with some room to spare, and keeps up
+    /// after that; behind schedule (a long prompt filled the window) up to twice the rows (four at
+    /// least), the rest at the slide.
+    func rowsToRead(ledgerCount: Int, window: Int, perToken: Int, tokensInPass: Int, room: Int) -> Int {
+        let available = keepPrefix + max(0, ledgerCount + 1 - tailStart)
+        let stepsLeft = max(1, window - ledgerCount)
+        let lag = available - count
+        guard lag > 0, perToken > 0 else { return 0 }
+        if !isReading {
+            guard (perToken - 1) * stepsLeft <= lag + lag / 8 + perToken else { return 0 }
+            isReading = true
+        }
+        let needed = (lag + stepsLeft - 1) / stepsLeft + 1
+        let rowsPerToken = max(perToken, min(max(2 * perToken, 4), needed))
+        return max(0, min(lag, rowsPerToken * tokensInPass, room))
+    }
+
     /// Follows the main ledger being cut back to `n` tokens.
     func ledgerTruncated(to n: Int) {
         let mirrored = n <= tailStart ? min(n, keepPrefix) : keepPrefix + (n - tailStart)

@@ -159,43 +159,26 @@ public final class CachedSequence: @unchecked Sendable {
         return report
     }
 
-    /// The rows to read ahead with this token, or nil. Reading starts when the rows left to read would
-    /// no longer fit in the steps left before the window is full at `readAheadRowsPerToken` a token
-    /// (less one: the kept tail grows by the token fed), with some room to spare, and keeps up after that.
+    /// The rows to read ahead with this token, or nil (the schedule: `SlideReadAhead.rowsToRead`).
     /// A pass that feeds `tokensInPass` rows (a token and its drafts) takes that many tokens' share.
     func readAheadRows(feeding token: Int32, tokensInPass: Int = 1) -> (SlideReadAhead, ArraySlice<Int32>)? {
         let perToken = readAheadRowsPerToken
-        guard slidePolicy == .exact, perToken > 0, tokensInPass + perToken <= model.maxBatch else { return nil }
-        let keepPrefix = min(layout.keepPrefix, tokens.count)
-        // the slide comes when the window is full and one more token arrives
-        guard let tailStart = ContextWindow.tailStart(count: window + 1, layout: layout, window: window,
-                                                      free: freeAfterSlide(keepPrefix: keepPrefix)),
-              tailStart > keepPrefix else { return nil }
-        let available = keepPrefix + max(0, tokens.count + 1 - tailStart)
-        let stepsLeft = window - tokens.count
+        guard slidePolicy == .exact, perToken > 0, tokensInPass + perToken <= model.maxBatch,
+              let target = SlideReadAhead.nextSlide(ledgerCount: tokens.count, layout: layout, window: window,
+                                                    slack: slideSlack) else { return nil }
         let ahead: SlideReadAhead
         if let existing = readAhead {
             ahead = existing
-            if ahead.keepPrefix != keepPrefix || ahead.tailStart != tailStart {
-                ahead.retarget(keepPrefix: keepPrefix, tailStart: tailStart, ledger: tokens)
-            }
+            ahead.aim(at: target, ledger: tokens)
         } else {
             // the cache takes memory only as rows are fed
             ahead = SlideReadAhead(cache: KVCache(config: model.config, maxPositions: window, precision: cache.precision),
-                                   keepPrefix: keepPrefix, tailStart: tailStart)
+                                   keepPrefix: target.keepPrefix, tailStart: target.tailStart)
             readAhead = ahead
         }
-        let lag = available - ahead.count
-        guard lag > 0 else { return nil }
-        if !ahead.isReading {
-            guard (perToken - 1) * stepsLeft <= lag + lag / 8 + perToken else { return nil }
-            ahead.isReading = true
-        }
-        // behind schedule (a long prompt filled the window): up to twice the rows (four at least), the
-        // rest at the slide
-        let needed = (lag + stepsLeft - 1) / stepsLeft + 1
-        let rowsPerToken = max(perToken, min(max(2 * perToken, 4), needed))
-        let count = min(lag, rowsPerToken * tokensInPass, model.maxBatch - tokensInPass)
+        let count = ahead.rowsToRead(ledgerCount: tokens.count, window: window, perToken: perToken,
+                                     tokensInPass: tokensInPass, room: model.maxBatch - tokensInPass)
+        guard count > 0 else { return nil }
         return (ahead, ahead.nextRows(count, ledger: tokens, pending: token))
     }
 

@@ -82,4 +82,75 @@ struct BatchDecoderSlideTests {
         }
         #expect(decoder.counts.running == 0)
     }
+
+    /// Runs `requests` together in a decoder of `budget` bytes reading `readAheadRows` a token ahead;
+    /// each answer's tokens and stats, with the decoder's peak KV reservation.
+    static func batched(_ requests: [GenerationRequest], readAheadRows: Int,
+                        budget: Int = 1 << 30) async throws -> (answers: [([Int32], [SlideReport], GenerationStats)], peak: Int) {
+        let model = try OracleModelTests.load("oracle/rope50")
+        let tokenizer = try Tokenizer(modelPath: Fixtures.tinyModel + "/tokenizer.model")
+        let decoder = BatchDecoder(model: model, tokenizer: tokenizer, contextWindow: window, maxSequences: 4,
+                                   memoryBudgetBytes: budget, promptChunk: 8, readAheadRows: readAheadRows)
+        let answers = try await withThrowingTaskGroup(of: (Int, [Int32], [SlideReport], GenerationStats).self) { group in
+            for (index, request) in requests.enumerated() {
+                group.addTask {
+                    let events = Events()
+                    let (_, stats) = try await decoder.run(request) { events.take($0) }
+                    return (index, events.tokens, events.slides, stats)
+                }
+            }
+            return try await group.reduce(into: [Int: ([Int32], [SlideReport], GenerationStats)]()) { $0[$1.0] = ($1.1, $1.2, $1.3) }
+        }
+        return (try requests.indices.map { try #require(answers[$0]) }, decoder.kvReservedBytes.peak)
+    }
+
+    @Test("the next slide's kept part is read ahead with each token, so a slide reads only the token that overflowed")
+    func readAheadAmongOthers() async throws {
+        let prompt = try #require(OracleModelTests.expected["oracle/rope50"]?.first?.inputIDs)
+        let requests = [
+            Self.request(Array(prompt.prefix(30)), layout: .plain, maxTokens: 120),
+            Self.request(Array(prompt.prefix(30)), layout: PromptLayout(keepPrefix: 6, turnStarts: [6, 14]), maxTokens: 100),
+            Self.request(Array(prompt.prefix(12)), layout: .plain, maxTokens: 20),
+        ]
+        var expected: [[Int32]] = []
+        for request in requests { expected.append(try await Self.engineAnswer(request).0) }
+        let ahead = try await Self.batched(requests, readAheadRows: 1)
+        let atSlides = try await Self.batched(requests, readAheadRows: 0)
+        for (index, request) in requests.enumerated() {
+            let (tokens, slides, stats) = ahead.answers[index]
+            let (plainTokens, plainSlides, plainStats) = atSlides.answers[index]
+            #expect(tokens == expected[index], "request \(index), read ahead")
+            #expect(plainTokens == expected[index], "request \(index), read at the slides")
+            #expect(plainStats.readAheadTokens == 0)
+            guard index < 2 else {
+                #expect(slides.isEmpty && stats.readAheadTokens == 0, "a short answer never reads ahead")
+                continue
+            }
+            #expect(slides.count >= 4 && slides.count == plainSlides.count)
+            #expect(stats.readAheadTokens == slides.reduce(0) { $0 + $1.readAheadTokens })
+            // The first slide comes before the ledger reached the kept tail (the prompt filled most of the
+            // window); every later one finds all but the token that overflowed read ahead (the prefix too).
+            for (slide, plain) in zip(slides.dropFirst(), plainSlides.dropFirst()) {
+                #expect(slide.rereadTokens == 1, "request \(index)")
+                #expect(slide.readAheadTokens + 1 == request.layout.keepPrefix + plain.rereadTokens)
+            }
+        }
+    }
+
+    @Test("with no KV budget left for a read-ahead cache, the slide reads the kept tail and the budget holds")
+    func readAheadRefusedByBudget() async throws {
+        let prompt = try #require(OracleModelTests.expected["oracle/rope50"]?.first?.inputIDs)
+        let request = Self.request(Array(prompt.prefix(30)), layout: .plain, maxTokens: 90)
+        let expected = try await Self.engineAnswer(request).0
+        let model = try OracleModelTests.load("oracle/rope50")
+        let window = KVCache.bytes(config: model.config, positions: Self.window, precision: model.cachePrecision)
+        let tight = try await Self.batched([request], readAheadRows: 1, budget: window)
+        #expect(tight.answers[0].0 == expected)
+        #expect(tight.answers[0].2.slides >= 2 && tight.answers[0].2.readAheadTokens == 0)
+        #expect(tight.peak <= window)
+        let roomy = try await Self.batched([request], readAheadRows: 1, budget: window * 3 / 2)
+        #expect(roomy.answers[0].0 == expected)
+        #expect(roomy.answers[0].2.readAheadTokens > 0)
+        #expect(roomy.peak <= window * 3 / 2)
+    }
 }
