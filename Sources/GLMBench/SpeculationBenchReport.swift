@@ -13,9 +13,10 @@ extension SpeculationBenchmark.Result {
                          + String(format: "%.2f", median(runs.map(\.tokensPerSecond)))
                          + " | \(speeds) | \(last?.drafted ?? 0) | \(last?.accepted ?? 0) | \(last?.passes ?? 0) |")
         }
-        row("tg\(options.generatedTokens) plain", plain)
+        let depth = options.context > 0 ? " @ ctx \(options.context)" : ""
+        row("tg\(options.generatedTokens) plain" + depth, plain)
         if !speculative.isEmpty {
-            row("tg\(options.generatedTokens) \(options.mode.rawValue) K=\(options.maxDrafts)", speculative)
+            row("tg\(options.generatedTokens) \(options.mode.rawValue) K=\(options.maxDrafts)" + depth, speculative)
             let gain = median(speculative.map(\.tokensPerSecond)) / max(median(plain.map(\.tokensPerSecond)), 1e-12)
             lines.append("")
             lines.append("speed-up \(options.mode.rawValue) / plain: " + String(format: "%.2fx", gain)

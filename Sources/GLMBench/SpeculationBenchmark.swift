@@ -26,6 +26,9 @@ public enum SpeculationBenchmark {
         public var repetitions = 3
         /// Passes of each size timed for the verification cost.
         public var costPasses = 8
+        /// Cached positions (random rows, as `bench --context`) the prompt is read after: speculation
+        /// over a long conversation, where drafts are wary (`DraftBudget.waryDepth`).
+        public var context = 0
         public init() {}
     }
 
@@ -52,15 +55,15 @@ public enum SpeculationBenchmark {
         var result = Result()
         let vocabulary = min(model.config.vocabRows, 64_000)
         let prompt = self.prompt(options.promptTokens, vocabulary: vocabulary)
-        let window = prompt.count + options.generatedTokens + options.maxDrafts + 2
+        let window = options.context + prompt.count + options.generatedTokens + options.maxDrafts + 2
         guard window <= model.config.contextLength else {
             throw GLMError(.contextOverflow, "the benchmark needs \(window) positions; the model's window is \(model.config.contextLength)")
         }
-        let sequence = CachedSequence(model: model, contextLimit: window)
+        let sequence = try filledSequence(model, window: window, context: options.context)
         // warm-up: every weight page touched once, and a few steps
-        _ = try generate(sequence, prompt: prompt, count: 4, source: nil, maxDrafts: 0)
+        _ = try generate(sequence, prompt: prompt, options: options, count: 4, source: nil, maxDrafts: 0)
         for repetition in 0..<options.repetitions {
-            let plain = try generate(sequence, prompt: prompt, count: options.generatedTokens, source: nil, maxDrafts: 0)
+            let plain = try generate(sequence, prompt: prompt, options: options, count: options.generatedTokens, source: nil, maxDrafts: 0)
             result.plain.append(plain.run)
             log(String(format: "plain #%d: %.2f tokens/s", repetition + 1, plain.run.tokensPerSecond))
             guard options.mode != .off else { continue }
@@ -70,7 +73,7 @@ public enum SpeculationBenchmark {
             case .miss: source = ScriptedDrafter(promptCount: prompt.count, script: plain.ids.map { Self.other(than: $0, vocabulary: vocabulary) })
             case .ngram, .off: source = NGramDrafter()
             }
-            let fast = try generate(sequence, prompt: prompt, count: options.generatedTokens, source: source,
+            let fast = try generate(sequence, prompt: prompt, options: options, count: options.generatedTokens, source: source,
                                     maxDrafts: options.maxDrafts)
             result.speculative.append(fast.run)
             result.identical = result.identical && fast.ids == plain.ids
@@ -81,6 +84,22 @@ public enum SpeculationBenchmark {
         try measureCost(model, prompt: prompt, options: options, into: &result, log: log)
         return result
     }
+
+    /// A sequence of `window` positions whose first `context` hold random rows (their ledger: `filler`).
+    /// Its window fits the whole run, so the next slide's read-ahead (which would add rows to every
+    /// pass near the end of a window) is off: both forms are timed as generation in the middle of a chat.
+    static func filledSequence(_ model: GLMModel, window: Int, context: Int) throws -> CachedSequence {
+        let sequence = CachedSequence(model: model, contextLimit: window)
+        sequence.readAheadRowsPerToken = 0
+        if context > 0 {
+            sequence.cache.fillWithRandomRows(upTo: context, seed: 5)
+            try sequence.assumeCached(filler(context))
+        }
+        return sequence
+    }
+
+    /// The ledger of the random rows: ids no prompt of the benchmark repeats in a row.
+    static func filler(_ count: Int) -> [Int32] { (0..<count).map { Int32(30_000 + $0 % 7) } }
 
     /// A token id that is not `token`, inside the vocabulary the sampler allows.
     static func other(than token: Int32, vocabulary: Int) -> Int32 {
@@ -97,11 +116,14 @@ public enum SpeculationBenchmark {
         return Array(whole.prefix(max(2, count)))
     }
 
-    /// The engine's greedy loop over `sequence`: plain when `source` is nil.
-    static func generate(_ sequence: CachedSequence, prompt: [Int32], count: Int, source: (any DraftSource)?,
-                         maxDrafts: Int) throws -> (ids: [Int32], run: Run) {
-        sequence.truncate(to: 0)
-        var logits = try sequence.prefill(prompt).logits
+    /// The engine's greedy loop over `sequence`: plain when `source` is nil. The prompt is read after
+    /// the `options.context` random rows of `filledSequence`, each time.
+    /// After the random rows of `filledSequence`, if any: the prompt is read after them each time.
+    static func generate(_ sequence: CachedSequence, prompt: [Int32], options: Options, count: Int,
+                         source: (any DraftSource)?, maxDrafts: Int) throws -> (ids: [Int32], run: Run) {
+        let context = options.context
+        sequence.truncate(to: context)
+        var logits = try sequence.prefill(filler(context) + prompt).logits
         var sampler = Sampler(parameters: .greedy, seed: 0, allowedVocabulary: min(sequence.model.config.vocabRows, 64_000))
         var drafter = source
         var history = prompt
@@ -141,8 +163,9 @@ public enum SpeculationBenchmark {
     /// One token's pass against passes of 1 + K rows with every row's logits, alternating, after the prompt.
     static func measureCost(_ model: GLMModel, prompt: [Int32], options: Options, into result: inout Result,
                             log: (String) -> Void) throws {
-        let sequence = CachedSequence(model: model, contextLimit: prompt.count + model.maxBatch + 1)
-        var logits = try sequence.prefill(prompt).logits
+        let sequence = try filledSequence(model, window: options.context + prompt.count + model.maxBatch + 1,
+                                          context: options.context)
+        var logits = try sequence.prefill(filler(options.context) + prompt).logits
         let base = sequence.tokens.count
         let drafts = Array(Set([1, 2, 4, options.maxDrafts].filter { $0 >= 1 && $0 <= sequence.draftRoom(wanted: $0) })).sorted()
         var single: [Double] = []

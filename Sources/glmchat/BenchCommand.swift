@@ -45,7 +45,7 @@ struct BenchCommand: AsyncParsableCommand {
         }
         guard readAheadRows < 64 else { throw ValidationError("--read-ahead takes at most 63 rows") }
         if speculate != nil {
-            guard context == 0, !json else { throw ValidationError("--speculate goes without --context and --json") }
+            guard !json else { throw ValidationError("--speculate goes without --json") }
             guard generatedTokens > 1, (1...64).contains(drafts) else {
                 throw ValidationError("--speculate needs -n of at least 2 and --drafts from 1 to 64")
             }
@@ -105,6 +105,7 @@ struct BenchCommand: AsyncParsableCommand {
                 options.promptTokens = promptTokens
                 options.generatedTokens = generatedTokens
                 options.repetitions = repetitions
+                options.context = context
                 let result = try SpeculationBenchmark.run(model: glm, options: options) { line in
                     FileHandle.standardError.write(Data((line + "\n").utf8))
                 }

@@ -8,15 +8,17 @@ enum BenchFixture {
     static let config = ModelConfig(numLayers: 2, hiddenSize: 64, numHeads: 4, headDim: 16, kvGroups: 2,
                                     ffnHiddenSize: 96, vocabRows: 1024, contextLength: 64)
 
-    static func model() throws -> GLMModel {
-        try modelAndTokenizer().model
+    static func model(contextLength: Int = config.contextLength) throws -> GLMModel {
+        try modelAndTokenizer(contextLength: contextLength).model
     }
 
     /// The model with the tokenizer of the vocabulary the writer embeds in the file.
-    static func modelAndTokenizer() throws -> (model: GLMModel, tokenizer: Tokenizer) {
+    static func modelAndTokenizer(contextLength: Int = config.contextLength) throws -> (model: GLMModel, tokenizer: Tokenizer) {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("random-small-q4_0.gguf").path
+        var config = config
+        config.contextLength = contextLength
         try RandomModel.write(config: config, name: "random-small", type: .q4_0, to: path)
         let opened = try ModelFiles.open(path: path)
         let compute = ComputeContext(threads: 2)

@@ -43,6 +43,25 @@ import Testing
         #expect(result.speculative.count == 2)
     }
 
+    @Test func pastTheWaryDepthAMissWaitsAndTheOracleStillHolds() throws {
+        let model = try BenchFixture.model(contextLength: 4200)
+        var options = options(.miss)
+        options.context = DraftBudget.waryDepth + 8
+        let miss = try SpeculationBenchmark.run(model: model, options: options)
+        #expect(miss.identical)
+        for run in miss.speculative {
+            // one draft, missed; then none for the 16 steps after it, which end the answer
+            #expect(run.passes == 1 && run.drafted == 1 && run.accepted == 0)
+        }
+        options.mode = .oracle
+        let oracle = try SpeculationBenchmark.run(model: model, options: options)
+        #expect(oracle.identical)
+        for run in oracle.speculative {
+            // passes of 1, 2, 4 and 4 drafts, all held
+            #expect(run.accepted == run.drafted && run.drafted == 11 && run.passes == 4)
+        }
+    }
+
     @Test(arguments: [Int32(0), 5, 1022, 1023])
     func theMissTokenIsAnotherTokenOfTheVocabulary(_ token: Int32) {
         let other = SpeculationBenchmark.other(than: token, vocabulary: 1024)

@@ -216,6 +216,17 @@ public final class CachedSequence: @unchecked Sendable {
         }
     }
 
+    /// For benchmarks at depth: says that the positions the cache holds, filled by other means (random
+    /// rows), stand for `tokens`, so that a prompt starting with them is read after them.
+    public func assumeCached(_ tokens: [Int32]) throws {
+        guard tokens.count == cache.count else {
+            throw GLMError(.badValue, "\(tokens.count) tokens for a cache of \(cache.count) positions")
+        }
+        self.tokens = tokens
+        readAhead = nil
+        layout = .plain
+    }
+
     public func truncate(to n: Int) {
         cache.truncate(to: n)
         if n < tokens.count { tokens.removeSubrange(n...) }
