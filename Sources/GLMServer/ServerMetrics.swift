@@ -2,7 +2,8 @@ import Foundation
 import GLMEngine
 
 /// What `GET /metrics` reports, in Prometheus's text format: requests by endpoint and status, tokens
-/// read and generated, drafts checked and kept (speculative decoding), answers cancelled and why, the
+/// read and generated, drafts checked and kept (speculative decoding), slides of a full window and how
+/// their kept tokens were read (ahead, or at the slide: a pause), answers cancelled and why, the
 /// requests at work and queued per model, and the speed of the last answer (on the engine's own clock).
 public final class ServerMetrics: @unchecked Sendable {
     private let lock = NSLock()
@@ -12,6 +13,9 @@ public final class ServerMetrics: @unchecked Sendable {
     private var generatedTokens: [String: Int] = [:]
     private var draftedTokens: [String: Int] = [:]
     private var acceptedDrafts: [String: Int] = [:]
+    private var slides: [String: Int] = [:]
+    private var slideTokensReadAhead: [String: Int] = [:]
+    private var slideTokensReread: [String: Int] = [:]
     private var cancellations: [String: Int] = [:]
     private var lastGenerationRate: [String: Double] = [:]
     private var lastPromptRate: [String: Double] = [:]
@@ -29,6 +33,9 @@ public final class ServerMetrics: @unchecked Sendable {
             generatedTokens[model, default: 0] += stats.generatedTokens
             draftedTokens[model, default: 0] += stats.draftedTokens
             acceptedDrafts[model, default: 0] += stats.acceptedTokens
+            slides[model, default: 0] += stats.slides
+            slideTokensReadAhead[model, default: 0] += stats.readAheadTokens
+            slideTokensReread[model, default: 0] += stats.rereadTokens
             if stats.generatedTokens > 1 { lastGenerationRate[model] = stats.generationTokensPerSecond }
             if stats.promptTokens > stats.reusedTokens { lastPromptRate[model] = stats.promptTokensPerSecond }
         }
@@ -64,6 +71,12 @@ public final class ServerMetrics: @unchecked Sendable {
                    byModel(draftedTokens))
             family("glmchat_draft_tokens_accepted_total", "counter", "Guessed tokens the model agreed with.",
                    byModel(acceptedDrafts))
+            family("glmchat_slides_total", "counter", "Full windows slid mid-answer (old turns dropped, the kept part read again).",
+                   byModel(slides))
+            family("glmchat_slide_tokens_read_ahead_total", "counter",
+                   "Kept tokens of slides read ahead, a row with each generated token.", byModel(slideTokensReadAhead))
+            family("glmchat_slide_tokens_read_at_slide_total", "counter",
+                   "Kept tokens of slides read when the window filled (the answer waits for them).", byModel(slideTokensReread))
             family("glmchat_answers_cancelled_total", "counter",
                    "Answers stopped early, by reason: disconnect, stop_string, shutdown.",
                    cancellations.map { ("reason=\"\($0.key)\"", String($0.value)) })

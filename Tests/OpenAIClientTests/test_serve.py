@@ -435,6 +435,31 @@ class ManyClientsTests(unittest.TestCase):
         self.assertLessEqual(accepted["ngram"], drafted["ngram"])
         self.assertEqual(drafted["off"], 0)
 
+    def test_batched_answers_slide_with_their_kept_part_read_ahead(self):
+        messages = [{"role": "user", "content": "Tell me a long story about a fox."}]
+        answers, metrics = {}, {}
+        for parallel in ("2", "1"):
+            server = Server("--model", TINY_MODEL, "--type", "q4_0", "--ctx-size", "64", "--parallel", parallel)
+            try:
+                client = server.client(timeout=120)
+                with ThreadPoolExecutor(max_workers=2) as pool:
+                    replies = list(pool.map(lambda _: client.chat.completions.create(
+                        model=TINY_NAME, messages=messages, temperature=0, max_tokens=200), range(2)))
+                answers[parallel] = [reply.choices[0].message.content for reply in replies]
+                self.assertEqual([reply.usage.completion_tokens for reply in replies], [200, 200])
+                metrics[parallel] = {name: server.metric(f"glmchat_{name}_total", f'model="{TINY_NAME}"')
+                                     for name in ("slides", "slide_tokens_read_ahead", "slide_tokens_read_at_slide")}
+            finally:
+                server.close()
+        # Decoded together, each answer is the engine's, slides and all.
+        self.assertEqual(answers["2"], answers["1"])
+        for parallel in ("2", "1"):
+            slid = metrics[parallel]
+            self.assertGreaterEqual(slid["slides"], 8, parallel)
+            # After each answer's first slide (whose kept part the prompt filled) only the token that overflowed is
+            # read there.
+            self.assertGreater(slid["slide_tokens_read_ahead"], 5 * slid["slide_tokens_read_at_slide"], parallel)
+
     def test_a_client_that_disconnects_stops_its_batched_answer_and_the_other_goes_on(self):
         server = Server("--model", TINY_MODEL, "--type", "f32", "--parallel", "2")
         try:
