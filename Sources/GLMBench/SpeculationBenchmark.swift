@@ -63,7 +63,8 @@ public enum SpeculationBenchmark {
         // warm-up: every weight page touched once, and a few steps
         _ = try generate(sequence, prompt: prompt, options: options, count: 4, source: nil, maxDrafts: 0)
         for repetition in 0..<options.repetitions {
-            let plain = try generate(sequence, prompt: prompt, options: options, count: options.generatedTokens, source: nil, maxDrafts: 0)
+            let plain = try generate(sequence, prompt: prompt, options: options, count: options.generatedTokens,
+                                     source: nil, maxDrafts: 0)
             result.plain.append(plain.run)
             log(String(format: "plain #%d: %.2f tokens/s", repetition + 1, plain.run.tokensPerSecond))
             guard options.mode != .off else { continue }

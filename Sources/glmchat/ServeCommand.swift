@@ -172,8 +172,9 @@ struct ServeCommand: AsyncParsableCommand {
                 served.append(ServedModel(local: local))
                 continue
             }
-            let budget = kvBudgetMB.map { Int($0 * 1_048_576) } 
-                ?? BatchDecoder.defaultBudgetBytes(answers: parallel, window: engine.contextWindow, bytesPerPosition: bytesPerPosition)
+            let budget = kvBudgetMB.map { Int($0 * 1_048_576) }
+                ?? BatchDecoder.defaultBudgetBytes(answers: parallel, window: engine.contextWindow,
+                                                   bytesPerPosition: bytesPerPosition)
             let decoder = BatchDecoder(model: loaded.model, tokenizer: loaded.tokenizer, contextWindow: engine.contextWindow,
                                        maxSequences: parallel, memoryBudgetBytes: budget, speculation: engine.speculation)
             log("\(entry.name): up to \(parallel) answers decode together, KV budget \(String(format: "%.1f", Double(budget) / 1_048_576)) MiB")
