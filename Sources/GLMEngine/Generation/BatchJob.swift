@@ -187,8 +187,8 @@ final class BatchJob: @unchecked Sendable {
                                    keepPrefix: target.keepPrefix, tailStart: target.tailStart)
             readAhead = ahead
         }
-        let count = ahead.rowsToRead(ledgerCount: cache.count, window: window, perToken: perToken,
-                                     tokensInPass: stepTokens.count, room: room)
+        let count = ahead.rowsToRead(ledgerCount: cache.count, window: window, perToken: perToken, tokensInPass: stepTokens.count,
+                                     room: min(room, ahead.cache.maxPositions - ahead.count))
         guard count > 0 else { return nil }
         readAheadRows = ahead.nextRows(count, ledger: sequence, pending: pendingToken)
         return (readAheadRows, ahead.cache)
