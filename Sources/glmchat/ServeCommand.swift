@@ -167,7 +167,7 @@ struct ServeCommand: AsyncParsableCommand {
             let local = LocalChatBackend(engine: engine, name: entry.name)
             guard parallel > 1 else {
                 if keptBytes > 0 {
-                    log("\(entry.name): other conversations' caches kept within \(String(format: "%.1f", Double(keptBytes) / 1_048_576)) MiB")
+                    log("\(entry.name): other conversations' caches kept within \(Self.mebibytes(keptBytes))")
                 }
                 served.append(ServedModel(local: local))
                 continue
@@ -177,12 +177,17 @@ struct ServeCommand: AsyncParsableCommand {
                                                    bytesPerPosition: bytesPerPosition)
             let decoder = BatchDecoder(model: loaded.model, tokenizer: loaded.tokenizer, contextWindow: engine.contextWindow,
                                        maxSequences: parallel, memoryBudgetBytes: budget, speculation: engine.speculation)
-            log("\(entry.name): up to \(parallel) answers decode together, KV budget \(String(format: "%.1f", Double(budget) / 1_048_576)) MiB")
+            log("\(entry.name): up to \(parallel) answers decode together, KV budget \(Self.mebibytes(budget))")
             served.append(ServedModel(batched: BatchedChatBackend(local: local, decoder: decoder)))
         }
         guard !served.isEmpty else {
             throw ValidationError("no model to serve: give --model PATH, or list models in config.toml")
         }
         return served
+    }
+
+    /// `bytes` in the unit the memory options take (MiB), in KiB below one MiB (the tiny test models).
+    static func mebibytes(_ bytes: Int) -> String {
+        bytes >= 1_048_576 ? String(format: "%.1f MiB", Double(bytes) / 1_048_576) : String(format: "%.0f KiB", Double(bytes) / 1024)
     }
 }
