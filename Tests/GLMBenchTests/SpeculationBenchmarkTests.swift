@@ -32,8 +32,8 @@ import Testing
         for run in result.speculative {
             #expect(run.passes > 1)
             #expect(run.accepted == 0)
-            // the first pass drafts the whole budget; after that miss every pass drafts one token
-            #expect(run.drafted == 4 + (run.passes - 1))
+            // the first pass drafts two tokens; after that miss every pass drafts one
+            #expect(run.drafted == DraftBudget.firstDrafts + (run.passes - 1))
         }
     }
 

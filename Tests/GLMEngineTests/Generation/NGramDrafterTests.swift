@@ -81,9 +81,13 @@ struct NGramDrafterTests {
         #expect(tokenizer.decode(head + guess) == tokenizer.decode(ids))
     }
 
-    @Test("the draft budget narrows after a pass cut short and widens again while guesses hold")
+    @Test("the draft budget starts narrow, narrows after a pass cut short and widens again while guesses hold")
     func budget() {
         var budget = DraftBudget(maxDrafts: 8)
+        #expect(budget.current == DraftBudget.firstDrafts)
+        budget.record(drafted: 2, accepted: 2)
+        #expect(budget.current == 4)
+        budget.record(drafted: 4, accepted: 4)
         #expect(budget.current == 8)
         budget.record(drafted: 8, accepted: 2)
         #expect(budget.current == 3)
