@@ -74,8 +74,8 @@ public enum SpeculationBenchmark {
             case .miss: source = ScriptedDrafter(promptCount: prompt.count, script: plain.ids.map { Self.other(than: $0, vocabulary: vocabulary) })
             case .ngram, .off: source = NGramDrafter()
             }
-            let fast = try generate(sequence, prompt: prompt, options: options, count: options.generatedTokens, source: source,
-                                    maxDrafts: options.maxDrafts)
+            let fast = try generate(sequence, prompt: prompt, options: options, count: options.generatedTokens,
+                                    source: source, maxDrafts: options.maxDrafts)
             result.speculative.append(fast.run)
             result.identical = result.identical && fast.ids == plain.ids
             log("\(options.mode.rawValue) #\(repetition + 1): " + String(format: "%.2f tokens/s", fast.run.tokensPerSecond)
@@ -119,7 +119,6 @@ public enum SpeculationBenchmark {
 
     /// The engine's greedy loop over `sequence`: plain when `source` is nil. The prompt is read after
     /// the `options.context` random rows of `filledSequence`, each time.
-    /// After the random rows of `filledSequence`, if any: the prompt is read after them each time.
     static func generate(_ sequence: CachedSequence, prompt: [Int32], options: Options, count: Int,
                          source: (any DraftSource)?, maxDrafts: Int) throws -> (ids: [Int32], run: Run) {
         let context = options.context

@@ -178,7 +178,8 @@ public final class BatchDecoder: @unchecked Sendable {
         var parts = stepping.map { (tokens: $0.stepTokens, cache: $0.cacheForStep) }
         var chunk: ArraySlice<Int32> = []
         if let reader {
-            let limit = min(stepping.isEmpty ? promptChunk : promptChunkWhileDecoding, model.maxBatch - steppingRows - aheadRows)
+            let limit = min(stepping.isEmpty ? promptChunk : promptChunkWhileDecoding,
+                            model.maxBatch - steppingRows - aheadRows)
             chunk = reader.unreadPrompt(limit: limit)
             if !chunk.isEmpty { parts.insert((chunk, reader.cache(model: model, precision: precision)), at: 0) }
         }

@@ -181,14 +181,14 @@ final class BatchJob: @unchecked Sendable {
             ahead.aim(at: target, ledger: sequence)
         } else {
             // The kept part is at most the window less what the slide frees.
-            let positions = window - CachedSequence.freeAfterSlide(window: window, keepPrefix: target.keepPrefix, slack: nil)
-            guard cache.count + 1 >= target.tailStart, grant(positions) else { return nil }
-            ahead = SlideReadAhead(cache: KVCache(config: model.config, maxPositions: positions, precision: cache.precision),
-                                   keepPrefix: target.keepPrefix, tailStart: target.tailStart)
+            let free = CachedSequence.freeAfterSlide(window: window, keepPrefix: target.keepPrefix, slack: nil)
+            guard cache.count + 1 >= target.tailStart, grant(window - free) else { return nil }
+            let keptPart = KVCache(config: model.config, maxPositions: window - free, precision: cache.precision)
+            ahead = SlideReadAhead(cache: keptPart, keepPrefix: target.keepPrefix, tailStart: target.tailStart)
             readAhead = ahead
         }
-        let count = ahead.rowsToRead(ledgerCount: cache.count, window: window, perToken: perToken, tokensInPass: stepTokens.count,
-                                     room: min(room, ahead.cache.maxPositions - ahead.count))
+        let count = ahead.rowsToRead(ledgerCount: cache.count, window: window, perToken: perToken,
+                                     tokensInPass: stepTokens.count, room: min(room, ahead.cache.maxPositions - ahead.count))
         guard count > 0 else { return nil }
         readAheadRows = ahead.nextRows(count, ledger: sequence, pending: pendingToken)
         return (readAheadRows, ahead.cache)
