@@ -411,23 +411,30 @@ class ManyClientsTests(unittest.TestCase):
         finally:
             server.close()
 
+    @staticmethod
+    def two_at_once(server_args, messages, max_tokens, metrics):
+        """Two clients ask `messages` at once of a server started with `server_args`: their replies, and the
+        server's `glmchat_<name>_total` for each of `metrics` afterwards."""
+        server = Server("--model", TINY_MODEL, "--type", "q4_0", *server_args)
+        try:
+            client = server.client(timeout=120)
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                replies = list(pool.map(lambda _: client.chat.completions.create(
+                    model=TINY_NAME, messages=messages, temperature=0, max_tokens=max_tokens), range(2)))
+            return replies, {name: server.metric(f"glmchat_{name}_total", f'model="{TINY_NAME}"') for name in metrics}
+        finally:
+            server.close()
+
     def test_batched_answers_speculate_and_answer_as_without(self):
         # Q4_0 weights: only block-quantized batches compute every row as a lone row, so only they speculate.
         passage = "The quick brown fox jumps over the lazy dog. " * 4
         messages = [{"role": "user", "content": "Repeat this passage: " + passage}]
         answers, drafted, accepted = {}, {}, {}
         for mode in ("ngram", "off"):
-            server = Server("--model", TINY_MODEL, "--type", "q4_0", "--parallel", "2", "--speculate", mode)
-            try:
-                client = server.client(timeout=120)
-                with ThreadPoolExecutor(max_workers=2) as pool:
-                    replies = list(pool.map(lambda _: client.chat.completions.create(
-                        model=TINY_NAME, messages=messages, temperature=0, max_tokens=60), range(2)))
-                answers[mode] = [reply.choices[0].message.content for reply in replies]
-                drafted[mode] = server.metric("glmchat_draft_tokens_total", f'model="{TINY_NAME}"')
-                accepted[mode] = server.metric("glmchat_draft_tokens_accepted_total", f'model="{TINY_NAME}"')
-            finally:
-                server.close()
+            replies, counted = self.two_at_once(("--parallel", "2", "--speculate", mode), messages, 60,
+                                                ("draft_tokens", "draft_tokens_accepted"))
+            answers[mode] = [reply.choices[0].message.content for reply in replies]
+            drafted[mode], accepted[mode] = counted["draft_tokens"], counted["draft_tokens_accepted"]
         self.assertEqual(answers["ngram"], answers["off"])
         self.assertEqual(answers["ngram"][0], answers["ngram"][1])
         self.assertGreater(drafted["ngram"], 0)
@@ -439,18 +446,11 @@ class ManyClientsTests(unittest.TestCase):
         messages = [{"role": "user", "content": "Tell me a long story about a fox."}]
         answers, metrics = {}, {}
         for parallel in ("2", "1"):
-            server = Server("--model", TINY_MODEL, "--type", "q4_0", "--ctx-size", "64", "--parallel", parallel)
-            try:
-                client = server.client(timeout=120)
-                with ThreadPoolExecutor(max_workers=2) as pool:
-                    replies = list(pool.map(lambda _: client.chat.completions.create(
-                        model=TINY_NAME, messages=messages, temperature=0, max_tokens=200), range(2)))
-                answers[parallel] = [reply.choices[0].message.content for reply in replies]
-                self.assertEqual([reply.usage.completion_tokens for reply in replies], [200, 200])
-                metrics[parallel] = {name: server.metric(f"glmchat_{name}_total", f'model="{TINY_NAME}"')
-                                     for name in ("slides", "slide_tokens_read_ahead", "slide_tokens_read_at_slide")}
-            finally:
-                server.close()
+            replies, metrics[parallel] = self.two_at_once(
+                ("--ctx-size", "64", "--parallel", parallel), messages, 200,
+                ("slides", "slide_tokens_read_ahead", "slide_tokens_read_at_slide"))
+            answers[parallel] = [reply.choices[0].message.content for reply in replies]
+            self.assertEqual([reply.usage.completion_tokens for reply in replies], [200, 200])
         # Decoded together, each answer is the engine's, slides and all.
         self.assertEqual(answers["2"], answers["1"])
         for parallel in ("2", "1"):

@@ -188,7 +188,7 @@ final class BatchJob: @unchecked Sendable {
             readAhead = ahead
         }
         let count = ahead.rowsToRead(ledgerCount: cache.count, window: window, perToken: perToken,
-                                     tokensInPass: stepTokens.count, room: min(room, ahead.cache.maxPositions - ahead.count))
+                                     tokensInPass: 1 + pendingDrafts.count, room: min(room, ahead.cache.maxPositions - ahead.count))
         guard count > 0 else { return nil }
         readAheadRows = ahead.nextRows(count, ledger: sequence, pending: pendingToken)
         return (readAheadRows, ahead.cache)

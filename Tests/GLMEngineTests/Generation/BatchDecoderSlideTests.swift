@@ -41,35 +41,27 @@ struct BatchDecoderSlideTests {
         var slides: [SlideReport] { lock.withLock { slid } }
     }
 
+    /// Two answers that slide 4+ times (the second with turn boundaries) and a short one that never does.
+    static func slidingRequests() throws -> [GenerationRequest] {
+        let prompt = try #require(OracleModelTests.expected["oracle/rope50"]?.first?.inputIDs)
+        return [
+            request(Array(prompt.prefix(30)), layout: .plain, maxTokens: 120),
+            request(Array(prompt.prefix(30)), layout: PromptLayout(keepPrefix: 6, turnStarts: [6, 14]), maxTokens: 100),
+            request(Array(prompt.prefix(12)), layout: .plain, maxTokens: 20),
+        ]
+    }
+
     @Test("answers that fill the window slide among others and equal the engine's")
     func slidingAmongOthers() async throws {
-        let prompt = try #require(OracleModelTests.expected["oracle/rope50"]?.first?.inputIDs)
-        let requests = [
-            Self.request(Array(prompt.prefix(30)), layout: .plain, maxTokens: 120),
-            Self.request(Array(prompt.prefix(30)), layout: PromptLayout(keepPrefix: 6, turnStarts: [6, 14]), maxTokens: 100),
-            Self.request(Array(prompt.prefix(12)), layout: .plain, maxTokens: 20),
-        ]
+        let requests = try Self.slidingRequests()
         var expected: [([Int32], Int)] = []
         for request in requests { expected.append(try await Self.engineAnswer(request)) }
         #expect(expected[0].1 >= 4 && expected[1].1 >= 4)
 
-        let model = try OracleModelTests.load("oracle/rope50")
-        let tokenizer = try Tokenizer(modelPath: Fixtures.tinyModel + "/tokenizer.model")
-        let decoder = BatchDecoder(model: model, tokenizer: tokenizer, contextWindow: Self.window, maxSequences: 4,
-                                   memoryBudgetBytes: 1 << 30, promptChunk: 8)
-        let results = try await withThrowingTaskGroup(of: (Int, [Int32], [SlideReport], GenerationStats).self) { group in
-            for (index, request) in requests.enumerated() {
-                group.addTask {
-                    let events = Events()
-                    let (reason, stats) = try await decoder.run(request) { events.take($0) }
-                    #expect(reason == .maxTokens)
-                    return (index, events.tokens, events.slides, stats)
-                }
-            }
-            return try await group.reduce(into: [Int: ([Int32], [SlideReport], GenerationStats)]()) { $0[$1.0] = ($1.1, $1.2, $1.3) }
-        }
+        let results = try await Self.batched(requests, readAheadRows: CachedSequence.defaultReadAheadRows).answers
         for (index, request) in requests.enumerated() {
-            let (tokens, slides, stats) = try #require(results[index])
+            let (tokens, reason, stats, slides) = results[index]
+            #expect(reason == .maxTokens)
             #expect(tokens == expected[index].0, "request \(index)")
             #expect(tokens.count == request.maxTokens)
             #expect(slides.count == expected[index].1, "request \(index): the engine slid \(expected[index].1) times")
@@ -80,45 +72,31 @@ struct BatchDecoderSlideTests {
                 #expect(request.layout.keepPrefix + slide.rereadTokens <= Self.window)
             }
         }
-        #expect(decoder.counts.running == 0)
     }
 
     /// Runs `requests` together in a decoder of `budget` bytes reading `readAheadRows` a token ahead;
-    /// each answer's tokens and stats, with the decoder's peak KV reservation.
+    /// each answer, with the decoder's peak KV reservation.
     static func batched(_ requests: [GenerationRequest], readAheadRows: Int,
-                        budget: Int = 1 << 30) async throws -> (answers: [([Int32], [SlideReport], GenerationStats)], peak: Int) {
+                        budget: Int = 1 << 30) async throws -> (answers: [BatchDecoderSpeculationTests.Answer], peak: Int) {
         let model = try OracleModelTests.load("oracle/rope50")
         let tokenizer = try Tokenizer(modelPath: Fixtures.tinyModel + "/tokenizer.model")
         let decoder = BatchDecoder(model: model, tokenizer: tokenizer, contextWindow: window, maxSequences: 4,
                                    memoryBudgetBytes: budget, promptChunk: 8, readAheadRows: readAheadRows)
-        let answers = try await withThrowingTaskGroup(of: (Int, [Int32], [SlideReport], GenerationStats).self) { group in
-            for (index, request) in requests.enumerated() {
-                group.addTask {
-                    let events = Events()
-                    let (_, stats) = try await decoder.run(request) { events.take($0) }
-                    return (index, events.tokens, events.slides, stats)
-                }
-            }
-            return try await group.reduce(into: [Int: ([Int32], [SlideReport], GenerationStats)]()) { $0[$1.0] = ($1.1, $1.2, $1.3) }
-        }
-        return (try requests.indices.map { try #require(answers[$0]) }, decoder.kvReservedBytes.peak)
+        let answers = try await BatchDecoderSpeculationTests.together(decoder, requests)
+        #expect(decoder.counts.running == 0)
+        return (answers, decoder.kvReservedBytes.peak)
     }
 
     @Test("the next slide's kept part is read ahead with each token, so a slide reads only the token that overflowed")
     func readAheadAmongOthers() async throws {
-        let prompt = try #require(OracleModelTests.expected["oracle/rope50"]?.first?.inputIDs)
-        let requests = [
-            Self.request(Array(prompt.prefix(30)), layout: .plain, maxTokens: 120),
-            Self.request(Array(prompt.prefix(30)), layout: PromptLayout(keepPrefix: 6, turnStarts: [6, 14]), maxTokens: 100),
-            Self.request(Array(prompt.prefix(12)), layout: .plain, maxTokens: 20),
-        ]
+        let requests = try Self.slidingRequests()
         var expected: [[Int32]] = []
         for request in requests { expected.append(try await Self.engineAnswer(request).0) }
         let ahead = try await Self.batched(requests, readAheadRows: 1)
         let atSlides = try await Self.batched(requests, readAheadRows: 0)
         for (index, request) in requests.enumerated() {
-            let (tokens, slides, stats) = ahead.answers[index]
-            let (plainTokens, plainSlides, plainStats) = atSlides.answers[index]
+            let (tokens, _, stats, slides) = ahead.answers[index]
+            let (plainTokens, _, plainStats, plainSlides) = atSlides.answers[index]
             #expect(tokens == expected[index], "request \(index), read ahead")
             #expect(plainTokens == expected[index], "request \(index), read at the slides")
             #expect(plainStats.readAheadTokens == 0)
@@ -145,12 +123,12 @@ struct BatchDecoderSlideTests {
         let model = try OracleModelTests.load("oracle/rope50")
         let window = KVCache.bytes(config: model.config, positions: Self.window, precision: model.cachePrecision)
         let tight = try await Self.batched([request], readAheadRows: 1, budget: window)
-        #expect(tight.answers[0].0 == expected)
-        #expect(tight.answers[0].2.slides >= 2 && tight.answers[0].2.readAheadTokens == 0)
+        #expect(tight.answers[0].ids == expected)
+        #expect(tight.answers[0].stats.slides >= 2 && tight.answers[0].stats.readAheadTokens == 0)
         #expect(tight.peak <= window)
         let roomy = try await Self.batched([request], readAheadRows: 1, budget: window * 3 / 2)
-        #expect(roomy.answers[0].0 == expected)
-        #expect(roomy.answers[0].2.readAheadTokens > 0)
+        #expect(roomy.answers[0].ids == expected)
+        #expect(roomy.answers[0].stats.readAheadTokens > 0)
         #expect(roomy.peak <= window * 3 / 2)
     }
 }

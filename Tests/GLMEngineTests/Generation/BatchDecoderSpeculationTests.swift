@@ -15,19 +15,20 @@ struct BatchDecoderSpeculationTests {
                             memoryBudgetBytes: 1 << 30, promptChunk: 16, speculation: speculation)
     }
 
-    /// Every request answered at once by `decoder`: ids, finish reason and stats, in request order.
-    static func together(_ decoder: BatchDecoder,
-                         _ requests: [GenerationRequest]) async throws -> [(ids: [Int32], reason: FinishReason, stats: GenerationStats)] {
-        try await withThrowingTaskGroup(of: (Int, [Int32], FinishReason, GenerationStats).self) { group in
+    typealias Answer = (ids: [Int32], reason: FinishReason, stats: GenerationStats, slides: [SlideReport])
+
+    /// Every request answered at once by `decoder`: ids, finish reason, stats and slides, in request order.
+    static func together(_ decoder: BatchDecoder, _ requests: [GenerationRequest]) async throws -> [Answer] {
+        try await withThrowingTaskGroup(of: (Int, Answer).self) { group in
             for (index, request) in requests.enumerated() {
                 group.addTask {
-                    let tokens = BatchDecoderTests.Tokens()
-                    let (reason, stats) = try await decoder.run(request) { tokens.take($0) }
-                    return (index, tokens.all, reason, stats)
+                    let events = BatchDecoderSlideTests.Events()
+                    let (reason, stats) = try await decoder.run(request) { events.take($0) }
+                    return (index, (events.tokens, reason, stats, events.slides))
                 }
             }
-            var results = [(ids: [Int32], reason: FinishReason, stats: GenerationStats)?](repeating: nil, count: requests.count)
-            for try await (index, ids, reason, stats) in group { results[index] = (ids, reason, stats) }
+            var results = [Answer?](repeating: nil, count: requests.count)
+            for try await (index, answer) in group { results[index] = answer }
             return results.compactMap { $0 }
         }
     }
@@ -148,11 +149,7 @@ struct BatchDecoderSpeculationTests {
 
     @Test("answers that slide among others, speculating: the engine's tokens and slides")
     func slidesWithDrafts() async throws {
-        let prompt = try #require(OracleModelTests.expected["oracle/rope50"]?.first?.inputIDs)
-        let requests = [
-            BatchDecoderSlideTests.request(Array(prompt.prefix(30)), layout: .plain, maxTokens: 120),
-            BatchDecoderSlideTests.request(Array(prompt.prefix(30)), layout: PromptLayout(keepPrefix: 6, turnStarts: [6, 14]), maxTokens: 100),
-        ]
+        let requests = Array(try BatchDecoderSlideTests.slidingRequests().prefix(2))
         var expected: [[Int32]] = []
         for request in requests { expected.append(try await BatchDecoderSlideTests.engineAnswer(request, as: .q4_0).0) }
         let decoder = try Self.decoder(.q4_0, model: "oracle/rope50", window: BatchDecoderSlideTests.window,
