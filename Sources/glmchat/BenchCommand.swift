@@ -25,11 +25,11 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("cache-type"), help: "KV cache: f16 (exact) or q8_0 (int8 blocks, half the memory).")
     var cacheType: KVCacheType = .f16
     @Option(name: .customLong("read-ahead"),
-            help: "Also time generation with N rows of a slide's kept part read along with each token.")
+            help: "Also time generation with N rows of a slide's kept part read along with each token (with --parallel: along with every stream's step).")
     var readAheadRows = 0
     @Option(name: .customLong("cache-dir"), help: "Where random models are kept (default: $XDG_CACHE_HOME/glmchat).")
     var cacheDirectory: String?
-    @Option(help: "Streams decoding together, as a list (1,2,4,8): aggregate and per-stream generation speed (with -p and -n per stream).")
+    @Option(help: "Streams decoding together, as a list (1,2,4,8): aggregate and per-stream generation speed (with -p and -n per stream, after --context cached positions each).")
     var parallel: ParallelCounts?
     @Option(help: "Measure speculative decoding: oracle (the plain answer as drafts: all accepted, the mechanics' bound), ngram (drafts from a prompt that pastes a passage and starts it again), miss (every draft wrong: what speculation costs when guesses never hold) or off; plain generation runs alternately, and the cost of verifying drafts is measured. With --parallel N: N answers in the server's batch decoder, plain and speculating.")
     var speculate: SpeculationBenchmark.Mode?
@@ -57,7 +57,9 @@ struct BenchCommand: AsyncParsableCommand {
             }
         }
         if parallel != nil {
-            guard context == 0 else { throw ValidationError("--parallel starts each stream from its own -p prompt, not --context") }
+            guard speculate == nil || (context == 0 && readAheadRows == 0) else {
+                throw ValidationError("--parallel with --speculate goes without --context and --read-ahead")
+            }
             guard generatedTokens > 0 else { throw ValidationError("--parallel measures generation: -n must be at least 1") }
         }
         if let kernel, !kernel.isSupported {
@@ -114,12 +116,19 @@ struct BenchCommand: AsyncParsableCommand {
                 return
             }
             if let parallel {
-                let results = try ParallelBenchmark.run(model: glm, counts: parallel.counts, promptTokens: promptTokens,
-                                                        generatedTokens: generatedTokens, repetitions: repetitions) { line in
+                var options = ParallelBenchmark.Options()
+                options.counts = parallel.counts
+                options.promptTokens = promptTokens
+                options.generatedTokens = generatedTokens
+                options.repetitions = repetitions
+                options.context = context
+                options.readAheadRows = readAheadRows
+                let results = try ParallelBenchmark.run(model: glm, options: options) { line in
                     if !json { FileHandle.standardError.write(Data((line + "\n").utf8)) }
                 }
                 print(json ? ParallelBenchReport.json(results) : ParallelBenchReport.table(results, promptTokens: promptTokens,
-                                                                                           generatedTokens: generatedTokens))
+                                                                                           generatedTokens: generatedTokens,
+                                                                                           readAheadRows: readAheadRows))
                 return
             }
             var options = BenchmarkOptions()

@@ -17,13 +17,19 @@ struct ParallelCounts: ExpressibleByArgument {
 
 /// What `bench --parallel` prints: medians over the repetitions, per stream count.
 enum ParallelBenchReport {
-    static func table(_ results: [ParallelBenchmark.Result], promptTokens: Int, generatedTokens: Int) -> String {
-        var lines = ["streams  aggregate tg t/s  per-stream tg t/s  (pp\(promptTokens) per stream, tg\(generatedTokens), medians)"]
+    static func table(_ results: [ParallelBenchmark.Result], promptTokens: Int, generatedTokens: Int,
+                      readAheadRows: Int) -> String {
+        let depth = results.first.map { $0.context > 0 ? " after \($0.context) cached" : "" } ?? ""
+        var lines = ["streams  aggregate tg t/s  per-stream tg t/s  (pp\(promptTokens) per stream\(depth), tg\(generatedTokens), medians)"]
         let single = results.first { $0.parallel == 1 }.map { median($0.aggregateTokensPerSecond) }
         for result in results {
             let aggregate = median(result.aggregateTokensPerSecond)
             var line = String(format: "%7d  %16.2f  %17.2f", result.parallel, aggregate, median(result.perStreamTokensPerSecond))
             if let single, single > 0, result.parallel > 1 { line += String(format: "  (%.2fx one stream)", aggregate / single) }
+            if !result.readAheadPhaseShares.isEmpty {
+                line += String(format: "  read-ahead phase (+%d rows each): %.1f%% of tg", readAheadRows,
+                               median(result.readAheadPhaseShares) * 100)
+            }
             lines.append(line)
         }
         return lines.joined(separator: "\n")
@@ -49,10 +55,12 @@ enum ParallelBenchReport {
     /// One object per stream count.
     static func json(_ results: [ParallelBenchmark.Result]) -> String {
         let objects: [[String: Any]] = results.map { result in
-            ["parallel": result.parallel,
-             "aggregate_tg_tokens_per_second": median(result.aggregateTokensPerSecond),
-             "per_stream_tg_tokens_per_second": median(result.perStreamTokensPerSecond),
-             "aggregate_tg_tokens_per_second_runs": result.aggregateTokensPerSecond]
+            var object: [String: Any] = ["parallel": result.parallel, "context": result.context,
+                                         "aggregate_tg_tokens_per_second": median(result.aggregateTokensPerSecond),
+                                         "per_stream_tg_tokens_per_second": median(result.perStreamTokensPerSecond),
+                                         "aggregate_tg_tokens_per_second_runs": result.aggregateTokensPerSecond]
+            if !result.readAheadPhaseShares.isEmpty { object["read_ahead_phase_shares"] = result.readAheadPhaseShares }
+            return object
         }
         guard let data = try? JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys, .prettyPrinted]),
               let text = String(data: data, encoding: .utf8) else { return "[]" }
