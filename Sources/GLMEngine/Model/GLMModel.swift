@@ -179,31 +179,59 @@ public final class GLMModel: @unchecked Sendable {
         }
         segments.forEach(angles)
 
+        var active = Array(segments), activeRows = n, logitsStart = rows.lowerBound
         for (layerIndex, layer) in weights.layers.enumerated() {
             // 2a. Attention block (pre-norm).
             withElements(layer.qkvBias) { bias in
                 normalizedMatMul(layer.qkv, layer.inputNorm, rows: s.x, n: n, into: s.qkv, then: .addBias(bias))
             }
             for segment in segments { storeKeysAndValues(layer: layerIndex, segment) }
+            if layerIndex == weights.layers.count - 1 && rows.count < n {
+                // The last layer's attention, dense and MLP feed only the logits: the other rows stop
+                // here with their keys and values stored, all that later passes read of them (a prompt's
+                // rows, a slide's kept part read ahead). As llama.cpp does; 1/28 of a prompt's work.
+                guard !rows.isEmpty else { break }
+                active = moveToFront(rows, of: active)
+                activeRows = rows.count
+                logitsStart = 0
+            }
             let attentionStart = DispatchTime.now()
-            for segment in segments { attend(layer: layerIndex, segment) }
+            for segment in active { attend(layer: layerIndex, segment) }
             attentionSeconds += Double(DispatchTime.now().uptimeNanoseconds - attentionStart.uptimeNanoseconds) / 1e9
-            matMul(layer.dense, s.attention, n: n, into: s.projected, then: .addInto(s.x))
+            matMul(layer.dense, s.attention, n: activeRows, into: s.projected, then: .addInto(s.x))
 
             // 2b. MLP block: silu(gate) * up, the gate being the FIRST half of dense_h_to_4h.
-            if let quantized = normalizedSwiGLU(layer, n: n) {
+            if let quantized = normalizedSwiGLU(layer, n: activeRows) {
                 Kernels.quantizedMatVec(layer.down, quantized, s.projected, compute, then: .addInto(s.x))
             } else {
-                matMul(layer.down, s.activated, n: n, into: s.projected, then: .addInto(s.x))
+                matMul(layer.down, s.activated, n: activeRows, into: s.projected, then: .addInto(s.x))
             }
         }
         for segment in segments { segment.cache.advance(by: segment.rows.count) }
 
         // 3. Final norm and the output projection, only for the rows asked for.
         guard !rows.isEmpty else { return UnsafeBufferPointer(start: s.logits, count: 0) }
-        normalizedMatMul(weights.output, weights.finalNorm, rows: s.x + rows.lowerBound * c.hiddenSize, n: rows.count,
+        normalizedMatMul(weights.output, weights.finalNorm, rows: s.x + logitsStart * c.hiddenSize, n: rows.count,
                          into: s.logits)
         return UnsafeBufferPointer(start: s.logits, count: rows.count * c.vocabRows)
+    }
+
+    /// Moves batch rows `rows` (their residual stream, queries and rotary angles) to the front of the
+    /// scratch buffers and returns the parts of `segments` they belong to, renumbered from row 0:
+    /// each row keeps its position, so it attends to exactly what it would have.
+    private func moveToFront(_ rows: Range<Int>, of segments: [Segment]) -> [Segment] {
+        let c = config, s = scratch, half = c.ropeDims / 2, first = rows.lowerBound
+        if first > 0 {
+            for (buffer, width) in [(s.x, c.hiddenSize), (s.qkv, c.qkvRows), (s.ropeCos, half), (s.ropeSin, half)] {
+                memmove(buffer, buffer + first * width, rows.count * width * MemoryLayout<Float>.stride)
+            }
+        }
+        return segments.compactMap { segment in
+            let kept = segment.rows.clamped(to: rows)
+            guard !kept.isEmpty else { return nil }
+            return Segment(cache: segment.cache, start: segment.position(ofRow: kept.lowerBound),
+                           rows: (kept.lowerBound - first)..<(kept.upperBound - first))
+        }
     }
 
     /// out = W rmsnorm(x) for n rows of the residual stream from `x`: one row's norm is computed as
