@@ -147,6 +147,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if models.isEmpty { entries = configuration.models }
         var served: [ServedModel] = []
+        let memory = SystemMemory.usableBytes()
+        var committed = 0  // the weights and KV budgets of the models loaded so far
         for entry in entries {
             if entry.remote != nil {
                 log("skipping \(entry.name): it is a remote model (\(entry.path))")
@@ -172,9 +174,13 @@ struct ServeCommand: AsyncParsableCommand {
                 served.append(ServedModel(local: local))
                 continue
             }
-            let budget = kvBudgetMB.map { Int($0 * 1_048_576) }
-                ?? BatchDecoder.defaultBudgetBytes(answers: parallel, window: engine.contextWindow,
-                                                   bytesPerPosition: bytesPerPosition)
+            committed += loaded.model.weights.matrixBytes
+            let budget = fittedBudget(given: kvBudgetMB.map { Int($0 * 1_048_576) }, window: engine.contextWindow,
+                                      bytesPerPosition: bytesPerPosition, memory: memory, committed: committed,
+                                      loadedBefore: committed > loaded.model.weights.matrixBytes) {
+                log("\(entry.name): \($0)")
+            }
+            committed += budget
             let decoder = BatchDecoder(model: loaded.model, tokenizer: loaded.tokenizer, contextWindow: engine.contextWindow,
                                        maxSequences: parallel, memoryBudgetBytes: budget, speculation: engine.speculation)
             log("\(entry.name): up to \(parallel) answers decode together, KV budget \(Self.mebibytes(budget))")
@@ -184,6 +190,36 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("no model to serve: give --model PATH, or list models in config.toml")
         }
         return served
+    }
+
+    /// The KV budget for `--parallel` answers: the one given (with a warning when it and what is
+    /// already committed pass `BatchDecoder.memoryShare` of the usable memory), or the default capped
+    /// to fit (saying so). A server whose caches outgrow the memory is killed with every answer in it.
+    private func fittedBudget(given: Int?, window: Int, bytesPerPosition: Int, memory: Int, committed: Int,
+                              loadedBefore: Bool, note: (String) -> Void) -> Int {
+        let limit = "\(Int(BatchDecoder.memoryShare * 100))% of the \(Self.mebibytes(memory)) this process may use"
+        let weights = (loadedBefore ? "the weights and the models loaded before (" : "the weights (") + Self.mebibytes(committed) + ")"
+        if let given {
+            if Double(given + committed) > BatchDecoder.memoryShare * Double(memory) {
+                note("warning: the KV budget of \(Self.mebibytes(given)) and \(weights) pass \(limit); when the caches fill, "
+                     + "the system may kill the server")
+            }
+            return given
+        }
+        let wanted = BatchDecoder.defaultBudgetBytes(answers: parallel, window: window, bytesPerPosition: bytesPerPosition)
+        let floor = BatchDecoder.defaultBudgetBytes(answers: 1, window: window, bytesPerPosition: bytesPerPosition)
+        let budget = BatchDecoder.budget(wanted, fitting: memory, besides: committed, floor: floor)
+        if budget < wanted {
+            let capped = "the default KV budget (\(Self.mebibytes(wanted)) for \(parallel) full windows) is capped at "
+                + Self.mebibytes(budget)
+            if Double(budget + committed) <= BatchDecoder.memoryShare * Double(memory) {
+                note(capped + ": with \(weights) it stays within \(limit); --kv-budget-mb sets it")
+            } else {
+                note("warning: " + capped + ", one answer's full window, and with \(weights) it still passes \(limit): "
+                     + "when the caches fill, the system may kill the server (--ctx-size shortens the window)")
+            }
+        }
+        return budget
     }
 
     /// `bytes` in the unit the memory options take (MiB), in KiB below one MiB (the tiny test models).

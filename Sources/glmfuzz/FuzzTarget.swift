@@ -15,6 +15,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
     case interpreterFrames = "interpreter-frames"
     case toolCall = "tool-call"
     case terminalInput = "terminal-input"
+    case memoryLimit = "memory-limit"
 
     /// What the target reads, for `glmfuzz list`.
     var summary: String {
@@ -31,6 +32,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         case .interpreterFrames: "the code interpreter's answer frames and output streams from inside the sandbox"
         case .toolCall: "a model's reply read as the agent loop reads it (segments, tool_call literals, code), or a --tools file"
         case .terminalInput: "the bytes a terminal sends: keys, and bracketed pastes read in blocks"
+        case .memoryLimit: "a cgroup memory limit file (memory.max, memory.limit_in_bytes), or /proc/self/cgroup's lines"
         }
     }
 
@@ -97,6 +99,13 @@ enum FuzzTarget: String, CaseIterable, Sendable {
             if let error = report.error { throw GLMError(.badFormat, error) }
         case .terminalInput:
             TerminalInputFuzzing.read(input)
+        case .memoryLimit:
+            // a limit file holds a number or "max"; /proc/self/cgroup's lines hold colons
+            if input.contains(UInt8(ascii: ":")) {
+                _ = SystemMemory.limitFiles(cgroups: String(decoding: input, as: UTF8.self))
+                return
+            }
+            _ = try SystemMemory.cgroupLimit(input)
         }
     }
 

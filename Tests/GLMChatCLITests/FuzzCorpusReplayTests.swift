@@ -10,7 +10,7 @@ struct FuzzCorpusReplayTests {
         .appendingPathComponent("Fuzz")
     static let targets = ["gguf", "safetensors", "torch-zip", "pickle", "config-json", "tokenizer-model",
                           "config-toml", "theme", "session-import", "interpreter-frames", "tool-call",
-                          "terminal-input"]
+                          "terminal-input", "memory-limit"]
 
     /// How glmfuzz answered each file: "accepted" or "refused: …".
     static func replay(_ target: String, _ directory: URL) throws -> [String: String] {

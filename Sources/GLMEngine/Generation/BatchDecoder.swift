@@ -115,6 +115,17 @@ public final class BatchDecoder: @unchecked Sendable {
         return answers * (window + keptPart) * bytesPerPosition
     }
 
+    /// Share of usable memory that weights and KV budgets may take: the rest is the system's, the
+    /// scratch buffers' and the server's own.
+    public static let memoryShare = 0.9
+
+    /// `wanted` KV bytes, capped so that they and `committedBytes` (weights, and other models' budgets)
+    /// stay within `memoryShare` of `memoryBytes`, but not below `floor` (one answer's full window).
+    public static func budget(_ wanted: Int, fitting memoryBytes: Int, besides committedBytes: Int, floor: Int) -> Int {
+        let room = Int(Double(memoryBytes) * memoryShare) - committedBytes
+        return max(min(wanted, room), min(wanted, floor))
+    }
+
     /// The KV positions an answer reserves: its prompt as read and what it may generate, at most the window.
     private func reservation(promptTokens: Int, maxTokens: Int) -> Int {
         min(contextWindow, promptTokens + max(1, maxTokens))
