@@ -22,19 +22,26 @@ extension Benchmark {
     /// kept part as the window is into the phase. Returns the seconds alone over the seconds with rows.
     static func readAheadPhaseShare(_ model: GLMModel, cache: KVCache, companion: KVCache, depth: Int,
                                     options: BenchmarkOptions, first: Int32) -> Double {
-        let rows = options.readAheadRows, half = depth / 2
-        let phase = half / max(1, rows), start = depth - phase
-        let tokens = max(1, options.generatedTokens / 4)
+        let rows = options.readAheadRows, tokens = max(1, options.generatedTokens / 4)
         var alone = 0.0, alongside = 0.0
-        for point in stride(from: 3, through: 0, by: -1) {
-            let into = phase * (2 * point + 1) / 8
-            let companionDepth = min(half, rows * into)
-            alone += generate(model, tokens, from: start + into, cache: cache, rows: 0, companion: companion,
-                              companionDepth: companionDepth, first: first)
-            alongside += generate(model, tokens, from: start + into, cache: cache, rows: rows, companion: companion,
-                                  companionDepth: companionDepth, first: first)
+        for point in readAheadPhasePoints(depth: depth, rows: rows) {
+            alone += generate(model, tokens, from: point.position, cache: cache, rows: 0, companion: companion,
+                              companionDepth: point.companionDepth, first: first)
+            alongside += generate(model, tokens, from: point.position, cache: cache, rows: rows, companion: companion,
+                                  companionDepth: point.companionDepth, first: first)
         }
         return alongside > 0 ? alone / alongside : 0
+    }
+
+    /// The four evenly spaced points of the read-ahead phase that ends when a window of `depth` is
+    /// full, at `rows` rows a token, deepest first: where the window is, and how far the companion
+    /// cache is into the kept part (half the window).
+    static func readAheadPhasePoints(depth: Int, rows: Int) -> [(position: Int, companionDepth: Int)] {
+        let half = depth / 2, phase = half / max(1, rows), start = depth - phase
+        return stride(from: 3, through: 0, by: -1).map { point in
+            let into = phase * (2 * point + 1) / 8
+            return (start + into, min(half, rows * into))
+        }
     }
 
     /// Seconds to generate `count` tokens from `depth` cached ones (the cache cut back to it), each with

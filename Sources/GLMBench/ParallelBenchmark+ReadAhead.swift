@@ -5,8 +5,8 @@ extension ParallelBenchmark {
     /// `bench --parallel N --read-ahead R`: the slide's read-ahead phase in the batch. Every stream's
     /// window fills toward a slide while R rows of its kept part ride along with each step into a
     /// companion cache (the read-ahead parts first in the pass, as `BatchDecoder` puts them), against
-    /// the same steps without them, at four evenly spaced points of the phase as
-    /// `Benchmark.readAheadPhaseShare` times one stream. All streams are in the phase at once: the
+    /// the same steps without them, at the four points of the phase where `Benchmark.readAheadPhaseShare`
+    /// times one stream (`Benchmark.readAheadPhasePoints`). All streams are in the phase at once: the
     /// worst case, as answers of a server reach their slides at different times.
     final class ReadAheadPhase {
         let model: GLMModel
@@ -35,13 +35,11 @@ extension ParallelBenchmark {
         /// The batch's seconds alone over its seconds with the rows, over the phase; `caches` (one per
         /// stream, at most as many as the companions) are cut back to each point's depth.
         func share(caches: [KVCache], first: [Int32]) -> Double {
-            let half = depth / 2, phase = half / rows, start = depth - phase
             var alone = 0.0, alongside = 0.0
-            for point in stride(from: 3, through: 0, by: -1) {
-                let into = phase * (2 * point + 1) / 8
-                let companionDepth = min(half, rows * into)
-                alone += generate(from: start + into, caches: caches, rows: 0, companionDepth: companionDepth, first: first)
-                alongside += generate(from: start + into, caches: caches, rows: rows, companionDepth: companionDepth,
+            for point in Benchmark.readAheadPhasePoints(depth: depth, rows: rows) {
+                alone += generate(from: point.position, caches: caches, rows: 0, companionDepth: point.companionDepth,
+                                  first: first)
+                alongside += generate(from: point.position, caches: caches, rows: rows, companionDepth: point.companionDepth,
                                       first: first)
             }
             return alongside > 0 ? alone / alongside : 0

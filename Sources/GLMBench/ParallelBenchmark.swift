@@ -56,7 +56,7 @@ public enum ParallelBenchmark {
         let caches = (0..<largest).map { _ in KVCache(config: c, maxPositions: window, precision: precision) }
         for (stream, cache) in caches.enumerated() { cache.fillWithRandomRows(upTo: context, seed: UInt64(stream)) }
         let phase = ReadAheadPhase(model: model, rows: options.readAheadRows, depth: context + options.promptTokens,
-                                   steps: options.generatedTokens, streams: options.readAheadRows > 0 ? largest : 0)
+                                   steps: options.generatedTokens, streams: largest)
         // Warm-up: every weight page once, and a few batched steps (the caches are cut back after).
         var logits: [Float] = []
         _ = model.forward([randomToken()], cache: caches[0], logits: .last)

@@ -197,10 +197,11 @@ struct ServeCommand: AsyncParsableCommand {
     /// to fit (saying so). A server whose caches outgrow the memory is killed with every answer in it.
     private func fittedBudget(given: Int?, window: Int, bytesPerPosition: Int, memory: Int, committed: Int,
                               loadedBefore: Bool, note: (String) -> Void) -> Int {
+        let ceiling = BatchDecoder.memoryCeiling(memory)
         let limit = "\(Int(BatchDecoder.memoryShare * 100))% of the \(Self.mebibytes(memory)) this process may use"
         let weights = (loadedBefore ? "the weights and the models loaded before (" : "the weights (") + Self.mebibytes(committed) + ")"
         if let given {
-            if Double(given + committed) > BatchDecoder.memoryShare * Double(memory) {
+            if given + committed > ceiling {
                 note("warning: the KV budget of \(Self.mebibytes(given)) and \(weights) pass \(limit); when the caches fill, "
                      + "the system may kill the server")
             }
@@ -212,7 +213,7 @@ struct ServeCommand: AsyncParsableCommand {
         if budget < wanted {
             let capped = "the default KV budget (\(Self.mebibytes(wanted)) for \(parallel) full windows) is capped at "
                 + Self.mebibytes(budget)
-            if Double(budget + committed) <= BatchDecoder.memoryShare * Double(memory) {
+            if budget + committed <= ceiling {
                 note(capped + ": with \(weights) it stays within \(limit); --kv-budget-mb sets it")
             } else {
                 note("warning: " + capped + ", one answer's full window, and with \(weights) it still passes \(limit): "

@@ -119,10 +119,13 @@ public final class BatchDecoder: @unchecked Sendable {
     /// scratch buffers' and the server's own.
     public static let memoryShare = 0.9
 
+    /// The bytes weights and KV budgets may take out of `memoryBytes` of usable memory.
+    public static func memoryCeiling(_ memoryBytes: Int) -> Int { Int(Double(memoryBytes) * memoryShare) }
+
     /// `wanted` KV bytes, capped so that they and `committedBytes` (weights, and other models' budgets)
-    /// stay within `memoryShare` of `memoryBytes`, but not below `floor` (one answer's full window).
+    /// stay within `memoryCeiling(memoryBytes)`, but not below `floor` (one answer's full window).
     public static func budget(_ wanted: Int, fitting memoryBytes: Int, besides committedBytes: Int, floor: Int) -> Int {
-        let room = Int(Double(memoryBytes) * memoryShare) - committedBytes
+        let room = memoryCeiling(memoryBytes) - committedBytes
         return max(min(wanted, room), min(wanted, floor))
     }
 

@@ -179,7 +179,8 @@ public final class GLMModel: @unchecked Sendable {
         }
         segments.forEach(angles)
 
-        var active = Array(segments), activeRows = n, logitsStart = rows.lowerBound
+        // the rows with logits, once moved to the front for the last layer (nil: every row, as fed)
+        var moved: [Segment]?
         for (layerIndex, layer) in weights.layers.enumerated() {
             // 2a. Attention block (pre-norm).
             withElements(layer.qkvBias) { bias in
@@ -191,12 +192,15 @@ public final class GLMModel: @unchecked Sendable {
                 // here with their keys and values stored, all that later passes read of them (a prompt's
                 // rows, a slide's kept part read ahead). As llama.cpp does; 1/28 of a prompt's work.
                 guard !rows.isEmpty else { break }
-                active = moveToFront(rows, of: active)
-                activeRows = rows.count
-                logitsStart = 0
+                moved = moveToFront(rows, of: segments)
             }
+            let activeRows = moved == nil ? n : rows.count
             let attentionStart = DispatchTime.now()
-            for segment in active { attend(layer: layerIndex, segment) }
+            if let moved {
+                moved.forEach { attend(layer: layerIndex, $0) }
+            } else {
+                segments.forEach { attend(layer: layerIndex, $0) }
+            }
             attentionSeconds += Double(DispatchTime.now().uptimeNanoseconds - attentionStart.uptimeNanoseconds) / 1e9
             matMul(layer.dense, s.attention, n: activeRows, into: s.projected, then: .addInto(s.x))
 
@@ -211,7 +215,8 @@ public final class GLMModel: @unchecked Sendable {
 
         // 3. Final norm and the output projection, only for the rows asked for.
         guard !rows.isEmpty else { return UnsafeBufferPointer(start: s.logits, count: 0) }
-        normalizedMatMul(weights.output, weights.finalNorm, rows: s.x + logitsStart * c.hiddenSize, n: rows.count,
+        let firstLogitsRow = moved == nil ? rows.lowerBound : 0
+        normalizedMatMul(weights.output, weights.finalNorm, rows: s.x + firstLogitsRow * c.hiddenSize, n: rows.count,
                          into: s.logits)
         return UnsafeBufferPointer(start: s.logits, count: rows.count * c.vocabRows)
     }
@@ -219,7 +224,7 @@ public final class GLMModel: @unchecked Sendable {
     /// Moves batch rows `rows` (their residual stream, queries and rotary angles) to the front of the
     /// scratch buffers and returns the parts of `segments` they belong to, renumbered from row 0:
     /// each row keeps its position, so it attends to exactly what it would have.
-    private func moveToFront(_ rows: Range<Int>, of segments: [Segment]) -> [Segment] {
+    private func moveToFront<Segments: Collection<Segment>>(_ rows: Range<Int>, of segments: Segments) -> [Segment] {
         let c = config, s = scratch, half = c.ropeDims / 2, first = rows.lowerBound
         if first > 0 {
             for (buffer, width) in [(s.x, c.hiddenSize), (s.qkv, c.qkvRows), (s.ropeCos, half), (s.ropeSin, half)] {
