@@ -171,6 +171,13 @@ struct ServeCommand: AsyncParsableCommand {
                 if keptBytes > 0 {
                     log("\(entry.name): other conversations' caches kept within \(Self.mebibytes(keptBytes))")
                 }
+                var fit = MemoryFit(model: loaded.model, window: engine.contextWindow, keptBytes: keptBytes, usableBytes: memory)
+                fit.loadedBeforeBytes = committed
+                if let shortfall = fit.shortfall {
+                    log("\(entry.name): warning: " + shortfall + " (--ctx-size shortens the window, --cache-type q8_0 "
+                        + "halves the cache" + (keptBytes > 0 ? ", --conversation-cache-mb keeps fewer caches)" : ")"))
+                }
+                committed = fit.neededBytes
                 served.append(ServedModel(local: local))
                 continue
             }
@@ -223,8 +230,5 @@ struct ServeCommand: AsyncParsableCommand {
         return budget
     }
 
-    /// `bytes` in the unit the memory options take (MiB), in KiB below one MiB (the tiny test models).
-    static func mebibytes(_ bytes: Int) -> String {
-        bytes >= 1_048_576 ? String(format: "%.1f MiB", Double(bytes) / 1_048_576) : String(format: "%.0f KiB", Double(bytes) / 1024)
-    }
+    static func mebibytes(_ bytes: Int) -> String { MemoryFit.mebibytes(bytes) }
 }

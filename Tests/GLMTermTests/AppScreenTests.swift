@@ -184,6 +184,21 @@ import Testing
         #expect(harness.screen[23].contains("/32768"))
     }
 
+    @Test func aModelThatMayOutgrowTheMemorySaysSoWhenItLoads() async {
+        let harness = AppHarness(loadWarnings: ["glm3-chat": "the caches may outgrow the memory"])
+        await harness.waitForModel()
+        await harness.pump { harness.app.model != nil }
+        #expect(harness.screenContains("glm3-chat loaded. Warning: the caches may outgrow the memory"))
+        #expect(harness.app.notice?.isError == true, "an error notice: a later notice does not cover it")
+        // a model without the warning loads with the usual notice
+        await harness.type("/model glm3-32k\r")
+        await harness.waitForModel()
+        await harness.pump { harness.app.model?.name == "glm3-32k" }
+        #expect(harness.screenContains("glm3-32k loaded"))
+        #expect(!harness.screenContains("Warning"))
+        #expect(harness.app.loadWarning == nil)
+    }
+
     @Test func baseModelSaysItIsPlainCompletion() async {
         let harness = AppHarness(replies: ["continued"])
         await harness.waitForModel()

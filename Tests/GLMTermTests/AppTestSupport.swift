@@ -16,11 +16,12 @@ final class AppHarness {
 
     init(rows: Int = 24, columns: Int = 100, models: [ModelEntry] = AppHarness.models,
          replies: [String] = DemoScript.defaultReplies, loadFailures: [String: String] = [:],
+         loadWarnings: [String: String] = [:],
          pieceDelay: Duration = .milliseconds(1), loadStepDelay: Duration = .milliseconds(1),
          store existing: GLMStore? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
         backend = MemoryBackend(size: Size(rows: rows, columns: columns))
         provider = DemoModelProvider(replies: replies, pieceDelay: pieceDelay, loadSteps: 2,
-                                     loadStepDelay: loadStepDelay, loadFailures: loadFailures)
+                                     loadStepDelay: loadStepDelay, loadFailures: loadFailures, loadWarnings: loadWarnings)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("glmchat-app-\(UUID().uuidString)")
         do {
             store = try existing ?? GLMStore(dataDirectory: directory)

@@ -134,6 +134,7 @@ extension ChatApp {
         loadTask?.cancel()
         loadingModel = entry
         loadFailure = nil
+        loadWarning = nil
         loadProgress = 0
         activity = .loading(0)
         isDirty = true
@@ -152,6 +153,8 @@ extension ChatApp {
         case .progress(let fraction):
             loadProgress = min(1, max(0, fraction))
             if !isGenerating { activity = .loading(loadProgress) }
+        case .warning(let text):
+            loadWarning = text
         case .loaded(let loaded):
             backend = loaded
             loadingModel = nil
@@ -162,7 +165,11 @@ extension ChatApp {
             contextUsed = 0
             tokensPerSecond = nil
             if !isGenerating { activity = .idle }
-            if isCompletion {
+            if let warning = loadWarning {
+                // shown as an error, which a later notice does not cover before the user has read it
+                loadWarning = nil
+                showError("\(loaded.info.name) loaded. Warning: \(warning)")
+            } else if isCompletion {
                 showNotice("\(loaded.info.name) is a base model: plain completion, no roles")
             } else {
                 showNotice("\(loaded.info.name) loaded")

@@ -55,6 +55,8 @@ public final class ChatApp {
     public internal(set) var backend: (any ChatBackend)?
     var loadingModel: ModelEntry?
     var loadFailure: String?
+    /// A warning about the model loading, shown once it has loaded.
+    var loadWarning: String?
     var loadProgress = 0.0
     public internal(set) var activity: Activity = .idle
     var contextUsed = 0

@@ -12,9 +12,13 @@ public final class DemoModelProvider: ModelProvider {
     public var loadStepDelay: Duration
     /// Models (by name) that fail to load, with the reason.
     public var loadFailures: [String: String]
+    /// Models (by name) that load with a warning (as a model too large for the memory does).
+    public var loadWarnings: [String: String]
 
     public init(replies: [String] = DemoScript.defaultReplies, pieceDelay: Duration = .milliseconds(30),
-                loadSteps: Int = 5, loadStepDelay: Duration = .milliseconds(60), loadFailures: [String: String] = [:]) {
+                loadSteps: Int = 5, loadStepDelay: Duration = .milliseconds(60), loadFailures: [String: String] = [:],
+                loadWarnings: [String: String] = [:]) {
+        self.loadWarnings = loadWarnings
         script = DemoScript(replies: replies, pieceDelay: pieceDelay)
         self.loadSteps = max(1, loadSteps)
         self.loadStepDelay = loadStepDelay
@@ -23,6 +27,7 @@ public final class DemoModelProvider: ModelProvider {
 
     public func load(_ model: ModelEntry) -> AsyncStream<LoadEvent> {
         let steps = loadSteps, delay = loadStepDelay, failure = loadFailures[model.name], script = script
+        let warning = loadWarnings[model.name]
         return AsyncStream { continuation in
             let task = Task {
                 for step in 1...steps {
@@ -34,6 +39,7 @@ public final class DemoModelProvider: ModelProvider {
                     }
                     continuation.yield(.progress(Double(step) / Double(steps)))
                 }
+                if let warning { continuation.yield(.warning(warning)) }
                 let info = ModelInfo(name: model.name, kind: model.kind, quantization: "Q4_0",
                                      contextWindow: model.kind.trainedWindow)
                 continuation.yield(.loaded(DemoBackend(info: info, script: script)))

@@ -4,6 +4,8 @@ import GLMEngine
 public enum LoadEvent: Sendable {
     /// 0...1
     case progress(Double)
+    /// Something the user should know about the model about to load (it may outgrow the memory).
+    case warning(String)
     case loaded(any ChatBackend)
     case failed(String)
 }

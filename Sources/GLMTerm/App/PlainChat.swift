@@ -28,6 +28,7 @@ public enum PlainChat {
         for await event in provider.load(entry) {
             switch event {
             case .progress: break
+            case .warning(let text): errors.write(Data("glmchat: \(entry.name): warning: \(text)\n".utf8))
             case .loaded(let backend): loaded = backend
             case .failed(let reason):
                 errors.write(Data("glmchat: could not load \(entry.name): \(reason)\n".utf8))

@@ -20,10 +20,14 @@ public final class EngineModelProvider: ModelProvider {
     private let environment: [String: String]
     /// `conversation_cache_mb`, in bytes: nil keeps one full window of other sessions' caches.
     private let conversationCacheBytes: Int?
+    /// The memory this process may use, which a loaded model and its caches are checked against.
+    private let usableMemory: @Sendable () -> Int
 
     public init(threads: Int? = nil, slidePolicy: SlidePolicy = .exact, contextSize: Int? = nil,
                 speculate: SpeculationMode? = nil, cacheType: KVCacheType? = nil, conversationCacheBytes: Int? = nil,
-                environment: [String: String] = ProcessInfo.processInfo.environment) {
+                environment: [String: String] = ProcessInfo.processInfo.environment,
+                usableMemory: @escaping @Sendable () -> Int = SystemMemory.usableBytes) {
+        self.usableMemory = usableMemory
         self.conversationCacheBytes = conversationCacheBytes
         self.speculate = speculate
         self.cacheType = cacheType
@@ -42,6 +46,7 @@ public final class EngineModelProvider: ModelProvider {
         let slidePolicy = slidePolicy
         let conversationCacheBytes = conversationCacheBytes
         let speculation = (speculate ?? model.speculate ?? .standard).speculation()
+        let usableMemory = usableMemory
         loading?.cancel()
         loading = Task.detached(priority: .userInitiated) {
             // Loading maps and converts gigabytes: it runs off the main thread, reporting progress back.
@@ -53,6 +58,13 @@ public final class EngineModelProvider: ModelProvider {
                                              contextLimit: loaded.contextLimit, slidePolicy: slidePolicy,
                                              speculation: speculation,
                                              keptConversationBytes: conversationCacheBytes ?? loaded.windowKVBytes)
+                let fit = MemoryFit(model: loaded.model, window: engine.contextWindow,
+                                    keptBytes: conversationCacheBytes ?? loaded.windowKVBytes, usableBytes: usableMemory())
+                if let shortfall = fit.shortfall {
+                    continuation.yield(.warning(shortfall + " (--ctx-size or the model's ctx_size in config.toml shortens "
+                                                + "the window, --cache-type q8_0 or cache_type = \"q8_0\" halves the cache, "
+                                                + "conversation_cache_mb keeps fewer sessions' caches)"))
+                }
                 continuation.yield(.loaded(LocalChatBackend(engine: engine, name: model.name)))
             } catch {
                 continuation.yield(.failed("\(error)"))

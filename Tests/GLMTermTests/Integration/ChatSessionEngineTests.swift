@@ -132,6 +132,23 @@ struct ChatSessionEngineTests {
         #expect(backend.info == ModelInfo(name: "tiny", kind: .chat, quantization: "Q4_0", contextWindow: 512))
     }
 
+    @Test("a model whose caches could outgrow the memory loads with a warning naming the remedies")
+    func warnsWhenTheCachesMayOutgrowTheMemory() async throws {
+        let entry = ModelEntry(name: "tiny", kind: .chat, path: Self.tinyModel)
+        let events = await load(EngineModelProvider(usableMemory: { 1 << 10 }), entry)
+        let warnings = events.compactMap { if case .warning(let text) = $0 { text } else { nil } }
+        #expect(warnings.count == 1)
+        let warning = try #require(warnings.first)
+        #expect(warning.contains("of the 1 KiB this process may use"))
+        #expect(warning.contains("ctx_size") && warning.contains("cache_type") && warning.contains("conversation_cache_mb"))
+        guard case .loaded? = events.last else {
+            Issue.record("the model still loads: \(events)")
+            return
+        }
+        let roomy = await load(EngineModelProvider(usableMemory: { 1 << 40 }), entry)
+        #expect(!roomy.contains { if case .warning = $0 { true } else { false } })
+    }
+
     @Test("a window limit (--ctx-size, else the entry's ctx_size) is the loaded engine's window")
     func windowLimit() async {
         let entry = ModelEntry(name: "tiny", kind: .chat, path: Self.tinyModel, contextSize: 128)
