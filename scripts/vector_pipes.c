@@ -36,6 +36,8 @@ static uint8_t data[4096] __attribute__((aligned(64)));
 #define LOAD "vmovdqu (%0), %%ymm9"
 #define MADDUBS_MEM "vpmaddubsw (%0), %%ymm15, %%ymm\\r"
 #define PAIR(a, b) ".irp r,0,1,2,3,4,5,6,7,0,1,2,3,4,5,6,7,0,1,2,3,4,5,6,7,0,1,2,3,4,5,6,7\n\t" a "\n\t" b "\n\t.endr\n\t"
+#define TRIPLE(a, b, c) PAIR(a, b "\n\t" c)
+#define QUAD(a, b, c, d) PAIR(a, b "\n\t" c "\n\t" d)
 
 TIMED(maddubs, X32(MADDUBS))
 TIMED(maddwd, X32(MADDWD))
@@ -60,6 +62,8 @@ TIMED(pshufb_bcastd, PAIR(PSHUFB, BCASTD))
 TIMED(pshufb_bcast128, PAIR(PSHUFB, BCAST128))
 TIMED(pshufb_load, PAIR(PSHUFB, LOAD))
 TIMED(pshufb_maddubs_mem, PAIR(PSHUFB, MADDUBS_MEM))
+TIMED(maddubs_pand_psrlw, TRIPLE(MADDUBS, "vpand %%ymm13, %%ymm15, %%ymm9", "vpsrlw $4, %%ymm13, %%ymm8"))
+TIMED(maddubs_psrlw_2bcastd, QUAD(MADDUBS, "vpsrlw $4, %%ymm13, %%ymm8", BCASTD, BCASTD))
 
 static uint64_t dependent_adds(void) {
     const uint64_t t0 = __rdtsc();
@@ -81,6 +85,8 @@ int main(void) {
         {"32 vpmaddubsw + 32 vpaddw", maddubs_paddw}, {"32 vpmaddubsw + 32 vpand", maddubs_pand},
         {"32 vpshufb + 32 vpbroadcastd m32", pshufb_bcastd}, {"32 vpshufb + 32 vbroadcasti128 m128", pshufb_bcast128},
         {"32 vpshufb + 32 vmovdqu m256", pshufb_load}, {"32 vpshufb + 32 vpmaddubsw m256", pshufb_maddubs_mem},
+        {"32 vpmaddubsw + 32 vpand + 32 vpsrlw", maddubs_pand_psrlw},
+        {"32 vpmaddubsw + 32 vpsrlw + 64 vpbroadcastd", maddubs_psrlw_2bcastd},
     };
     double ticks_per_cycle = 1e30;
     for (int r = 0; r < 5; r++) {
