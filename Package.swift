@@ -93,7 +93,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "GLMBenchTests", dependencies: ["GLMBench", "GLMEngine", "CKernels", "GLMTestSupport"]),
         .testTarget(name: "GLMStoreTests", dependencies: ["GLMStore"]),
-        .testTarget(name: "GLMTermTests", dependencies: ["GLMTerm", "GLMEngine", "GLMStore", "GLMTools", "GLMTestSupport"],
+        .testTarget(name: "GLMTermTests", dependencies: ["GLMTerm", "GLMEngine", "GLMStore", "GLMTools", "GLMRemote", "GLMTestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "GLMChatCLITests", dependencies: ["GLMEngine", "GLMStore", "GLMTestSupport"]),
         // What several test targets share (finding the built program); not part of the product.

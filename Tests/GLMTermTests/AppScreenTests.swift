@@ -199,6 +199,20 @@ import Testing
         #expect(harness.app.loadWarning == nil)
     }
 
+    @Test func aModelThatWouldNotFitBesideTheCurrentOneLoadsAlone() async {
+        let harness = AppHarness()
+        await harness.waitForModel()
+        harness.provider.loadAlone = ["glm3-32k"]
+        await harness.type("/model glm3-32k\r")
+        #expect(harness.app.model == nil, "the current model is let go before the other loads")
+        #expect(harness.screenContains("glm3-chat is let go first: it and glm3-32k would not both fit in memory"))
+        await harness.pump { harness.app.model?.name == "glm3-32k" }
+        // a model that fits beside it loads with the current one kept until it is ready
+        await harness.type("/model glm3-base\r")
+        #expect(harness.app.model?.name == "glm3-32k")
+        await harness.pump { harness.app.model?.name == "glm3-base" }
+    }
+
     @Test func baseModelSaysItIsPlainCompletion() async {
         let harness = AppHarness(replies: ["continued"])
         await harness.waitForModel()

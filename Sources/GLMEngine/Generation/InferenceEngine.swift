@@ -33,6 +33,7 @@ public actor InferenceEngine {
         sequence.readAheadRowsPerToken = readAheadRows
         sequence.keptConversationBytes = keptConversationBytes
         contextWindow = max(1, window)
+        peakBytes = MemoryFit(model: model, window: max(1, window), keptBytes: keptConversationBytes, usableBytes: 0).neededBytes
     }
 
     /// The stop ids of this kind of model: `</s>`, and for chat models `<|user|>` and `<|observation|>`.
@@ -44,6 +45,9 @@ public actor InferenceEngine {
     public var cachedTokens: [Int32] { sequence.tokens }
     /// The window this engine's cache can grow to.
     public nonisolated let contextWindow: Int
+    /// The most this engine can hold: its matrices, a full window's cache with the slide's read-ahead,
+    /// and the kept conversations' caches (`MemoryFit`).
+    public nonisolated let peakBytes: Int
 
     /// Stops the running request before its next token.
     public nonisolated func cancel() {

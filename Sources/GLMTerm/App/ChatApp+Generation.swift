@@ -138,6 +138,10 @@ extension ChatApp {
         loadProgress = 0
         activity = .loading(0)
         isDirty = true
+        if let current = backend, provider.mustUnload(current, toLoad: entry) {
+            backend = nil
+            showNotice("\(current.info.name) is let go first: it and \(entry.name) would not both fit in memory")
+        }
         let stream = provider.load(entry)
         loadTask = Task { [weak self] in
             for await event in stream {

@@ -14,6 +14,8 @@ public final class DemoModelProvider: ModelProvider {
     public var loadFailures: [String: String]
     /// Models (by name) that load with a warning (as a model too large for the memory does).
     public var loadWarnings: [String: String]
+    /// Models (by name) that would not fit beside another: the app lets the current one go first.
+    public var loadAlone: Set<String> = []
 
     public init(replies: [String] = DemoScript.defaultReplies, pieceDelay: Duration = .milliseconds(30),
                 loadSteps: Int = 5, loadStepDelay: Duration = .milliseconds(60), loadFailures: [String: String] = [:],
@@ -23,6 +25,10 @@ public final class DemoModelProvider: ModelProvider {
         self.loadSteps = max(1, loadSteps)
         self.loadStepDelay = loadStepDelay
         self.loadFailures = loadFailures
+    }
+
+    public func mustUnload(_ current: any ChatBackend, toLoad model: ModelEntry) -> Bool {
+        loadAlone.contains(model.name)
     }
 
     public func load(_ model: ModelEntry) -> AsyncStream<LoadEvent> {

@@ -17,4 +17,11 @@ public protocol ModelProvider: AnyObject {
     /// Loads (or switches to) a model in the background; the previous one stays usable until the
     /// new one is loaded.
     func load(_ model: ModelEntry) -> AsyncStream<LoadEvent>
+    /// Whether `current` must be let go before `model` loads, because both at once would not fit in
+    /// the memory (the app then loads without the old model to fall back on).
+    func mustUnload(_ current: any ChatBackend, toLoad model: ModelEntry) -> Bool
+}
+
+extension ModelProvider {
+    public func mustUnload(_ current: any ChatBackend, toLoad model: ModelEntry) -> Bool { false }
 }

@@ -74,6 +74,22 @@ public final class EngineModelProvider: ModelProvider {
         return stream
     }
 
+    /// A local model loading beside another local one must fit with the other's most (`peakBytes`)
+    /// within the memory ceiling: on AVX2 cores each model's matrices are a packed copy in memory, so
+    /// switching between two 6B models held both, 7.3 GB at the switch. The incoming model is counted
+    /// as its file's size (a GGUF), else as large as the current one (a checkpoint folder, converted
+    /// as it loads: the family's models are one size).
+    public func mustUnload(_ current: any ChatBackend, toLoad model: ModelEntry) -> Bool {
+        guard model.remote == nil, let local = current as? LocalChatBackend else { return false }
+        let engine = local.engine
+        var incoming = engine.peakBytes
+        if let attributes = try? FileManager.default.attributesOfItem(atPath: model.path),
+           attributes[.type] as? FileAttributeType == .typeRegular, let size = attributes[.size] as? Int {
+            incoming = size
+        }
+        return engine.peakBytes + incoming > BatchDecoder.memoryCeiling(usableMemory())
+    }
+
     private func connect(_ remote: RemoteEndpoint, entry: ModelEntry) -> AsyncStream<LoadEvent> {
         let (stream, continuation) = AsyncStream<LoadEvent>.makeStream()
         let environment = self.environment

@@ -1,5 +1,6 @@
 import Foundation
 import GLMEngine
+import GLMRemote
 import GLMStore
 import Testing
 @testable import GLMTerm
@@ -147,6 +148,31 @@ struct ChatSessionEngineTests {
         }
         let roomy = await load(EngineModelProvider(usableMemory: { 1 << 40 }), entry)
         #expect(!roomy.contains { if case .warning = $0 { true } else { false } })
+    }
+
+    @Test("a model is let go before another loads when the two would not fit in memory together")
+    func unloadsWhenTwoWouldNotFit() async throws {
+        let entry = ModelEntry(name: "tiny", kind: .chat, path: Self.tinyModel)
+        guard case .loaded(let current)? = await load(EngineModelProvider(), entry).last,
+              let local = current as? LocalChatBackend else {
+            Issue.record("expected a loaded local model")
+            return
+        }
+        let peak = local.engine.peakBytes
+        #expect(peak > 0)
+        // a checkpoint folder counts as large as the current model: two of them need 2 x peak
+        let roomy = EngineModelProvider(usableMemory: { peak * 3 })
+        let tight = EngineModelProvider(usableMemory: { peak * 2 })
+        #expect(!roomy.mustUnload(current, toLoad: entry))
+        #expect(tight.mustUnload(current, toLoad: entry))
+        // a GGUF counts as its file's size
+        let gguf = ModelEntry(name: "gguf", kind: .chat, path: Self.fixtures.appendingPathComponent("tiny-chatglm3/llamacpp-f32.gguf").path)
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: gguf.path)[.size] as? Int)
+        #expect(!EngineModelProvider(usableMemory: { (peak + size) * 10 / 9 + 10 }).mustUnload(current, toLoad: gguf))
+        #expect(EngineModelProvider(usableMemory: { (peak + size) * 10 / 9 - 10 }).mustUnload(current, toLoad: gguf))
+        // a remote model takes no local memory
+        let remote = ModelEntry(name: "r", kind: .chat, remote: RemoteEndpoint(baseURL: "http://127.0.0.1:1/v1", model: "x"))
+        #expect(!tight.mustUnload(current, toLoad: remote))
     }
 
     @Test("a window limit (--ctx-size, else the entry's ctx_size) is the loaded engine's window")
