@@ -15,7 +15,7 @@ public enum LoadEvent: Sendable {
 @MainActor
 public protocol ModelProvider: AnyObject {
     /// Loads (or switches to) a model in the background; the previous one stays usable until the
-    /// new one is loaded.
+    /// new one is loaded, unless `mustUnload` says the two would not fit in memory together.
     func load(_ model: ModelEntry) -> AsyncStream<LoadEvent>
     /// Whether `current` must be let go before `model` loads, because both at once would not fit in
     /// the memory (the app then loads without the old model to fall back on).
