@@ -169,9 +169,10 @@ struct ServeCommand: AsyncParsableCommand {
             let local = LocalChatBackend(engine: engine, name: entry.name)
             guard parallel > 1 else {
                 if keptBytes > 0 {
-                    log("\(entry.name): other conversations' caches kept within \(Self.mebibytes(keptBytes))")
+                    log("\(entry.name): other conversations' caches kept within \(MemoryFit.mebibytes(keptBytes))")
                 }
-                var fit = MemoryFit(model: loaded.model, window: engine.contextWindow, keptBytes: keptBytes, usableBytes: memory)
+                var fit = engine.memoryNeeds
+                fit.usableBytes = memory
                 fit.loadedBeforeBytes = committed
                 if let shortfall = fit.shortfall {
                     log("\(entry.name): warning: " + shortfall + " (--ctx-size shortens the window, --cache-type q8_0 "
@@ -190,7 +191,7 @@ struct ServeCommand: AsyncParsableCommand {
             committed += budget
             let decoder = BatchDecoder(model: loaded.model, tokenizer: loaded.tokenizer, contextWindow: engine.contextWindow,
                                        maxSequences: parallel, memoryBudgetBytes: budget, speculation: engine.speculation)
-            log("\(entry.name): up to \(parallel) answers decode together, KV budget \(Self.mebibytes(budget))")
+            log("\(entry.name): up to \(parallel) answers decode together, KV budget \(MemoryFit.mebibytes(budget))")
             served.append(ServedModel(batched: BatchedChatBackend(local: local, decoder: decoder)))
         }
         guard !served.isEmpty else {
@@ -205,11 +206,11 @@ struct ServeCommand: AsyncParsableCommand {
     private func fittedBudget(given: Int?, window: Int, bytesPerPosition: Int, memory: Int, committed: Int,
                               loadedBefore: Bool, note: (String) -> Void) -> Int {
         let ceiling = BatchDecoder.memoryCeiling(memory)
-        let limit = "\(Int(BatchDecoder.memoryShare * 100))% of the \(Self.mebibytes(memory)) this process may use"
-        let weights = (loadedBefore ? "the weights and the models loaded before (" : "the weights (") + Self.mebibytes(committed) + ")"
+        let limit = "\(Int(BatchDecoder.memoryShare * 100))% of the \(MemoryFit.mebibytes(memory)) this process may use"
+        let weights = (loadedBefore ? "the weights and the models loaded before (" : "the weights (") + MemoryFit.mebibytes(committed) + ")"
         if let given {
             if given + committed > ceiling {
-                note("warning: the KV budget of \(Self.mebibytes(given)) and \(weights) pass \(limit); when the caches fill, "
+                note("warning: the KV budget of \(MemoryFit.mebibytes(given)) and \(weights) pass \(limit); when the caches fill, "
                      + "the system may kill the server")
             }
             return given
@@ -218,8 +219,8 @@ struct ServeCommand: AsyncParsableCommand {
         let floor = BatchDecoder.defaultBudgetBytes(answers: 1, window: window, bytesPerPosition: bytesPerPosition)
         let budget = BatchDecoder.budget(wanted, fitting: memory, besides: committed, floor: floor)
         if budget < wanted {
-            let capped = "the default KV budget (\(Self.mebibytes(wanted)) for \(parallel) full windows) is capped at "
-                + Self.mebibytes(budget)
+            let capped = "the default KV budget (\(MemoryFit.mebibytes(wanted)) for \(parallel) full windows) is capped at "
+                + MemoryFit.mebibytes(budget)
             if budget + committed <= ceiling {
                 note(capped + ": with \(weights) it stays within \(limit); --kv-budget-mb sets it")
             } else {
@@ -229,6 +230,4 @@ struct ServeCommand: AsyncParsableCommand {
         }
         return budget
     }
-
-    static func mebibytes(_ bytes: Int) -> String { MemoryFit.mebibytes(bytes) }
 }

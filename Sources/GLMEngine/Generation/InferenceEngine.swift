@@ -33,7 +33,7 @@ public actor InferenceEngine {
         sequence.readAheadRowsPerToken = readAheadRows
         sequence.keptConversationBytes = keptConversationBytes
         contextWindow = max(1, window)
-        peakBytes = MemoryFit(model: model, window: max(1, window), keptBytes: keptConversationBytes, usableBytes: 0).neededBytes
+        memoryNeeds = MemoryFit(model: model, window: max(1, window), keptBytes: keptConversationBytes, usableBytes: 0)
     }
 
     /// The stop ids of this kind of model: `</s>`, and for chat models `<|user|>` and `<|observation|>`.
@@ -45,9 +45,11 @@ public actor InferenceEngine {
     public var cachedTokens: [Int32] { sequence.tokens }
     /// The window this engine's cache can grow to.
     public nonisolated let contextWindow: Int
-    /// The most this engine can hold: its matrices, a full window's cache with the slide's read-ahead,
-    /// and the kept conversations' caches (`MemoryFit`).
-    public nonisolated let peakBytes: Int
+    /// What this engine can grow to hold: its matrices, a full window's cache with the slide's read-ahead,
+    /// and the kept conversations' caches; its `usableBytes` is left for the caller to set.
+    public nonisolated let memoryNeeds: MemoryFit
+    /// The most this engine can hold (`memoryNeeds.neededBytes`).
+    public nonisolated var peakBytes: Int { memoryNeeds.neededBytes }
 
     /// Stops the running request before its next token.
     public nonisolated func cancel() {

@@ -58,8 +58,8 @@ public final class EngineModelProvider: ModelProvider {
                                              contextLimit: loaded.contextLimit, slidePolicy: slidePolicy,
                                              speculation: speculation,
                                              keptConversationBytes: conversationCacheBytes ?? loaded.windowKVBytes)
-                let fit = MemoryFit(model: loaded.model, window: engine.contextWindow,
-                                    keptBytes: conversationCacheBytes ?? loaded.windowKVBytes, usableBytes: usableMemory())
+                var fit = engine.memoryNeeds
+                fit.usableBytes = usableMemory()
                 if let shortfall = fit.shortfall {
                     continuation.yield(.warning(shortfall + " (--ctx-size or the model's ctx_size in config.toml shortens "
                                                 + "the window, --cache-type q8_0 or cache_type = \"q8_0\" halves the cache, "
