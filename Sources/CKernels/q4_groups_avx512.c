@@ -14,6 +14,7 @@
 #if defined(__x86_64__)
 #include "blocks.h"
 #include <immintrin.h>
+#include <unistd.h>
 
 #pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512vbmi,gfni,avx2,fma,f16c"))), apply_to = function)
 
@@ -211,8 +212,8 @@ void ck_matvec_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, co
 // each quad once instead of three times. One thread, 112 rows x 4096 columns hot in L2: 8 tokens
 // 83.7 -> 64 ticks per row and quad, 9 tokens 105 -> 77 (docs/PERFORMANCE.md). The integer dots are
 // exact in any order and the float steps are the single-token kernel's, so every result has its bits.
-// Rows longer than a chunk of eight quads (4096 columns) go chunk by chunk, so that nine tokens'
-// packed activations (46 KB) stay in L1: each row's accumulators wait in a small buffer between
+// Rows longer than a chunk (eight quads, 4096 columns, or fewer where that many tokens' packed
+// activations would not stay in L1) go chunk by chunk: each row's accumulators wait in a small buffer between
 // its chunks, which changes nothing in the order of its float steps.
 
 /// Tokens per pass; quads per chunk of columns; rows whose accumulators one chunk pass keeps.
@@ -331,12 +332,30 @@ static inline __attribute__((always_inline)) void ck_rows_quad_lanes(const char 
                            y + t * ldy, ldy, fetch, one_chunk, nibble_index, pair_index); \
         break;
 
-/// Rows [0, rows) against `ntok` tokens, in passes of nine tokens over chunks of eight quads over
-/// groups of CK_QUAD_LANE_ROWS rows.
+/// Bytes of packed activations one chunk pass may hold: the core's L1 data cache (32 KB when the
+/// system does not say). On Zen 4 (32 KB) a budget of 24 KB measured the same at 8-9 tokens and
+/// worse at 6 (chunks of six quads, not eight); Sapphire Rapids' 48 KB keeps its measured eight.
+static int64_t ck_packed_budget = 32768;
+__attribute__((constructor)) static void ck_read_l1_size(void) {
+    const long l1 = sysconf(_SC_LEVEL1_DCACHE_SIZE);
+    if (l1 >= 16384 && l1 <= (1L << 20)) ck_packed_budget = l1;
+}
+
+/// Quads per chunk for `nt` tokens: as many as keep their packed activations within the budget.
+/// Why: past L1 every activation load of the pass misses it. On Zen 4 (32 KB) eight tokens in chunks
+/// of eight quads (40 KB) took 121 ticks per row and quad, in chunks of four 86 (docs/PERFORMANCE.md).
+static inline int64_t ck_quad_lane_chunk(int nt) {
+    const int64_t fit = ck_packed_budget / (nt * CK_QUAD_LANE_BYTES);
+    return fit < 1 ? 1 : fit > CK_QUAD_LANE_CHUNK ? CK_QUAD_LANE_CHUNK : fit;
+}
+
+/// Rows [0, rows) against `ntok` tokens, in passes of nine tokens over chunks of up to eight quads
+/// (ck_quad_lane_chunk) over groups of CK_QUAD_LANE_ROWS rows.
 static void ck_matmul_quad_lanes(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *xs, int64_t ntok,
                                  float *y, int64_t ldy, __m512i nibble_index, __m512i pair_index) {
     const int64_t quads = (xs->nblocks + 15) / 16;
-    const int one_chunk = quads <= CK_QUAD_LANE_CHUNK;
+    const int64_t chunk = ck_quad_lane_chunk(ntok < CK_QUAD_LANE_TOKENS ? (int)ntok : CK_QUAD_LANE_TOKENS);
+    const int one_chunk = quads <= chunk;
     // 46 KB and 18 KB of stack
     uint8_t packed[CK_QUAD_LANE_TOKENS * CK_QUAD_LANE_CHUNK * CK_QUAD_LANE_BYTES] __attribute__((aligned(64)));
     __m512 state[CK_QUAD_LANE_ROWS][CK_QUAD_LANE_TOKENS];
@@ -346,8 +365,8 @@ static void ck_matmul_quad_lanes(const void *w, size_t row_bytes, int64_t rows, 
             const int nt = ntok - t < CK_QUAD_LANE_TOKENS ? (int)(ntok - t) : CK_QUAD_LANE_TOKENS;
             // only the first pass reads the rows from memory
             const int fetch = t == 0;
-            for (int64_t q0 = 0; q0 < quads; q0 += CK_QUAD_LANE_CHUNK) {
-                const int64_t q1 = quads - q0 < CK_QUAD_LANE_CHUNK ? quads : q0 + CK_QUAD_LANE_CHUNK;
+            for (int64_t q0 = 0; q0 < quads; q0 += chunk) {
+                const int64_t q1 = quads - q0 < chunk ? quads : q0 + chunk;
                 const int last_blocks = q1 < quads || xs->nblocks % 16 == 0 ? 16 : (int)(xs->nblocks % 16);
                 ck_pack_quad_lanes(xs + t, nt, q0, q1, packed);
                 switch (nt) {
