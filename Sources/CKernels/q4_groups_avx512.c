@@ -275,6 +275,60 @@ static inline __attribute__((always_inline)) void ck_quad_lanes_step(const char 
     }
 }
 
+/// accA[k] += the quad at `a` . token k's quad at `act`, and accB[k] += the quad at `b` . the same:
+/// ck_quad_lanes_step for two rows at once, sharing each activation load.
+static inline __attribute__((always_inline)) void ck_quad_lanes_pair_step(const char *a, const char *b, int blocks,
+                                                                        const uint8_t *act, const int NT, __m512 *acc_a,
+                                                                        __m512 *acc_b, __m512i nibble_index,
+                                                                        __m512i pair_index) {
+    __m512i wa[8], wb[8];
+    __m512 scale_a, scale_b;
+    ck_unpack_quad_lanes(a, blocks, nibble_index, pair_index, wa, &scale_a);
+    ck_unpack_quad_lanes(b, blocks, nibble_index, pair_index, wb, &scale_b);
+    for (int k = 0; k < NT; k++) {
+        const uint8_t *token = act + k * CK_QUAD_LANE_BYTES;
+        const __m512i bias = _mm512_loadu_si512(token + 512);
+        __m512i dot_a = bias, odd_a = _mm512_setzero_si512(), dot_b = bias, odd_b = _mm512_setzero_si512();
+        for (int j = 0; j < 8; j += 2) {
+            const __m512i even_act = _mm512_loadu_si512(token + 64 * j), odd_act = _mm512_loadu_si512(token + 64 * j + 64);
+            dot_a = _mm512_dpbusd_epi32(dot_a, wa[j], even_act);
+            odd_a = _mm512_dpbusd_epi32(odd_a, wa[j + 1], odd_act);
+            dot_b = _mm512_dpbusd_epi32(dot_b, wb[j], even_act);
+            odd_b = _mm512_dpbusd_epi32(odd_b, wb[j + 1], odd_act);
+        }
+        const __m512 act_scale = _mm512_loadu_ps((const float *)(token + 576));
+        acc_a[k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(dot_a, odd_a)), _mm512_mul_ps(scale_a, act_scale),
+                                   acc_a[k]);
+        acc_b[k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(dot_b, odd_b)), _mm512_mul_ps(scale_b, act_scale),
+                                   acc_b[k]);
+    }
+}
+
+/// Rows `row` and the one after it (`row_bytes` on), whole (`quads` quads, the last with
+/// `last_blocks` blocks), against NT (3-4) tokens packed by ck_pack_quad_lanes:
+/// y[k * ldy] = row . token k, y[k * ldy + 1] = next row . token k. With `fetch`, the two rows'
+/// bytes CK_FETCH_AHEAD on are fetched into L2, 576 a quad.
+/// Why: sharing each activation load between two rows took Zen 4 from 47 to 40 ticks per row and
+/// quad at 4 tokens and from 38 to 34 at 3 (hot in L2), and four streams 1.05-1.13x in the engine;
+/// with more tokens two rows' accumulators would not fit in the registers.
+static inline __attribute__((always_inline)) void ck_row_pair_quad_lanes(const char *row, size_t row_bytes, int64_t quads,
+                                                                       int last_blocks, const uint8_t *act, const int NT,
+                                                                       float *y, int64_t ldy, int fetch,
+                                                                       __m512i nibble_index, __m512i pair_index) {
+    __m512 acc_a[4], acc_b[4];
+    for (int k = 0; k < NT; k++) acc_a[k] = _mm512_setzero_ps(), acc_b[k] = _mm512_setzero_ps();
+    const char *ahead = row + CK_FETCH_AHEAD;
+    for (int64_t q = 0; q < quads; q++) {
+        if (fetch)
+            for (int line = 0; line < 576; line += 64) _mm_prefetch(ahead + 576 * q + line, _MM_HINT_T1);
+        __asm__("" : "+r"(act));
+        ck_quad_lanes_pair_step(row + 288 * q, row + row_bytes + 288 * q, q + 1 < quads ? 16 : last_blocks, act, NT,
+                                acc_a, acc_b, nibble_index, pair_index);
+        act += NT * CK_QUAD_LANE_BYTES;
+    }
+    for (int k = 0; k < NT; k++) y[k * ldy] = _mm512_reduce_add_ps(acc_a[k]), y[k * ldy + 1] = _mm512_reduce_add_ps(acc_b[k]);
+}
+
 /// One row's quads [q0, q1) against NT (1-9) tokens packed by ck_pack_quad_lanes from quad q0 on;
 /// the last of them has `last_blocks` blocks (1-16). The accumulators start at zero on the row's
 /// first chunk (q0 0) or from `state`, and end in `state` or, on its last chunk (`y` not
@@ -315,7 +369,15 @@ static inline __attribute__((always_inline)) void ck_rows_quad_lanes(const char 
                                                                    const int NT, __m512 (*state)[CK_QUAD_LANE_TOKENS],
                                                                    float *y, int64_t ldy, int fetch, int one_chunk,
                                                                    __m512i nibble_index, __m512i pair_index) {
-    for (int64_t r = r0; r < r1; r++) {
+    int64_t r = r0;
+    // three or four tokens against whole rows go two rows at a time (one or two tokens stream from
+    // memory: there two rows gained nothing in the engine, and the single-token product measured the
+    // same, docs/PERFORMANCE.md)
+    if (one_chunk && NT >= 3 && NT <= 4)
+        for (; r + 1 < r1; r += 2)
+            ck_row_pair_quad_lanes(w + r * row_bytes, row_bytes, q1, last_blocks, packed, NT, y + r, ldy, fetch,
+                                   nibble_index, pair_index);
+    for (; r < r1; r++) {
         const char *row = w + r * row_bytes;
         // chunks fetch the row two on, the last two rows the next chunk's first two
         const char *next = one_chunk ? row + CK_FETCH_AHEAD
