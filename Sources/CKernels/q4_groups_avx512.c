@@ -304,29 +304,50 @@ static inline __attribute__((always_inline)) void ck_quad_lanes_pair_step(const 
     }
 }
 
-/// Rows `row` and the one after it (`row_bytes` on), whole (`quads` quads, the last with
-/// `last_blocks` blocks), against NT (3-4) tokens packed by ck_pack_quad_lanes:
-/// y[k * ldy] = row . token k, y[k * ldy + 1] = next row . token k. With `fetch`, the two rows'
-/// bytes CK_FETCH_AHEAD on are fetched into L2, 576 a quad.
+/// Rows `row` and the one after it (`row_bytes` on), their quads [q0, q1) (the last with
+/// `last_blocks` blocks) against NT (3-9) tokens packed by ck_pack_quad_lanes from quad q0 on, as
+/// ck_row_quad_lanes does for one row: row i's sums start at zero (q0 0) or from state[i], and end
+/// in state[i] or, on the last chunk (`y` not NULL), as y[k * ldy + i]. With `fetch`, rows of one
+/// chunk fetch their bytes CK_FETCH_AHEAD on into L2, 576 a quad; chunked rows fetch the same quads
+/// of the rows at next_a and next_b.
 /// Why: sharing each activation load between two rows took Zen 4 from 47 to 40 ticks per row and
 /// quad at 4 tokens and from 38 to 34 at 3 (hot in L2), and four streams 1.05-1.13x in the engine;
-/// with more tokens two rows' accumulators would not fit in the registers.
-static inline __attribute__((always_inline)) void ck_row_pair_quad_lanes(const char *row, size_t row_bytes, int64_t quads,
-                                                                       int last_blocks, const uint8_t *act, const int NT,
-                                                                       float *y, int64_t ldy, int fetch,
+/// with 5-9 tokens the two rows' sums do not all fit in registers, and still 8 tokens took 91 -> 84
+/// hot, 111 -> 98 from memory, and eight streams 1.15-1.25x in the engine.
+static inline __attribute__((always_inline)) void ck_row_pair_quad_lanes(const char *row, size_t row_bytes, int64_t q0,
+                                                                       int64_t q1, int last_blocks, const uint8_t *act,
+                                                                       const int NT, __m512 (*state)[CK_QUAD_LANE_TOKENS],
+                                                                       float *y, int64_t ldy, const char *next_a,
+                                                                       const char *next_b, int fetch, int one_chunk,
                                                                        __m512i nibble_index, __m512i pair_index) {
-    __m512 acc_a[4], acc_b[4];
-    for (int k = 0; k < NT; k++) acc_a[k] = _mm512_setzero_ps(), acc_b[k] = _mm512_setzero_ps();
+    __m512 acc_a[CK_QUAD_LANE_TOKENS], acc_b[CK_QUAD_LANE_TOKENS];
+    for (int k = 0; k < NT; k++) {
+        acc_a[k] = q0 == 0 ? _mm512_setzero_ps() : state[0][k];
+        acc_b[k] = q0 == 0 ? _mm512_setzero_ps() : state[1][k];
+    }
     const char *ahead = row + CK_FETCH_AHEAD;
-    for (int64_t q = 0; q < quads; q++) {
-        if (fetch)
+    for (int64_t q = q0; q < q1; q++) {
+        if (fetch && one_chunk)
             for (int line = 0; line < 576; line += 64) _mm_prefetch(ahead + 576 * q + line, _MM_HINT_T1);
+        else if (fetch)
+            for (int line = 0; line < 288; line += 64) {
+                _mm_prefetch(next_a + 288 * q + line, _MM_HINT_T1);
+                _mm_prefetch(next_b + 288 * q + line, _MM_HINT_T1);
+            }
         __asm__("" : "+r"(act));
-        ck_quad_lanes_pair_step(row + 288 * q, row + row_bytes + 288 * q, q + 1 < quads ? 16 : last_blocks, act, NT,
+        ck_quad_lanes_pair_step(row + 288 * q, row + row_bytes + 288 * q, q + 1 < q1 ? 16 : last_blocks, act, NT,
                                 acc_a, acc_b, nibble_index, pair_index);
         act += NT * CK_QUAD_LANE_BYTES;
     }
-    for (int k = 0; k < NT; k++) y[k * ldy] = _mm512_reduce_add_ps(acc_a[k]), y[k * ldy + 1] = _mm512_reduce_add_ps(acc_b[k]);
+    for (int k = 0; k < NT; k++) {
+        if (y) {
+            y[k * ldy] = _mm512_reduce_add_ps(acc_a[k]);
+            y[k * ldy + 1] = _mm512_reduce_add_ps(acc_b[k]);
+        } else {
+            state[0][k] = acc_a[k];
+            state[1][k] = acc_b[k];
+        }
+    }
 }
 
 /// One row's quads [q0, q1) against NT (1-9) tokens packed by ck_pack_quad_lanes from quad q0 on;
@@ -369,23 +390,25 @@ static inline __attribute__((always_inline)) void ck_rows_quad_lanes(const char 
                                                                    const int NT, __m512 (*state)[CK_QUAD_LANE_TOKENS],
                                                                    float *y, int64_t ldy, int fetch, int one_chunk,
                                                                    __m512i nibble_index, __m512i pair_index) {
+    // chunks fetch the row two on, the last two rows the next chunk's first two
+#define CK_QUAD_LANE_NEXT(at) (one_chunk ? w + (at) * row_bytes + CK_FETCH_AHEAD \
+                               : (at) + 2 < r1 ? w + ((at) + 2) * row_bytes \
+                                               : w + ((at) + 2 - (r1 - r0)) * row_bytes + 288 * (q1 - q0))
     int64_t r = r0;
-    // three or four tokens against whole rows go two rows at a time (one or two tokens stream from
-    // memory: there two rows gained nothing in the engine, and the single-token product measured the
-    // same, docs/PERFORMANCE.md)
-    if (one_chunk && NT >= 3 && NT <= 4)
+    // three tokens or more go two rows at a time (one or two tokens stream from memory: there two
+    // rows gained nothing in the engine, and the single-token product measured the same,
+    // docs/PERFORMANCE.md)
+    if (NT >= 3)
         for (; r + 1 < r1; r += 2)
-            ck_row_pair_quad_lanes(w + r * row_bytes, row_bytes, q1, last_blocks, packed, NT, y + r, ldy, fetch,
-                                   nibble_index, pair_index);
-    for (; r < r1; r++) {
-        const char *row = w + r * row_bytes;
-        // chunks fetch the row two on, the last two rows the next chunk's first two
-        const char *next = one_chunk ? row + CK_FETCH_AHEAD
-                           : r + 2 < r1 ? row + 2 * row_bytes
-                                        : w + (r + 2 - (r1 - r0)) * row_bytes + 288 * (q1 - q0);
-        ck_row_quad_lanes(row, q0, q1, last_blocks, packed, NT, one_chunk ? NULL : state[r - r0],
-                          q1 == quads ? y + r : NULL, ldy, next, fetch, one_chunk, nibble_index, pair_index);
-    }
+            ck_row_pair_quad_lanes(w + r * row_bytes, row_bytes, q0, q1, last_blocks, packed, NT,
+                                   one_chunk ? NULL : state + (r - r0), q1 == quads ? y + r : NULL, ldy,
+                                   CK_QUAD_LANE_NEXT(r), CK_QUAD_LANE_NEXT(r + 1), fetch, one_chunk, nibble_index,
+                                   pair_index);
+    for (; r < r1; r++)
+        ck_row_quad_lanes(w + r * row_bytes, q0, q1, last_blocks, packed, NT, one_chunk ? NULL : state[r - r0],
+                          q1 == quads ? y + r : NULL, ldy, CK_QUAD_LANE_NEXT(r), fetch, one_chunk, nibble_index,
+                          pair_index);
+#undef CK_QUAD_LANE_NEXT
 }
 
 #define CK_QUAD_LANE_CASE(T) \
