@@ -87,6 +87,16 @@ struct RunCommand: AsyncParsableCommand {
                                              contextLimit: loaded.contextLimit, slidePolicy: modelOptions.slide,
                                              readAheadRows: modelOptions.readAhead,
                                              speculation: modelOptions.speculate.speculation())
+                // tool rounds grow the prompt as they go: count them as the whole window
+                let promptBytes = tools != nil || interpreter ? engine.contextWindow
+                    : text.utf8.count + (system?.utf8.count ?? 0)
+                let fit = MemoryFit.oneAnswer(model: loaded.model, window: engine.contextWindow, promptBytes: promptBytes,
+                                              maxTokens: samplingOptions.maxTokens)
+                if let shortfall = fit.shortfall {
+                    var stderr = StandardError()
+                    print("warning: " + shortfall + " (--ctx-size shortens the window, --max-tokens the answer, "
+                          + "--cache-type q8_0 halves the cache)", to: &stderr)
+                }
                 let name = URL(fileURLWithPath: modelOptions.model ?? "").deletingPathExtension().lastPathComponent
                 backend = LocalChatBackend(engine: engine, name: name)
                 hugePages = loaded.hugePages?.summary

@@ -30,6 +30,15 @@ public struct MemoryFit: Sendable, Equatable {
                   keptBytes: keptBytes, usableBytes: usableBytes)
     }
 
+    /// For one answer (`glmchat run`): its cache grows only to the prompt and the answer, at most
+    /// `window`. A prompt takes at most one token per UTF-8 byte (byte fallback) and the chat format a
+    /// few special tokens more, so `promptBytes + maxTokens + 64` positions bound it.
+    public static func oneAnswer(model: GLMModel, window: Int, promptBytes: Int, maxTokens: Int,
+                                 usableBytes: Int = SystemMemory.usableBytes()) -> MemoryFit {
+        let positions = promptBytes >= window ? window : min(window, promptBytes + max(0, maxTokens) + 64)
+        return MemoryFit(model: model, window: max(1, positions), keptBytes: 0, usableBytes: usableBytes)
+    }
+
     public var neededBytes: Int { loadedBeforeBytes + weightBytes + cacheBytes + keptBytes }
     public var fits: Bool { neededBytes <= BatchDecoder.memoryCeiling(usableBytes) }
 

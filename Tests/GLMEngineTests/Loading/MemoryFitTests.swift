@@ -46,4 +46,16 @@ struct MemoryFitTests {
         #expect(fit.fits)
         #expect(!MemoryFit(model: loaded.model, window: 512, keptBytes: 0, usableBytes: fit.weightBytes).fits)
     }
+
+    @Test("one answer counts the prompt's bytes, the answer and 64 positions, at most the window, and nothing kept")
+    func oneAnswer() throws {
+        let loaded = try ModelLoader.load(ModelLoadOptions(path: LoadingFixtures.tiny, threads: 1))
+        let short = MemoryFit.oneAnswer(model: loaded.model, window: 512, promptBytes: 100, maxTokens: 36, usableBytes: 1 << 40)
+        #expect(short == MemoryFit(model: loaded.model, window: 200, keptBytes: 0, usableBytes: 1 << 40))
+        let long = MemoryFit.oneAnswer(model: loaded.model, window: 512, promptBytes: 400, maxTokens: 2048, usableBytes: 1 << 40)
+        #expect(long == MemoryFit(model: loaded.model, window: 512, keptBytes: 0, usableBytes: 1 << 40))
+        let whole = MemoryFit.oneAnswer(model: loaded.model, window: 512, promptBytes: 512, maxTokens: -1, usableBytes: 1 << 40)
+        #expect(whole.cacheBytes == long.cacheBytes)
+        #expect(short.cacheBytes < long.cacheBytes)
+    }
 }
