@@ -276,7 +276,8 @@ static inline __attribute__((always_inline)) void ck_quad_lanes_step(const char 
 }
 
 /// accA[k] += the quad at `a` . token k's quad at `act`, and accB[k] += the quad at `b` . the same:
-/// ck_quad_lanes_step for two rows at once, sharing each activation load.
+/// ck_quad_lanes_step for two rows at once, sharing each activation load. (One function for one or
+/// two rows, the count a constant, measured slower for both: docs/PERFORMANCE.md, "Zen 4".)
 static inline __attribute__((always_inline)) void ck_quad_lanes_pair_step(const char *a, const char *b, int blocks,
                                                                         const uint8_t *act, const int NT, __m512 *acc_a,
                                                                         __m512 *acc_b, __m512i nibble_index,

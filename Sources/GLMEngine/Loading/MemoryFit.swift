@@ -35,7 +35,8 @@ public struct MemoryFit: Sendable, Equatable {
     /// few special tokens more, so `promptBytes + maxTokens + 64` positions bound it.
     public static func oneAnswer(model: GLMModel, window: Int, promptBytes: Int, maxTokens: Int,
                                  usableBytes: Int = SystemMemory.usableBytes()) -> MemoryFit {
-        let positions = promptBytes >= window ? window : min(window, promptBytes + max(0, maxTokens) + 64)
+        // each term within the window first: --max-tokens may be as large as an Int goes
+        let positions = min(window, min(promptBytes, window) + min(max(0, maxTokens), window) + 64)
         return MemoryFit(model: model, window: max(1, positions), keptBytes: 0, usableBytes: usableBytes)
     }
 

@@ -56,6 +56,8 @@ struct MemoryFitTests {
         #expect(long == MemoryFit(model: loaded.model, window: 512, keptBytes: 0, usableBytes: 1 << 40))
         let whole = MemoryFit.oneAnswer(model: loaded.model, window: 512, promptBytes: 512, maxTokens: -1, usableBytes: 1 << 40)
         #expect(whole.cacheBytes == long.cacheBytes)
+        let huge = MemoryFit.oneAnswer(model: loaded.model, window: 512, promptBytes: 100, maxTokens: Int.max, usableBytes: 1 << 40)
+        #expect(huge.cacheBytes == long.cacheBytes, "--max-tokens as large as an Int goes counts the window")
         #expect(short.cacheBytes < long.cacheBytes)
     }
 }
