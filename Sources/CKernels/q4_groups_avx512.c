@@ -11,9 +11,11 @@
 // the same blocks in another lane order (below); the integer sums are exact in any order and the
 // float steps per lane are the same, so a batch is bit-identical to the single-token kernel.
 #include "ckernels.h"
+#include "ckernels_quad_lanes.h"
 #if defined(__x86_64__)
 #include "blocks.h"
 #include <immintrin.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512vbmi,gfni,avx2,fma,f16c"))), apply_to = function)
@@ -240,9 +242,20 @@ static void ck_pack_quad_lanes(const ck_q8_act *xs, int nt, int64_t q0, int64_t 
         }
 }
 
-/// Quad q's `blocks` (1-16) blocks at `src` in the quad-lane order, and their 16 scales.
+/// Quad q's `blocks` (1-16) blocks at `src` in the quad-lane order, and their 16 scales; `stored`: the
+/// quad is in the quad-lane layout already (ckernels_quad_lanes.h), else in ggml's.
 static inline __attribute__((always_inline)) void ck_unpack_quad_lanes(const char *src, int blocks, __m512i nibble_index,
-                                                                     __m512i pair_index, __m512i *w, __m512 *scale) {
+                                                                     __m512i pair_index, __m512i *w, __m512 *scale,
+                                                                     const int stored) {
+    if (stored) {
+        // ckernels_quad_lanes.h: the scales, then the four vectors already in this order
+        for (int i = 0; i < 4; i++) {
+            const __m512i m = _mm512_loadu_si512(src + 32 + 64 * i);
+            w[2 * i] = ck_low_nibbles(m), w[2 * i + 1] = ck_high_nibbles(m);
+        }
+        *scale = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)src));
+        return;
+    }
     const ck_pair_bytes p0 = ck_gather_pair(src, ck_pair_blocks(blocks, 0), nibble_index);
     const ck_pair_bytes p1 = ck_gather_pair(src + 144, ck_pair_blocks(blocks, 1), nibble_index);
     const __m512i m[4] = {
@@ -256,10 +269,10 @@ static inline __attribute__((always_inline)) void ck_unpack_quad_lanes(const cha
 /// acc[k] += the quad at `src` (its first `blocks` blocks, 1-16) . token k's quad at `act`.
 static inline __attribute__((always_inline)) void ck_quad_lanes_step(const char *src, int blocks, const uint8_t *act,
                                                                    const int NT, __m512 *acc, __m512i nibble_index,
-                                                                   __m512i pair_index) {
+                                                                   __m512i pair_index, const int stored) {
     __m512i w[8];
     __m512 scale;
-    ck_unpack_quad_lanes(src, blocks, nibble_index, pair_index, w, &scale);
+    ck_unpack_quad_lanes(src, blocks, nibble_index, pair_index, w, &scale, stored);
     for (int k = 0; k < NT; k++) {
         const uint8_t *token = act + k * CK_QUAD_LANE_BYTES;
         // two chains of four: one chain of eight dependent VPDPBUSD (5 cycles each) per token held the
@@ -281,11 +294,11 @@ static inline __attribute__((always_inline)) void ck_quad_lanes_step(const char 
 static inline __attribute__((always_inline)) void ck_quad_lanes_pair_step(const char *a, const char *b, int blocks,
                                                                         const uint8_t *act, const int NT, __m512 *acc_a,
                                                                         __m512 *acc_b, __m512i nibble_index,
-                                                                        __m512i pair_index) {
+                                                                        __m512i pair_index, const int stored) {
     __m512i wa[8], wb[8];
     __m512 scale_a, scale_b;
-    ck_unpack_quad_lanes(a, blocks, nibble_index, pair_index, wa, &scale_a);
-    ck_unpack_quad_lanes(b, blocks, nibble_index, pair_index, wb, &scale_b);
+    ck_unpack_quad_lanes(a, blocks, nibble_index, pair_index, wa, &scale_a, stored);
+    ck_unpack_quad_lanes(b, blocks, nibble_index, pair_index, wb, &scale_b, stored);
     for (int k = 0; k < NT; k++) {
         const uint8_t *token = act + k * CK_QUAD_LANE_BYTES;
         const __m512i bias = _mm512_loadu_si512(token + 512);
@@ -320,7 +333,7 @@ static inline __attribute__((always_inline)) void ck_row_pair_quad_lanes(const c
                                                                        const int NT, __m512 (*state)[CK_QUAD_LANE_TOKENS],
                                                                        float *y, int64_t ldy, const char *next_a,
                                                                        const char *next_b, int fetch, int one_chunk,
-                                                                       __m512i nibble_index, __m512i pair_index) {
+                                                                       __m512i nibble_index, __m512i pair_index, const int stored) {
     __m512 acc_a[CK_QUAD_LANE_TOKENS], acc_b[CK_QUAD_LANE_TOKENS];
     for (int k = 0; k < NT; k++) {
         acc_a[k] = q0 == 0 ? _mm512_setzero_ps() : state[0][k];
@@ -337,7 +350,7 @@ static inline __attribute__((always_inline)) void ck_row_pair_quad_lanes(const c
             }
         __asm__("" : "+r"(act));
         ck_quad_lanes_pair_step(row + 288 * q, row + row_bytes + 288 * q, q + 1 < q1 ? 16 : last_blocks, act, NT,
-                                acc_a, acc_b, nibble_index, pair_index);
+                                acc_a, acc_b, nibble_index, pair_index, stored);
         act += NT * CK_QUAD_LANE_BYTES;
     }
     for (int k = 0; k < NT; k++) {
@@ -360,7 +373,7 @@ static inline __attribute__((always_inline)) void ck_row_quad_lanes(const char *
                                                                   int last_blocks, const uint8_t *act, const int NT,
                                                                   __m512 *state, float *y, int64_t ldy,
                                                                   const char *next, int fetch, int one_chunk,
-                                                                  __m512i nibble_index, __m512i pair_index) {
+                                                                  __m512i nibble_index, __m512i pair_index, const int stored) {
     __m512 acc[CK_QUAD_LANE_TOKENS];
     for (int k = 0; k < NT; k++) acc[k] = q0 == 0 ? _mm512_setzero_ps() : state[k];
     for (int64_t q = q0; q < q1; q++) {
@@ -374,7 +387,7 @@ static inline __attribute__((always_inline)) void ck_row_quad_lanes(const char *
             }
         // one pointer for all tokens' operands: each load is base + displacement (see ck_row_vbmi)
         __asm__("" : "+r"(act));
-        ck_quad_lanes_step(row + 288 * q, q + 1 < q1 ? 16 : last_blocks, act, NT, acc, nibble_index, pair_index);
+        ck_quad_lanes_step(row + 288 * q, q + 1 < q1 ? 16 : last_blocks, act, NT, acc, nibble_index, pair_index, stored);
         act += NT * CK_QUAD_LANE_BYTES;
     }
     if (y)
@@ -390,7 +403,7 @@ static inline __attribute__((always_inline)) void ck_rows_quad_lanes(const char 
                                                                    int last_blocks, const uint8_t *packed,
                                                                    const int NT, __m512 (*state)[CK_QUAD_LANE_TOKENS],
                                                                    float *y, int64_t ldy, int fetch, int one_chunk,
-                                                                   __m512i nibble_index, __m512i pair_index) {
+                                                                   __m512i nibble_index, __m512i pair_index, const int stored) {
     // chunks fetch the row two on, the last two rows the next chunk's first two
 #define CK_QUAD_LANE_NEXT(at) (one_chunk ? w + (at) * row_bytes + CK_FETCH_AHEAD \
                                : (at) + 2 < r1 ? w + ((at) + 2) * row_bytes \
@@ -404,18 +417,18 @@ static inline __attribute__((always_inline)) void ck_rows_quad_lanes(const char 
             ck_row_pair_quad_lanes(w + r * row_bytes, row_bytes, q0, q1, last_blocks, packed, NT,
                                    one_chunk ? NULL : state + (r - r0), q1 == quads ? y + r : NULL, ldy,
                                    CK_QUAD_LANE_NEXT(r), CK_QUAD_LANE_NEXT(r + 1), fetch, one_chunk, nibble_index,
-                                   pair_index);
+                                   pair_index, stored);
     for (; r < r1; r++)
         ck_row_quad_lanes(w + r * row_bytes, q0, q1, last_blocks, packed, NT, one_chunk ? NULL : state[r - r0],
                           q1 == quads ? y + r : NULL, ldy, CK_QUAD_LANE_NEXT(r), fetch, one_chunk, nibble_index,
-                          pair_index);
+                          pair_index, stored);
 #undef CK_QUAD_LANE_NEXT
 }
 
 #define CK_QUAD_LANE_CASE(T) \
     case T: \
         ck_rows_quad_lanes((const char *)w, row_bytes, r0, r1, q0, q1, quads, last_blocks, packed, T, state, \
-                           y + t * ldy, ldy, fetch, one_chunk, nibble_index, pair_index); \
+                           y + t * ldy, ldy, fetch, one_chunk, nibble_index, pair_index, stored); \
         break;
 
 /// Bytes of packed activations one chunk pass may hold: the core's L1 data cache (32 KB when the
@@ -436,9 +449,12 @@ static inline int64_t ck_quad_lane_chunk(int nt) {
 }
 
 /// Rows [0, rows) against `ntok` tokens, in passes of nine tokens over chunks of up to eight quads
-/// (ck_quad_lane_chunk) over groups of CK_QUAD_LANE_ROWS rows.
-static void ck_matmul_quad_lanes(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *xs, int64_t ntok,
-                                 float *y, int64_t ldy, __m512i nibble_index, __m512i pair_index) {
+/// (ck_quad_lane_chunk) over groups of CK_QUAD_LANE_ROWS rows; `stored` as ck_unpack_quad_lanes (a constant:
+/// each layout gets its own copy of the kernels).
+static inline __attribute__((always_inline)) void ck_matmul_quad_lanes(const void *w, size_t row_bytes, int64_t rows,
+                                                                     const ck_q8_act *xs, int64_t ntok, float *y,
+                                                                     int64_t ldy, __m512i nibble_index,
+                                                                     __m512i pair_index, const int stored) {
     const int64_t quads = (xs->nblocks + 15) / 16;
     const int64_t chunk = ck_quad_lane_chunk(ntok < CK_QUAD_LANE_TOKENS ? (int)ntok : CK_QUAD_LANE_TOKENS);
     const int one_chunk = quads <= chunk;
@@ -468,7 +484,76 @@ static void ck_matmul_quad_lanes(const void *w, size_t row_bytes, int64_t rows, 
 void ck_matmul_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *xs, int64_t ntok,
                                float *y, int64_t ldy) {
     ck_matmul_quad_lanes(w, row_bytes, rows, xs, ntok, y, ldy, _mm512_load_si512(ck_pair_nibble_index),
-                         _mm512_load_si512(ck_pair_scale_index));
+                         _mm512_load_si512(ck_pair_scale_index), 0);
+}
+
+void ck_matmul_q4_0_quad_lanes(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *xs, int64_t ntok,
+                               float *y, int64_t ldy) {
+    const __m512i unused = _mm512_setzero_si512();
+    ck_matmul_quad_lanes(w, row_bytes, rows, xs, ntok, y, ldy, unused, unused, 1);
+}
+
+/// ck_quad_lanes_pack_q4_0 with the kernel's own gather: each quad's nibble vectors as
+/// ck_unpack_quad_lanes puts them together before splitting the nibbles, and its scales' fp16 words;
+/// a last quad's missing blocks come out zero. The same bytes (KernelsQuadLanesTests).
+/// Why: the portable packing took about 1.3 s of a 6B model's load on two threads; this one streams.
+void ck_quad_lanes_pack_q4_0_avx512(const void *w, int64_t nblocks, int64_t row_begin, int64_t row_end, void *dst) {
+    const __m512i nibble_index = _mm512_load_si512(ck_pair_nibble_index);
+    const __m512i pair_index = _mm512_load_si512(ck_pair_scale_index);
+    const int64_t quads = (nblocks + 15) / 16;
+    const size_t ggml_row_bytes = (size_t)nblocks * 18, row_bytes = (size_t)quads * CK_QUAD_LANES_QUAD_BYTES;
+    for (int64_t r = row_begin; r < row_end; r++) {
+        const char *src = (const char *)w + (size_t)r * ggml_row_bytes;
+        char *out = (char *)dst + (size_t)r * row_bytes;
+        for (int64_t q = 0; q < quads; q++) {
+            const int blocks = nblocks - 16 * q < 16 ? (int)(nblocks - 16 * q) : 16;
+            const ck_pair_bytes p0 = ck_gather_pair(src + 288 * q, ck_pair_blocks(blocks, 0), nibble_index);
+            const ck_pair_bytes p1 = ck_gather_pair(src + 288 * q + 144, ck_pair_blocks(blocks, 1), nibble_index);
+            const __m512i w0 = _mm512_permutex2var_epi16(p0.first, pair_index, p0.second);
+            const __m512i w1 = _mm512_permutex2var_epi16(p1.first, pair_index, p1.second);
+            char *quad = out + 288 * q;
+            _mm256_storeu_si256((__m256i *)(void *)quad,
+                                _mm256_inserti128_si256(_mm512_castsi512_si256(w0), _mm512_castsi512_si128(w1), 1));
+            _mm512_storeu_si512(quad + 32, _mm512_shuffle_i32x4(p0.v1, p1.v1, 0x44));
+            _mm512_storeu_si512(quad + 96, _mm512_shuffle_i32x4(p0.v1, p1.v1, 0xEE));
+            _mm512_storeu_si512(quad + 160, _mm512_shuffle_i32x4(p0.v2, p1.v2, 0x44));
+            _mm512_storeu_si512(quad + 224, _mm512_shuffle_i32x4(p0.v2, p1.v2, 0xEE));
+        }
+    }
+}
+
+/// One token on the quad-lane layout: its activations packed once into the quad-lane order, then each
+/// row quad by quad with the single-token kernel's fetch plan (ck_row_vbmi).
+/// Why: a quad costs 21 vector ops here against 31 in ggml's layout (no byte permutes to gather the
+/// nibbles, no fold of each block's two lanes), so a token's arithmetic stays further below the time
+/// its weights take to arrive from memory (docs/PERFORMANCE.md, "Weights in the quad-lane order").
+void ck_matvec_q4_0_quad_lanes(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y) {
+    const int64_t quads = (x->nblocks + 15) / 16;
+    enum { STACK_QUADS = 64 };
+    uint8_t stack[STACK_QUADS * CK_QUAD_LANE_BYTES] __attribute__((aligned(64)));
+    uint8_t *packed = quads <= STACK_QUADS ? stack : aligned_alloc(64, (size_t)quads * CK_QUAD_LANE_BYTES);
+    if (!packed) abort();
+    ck_pack_quad_lanes(x, 1, 0, quads, packed);
+    const __m512i unused = _mm512_setzero_si512();
+    const size_t bytes = (size_t)rows * row_bytes;
+    for (size_t offset = 0; offset < CK_FETCH_AHEAD && offset < bytes; offset += 64)
+        _mm_prefetch((const char *)w + offset, _MM_HINT_T1);
+    for (size_t offset = 0; offset < CK_FETCH_AHEAD_L1 && offset < bytes; offset += 64)
+        _mm_prefetch((const char *)w + offset, _MM_HINT_T0);
+    for (int64_t r = 0; r < rows; r++) {
+        const char *row = (const char *)w + r * row_bytes;
+        const int fetch = ck_fetch_fits(r + 1, rows, row_bytes);
+        const uint8_t *act = packed;
+        __m512 acc = _mm512_setzero_ps();
+        for (int64_t q = 0; q < quads; q++) {
+            if (fetch) ck_fetch_quad_ahead(row + 288 * q);
+            __asm__("" : "+r"(act));
+            ck_quad_lanes_step(row + 288 * q, 16, act, 1, &acc, unused, unused, 1);
+            act += CK_QUAD_LANE_BYTES;
+        }
+        y[r] = _mm512_reduce_add_ps(acc);
+    }
+    if (packed != stack) free(packed);
 }
 
 #pragma clang attribute pop

@@ -20,6 +20,8 @@ struct BenchCommand: AsyncParsableCommand {
     var kernel: KernelPath?
     @Flag(inversion: .prefixedNo, help: "Multiply Q4_0 batches (prompts, --parallel, --speculate) with AMX tiles where the CPU has them (same results; batches of 16 rows or more: smaller ones keep the vector kernel).")
     var amx = true
+    @Flag(inversion: .prefixedNo, help: "Pack Q4_0 matrices in quad lanes for the 512-bit kernels (same results; --no-quad-lanes keeps the file's layout, to compare).")
+    var quadLanes = true
     @Option(name: [.customShort("r"), .long], help: "Repetitions of each test.") var repetitions = 3
     @Option(help: "Read the prompt and generate after N cached tokens (as llama-bench -d).") var context = 0
     @Option(name: .customLong("cache-type"), help: "KV cache: f16 (exact) or q8_0 (int8 blocks, half the memory).")
@@ -71,8 +73,9 @@ struct BenchCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let path = try modelPath()
-            let compute = ComputeContext(threads: threads ?? ComputeContext.physicalCores, path: kernel ?? .best, amx: amx)
-            FileHandle.standardError.write(Data("AMX tiles for Q4_0 batches: \(compute.usesAMX ? "on" : "off")\n".utf8))
+            let compute = ComputeContext(threads: threads ?? ComputeContext.physicalCores, path: kernel ?? .best, amx: amx,
+                                         quadLanes: quadLanes)
+            FileHandle.standardError.write(Data("AMX tiles for Q4_0 batches: \(compute.usesAMX ? "on" : "off"); Q4_0 in quad lanes: \(compute.usesQuadLanes ? "on" : "off")\n".utf8))
             // before loading: the probe's buffer is freed before the model's memory peaks
             let bandwidthBefore = MemoryBandwidth.samples(compute: compute)
             let loadStart = Date()

@@ -11,6 +11,9 @@ public final class ComputeContext: @unchecked Sendable {
     /// Q4_0 batches of at least `Kernels.amxMinTokens` tokens go through AMX tiles (bit-identical
     /// results): asked for (`amx`, the default), on the `avx512vbmi` path, on a CPU and OS that allow it.
     public let usesAMX: Bool
+    /// Q4_0 matrices loaded for this context are packed in quad lanes (`RowLayout.quadLanes`): asked
+    /// for (`quadLanes`, the default), on the `avx512vbmi` path, without AMX (its kernel reads ggml's layout).
+    public let usesQuadLanes: Bool
     private let pool: OpaquePointer?
     /// Scratch for the activation vector quantized to Q8_0 by `Kernels.matVec`.
     let activation = QuantizedActivation()
@@ -26,9 +29,11 @@ public final class ComputeContext: @unchecked Sendable {
         while batchActivations.count < n { batchActivations.append(QuantizedActivation()) }
     }
 
-    public init(threads: Int = ComputeContext.physicalCores, path: KernelPath = .best, amx: Bool = true) {
+    public init(threads: Int = ComputeContext.physicalCores, path: KernelPath = .best, amx: Bool = true,
+                quadLanes: Bool = true) {
         precondition(path.isSupported, "kernel path \(path) is not supported by this CPU")
         usesAMX = amx && path == .avx512vbmi && KernelPath.amxInt8Available
+        usesQuadLanes = quadLanes && path == .avx512vbmi && !usesAMX
         let wanted = max(1, threads)
         pool = wanted > 1 ? ck_pool_create(Int32(wanted)) : nil
         self.threads = pool.map { Int(ck_pool_threads($0)) } ?? 1

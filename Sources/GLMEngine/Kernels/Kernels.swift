@@ -54,9 +54,10 @@ public enum Kernels {
         }
     }
 
-    /// Whether the kernel for `w` on `path` reads only the group layout of its activations.
+    /// Whether the kernel for `w` on `path` reads only the group layout of its activations (the
+    /// 512-bit Q4_0 kernels, and every kernel of a matrix in quad lanes).
     static func readsGroupsOnly(_ w: WeightMatrix, _ path: KernelPath) -> Bool {
-        w.type == .q4_0 && w.layout == .rowMajor && path == .avx512vbmi
+        w.type == .q4_0 && (w.layout == .quadLanes || w.layout == .rowMajor && path == .avx512vbmi)
     }
 
     /// Quantizes `input` into `act` in the layouts the kernel for `w` reads.
@@ -88,7 +89,7 @@ public enum Kernels {
         }
         #endif
         guard w.layout == .rowMajor else {
-            let scratch = UnsafeMutableRawPointer.allocate(byteCount: w.rowBytes, alignment: 16)
+            let scratch = UnsafeMutableRawPointer.allocate(byteCount: w.ggmlRowBytes, alignment: 16)
             defer { scratch.deallocate() }
             return QuantRow.dequantize(w.type, w.ggmlRow(row, scratch: scratch), count: w.cols, into: out)
         }
@@ -104,6 +105,9 @@ public enum Kernels {
         precondition(!act.groupsOnly || readsGroupsOnly(w, path), "activation quantized for another kernel")
         if w.layout == .groupsOfEight {
             return rowGroups(w, rows, cx, count: 1, y, ldy: 0, path)
+        }
+        if w.layout == .quadLanes {
+            return quadLaneRows(w, rows, cx, count: 1, y, ldy: 0, path)
         }
         #if arch(x86_64)
         let start = w.rowPointer(rows.lowerBound)
@@ -133,6 +137,21 @@ public enum Kernels {
         if path != .portable { return ck_rows8_matmul_avx2(start, n, cx, Int64(count), out, Int64(ldy)) }
         #endif
         ck_rows8_matmul_portable(start, n, cx, Int64(count), out, Int64(ldy))
+    }
+
+    /// Rows `rows` of a Q4_0 matrix in quad lanes for `count` tokens' activations (group layout) at `cx`:
+    /// y[t * ldy + r] = row r . token t. The 512-bit kernels where the path has them, else their scalar twin
+    /// (the same bits, slowly: a matrix is packed so only for that path, `GLMWeights.packsInQuadLanes`).
+    static func quadLaneRows(_ w: WeightMatrix, _ rows: Range<Int>, _ cx: UnsafePointer<ck_q8_act>, count: Int,
+                             _ y: UnsafeMutablePointer<Float>, ldy: Int, _ path: KernelPath) {
+        let start = w.quadLaneRowPointer(rows.lowerBound), n = Int64(rows.count), out = y + rows.lowerBound
+        #if arch(x86_64)
+        if path == .avx512vbmi {
+            if count == 1 { return ck_matvec_q4_0_quad_lanes(start, w.rowBytes, n, cx, out) }
+            return ck_matmul_q4_0_quad_lanes(start, w.rowBytes, n, cx, Int64(count), out, Int64(ldy))
+        }
+        #endif
+        ck_matmul_q4_0_quad_lanes_portable(start, w.rowBytes, n, cx, Int64(count), out, Int64(ldy))
     }
 
     private static func floatRows(_ w: WeightMatrix, _ rows: Range<Int>, _ x: UnsafePointer<Float>,

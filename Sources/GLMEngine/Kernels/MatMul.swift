@@ -98,6 +98,10 @@ extension Kernels {
                         rowGroups(w, rows, first, count: n, y, ldy: w.rows, path)
                         continue
                     }
+                    if w.layout == .quadLanes {
+                        quadLaneRows(w, rows, first, count: n, y, ldy: w.rows, path)
+                        continue
+                    }
                     #if arch(x86_64)
                     if let kernel {
                         kernel(w.rowPointer(rows.lowerBound), w.rowBytes, Int64(rows.count), first, Int64(n),

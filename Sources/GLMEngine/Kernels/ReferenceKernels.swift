@@ -35,7 +35,7 @@ public enum ReferenceKernels {
         let xq = UnsafeMutableRawPointer.allocate(byteCount: blocks * QuantBlock.q8_0Bytes, alignment: 16)
         defer { xq.deallocate() }
         QuantRow.quantizeQ8_0(x, count: w.cols, into: xq)
-        let scratch = UnsafeMutableRawPointer.allocate(byteCount: w.rowBytes, alignment: 16)
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: w.ggmlRowBytes, alignment: 16)
         defer { scratch.deallocate() }
         for r in rows {
             let row = w.ggmlRow(r, scratch: scratch)

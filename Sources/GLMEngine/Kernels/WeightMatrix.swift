@@ -38,6 +38,9 @@ public enum RowLayout: Sendable, Equatable {
     /// Q4_0 in groups of eight rows, block by block (`ckernels_rows8.h`): what the AVX2 kernels read
     /// fastest, made at load time.
     case groupsOfEight
+    /// Q4_0 rows in quads of 16 blocks, each its 16 scales then its nibbles in the quad-lane order
+    /// (`ckernels_quad_lanes.h`): what the 512-bit kernels read without gathering, made at load time.
+    case quadLanes
 }
 
 /// A weight matrix [rows, cols] in PyTorch Linear order (y = W x), stored in one format.
@@ -54,7 +57,7 @@ public struct WeightMatrix: @unchecked Sendable {
     public init(rows: Int, cols: Int, type: StorageType, layout: RowLayout = .rowMajor, data: UnsafeRawPointer,
                 owner: AnyObject) {
         precondition(cols % type.blockElements == 0, "block-quantized rows must hold whole blocks")
-        precondition(layout == .rowMajor || type == .q4_0, "only Q4_0 comes in groups of eight rows")
+        precondition(layout == .rowMajor || type == .q4_0, "only Q4_0 comes in groups of eight rows or quad lanes")
         self.rows = rows
         self.cols = cols
         self.type = type
@@ -63,9 +66,14 @@ public struct WeightMatrix: @unchecked Sendable {
         self.owner = owner
     }
 
-    public var rowBytes: Int { type.byteCount(elements: cols) }
+    /// Bytes from one row to the next (in groups of eight: a row's share of its group).
+    public var rowBytes: Int {
+        layout == .quadLanes ? Int(ck_quad_lanes_row_bytes(Int64(cols / type.blockElements))) : ggmlRowBytes
+    }
+    /// Bytes of one row in ggml's layout.
+    public var ggmlRowBytes: Int { type.byteCount(elements: cols) }
     public var byteCount: Int {
-        layout == .rowMajor ? rowBytes * rows : ck_rows8_bytes(Int64(rows), Int64(cols / type.blockElements))
+        layout == .groupsOfEight ? ck_rows8_bytes(Int64(rows), Int64(cols / type.blockElements)) : rowBytes * rows
     }
 
     /// Rows that go together: a range of rows handed to a kernel starts at a multiple of this.
@@ -77,6 +85,12 @@ public struct WeightMatrix: @unchecked Sendable {
         return data + row * rowBytes
     }
 
+    /// Row `row` of a matrix in quad lanes.
+    func quadLaneRowPointer(_ row: Int) -> UnsafeRawPointer {
+        precondition(layout == .quadLanes, "not a matrix in quad lanes")
+        return data + row * rowBytes
+    }
+
     /// The group holding row `row` (a multiple of eight) of a matrix in groups of eight.
     func groupPointer(_ row: Int) -> UnsafeRawPointer {
         precondition(layout == .groupsOfEight && row % 8 == 0, "not the first row of a group of eight")
@@ -84,10 +98,14 @@ public struct WeightMatrix: @unchecked Sendable {
     }
 
     /// Row `row` in ggml's layout, wherever it lives: a pointer into the matrix, or `scratch`
-    /// (`rowBytes` bytes) holding a copy.
+    /// (`ggmlRowBytes` bytes) holding a copy.
     func ggmlRow(_ row: Int, scratch: UnsafeMutableRawPointer) -> UnsafeRawPointer {
-        guard layout == .groupsOfEight else { return rowPointer(row) }
-        ck_rows8_unpack_row(data, Int64(cols / type.blockElements), Int64(row), scratch)
+        let blocks = Int64(cols / type.blockElements)
+        switch layout {
+        case .rowMajor: return rowPointer(row)
+        case .groupsOfEight: ck_rows8_unpack_row(data, blocks, Int64(row), scratch)
+        case .quadLanes: ck_quad_lanes_unpack_row(data, blocks, Int64(row), scratch)
+        }
         return UnsafeRawPointer(scratch)
     }
 
@@ -102,6 +120,24 @@ public struct WeightMatrix: @unchecked Sendable {
             ck_rows8_pack_q4_0(source, total, blocks, Int64(groups.lowerBound), Int64(groups.upperBound), destination)
         }
         return WeightMatrix(rows: rows, cols: cols, type: type, layout: .groupsOfEight, data: UnsafeRawPointer(destination),
+                            owner: buffer)
+    }
+
+    /// This Q4_0 matrix in quad lanes (`RowLayout.quadLanes`), packed with `ctx`'s threads into a piece
+    /// of `arena` (by default a buffer of its own); the same values (and bytes on every path).
+    func inQuadLanes(_ ctx: ComputeContext, arena: AlignedArena = AlignedArena(slabBytes: 0)) -> WeightMatrix {
+        precondition(type == .q4_0 && layout == .rowMajor, "only row-major Q4_0 packs in quad lanes")
+        let blocks = Int64(cols / type.blockElements)
+        let (destination, buffer) = arena.allocate(rows * Int(ck_quad_lanes_row_bytes(blocks)))
+        let source = data, vectorized = ctx.path == .avx512vbmi
+        ctx.parallelFor(rows) { slice in
+            let first = Int64(slice.lowerBound), end = Int64(slice.upperBound)
+            #if arch(x86_64)
+            if vectorized { return ck_quad_lanes_pack_q4_0_avx512(source, blocks, first, end, destination) }
+            #endif
+            ck_quad_lanes_pack_q4_0(source, blocks, first, end, destination)
+        }
+        return WeightMatrix(rows: rows, cols: cols, type: type, layout: .quadLanes, data: UnsafeRawPointer(destination),
                             owner: buffer)
     }
 }

@@ -48,8 +48,15 @@ public struct GLMWeights: Sendable {
             let tensor = try checkpoint.tensor(name, in: source)
             let target = matrixType ?? (tensor.type == .bf16 ? .f32 : tensor.type)
             let made = try WeightMatrix.make(from: tensor, as: target, owner: checkpoint, ctx: threads)
-            guard multiplied, packsInGroupsOfEight(made, path: threads.path) else { return made }
-            let packed = made.inGroupsOfEight(threads, arena: arena)
+            guard multiplied else { return made }
+            let packed: WeightMatrix
+            if packsInGroupsOfEight(made, path: threads.path) {
+                packed = made.inGroupsOfEight(threads, arena: arena)
+            } else if packsInQuadLanes(made, threads) {
+                packed = made.inQuadLanes(threads, arena: arena)
+            } else {
+                return made
+            }
             if made.owner is Checkpoint { checkpoint.dropPages(UnsafeRawBufferPointer(start: made.data, count: made.byteCount)) }
             return packed
         }
@@ -83,6 +90,14 @@ public struct GLMWeights: Sendable {
     /// Row counts must be multiples of 16, so that the gate-up matrix's halves both start on a group.
     static func packsInGroupsOfEight(_ m: WeightMatrix, path: KernelPath) -> Bool {
         path == .avx2 && m.type == .q4_0 && m.layout == .rowMajor && m.rows % 16 == 0
+    }
+
+    /// Whether a matrix the forward pass multiplies by goes in quad lanes: Q4_0 on the `avx512vbmi` path,
+    /// where that layout's kernels need about a third fewer vector ops per block (1.3x faster for one token
+    /// and 1.1-1.25x for batches with the rows in cache; docs/PERFORMANCE.md, "Weights in the quad-lane
+    /// order"). Not with AMX, whose batch kernel reads ggml's layout (`ComputeContext.usesQuadLanes`).
+    static func packsInQuadLanes(_ m: WeightMatrix, _ ctx: ComputeContext) -> Bool {
+        ctx.usesQuadLanes && m.type == .q4_0 && m.layout == .rowMajor
     }
 
     /// Whether the big matrices point into the checkpoint's mapped files (a GGUF run in its own type)
