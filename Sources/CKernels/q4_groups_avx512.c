@@ -220,6 +220,10 @@ void ck_matvec_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, co
 
 /// Tokens per pass; quads per chunk of columns; rows whose accumulators one chunk pass keeps.
 enum { CK_QUAD_LANE_TOKENS = 9, CK_QUAD_LANE_CHUNK = 8, CK_QUAD_LANE_ROWS = 32 };
+/// Tokens per pass at most for weights in quad lanes (ck_matmul_quad_lanes says why).
+#ifndef CK_QUAD_LANE_STORED_PASS
+#define CK_QUAD_LANE_STORED_PASS 5
+#endif
 /// Bytes per (quad, token) of the packed activations: eight vectors, the 16 biases, the 16 scales.
 enum { CK_QUAD_LANE_BYTES = 640 };
 
@@ -448,23 +452,36 @@ static inline int64_t ck_quad_lane_chunk(int nt) {
     return fit < 1 ? 1 : fit > CK_QUAD_LANE_CHUNK ? CK_QUAD_LANE_CHUNK : fit;
 }
 
-/// Rows [0, rows) against `ntok` tokens, in passes of nine tokens over chunks of up to eight quads
-/// (ck_quad_lane_chunk) over groups of CK_QUAD_LANE_ROWS rows; `stored` as ck_unpack_quad_lanes (a constant:
+/// Tokens in pass `pass` of `passes` when `done` of `ntok` are done: the rest shared out, rounded up.
+static inline int ck_pass_tokens(int64_t ntok, int64_t done, int64_t passes, int64_t pass) {
+    return (int)((ntok - done + (passes - pass) - 1) / (passes - pass));
+}
+
+/// Rows [0, rows) against `ntok` tokens, in passes of up to nine tokens (five in quad lanes) over chunks
+/// of up to eight quads (ck_quad_lane_chunk) over groups of CK_QUAD_LANE_ROWS rows; `stored` as ck_unpack_quad_lanes (a constant:
 /// each layout gets its own copy of the kernels).
 static inline __attribute__((always_inline)) void ck_matmul_quad_lanes(const void *w, size_t row_bytes, int64_t rows,
                                                                      const ck_q8_act *xs, int64_t ntok, float *y,
                                                                      int64_t ldy, __m512i nibble_index,
                                                                      __m512i pair_index, const int stored) {
     const int64_t quads = (xs->nblocks + 15) / 16;
-    const int64_t chunk = ck_quad_lane_chunk(ntok < CK_QUAD_LANE_TOKENS ? (int)ntok : CK_QUAD_LANE_TOKENS);
+    // passes of nearly equal size, at most `most` tokens each; the first one's size is the largest
+    // Why: in quad lanes a quad unpacks in 8 ops, so a second pass over a tile whose rows are in L2
+    // costs less than the register spills and L1 chunks of passes of 6-9 (one thread, 4096 columns
+    // from memory: 8 tokens 101 -> 69 ticks per row and quad, 9 tokens 103 -> 78, 16 tokens 179 -> 137;
+    // docs/PERFORMANCE.md). ggml's layout unpacks in 24 ops and keeps passes of nine.
+    const int most = stored ? CK_QUAD_LANE_STORED_PASS : CK_QUAD_LANE_TOKENS;
+    const int64_t passes = (ntok + most - 1) / most;
+    const int first_pass = (int)((ntok + passes - 1) / passes);
+    const int64_t chunk = ck_quad_lane_chunk(first_pass);
     const int one_chunk = quads <= chunk;
     // 46 KB and 18 KB of stack
     uint8_t packed[CK_QUAD_LANE_TOKENS * CK_QUAD_LANE_CHUNK * CK_QUAD_LANE_BYTES] __attribute__((aligned(64)));
     __m512 state[CK_QUAD_LANE_ROWS][CK_QUAD_LANE_TOKENS];
     for (int64_t r0 = 0; r0 < rows; r0 += one_chunk ? rows : CK_QUAD_LANE_ROWS) {
         const int64_t r1 = one_chunk || rows - r0 < CK_QUAD_LANE_ROWS ? rows : r0 + CK_QUAD_LANE_ROWS;
-        for (int64_t t = 0; t < ntok; t += CK_QUAD_LANE_TOKENS) {
-            const int nt = ntok - t < CK_QUAD_LANE_TOKENS ? (int)(ntok - t) : CK_QUAD_LANE_TOKENS;
+        for (int64_t t = 0, pass = 0; t < ntok; t += ck_pass_tokens(ntok, t, passes, pass), pass++) {
+            const int nt = ck_pass_tokens(ntok, t, passes, pass);
             // only the first pass reads the rows from memory
             const int fetch = t == 0;
             for (int64_t q0 = 0; q0 < quads; q0 += chunk) {
