@@ -10,8 +10,7 @@
 //   /tmp/q4_batch_bench ROWS COLS TOKENS REPETITIONS
 //
 // 112 x 4096 rows stay in L2 (the kernel's arithmetic alone); 60000 x 4096 stream from memory.
-#include "ckernels.h"
-#include "blocks.h"
+#include "q4_bench_inputs.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,72 +22,21 @@ void base_matmul(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act 
                  int64_t ldy);
 #endif
 
-static uint64_t state = 88172645463325252ULL;
-static uint64_t next_random(void) {
-    state ^= state << 13, state ^= state >> 7, state ^= state << 17;
-    return state;
-}
-
-static int by_value(const void *a, const void *b) {
-    const double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-typedef void (*batch_kernel)(const void *, size_t, int64_t, const ck_q8_act *, int64_t, float *, int64_t);
-
-/// Ticks per (row, quad) of one product of all rows, in tiles of the engine's size (256 KB).
-static double time_product(batch_kernel kernel, const uint8_t *w, size_t row_bytes, int64_t rows,
-                           const ck_q8_act *xs, int tokens, float *y) {
-    const int64_t tile = (256 << 10) / (int64_t)row_bytes / 4 * 4;
-    const uint64_t start = __rdtsc();
-    for (int64_t r = 0; r < rows; r += tile)
-        kernel(w + r * row_bytes, row_bytes, rows - r < tile ? rows - r : tile, xs, tokens, y + r, rows);
-    return (double)(__rdtsc() - start) / (double)(rows * ((xs->nblocks + 15) / 16));
-}
-
 int main(int argc, char **argv) {
-    if (argc != 5) {
-        fprintf(stderr, "usage: %s ROWS COLS TOKENS REPETITIONS\n", argv[0]);
-        return 2;
-    }
-    const int64_t rows = atol(argv[1]), cols = atol(argv[2]);
-    const int tokens = atoi(argv[3]), reps = atoi(argv[4]);
-    if (rows < 1 || cols < 32 || cols % 32 || tokens < 1 || tokens > 64 || reps < 1 || reps > 999) {
-        fprintf(stderr, "rows >= 1, cols a multiple of 32, 1-64 tokens, 1-999 repetitions\n");
-        return 2;
-    }
+    int64_t rows, cols;
+    int tokens, reps;
+    if (bench_args(argc, argv, &rows, &cols, &tokens, &reps)) return 2;
     const int64_t nblocks = cols / 32;
     const size_t row_bytes = (size_t)nblocks * 18;
-    // in 2 MB pages, as the engine maps its weights (MappedFile+HugePages.swift)
-    const size_t weight_bytes = (rows * row_bytes + (2 << 20) - 1) / (2 << 20) * (2 << 20);
-    uint8_t *w = aligned_alloc(2 << 20, weight_bytes);
-    madvise(w, weight_bytes, MADV_HUGEPAGE);
-    for (int64_t i = 0; i < rows * nblocks; i++) {
-        ck_block_q4_0 *block = (ck_block_q4_0 *)(w + i * 18);
-        block->d = _cvtss_sh((float)(next_random() % 1000) / 20000.0f + 0.001f, 0);
-        for (int j = 0; j < 16; j++) block->qs[j] = (uint8_t)next_random();
-    }
-    ck_q8_act *xs = calloc((size_t)tokens, sizeof *xs);
-    const int64_t groups = ck_act_groups_padded(nblocks);
-    for (int t = 0; t < tokens; t++) {
-        int8_t *q = malloc(nblocks * 32), *gq = aligned_alloc(64, groups * 128);
-        float *d = malloc(nblocks * 4), *gd = aligned_alloc(64, groups * 16);
-        int32_t *sum = malloc(nblocks * 4), *bias = aligned_alloc(64, groups * 16);
-        for (int64_t b = 0; b < nblocks; b++) {
-            sum[b] = 0;
-            for (int j = 0; j < 32; j++) sum[b] += q[b * 32 + j] = (int8_t)(next_random() % 255 - 127);
-            d[b] = (float)(next_random() % 1000) / 1000.0f + 0.01f;
-        }
-        ck_pack_act_groups(q, d, sum, nblocks, gq, gd, bias);
-        xs[t] = (ck_q8_act){.gq = gq, .gd = gd, .gbias4 = bias, .nblocks = nblocks};
-    }
+    uint8_t *w = random_q4_rows(rows, nblocks);
+    ck_q8_act *xs = random_activations(tokens, nblocks);
     float *y = malloc(rows * tokens * 4), *single = malloc(rows * 4), *base_y = malloc(rows * tokens * 4);
     double *mine = malloc(reps * sizeof(double)), *theirs = malloc(reps * sizeof(double));
     for (int rep = 0; rep < reps; rep++) {
 #ifdef BASE
-        theirs[rep] = time_product(base_matmul, w, row_bytes, rows, xs, tokens, base_y);
+        theirs[rep] = time_batch_in_tiles(base_matmul, w, row_bytes, rows, xs, tokens, base_y);
 #endif
-        mine[rep] = time_product(ck_matmul_q4_0_avx512vbmi, w, row_bytes, rows, xs, tokens, y);
+        mine[rep] = time_batch_in_tiles(ck_matmul_q4_0_avx512vbmi, w, row_bytes, rows, xs, tokens, y);
     }
     int64_t differ = 0;
     for (int t = 0; t < tokens; t++) {

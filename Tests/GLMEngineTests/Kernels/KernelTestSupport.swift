@@ -1,3 +1,4 @@
+import Testing
 @testable import GLMEngine
 
 /// Deterministic pseudo-random numbers (SplitMix64) so failures reproduce.
@@ -74,4 +75,76 @@ func fastMatMul(_ w: WeightMatrix, _ x: [Float], n: Int, _ ctx: ComputeContext, 
         }
     }
     return y
+}
+
+/// Expects `Kernels.matMul` over `n` random tokens (from `seed`) in one-byte tiles, where every tile is
+/// the fewest rows the kernels take at once (so a matrix's last tile is short), to equal the product
+/// in whole tiles.
+func expectSmallestTilesCoverEveryRow(_ w: WeightMatrix, n: Int, seed: UInt64, sourceLocation: SourceLocation = #_sourceLocation) {
+    var rng = SeededRandom(seed: seed)
+    let x = rng.floats(n * w.cols)
+    let ctx = ComputeContext(threads: 2)
+    var y = [Float](repeating: .nan, count: n * w.rows)
+    x.withUnsafeBufferPointer { xp in
+        y.withUnsafeMutableBufferPointer { yp in
+            Kernels.matMul(w, xp.baseAddress.unsafelyUnwrapped, n: n, yp.baseAddress.unsafelyUnwrapped, ctx,
+                           minBatchForBLAS: 1, tileFloats: 5 * w.cols, batchTileBytes: 1)
+        }
+    }
+    #expect(y == fastMatMul(w, x, n: n, ctx, minBatchForBLAS: 1), sourceLocation: sourceLocation)
+}
+
+/// silu(gate) * up of a gate-up product (`width` gate values, then `width` up values), on `ctx`'s path.
+func siluGated(_ gateUp: [Float], width: Int, _ ctx: ComputeContext) -> [Float] {
+    var out = [Float](repeating: 0, count: width)
+    gateUp.withUnsafeBufferPointer { p in
+        out.withUnsafeMutableBufferPointer { o in
+            Kernels.siluGate(p.baseAddress.unsafelyUnwrapped, p.baseAddress.unsafelyUnwrapped + width, count: width,
+                             into: o.baseAddress.unsafelyUnwrapped, path: ctx.path)
+        }
+    }
+    return out
+}
+
+/// Expects every row of `y` = w x within rounding of the reference: 1e-5 of the row's sum of |w| |x|.
+func expectWithinRounding(_ y: [Float], _ w: WeightMatrix, _ x: [Float], _ label: String,
+                          sourceLocation: SourceLocation = #_sourceLocation) {
+    let reference = referenceMatVec(w, x), scale = magnitudes(w, x)
+    for r in 0..<w.rows {
+        #expect(abs(y[r] - reference[r]) <= 1e-5 * scale[r] + 1e-6, "\(label) row \(r)", sourceLocation: sourceLocation)
+    }
+}
+
+/// `n` random tokens (from `seed`) through a packed matrix on `ctx`: the batch equals each token alone,
+/// bit for bit, which equals the portable path's, and lies within rounding of the reference; `perToken`
+/// adds checks of each token's input and result. Returns nothing: it records expectations.
+func expectPackedProducts(_ w: WeightMatrix, n: Int, seed: UInt64, _ ctx: ComputeContext,
+                          perToken: (_ x: [Float], _ y: [Float], _ label: String) -> Void = { _, _, _ in },
+                          sourceLocation: SourceLocation = #_sourceLocation) {
+    var rng = SeededRandom(seed: seed)
+    let x = rng.floats(n * w.cols)
+    let portable = ComputeContext(threads: 1, path: .portable)
+    let batch = fastMatMul(w, x, n: n, ctx, minBatchForBLAS: 1)
+    let shape = "\(ctx.path) \(w.rows) x \(w.cols)"
+    for i in 0..<n {
+        let xi = Array(x[i * w.cols..<(i + 1) * w.cols])
+        let single = fastMatVec(w, xi, ctx)
+        #expect(Array(batch[i * w.rows..<(i + 1) * w.rows]) == single, "\(shape) token \(i) of \(n)",
+                sourceLocation: sourceLocation)
+        #expect(single == fastMatVec(w, xi, portable), "\(shape) token \(i): the portable path",
+                sourceLocation: sourceLocation)
+        expectWithinRounding(single, w, xi, shape, sourceLocation: sourceLocation)
+        perToken(xi, single, "\(shape) token \(i)")
+    }
+}
+
+/// Expects every row of `packed`, back in ggml's layout, to hold the bytes of the same row of `rowMajor`.
+func expectSameRows(_ packed: WeightMatrix, _ rowMajor: WeightMatrix, sourceLocation: SourceLocation = #_sourceLocation) {
+    let scratch = UnsafeMutableRawPointer.allocate(byteCount: rowMajor.rowBytes, alignment: 16)
+    defer { scratch.deallocate() }
+    for r in 0..<rowMajor.rows {
+        let original = UnsafeRawBufferPointer(start: rowMajor.rowPointer(r), count: rowMajor.rowBytes)
+        let unpacked = UnsafeRawBufferPointer(start: packed.ggmlRow(r, scratch: scratch), count: rowMajor.rowBytes)
+        #expect(original.elementsEqual(unpacked), "\(rowMajor.rows) x \(rowMajor.cols) row \(r)", sourceLocation: sourceLocation)
+    }
 }

@@ -24,13 +24,7 @@ import Testing
             #expect(packed.rowBytes == (blocks + 15) / 16 * 288)
             #expect(packed.byteCount == rows * packed.rowBytes)
             #expect(packed.ggmlRowBytes == w.rowBytes)
-            let scratch = UnsafeMutableRawPointer.allocate(byteCount: w.rowBytes, alignment: 16)
-            defer { scratch.deallocate() }
-            for r in 0..<rows {
-                let original = UnsafeRawBufferPointer(start: w.rowPointer(r), count: w.rowBytes)
-                let unpacked = UnsafeRawBufferPointer(start: packed.ggmlRow(r, scratch: scratch), count: w.rowBytes)
-                #expect(original.elementsEqual(unpacked), "\(rows) x \(cols) row \(r)")
-            }
+            expectSameRows(packed, w)
         }
     }
 
@@ -63,44 +57,19 @@ import Testing
     @Test(arguments: KernelPath.supported)
     func everyPathGivesTheRowLayoutsBits(_ path: KernelPath) {
         let ctx = ComputeContext(threads: 2, path: path, amx: false)
-        let portable = ComputeContext(threads: 1, path: .portable)
         for (rows, cols, n) in Self.shapes {
             let w = randomMatrix(rows: rows, cols: cols, type: .q4_0, seed: UInt64(rows + cols))
-            let packed = w.inQuadLanes(ComputeContext(threads: 1))
-            var rng = SeededRandom(seed: UInt64(n * 7 + cols))
-            let x = rng.floats(n * cols)
-            let batch = fastMatMul(packed, x, n: n, ctx, minBatchForBLAS: 1)
-            for i in 0..<n {
-                let xi = Array(x[i * cols..<(i + 1) * cols])
-                let single = fastMatVec(packed, xi, ctx)
-                #expect(Array(batch[i * rows..<(i + 1) * rows]) == single, "\(path) \(rows) x \(cols) token \(i) of \(n)")
-                #expect(single == fastMatVec(packed, xi, portable), "\(path) \(rows) x \(cols) token \(i): portable twin")
-                if path == .avx512vbmi {
-                    #expect(single == fastMatVec(w, xi, ctx), "\(rows) x \(cols) token \(i): ggml's layout")
-                }
-                let reference = referenceMatVec(w, xi), scale = magnitudes(w, xi)
-                for r in 0..<rows {
-                    #expect(abs(single[r] - reference[r]) <= 1e-5 * scale[r] + 1e-6, "\(path) \(rows) x \(cols) row \(r)")
-                }
+            // the portable path runs the twin; the 512-bit path also has ggml's layout to match
+            expectPackedProducts(w.inQuadLanes(ComputeContext(threads: 1)), n: n, seed: UInt64(n * 7 + cols), ctx) { x, y, label in
+                if path == .avx512vbmi { #expect(y == fastMatVec(w, x, ctx), "\(label): ggml's layout") }
             }
         }
     }
 
     @Test func batchesInTilesCoverEveryRow() {
         // one-byte tiles: every tile is four rows; 23 rows end in a tile of three
-        let rows = 23, cols = 576, n = 6
-        let w = randomMatrix(rows: rows, cols: cols, type: .q4_0, seed: 31).inQuadLanes(ComputeContext(threads: 1))
-        var rng = SeededRandom(seed: 32)
-        let x = rng.floats(n * cols)
-        let ctx = ComputeContext(threads: 2)
-        var y = [Float](repeating: .nan, count: n * rows)
-        x.withUnsafeBufferPointer { xp in
-            y.withUnsafeMutableBufferPointer { yp in
-                Kernels.matMul(w, xp.baseAddress.unsafelyUnwrapped, n: n, yp.baseAddress.unsafelyUnwrapped, ctx,
-                               minBatchForBLAS: 1, tileFloats: 5 * cols, batchTileBytes: 1)
-            }
-        }
-        #expect(y == fastMatMul(w, x, n: n, ctx, minBatchForBLAS: 1))
+        let w = randomMatrix(rows: 23, cols: 576, type: .q4_0, seed: 31).inQuadLanes(ComputeContext(threads: 1))
+        expectSmallestTilesCoverEveryRow(w, n: 6, seed: 32)
     }
 
     @Test func theFusedGateAndUpMatchThePlainProduct() {
@@ -125,14 +94,7 @@ import Testing
         }
         let plain = fastMatVec(gateUp, x, ctx)
         #expect(both == plain)
-        var expected = [Float](repeating: 0, count: width)
-        plain.withUnsafeBufferPointer { p in
-            expected.withUnsafeMutableBufferPointer { e in
-                Kernels.siluGate(p.baseAddress.unsafelyUnwrapped, p.baseAddress.unsafelyUnwrapped + width, count: width,
-                                 into: e.baseAddress.unsafelyUnwrapped, path: ctx.path)
-            }
-        }
-        #expect(fused == expected)
+        #expect(fused == siluGated(plain, width: width, ctx))
     }
 
     @Test(arguments: KernelPath.supported)
