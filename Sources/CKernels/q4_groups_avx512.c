@@ -127,23 +127,30 @@ static inline __attribute__((always_inline)) __m512 ck_quad_scales(const ck_pair
 }
 
 /// How far ahead of its reads a pass that streams weights from memory fetches them: the hardware
-/// prefetcher alone keeps too few lines in flight while the core computes. Each line is asked for
-/// into L2 three times (repeats measured better; the likely reason, that some asks are dropped, was
-/// not measured) and into L1 once. In a matvec, rows whose fetch would pass the end of the caller's
-/// rows fetch nothing: those bytes are another thread's chunk. The distances, and the plans that
-/// measured worse, are in docs/PERFORMANCE.md.
-enum { CK_FETCH_AHEAD = 16384, CK_FETCH_AGAIN = 12288, CK_FETCH_LAST = 8192, CK_FETCH_AHEAD_L1 = 2048 };
+/// prefetcher alone keeps too few lines in flight while the core computes. A single token's pass
+/// asks for each line into L2 three times, in quad lanes four (repeats measured better; the likely
+/// reason, that some asks are dropped, was not measured) and into L1 once; batches fetch
+/// CK_FETCH_AHEAD on. In a matvec, rows whose fetch would pass the end of the caller's rows fetch
+/// nothing: those bytes are another thread's chunk. The distances, and the plans that measured worse, are in docs/PERFORMANCE.md.
+/// Why the furthest ask in quad lanes: on Zen 4's fast memory (32 GB/s a core) two threads streaming
+/// the single-token kernel read 90% of what plain loads read with the three nearer asks, 97-98% with
+/// it; ggml's layout, with a third more arithmetic a quad, measured no better with it.
+enum {
+    CK_FETCH_FURTHEST = 24576, CK_FETCH_AHEAD = 16384, CK_FETCH_AGAIN = 12288, CK_FETCH_LAST = 8192,
+    CK_FETCH_AHEAD_L1 = 2048
+};
 
-/// Whether rows up to `end` can fetch CK_FETCH_AHEAD bytes on without passing the matvec's `rows`.
-static inline int ck_fetch_fits(int64_t end, int64_t rows, size_t row_bytes) {
-    return (rows - end) * (int64_t)row_bytes >= CK_FETCH_AHEAD;
+/// Whether rows up to `end` can fetch `distance` bytes on without passing the matvec's `rows`.
+static inline int ck_fetch_fits(int64_t end, int64_t rows, size_t row_bytes, int64_t distance) {
+    return (rows - end) * (int64_t)row_bytes >= distance;
 }
 
-/// Fetches the 288 bytes CK_FETCH_AHEAD, CK_FETCH_AGAIN and CK_FETCH_LAST past `quad` into L2 and
-/// those CK_FETCH_AHEAD_L1 past it into L1.
-static inline __attribute__((always_inline)) void ck_fetch_quad_ahead(const char *quad) {
+/// Fetches the 288 bytes CK_FETCH_AHEAD, CK_FETCH_AGAIN and CK_FETCH_LAST past `quad` (and with
+/// `furthest`, CK_FETCH_FURTHEST past it) into L2 and those CK_FETCH_AHEAD_L1 past it into L1.
+static inline __attribute__((always_inline)) void ck_fetch_quad_ahead(const char *quad, const int furthest) {
     for (int line = 0; line < 288; line += 64) {
         const char *here = quad + line;
+        if (furthest) _mm_prefetch(here + CK_FETCH_FURTHEST, _MM_HINT_T1);
         _mm_prefetch(here + CK_FETCH_AHEAD, _MM_HINT_T1);
         _mm_prefetch(here + CK_FETCH_AGAIN, _MM_HINT_T1);
         _mm_prefetch(here + CK_FETCH_LAST, _MM_HINT_T1);
@@ -152,12 +159,11 @@ static inline __attribute__((always_inline)) void ck_fetch_quad_ahead(const char
 }
 
 /// acc += quad q of `row` (its first `blocks` blocks, 1-16) . the activations; with `fetch`, the
-/// same bytes CK_FETCH_AHEAD, CK_FETCH_AGAIN and CK_FETCH_LAST further on are fetched into L2, and
-/// CK_FETCH_AHEAD_L1 further on into L1.
+/// same bytes further on as ck_fetch_quad_ahead says.
 static inline __attribute__((always_inline)) void ck_quad(const char *row, int64_t q, int blocks, const int8_t *xq,
                                                         const int32_t *bias_at, const float *scale_at, __m512 *acc,
                                                         __m512i nibble_index, __m512i pair_index, int fetch) {
-    if (fetch) ck_fetch_quad_ahead(row + 288 * q);
+    if (fetch) ck_fetch_quad_ahead(row + 288 * q, 0);
     ck_pair_nibbles w[2];
     for (int j = 0; j < 2; j++) w[j] = ck_unpack_pair(row + 288 * q + 144 * j, ck_pair_blocks(blocks, j), nibble_index);
     const __m512 scale = ck_quad_scales(w, pair_index);
@@ -201,7 +207,7 @@ void ck_matvec_q4_0_avx512vbmi(const void *w, size_t row_bytes, int64_t rows, co
     // from memory worse (two streams per thread)
     for (int64_t r = 0; r < rows; r++)
         y[r] = ck_row_vbmi((const char *)w + r * row_bytes, x, nibble_index, pair_index,
-                           ck_fetch_fits(r + 1, rows, row_bytes));
+                           ck_fetch_fits(r + 1, rows, row_bytes, CK_FETCH_AHEAD));
 }
 
 // ---- batches in the quad-lane order ----------------------------------------------------------------
@@ -559,11 +565,11 @@ void ck_matvec_q4_0_quad_lanes(const void *w, size_t row_bytes, int64_t rows, co
         _mm_prefetch((const char *)w + offset, _MM_HINT_T0);
     for (int64_t r = 0; r < rows; r++) {
         const char *row = (const char *)w + r * row_bytes;
-        const int fetch = ck_fetch_fits(r + 1, rows, row_bytes);
+        const int fetch = ck_fetch_fits(r + 1, rows, row_bytes, CK_FETCH_FURTHEST);
         const uint8_t *act = packed;
         __m512 acc = _mm512_setzero_ps();
         for (int64_t q = 0; q < quads; q++) {
-            if (fetch) ck_fetch_quad_ahead(row + 288 * q);
+            if (fetch) ck_fetch_quad_ahead(row + 288 * q, 1);
             __asm__("" : "+r"(act));
             ck_quad_lanes_step(row + 288 * q, 16, act, 1, &acc, unused, unused, 1);
             act += CK_QUAD_LANE_BYTES;
