@@ -10,14 +10,14 @@
 #include <x86intrin.h>
 
 static uint64_t bench_random_state = 88172645463325252ULL;
-static uint64_t next_random(void) {
+static inline uint64_t next_random(void) {
     bench_random_state ^= bench_random_state << 13, bench_random_state ^= bench_random_state >> 7;
     bench_random_state ^= bench_random_state << 17;
     return bench_random_state;
 }
 
 /// `bytes` bytes 2 MB-aligned, asked for huge pages (MappedFile+HugePages.swift).
-static uint8_t *huge_buffer(size_t bytes) {
+static inline uint8_t *huge_buffer(size_t bytes) {
     const size_t size = (bytes + (2 << 20) - 1) / (2 << 20) * (2 << 20);
     uint8_t *p = aligned_alloc(2 << 20, size);
     if (!p) abort();
@@ -26,7 +26,7 @@ static uint8_t *huge_buffer(size_t bytes) {
 }
 
 /// `rows` random Q4_0 rows of `nblocks` blocks in ggml's layout.
-static uint8_t *random_q4_rows(int64_t rows, int64_t nblocks) {
+static inline uint8_t *random_q4_rows(int64_t rows, int64_t nblocks) {
     uint8_t *w = huge_buffer((size_t)(rows * nblocks) * 18);
     for (int64_t i = 0; i < rows * nblocks; i++) {
         ck_block_q4_0 *block = (ck_block_q4_0 *)(w + i * 18);
@@ -37,7 +37,7 @@ static uint8_t *random_q4_rows(int64_t rows, int64_t nblocks) {
 }
 
 /// `tokens` random activations of `nblocks` blocks in the group layout of ck_q8_act.
-static ck_q8_act *random_activations(int tokens, int64_t nblocks) {
+static inline ck_q8_act *random_activations(int tokens, int64_t nblocks) {
     ck_q8_act *xs = calloc((size_t)tokens, sizeof *xs);
     const int64_t groups = ck_act_groups_padded(nblocks);
     for (int t = 0; t < tokens; t++) {
@@ -56,7 +56,7 @@ static ck_q8_act *random_activations(int tokens, int64_t nblocks) {
 }
 
 /// ROWS COLS TOKENS REPETITIONS from the command line, checked: 0, or 2 after a message on stderr.
-static int bench_args(int argc, char **argv, int64_t *rows, int64_t *cols, int *tokens, int *reps) {
+static inline int bench_args(int argc, char **argv, int64_t *rows, int64_t *cols, int *tokens, int *reps) {
     if (argc != 5) {
         fprintf(stderr, "usage: %s ROWS COLS TOKENS REPETITIONS\n", argv[0]);
         return 2;
@@ -72,7 +72,7 @@ static int bench_args(int argc, char **argv, int64_t *rows, int64_t *cols, int *
 typedef void (*batch_kernel)(const void *, size_t, int64_t, const ck_q8_act *, int64_t, float *, int64_t);
 
 /// TSC ticks per (row, quad) of `kernel` over all rows, in tiles of the engine's size (256 KB).
-static double time_batch_in_tiles(batch_kernel kernel, const uint8_t *w, size_t row_bytes, int64_t rows,
+static inline double time_batch_in_tiles(batch_kernel kernel, const uint8_t *w, size_t row_bytes, int64_t rows,
                                   const ck_q8_act *xs, int tokens, float *y) {
     const int64_t tile = (256 << 10) / (int64_t)row_bytes / 4 * 4;
     const uint64_t start = __rdtsc();
@@ -81,7 +81,7 @@ static double time_batch_in_tiles(batch_kernel kernel, const uint8_t *w, size_t 
     return (double)(__rdtsc() - start) / (double)(rows * ((xs->nblocks + 15) / 16));
 }
 
-static int by_value(const void *a, const void *b) {
+static inline int by_value(const void *a, const void *b) {
     const double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
 }
