@@ -131,7 +131,8 @@ static inline __attribute__((always_inline)) __m512 ck_quad_scales(const ck_pair
 /// asks for each line into L2 three times, in quad lanes four (repeats measured better; the likely
 /// reason, that some asks are dropped, was not measured) and into L1 once; batches fetch
 /// CK_FETCH_AHEAD on. In a matvec, rows whose fetch would pass the end of the caller's rows fetch
-/// nothing: those bytes are another thread's chunk. The distances, and the plans that measured worse, are in docs/PERFORMANCE.md.
+/// nothing: those bytes are another thread's chunk. The distances, and the plans that measured worse,
+/// are in docs/PERFORMANCE.md.
 /// Why the furthest ask in quad lanes: on Zen 4's fast memory (32 GB/s a core) two threads streaming
 /// the single-token kernel read 90% of what plain loads read with the three nearer asks, 97-98% with
 /// it; ggml's layout, with a third more arithmetic a quad, measured no better with it.
@@ -231,7 +232,7 @@ enum { CK_QUAD_LANE_TOKENS = 9, CK_QUAD_LANE_CHUNK = 8, CK_QUAD_LANE_ROWS = 32 }
 #define CK_QUAD_LANE_STORED_PASS 5
 #endif
 /// Bytes per (quad, token) of the packed activations: eight vectors, the 16 biases, the 16 scales.
-enum { CK_QUAD_LANE_BYTES = 640 };
+enum { CK_QUAD_LANE_BYTES = CK_QUAD_LANES_ACT_BYTES };
 
 /// Packs `nt` tokens' activations of quads [q0, q1), quad-major: (quad q, token t) at
 /// ((q - q0) * nt + t) * CK_QUAD_LANE_BYTES.
@@ -545,18 +546,18 @@ void ck_quad_lanes_pack_q4_0_avx512(const void *w, int64_t nblocks, int64_t row_
     }
 }
 
-/// One token on the quad-lane layout: its activations packed once into the quad-lane order, then each
-/// row quad by quad with the single-token kernel's fetch plan (ck_row_vbmi).
+void ck_pack_quad_lanes_act(const ck_q8_act *x, void *out) {
+    ck_pack_quad_lanes(x, 1, 0, (x->nblocks + 15) / 16, out);
+}
+
+/// One token on the quad-lane layout, its activations packed (ck_pack_quad_lanes_act): each row quad by
+/// quad with the single-token kernel's fetch plan (ck_row_vbmi) and a fourth fetch further on.
 /// Why: a quad costs 21 vector ops here against 31 in ggml's layout (no byte permutes to gather the
 /// nibbles, no fold of each block's two lanes), so a token's arithmetic stays further below the time
 /// its weights take to arrive from memory (docs/PERFORMANCE.md, "Weights in the quad-lane order").
-void ck_matvec_q4_0_quad_lanes(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y) {
-    const int64_t quads = (x->nblocks + 15) / 16;
-    enum { STACK_QUADS = 64 };
-    uint8_t stack[STACK_QUADS * CK_QUAD_LANE_BYTES] __attribute__((aligned(64)));
-    uint8_t *packed = quads <= STACK_QUADS ? stack : aligned_alloc(64, (size_t)quads * CK_QUAD_LANE_BYTES);
-    if (!packed) abort();
-    ck_pack_quad_lanes(x, 1, 0, quads, packed);
+void ck_matvec_q4_0_quad_lanes_packed(const void *w, size_t row_bytes, int64_t rows, const void *act_lanes,
+                                      int64_t nblocks, float *y) {
+    const int64_t quads = (nblocks + 15) / 16;
     const __m512i unused = _mm512_setzero_si512();
     const size_t bytes = (size_t)rows * row_bytes;
     for (size_t offset = 0; offset < CK_FETCH_AHEAD && offset < bytes; offset += 64)
@@ -566,7 +567,7 @@ void ck_matvec_q4_0_quad_lanes(const void *w, size_t row_bytes, int64_t rows, co
     for (int64_t r = 0; r < rows; r++) {
         const char *row = (const char *)w + r * row_bytes;
         const int fetch = ck_fetch_fits(r + 1, rows, row_bytes, CK_FETCH_FURTHEST);
-        const uint8_t *act = packed;
+        const uint8_t *act = act_lanes;
         __m512 acc = _mm512_setzero_ps();
         for (int64_t q = 0; q < quads; q++) {
             if (fetch) ck_fetch_quad_ahead(row + 288 * q, 1);
@@ -576,6 +577,17 @@ void ck_matvec_q4_0_quad_lanes(const void *w, size_t row_bytes, int64_t rows, co
         }
         y[r] = _mm512_reduce_add_ps(acc);
     }
+}
+
+/// ck_matvec_q4_0_quad_lanes_packed, packing the activations itself (on the stack up to 64 quads).
+void ck_matvec_q4_0_quad_lanes(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y) {
+    const int64_t quads = (x->nblocks + 15) / 16;
+    enum { STACK_QUADS = 64 };
+    uint8_t stack[STACK_QUADS * CK_QUAD_LANE_BYTES] __attribute__((aligned(64)));
+    uint8_t *packed = quads <= STACK_QUADS ? stack : aligned_alloc(64, (size_t)quads * CK_QUAD_LANE_BYTES);
+    if (!packed) abort();
+    ck_pack_quad_lanes_act(x, packed);
+    ck_matvec_q4_0_quad_lanes_packed(w, row_bytes, rows, packed, x->nblocks, y);
     if (packed != stack) free(packed);
 }
 

@@ -16,6 +16,8 @@ extern "C" {
 #endif
 
 enum { CK_QUAD_LANES_QUAD_BYTES = 288 };
+/// Bytes of one token's activations per quad in the quad-lane order: eight vectors, 16 biases, 16 scales.
+enum { CK_QUAD_LANES_ACT_BYTES = 640 };
 
 /// Bytes of one row of `nblocks` blocks in the quad-lane layout.
 size_t ck_quad_lanes_row_bytes(int64_t nblocks);
@@ -34,8 +36,15 @@ void ck_matmul_q4_0_quad_lanes_portable(const void *w, size_t row_bytes, int64_t
                                         int64_t ntok, float *y, int64_t ldy);
 #if defined(__x86_64__)
 /// The 512-bit kernels on this layout (need ck_cpu_has_avx512vbmi): one token, and batches of any
-/// size in passes of up to nine tokens, as ck_matvec_q4_0_avx512vbmi / ck_matmul_q4_0_avx512vbmi.
+/// size in passes of up to five tokens, as ck_matvec_q4_0_avx512vbmi / ck_matmul_q4_0_avx512vbmi.
 void ck_matvec_q4_0_quad_lanes(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *x, float *y);
+/// One token's activations (group layout) in the quad-lane order, every quad (CK_QUAD_LANES_ACT_BYTES
+/// each, 64-byte aligned `out`), for ck_matvec_q4_0_quad_lanes_packed (needs ck_cpu_has_avx512vbmi).
+void ck_pack_quad_lanes_act(const ck_q8_act *x, void *out);
+/// ck_matvec_q4_0_quad_lanes with the token's activations packed once by ck_pack_quad_lanes_act (a
+/// product split across threads packs once, not once per chunk); the same bits.
+void ck_matvec_q4_0_quad_lanes_packed(const void *w, size_t row_bytes, int64_t rows, const void *act_lanes,
+                                      int64_t nblocks, float *y);
 void ck_matmul_q4_0_quad_lanes(const void *w, size_t row_bytes, int64_t rows, const ck_q8_act *xs, int64_t ntok,
                                float *y, int64_t ldy);
 /// ck_quad_lanes_pack_q4_0 with 512-bit gathers (needs ck_cpu_has_avx512vbmi): the same bytes, faster.

@@ -44,6 +44,7 @@ extension Kernels {
         }
         let act = ctx.activation
         quantize(input, count: w.cols, for: w, into: act, ctx)
+        packLanes(act, for: w, path)
         var cx = act.cView
         // an item is a gate row and its up row
         let itemBytes = 2 * w.rowBytes

@@ -46,6 +46,7 @@ public enum Kernels {
                                 _ ctx: ComputeContext, then epilogue: RowEpilogue = .none) {
         var cx = act.cView
         let path = ctx.path
+        packLanes(act, for: w, path)
         withUnsafePointer(to: &cx) { cx in
             ctx.parallelForWeights(w.rows, itemBytes: w.rowBytes, alignment: w.rowAlignment) { rows in
                 quantizedRows(w, rows, cx, act, y, path)
@@ -107,6 +108,12 @@ public enum Kernels {
             return rowGroups(w, rows, cx, count: 1, y, ldy: 0, path)
         }
         if w.layout == .quadLanes {
+            #if arch(x86_64)
+            if path == .avx512vbmi, let lanes = act.packedLanes {
+                return ck_matvec_q4_0_quad_lanes_packed(w.quadLaneRowPointer(rows.lowerBound), w.rowBytes,
+                                                        Int64(rows.count), lanes, Int64(act.blocks), y + rows.lowerBound)
+            }
+            #endif
             return quadLaneRows(w, rows, cx, count: 1, y, ldy: 0, path)
         }
         #if arch(x86_64)
@@ -137,6 +144,14 @@ public enum Kernels {
         if path != .portable { return ck_rows8_matmul_avx2(start, n, cx, Int64(count), out, Int64(ldy)) }
         #endif
         ck_rows8_matmul_portable(start, n, cx, Int64(count), out, Int64(ldy))
+    }
+
+    /// Packs `act` in the quad-lane order when `w` is in quad lanes and the path reads that order: once
+    /// before a product's threads start, where each thread's chunks would each pack it again.
+    static func packLanes(_ act: QuantizedActivation, for w: WeightMatrix, _ path: KernelPath) {
+        #if arch(x86_64)
+        if w.layout == .quadLanes && path == .avx512vbmi { act.packLanes() }
+        #endif
     }
 
     /// Rows `rows` of a Q4_0 matrix in quad lanes for `count` tokens' activations (group layout) at `cx`:

@@ -20,6 +20,10 @@ final class QuantizedActivation {
     private var groupBias4 = Scratch<Int32>()
     /// Set by `prepareGroups`: only the group layout is filled, which only the 512-bit Q4_0 kernels read.
     private(set) var groupsOnly = false
+    /// The group layout in the quad-lane order (`ck_pack_quad_lanes_act`), once `packLanes` made it
+    /// for these values; cleared whenever they change.
+    private var lanes = Scratch<UInt8>()
+    private(set) var lanesPacked = false
     /// The Q8_K form, for the super-block weight types (see `quantize(_:count:for:vectorized:)`).
     let superBlocks = SuperBlockActivation()
 
@@ -30,6 +34,7 @@ final class QuantizedActivation {
         reserve(blocks: blocks)
         self.blocks = blocks
         groupsOnly = false
+        lanesPacked = false
         #if arch(x86_64)
         if vectorized {
             ck_quantize_act_avx2(x, Int64(blocks), q.pointer, d.pointer, sum.pointer,
@@ -62,6 +67,7 @@ final class QuantizedActivation {
         reserve(blocks: blocks)
         self.blocks = blocks
         groupsOnly = true
+        lanesPacked = false
         ck_clear_act_group_padding(Int64(blocks), groupQ.pointer, groupD.pointer, groupBias4.pointer)
     }
 
@@ -77,6 +83,20 @@ final class QuantizedActivation {
         preconditionFailure("only the x86-64 kernels read the group layout alone")
         #endif
     }
+
+    #if arch(x86_64)
+    /// Puts the group layout in the quad-lane order for the single-token kernel of matrices in quad
+    /// lanes, once for all the threads of a product (needs the 512-bit path; values filled already).
+    func packLanes() {
+        guard !lanesPacked else { return }
+        var view = cView
+        ck_pack_quad_lanes_act(&view, lanes.pointer)
+        lanesPacked = true
+    }
+
+    /// The quad-lane order of `packLanes`, or nil before it.
+    var packedLanes: UnsafeRawPointer? { lanesPacked ? UnsafeRawPointer(lanes.pointer) : nil }
+    #endif
 
     private func packGroups() {
         ck_pack_act_groups(q.constPointer, d.constPointer, sum.constPointer, Int64(blocks), groupQ.pointer,
@@ -123,6 +143,7 @@ final class QuantizedActivation {
         groupQ.resize(groups * 128)
         groupD.resize(groups * 4)
         groupBias4.resize(groups * 4)
+        lanes.resize(groups / 4 * CK_QUAD_LANES_ACT_BYTES)
         capacity = wanted
     }
 }
