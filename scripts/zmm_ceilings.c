@@ -14,10 +14,12 @@
 #define REPS 2000000L
 #define CLOBBERS "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7"
 #define X32(op) ".irp r,0,1,2,3,4,5,6,7,0,1,2,3,4,5,6,7,0,1,2,3,4,5,6,7,0,1,2,3,4,5,6,7\n\t" op "\n\t.endr\n\t"
+// memory operands read eight different lines of `lines` (%0), in L1
+static uint8_t lines[512] __attribute__((aligned(64)));
 #define TIMED(name, body)                                                                    \
     static uint64_t name(void) {                                                             \
         const uint64_t t0 = __rdtsc();                                                       \
-        for (long i = 0; i < REPS; i++) __asm__ volatile(body : : : CLOBBERS);               \
+        for (long i = 0; i < REPS; i++) __asm__ volatile(body : : "r"(lines) : CLOBBERS);    \
         return __rdtsc() - t0;                                                               \
     }
 
@@ -37,9 +39,9 @@ TIMED(dpbusd_cvtdq, BESIDE_DPBUSD("vcvtdq2ps %%zmm13, %%zmm\\r"))
 TIMED(dpbusd_paddd, BESIDE_DPBUSD("vpaddd %%zmm13, %%zmm15, %%zmm\\r"))
 TIMED(dpbusd_pandd, BESIDE_DPBUSD("vpandd %%zmm13, %%zmm15, %%zmm\\r"))
 TIMED(dpbusd_psrlw, BESIDE_DPBUSD("vpsrlw $4, %%zmm13, %%zmm\\r"))
-TIMED(dpbusd_mem, X32("vpdpbusd (%%rsp), %%zmm15, %%zmm\\r"))
-TIMED(dpbusd_mem_half, X32("vpdpbusd (%%rsp), %%zmm15, %%zmm\\r\n\tvpdpbusd %%zmm14, %%zmm15, %%zmm\\r"))
-TIMED(dpbusd_load, BESIDE_DPBUSD("vmovdqu64 (%%rsp), %%zmm\\r"))
+TIMED(dpbusd_mem, X32("vpdpbusd 64*\\r(%0), %%zmm15, %%zmm\\r"))
+TIMED(dpbusd_mem_half, X32("vpdpbusd 64*\\r(%0), %%zmm15, %%zmm\\r\n\tvpdpbusd %%zmm14, %%zmm15, %%zmm\\r"))
+TIMED(dpbusd_load, BESIDE_DPBUSD("vmovdqu64 64*\\r(%0), %%zmm\\r"))
 
 typedef struct { const char *name; uint64_t (*run)(void); double per_op; } kind;
 
