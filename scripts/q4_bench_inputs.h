@@ -1,12 +1,16 @@
-// Random inputs for the Q4_0 kernel harnesses (q4_batch_bench.c, q4_quad_lanes_bench.c): weights in
-// ggml's layout in 2 MB pages, as the engine maps them, and activations in the group layout.
+// Random inputs for the Q4_0 kernel harnesses (q4_batch_bench.c, q4_quad_lanes_bench.c, q4_stream_bench.c,
+// q4_layers_stream_bench.c): weights in ggml's layout or in quad lanes, in 2 MB pages as the engine maps
+// them, activations in the group layout, and a wall clock.
 #ifndef GLMCHAT_Q4_BENCH_INPUTS_H
 #define GLMCHAT_Q4_BENCH_INPUTS_H
 #include "ckernels.h"
+#include "ckernels_quad_lanes.h"
 #include "blocks.h"
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <x86intrin.h>
 
 static uint64_t bench_random_state = 88172645463325252ULL;
@@ -34,6 +38,26 @@ static inline uint8_t *random_q4_rows(int64_t rows, int64_t nblocks) {
         for (int j = 0; j < 16; j++) block->qs[j] = (uint8_t)next_random();
     }
     return w;
+}
+
+/// Fills `rows` rows of `nblocks` blocks in the quad-lane layout at `w` with random nibbles and small
+/// finite scales, so that no sum overflows.
+static inline void random_quad_lane_rows(uint8_t *w, int64_t rows, int64_t nblocks) {
+    const size_t row_bytes = ck_quad_lanes_row_bytes(nblocks);
+    const uint16_t scale = _cvtss_sh(0.01f, 0);
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t q = 0; q < (nblocks + 15) / 16; q++) {
+            uint8_t *quad = w + (size_t)r * row_bytes + (size_t)q * CK_QUAD_LANES_QUAD_BYTES;
+            for (int b = 0; b < 16; b++) memcpy(quad + 2 * b, &scale, 2);
+            for (int i = 32; i < CK_QUAD_LANES_QUAD_BYTES; i++) quad[i] = (uint8_t)next_random();
+        }
+}
+
+/// Seconds on the monotonic clock.
+static inline double wall_seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
 /// `tokens` random activations of `nblocks` blocks in the group layout of ck_q8_act.

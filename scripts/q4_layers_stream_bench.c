@@ -11,11 +11,8 @@
 //       $S/bandwidth_avx2.c -lpthread -o /tmp/q4_layers_stream_bench
 //   /tmp/q4_layers_stream_bench LAYERS REPETITIONS
 #include "q4_bench_inputs.h"
-#include "ckernels_quad_lanes.h"
 #include <pthread.h>
 #include <stdio.h>
-#include <string.h>
-#include <time.h>
 
 float ck_read_sum_avx2(const void *p, size_t n);
 
@@ -81,12 +78,6 @@ static void *run(void *arg) {
     return NULL;
 }
 
-static double seconds(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
 int main(int argc, char **argv) {
     const int layers = argc > 1 ? atoi(argv[1]) : 8, reps = argc > 2 ? atoi(argv[2]) : 5;
     if (layers < 1 || layers > 28 || reps < 1) return fprintf(stderr, "usage: %s LAYERS(1-28) REPETITIONS\n", argv[0]), 2;
@@ -95,7 +86,6 @@ int main(int argc, char **argv) {
     size_t total = 0;
     for (int m = 0; m < count; m++) total += (size_t)shape_rows[m % MATRICES] * ck_quad_lanes_row_bytes(shape_blocks[m % MATRICES]);
     uint8_t *all = huge_buffer(total);
-    const uint16_t scale = _cvtss_sh(0.01f, 0);
     void *acts[MATRICES];
     for (int s = 0; s < MATRICES; s++) {
         acts[s] = aligned_alloc(64, (size_t)((shape_blocks[s] + 15) / 16) * CK_QUAD_LANES_ACT_BYTES);
@@ -106,13 +96,7 @@ int main(int argc, char **argv) {
     for (int m = 0; m < count; m++) {
         const int s = m % MATRICES;
         matrices[m] = (matrix){all + offset, ck_quad_lanes_row_bytes(shape_blocks[s]), shape_rows[s], shape_blocks[s], acts[s], y, 0};
-        // random nibbles, and small finite scales so that no sum overflows
-        for (int64_t r = 0; r < shape_rows[s]; r++)
-            for (int64_t q = 0; q < (shape_blocks[s] + 15) / 16; q++) {
-                uint8_t *quad = all + offset + (size_t)r * matrices[m].row_bytes + (size_t)q * CK_QUAD_LANES_QUAD_BYTES;
-                for (int b = 0; b < 16; b++) memcpy(quad + 2 * b, &scale, 2);
-                for (int i = 32; i < CK_QUAD_LANES_QUAD_BYTES; i++) quad[i] = (uint8_t)next_random();
-            }
+        random_quad_lane_rows(all + offset, shape_rows[s], shape_blocks[s]);
         offset += (size_t)shape_rows[s] * matrices[m].row_bytes;
     }
     printf("%d layers, %.2f GB; GB/s per repetition\n", layers, (double)total / 1e9);
@@ -125,10 +109,10 @@ int main(int argc, char **argv) {
             worker jobs[2];
             pthread_t threads[2];
             for (int k = 0; k < 2; k++) jobs[k] = (worker){matrices, count, k, (enum mode)mode, all, total, &arrived, 0};
-            const double start = seconds();
+            const double start = wall_seconds();
             for (int k = 0; k < 2; k++) pthread_create(&threads[k], NULL, run, &jobs[k]);
             for (int k = 0; k < 2; k++) pthread_join(threads[k], NULL);
-            rate[mode] = (double)total / (seconds() - start) / 1e9;
+            rate[mode] = (double)total / (wall_seconds() - start) / 1e9;
             sum += jobs[0].sum + jobs[1].sum;
         }
         printf("%s %.1f, %s %.1f, %s %.1f, %s %.1f: kernel %.1f%%, in halves %.1f%% of the whole read\n", mode_names[2],

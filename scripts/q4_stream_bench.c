@@ -8,11 +8,8 @@
 //       $S/bandwidth_avx2.c -lpthread -o /tmp/q4_stream_bench
 //   /tmp/q4_stream_bench REPETITIONS
 #include "q4_bench_inputs.h"
-#include "ckernels_quad_lanes.h"
 #include <pthread.h>
 #include <stdio.h>
-#include <string.h>
-#include <time.h>
 
 float ck_read_sum_avx2(const void *p, size_t n);
 
@@ -33,25 +30,12 @@ static void *stream(void *arg) {
     return NULL;
 }
 
-static double seconds(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
 int main(int argc, char **argv) {
     const int reps = argc > 1 ? atoi(argv[1]) : 8;
     const int64_t rows = 400000, nblocks = 128;
     const size_t row_bytes = ck_quad_lanes_row_bytes(nblocks);
     uint8_t *w = huge_buffer((size_t)rows * row_bytes);
-    // random nibbles, and small finite scales so that no sum overflows
-    const uint16_t scale = _cvtss_sh(0.01f, 0);
-    for (int64_t r = 0; r < rows; r++)
-        for (int64_t q = 0; q < nblocks / 16; q++) {
-            uint8_t *quad = w + (size_t)r * row_bytes + (size_t)q * CK_QUAD_LANES_QUAD_BYTES;
-            for (int b = 0; b < 16; b++) memcpy(quad + 2 * b, &scale, 2);
-            for (int i = 32; i < CK_QUAD_LANES_QUAD_BYTES; i++) quad[i] = (uint8_t)next_random();
-        }
+    random_quad_lane_rows(w, rows, nblocks);
     ck_q8_act *x = random_activations(1, nblocks);
     float *y = malloc((size_t)rows * sizeof(float));
     float total = 0;
@@ -62,10 +46,10 @@ int main(int argc, char **argv) {
             for (int k = 0; k < 2; k++)
                 jobs[k] = (stream_job){w + (size_t)k * (rows / 2) * row_bytes, row_bytes, rows / 2, x, y + k * (rows / 2),
                                        plain, 0};
-            const double start = seconds();
+            const double start = wall_seconds();
             for (int k = 0; k < 2; k++) pthread_create(&threads[k], NULL, stream, &jobs[k]);
             for (int k = 0; k < 2; k++) pthread_join(threads[k], NULL);
-            const double elapsed = seconds() - start;
+            const double elapsed = wall_seconds() - start;
             total += jobs[0].sum + jobs[1].sum;
             printf("%s %.1f GB/s%s", plain ? "plain loads" : "kernel", (double)rows * row_bytes / elapsed / 1e9,
                    plain ? ", " : "\n");
