@@ -112,32 +112,35 @@ public struct WeightMatrix: @unchecked Sendable {
     /// This Q4_0 matrix in groups of eight rows (`RowLayout.groupsOfEight`), packed with `ctx`'s
     /// threads into a piece of `arena` (by default a buffer of its own); the same values.
     func inGroupsOfEight(_ ctx: ComputeContext, arena: AlignedArena = AlignedArena(slabBytes: 0)) -> WeightMatrix {
-        precondition(type == .q4_0 && layout == .rowMajor, "only row-major Q4_0 packs in groups of eight")
-        let blocks = Int64(cols / type.blockElements)
-        let (destination, buffer) = arena.allocate(Int(ck_rows8_bytes(Int64(rows), blocks)))
-        let source = data, total = Int64(rows)
-        ctx.parallelFor((rows + 7) / 8) { groups in
+        let blocks = Int64(cols / type.blockElements), source = data, total = Int64(rows)
+        return repacked(as: .groupsOfEight, bytes: Int(ck_rows8_bytes(total, blocks)), units: (rows + 7) / 8, ctx,
+                        arena: arena) { groups, destination in
             ck_rows8_pack_q4_0(source, total, blocks, Int64(groups.lowerBound), Int64(groups.upperBound), destination)
         }
-        return WeightMatrix(rows: rows, cols: cols, type: type, layout: .groupsOfEight, data: UnsafeRawPointer(destination),
-                            owner: buffer)
     }
 
     /// This Q4_0 matrix in quad lanes (`RowLayout.quadLanes`), packed with `ctx`'s threads into a piece
     /// of `arena` (by default a buffer of its own); the same values (and bytes on every path).
     func inQuadLanes(_ ctx: ComputeContext, arena: AlignedArena = AlignedArena(slabBytes: 0)) -> WeightMatrix {
-        precondition(type == .q4_0 && layout == .rowMajor, "only row-major Q4_0 packs in quad lanes")
-        let blocks = Int64(cols / type.blockElements)
-        let (destination, buffer) = arena.allocate(rows * Int(ck_quad_lanes_row_bytes(blocks)))
-        let source = data, vectorized = ctx.path == .avx512vbmi
-        ctx.parallelFor(rows) { slice in
+        let blocks = Int64(cols / type.blockElements), source = data, vectorized = ctx.path == .avx512vbmi
+        return repacked(as: .quadLanes, bytes: rows * Int(ck_quad_lanes_row_bytes(blocks)), units: rows, ctx,
+                        arena: arena) { slice, destination in
             let first = Int64(slice.lowerBound), end = Int64(slice.upperBound)
             #if arch(x86_64)
             if vectorized { return ck_quad_lanes_pack_q4_0_avx512(source, blocks, first, end, destination) }
             #endif
             ck_quad_lanes_pack_q4_0(source, blocks, first, end, destination)
         }
-        return WeightMatrix(rows: rows, cols: cols, type: type, layout: .quadLanes, data: UnsafeRawPointer(destination),
+    }
+
+    /// This row-major Q4_0 matrix repacked in `packed` (`bytes` in all) into a piece of `arena`: `pack`
+    /// writes the destination's share of `units` units (groups of eight, or rows) on `ctx`'s threads.
+    private func repacked(as packed: RowLayout, bytes: Int, units: Int, _ ctx: ComputeContext, arena: AlignedArena,
+                          _ pack: (Range<Int>, UnsafeMutableRawPointer) -> Void) -> WeightMatrix {
+        precondition(type == .q4_0 && layout == .rowMajor, "only row-major Q4_0 packs in \(packed)")
+        let (destination, buffer) = arena.allocate(bytes)
+        ctx.parallelFor(units) { pack($0, destination) }
+        return WeightMatrix(rows: rows, cols: cols, type: type, layout: packed, data: UnsafeRawPointer(destination),
                             owner: buffer)
     }
 }
